@@ -1,0 +1,134 @@
+# conclave - self-hosted videoconference MCU.
+# Targets: all deps run check bench fuzz install format-check clean
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+FUZZ_CC ?= clang
+SAN ?= address,undefined
+FUZZ_SECONDS ?= 30
+
+PKGS := nice openssl libsrtp2 vpx opus libmicrohttpd inih jansson glib-2.0
+APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libssl-dev \
+	libsrtp2-dev libvpx-dev libopus-dev libyuv-dev libmicrohttpd-dev libinih-dev \
+	libjansson-dev libglib2.0-dev iproute2 util-linux curl chromium nodejs npm
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imixer -Isignaling -MMD -MP
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
+SAN_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=$(SAN) -fno-sanitize-recover=all
+FUZZ_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+
+SRC := $(wildcard transport/*.c mixer/*.c signaling/*.c)
+LIB_SRC := $(filter-out signaling/main.c,$(SRC))
+OBJ := $(SRC:%.c=build/obj/%.o)
+LIB_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
+SAN_LIB_OBJ := $(LIB_SRC:%.c=build/san/%.o)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzzobj/%.o)
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+UNIT_SAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests-san/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+
+.PHONY: all deps run check unit unit-san fuzz-build fuzz bench install format-check clean
+
+all: conclave
+
+conclave: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+
+build/libconclave.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/libconclave-san.a: $(SAN_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/libconclave-fuzz.a: $(FUZZ_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -c -o $@ $<
+
+build/fuzzobj/%.o: %.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c build/libconclave.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libconclave.a $(PKG_LIBS)
+
+build/tests-san/%: tests/unit/%.c build/libconclave-san.a
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-san.a $(PKG_LIBS)
+
+build/fuzz/%: tests/fuzz/%.c build/libconclave-fuzz.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+		-o $@ $< build/libconclave-fuzz.a $(PKG_LIBS)
+
+build/bench/%: bench/%.c build/libconclave.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS)
+
+# Installs only the Debian and npm packages that are missing.
+deps:
+	@missing=""; for p in $(APT_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
+			|| missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
+	fi
+	@if [ ! -d tests/e2e/node_modules/playwright-core ]; then \
+		cd tests/e2e && npm ci --no-audit --no-fund; \
+	fi
+
+run: deps all
+	./conclave
+
+unit: $(UNIT_BIN)
+unit-san: $(UNIT_SAN_BIN)
+fuzz-build: $(FUZZ_BIN)
+
+check: deps all unit unit-san fuzz-build
+	tests/run-suite
+
+fuzz: fuzz-build
+	tests/fuzz/run-all $(FUZZ_SECONDS)
+
+bench: all $(BENCH_BIN)
+	bench/run
+
+install: all
+	install -D -m 0755 conclave $(DESTDIR)$(PREFIX)/bin/conclave
+	mkdir -p $(DESTDIR)$(PREFIX)/share/conclave/www
+	cp -R www/. $(DESTDIR)$(PREFIX)/share/conclave/www/
+	install -D -m 0644 man/conclave.8 $(DESTDIR)$(PREFIX)/share/man/man8/conclave.8
+	install -D -m 0644 man/conclave.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/conclave.ini.5
+
+format-check:
+	clang-format --dry-run -Werror $(SRC) $(wildcard transport/*.h mixer/*.h signaling/*.h) \
+		$(UNIT_SRC) $(FUZZ_SRC) $(BENCH_SRC)
+
+clean:
+	rm -rf build conclave
+
+-include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
