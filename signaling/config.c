@@ -1,0 +1,442 @@
+/*
+ * config.c - defaults and the checked ini loader of conclave (conclave.ini(5)).
+ *
+ * Main thread, at start-up only. libinih splits lines into section, key and
+ * value; this file feeds it one line at a time through a reader, so that it
+ * knows the line number (Debian's libinih is built without
+ * INI_HANDLER_LINENO), checks section headers itself (libinih does not report
+ * a section without keys), strips leading blanks (so an indented key is a key,
+ * not a continuation of the previous value) and stops at the first error.
+ * The values are written into a copy that replaces the caller's only when the
+ * whole file is good.
+ */
+#include "config.h"
+
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <ini.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FILE (1024 * 1024) /* a config file larger than this is a mistake */
+#define QUOTE_MAX 48           /* bytes of a bad value repeated in a message */
+
+enum kind { K_INT, K_LONG, K_IP, K_IPV4_OPT, K_PATH, K_ADDRS, K_LEVEL };
+
+struct key {
+    const char *section;
+    const char *name;
+    enum kind kind;
+    size_t off;  /* offset of the field in cv_config_t */
+    size_t size; /* size of the field (char arrays) */
+    long min, max;
+};
+
+#define FIELD(f) offsetof(cv_config_t, f), sizeof(((cv_config_t *)0)->f)
+
+static const struct key keys[] = {
+    {"http", "listen", K_IP, FIELD(http_listen), 0, 0},
+    {"http", "port", K_INT, FIELD(http_port), 1, 65535},
+    {"http", "www", K_PATH, FIELD(www_root), 0, 0},
+    {"http", "max_body", K_LONG, FIELD(http_max_body), 1024, 1048576},
+    {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535},
+    {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535},
+    {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0},
+    {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0},
+    {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64},
+    {"log", "level", K_LEVEL, FIELD(log_level), 0, 0},
+};
+
+static const char *const sections[] = {"http", "ice", "mixer", "log"};
+
+/* One load in progress. */
+struct load {
+    cv_config_t c; /* the copy being filled */
+    const char *p; /* next unread byte of the text */
+    int lineno;    /* lines handed to libinih so far */
+    int failed;    /* an error was found: loading stops */
+    int err_line;  /* its line, 0 = not tied to a line */
+    char why[256]; /* its reason */
+    int line_min;  /* line that last set [ice] port_min, 0 = not in this text */
+    int line_max;  /* the same for port_max */
+};
+
+void cv_config_defaults(cv_config_t *c)
+{
+    memset(c, 0, sizeof(*c));
+    snprintf(c->http_listen, sizeof(c->http_listen), "127.0.0.1");
+    c->http_port = 8080;
+    if (access("www/index.html", R_OK) == 0)
+        snprintf(c->www_root, sizeof(c->www_root), "www");
+    else
+        snprintf(c->www_root, sizeof(c->www_root), "%s", CV_DATADIR "/www");
+    c->http_max_body = 65536;
+    c->ice_port_min = 40000;
+    c->ice_port_max = 40999;
+    c->ice_addresses[0] = '\0';
+    c->ice_public_ip[0] = '\0';
+    c->mixer_threads = 2;
+    c->log_level = CV_LOG_WARN;
+}
+
+/* Copies at most QUOTE_MAX bytes of s into out for a message, control bytes
+ * and non-ASCII shown as '?', "..." appended when cut. */
+static const char *quote(char *out, size_t cap, const char *s, size_t n)
+{
+    size_t i, o = 0;
+    for (i = 0; i < n && s[i] && i < QUOTE_MAX && o + 4 < cap; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        out[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
+    }
+    if (i < n && s[i] && o + 4 <= cap) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Records the first error only; line 0 when no line is to blame. */
+static void fail(struct load *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(struct load *ld, int line, const char *fmt, ...)
+{
+    if (ld->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ld->why, sizeof(ld->why), fmt, ap);
+    va_end(ap);
+    ld->failed = 1;
+    ld->err_line = line;
+}
+
+/* Strict decimal: digits only, no sign, no blanks, min <= v <= max. */
+static int parse_long(const char *s, long min, long max, long *out)
+{
+    long v = 0;
+    if (!*s)
+        return CV_E_INVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return CV_E_INVAL;
+        v = v * 10 + (*s - '0');
+        if (v > max)
+            return CV_E_INVAL;
+    }
+    if (v < min)
+        return CV_E_INVAL;
+    *out = v;
+    return 0;
+}
+
+static int is_ip(const char *s, int allow_v6)
+{
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, s, buf) == 1)
+        return 1;
+    return allow_v6 && inet_pton(AF_INET6, s, buf) == 1;
+}
+
+/* "a, b ,c" -> "a,b,c" with each entry an IPv4 or IPv6 literal. */
+static int set_addrs(char *out, size_t cap, const char *v, char *why, size_t whycap)
+{
+    char q[64], one[64];
+    size_t o = 0;
+    out[0] = '\0';
+    while (*v) {
+        const char *end = strchr(v, ',');
+        size_t n = end ? (size_t)(end - v) : strlen(v);
+        const char *s = v;
+        while (n && (*s == ' ' || *s == '\t'))
+            s++, n--;
+        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+            n--;
+        if (n == 0) {
+            snprintf(why, whycap, "empty entry in the list");
+            return CV_E_INVAL;
+        }
+        if (n >= sizeof(one) || (memcpy(one, s, n), one[n] = '\0', !is_ip(one, 1))) {
+            snprintf(why, whycap, "'%s' is not an IPv4 or IPv6 address", quote(q, sizeof(q), s, n));
+            return CV_E_INVAL;
+        }
+        if (o + (o ? 1 : 0) + n + 1 > cap) {
+            snprintf(why, whycap, "list longer than %zu bytes", cap - 1);
+            return CV_E_INVAL;
+        }
+        if (o)
+            out[o++] = ',';
+        memcpy(out + o, s, n);
+        o += n;
+        out[o] = '\0';
+        if (!end)
+            break;
+        v = end + 1;
+        if (!*v) {
+            snprintf(why, whycap, "empty entry in the list");
+            return CV_E_INVAL;
+        }
+    }
+    return 0;
+}
+
+/* Checks value v for key k and stores it in c; on error why holds the reason. */
+static int set_value(cv_config_t *c, const struct key *k, const char *v, char *why, size_t whycap)
+{
+    char *field = (char *)c + k->off;
+    char q[64];
+    long n;
+    int lvl;
+
+    switch (k->kind) {
+    case K_INT:
+    case K_LONG:
+        if (parse_long(v, k->min, k->max, &n) < 0) {
+            snprintf(why, whycap, "'%s' is not an integer in %ld..%ld",
+                     quote(q, sizeof(q), v, strlen(v)), k->min, k->max);
+            return CV_E_INVAL;
+        }
+        if (k->kind == K_INT)
+            *(int *)(void *)field = (int)n;
+        else
+            *(long *)(void *)field = n;
+        return 0;
+    case K_IP:
+    case K_IPV4_OPT:
+        if (k->kind == K_IPV4_OPT && !*v) {
+            field[0] = '\0';
+            return 0;
+        }
+        if (strlen(v) >= k->size || !is_ip(v, k->kind == K_IP)) {
+            snprintf(why, whycap, "'%s' is not an %s address", quote(q, sizeof(q), v, strlen(v)),
+                     k->kind == K_IP ? "IPv4 or IPv6" : "IPv4");
+            return CV_E_INVAL;
+        }
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    case K_PATH:
+        if (strlen(v) >= k->size) {
+            snprintf(why, whycap, "path longer than %zu bytes", k->size - 1);
+            return CV_E_INVAL;
+        }
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    case K_ADDRS: {
+        char tmp[sizeof(c->ice_addresses)];
+        if (set_addrs(tmp, sizeof(tmp), v, why, whycap) < 0)
+            return CV_E_INVAL;
+        memcpy(field, tmp, sizeof(tmp));
+        return 0;
+    }
+    case K_LEVEL:
+        lvl = cv_log_parse_level(v);
+        if (lvl < 0) {
+            snprintf(why, whycap, "'%s' is not one of error, warn, info, debug",
+                     quote(q, sizeof(q), v, strlen(v)));
+            return CV_E_INVAL;
+        }
+        *(int *)(void *)field = lvl;
+        return 0;
+    }
+    return CV_E_INVAL;
+}
+
+/* libinih calls this for each key = value, right after our reader handed it
+ * the line, so ld->lineno is that line. Returns 1 to go on, 0 on error. */
+static int on_pair(void *user, const char *section, const char *name, const char *value)
+{
+    struct load *ld = user;
+    const struct key *k = NULL;
+    char q[64], why[200];
+
+    if (ld->failed)
+        return 0;
+    if (!*section) {
+        fail(ld, ld->lineno, "key '%s' outside of any section",
+             quote(q, sizeof(q), name, strlen(name)));
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+            k = &keys[i];
+    if (!k) {
+        fail(ld, ld->lineno, "unknown key '%s' in [%s]", quote(q, sizeof(q), name, strlen(name)),
+             section);
+        return 0;
+    }
+    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT) {
+        fail(ld, ld->lineno, "%s: empty value", k->name);
+        return 0;
+    }
+    if (set_value(&ld->c, k, value, why, sizeof(why)) < 0) {
+        fail(ld, ld->lineno, "%s: %s", k->name, why);
+        return 0;
+    }
+    if (k->off == offsetof(cv_config_t, ice_port_min))
+        ld->line_min = ld->lineno;
+    if (k->off == offsetof(cv_config_t, ice_port_max))
+        ld->line_max = ld->lineno;
+    return 1;
+}
+
+/* Checks a "[name]" line (s starts with '['). Returns 0 or CV_E_INVAL. */
+static int check_section(struct load *ld, const char *s)
+{
+    char q[64];
+    const char *close = strchr(s, ']');
+    if (!close) {
+        fail(ld, ld->lineno, "section header without ']'");
+        return CV_E_INVAL;
+    }
+    size_t n = (size_t)(close - s - 1);
+    int known = 0;
+    for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+        if (strlen(sections[i]) == n && memcmp(sections[i], s + 1, n) == 0)
+            known = 1;
+    if (!known) {
+        fail(ld, ld->lineno, "unknown section [%s]", quote(q, sizeof(q), s + 1, n));
+        return CV_E_INVAL;
+    }
+    const char *t = close + 1;
+    while (*t == ' ' || *t == '\t')
+        t++;
+    if (*t && *t != ';' && *t != '#') {
+        fail(ld, ld->lineno, "unexpected text after [%.*s]", (int)n, s + 1);
+        return CV_E_INVAL;
+    }
+    return 0;
+}
+
+static int blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\v' || ch == '\f';
+}
+
+/* The ini_reader for libinih: hands over the next line, without leading and
+ * trailing blanks, and returns NULL at the end of the text or after an error. */
+static char *next_line(char *str, int num, void *stream)
+{
+    struct load *ld = stream;
+    if (ld->failed || !*ld->p)
+        return NULL;
+    const char *s = ld->p;
+    const char *nl = strchr(s, '\n');
+    size_t n = nl ? (size_t)(nl - s) : strlen(s);
+    ld->p = nl ? nl + 1 : s + n;
+    ld->lineno++;
+
+    if (ld->lineno == 1 && n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0)
+        s += 3, n -= 3; /* UTF-8 byte order mark */
+    while (n && blank(*s))
+        s++, n--;
+    while (n && blank(s[n - 1]))
+        n--;
+    if (num < 2 || n > (size_t)num - 1) {
+        fail(ld, ld->lineno, "line longer than %d characters", num - 1);
+        return NULL;
+    }
+    memcpy(str, s, n);
+    str[n] = '\0';
+    if (str[0] == '[' && check_section(ld, str) < 0)
+        return NULL;
+    return str;
+}
+
+static void report(const char *name, int line, const char *why, char *err, size_t errcap)
+{
+    if (!err || errcap == 0)
+        return;
+    if (line > 0)
+        snprintf(err, errcap, "%s:%d: %s", name, line, why);
+    else
+        snprintf(err, errcap, "%s: %s", name, why);
+}
+
+int cv_config_load_string(cv_config_t *c, const char *name, const char *text, char *err,
+                          size_t errcap)
+{
+    struct load *ld;
+    int rc, line;
+
+    if (!name)
+        name = "(config)";
+    if (!text) {
+        report(name, 0, "no text", err, errcap);
+        return CV_E_INVAL;
+    }
+    ld = cv_xcalloc(1, sizeof(*ld));
+    ld->c = *c;
+    ld->p = text;
+    rc = ini_parse_stream(next_line, ld, on_pair, ld);
+    if (rc > 0 && (!ld->failed || rc < ld->err_line)) {
+        /* libinih found a line that is neither a comment, nor [section], nor key = value */
+        ld->failed = 0;
+        fail(ld, rc, "expected 'key = value', '[section]' or a comment");
+    } else if (rc < 0) {
+        fail(ld, 0, "cannot parse (libinih error %d)", rc);
+    }
+    if (ld->c.ice_port_min > ld->c.ice_port_max) {
+        line = ld->line_min > ld->line_max ? ld->line_min : ld->line_max;
+        fail(ld, line, "port_min %d is greater than port_max %d", ld->c.ice_port_min,
+             ld->c.ice_port_max);
+    }
+    if (ld->failed) {
+        report(name, ld->err_line, ld->why, err, errcap);
+        free(ld);
+        return CV_E_INVAL;
+    }
+    *c = ld->c;
+    free(ld);
+    if (err && errcap)
+        err[0] = '\0';
+    return 0;
+}
+
+int cv_config_load(cv_config_t *c, const char *path, char *err, size_t errcap)
+{
+    char why[200];
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(why, sizeof(why), "cannot open: %s", strerror(errno));
+        report(path, 0, why, err, errcap);
+        return CV_E_IO;
+    }
+    char *buf = cv_xmalloc(MAX_FILE + 1);
+    size_t len = fread(buf, 1, MAX_FILE + 1, f);
+    int rd_errno = ferror(f) ? errno : 0;
+    fclose(f);
+    if (rd_errno) {
+        snprintf(why, sizeof(why), "cannot read: %s", strerror(rd_errno));
+        report(path, 0, why, err, errcap);
+        free(buf);
+        return CV_E_IO;
+    }
+    if (len > MAX_FILE) {
+        snprintf(why, sizeof(why), "larger than %d bytes", MAX_FILE);
+        report(path, 0, why, err, errcap);
+        free(buf);
+        return CV_E_INVAL;
+    }
+    buf[len] = '\0';
+    const char *nul = memchr(buf, '\0', len);
+    if (nul) {
+        int line = 1;
+        for (const char *s = buf; s < nul; s++)
+            line += *s == '\n';
+        report(path, line, "NUL byte in the file", err, errcap);
+        free(buf);
+        return CV_E_INVAL;
+    }
+    int rc = cv_config_load_string(c, path, buf, err, errcap);
+    free(buf);
+    return rc;
+}

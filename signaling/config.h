@@ -1,0 +1,53 @@
+/*
+ * config.h - the daemon's settings and the ini file that changes them.
+ *
+ * One cv_config_t is filled at start-up by the main thread (defaults, then at
+ * most one file given with -c) and read, never written, afterwards. Loading is
+ * pure apart from reading the file: no logging, no globals. The file format is
+ * the one of libinih (sections, key = value, ';' and '#' comments) with every
+ * key checked; conclave.ini(5) documents each key.
+ */
+#ifndef CV_CONFIG_H
+#define CV_CONFIG_H
+
+#include <stddef.h>
+
+/* Where `make install` puts the browser client (www/). */
+#ifndef CV_DATADIR
+#define CV_DATADIR "/usr/local/share/conclave"
+#endif
+
+typedef struct {
+    char http_listen[64];           /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
+    int http_port;                  /* [http] port: 1..65535, 8080 */
+    char www_root[512];             /* [http] www: directory of the browser client */
+    long http_max_body;             /* [http] max_body: bytes, 1024..1048576, 65536 */
+    int ice_port_min, ice_port_max; /* [ice] port_min / port_max: 1024..65535, 40000..40999 */
+    char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
+    char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
+    int mixer_threads;              /* [mixer] threads: 1..64, 2 */
+    int log_level;                  /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
+} cv_config_t;
+
+/* Sets every field to its default. www_root is "www" if ./www/index.html
+ * exists (running from the source tree), else CV_DATADIR "/www". */
+void cv_config_defaults(cv_config_t *c);
+
+/* Loads the ini file at path on top of the current values of *c. All or
+ * nothing: on error *c is left as it was. ice_addresses is stored without
+ * spaces ("10.0.0.2,::1").
+ * Returns 0; CV_E_IO if the file cannot be opened or read; CV_E_INVAL on the
+ * first bad line (loading stops there). On error err (if errcap > 0) holds one
+ * line without newline, "<path>:<line>: <reason>" or "<path>: <reason>":
+ *   conclave.ini:7: unknown key 'prot' in [http]
+ *   conclave.ini:3: port: '99999' is not an integer in 1..65535
+ *   conclave.ini:1: unknown section [htp]
+ *   conclave.ini: cannot open: No such file or directory */
+int cv_config_load(cv_config_t *c, const char *path, char *err, size_t errcap);
+
+/* The same for ini text held in memory (borrowed until return); name stands
+ * for the path in messages. Returns 0 or CV_E_INVAL. */
+int cv_config_load_string(cv_config_t *c, const char *name, const char *text, char *err,
+                          size_t errcap);
+
+#endif
