@@ -17,7 +17,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imixer -Isignaling -MMD -MP
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imixer -Isignaling -MMD -MP \
+	-DCV_DATADIR='"$(PREFIX)/share/conclave"'
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 SAN_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
