@@ -1,0 +1,19 @@
+/*
+ * pool.h - the mixer's worker threads ([mixer] threads in the ini). Jobs are
+ * run in submission order by whichever worker is free; decode, composite and
+ * encode jobs of independent rooms spread over the workers.
+ */
+#ifndef CV_POOL_H
+#define CV_POOL_H
+
+typedef struct cv_pool cv_pool_t;
+
+/* Starts n workers (1..64). */
+cv_pool_t *cv_pool_create(int n);
+/* Runs the jobs already queued, then joins the workers. NULL ok. */
+void cv_pool_destroy(cv_pool_t *p);
+/* Queues fn(arg) to run on a worker. From any thread. */
+void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg);
+int cv_pool_size(const cv_pool_t *p);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * frame.h - a refcounted, immutable media payload handed between threads:
+ * an encoded frame from a sender to the mixer, or one encoded output fanned out
+ * to many receivers (STYLE.md §3). Created by one thread, read-only after the
+ * first hand-off; the last unref frees it. Any thread.
+ */
+#ifndef CV_FRAME_H
+#define CV_FRAME_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { CV_FRAME_AUDIO = 1, CV_FRAME_VIDEO = 2 };
+
+typedef struct {
+    atomic_int refs;
+    int kind;       /* CV_FRAME_AUDIO / CV_FRAME_VIDEO */
+    int keyframe;   /* video */
+    int lost_before; /* audio: packets missing just before this one (for PLC/FEC) */
+    uint32_t rtp_ts; /* the sender's RTP timestamp */
+    int64_t t_us;    /* monotonic arrival (input) or capture (output) time */
+    size_t len;
+    uint8_t data[];
+} cv_frame_t;
+
+/* A frame with len bytes of data (uninitialised) and one reference. */
+cv_frame_t *cv_frame_new(int kind, size_t len);
+cv_frame_t *cv_frame_ref(cv_frame_t *f);
+void cv_frame_unref(cv_frame_t *f); /* NULL ok */
+/* For queues' free callbacks. */
+void cv_frame_unref_void(void *f);
+
+#endif

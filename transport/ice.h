@@ -1,0 +1,60 @@
+/*
+ * ice.h - ICE (RFC 8445) through libnice, one stream with one component
+ * (BUNDLE + rtcp-mux). The server is ICE-controlled and full (not lite); its
+ * candidates are host candidates on the configured addresses, announced all at
+ * once (non-trickle) and, for a 1:1 NAT, under the public address.
+ * Owned by one network thread: every call and callback happens on it.
+ * RFC 7675 consent freshness is enabled.
+ */
+#ifndef CV_ICE_H
+#define CV_ICE_H
+
+#include <glib.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_ICE_MAX_LOCAL 8
+
+enum { CV_ICE_CHECKING = 0, CV_ICE_CONNECTED, CV_ICE_FAILED };
+
+typedef struct {
+    const char *const *addresses; /* IP literals to bind host candidates on */
+    int n_addresses;
+    const char *public_ip;        /* "" or NULL: none */
+    int port_min, port_max;
+} cv_ice_cfg_t;
+
+typedef struct {
+    char addr[64];
+    int port;
+    uint32_t priority;
+    char foundation[33];
+} cv_ice_cand_t;
+
+typedef struct {
+    void (*on_recv)(void *ud, uint8_t *data, size_t len); /* data may be modified in place */
+    void (*on_state)(void *ud, int state);
+} cv_ice_cb_t;
+
+typedef struct cv_ice cv_ice_t;
+
+/* Creates the agent, binds and gathers host candidates. NULL on failure
+ * (e.g. no port free in the range). Callbacks run on ctx's thread. */
+cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice_cb_t *cb,
+                        void *ud);
+void cv_ice_destroy(cv_ice_t *ice);
+const char *cv_ice_ufrag(const cv_ice_t *ice);
+const char *cv_ice_pwd(const cv_ice_t *ice);
+/* Our announced candidates (after public_ip mapping). */
+int cv_ice_local_candidates(const cv_ice_t *ice, const cv_ice_cand_t **out);
+/* Sets the peer's credentials and candidates; starts checks. */
+int cv_ice_set_remote(cv_ice_t *ice, const char *ufrag, const char *pwd);
+int cv_ice_add_remote_candidate(cv_ice_t *ice, const char *addr, int port, uint32_t priority,
+                                const char *foundation);
+/* Sends one datagram on the selected pair; CV_E_STATE before it exists. */
+int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len);
+
+/* Every IPv4 address of an up interface, plus 127.0.0.1, comma-separated into out. */
+int cv_ice_default_addresses(char *out, size_t cap);
+
+#endif

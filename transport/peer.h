@@ -1,0 +1,45 @@
+/*
+ * peer.h - one WebRTC transport: ICE (libnice) + DTLS (RFC 6347, keys for
+ * SRTP per RFC 5764) + SRTP/SRTCP, all over one BUNDLEd, rtcp-muxed component.
+ * Incoming datagrams are demultiplexed per RFC 7983; RTP and RTCP come out
+ * decrypted, outgoing ones are encrypted in place.
+ * Owned by one network thread: create, every call and every callback.
+ */
+#ifndef CV_PEER_H
+#define CV_PEER_H
+
+#include "dtls.h"
+#include "ice.h"
+
+#include <glib.h>
+#include <stdint.h>
+
+enum { CV_PEER_CONNECTING = 0, CV_PEER_CONNECTED, CV_PEER_FAILED };
+
+typedef struct {
+    void (*on_rtp)(void *ud, uint8_t *pkt, size_t len);  /* decrypted; borrowed */
+    void (*on_rtcp)(void *ud, uint8_t *pkt, size_t len); /* decrypted; borrowed */
+    void (*on_state)(void *ud, int state, const char *why);
+} cv_peer_cb_t;
+
+typedef struct {
+    uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes;
+    uint64_t drop_unknown, drop_srtp, drop_replay, drop_early, drop_dtls;
+} cv_peer_stats_t;
+
+typedef struct cv_peer cv_peer_t;
+
+/* The cert is borrowed and must outlive the peer. connect_timeout_us bounds
+ * ICE + DTLS set-up; past it the peer fails. NULL on failure. */
+cv_peer_t *cv_peer_create(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
+                          const cv_dtls_cert_t *cert, const uint8_t *remote_fp, size_t fp_len,
+                          int64_t connect_timeout_us, const cv_peer_cb_t *cb, void *ud);
+void cv_peer_destroy(cv_peer_t *p);
+cv_ice_t *cv_peer_ice(cv_peer_t *p);
+/* Encrypts in place (buf has cap bytes) and sends. Returns bytes sent or CV_E_*. */
+int cv_peer_send_rtp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
+int cv_peer_send_rtcp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
+int cv_peer_state(const cv_peer_t *p);
+const cv_peer_stats_t *cv_peer_stats(const cv_peer_t *p);
+
+#endif
