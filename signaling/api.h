@@ -1,0 +1,51 @@
+/*
+ * api.h - the public HTTP interface (DESIGN.md "Public HTTP interface"):
+ * static files of www/, WHIP join (RFC 9725), leave, the echo check, health.
+ *
+ * A request arrives here whole (method, path, a few headers, body) and leaves
+ * as a response description; the libmicrohttpd shell (http.c) does the I/O.
+ * Called from HTTP threads concurrently: the session table has its own lock,
+ * held for lookups only.
+ */
+#ifndef CV_API_H
+#define CV_API_H
+
+#include "session.h"
+
+#include <stddef.h>
+
+typedef struct {
+    const char *method;
+    const char *path;         /* already %-decoded by the HTTP library */
+    const char *content_type; /* NULL if absent */
+    const char *body;
+    size_t body_len;
+} cv_api_req_t;
+
+typedef struct {
+    int status;
+    const char *content_type;
+    char *body;           /* heap, owned by the response (cv_api_resp_cleanup) */
+    size_t body_len;
+    char location[128];   /* "" if none */
+    const char *allow;    /* Allow header for 405, or NULL */
+    int fd;               /* static file to send, or -1 */
+    size_t fd_len;
+    int no_store;         /* Cache-Control: no-store (API answers) */
+} cv_api_resp_t;
+
+typedef struct cv_api cv_api_t;
+
+/* env is copied; its loop, pool and cert are borrowed. max_sessions bounds
+ * the open sessions (503 past it). www_root must exist. */
+cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int max_sessions);
+/* Closes every session, then frees. NULL ok. */
+void cv_api_destroy(cv_api_t *api);
+void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);
+void cv_api_resp_cleanup(cv_api_resp_t *rs);
+int cv_api_session_count(cv_api_t *api);
+
+/* Room names: 1..64 of [A-Za-z0-9_-]. Pure. */
+int cv_api_valid_room(const char *s, size_t len);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * main.c - the conclave daemon: options, configuration, start-up of the
+ * network loop, mixer pool and HTTP server, and a clean stop on SIGINT or
+ * SIGTERM. The main thread only waits for signals.
+ */
+#include "api.h"
+#include "config.h"
+#include "dtls.h"
+#include "err.h"
+#include "http.h"
+#include "ice.h"
+#include "log.h"
+#include "loop.h"
+#include "mem.h"
+#include "pool.h"
+#include "srtp.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CONCLAVE_VERSION "0.1.0"
+#define MAX_SESSIONS 256
+#define CONNECT_TIMEOUT_US (30 * 1000000LL)
+#define MAX_ADDRESSES CV_ICE_MAX_LOCAL
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: conclave [-c conclave.ini] [-h] [-V]\n"
+               "  -c FILE  read settings from FILE (default: built-in defaults)\n"
+               "  -h       show this help\n"
+               "  -V       show the version\n"
+               "See conclave(8) and conclave.ini(5).\n");
+}
+
+/* Splits "a,b,c" in place into at most max pointers; -1 if there are more. */
+static int split_addresses(char *list, const char **out, int max)
+{
+    int n = 0;
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == max)
+            return -1;
+        out[n++] = tok;
+    }
+    return n;
+}
+
+static int parse_args(int argc, char **argv, const char **config_path)
+{
+    int opt;
+    while ((opt = getopt(argc, argv, "c:hV")) != -1) {
+        switch (opt) {
+        case 'c': *config_path = optarg; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("conclave %s\n", CONCLAVE_VERSION); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "conclave: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    if (parse_args(argc, argv, &config_path) < 0)
+        return 1;
+    cv_config_t cfg;
+    cv_config_defaults(&cfg);
+    char err[512];
+    if (config_path && cv_config_load(&cfg, config_path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    cv_log_set_level(cfg.log_level);
+
+    /* Signals go to the main thread only: block them before any thread starts. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char addr_buf[sizeof(cfg.ice_addresses)];
+    if (cfg.ice_addresses[0])
+        snprintf(addr_buf, sizeof(addr_buf), "%s", cfg.ice_addresses);
+    else
+        cv_ice_default_addresses(addr_buf, sizeof(addr_buf));
+    const char *addresses[MAX_ADDRESSES];
+    int n_addresses = split_addresses(addr_buf, addresses, MAX_ADDRESSES);
+    if (n_addresses < 0 && !cfg.ice_addresses[0])
+        n_addresses = MAX_ADDRESSES; /* automatic: the first ones found */
+    if (n_addresses < 0) {
+        fprintf(stderr, "conclave: [ice] addresses: at most %d addresses\n", MAX_ADDRESSES);
+        return 1;
+    }
+
+    int rc = 1;
+    cv_dtls_cert_t *cert = NULL;
+    cv_loop_t *loop = NULL;
+    cv_pool_t *pool = NULL;
+    cv_api_t *api = NULL;
+    cv_http_t *http = NULL;
+    if (cv_srtp_global_init() < 0) {
+        fprintf(stderr, "conclave: SRTP library initialisation failed\n");
+        goto out;
+    }
+    cert = cv_dtls_cert_create();
+    if (!cert) {
+        fprintf(stderr, "conclave: could not create the DTLS certificate\n");
+        goto out;
+    }
+    loop = cv_loop_create("cv-net");
+    pool = cv_pool_create(cfg.mixer_threads);
+    if (!pool) {
+        fprintf(stderr, "conclave: could not start %d mixer threads\n", cfg.mixer_threads);
+        goto out;
+    }
+    cv_session_env_t env = {
+        .loop = loop,
+        .pool = pool,
+        .cert = cert,
+        .ice = {.addresses = addresses,
+                .n_addresses = n_addresses,
+                .public_ip = cfg.ice_public_ip,
+                .port_min = cfg.ice_port_min,
+                .port_max = cfg.ice_port_max},
+        .connect_timeout_us = CONNECT_TIMEOUT_US,
+    };
+    api = cv_api_create(&env, cfg.www_root, MAX_SESSIONS);
+    if (!api) {
+        fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg.www_root);
+        goto out;
+    }
+    http = cv_http_start(api, cfg.http_listen, cfg.http_port, cfg.http_max_body);
+    if (!http) {
+        fprintf(stderr, "conclave: cannot listen on %s port %d\n", cfg.http_listen,
+                cfg.http_port);
+        goto out;
+    }
+    fprintf(stderr, "conclave %s: serving http://%s%s%s:%d/ (%d mixer threads)\n",
+            CONCLAVE_VERSION, strchr(cfg.http_listen, ':') ? "[" : "", cfg.http_listen,
+            strchr(cfg.http_listen, ':') ? "]" : "", cfg.http_port, cfg.mixer_threads);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    CV_INFO("signal %d: shutting down", sig);
+    rc = 0;
+out:
+    cv_http_stop(http);   /* no new requests */
+    cv_api_destroy(api);  /* ends every session */
+    cv_loop_destroy(loop);
+    cv_pool_destroy(pool);
+    cv_dtls_cert_destroy(cert);
+    return rc;
+}

@@ -1,0 +1,526 @@
+/*
+ * session.c - a participant's media session (shell: owns GLib timers, reads
+ * the clock). Owned by one network loop thread after set-up.
+ * RTP/RTCP per RFC 3550, VP8 payload per RFC 7741, Opus per RFC 7587,
+ * PLI/FIR per RFC 4585 §6.3.1 / RFC 5104 §4.3.1.
+ */
+#include "session.h"
+
+#include "bytes.h"
+#include "clock.h"
+#include "echo.h"
+#include "err.h"
+#include "frame.h"
+#include "jitter.h"
+#include "log.h"
+#include "mem.h"
+#include "peer.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "rxstats.h"
+#include "seq.h"
+#include "srtp.h"
+#include "vp8.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#define PKT_CAP 1500
+#define MAX_PAYLOAD 1160       /* RTP payload; keeps packets under common MTUs */
+#define PLI_INTERVAL_US 500000 /* at most two key frame requests a second */
+#define RTCP_INTERVAL_MS 1000
+#define VIDEO_JITTER_WAIT_US 40000
+
+struct cv_session {
+    atomic_int refs;
+    char id[CV_SESSION_ID_LEN + 1];
+    cv_session_env_t env;
+    cv_peer_t *peer;
+    cv_echo_t *echo;
+    int closed;
+    atomic_int flush_pending;
+    GSource *rtcp_timer;
+    /* what the offer negotiated */
+    int a_pt, v_pt, level_id;
+    /* input */
+    uint32_t a_ssrc_in, v_ssrc_in;
+    cv_seq_unwrap_t a_unwrap, v_unwrap;
+    uint64_t a_last_seq;
+    int a_started;
+    cv_jitter_t vjit;
+    cv_vp8_depack_t depack;
+    cv_rtp_rxstats_t a_rx, v_rx;
+    int64_t last_pli_us;
+    uint8_t fir_seq;
+    /* output */
+    uint32_t a_ssrc, v_ssrc;
+    uint16_t a_seq, v_seq, pic_id;
+    uint32_t a_ts_off, v_ts_off;
+    uint32_t a_pkts, a_octets, v_pkts, v_octets;
+    uint32_t a_last_ts, v_last_ts;
+    int64_t a_last_us, v_last_us;
+    char cname[17];
+    uint64_t drop_pt, drop_parse;
+};
+
+static void session_unref(cv_session_t *s)
+{
+    if (s && atomic_fetch_sub(&s->refs, 1) == 1)
+        free(s);
+}
+
+static uint32_t rand32(void)
+{
+    uint32_t v = 0;
+    if (getrandom(&v, sizeof(v), 0) != sizeof(v))
+        abort();
+    return v;
+}
+
+static void random_hex(char *out, size_t digits)
+{
+    uint8_t b[32];
+    if (getrandom(b, digits / 2, 0) != (ssize_t)(digits / 2))
+        abort();
+    for (size_t i = 0; i < digits / 2; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+    out[digits] = 0;
+}
+
+/* ---- output path (loop thread) ---- */
+
+static void send_rtp(cv_session_t *s, uint8_t *pkt, size_t len)
+{
+    cv_peer_send_rtp(s->peer, pkt, len, PKT_CAP);
+}
+
+static void send_video_frame(cv_session_t *s, cv_frame_t *f)
+{
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    cv_vp8_pack_t pk;
+    uint32_t ts = f->rtp_ts + s->v_ts_off;
+    s->pic_id = (uint16_t)((s->pic_id + 1) & 0x7fff);
+    cv_vp8_pack_init(&pk, f->data, f->len, s->pic_id, 0);
+    for (;;) {
+        cv_rtp_out_t o = {.pt = s->v_pt, .seq = s->v_seq, .ts = ts, .ssrc = s->v_ssrc};
+        int hl = cv_rtp_write_header(pkt, sizeof(pkt), &o);
+        int marker = 0;
+        int n = cv_vp8_pack_next(&pk, pkt + hl, sizeof(pkt) - (size_t)hl - CV_SRTP_MAX_TRAILER,
+                                 MAX_PAYLOAD, &marker);
+        if (n <= 0)
+            break;
+        if (marker)
+            pkt[1] |= 0x80;
+        s->v_seq++;
+        s->v_pkts++;
+        s->v_octets += (uint32_t)n;
+        send_rtp(s, pkt, (size_t)(hl + n));
+    }
+    s->v_last_ts = ts;
+    s->v_last_us = f->t_us;
+}
+
+static void send_audio_frame(cv_session_t *s, cv_frame_t *f)
+{
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    uint32_t ts = f->rtp_ts + s->a_ts_off;
+    cv_rtp_out_t o = {.pt = s->a_pt, .seq = s->a_seq++, .ts = ts, .ssrc = s->a_ssrc};
+    int hl = cv_rtp_write_header(pkt, sizeof(pkt), &o);
+    if (hl < 0 || f->len > sizeof(pkt) - (size_t)hl - CV_SRTP_MAX_TRAILER)
+        return;
+    memcpy(pkt + hl, f->data, f->len);
+    s->a_pkts++;
+    s->a_octets += (uint32_t)f->len;
+    s->a_last_ts = ts;
+    s->a_last_us = f->t_us;
+    send_rtp(s, pkt, (size_t)hl + f->len);
+}
+
+static gboolean flush_cb(gpointer arg)
+{
+    cv_session_t *s = arg;
+    atomic_store(&s->flush_pending, 0);
+    cv_frame_t *f;
+    while (!s->closed && (f = cv_echo_pop(s->echo))) {
+        if (cv_peer_state(s->peer) == CV_PEER_CONNECTED) {
+            if (f->kind == CV_FRAME_VIDEO)
+                send_video_frame(s, f);
+            else
+                send_audio_frame(s, f);
+        }
+        cv_frame_unref(f);
+    }
+    session_unref(s);
+    return G_SOURCE_REMOVE;
+}
+
+/* Mixer worker: output is waiting. Wakes the loop thread once. */
+static void on_mixer_output(void *ud)
+{
+    cv_session_t *s = ud;
+    if (atomic_exchange(&s->flush_pending, 1))
+        return;
+    atomic_fetch_add(&s->refs, 1);
+    cv_loop_invoke(s->env.loop, flush_cb, s);
+}
+
+/* ---- RTCP (loop thread) ---- */
+
+static uint32_t ts_now(uint32_t last_ts, int64_t last_us, int64_t now, uint32_t rate)
+{
+    return last_ts + (uint32_t)((now - last_us) * rate / 1000000);
+}
+
+static void send_reports(cv_session_t *s)
+{
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    size_t len = 0, room = sizeof(pkt) - CV_SRTP_MAX_TRAILER;
+    int64_t now = cv_now_us();
+    uint64_t ntp = cv_ntp_from_unix_us(cv_wall_us());
+    cv_rtcp_rb_t rb[2];
+    int n_rb = 0;
+    if (s->v_ssrc_in)
+        cv_rxstats_report(&s->v_rx, s->v_ssrc_in, now, &rb[n_rb++]);
+    if (s->a_ssrc_in)
+        cv_rxstats_report(&s->a_rx, s->a_ssrc_in, now, &rb[n_rb++]);
+    int n;
+    if (s->v_pkts) {
+        cv_rtcp_sr_t sr = {.ssrc = s->v_ssrc, .ntp = ntp,
+                           .rtp_ts = ts_now(s->v_last_ts, s->v_last_us, now, 90000),
+                           .packets = s->v_pkts, .octets = s->v_octets};
+        n = cv_rtcp_build_sr(pkt, room, &sr, rb, n_rb);
+    } else {
+        n = cv_rtcp_build_rr(pkt, room, s->v_ssrc, rb, n_rb);
+    }
+    if (n < 0)
+        return;
+    len += (size_t)n;
+    if (s->a_pkts) {
+        cv_rtcp_sr_t sr = {.ssrc = s->a_ssrc, .ntp = ntp,
+                           .rtp_ts = ts_now(s->a_last_ts, s->a_last_us, now, 48000),
+                           .packets = s->a_pkts, .octets = s->a_octets};
+        n = cv_rtcp_build_sr(pkt + len, room - len, &sr, NULL, 0);
+        if (n > 0)
+            len += (size_t)n;
+    }
+    n = cv_rtcp_build_sdes_cname(pkt + len, room - len, s->v_ssrc, s->cname);
+    if (n > 0)
+        len += (size_t)n;
+    cv_peer_send_rtcp(s->peer, pkt, len, sizeof(pkt));
+}
+
+static gboolean rtcp_timer_cb(gpointer arg)
+{
+    cv_session_t *s = arg;
+    if (cv_peer_state(s->peer) == CV_PEER_CONNECTED)
+        send_reports(s);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Asks the sender for a key frame, at most every PLI_INTERVAL_US. */
+static void request_keyframe(cv_session_t *s, int64_t now)
+{
+    if (!s->v_ssrc_in || now - s->last_pli_us < PLI_INTERVAL_US)
+        return;
+    s->last_pli_us = now;
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    int n = cv_rtcp_build_pli(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->v_ssrc, s->v_ssrc_in);
+    if (n > 0)
+        cv_peer_send_rtcp(s->peer, pkt, (size_t)n, sizeof(pkt));
+}
+
+static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
+{
+    cv_session_t *s = ud;
+    cv_rtcp_item_t items[8];
+    int n = cv_rtcp_parse(pkt, len, items, 8);
+    if (n < 0) {
+        s->drop_parse++;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        cv_rtcp_item_t *it = &items[i];
+        if ((it->type == CV_RTCP_PLI || it->type == CV_RTCP_FIR) && it->media_ssrc == s->v_ssrc)
+            cv_echo_request_keyframe(s->echo);
+        else if (it->type == CV_RTCP_SR && it->sender_ssrc == s->v_ssrc_in)
+            cv_rxstats_on_sr(&s->v_rx, it->sr.ntp, cv_now_us());
+        else if (it->type == CV_RTCP_SR && it->sender_ssrc == s->a_ssrc_in)
+            cv_rxstats_on_sr(&s->a_rx, it->sr.ntp, cv_now_us());
+    }
+}
+
+/* ---- input path (loop thread) ---- */
+
+static void push_video_frame(cv_session_t *s, const cv_vp8_frame_t *vf, int64_t now)
+{
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, vf->len);
+    memcpy(f->data, vf->data, vf->len);
+    f->rtp_ts = vf->ts;
+    f->keyframe = vf->keyframe;
+    f->t_us = now;
+    if (cv_echo_push(s->echo, f) < 0) {
+        s->depack.need_keyframe = 1; /* a lost frame breaks the references */
+        request_keyframe(s, now);
+    }
+}
+
+static void drain_video(cv_session_t *s, int64_t now)
+{
+    uint64_t ext;
+    const uint8_t *data;
+    int len;
+    while ((len = cv_jitter_pop(&s->vjit, now, &ext, &data)) > 0) {
+        cv_rtp_hdr_t h;
+        if (cv_rtp_parse(data, (size_t)len, &h) < 0)
+            continue;
+        cv_vp8_frame_t vf;
+        int rc = cv_vp8_depack_push(&s->depack, ext, h.ts, h.marker, h.payload, h.payload_len,
+                                    &vf);
+        if (rc == 1)
+            push_video_frame(s, &vf, now);
+    }
+    if (s->depack.need_keyframe || cv_echo_take_decoder_error(s->echo))
+        request_keyframe(s, now);
+}
+
+static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt, size_t len,
+                     int64_t now)
+{
+    if (!s->v_ssrc_in)
+        s->v_ssrc_in = h->ssrc;
+    if (h->ssrc != s->v_ssrc_in) {
+        s->drop_pt++;
+        return;
+    }
+    uint64_t ext = cv_seq_unwrap(&s->v_unwrap, h->seq);
+    cv_rxstats_update(&s->v_rx, h->seq, h->ts, 90000, now);
+    if (cv_jitter_push(&s->vjit, ext, pkt, len, now) == CV_E_FULL) {
+        drain_video(s, now); /* the window moved on: release what it held, then store */
+        cv_jitter_push(&s->vjit, ext, pkt, len, now);
+    }
+    drain_video(s, now);
+}
+
+static void on_audio(cv_session_t *s, const cv_rtp_hdr_t *h, int64_t now)
+{
+    if (!s->a_ssrc_in)
+        s->a_ssrc_in = h->ssrc;
+    if (h->ssrc != s->a_ssrc_in) {
+        s->drop_pt++;
+        return;
+    }
+    uint64_t ext = cv_seq_unwrap(&s->a_unwrap, h->seq);
+    cv_rxstats_update(&s->a_rx, h->seq, h->ts, 48000, now);
+    if (s->a_started && ext <= s->a_last_seq)
+        return; /* late or duplicate: already concealed */
+    uint64_t gap = s->a_started ? ext - s->a_last_seq - 1 : 0;
+    s->a_started = 1;
+    s->a_last_seq = ext;
+    if (h->payload_len == 0)
+        return;
+    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, h->payload_len);
+    memcpy(f->data, h->payload, h->payload_len);
+    f->rtp_ts = h->ts;
+    f->t_us = now;
+    f->lost_before = gap > 50 ? 0 : (int)gap; /* a long gap is a pause, not loss */
+    cv_echo_push(s->echo, f);
+}
+
+static void on_rtp(void *ud, uint8_t *pkt, size_t len)
+{
+    cv_session_t *s = ud;
+    cv_rtp_hdr_t h;
+    if (cv_rtp_parse(pkt, len, &h) < 0) {
+        s->drop_parse++;
+        return;
+    }
+    int64_t now = cv_now_us();
+    if (h.pt == s->v_pt && s->v_pt >= 0)
+        on_video(s, &h, pkt, len, now);
+    else if (h.pt == s->a_pt && s->a_pt >= 0)
+        on_audio(s, &h, now);
+    else
+        s->drop_pt++;
+}
+
+static gboolean failed_cb(gpointer arg)
+{
+    cv_session_t *s = arg;
+    if (!s->closed && s->env.on_failed)
+        s->env.on_failed(s->env.ud, s);
+    session_unref(s);
+    return G_SOURCE_REMOVE;
+}
+
+static void on_peer_state(void *ud, int state, const char *why)
+{
+    cv_session_t *s = ud;
+    if (state == CV_PEER_CONNECTED) {
+        CV_INFO("session connected");
+        cv_echo_request_keyframe(s->echo);
+        request_keyframe(s, cv_now_us());
+    } else if (state == CV_PEER_FAILED) {
+        CV_INFO("session failed: %s", why);
+        /* not from inside the peer's own callback: the owner destroys it */
+        atomic_fetch_add(&s->refs, 1);
+        cv_loop_invoke(s->env.loop, failed_cb, s);
+    }
+}
+
+/* ---- set-up and teardown ---- */
+
+struct setup {
+    cv_session_t *s;
+    const cv_sdp_offer_t *offer;
+    char *answer;
+    size_t cap;
+    int status;
+    const char *reason;
+};
+
+static const cv_sdp_media_t *find_media(const cv_sdp_offer_t *o, int kind)
+{
+    for (int i = 0; i < o->n_media; i++)
+        if (o->media[i].kind == kind && o->media[i].port != 0)
+            return &o->media[i];
+    return NULL;
+}
+
+static void setup_on_loop(void *arg)
+{
+    struct setup *st = arg;
+    cv_session_t *s = st->s;
+    const cv_sdp_offer_t *o = st->offer;
+    cv_peer_cb_t cb = {.on_rtp = on_rtp, .on_rtcp = on_rtcp, .on_state = on_peer_state};
+    s->peer = cv_peer_create(cv_loop_context(s->env.loop), &s->env.ice, s->env.cert,
+                             o->fingerprint, o->fingerprint_len, s->env.connect_timeout_us, &cb,
+                             s);
+    if (!s->peer) {
+        st->status = 503;
+        st->reason = "no media port available";
+        return;
+    }
+    cv_ice_t *ice = cv_peer_ice(s->peer);
+    cv_ice_set_remote(ice, o->ice_ufrag, o->ice_pwd);
+    for (int i = 0; i < o->n_cand; i++)
+        cv_ice_add_remote_candidate(ice, o->cand[i].addr, o->cand[i].port, o->cand[i].priority,
+                                    o->cand[i].foundation);
+    const cv_ice_cand_t *lc;
+    int n = cv_ice_local_candidates(ice, &lc);
+    cv_sdp_local_cand_t cand[CV_ICE_MAX_LOCAL];
+    for (int i = 0; i < n; i++) {
+        snprintf(cand[i].addr, sizeof(cand[i].addr), "%s", lc[i].addr);
+        cand[i].port = lc[i].port;
+        cand[i].priority = lc[i].priority;
+        snprintf(cand[i].foundation, sizeof(cand[i].foundation), "%s", lc[i].foundation);
+    }
+    cv_sdp_answer_params_t p = {.ice_ufrag = cv_ice_ufrag(ice),
+                                .ice_pwd = cv_ice_pwd(ice),
+                                .fingerprint = cv_dtls_cert_fingerprint(s->env.cert),
+                                .fingerprint_len = 32,
+                                .cand = cand,
+                                .n_cand = n,
+                                .audio_ssrc = s->a_ssrc,
+                                .video_ssrc = s->v_ssrc,
+                                .cname = s->cname,
+                                .session_id = ((uint64_t)rand32() << 20) ^ rand32(),
+                                .send_audio = 1,
+                                .send_video = 1,
+                                .offer_fb_remb = 0};
+    if (cv_sdp_build_answer(o, &p, st->answer, st->cap) < 0) {
+        st->status = 500;
+        st->reason = "answer too large";
+        return;
+    }
+    s->rtcp_timer = g_timeout_source_new(RTCP_INTERVAL_MS);
+    g_source_set_callback(s->rtcp_timer, rtcp_timer_cb, s, NULL);
+    g_source_attach(s->rtcp_timer, cv_loop_context(s->env.loop));
+    st->status = 201;
+}
+
+static void teardown_on_loop(void *arg)
+{
+    cv_session_t *s = arg;
+    s->closed = 1;
+    if (s->rtcp_timer) {
+        g_source_destroy(s->rtcp_timer);
+        g_source_unref(s->rtcp_timer);
+        s->rtcp_timer = NULL;
+    }
+    cv_peer_destroy(s->peer);
+    s->peer = NULL;
+    cv_echo_destroy(s->echo); /* waits for a running job; pending flushes see closed */
+    s->echo = NULL;
+    cv_jitter_cleanup(&s->vjit);
+    cv_vp8_depack_cleanup(&s->depack);
+}
+
+cv_session_t *cv_session_create_echo(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
+                                     char *answer, size_t answer_cap, int *status,
+                                     const char **reason)
+{
+    const cv_sdp_media_t *am = find_media(offer, CV_SDP_AUDIO);
+    const cv_sdp_media_t *vm = find_media(offer, CV_SDP_VIDEO);
+    if (!am || !vm || am->direction != CV_SDP_SENDRECV || vm->direction != CV_SDP_SENDRECV) {
+        *status = 400;
+        *reason = "the echo check needs sendrecv audio and video";
+        return NULL;
+    }
+    cv_session_t *s = cv_xcalloc(1, sizeof(*s));
+    atomic_init(&s->refs, 1);
+    s->env = *env;
+    random_hex(s->id, CV_SESSION_ID_LEN);
+    random_hex(s->cname, 16);
+    s->a_pt = am->pt;
+    s->v_pt = vm->pt;
+    s->level_id = am->audio_level_id;
+    s->a_ssrc = rand32() | 1;
+    s->v_ssrc = rand32() & ~1u;
+    s->a_seq = (uint16_t)rand32();
+    s->v_seq = (uint16_t)rand32();
+    s->pic_id = (uint16_t)(rand32() & 0x7fff);
+    s->a_ts_off = rand32();
+    s->v_ts_off = rand32();
+    cv_jitter_init(&s->vjit, VIDEO_JITTER_WAIT_US);
+    cv_vp8_depack_init(&s->depack, 2 << 20);
+    s->echo = cv_echo_create(env->pool, on_mixer_output, s);
+    if (!s->echo) {
+        *status = 500;
+        *reason = "codec set-up failed";
+        teardown_on_loop(s);
+        session_unref(s);
+        return NULL;
+    }
+    struct setup st = {.s = s, .offer = offer, .answer = answer, .cap = answer_cap};
+    cv_loop_call_sync(env->loop, setup_on_loop, &st);
+    if (st.status != 201) {
+        *status = st.status;
+        *reason = st.reason;
+        cv_loop_call_sync(env->loop, teardown_on_loop, s);
+        session_unref(s);
+        return NULL;
+    }
+    *status = 201;
+    return s;
+}
+
+const char *cv_session_id(const cv_session_t *s) { return s->id; }
+
+void cv_session_close(cv_session_t *s)
+{
+    if (!s)
+        return;
+    cv_loop_call_sync(s->env.loop, teardown_on_loop, s);
+    session_unref(s);
+}
+
+void cv_session_close_on_loop(cv_session_t *s)
+{
+    if (!s)
+        return;
+    teardown_on_loop(s);
+    session_unref(s);
+}

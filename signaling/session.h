@@ -1,0 +1,51 @@
+/*
+ * session.h - one participant's session: its transport (peer), its RTP
+ * input path (reorder, VP8 depacketising, receiver statistics), its output
+ * path (packetising, SSRC/sequence/timestamp/picture-id rewriting, sender
+ * reports) and its link to the mixer.
+ *
+ * Threads: created on an HTTP thread, then owned by one network loop thread
+ * (every peer callback, timer and send runs there). The mixer side talks to
+ * it only through the echo's queues and cv_loop_invoke.
+ */
+#ifndef CV_SESSION_H
+#define CV_SESSION_H
+
+#include "dtls.h"
+#include "ice.h"
+#include "loop.h"
+#include "pool.h"
+#include "sdp.h"
+
+#include <stdint.h>
+
+#define CV_SESSION_ID_LEN 32 /* hex digits: 128 random bits */
+
+typedef struct cv_session cv_session_t;
+
+typedef struct {
+    cv_loop_t *loop;
+    cv_pool_t *pool;
+    const cv_dtls_cert_t *cert;
+    cv_ice_cfg_t ice;
+    int64_t connect_timeout_us;
+    /* Called once on the loop thread when the transport failed or timed out;
+     * the owner must then remove the session and call cv_session_close. */
+    void (*on_failed)(void *ud, cv_session_t *s);
+    void *ud;
+} cv_session_env_t;
+
+/* Sets up an echo session from a parsed offer, on env->loop's thread (this
+ * call waits for it). Writes the SDP answer into answer. Returns the session
+ * (one reference, the caller's) or NULL with *status (HTTP) and *reason set. */
+cv_session_t *cv_session_create_echo(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
+                                     char *answer, size_t answer_cap, int *status,
+                                     const char **reason);
+const char *cv_session_id(const cv_session_t *s);
+/* Tears the transport and the mixer link down (waits for the loop thread) and
+ * drops the caller's reference. Not from the loop thread. */
+void cv_session_close(cv_session_t *s);
+/* Same, from the loop thread that owns the session (used on failure). */
+void cv_session_close_on_loop(cv_session_t *s);
+
+#endif
