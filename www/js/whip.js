@@ -1,0 +1,202 @@
+// whip.js - a small WHIP client (RFC 9725) for conclave's browser pages.
+//
+// One call joins: it builds an RTCPeerConnection with one audio and one video
+// transceiver, gathers every ICE candidate before it sends anything (a
+// non-trickle offer, RFC 9725 section 4.1 allows the client to skip trickle),
+// POSTs the SDP offer, applies the SDP answer and hands back a close() that
+// leaves with DELETE on the session URL (RFC 9725 section 4.2).
+//
+// Nothing here talks to another host: no STUN or TURN server is configured
+// (iceServers: []), and the only requests go to the URL given by the caller
+// and to the Location the server answers with.
+
+const DEFAULT_GATHER_TIMEOUT_MS = 3000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10000;
+
+// Moves the codecs whose mimeType is `preferred` to the front of the list the
+// browser offers for `transceiver`, keeping the others (RTX, RED, FEC) after
+// them. Browsers without setCodecPreferences keep their own order.
+function preferCodec(transceiver, kind, preferred) {
+    if (typeof transceiver.setCodecPreferences !== 'function') {
+        return;
+    }
+    const caps = globalThis.RTCRtpReceiver?.getCapabilities?.(kind);
+    if (!caps || !Array.isArray(caps.codecs)) {
+        return;
+    }
+    const want = preferred.toLowerCase();
+    const first = caps.codecs.filter((c) => c.mimeType.toLowerCase() === want);
+    const rest = caps.codecs.filter((c) => c.mimeType.toLowerCase() !== want);
+    if (first.length === 0) {
+        return;
+    }
+    try {
+        transceiver.setCodecPreferences([...first, ...rest]);
+    } catch {
+        // A browser that rejects the list offers its default order instead.
+    }
+}
+
+// Resolves when ICE gathering is complete or after timeoutMs, whichever comes
+// first; on timeout the offer goes out with the candidates gathered so far.
+function waitForGathering(pc, timeoutMs) {
+    if (pc.iceGatheringState === 'complete') {
+        return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+        const done = () => {
+            clearTimeout(timer);
+            pc.removeEventListener('icegatheringstatechange', onState);
+            pc.removeEventListener('icecandidate', onCandidate);
+            resolve();
+        };
+        const onState = () => {
+            if (pc.iceGatheringState === 'complete') {
+                done();
+            }
+        };
+        const onCandidate = (ev) => {
+            if (!ev.candidate) {
+                done();
+            }
+        };
+        const timer = setTimeout(done, timeoutMs);
+        pc.addEventListener('icegatheringstatechange', onState);
+        pc.addEventListener('icecandidate', onCandidate);
+    });
+}
+
+// The server answers an error with a one-line text reason; use that line as
+// the Error message, or the HTTP status when the body is empty.
+async function errorFromResponse(res) {
+    let text = '';
+    try {
+        text = await res.text();
+    } catch {
+        text = '';
+    }
+    const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
+    const err = new Error(line ? line.trim() : `HTTP ${res.status} ${res.statusText}`.trim());
+    err.status = res.status;
+    return err;
+}
+
+async function fetchWithTimeout(url, init, timeoutMs) {
+    const ctl = new AbortController();
+    const timer = setTimeout(() => ctl.abort(), timeoutMs);
+    try {
+        return await fetch(url, { ...init, signal: ctl.signal, cache: 'no-store' });
+    } catch (e) {
+        if (ctl.signal.aborted) {
+            throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
+        }
+        throw new Error(`cannot reach ${url}: ${e.message}`);
+    } finally {
+        clearTimeout(timer);
+    }
+}
+
+// Joins the WHIP endpoint at `url` (absolute or relative to the page).
+//
+// options:
+//   stream           MediaStream whose first audio and first video track are
+//                    sent (sendrecv); a kind it lacks is received only
+//   token            sent as "Authorization: Bearer <token>" when given
+//   recvOnly         receive only, even when a stream is given
+//   onTrack          called as onTrack(track, stream, event) for each remote
+//                    track; set before the answer is applied, so none is missed
+//   gatherTimeoutMs  longest wait for ICE gathering (default 3000)
+//   requestTimeoutMs longest wait for the server's answer (default 10000)
+//
+// Returns { pc, location, answer, close }: the peer connection, the session
+// URL, the SDP answer as the server sent it (the browser's copy in
+// pc.remoteDescription may drop lines such as a=end-of-candidates), and
+// close(). close() closes the peer connection, sends DELETE to the session
+// URL (once, however often it is called) and resolves to the DELETE's HTTP
+// status (0 when the request failed); it never throws.
+//
+// Throws an Error whose message is the server's reason line when the server
+// refuses (err.status holds the HTTP status), or a short description when the
+// browser cannot build an offer or reach the server.
+export async function whipConnect(url, options = {}) {
+    const {
+        stream = null,
+        token = null,
+        recvOnly = false,
+        onTrack = null,
+        gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS,
+        requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    } = options;
+    const endpoint = new URL(url, globalThis.document?.baseURI ?? globalThis.location?.href).href;
+    const pc = new RTCPeerConnection({
+        iceServers: [],
+        bundlePolicy: 'max-bundle',
+        rtcpMuxPolicy: 'require',
+    });
+    try {
+        if (onTrack) {
+            pc.addEventListener('track', (ev) => onTrack(ev.track, ev.streams[0] || null, ev));
+        }
+        for (const kind of ['audio', 'video']) {
+            const track =
+                !recvOnly && stream ? stream.getTracks().find((t) => t.kind === kind) : null;
+            const transceiver = track
+                ? pc.addTransceiver(track, { direction: 'sendrecv', streams: [stream] })
+                : pc.addTransceiver(kind, { direction: 'recvonly' });
+            preferCodec(transceiver, kind, kind === 'video' ? 'video/VP8' : 'audio/opus');
+        }
+
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        await waitForGathering(pc, gatherTimeoutMs);
+
+        const auth = token ? { Authorization: `Bearer ${token}` } : {};
+        const res = await fetchWithTimeout(
+            endpoint,
+            {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/sdp', ...auth },
+                body: pc.localDescription.sdp,
+            },
+            requestTimeoutMs,
+        );
+        if (res.status !== 201) {
+            if (res.ok) {
+                throw new Error(`unexpected HTTP ${res.status} from ${endpoint} (want 201)`);
+            }
+            throw await errorFromResponse(res);
+        }
+        const loc = res.headers.get('Location');
+        if (!loc) {
+            throw new Error('the server answered without a session Location');
+        }
+        const location = new URL(loc, endpoint).href;
+        const answer = await res.text();
+        try {
+            await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+        } catch (e) {
+            // The server created a session we cannot use: leave it at once.
+            fetch(location, { method: 'DELETE', headers: auth, keepalive: true }).catch(() => {});
+            throw new Error(`the server's answer was refused by the browser: ${e.message}`);
+        }
+
+        let closing = null;
+        const close = () => {
+            if (!closing) {
+                pc.close();
+                closing = fetchWithTimeout(
+                    location,
+                    { method: 'DELETE', headers: auth, keepalive: true },
+                    requestTimeoutMs,
+                )
+                    .then((r) => r.status)
+                    .catch(() => 0);
+            }
+            return closing;
+        };
+        return { pc, location, answer, close };
+    } catch (e) {
+        pc.close();
+        throw e;
+    }
+}
