@@ -1,0 +1,74 @@
+/*
+ * layout.c - grid geometry for the composite picture: a near-square grid of
+ * equal tiles, row-major in join order, the partial last row centred.
+ *
+ * Thread: pure, no state; any mixer worker. No RFCs.
+ */
+#include "layout.h"
+
+#include "err.h"
+#include "image.h"
+
+/* Columns for n tiles (1..CV_LAYOUT_MAX): the fixed table up to 16, then the
+ * smallest c with c * c >= n (ceil(sqrt(n)) without floating point). */
+static int grid_cols(int n)
+{
+    static const int small[17] = {0, 1, 2, 2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4};
+    if (n <= 16)
+        return small[n];
+    int c = 1;
+    while (c * c < n)
+        c++;
+    return c;
+}
+
+int cv_layout_shape(int n, int *cols, int *rows)
+{
+    if (n < 1 || n > CV_LAYOUT_MAX || !cols || !rows)
+        return CV_E_INVAL;
+    *cols = grid_cols(n);
+    *rows = (n + *cols - 1) / *cols;
+    return 0;
+}
+
+/* Largest even tile length so that k tiles and k - 1 gaps fit in len. */
+static int tile_len(int len, int k)
+{
+    return ((len - (k - 1) * CV_LAYOUT_GAP) / k) & ~1;
+}
+
+/* Even offset that centres a span of span pixels in len pixels. */
+static int centre(int len, int span)
+{
+    return ((len - span) / 2) & ~1;
+}
+
+int cv_layout_grid(int n, int W, int H, cv_rect_t *out)
+{
+    if (n < 0 || n > CV_LAYOUT_MAX || (n > 0 && !out))
+        return CV_E_INVAL;
+    if (W < 2 || H < 2 || W > CV_IMAGE_MAX_DIM || H > CV_IMAGE_MAX_DIM || ((W | H) & 1))
+        return CV_E_INVAL;
+    if (n == 0)
+        return 0;
+
+    int cols, rows;
+    cv_layout_shape(n, &cols, &rows);
+    int tw = tile_len(W, cols), th = tile_len(H, rows);
+    if (tw < 2 || th < 2)
+        return CV_E_INVAL;
+
+    int step_x = tw + CV_LAYOUT_GAP, step_y = th + CV_LAYOUT_GAP;
+    int y0 = centre(H, rows * step_y - CV_LAYOUT_GAP);
+    for (int i = 0; i < n; i++) {
+        int r = i / cols, c = i % cols;
+        /* tiles in this row: cols, except in a partial last row */
+        int in_row = (r == rows - 1) ? n - r * cols : cols;
+        int x0 = centre(W, in_row * step_x - CV_LAYOUT_GAP);
+        out[i].x = x0 + c * step_x;
+        out[i].y = y0 + r * step_y;
+        out[i].w = tw;
+        out[i].h = th;
+    }
+    return n;
+}

@@ -1,0 +1,179 @@
+/*
+ * test_layout.c - grid geometry: shapes for 1..100 tiles, exact rects for a
+ * few small grids, and the invariants of every grid (even, inside the canvas,
+ * equal sizes, no overlaps with at least the gap between tiles, row-major
+ * order, rows centred, tiles as large as fit); n = 0 and bad arguments.
+ */
+#include "check.h"
+
+#include "err.h"
+#include "layout.h"
+
+#include <stdlib.h>
+
+static const int counts[] = {1, 2, 3, 4, 5, 9, 10, 16, 17, 50, 100};
+/* expected columns x rows for the counts above */
+static const int shapes[][2] = {
+    {1, 1}, {2, 1}, {2, 2}, {2, 2}, {3, 2}, {3, 3}, {4, 3}, {4, 4}, {5, 4}, {8, 7}, {10, 10},
+};
+static const int canvases[][2] = {{1280, 720}, {640, 360}};
+
+static int overlap_1d(int a, int alen, int b, int blen, int gap)
+{
+    /* 1 if [a, a+alen) and [b, b+blen) come closer than gap */
+    return a < b + blen + gap && b < a + alen + gap;
+}
+
+static void check_shapes(void)
+{
+    for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+        int c = 0, r = 0;
+        CHECK_EQ(cv_layout_shape(counts[k], &c, &r), 0);
+        CHECK_EQ(c, shapes[k][0]);
+        CHECK_EQ(r, shapes[k][1]);
+    }
+    /* the table up to 16 and ceil(sqrt(n)) beyond: every n */
+    int c = 0, r = 0;
+    cv_layout_shape(6, &c, &r);
+    CHECK(c == 3 && r == 2);
+    cv_layout_shape(7, &c, &r);
+    CHECK(c == 3 && r == 3);
+    cv_layout_shape(12, &c, &r);
+    CHECK(c == 4 && r == 3);
+    cv_layout_shape(13, &c, &r);
+    CHECK(c == 4 && r == 4);
+    cv_layout_shape(26, &c, &r); /* ceil(sqrt(26)) = 6, ceil(26/6) = 5 */
+    CHECK(c == 6 && r == 5);
+    cv_layout_shape(64, &c, &r);
+    CHECK(c == 8 && r == 8);
+    cv_layout_shape(65, &c, &r);
+    CHECK(c == 9 && r == 8);
+    for (int n = 1; n <= CV_LAYOUT_MAX; n++) {
+        cv_layout_shape(n, &c, &r);
+        CHECK(c * r >= n && c * (r - 1) < n && c >= r && c - r <= 1);
+    }
+    CHECK_EQ(cv_layout_shape(0, &c, &r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_shape(101, &c, &r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_shape(4, NULL, &r), CV_E_INVAL);
+}
+
+/* Every invariant of one grid of n tiles on W x H. */
+static void check_grid(int n, int W, int H)
+{
+    cv_rect_t out[CV_LAYOUT_MAX + 1];
+    out[n].x = 12345; /* sentinel: nothing written past n rects */
+    CHECK_EQ(cv_layout_grid(n, W, H, out), n);
+    CHECK_EQ(out[n].x, 12345);
+    int cols = 0, rows = 0;
+    cv_layout_shape(n, &cols, &rows);
+    int tw = out[0].w, th = out[0].h;
+    int bad = 0;
+    for (int i = 0; i < n; i++) {
+        const cv_rect_t *a = &out[i];
+        bad += ((a->x | a->y | a->w | a->h) & 1) != 0;
+        bad += a->x < 0 || a->y < 0 || a->x + a->w > W || a->y + a->h > H;
+        bad += a->w != tw || a->h != th || a->w < 2 || a->h < 2;
+        /* row-major: same row same y and x growing; next row lower */
+        if (i % cols)
+            bad += a->y != out[i - 1].y || a->x != out[i - 1].x + tw + CV_LAYOUT_GAP;
+        else if (i)
+            bad += a->y != out[i - 1].y + th + CV_LAYOUT_GAP;
+        for (int j = i + 1; j < n; j++) {
+            const cv_rect_t *b = &out[j];
+            bad += overlap_1d(a->x, a->w, b->x, b->w, CV_LAYOUT_GAP) &&
+                   overlap_1d(a->y, a->h, b->y, b->h, CV_LAYOUT_GAP);
+        }
+    }
+    CHECK_EQ(bad, 0);
+    /* each row, the partial last one too, is centred: margins differ by <= 2 */
+    for (int r = 0; r < rows; r++) {
+        int first = r * cols, last = (r == rows - 1) ? n - 1 : first + cols - 1;
+        int left = out[first].x, right = W - (out[last].x + out[last].w);
+        CHECK(abs(left - right) <= 2);
+    }
+    int top = out[0].y, bottom = H - (out[n - 1].y + th);
+    CHECK(abs(top - bottom) <= 2);
+    /* tiles are as large as fit: 2 px more would not */
+    CHECK(cols * (tw + 2) + (cols - 1) * CV_LAYOUT_GAP > W);
+    CHECK(rows * (th + 2) + (rows - 1) * CV_LAYOUT_GAP > H);
+}
+
+static void check_rects(const cv_rect_t *got, const int (*want)[4], int n)
+{
+    for (int i = 0; i < n; i++) {
+        CHECK_EQ(got[i].x, want[i][0]);
+        CHECK_EQ(got[i].y, want[i][1]);
+        CHECK_EQ(got[i].w, want[i][2]);
+        CHECK_EQ(got[i].h, want[i][3]);
+    }
+}
+
+static void check_known(void)
+{
+    cv_rect_t out[CV_LAYOUT_MAX];
+    /* one tile: the whole canvas */
+    static const int one[][4] = {{0, 0, 1280, 720}};
+    CHECK_EQ(cv_layout_grid(1, 1280, 720, out), 1);
+    check_rects(out, one, 1);
+    /* two side by side: (1280 - 2) / 2 = 639 -> 638 wide, full height */
+    static const int two[][4] = {{0, 0, 638, 720}, {640, 0, 638, 720}};
+    CHECK_EQ(cv_layout_grid(2, 1280, 720, out), 2);
+    check_rects(out, two, 2);
+    /* three: 2x2, the lone last tile centred: (1280 - 638) / 2 = 321 -> 320 */
+    static const int three[][4] = {{0, 0, 638, 358}, {640, 0, 638, 358}, {320, 360, 638, 358}};
+    CHECK_EQ(cv_layout_grid(3, 1280, 720, out), 3);
+    check_rects(out, three, 3);
+    /* five: 3x2, (1280 - 4) / 3 = 425 -> 424 wide, grid 1276 wide from x = 2;
+     * last row of two is 850 wide: (1280 - 850) / 2 = 215 -> 214 */
+    static const int five[][4] = {
+        {2, 0, 424, 358},     {428, 0, 424, 358},   {854, 0, 424, 358},
+        {214, 360, 424, 358}, {640, 360, 424, 358},
+    };
+    CHECK_EQ(cv_layout_grid(5, 1280, 720, out), 5);
+    check_rects(out, five, 5);
+    /* 100 on 640x360: 10x10 of (640 - 18) / 10 = 62 by (360 - 18) / 10 = 34;
+     * grid 638 x 358, offsets (2 / 2) & ~1 = 0 */
+    CHECK_EQ(cv_layout_grid(100, 640, 360, out), 100);
+    CHECK(out[0].w == 62 && out[0].h == 34 && out[0].x == 0 && out[0].y == 0);
+    CHECK(out[99].x == 9 * 64 && out[99].y == 9 * 36);
+    /* 17 on 640x360: 5x4 of 126 x 88 (grid 638 x 358 from 0, 0); the last row,
+     * tiles 15 and 16, is 254 wide from (640 - 254) / 2 = 193 -> 192 */
+    CHECK_EQ(cv_layout_grid(17, 640, 360, out), 17);
+    CHECK(out[0].w == 126 && out[0].h == 88 && out[0].x == 0 && out[0].y == 0);
+    CHECK(out[14].x == 4 * 128 && out[14].y == 180);
+    CHECK(out[15].x == 192 && out[15].y == 270 && out[16].x == 320 && out[16].y == 270);
+}
+
+static void check_bad(void)
+{
+    cv_rect_t out[CV_LAYOUT_MAX];
+    CHECK_EQ(cv_layout_grid(0, 1280, 720, out), 0);
+    CHECK_EQ(cv_layout_grid(0, 1280, 720, NULL), 0);
+    CHECK_EQ(cv_layout_grid(-1, 1280, 720, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(101, 1280, 720, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(1, 1280, 720, NULL), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(1, 1281, 720, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(1, 1280, 721, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(1, 0, 720, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(1, 1280, -2, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(1, 4098, 720, out), CV_E_INVAL);
+    /* too small: 10 columns need 10 * 2 + 9 * 2 = 38 px */
+    CHECK_EQ(cv_layout_grid(100, 36, 360, out), CV_E_INVAL);
+    CHECK_EQ(cv_layout_grid(100, 38, 38, out), 100);
+    CHECK(out[0].w == 2 && out[0].h == 2);
+    CHECK_EQ(cv_layout_grid(1, 2, 2, out), 1);
+    CHECK(out[0].x == 0 && out[0].y == 0 && out[0].w == 2 && out[0].h == 2);
+}
+
+int main(void)
+{
+    check_shapes();
+    check_known();
+    for (size_t c = 0; c < sizeof(canvases) / sizeof(canvases[0]); c++)
+        for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++)
+            check_grid(counts[k], canvases[c][0], canvases[c][1]);
+    for (int n = 1; n <= CV_LAYOUT_MAX; n++)
+        check_grid(n, 1920, 1080);
+    check_bad();
+    return CHECK_DONE("test_layout");
+}
