@@ -11,7 +11,7 @@ FUZZ_SECONDS ?= 30
 PKGS := nice openssl libsrtp2 vpx opus libmicrohttpd inih jansson glib-2.0
 APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libssl-dev \
 	libsrtp2-dev libvpx-dev libopus-dev libyuv-dev libmicrohttpd-dev libinih-dev \
-	libjansson-dev libglib2.0-dev iproute2 util-linux curl chromium nodejs npm
+	libjansson-dev libglib2.0-dev iproute2 util-linux curl chromium
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
@@ -94,6 +94,8 @@ deps:
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" \
 			|| missing="$$missing $$p"; \
 	done; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \

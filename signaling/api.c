@@ -87,13 +87,20 @@ static int table_add(cv_api_t *api, cv_session_t *s)
 
 /* Removes and returns the session with this id, or NULL (then someone else
  * already took it out and closes it). */
-static cv_session_t *table_take(cv_api_t *api, const char *id, const cv_session_t *which)
+static int same_room(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static cv_session_t *table_take(cv_api_t *api, const char *id, const char *room,
+                                const cv_session_t *which)
 {
     cv_session_t *found = NULL;
     pthread_mutex_lock(&api->lock);
     for (int i = 0; i < api->n_sessions; i++) {
         cv_session_t *s = api->sessions[i];
-        if ((which && s == which) || (!which && strcmp(cv_session_id(s), id) == 0)) {
+        if ((which && s == which) || (!which && strcmp(cv_session_id(s), id) == 0 &&
+                                      same_room(cv_session_room(s), room))) {
             found = s;
             api->sessions[i] = api->sessions[--api->n_sessions];
             break;
@@ -115,7 +122,7 @@ int cv_api_session_count(cv_api_t *api)
 static void on_session_failed(void *ud, cv_session_t *s)
 {
     cv_api_t *api = ud;
-    if (table_take(api, NULL, s))
+    if (table_take(api, NULL, NULL, s))
         cv_session_close_on_loop(s);
 }
 
@@ -134,10 +141,33 @@ static int session_count_full(cv_api_t *api)
     return cv_api_session_count(api) >= api->max_sessions;
 }
 
-static void join_echo(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
+static void method_not_allowed(cv_api_resp_t *rs, const char *allow);
+
+/* A display name: up to 64 bytes, no control characters. */
+static int valid_name(const char *n)
 {
+    size_t len = strlen(n);
+    if (len > CV_PART_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)n[i] < 32 || n[i] == 127)
+            return 0;
+    return 1;
+}
+
+/* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is NULL. */
+static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "POST") != 0) {
+        method_not_allowed(rs, "POST");
+        return;
+    }
     if (!is_sdp(rq->content_type)) {
         reply(rs, 415, "Content-Type must be application/sdp");
+        return;
+    }
+    if (rq->name && !valid_name(rq->name)) {
+        reply(rs, 400, "bad name: at most 64 bytes, no control characters");
         return;
     }
     cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
@@ -154,8 +184,8 @@ static void join_echo(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     }
     char *answer = cv_xmalloc(ANSWER_CAP);
     int status = 500;
-    cv_session_t *s =
-        cv_session_create_echo(&api->env, offer, answer, ANSWER_CAP, &status, &reason);
+    cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, answer, ANSWER_CAP,
+                                        &status, &reason);
     free(offer);
     if (!s) {
         reply(rs, status, "%s", reason);
@@ -173,12 +203,17 @@ static void join_echo(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     rs->body = answer;
     rs->body_len = strlen(answer);
     rs->no_store = 1;
-    snprintf(rs->location, sizeof(rs->location), "/echo/sessions/%s", cv_session_id(s));
+    if (room)
+        snprintf(rs->location, sizeof(rs->location), "/rooms/%s/sessions/%s", room,
+                 cv_session_id(s));
+    else
+        snprintf(rs->location, sizeof(rs->location), "/echo/sessions/%s", cv_session_id(s));
 }
 
-static void leave(cv_api_t *api, const char *id, cv_api_resp_t *rs)
+/* WHIP leave (RFC 9725 §4.3). room is NULL for the echo check. */
+static void leave(cv_api_t *api, const char *room, const char *id, cv_api_resp_t *rs)
 {
-    cv_session_t *s = table_take(api, id, NULL);
+    cv_session_t *s = table_take(api, id, room, NULL);
     if (!s) {
         reply(rs, 404, "no such session");
         return;
@@ -209,10 +244,7 @@ static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
                        cv_api_resp_t *rs)
 {
     if (strcmp(rest, "whip") == 0) {
-        if (strcmp(rq->method, "POST") == 0)
-            join_echo(api, rq, rs);
-        else
-            method_not_allowed(rs, "POST");
+        join(api, rq, NULL, rs);
         return;
     }
     if (strncmp(rest, "sessions/", 9) == 0) {
@@ -220,7 +252,7 @@ static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         if (!valid_session_id(id)) {
             reply(rs, 404, "no such session");
         } else if (strcmp(rq->method, "DELETE") == 0) {
-            leave(api, id, rs);
+            leave(api, NULL, id, rs);
         } else {
             method_not_allowed(rs, "DELETE");
         }
@@ -240,34 +272,29 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         return;
     }
     const char *what = slash ? slash + 1 : "";
-    if (strcmp(what, "whip") == 0 || strcmp(what, "whep") == 0) {
-        if (strcmp(rq->method, "POST") != 0) {
+    char room[65];
+    memcpy(room, rest, room_len);
+    room[room_len] = 0;
+    if (strcmp(what, "whip") == 0) {
+        join(api, rq, room, rs);
+    } else if (strcmp(what, "whep") == 0) {
+        if (strcmp(rq->method, "POST") != 0)
             method_not_allowed(rs, "POST");
-            return;
-        }
-        if (!is_sdp(rq->content_type)) {
-            reply(rs, 415, "Content-Type must be application/sdp");
-            return;
-        }
-        cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
-        const char *reason = "malformed SDP";
-        int rc = cv_sdp_parse_offer(rq->body, rq->body_len, offer, &reason);
-        free(offer);
-        if (rc < 0)
-            reply(rs, 400, "bad SDP offer: %s", reason);
         else
-            reply(rs, 503, "multi-party rooms are not available yet; try /echo/whip");
-        return;
-    }
-    if (strncmp(what, "sessions/", 9) == 0) {
-        if (strcmp(rq->method, "DELETE") != 0) {
+            reply(rs, 501, "viewers (WHEP) are not available yet; join with /whip");
+    } else if (strncmp(what, "sessions/", 9) == 0) {
+        const char *id = what + 9;
+        if (strcmp(rq->method, "PATCH") == 0)
+            method_not_allowed(rs, "DELETE"); /* RFC 9725 §4.3.1: no trickle ICE here */
+        else if (strcmp(rq->method, "DELETE") != 0)
             method_not_allowed(rs, "DELETE");
-            return;
-        }
-        reply(rs, 404, "no such session");
-        return;
+        else if (!valid_session_id(id))
+            reply(rs, 404, "no such session");
+        else
+            leave(api, room, id, rs);
+    } else {
+        reply(rs, 404, "not found");
     }
-    reply(rs, 404, "not found");
 }
 
 /* ---- static files ---- */

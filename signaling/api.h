@@ -18,6 +18,7 @@ typedef struct {
     const char *method;
     const char *path;         /* already %-decoded by the HTTP library */
     const char *content_type; /* NULL if absent */
+    const char *name;         /* ?name= of a join, NULL if absent */
     const char *body;
     size_t body_len;
 } cv_api_req_t;

@@ -29,7 +29,7 @@
 #define MAX_FILE (1024 * 1024) /* a config file larger than this is a mistake */
 #define QUOTE_MAX 48           /* bytes of a bad value repeated in a message */
 
-enum kind { K_INT, K_LONG, K_IP, K_IPV4_OPT, K_PATH, K_ADDRS, K_LEVEL };
+enum kind { K_INT, K_EVEN, K_LONG, K_BOOL, K_IP, K_IPV4_OPT, K_PATH, K_ADDRS, K_ROOMS, K_LEVEL };
 
 struct key {
     const char *section;
@@ -52,10 +52,19 @@ static const struct key keys[] = {
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0},
     {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64},
+    {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60},
+    {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920},
+    {"mixer", "height", K_EVEN, FIELD(mixer_height), 90, 1080},
+    {"mixer", "video_kbps", K_INT, FIELD(mixer_video_kbps), 50, 8000},
+    {"mixer", "audio_kbps", K_INT, FIELD(mixer_audio_kbps), 8, 128},
+    {"rooms", "open", K_BOOL, FIELD(rooms_open), 0, 1},
+    {"rooms", "names", K_ROOMS, FIELD(rooms_names), 0, 0},
+    {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100},
+    {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000},
     {"log", "level", K_LEVEL, FIELD(log_level), 0, 0},
 };
 
-static const char *const sections[] = {"http", "ice", "mixer", "log"};
+static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log"};
 
 /* One load in progress. */
 struct load {
@@ -84,6 +93,15 @@ void cv_config_defaults(cv_config_t *c)
     c->ice_addresses[0] = '\0';
     c->ice_public_ip[0] = '\0';
     c->mixer_threads = 2;
+    c->mixer_fps = 30;
+    c->mixer_width = 1280;
+    c->mixer_height = 720;
+    c->mixer_video_kbps = 1500;
+    c->mixer_audio_kbps = 32;
+    c->rooms_open = 1;
+    c->rooms_names[0] = '\0';
+    c->rooms_max_participants = 16;
+    c->rooms_max = 32;
     c->log_level = CV_LOG_WARN;
 }
 
@@ -190,6 +208,46 @@ static int set_addrs(char *out, size_t cap, const char *v, char *why, size_t why
 }
 
 /* Checks value v for key k and stores it in c; on error why holds the reason. */
+/* "a, b,c" -> "a,b,c": each a room name of 1..64 of [A-Za-z0-9_-]. */
+static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t whycap)
+{
+    size_t o = 0;
+    const char *p = v;
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t') {
+            char ch = *p;
+            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
+                snprintf(why, whycap, "room names are 1 to 64 of A-Z a-z 0-9 _ -");
+                return CV_E_INVAL;
+            }
+            p++;
+        }
+        size_t n = (size_t)(p - start);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (n == 0 || n > 64 || (*p && *p != ',')) {
+            snprintf(why, whycap, "room names are 1 to 64 of A-Z a-z 0-9 _ -, comma-separated");
+            return CV_E_INVAL;
+        }
+        if (o + n + 2 > cap) {
+            snprintf(why, whycap, "list longer than %zu bytes", cap - 1);
+            return CV_E_INVAL;
+        }
+        if (o)
+            out[o++] = ',';
+        memcpy(out + o, start, n);
+        o += n;
+        if (*p == ',')
+            p++;
+    }
+    out[o] = 0;
+    return 0;
+}
+
 static int set_value(cv_config_t *c, const struct key *k, const char *v, char *why, size_t whycap)
 {
     char *field = (char *)c + k->off;
@@ -198,6 +256,29 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     int lvl;
 
     switch (k->kind) {
+    case K_EVEN:
+        if (parse_long(v, k->min, k->max, &n) < 0 || n % 2) {
+            snprintf(why, whycap, "'%s' is not an even integer in %ld..%ld",
+                     quote(q, sizeof(q), v, strlen(v)), k->min, k->max);
+            return CV_E_INVAL;
+        }
+        *(int *)(void *)field = (int)n;
+        return 0;
+    case K_BOOL:
+        if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0) {
+            *(int *)(void *)field = 1;
+        } else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0) {
+            *(int *)(void *)field = 0;
+        } else {
+            snprintf(why, whycap, "'%s' is not one of yes, no, true, false, on, off",
+                     quote(q, sizeof(q), v, strlen(v)));
+            return CV_E_INVAL;
+        }
+        return 0;
+    case K_ROOMS:
+        if (set_rooms(field, k->size, v, why, whycap) < 0)
+            return CV_E_INVAL;
+        return 0;
     case K_INT:
     case K_LONG:
         if (parse_long(v, k->min, k->max, &n) < 0) {

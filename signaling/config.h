@@ -26,6 +26,14 @@ typedef struct {
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
+    int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
+    int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */
+    int mixer_video_kbps;           /* [mixer] video_kbps: composite bit rate, 50..8000, 1500 */
+    int mixer_audio_kbps;           /* [mixer] audio_kbps: each mix's Opus rate, 8..128, 32 */
+    int rooms_open;                 /* [rooms] open: any room name may be joined, yes */
+    char rooms_names[1024];         /* [rooms] names: "a,b" rooms allowed when not open, "" */
+    int rooms_max_participants;     /* [rooms] max_participants: 1..100, 16 */
+    int rooms_max;                  /* [rooms] max_rooms: 1..1000, 32 */
     int log_level;                  /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
 } cv_config_t;
 

@@ -116,6 +116,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .method = method,
         .path = url,
         .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+        .name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"),
         .body = up->buf ? up->buf : "",
         .body_len = up->len,
     };

@@ -1,6 +1,6 @@
 /*
  * main.c - the conclave daemon: options, configuration, start-up of the
- * network loop, mixer pool and HTTP server, and a clean stop on SIGINT or
+ * network loop, mixer pool and clock, and HTTP server, and a clean stop on SIGINT or
  * SIGTERM. The main thread only waits for signals.
  */
 #include "api.h"
@@ -12,6 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mem.h"
+#include "mixer.h"
 #include "pool.h"
 #include "srtp.h"
 
@@ -107,6 +108,7 @@ int main(int argc, char **argv)
     cv_dtls_cert_t *cert = NULL;
     cv_loop_t *loop = NULL;
     cv_pool_t *pool = NULL;
+    cv_mixer_t *mixer = NULL;
     cv_api_t *api = NULL;
     cv_http_t *http = NULL;
     if (cv_srtp_global_init() < 0) {
@@ -124,9 +126,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclave: could not start %d mixer threads\n", cfg.mixer_threads);
         goto out;
     }
+    cv_mixer_cfg_t mcfg = {
+        .room = {.width = cfg.mixer_width,
+                 .height = cfg.mixer_height,
+                 .fps = cfg.mixer_fps,
+                 .video_kbps = cfg.mixer_video_kbps,
+                 .audio_bps = cfg.mixer_audio_kbps * 1000,
+                 .max_participants = cfg.rooms_max_participants},
+        .max_rooms = cfg.rooms_max,
+        .open_rooms = cfg.rooms_open,
+        .names = cfg.rooms_names,
+    };
+    mixer = cv_mixer_create(pool, &mcfg);
+    if (!mixer) {
+        fprintf(stderr, "conclave: could not start the mixer clock\n");
+        goto out;
+    }
     cv_session_env_t env = {
         .loop = loop,
-        .pool = pool,
+        .mixer = mixer,
         .cert = cert,
         .ice = {.addresses = addresses,
                 .n_addresses = n_addresses,
@@ -157,6 +175,7 @@ int main(int argc, char **argv)
 out:
     cv_http_stop(http);   /* no new requests */
     cv_api_destroy(api);  /* ends every session */
+    cv_mixer_destroy(mixer);
     cv_loop_destroy(loop);
     cv_pool_destroy(pool);
     cv_dtls_cert_destroy(cert);

@@ -8,10 +8,11 @@
 
 #include "bytes.h"
 #include "clock.h"
-#include "echo.h"
 #include "err.h"
 #include "frame.h"
 #include "jitter.h"
+#include "mixer.h"
+#include "outstream.h"
 #include "log.h"
 #include "mem.h"
 #include "peer.h"
@@ -33,13 +34,16 @@
 #define PLI_INTERVAL_US 500000 /* at most two key frame requests a second */
 #define RTCP_INTERVAL_MS 1000
 #define VIDEO_JITTER_WAIT_US 40000
+#define SILENCE_TIMEOUT_US 10000000 /* nothing at all received for 10 s: gone */
 
 struct cv_session {
     atomic_int refs;
     char id[CV_SESSION_ID_LEN + 1];
+    char room[65]; /* "" for the echo check */
     cv_session_env_t env;
     cv_peer_t *peer;
-    cv_echo_t *echo;
+    cv_mixer_room_t *mroom;
+    cv_part_t *part;
     int closed;
     atomic_int flush_pending;
     GSource *rtcp_timer;
@@ -48,20 +52,13 @@ struct cv_session {
     /* input */
     uint32_t a_ssrc_in, v_ssrc_in;
     cv_seq_unwrap_t a_unwrap, v_unwrap;
-    uint64_t a_last_seq;
-    int a_started;
     cv_jitter_t vjit;
     cv_vp8_depack_t depack;
     cv_rtp_rxstats_t a_rx, v_rx;
     int64_t last_pli_us;
     uint8_t fir_seq;
     /* output */
-    uint32_t a_ssrc, v_ssrc;
-    uint16_t a_seq, v_seq, pic_id;
-    uint32_t a_ts_off, v_ts_off;
-    uint32_t a_pkts, a_octets, v_pkts, v_octets;
-    uint32_t a_last_ts, v_last_ts;
-    int64_t a_last_us, v_last_us;
+    cv_outstream_t aout, vout;
     char cname[17];
     uint64_t drop_pt, drop_parse;
 };
@@ -92,51 +89,18 @@ static void random_hex(char *out, size_t digits)
 
 /* ---- output path (loop thread) ---- */
 
-static void send_rtp(cv_session_t *s, uint8_t *pkt, size_t len)
+static void emit_rtp(void *ud, uint8_t *pkt, size_t len, size_t cap)
 {
-    cv_peer_send_rtp(s->peer, pkt, len, PKT_CAP);
+    cv_session_t *s = ud;
+    cv_peer_send_rtp(s->peer, pkt, len, cap);
 }
 
-static void send_video_frame(cv_session_t *s, cv_frame_t *f)
+static void send_frame(cv_session_t *s, const cv_frame_t *f)
 {
     _Alignas(8) uint8_t pkt[PKT_CAP];
-    cv_vp8_pack_t pk;
-    uint32_t ts = f->rtp_ts + s->v_ts_off;
-    s->pic_id = (uint16_t)((s->pic_id + 1) & 0x7fff);
-    cv_vp8_pack_init(&pk, f->data, f->len, s->pic_id, 0);
-    for (;;) {
-        cv_rtp_out_t o = {.pt = s->v_pt, .seq = s->v_seq, .ts = ts, .ssrc = s->v_ssrc};
-        int hl = cv_rtp_write_header(pkt, sizeof(pkt), &o);
-        int marker = 0;
-        int n = cv_vp8_pack_next(&pk, pkt + hl, sizeof(pkt) - (size_t)hl - CV_SRTP_MAX_TRAILER,
-                                 MAX_PAYLOAD, &marker);
-        if (n <= 0)
-            break;
-        if (marker)
-            pkt[1] |= 0x80;
-        s->v_seq++;
-        s->v_pkts++;
-        s->v_octets += (uint32_t)n;
-        send_rtp(s, pkt, (size_t)(hl + n));
-    }
-    s->v_last_ts = ts;
-    s->v_last_us = f->t_us;
-}
-
-static void send_audio_frame(cv_session_t *s, cv_frame_t *f)
-{
-    _Alignas(8) uint8_t pkt[PKT_CAP];
-    uint32_t ts = f->rtp_ts + s->a_ts_off;
-    cv_rtp_out_t o = {.pt = s->a_pt, .seq = s->a_seq++, .ts = ts, .ssrc = s->a_ssrc};
-    int hl = cv_rtp_write_header(pkt, sizeof(pkt), &o);
-    if (hl < 0 || f->len > sizeof(pkt) - (size_t)hl - CV_SRTP_MAX_TRAILER)
-        return;
-    memcpy(pkt + hl, f->data, f->len);
-    s->a_pkts++;
-    s->a_octets += (uint32_t)f->len;
-    s->a_last_ts = ts;
-    s->a_last_us = f->t_us;
-    send_rtp(s, pkt, (size_t)hl + f->len);
+    cv_outstream_t *o = f->kind == CV_FRAME_VIDEO ? &s->vout : &s->aout;
+    cv_outstream_send(o, f->data, f->len, f->rtp_ts, f->t_us, f->keyframe, MAX_PAYLOAD, pkt,
+                      sizeof(pkt) - CV_SRTP_MAX_TRAILER, emit_rtp, s);
 }
 
 static gboolean flush_cb(gpointer arg)
@@ -144,13 +108,9 @@ static gboolean flush_cb(gpointer arg)
     cv_session_t *s = arg;
     atomic_store(&s->flush_pending, 0);
     cv_frame_t *f;
-    while (!s->closed && (f = cv_echo_pop(s->echo))) {
-        if (cv_peer_state(s->peer) == CV_PEER_CONNECTED) {
-            if (f->kind == CV_FRAME_VIDEO)
-                send_video_frame(s, f);
-            else
-                send_audio_frame(s, f);
-        }
+    while (!s->closed && (f = cv_part_pop(s->part))) {
+        if (cv_peer_state(s->peer) == CV_PEER_CONNECTED)
+            send_frame(s, f);
         cv_frame_unref(f);
     }
     session_unref(s);
@@ -169,11 +129,6 @@ static void on_mixer_output(void *ud)
 
 /* ---- RTCP (loop thread) ---- */
 
-static uint32_t ts_now(uint32_t last_ts, int64_t last_us, int64_t now, uint32_t rate)
-{
-    return last_ts + (uint32_t)((now - last_us) * rate / 1000000);
-}
-
 static void send_reports(cv_session_t *s)
 {
     _Alignas(8) uint8_t pkt[PKT_CAP];
@@ -187,26 +142,30 @@ static void send_reports(cv_session_t *s)
     if (s->a_ssrc_in)
         cv_rxstats_report(&s->a_rx, s->a_ssrc_in, now, &rb[n_rb++]);
     int n;
-    if (s->v_pkts) {
-        cv_rtcp_sr_t sr = {.ssrc = s->v_ssrc, .ntp = ntp,
-                           .rtp_ts = ts_now(s->v_last_ts, s->v_last_us, now, 90000),
-                           .packets = s->v_pkts, .octets = s->v_octets};
+    if (s->vout.packets) {
+        cv_rtcp_sr_t sr = {.ssrc = s->vout.ssrc,
+                           .ntp = ntp,
+                           .rtp_ts = cv_outstream_ts_at(&s->vout, now, 90000),
+                           .packets = s->vout.packets,
+                           .octets = s->vout.octets};
         n = cv_rtcp_build_sr(pkt, room, &sr, rb, n_rb);
     } else {
-        n = cv_rtcp_build_rr(pkt, room, s->v_ssrc, rb, n_rb);
+        n = cv_rtcp_build_rr(pkt, room, s->vout.ssrc, rb, n_rb);
     }
     if (n < 0)
         return;
     len += (size_t)n;
-    if (s->a_pkts) {
-        cv_rtcp_sr_t sr = {.ssrc = s->a_ssrc, .ntp = ntp,
-                           .rtp_ts = ts_now(s->a_last_ts, s->a_last_us, now, 48000),
-                           .packets = s->a_pkts, .octets = s->a_octets};
+    if (s->aout.packets) {
+        cv_rtcp_sr_t sr = {.ssrc = s->aout.ssrc,
+                           .ntp = ntp,
+                           .rtp_ts = cv_outstream_ts_at(&s->aout, now, 48000),
+                           .packets = s->aout.packets,
+                           .octets = s->aout.octets};
         n = cv_rtcp_build_sr(pkt + len, room - len, &sr, NULL, 0);
         if (n > 0)
             len += (size_t)n;
     }
-    n = cv_rtcp_build_sdes_cname(pkt + len, room - len, s->v_ssrc, s->cname);
+    n = cv_rtcp_build_sdes_cname(pkt + len, room - len, s->vout.ssrc, s->cname);
     if (n > 0)
         len += (size_t)n;
     cv_peer_send_rtcp(s->peer, pkt, len, sizeof(pkt));
@@ -215,8 +174,11 @@ static void send_reports(cv_session_t *s)
 static gboolean rtcp_timer_cb(gpointer arg)
 {
     cv_session_t *s = arg;
-    if (cv_peer_state(s->peer) == CV_PEER_CONNECTED)
-        send_reports(s);
+    if (cv_peer_state(s->peer) != CV_PEER_CONNECTED)
+        return G_SOURCE_CONTINUE;
+    send_reports(s);
+    if (cv_now_us() - cv_peer_last_rx_us(s->peer) > SILENCE_TIMEOUT_US)
+        cv_peer_fail(s->peer, "nothing received for 10 s");
     return G_SOURCE_CONTINUE;
 }
 
@@ -227,7 +189,8 @@ static void request_keyframe(cv_session_t *s, int64_t now)
         return;
     s->last_pli_us = now;
     _Alignas(8) uint8_t pkt[PKT_CAP];
-    int n = cv_rtcp_build_pli(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->v_ssrc, s->v_ssrc_in);
+    int n = cv_rtcp_build_pli(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc,
+                              s->v_ssrc_in);
     if (n > 0)
         cv_peer_send_rtcp(s->peer, pkt, (size_t)n, sizeof(pkt));
 }
@@ -243,8 +206,13 @@ static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
     }
     for (int i = 0; i < n; i++) {
         cv_rtcp_item_t *it = &items[i];
-        if ((it->type == CV_RTCP_PLI || it->type == CV_RTCP_FIR) && it->media_ssrc == s->v_ssrc)
-            cv_echo_request_keyframe(s->echo);
+        if ((it->type == CV_RTCP_PLI || it->type == CV_RTCP_FIR) &&
+            it->media_ssrc == s->vout.ssrc)
+            cv_part_request_keyframe(s->part);
+        else if (it->type == CV_RTCP_BYE &&
+                 (it->sender_ssrc == s->v_ssrc_in || it->sender_ssrc == s->a_ssrc_in) &&
+                 it->sender_ssrc != 0)
+            cv_peer_fail(s->peer, "the participant said goodbye (RTCP BYE)");
         else if (it->type == CV_RTCP_SR && it->sender_ssrc == s->v_ssrc_in)
             cv_rxstats_on_sr(&s->v_rx, it->sr.ntp, cv_now_us());
         else if (it->type == CV_RTCP_SR && it->sender_ssrc == s->a_ssrc_in)
@@ -261,7 +229,7 @@ static void push_video_frame(cv_session_t *s, const cv_vp8_frame_t *vf, int64_t 
     f->rtp_ts = vf->ts;
     f->keyframe = vf->keyframe;
     f->t_us = now;
-    if (cv_echo_push(s->echo, f) < 0) {
+    if (cv_part_push(s->part, f) < 0) {
         s->depack.need_keyframe = 1; /* a lost frame breaks the references */
         request_keyframe(s, now);
     }
@@ -282,7 +250,7 @@ static void drain_video(cv_session_t *s, int64_t now)
         if (rc == 1)
             push_video_frame(s, &vf, now);
     }
-    if (s->depack.need_keyframe || cv_echo_take_decoder_error(s->echo))
+    if (s->depack.need_keyframe || cv_part_take_decoder_error(s->part))
         request_keyframe(s, now);
 }
 
@@ -314,19 +282,18 @@ static void on_audio(cv_session_t *s, const cv_rtp_hdr_t *h, int64_t now)
     }
     uint64_t ext = cv_seq_unwrap(&s->a_unwrap, h->seq);
     cv_rxstats_update(&s->a_rx, h->seq, h->ts, 48000, now);
-    if (s->a_started && ext <= s->a_last_seq)
-        return; /* late or duplicate: already concealed */
-    uint64_t gap = s->a_started ? ext - s->a_last_seq - 1 : 0;
-    s->a_started = 1;
-    s->a_last_seq = ext;
-    if (h->payload_len == 0)
+    if (h->payload_len == 0) /* reordering and duplicates: the room's playout buffer */
         return;
     cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, h->payload_len);
     memcpy(f->data, h->payload, h->payload_len);
     f->rtp_ts = h->ts;
     f->t_us = now;
-    f->lost_before = gap > 50 ? 0 : (int)gap; /* a long gap is a pause, not loss */
-    cv_echo_push(s->echo, f);
+    f->seq = ext;
+    f->level = -1;
+    int vad, level;
+    if (s->level_id > 0 && cv_rtp_audio_level(h, s->level_id, &vad, &level) == 0)
+        f->level = level;
+    cv_part_push(s->part, f);
 }
 
 static void on_rtp(void *ud, uint8_t *pkt, size_t len)
@@ -360,7 +327,7 @@ static void on_peer_state(void *ud, int state, const char *why)
     cv_session_t *s = ud;
     if (state == CV_PEER_CONNECTED) {
         CV_INFO("session connected");
-        cv_echo_request_keyframe(s->echo);
+        cv_part_request_keyframe(s->part);
         request_keyframe(s, cv_now_us());
     } else if (state == CV_PEER_FAILED) {
         CV_INFO("session failed: %s", why);
@@ -423,8 +390,8 @@ static void setup_on_loop(void *arg)
                                 .fingerprint_len = 32,
                                 .cand = cand,
                                 .n_cand = n,
-                                .audio_ssrc = s->a_ssrc,
-                                .video_ssrc = s->v_ssrc,
+                                .audio_ssrc = s->aout.ssrc,
+                                .video_ssrc = s->vout.ssrc,
                                 .cname = s->cname,
                                 .session_id = ((uint64_t)rand32() << 20) ^ rand32(),
                                 .send_audio = 1,
@@ -452,21 +419,22 @@ static void teardown_on_loop(void *arg)
     }
     cv_peer_destroy(s->peer);
     s->peer = NULL;
-    cv_echo_destroy(s->echo); /* waits for a running job; pending flushes see closed */
-    s->echo = NULL;
+    if (s->part) /* after this no worker calls on_mixer_output */
+        cv_mixer_leave(s->env.mixer, s->mroom, s->part);
+    s->part = NULL;
     cv_jitter_cleanup(&s->vjit);
     cv_vp8_depack_cleanup(&s->depack);
 }
 
-cv_session_t *cv_session_create_echo(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
-                                     char *answer, size_t answer_cap, int *status,
-                                     const char **reason)
+cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
+                                const char *room, const char *name, char *answer,
+                                size_t answer_cap, int *status, const char **reason)
 {
     const cv_sdp_media_t *am = find_media(offer, CV_SDP_AUDIO);
     const cv_sdp_media_t *vm = find_media(offer, CV_SDP_VIDEO);
     if (!am || !vm || am->direction != CV_SDP_SENDRECV || vm->direction != CV_SDP_SENDRECV) {
         *status = 400;
-        *reason = "the echo check needs sendrecv audio and video";
+        *reason = "a participant needs sendrecv audio and video";
         return NULL;
     }
     cv_session_t *s = cv_xcalloc(1, sizeof(*s));
@@ -474,22 +442,22 @@ cv_session_t *cv_session_create_echo(const cv_session_env_t *env, const cv_sdp_o
     s->env = *env;
     random_hex(s->id, CV_SESSION_ID_LEN);
     random_hex(s->cname, 16);
+    snprintf(s->room, sizeof(s->room), "%s", room ? room : "");
     s->a_pt = am->pt;
     s->v_pt = vm->pt;
     s->level_id = am->audio_level_id;
-    s->a_ssrc = rand32() | 1;
-    s->v_ssrc = rand32() & ~1u;
-    s->a_seq = (uint16_t)rand32();
-    s->v_seq = (uint16_t)rand32();
-    s->pic_id = (uint16_t)(rand32() & 0x7fff);
-    s->a_ts_off = rand32();
-    s->v_ts_off = rand32();
+    cv_outstream_init(&s->aout, rand32() | 1, am->pt, 0, (uint16_t)rand32(), rand32(), 0);
+    cv_outstream_init(&s->vout, rand32() & ~1u, vm->pt, 1, (uint16_t)rand32(), rand32(),
+                      (uint16_t)rand32());
     cv_jitter_init(&s->vjit, VIDEO_JITTER_WAIT_US);
     cv_vp8_depack_init(&s->depack, 2 << 20);
-    s->echo = cv_echo_create(env->pool, on_mixer_output, s);
-    if (!s->echo) {
-        *status = 500;
-        *reason = "codec set-up failed";
+    int err = 0;
+    s->part = cv_mixer_join(env->mixer, room, name, on_mixer_output, s, &s->mroom, &err);
+    if (!s->part) {
+        *status = err == CV_E_NOTFOUND ? 404 : err == CV_E_FULL ? 503 : 500;
+        *reason = err == CV_E_NOTFOUND ? "no such room"
+                  : err == CV_E_FULL   ? "room or server full"
+                                       : "codec set-up failed";
         teardown_on_loop(s);
         session_unref(s);
         return NULL;
@@ -508,6 +476,8 @@ cv_session_t *cv_session_create_echo(const cv_session_env_t *env, const cv_sdp_o
 }
 
 const char *cv_session_id(const cv_session_t *s) { return s->id; }
+
+const char *cv_session_room(const cv_session_t *s) { return s->room[0] ? s->room : NULL; }
 
 void cv_session_close(cv_session_t *s)
 {

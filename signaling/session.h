@@ -14,7 +14,7 @@
 #include "dtls.h"
 #include "ice.h"
 #include "loop.h"
-#include "pool.h"
+#include "mixer.h"
 #include "sdp.h"
 
 #include <stdint.h>
@@ -25,7 +25,7 @@ typedef struct cv_session cv_session_t;
 
 typedef struct {
     cv_loop_t *loop;
-    cv_pool_t *pool;
+    cv_mixer_t *mixer;
     const cv_dtls_cert_t *cert;
     cv_ice_cfg_t ice;
     int64_t connect_timeout_us;
@@ -35,13 +35,17 @@ typedef struct {
     void *ud;
 } cv_session_env_t;
 
-/* Sets up an echo session from a parsed offer, on env->loop's thread (this
- * call waits for it). Writes the SDP answer into answer. Returns the session
- * (one reference, the caller's) or NULL with *status (HTTP) and *reason set. */
-cv_session_t *cv_session_create_echo(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
-                                     char *answer, size_t answer_cap, int *status,
-                                     const char **reason);
+/* Sets up a participant of `room` (NULL: the private echo check) from a
+ * parsed offer; the transport is made on env->loop's thread (this call waits
+ * for it). name (may be NULL) is shown on the participant's placeholder tile.
+ * Writes the SDP answer into answer. Returns the session (one reference, the
+ * caller's) or NULL with *status (HTTP) and *reason set. */
+cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
+                                const char *room, const char *name, char *answer,
+                                size_t answer_cap, int *status, const char **reason);
 const char *cv_session_id(const cv_session_t *s);
+/* The room's name, or NULL for the echo check. */
+const char *cv_session_room(const cv_session_t *s);
 /* Tears the transport and the mixer link down (waits for the loop thread) and
  * drops the caller's reference. Not from the loop thread. */
 void cv_session_close(cv_session_t *s);

@@ -19,6 +19,8 @@ typedef struct {
     int keyframe;   /* video */
     int lost_before; /* audio: packets missing just before this one (for PLC/FEC) */
     uint32_t rtp_ts; /* the sender's RTP timestamp */
+    uint64_t seq;    /* audio input: extended RTP sequence number */
+    int level;       /* audio input: RFC 6464 level in -dBov (0..127), -1 unknown */
     int64_t t_us;    /* monotonic arrival (input) or capture (output) time */
     size_t len;
     uint8_t data[];

@@ -25,6 +25,7 @@ struct cv_peer {
     GSource *dtls_timer;
     GSource *connect_timer;
     cv_peer_stats_t stats;
+    int64_t last_rx_us;
 };
 
 static void fail(cv_peer_t *p, const char *why)
@@ -67,6 +68,10 @@ static void pump_dtls(cv_peer_t *p)
     int st = cv_dtls_state(p->dtls);
     if (st == CV_DTLS_FAILED) {
         fail(p, cv_dtls_error(p->dtls));
+        return;
+    }
+    if (st == CV_DTLS_CLOSED) { /* close_notify: the browser closed the connection */
+        fail(p, "peer closed the connection");
         return;
     }
     if (st == CV_DTLS_CONNECTED && !p->srtp) {
@@ -131,6 +136,7 @@ static void on_ice_recv(void *ud, uint8_t *data, size_t len)
     cv_peer_t *p = ud;
     p->stats.rx_packets++;
     p->stats.rx_bytes += len;
+    p->last_rx_us = cv_now_us();
     switch (cv_demux(data, len)) {
     case CV_DEMUX_DTLS: on_dtls(p, data, len); break;
     case CV_DEMUX_RTP: on_srtp(p, data, len, 0); break;
@@ -198,6 +204,10 @@ void cv_peer_destroy(cv_peer_t *p)
 cv_ice_t *cv_peer_ice(cv_peer_t *p) { return p->ice; }
 
 int cv_peer_state(const cv_peer_t *p) { return p->state; }
+
+int64_t cv_peer_last_rx_us(const cv_peer_t *p) { return p->last_rx_us; }
+
+void cv_peer_fail(cv_peer_t *p, const char *why) { fail(p, why); }
 
 const cv_peer_stats_t *cv_peer_stats(const cv_peer_t *p) { return &p->stats; }
 

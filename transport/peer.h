@@ -40,6 +40,11 @@ cv_ice_t *cv_peer_ice(cv_peer_t *p);
 int cv_peer_send_rtp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
 int cv_peer_send_rtcp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
 int cv_peer_state(const cv_peer_t *p);
+/* Monotonic time of the last datagram received (0: none yet). */
+int64_t cv_peer_last_rx_us(const cv_peer_t *p);
+/* Declares the peer failed (e.g. it said goodbye with RTCP BYE or went
+ * silent); on_state reports it as usual. */
+void cv_peer_fail(cv_peer_t *p, const char *why);
 const cv_peer_stats_t *cv_peer_stats(const cv_peer_t *p);
 
 #endif

@@ -111,9 +111,9 @@ async function fetchWithTimeout(url, init, timeoutMs) {
 // Returns { pc, location, answer, close }: the peer connection, the session
 // URL, the SDP answer as the server sent it (the browser's copy in
 // pc.remoteDescription may drop lines such as a=end-of-candidates), and
-// close(). close() closes the peer connection, sends DELETE to the session
-// URL (once, however often it is called) and resolves to the DELETE's HTTP
-// status (0 when the request failed); it never throws.
+// close(). close() sends DELETE to the session URL (once, however often it
+// is called), then closes the peer connection, and resolves to the DELETE's
+// HTTP status (0 when the request failed); it never throws.
 //
 // Throws an Error whose message is the server's reason line when the server
 // refuses (err.status holds the HTTP status), or a short description when the
@@ -180,17 +180,20 @@ export async function whipConnect(url, options = {}) {
             throw new Error(`the server's answer was refused by the browser: ${e.message}`);
         }
 
+        // DELETE first, then close: closing the connection first makes the
+        // server end the session on its own (DTLS close_notify), and the
+        // DELETE that follows would find nothing to end.
         let closing = null;
         const close = () => {
             if (!closing) {
-                pc.close();
                 closing = fetchWithTimeout(
                     location,
                     { method: 'DELETE', headers: auth, keepalive: true },
                     requestTimeoutMs,
                 )
                     .then((r) => r.status)
-                    .catch(() => 0);
+                    .catch(() => 0)
+                    .finally(() => pc.close());
             }
             return closing;
         };

@@ -1,0 +1,206 @@
+/*
+ * mixer_bench.c - offline benchmark of one room's mixer work: N participants
+ * send pre-encoded VP8 (moving synthetic pictures, 30 fps) and Opus (a tone
+ * each, 20 ms); the room's video and audio ticks run on one thread, as fast
+ * as they can, for a given span of simulated time. Prints the CPU cost per
+ * tick and what that is as a share of one core at real-time rate.
+ *
+ * usage: mixer_bench [participants=4] [seconds=10] [width=1280] [height=720]
+ *                    [input_width=640] [input_height=480]
+ */
+#include "audio_codec.h"
+#include "frame.h"
+#include "image.h"
+#include "room.h"
+#include "video_codec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#define FPS 30
+#define MAX_IN_FRAMES 600 /* 20 s of input at 30 fps, looped */
+
+typedef struct {
+    cv_frame_t *video[MAX_IN_FRAMES];
+    int n_video;
+    cv_frame_t *audio[1000];
+    int n_audio;
+} input_t;
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           ru.ru_stime.tv_usec / 1e6;
+}
+
+/* A picture of participant k at frame t: a coloured background with a
+ * gradient and a square moving across it. */
+static void paint(cv_image_t *im, int k, int t)
+{
+    uint8_t by = (uint8_t)(60 + 40 * k), bu = (uint8_t)(90 + 30 * k), bv = (uint8_t)(200 - 35 * k);
+    for (int y = 0; y < im->h; y++)
+        for (int x = 0; x < im->w; x++)
+            im->y[y * im->stride_y + x] = (uint8_t)(by + (x + y) / 16);
+    for (int y = 0; y < im->h / 2; y++)
+        for (int x = 0; x < im->w / 2; x++) {
+            im->u[y * im->stride_u + x] = bu;
+            im->v[y * im->stride_v + x] = bv;
+        }
+    int sq = im->h / 4 & ~1, sx = ((t * 8) % (im->w - sq)) & ~1, sy = (im->h - sq) / 2 & ~1;
+    cv_image_fill_rect(im, sx, sy, sq, sq, 235, 128, 128);
+}
+
+static int make_input(input_t *in, int k, int w, int h, int frames)
+{
+    cv_vp8_enc_cfg_t cfg = {.width = w,
+                            .height = h,
+                            .fps = FPS,
+                            .bitrate_kbps = 800,
+                            .threads = 1,
+                            .cpu_used = -8,
+                            .keyframe_max_dist = 3000};
+    cv_vp8_enc_t *enc = cv_vp8_enc_create(&cfg);
+    cv_image_t im;
+    if (!enc || cv_image_alloc(&im, w, h) < 0)
+        return -1;
+    size_t cap = (size_t)w * h * 2;
+    uint8_t *buf = malloc(cap);
+    for (int t = 0; t < frames; t++) {
+        paint(&im, k, t);
+        int key = 0;
+        int n = cv_vp8_enc_encode(enc, &im, (int64_t)t * 3000, buf, cap, &key);
+        if (n <= 0)
+            continue;
+        cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)n);
+        memcpy(f->data, buf, (size_t)n);
+        f->keyframe = key;
+        in->video[in->n_video++] = f;
+    }
+    free(buf);
+    cv_image_free(&im);
+    cv_vp8_enc_destroy(enc);
+    cv_opus_enc_t *aenc = cv_opus_enc_create(1, 32000, 1, 1);
+    int16_t pcm[CV_AUDIO_FRAME];
+    uint8_t pkt[1500];
+    double f0 = 300.0 + 170.0 * k;
+    for (int i = 0; i < 1000; i++) {
+        for (int j = 0; j < CV_AUDIO_FRAME; j++)
+            pcm[j] = (int16_t)(8000 * sin(2 * M_PI * f0 * (i * CV_AUDIO_FRAME + j) / 48000.0));
+        int n = cv_opus_enc_encode(aenc, pcm, pkt, sizeof(pkt));
+        cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, n > 0 ? (size_t)n : 0);
+        if (n > 0)
+            memcpy(f->data, pkt, (size_t)n);
+        in->audio[in->n_audio++] = f;
+    }
+    cv_opus_enc_destroy(aenc);
+    return 0;
+}
+
+static void count_out(void *ud) { (void)ud; }
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 4;
+    int secs = argc > 2 ? atoi(argv[2]) : 10;
+    int W = argc > 3 ? atoi(argv[3]) : 1280, H = argc > 4 ? atoi(argv[4]) : 720;
+    int iw = argc > 5 ? atoi(argv[5]) : 640, ih = argc > 6 ? atoi(argv[6]) : 480;
+    if (n < 1 || n > CV_ROOM_MAX_PARTICIPANTS || secs < 1) {
+        fprintf(stderr, "usage: mixer_bench [participants] [seconds] [w] [h] [in_w] [in_h]\n");
+        return 2;
+    }
+    input_t *in = calloc((size_t)n, sizeof(*in));
+    for (int k = 0; k < n; k++)
+        if (make_input(&in[k], k, iw, ih, 300) < 0)
+            return 1;
+    cv_room_cfg_t cfg = {.width = W,
+                         .height = H,
+                         .fps = FPS,
+                         .video_kbps = 1500,
+                         .audio_bps = 32000,
+                         .max_participants = n,
+                         .self_monitor = 0};
+    cv_room_t *room = cv_room_create(&cfg, 0);
+    cv_part_t **parts = calloc((size_t)n, sizeof(*parts));
+    for (int k = 0; k < n; k++)
+        parts[k] = cv_room_join(room, "bench", count_out, NULL);
+
+    double video_cpu = 0, audio_cpu = 0;
+    uint64_t out_frames = 0, out_bytes = 0;
+    int64_t video_period = 1000000 / FPS, next_video = 0, next_audio = 0;
+    uint64_t vseq = 0, aseq = 0;
+    for (int64_t now = 0; now < (int64_t)secs * 1000000;) {
+        if (next_audio <= next_video) {
+            now = next_audio;
+            for (int k = 0; k < n; k++) {
+                cv_frame_t *f = cv_frame_ref(in[k].audio[aseq % 1000]);
+                /* frames are shared and immutable; give each push its own copy of seq */
+                cv_frame_t *c = cv_frame_new(CV_FRAME_AUDIO, f->len);
+                memcpy(c->data, f->data, f->len);
+                c->seq = (1 << 16) + aseq;
+                c->level = -1;
+                cv_frame_unref(f);
+                cv_part_push(parts[k], c);
+            }
+            aseq++;
+            double c0 = cpu_s();
+            cv_room_audio_tick(room, now);
+            audio_cpu += cpu_s() - c0;
+            next_audio += 20000;
+        } else {
+            now = next_video;
+            for (int k = 0; k < n; k++) {
+                /* loop the input; the first loop starts on a key frame */
+                cv_frame_t *f = in[k].video[vseq % (uint64_t)in[k].n_video];
+                cv_part_push(parts[k], cv_frame_ref(f));
+            }
+            vseq++;
+            double c0 = cpu_s();
+            cv_room_video_tick(room, now);
+            video_cpu += cpu_s() - c0;
+            next_video += video_period;
+        }
+        for (int k = 0; k < n; k++) {
+            cv_frame_t *f;
+            while ((f = cv_part_pop(parts[k]))) {
+                if (k == 0 && f->kind == CV_FRAME_VIDEO) {
+                    out_frames++;
+                    out_bytes += f->len;
+                }
+                cv_frame_unref(f);
+            }
+        }
+    }
+    cv_room_stats_t st;
+    cv_room_get_stats(room, &st);
+    double total = video_cpu + audio_cpu;
+    printf("mixer_bench: %d participants, %dx%d inputs -> %dx%d composite @ %d fps, %d s "
+           "simulated\n",
+           n, iw, ih, W, H, FPS, secs);
+    printf("  video ticks %llu: %.2f ms CPU each (decode %d inputs + composite + 1 encode)\n",
+           (unsigned long long)st.video_ticks, 1000.0 * video_cpu / (double)st.video_ticks, n);
+    printf("  audio ticks %llu: %.3f ms CPU each (decode %d + mix-minus + encodes)\n",
+           (unsigned long long)st.audio_ticks, 1000.0 * audio_cpu / (double)st.audio_ticks, n);
+    printf("  output: %llu frames, %.0f kbit/s, decode errors %llu\n",
+           (unsigned long long)out_frames, out_bytes * 8.0 / secs / 1000.0,
+           (unsigned long long)st.decode_errors);
+    printf("  real-time CPU share: %.1f %% of one core (video %.1f %%, audio %.1f %%)\n",
+           100.0 * total / secs, 100.0 * video_cpu / secs, 100.0 * audio_cpu / secs);
+    for (int k = 0; k < n; k++)
+        cv_room_leave(room, parts[k]);
+    cv_room_destroy(room);
+    for (int k = 0; k < n; k++) {
+        for (int i = 0; i < in[k].n_video; i++)
+            cv_frame_unref(in[k].video[i]);
+        for (int i = 0; i < in[k].n_audio; i++)
+            cv_frame_unref(in[k].audio[i]);
+    }
+    free(parts);
+    free(in);
+    return st.decode_errors ? 1 : 0;
+}

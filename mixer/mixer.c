@@ -1,0 +1,288 @@
+/*
+ * mixer.c - rooms table and tick scheduler (shell: owns a thread, reads the
+ * clock). The table lock is held for list changes and the scheduler's scan,
+ * never across a tick.
+ */
+#include "mixer.h"
+
+#include "clock.h"
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define AUDIO_PERIOD_US 20000
+#define MAX_SLEEP_US 1000000
+
+struct cv_mixer_room {
+    atomic_int refs; /* the table's, and one per tick in flight */
+    char name[65];   /* "" for a private echo room */
+    cv_room_t *room;
+    int64_t next_video_us, next_audio_us, video_period_us;
+    atomic_int video_busy, audio_busy;
+    cv_mixer_room_t *next;
+};
+
+struct cv_mixer {
+    cv_mixer_cfg_t cfg;
+    char *names;
+    cv_pool_t *pool;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    cv_mixer_room_t *rooms;
+    int n_rooms;
+    int stopping;
+    uint64_t late_ticks;
+    pthread_t clock_thread;
+    int clock_started;
+};
+
+struct tick {
+    cv_mixer_t *m;
+    cv_mixer_room_t *e;
+    int video;
+};
+
+static void entry_unref(cv_mixer_room_t *e)
+{
+    if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
+        cv_room_destroy(e->room);
+        free(e);
+    }
+}
+
+static void run_tick(void *arg)
+{
+    struct tick *t = arg;
+    int64_t now = cv_now_us();
+    if (t->video) {
+        cv_room_video_tick(t->e->room, now);
+        atomic_store(&t->e->video_busy, 0);
+    } else {
+        cv_room_audio_tick(t->e->room, now);
+        atomic_store(&t->e->audio_busy, 0);
+    }
+    entry_unref(t->e);
+    free(t);
+}
+
+/* Under the lock: submits the tick unless the previous one still runs, and
+ * moves the deadline on by one period (past now if we fell behind). */
+static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
+{
+    int64_t *next = video ? &e->next_video_us : &e->next_audio_us;
+    int64_t period = video ? e->video_period_us : AUDIO_PERIOD_US;
+    atomic_int *busy = video ? &e->video_busy : &e->audio_busy;
+    if (now < *next)
+        return;
+    if (atomic_exchange(busy, 1)) {
+        m->late_ticks++;
+    } else {
+        struct tick *t = cv_xmalloc(sizeof(*t));
+        t->m = m;
+        t->e = e;
+        t->video = video;
+        atomic_fetch_add(&e->refs, 1);
+        cv_pool_submit(m->pool, run_tick, t);
+    }
+    *next += period;
+    if (*next <= now)
+        *next = now + period;
+}
+
+static void *clock_main(void *arg)
+{
+    cv_mixer_t *m = arg;
+    pthread_mutex_lock(&m->lock);
+    while (!m->stopping) {
+        int64_t now = cv_now_us();
+        int64_t wake_at = now + MAX_SLEEP_US;
+        for (cv_mixer_room_t *e = m->rooms; e; e = e->next) {
+            due(m, e, 0, now);
+            due(m, e, 1, now);
+            if (e->next_audio_us < wake_at)
+                wake_at = e->next_audio_us;
+            if (e->next_video_us < wake_at)
+                wake_at = e->next_video_us;
+        }
+        struct timespec ts = {.tv_sec = wake_at / 1000000, .tv_nsec = (wake_at % 1000000) * 1000};
+        pthread_cond_timedwait(&m->wake, &m->lock, &ts);
+    }
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+cv_mixer_t *cv_mixer_create(cv_pool_t *pool, const cv_mixer_cfg_t *cfg)
+{
+    cv_mixer_t *m = cv_xcalloc(1, sizeof(*m));
+    m->cfg = *cfg;
+    m->names = cv_xstrdup(cfg->names ? cfg->names : "");
+    m->cfg.names = m->names;
+    m->pool = pool;
+    pthread_mutex_init(&m->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&m->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&m->clock_thread, NULL, clock_main, m) != 0) {
+        cv_mixer_destroy(m);
+        return NULL;
+    }
+    m->clock_started = 1;
+    return m;
+}
+
+void cv_mixer_destroy(cv_mixer_t *m)
+{
+    if (!m)
+        return;
+    pthread_mutex_lock(&m->lock);
+    m->stopping = 1;
+    pthread_cond_signal(&m->wake);
+    pthread_mutex_unlock(&m->lock);
+    if (m->clock_started)
+        pthread_join(m->clock_thread, NULL);
+    /* rooms still listed (participants that never left) go with the table */
+    while (m->rooms) {
+        cv_mixer_room_t *e = m->rooms;
+        m->rooms = e->next;
+        entry_unref(e);
+    }
+    pthread_cond_destroy(&m->wake);
+    pthread_mutex_destroy(&m->lock);
+    free(m->names);
+    free(m);
+}
+
+static int name_allowed(const cv_mixer_t *m, const char *room)
+{
+    if (m->cfg.open_rooms)
+        return 1;
+    size_t n = strlen(room);
+    for (const char *p = m->names; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && strncmp(p, room, n) == 0)
+            return 1;
+        p += len + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+/* Under the lock. */
+static cv_mixer_room_t *find_room(cv_mixer_t *m, const char *room)
+{
+    for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
+        if (e->name[0] && strcmp(e->name, room) == 0)
+            return e;
+    return NULL;
+}
+
+static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
+{
+    cv_room_cfg_t rc = m->cfg.room;
+    if (!room) { /* the echo check: a small picture is enough to see oneself */
+        rc.self_monitor = 1;
+        rc.max_participants = 1;
+        rc.width = 640;
+        rc.height = 360;
+        rc.video_kbps = rc.video_kbps < 600 ? rc.video_kbps : 600;
+    }
+    cv_room_t *r = cv_room_create(&rc, now);
+    if (!r)
+        return NULL;
+    cv_mixer_room_t *e = cv_xcalloc(1, sizeof(*e));
+    atomic_init(&e->refs, 1);
+    snprintf(e->name, sizeof(e->name), "%s", room ? room : "");
+    e->room = r;
+    e->video_period_us = 1000000 / rc.fps;
+    e->next_audio_us = now + AUDIO_PERIOD_US;
+    e->next_video_us = now + e->video_period_us;
+    return e;
+}
+
+cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name,
+                         void (*notify)(void *ud), void *ud, cv_mixer_room_t **handle, int *err)
+{
+    pthread_mutex_lock(&m->lock);
+    cv_mixer_room_t *e = room ? find_room(m, room) : NULL;
+    if (!e) {
+        if (room && !name_allowed(m, room)) {
+            *err = CV_E_NOTFOUND;
+            goto fail;
+        }
+        if (m->n_rooms >= m->cfg.max_rooms) {
+            *err = CV_E_FULL;
+            goto fail;
+        }
+        e = new_room(m, room, cv_now_us());
+        if (!e) {
+            *err = CV_E_CODEC;
+            goto fail;
+        }
+        e->next = m->rooms;
+        m->rooms = e;
+        m->n_rooms++;
+        pthread_cond_signal(&m->wake);
+    }
+    cv_part_t *p = cv_room_join(e->room, name, notify, ud);
+    if (!p) {
+        *err = CV_E_FULL;
+        if (cv_room_count(e->room) == 0) {
+            /* a room made for this join: take it back */
+            cv_mixer_room_t **pp = &m->rooms;
+            while (*pp != e)
+                pp = &(*pp)->next;
+            *pp = e->next;
+            m->n_rooms--;
+            pthread_mutex_unlock(&m->lock);
+            entry_unref(e);
+            return NULL;
+        }
+        goto fail;
+    }
+    *handle = e;
+    pthread_mutex_unlock(&m->lock);
+    return p;
+fail:
+    pthread_mutex_unlock(&m->lock);
+    return NULL;
+}
+
+void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *e, cv_part_t *p)
+{
+    int drop = 0;
+    pthread_mutex_lock(&m->lock);
+    cv_room_leave(e->room, p);
+    if (cv_room_count(e->room) == 0) {
+        cv_mixer_room_t **pp = &m->rooms;
+        while (*pp && *pp != e)
+            pp = &(*pp)->next;
+        if (*pp) {
+            *pp = e->next;
+            m->n_rooms--;
+            drop = 1;
+        }
+    }
+    pthread_mutex_unlock(&m->lock);
+    if (drop)
+        entry_unref(e); /* freed now, or by the last tick in flight */
+}
+
+void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st)
+{
+    memset(st, 0, sizeof(*st));
+    pthread_mutex_lock(&m->lock);
+    st->rooms = m->n_rooms;
+    for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
+        st->participants += cv_room_count(e->room);
+    st->late_ticks = m->late_ticks;
+    pthread_mutex_unlock(&m->lock);
+}

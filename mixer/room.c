@@ -1,0 +1,538 @@
+/*
+ * room.c - compositing, mixing and fan-out of one room. Ticks run on a mixer
+ * worker with time as an argument; the queues and the participant list are
+ * the only state shared with other threads.
+ * Mix-minus and one encode per output: DESIGN.md principle 3.
+ */
+#include "room.h"
+
+#include "audio_codec.h"
+#include "audio_mix.h"
+#include "compositor.h"
+#include "err.h"
+#include "image.h"
+#include "log.h"
+#include "mem.h"
+#include "playout.h"
+#include "queue.h"
+#include "video_codec.h"
+
+#include <libyuv.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define VIN_CAP 16          /* complete video frames waiting for the next tick */
+#define AIN_CAP 32          /* Opus packets waiting for the audio tick */
+#define OUT_CAP 96          /* frames waiting for the network thread */
+#define PICTURE_STALE_US 2000000 /* no picture for 2 s: show the placeholder */
+#define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second */
+#define SPEECH_DBFS -50.0        /* louder than this is speech (or at least sound) */
+#define HANGOVER_US 400000       /* keep mixing a voice this long after it went quiet */
+#define SPEAKER_HOLD_US 1000000  /* the active speaker border moves at most once a second */
+#define PLAYOUT_TARGET 2         /* 40 ms of audio buffered per input */
+
+struct cv_part {
+    atomic_int refs;
+    int index;
+    char name[CV_PART_NAME_MAX + 1];
+    cv_queue_t vin, ain, out;
+    pthread_mutex_t notify_lock;
+    void (*notify)(void *ud);
+    void *ud;
+    atomic_int decoder_error;
+    atomic_int fresh; /* joined, has had no key frame yet */
+    /* video tick */
+    cv_vp8_dec_t *vdec;
+    cv_image_t pic;
+    int has_pic;
+    int64_t pic_us;
+    /* audio tick */
+    cv_playout_t playout;
+    cv_opus_dec_t *adec;
+    cv_opus_enc_t *aenc; /* this participant's mix-minus, while they are heard */
+    int16_t fifo[CV_AUDIO_MAX_FRAME + CV_AUDIO_FRAME];
+    int fifo_len;
+    int16_t cur[CV_AUDIO_FRAME];
+    int has_cur;
+    double level_db, ema_db;
+    int64_t loud_until_us;
+};
+
+struct cv_room {
+    cv_room_cfg_t cfg;
+    int64_t start_us;
+    pthread_mutex_t lock; /* parts, n, next_index, stats */
+    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS];
+    int n, next_index;
+    atomic_int want_keyframe;
+    atomic_int active_index;
+    cv_room_stats_t stats;
+    /* video tick */
+    cv_image_t canvas;
+    cv_vp8_enc_t *venc;
+    int64_t last_keyframe_us;
+    uint8_t *encbuf;
+    size_t enccap;
+    /* audio tick */
+    cv_opus_enc_t *aenc_shared;
+    int64_t active_since_us;
+};
+
+/* ---- participants ---- */
+
+static void part_unref(cv_part_t *p)
+{
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+        return;
+    cv_queue_cleanup(&p->vin, cv_frame_unref_void);
+    cv_queue_cleanup(&p->ain, cv_frame_unref_void);
+    cv_queue_cleanup(&p->out, cv_frame_unref_void);
+    cv_vp8_dec_destroy(p->vdec);
+    cv_image_free(&p->pic);
+    cv_playout_cleanup(&p->playout);
+    cv_opus_dec_destroy(p->adec);
+    cv_opus_enc_destroy(p->aenc);
+    pthread_mutex_destroy(&p->notify_lock);
+    free(p);
+}
+
+static void part_notify(cv_part_t *p)
+{
+    pthread_mutex_lock(&p->notify_lock);
+    if (p->notify)
+        p->notify(p->ud);
+    pthread_mutex_unlock(&p->notify_lock);
+}
+
+static void deliver(cv_part_t *p, cv_frame_t *f)
+{
+    if (cv_queue_push(&p->out, cv_frame_ref(f)) < 0)
+        cv_frame_unref(f);
+}
+
+int cv_part_push(cv_part_t *p, cv_frame_t *f)
+{
+    cv_queue_t *q = f->kind == CV_FRAME_VIDEO ? &p->vin : &p->ain;
+    if (cv_queue_push(q, f) < 0) {
+        cv_frame_unref(f);
+        return CV_E_FULL;
+    }
+    return 0;
+}
+
+cv_frame_t *cv_part_pop(cv_part_t *p) { return cv_queue_pop(&p->out); }
+
+int cv_part_take_decoder_error(cv_part_t *p) { return atomic_exchange(&p->decoder_error, 0); }
+
+int cv_part_index(const cv_part_t *p) { return p->index; }
+
+/* ---- room ---- */
+
+cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
+{
+    if (cfg->width < 16 || cfg->height < 16 || cfg->width % 2 || cfg->height % 2 ||
+        cfg->fps < 1 || cfg->fps > 60 || cfg->max_participants < 1 ||
+        cfg->max_participants > CV_ROOM_MAX_PARTICIPANTS)
+        return NULL;
+    cv_room_t *r = cv_xcalloc(1, sizeof(*r));
+    r->cfg = *cfg;
+    r->start_us = now_us;
+    pthread_mutex_init(&r->lock, NULL);
+    atomic_init(&r->active_index, -1);
+    atomic_init(&r->want_keyframe, 1);
+    if (cv_image_alloc(&r->canvas, cfg->width, cfg->height) < 0)
+        goto fail;
+    cv_vp8_enc_cfg_t ec = {.width = cfg->width,
+                           .height = cfg->height,
+                           .fps = cfg->fps,
+                           .bitrate_kbps = cfg->video_kbps,
+                           .threads = 1,
+                           .cpu_used = -8,
+                           .keyframe_max_dist = 3000};
+    r->venc = cv_vp8_enc_create(&ec);
+    r->aenc_shared = cv_opus_enc_create(1, cfg->audio_bps, 1, 1);
+    if (!r->venc || !r->aenc_shared)
+        goto fail;
+    r->enccap = (size_t)cfg->width * (size_t)cfg->height * 3 / 2 + 4096;
+    r->encbuf = cv_xmalloc(r->enccap);
+    return r;
+fail:
+    cv_room_destroy(r);
+    return NULL;
+}
+
+void cv_room_destroy(cv_room_t *r)
+{
+    if (!r)
+        return;
+    for (int i = 0; i < r->n; i++)
+        part_unref(r->parts[i]);
+    cv_image_free(&r->canvas);
+    cv_vp8_enc_destroy(r->venc);
+    cv_opus_enc_destroy(r->aenc_shared);
+    free(r->encbuf);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+}
+
+static void copy_name(char *dst, const char *src)
+{
+    size_t n = 0;
+    if (src)
+        for (; src[n] && n < CV_PART_NAME_MAX; n++)
+            dst[n] = (unsigned char)src[n] < 32 ? '?' : src[n];
+    dst[n] = 0;
+}
+
+cv_part_t *cv_room_join(cv_room_t *r, const char *name, void (*notify)(void *ud), void *ud)
+{
+    cv_part_t *p = cv_xcalloc(1, sizeof(*p));
+    atomic_init(&p->refs, 2); /* the room's and the caller's */
+    copy_name(p->name, name);
+    cv_queue_init(&p->vin, VIN_CAP);
+    cv_queue_init(&p->ain, AIN_CAP);
+    cv_queue_init(&p->out, OUT_CAP);
+    pthread_mutex_init(&p->notify_lock, NULL);
+    p->notify = notify;
+    p->ud = ud;
+    atomic_init(&p->fresh, 1);
+    cv_playout_init(&p->playout, PLAYOUT_TARGET);
+    p->vdec = cv_vp8_dec_create();
+    p->adec = cv_opus_dec_create(1);
+    if (!p->vdec || !p->adec) {
+        atomic_store(&p->refs, 1);
+        part_unref(p);
+        return NULL;
+    }
+    pthread_mutex_lock(&r->lock);
+    if (r->n >= r->cfg.max_participants) {
+        pthread_mutex_unlock(&r->lock);
+        atomic_store(&p->refs, 1);
+        part_unref(p);
+        return NULL;
+    }
+    p->index = r->next_index++;
+    r->parts[r->n++] = p;
+    pthread_mutex_unlock(&r->lock);
+    atomic_store(&r->want_keyframe, 1); /* the newcomer needs a picture to start from */
+    return p;
+}
+
+void cv_room_leave(cv_room_t *r, cv_part_t *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < r->n; i++) {
+        if (r->parts[i] == p) {
+            /* keep join order: tiles must not jump around */
+            memmove(&r->parts[i], &r->parts[i + 1], (size_t)(r->n - i - 1) * sizeof(p));
+            r->n--;
+            part_unref(p); /* the room's reference */
+            break;
+        }
+    }
+    pthread_mutex_unlock(&r->lock);
+    pthread_mutex_lock(&p->notify_lock);
+    p->notify = NULL;
+    pthread_mutex_unlock(&p->notify_lock);
+    part_unref(p);
+}
+
+int cv_room_count(cv_room_t *r)
+{
+    pthread_mutex_lock(&r->lock);
+    int n = r->n;
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st)
+{
+    pthread_mutex_lock(&r->lock);
+    *st = r->stats;
+    pthread_mutex_unlock(&r->lock);
+}
+
+int cv_room_active_speaker(cv_room_t *r) { return atomic_load(&r->active_index); }
+
+/* Served by the next video tick that may make a key frame. */
+void cv_part_request_keyframe(cv_part_t *p) { atomic_store(&p->fresh, 1); }
+
+/* Copies the participant list, each with a reference, into out. */
+static int snapshot(cv_room_t *r, cv_part_t **out)
+{
+    pthread_mutex_lock(&r->lock);
+    int n = r->n;
+    for (int i = 0; i < n; i++) {
+        out[i] = r->parts[i];
+        atomic_fetch_add(&out[i]->refs, 1);
+    }
+    pthread_mutex_unlock(&r->lock);
+    return n;
+}
+
+static void release(cv_part_t **parts, int n)
+{
+    for (int i = 0; i < n; i++)
+        part_unref(parts[i]);
+}
+
+/* ---- video ---- */
+
+/* Keeps an owned copy of the newest picture: the decoder's own buffer is not
+ * ours past its next call. */
+static void keep_picture(cv_part_t *p, const cv_image_t *v, int64_t now)
+{
+    if (!p->has_pic || p->pic.w != v->w || p->pic.h != v->h) {
+        cv_image_free(&p->pic);
+        if (cv_image_alloc(&p->pic, (v->w + 1) & ~1, (v->h + 1) & ~1) < 0)
+            return;
+        p->pic.w = v->w;
+        p->pic.h = v->h;
+    }
+    I420Copy(v->y, v->stride_y, v->u, v->stride_u, v->v, v->stride_v, p->pic.y, p->pic.stride_y,
+             p->pic.u, p->pic.stride_u, p->pic.v, p->pic.stride_v, v->w, v->h);
+    p->has_pic = 1;
+    p->pic_us = now;
+}
+
+static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
+{
+    cv_frame_t *f;
+    while ((f = cv_queue_pop(&p->vin))) {
+        cv_image_t view;
+        int rc = cv_vp8_dec_decode(p->vdec, f->data, f->len, &view);
+        if (rc == 1) {
+            keep_picture(p, &view, now);
+            st->decoded++;
+        } else if (rc < 0) {
+            st->decode_errors++;
+            atomic_store(&p->decoder_error, 1);
+        }
+        cv_frame_unref(f);
+    }
+}
+
+static int wants_keyframe(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
+{
+    int want = atomic_load(&r->want_keyframe);
+    for (int i = 0; i < n; i++)
+        if (atomic_load(&parts[i]->fresh))
+            want = 1;
+    if (!want || now - r->last_keyframe_us < KEYFRAME_MIN_US)
+        return 0;
+    atomic_store(&r->want_keyframe, 0);
+    return 1;
+}
+
+void cv_room_video_tick(cv_room_t *r, int64_t now_us)
+{
+    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS];
+    int n = snapshot(r, parts);
+    if (n == 0)
+        return;
+    cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
+    cv_room_stats_t st = {0};
+    int active = atomic_load(&r->active_index);
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        decode_video(&st, p, now_us);
+        int fresh = p->has_pic && now_us - p->pic_us < PICTURE_STALE_US;
+        tiles[i].pic = fresh ? &p->pic : NULL;
+        tiles[i].name = p->name;
+        tiles[i].speaking = !r->cfg.self_monitor && n > 1 && p->index == active;
+    }
+    cv_compose_grid(&r->canvas, tiles, n);
+    int key_req = wants_keyframe(r, parts, n, now_us);
+    if (key_req)
+        cv_vp8_enc_request_keyframe(r->venc);
+    int64_t pts = (now_us - r->start_us) * 9 / 100;
+    int key = 0;
+    int len = cv_vp8_enc_encode(r->venc, &r->canvas, pts, r->encbuf, r->enccap, &key);
+    if (len > 0) {
+        cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
+        memcpy(f->data, r->encbuf, (size_t)len);
+        f->rtp_ts = (uint32_t)pts;
+        f->t_us = now_us;
+        f->keyframe = key;
+        if (key)
+            r->last_keyframe_us = now_us;
+        for (int i = 0; i < n; i++) {
+            if (key)
+                atomic_store(&parts[i]->fresh, 0);
+            deliver(parts[i], f);
+            part_notify(parts[i]);
+        }
+        cv_frame_unref(f);
+    } else if (key_req) {
+        atomic_store(&r->want_keyframe, 1); /* the encoder dropped it: ask again */
+    }
+    pthread_mutex_lock(&r->lock);
+    r->stats.decoded += st.decoded;
+    r->stats.decode_errors += st.decode_errors;
+    r->stats.video_ticks++;
+    if (len > 0)
+        r->stats.video_encoded++;
+    if (key && len > 0)
+        r->stats.keyframes++;
+    pthread_mutex_unlock(&r->lock);
+    release(parts, n);
+}
+
+/* ---- audio ---- */
+
+static double rms_dbfs(const int16_t *pcm, int n)
+{
+    double acc = 0;
+    for (int i = 0; i < n; i++)
+        acc += (double)pcm[i] * pcm[i];
+    double rms = sqrt(acc / n) / 32768.0;
+    return rms > 1e-9 ? 20.0 * log10(rms) : -180.0;
+}
+
+/* Fills the FIFO with at least one 20 ms frame if the input has one. */
+static void pull_audio(cv_room_stats_t *st, cv_part_t *p)
+{
+    cv_frame_t *f;
+    while ((f = cv_queue_pop(&p->ain)))
+        cv_playout_push(&p->playout, f);
+    int room_left = (int)(sizeof(p->fifo) / sizeof(p->fifo[0])) - p->fifo_len;
+    while (p->fifo_len < CV_AUDIO_FRAME) {
+        const cv_frame_t *fec;
+        int what = cv_playout_pop(&p->playout, &f, &fec);
+        int got = 0;
+        if (what == CV_PLAYOUT_SILENT)
+            break;
+        if (what == CV_PLAYOUT_FRAME) {
+            got = cv_opus_dec_decode(p->adec, f->data, f->len, p->fifo + p->fifo_len,
+                                     room_left - CV_AUDIO_FRAME >= CV_AUDIO_MAX_FRAME
+                                         ? CV_AUDIO_MAX_FRAME
+                                         : CV_AUDIO_FRAME,
+                                     0);
+            cv_frame_unref(f);
+        } else {
+            got = cv_opus_dec_decode(p->adec, fec ? fec->data : NULL, fec ? fec->len : 0,
+                                     p->fifo + p->fifo_len, CV_AUDIO_FRAME, fec ? 1 : 0);
+            st->concealed++;
+        }
+        if (got <= 0)
+            got = 0;
+        p->fifo_len += got;
+        room_left -= got;
+        if (got == 0)
+            break;
+    }
+}
+
+/* Takes this tick's 20 ms of an input into p->cur, and measures it. */
+static void take_frame(cv_room_stats_t *st, cv_part_t *p, int64_t now)
+{
+    pull_audio(st, p);
+    p->has_cur = p->fifo_len >= CV_AUDIO_FRAME;
+    if (!p->has_cur) {
+        p->level_db = -180.0;
+    } else {
+        memcpy(p->cur, p->fifo, sizeof(p->cur));
+        p->fifo_len -= CV_AUDIO_FRAME;
+        memmove(p->fifo, p->fifo + CV_AUDIO_FRAME, (size_t)p->fifo_len * sizeof(int16_t));
+        p->level_db = rms_dbfs(p->cur, CV_AUDIO_FRAME);
+        st->audio_frames++;
+    }
+    if (p->level_db > SPEECH_DBFS)
+        p->loud_until_us = now + HANGOVER_US;
+    p->ema_db = 0.8 * p->ema_db + 0.2 * (p->level_db < -100 ? -100 : p->level_db);
+}
+
+static int heard(const cv_part_t *p, int64_t now) { return p->has_cur && p->loud_until_us > now; }
+
+/* The active speaker: the loudest voice being heard, held for a second. */
+static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
+{
+    int cur = atomic_load(&r->active_index);
+    cv_part_t *best = NULL, *current = NULL;
+    for (int i = 0; i < n; i++) {
+        if (parts[i]->index == cur)
+            current = parts[i];
+        if (heard(parts[i], now) && (!best || parts[i]->ema_db > best->ema_db))
+            best = parts[i];
+    }
+    if (!best || best == current)
+        return;
+    if (current && heard(current, now) && now - r->active_since_us < SPEAKER_HOLD_US)
+        return;
+    atomic_store(&r->active_index, best->index);
+    r->active_since_us = now;
+}
+
+static cv_frame_t *encode_audio(cv_opus_enc_t *enc, const int16_t *pcm, uint32_t ts,
+                                int64_t now)
+{
+    uint8_t pkt[1500];
+    int n = cv_opus_enc_encode(enc, pcm, pkt, sizeof(pkt));
+    if (n <= CV_OPUS_DTX_MAX_BYTES)
+        return NULL; /* DTX (or an error): nothing to send this period */
+    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, (size_t)n);
+    memcpy(f->data, pkt, (size_t)n);
+    f->rtp_ts = ts;
+    f->t_us = now;
+    return f;
+}
+
+void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
+{
+    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS];
+    int n = snapshot(r, parts);
+    if (n == 0)
+        return;
+    cv_mix_in_t in[CV_ROOM_MAX_PARTICIPANTS];
+    cv_room_stats_t st = {0};
+    int n_heard = 0;
+    for (int i = 0; i < n; i++) {
+        take_frame(&st, parts[i], now_us);
+        int h = heard(parts[i], now_us);
+        in[i].pcm = h ? parts[i]->cur : NULL;
+        n_heard += h;
+    }
+    pick_speaker(r, parts, n, now_us);
+    int32_t total[CV_AUDIO_FRAME];
+    int16_t mix[CV_AUDIO_FRAME];
+    cv_mix_sum(in, n, total);
+    /* one RTP clock for all: 960 per elapsed 20 ms */
+    uint32_t ts = (uint32_t)((now_us - r->start_us) / 20000) * CV_AUDIO_FRAME;
+    cv_frame_t *shared = NULL;
+    if (r->cfg.self_monitor || n_heard < n) {
+        cv_mix_minus(total, NULL, mix);
+        shared = encode_audio(r->aenc_shared, mix, ts, now_us);
+    }
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        cv_frame_t *f = NULL;
+        if (!r->cfg.self_monitor && in[i].pcm) {
+            if (!p->aenc)
+                p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);
+            if (p->aenc) {
+                cv_mix_minus(total, p->cur, mix); /* everyone but themselves */
+                f = encode_audio(p->aenc, mix, ts, now_us);
+            }
+        } else if (shared) {
+            f = cv_frame_ref(shared);
+        }
+        if (f) {
+            deliver(p, f);
+            cv_frame_unref(f);
+            part_notify(p);
+        }
+    }
+    cv_frame_unref(shared);
+    pthread_mutex_lock(&r->lock);
+    r->stats.concealed += st.concealed;
+    r->stats.audio_frames += st.audio_frames;
+    r->stats.audio_ticks++;
+    pthread_mutex_unlock(&r->lock);
+    release(parts, n);
+}

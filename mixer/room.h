@@ -1,0 +1,76 @@
+/*
+ * room.h - a room of the MCU: its participants, the composite picture encoded
+ * once for everyone, and the audio mix with mix-minus (everyone hears
+ * everyone but themselves). DESIGN.md principle 3, "Data flow of one frame".
+ *
+ * Threads:
+ *  - network threads push a participant's input frames and pop its output
+ *    frames (cv_part_*), through bounded queues;
+ *  - a mixer worker runs cv_room_video_tick / cv_room_audio_tick; the two
+ *    ticks of one room never run twice at once (the scheduler sees to that)
+ *    and touch disjoint state; time comes in as now_us;
+ *  - joins and leaves take the room lock for a pointer move; ticks take it to
+ *    copy the participant list, never across a codec call.
+ */
+#ifndef CV_ROOM_H
+#define CV_ROOM_H
+
+#include "frame.h"
+
+#include <stdint.h>
+
+#define CV_ROOM_MAX_PARTICIPANTS 100
+#define CV_PART_NAME_MAX 64
+
+typedef struct {
+    int width, height;  /* composite size, even */
+    int fps;            /* video ticks per second */
+    int video_kbps;     /* composite bit rate */
+    int audio_bps;      /* Opus bit rate of each mix */
+    int max_participants;
+    int self_monitor;   /* echo check: one participant who sees and hears themselves */
+} cv_room_cfg_t;
+
+typedef struct cv_room cv_room_t;
+typedef struct cv_part cv_part_t;
+
+typedef struct {
+    uint64_t video_ticks, audio_ticks, video_encoded, keyframes;
+    uint64_t decoded, decode_errors, concealed, audio_frames;
+    double last_video_tick_ms, last_audio_tick_ms;
+} cv_room_stats_t;
+
+/* NULL on bad configuration or codec failure. */
+cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us);
+/* Frees the room; no tick may be running and no participant left. NULL ok. */
+void cv_room_destroy(cv_room_t *r);
+
+/* Adds a participant. notify(ud) is called from a worker when output is
+ * waiting (and never after cv_room_leave returned). Returns the participant
+ * (one reference, the caller's) or NULL when the room is full. */
+cv_part_t *cv_room_join(cv_room_t *r, const char *name, void (*notify)(void *ud), void *ud);
+/* Removes the participant from the room and drops the caller's reference. */
+void cv_room_leave(cv_room_t *r, cv_part_t *p);
+int cv_room_count(cv_room_t *r);
+void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st);
+
+/* Network thread side. Takes ownership of f (video: one complete VP8 frame;
+ * audio: one Opus packet with f->seq). On a full queue f is dropped, counted,
+ * and CV_E_FULL returned (for video, ask the sender for a key frame). */
+int cv_part_push(cv_part_t *p, cv_frame_t *f);
+/* Next output frame for this participant (caller owns it), or NULL. */
+cv_frame_t *cv_part_pop(cv_part_t *p);
+/* The receiver asked for a key frame (PLI/FIR). */
+void cv_part_request_keyframe(cv_part_t *p);
+/* 1 once after decoding this participant's video failed (ask for a key frame). */
+int cv_part_take_decoder_error(cv_part_t *p);
+
+/* Mixer worker side: one video frame period / one 20 ms audio period. */
+void cv_room_video_tick(cv_room_t *r, int64_t now_us);
+void cv_room_audio_tick(cv_room_t *r, int64_t now_us);
+
+/* For tests: the participant's id in join order, and the active speaker (or -1). */
+int cv_part_index(const cv_part_t *p);
+int cv_room_active_speaker(cv_room_t *r);
+
+#endif
