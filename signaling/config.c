@@ -241,8 +241,10 @@ static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t why
             out[o++] = ',';
         memcpy(out + o, start, n);
         o += n;
-        if (*p == ',')
-            p++;
+        if (*p == ',' && !*++p) {
+            snprintf(why, whycap, "empty room name after the last comma");
+            return CV_E_INVAL;
+        }
     }
     out[o] = 0;
     return 0;

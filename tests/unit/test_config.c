@@ -1,6 +1,8 @@
 /*
  * test_config.c - unit tests of signaling/config.c: defaults, a full file,
- * and the exact one-line message ("<file>:<line>: <reason>") of each error.
+ * the exact one-line message ("<file>:<line>: <reason>") of each error, and
+ * conclave.ini.example, which must name every key and, uncommented, give back
+ * exactly the defaults.
  */
 #include "check.h"
 #include "config.h"
@@ -59,6 +61,15 @@ static void test_defaults(void)
     CHECK_STR(c.ice_addresses, "");
     CHECK_STR(c.ice_public_ip, "");
     CHECK_EQ(c.mixer_threads, 2);
+    CHECK_EQ(c.mixer_fps, 30);
+    CHECK_EQ(c.mixer_width, 1280);
+    CHECK_EQ(c.mixer_height, 720);
+    CHECK_EQ(c.mixer_video_kbps, 1500);
+    CHECK_EQ(c.mixer_audio_kbps, 32);
+    CHECK_EQ(c.rooms_open, 1);
+    CHECK_STR(c.rooms_names, "");
+    CHECK_EQ(c.rooms_max_participants, 16);
+    CHECK_EQ(c.rooms_max, 32);
     CHECK_EQ(c.log_level, CV_LOG_WARN);
 
     /* run from a source tree: ./www */
@@ -97,6 +108,16 @@ static void test_full_file(void)
                        "\n"
                        "[mixer]\n"
                        "threads = 64\n"
+                       "fps = 15\n"
+                       "width = 640\n"
+                       "height = 360\n"
+                       "video_kbps = 400\n"
+                       "audio_kbps = 24\n"
+                       "[rooms]\n"
+                       "open = no\n"
+                       "names = board, staff-meeting ,Room_3\n"
+                       "max_participants = 50\n"
+                       "max_rooms = 4\n"
                        "[log]\n"
                        "level = debug";
     CHECK_EQ(load_ok(&c, text), 0);
@@ -110,6 +131,15 @@ static void test_full_file(void)
     CHECK_STR(c.ice_addresses, "10.0.0.2,::1,127.0.0.1");
     CHECK_STR(c.ice_public_ip, "203.0.113.7");
     CHECK_EQ(c.mixer_threads, 64);
+    CHECK_EQ(c.mixer_fps, 15);
+    CHECK_EQ(c.mixer_width, 640);
+    CHECK_EQ(c.mixer_height, 360);
+    CHECK_EQ(c.mixer_video_kbps, 400);
+    CHECK_EQ(c.mixer_audio_kbps, 24);
+    CHECK_EQ(c.rooms_open, 0);
+    CHECK_STR(c.rooms_names, "board,staff-meeting,Room_3");
+    CHECK_EQ(c.rooms_max_participants, 50);
+    CHECK_EQ(c.rooms_max, 4);
     CHECK_EQ(c.log_level, CV_LOG_DEBUG);
 
     /* a second file goes on top; the unnamed keys keep their values */
@@ -118,6 +148,9 @@ static void test_full_file(void)
     CHECK_STR(c.http_listen, "::1");
     CHECK_STR(c.ice_addresses, "");
     CHECK_STR(c.ice_public_ip, "");
+    CHECK_EQ(c.rooms_open, 0);
+    CHECK_STR(c.rooms_names, "board,staff-meeting,Room_3");
+    CHECK_EQ(c.mixer_width, 640);
 
     /* an empty text and a text of comments change nothing */
     cv_config_t before = c;
@@ -281,6 +314,315 @@ static void test_port_range(void)
                  "conclave.ini:4: port_min 50000 is greater than port_max 45000");
 }
 
+/* [mixer] fps, width, height, video_kbps, audio_kbps: accepted values. */
+static void test_mixer_values(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    /* the range edges */
+    CHECK_EQ(load_ok(&c, "[mixer]\nfps = 1\nwidth = 160\nheight = 90\n"
+                         "video_kbps = 50\naudio_kbps = 8\n"),
+             0);
+    CHECK_EQ(c.mixer_fps, 1);
+    CHECK_EQ(c.mixer_width, 160);
+    CHECK_EQ(c.mixer_height, 90);
+    CHECK_EQ(c.mixer_video_kbps, 50);
+    CHECK_EQ(c.mixer_audio_kbps, 8);
+    CHECK_EQ(load_ok(&c, "[mixer]\nfps = 60\nwidth = 1920\nheight = 1080\n"
+                         "video_kbps = 8000\naudio_kbps = 128\n"),
+             0);
+    CHECK_EQ(c.mixer_fps, 60);
+    CHECK_EQ(c.mixer_width, 1920);
+    CHECK_EQ(c.mixer_height, 1080);
+    CHECK_EQ(c.mixer_video_kbps, 8000);
+    CHECK_EQ(c.mixer_audio_kbps, 128);
+    /* even values inside the range; width and height need not keep 16:9 */
+    CHECK_EQ(load_ok(&c, "[mixer]\nwidth = 162\nheight = 1078\n"), 0);
+    CHECK_EQ(c.mixer_width, 162);
+    CHECK_EQ(c.mixer_height, 1078);
+    /* keys of [mixer] not named keep their values */
+    CHECK_EQ(load_ok(&c, "[mixer]\nthreads = 3\n"), 0);
+    CHECK_EQ(c.mixer_fps, 60);
+    CHECK_EQ(c.mixer_width, 162);
+    CHECK_EQ(c.mixer_audio_kbps, 128);
+}
+
+/* [rooms] open, names, max_participants, max_rooms: accepted values. */
+static void test_rooms_values(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    const struct {
+        const char *word;
+        int open;
+    } words[] = {{"no", 0}, {"yes", 1}, {"false", 0}, {"true", 1}, {"off", 0}, {"on", 1}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        char text[64];
+        snprintf(text, sizeof(text), "[rooms]\nopen = %s\n", words[i].word);
+        CHECK_EQ(load_ok(&c, text), 0);
+        CHECK_EQ(c.rooms_open, words[i].open);
+    }
+
+    /* blanks around the commas are dropped: "a , b" is stored as "a,b" */
+    CHECK_EQ(load_ok(&c, "[rooms]\nnames = a , b\n"), 0);
+    CHECK_STR(c.rooms_names, "a,b");
+    CHECK_EQ(load_ok(&c, "[rooms]\nnames = a,\tb  ,c\n"), 0);
+    CHECK_STR(c.rooms_names, "a,b,c");
+    CHECK_EQ(load_ok(&c, "[rooms]\nnames = solo\n"), 0);
+    CHECK_STR(c.rooms_names, "solo");
+    /* every allowed character; case is kept */
+    CHECK_EQ(load_ok(&c, "[rooms]\nnames = AZaz09_-,x\n"), 0);
+    CHECK_STR(c.rooms_names, "AZaz09_-,x");
+    /* a name of 64 characters is the longest */
+    const char *n64 = "0123456789012345678901234567890123456789012345678901234567890123";
+    char text[160];
+    snprintf(text, sizeof(text), "[rooms]\nnames = %s, b\n", n64);
+    CHECK_EQ(load_ok(&c, text), 0);
+    char want[80];
+    snprintf(want, sizeof(want), "%s,b", n64);
+    CHECK_STR(c.rooms_names, want);
+    /* an inline comment ends the list */
+    CHECK_EQ(load_ok(&c, "[rooms]\nnames = a, b ; c\n"), 0);
+    CHECK_STR(c.rooms_names, "a,b");
+    /* the last names line wins; lists are not joined */
+    CHECK_EQ(load_ok(&c, "[rooms]\nnames = a\n[rooms]\nnames = b\n"), 0);
+    CHECK_STR(c.rooms_names, "b");
+
+    CHECK_EQ(load_ok(&c, "[rooms]\nmax_participants = 1\nmax_rooms = 1\n"), 0);
+    CHECK_EQ(c.rooms_max_participants, 1);
+    CHECK_EQ(c.rooms_max, 1);
+    CHECK_EQ(load_ok(&c, "[rooms]\nmax_participants = 100\nmax_rooms = 1000\n"), 0);
+    CHECK_EQ(c.rooms_max_participants, 100);
+    CHECK_EQ(c.rooms_max, 1000);
+}
+
+static void test_mixer_errors(void)
+{
+    expect_error("[mixer]\nwidth = 1281\n",
+                 "conclave.ini:2: width: '1281' is not an even integer in 160..1920");
+    expect_error("[mixer]\nwidth = 158\n",
+                 "conclave.ini:2: width: '158' is not an even integer in 160..1920");
+    expect_error("[mixer]\nwidth = 1922\n",
+                 "conclave.ini:2: width: '1922' is not an even integer in 160..1920");
+    expect_error("[mixer]\nheight = 719\n",
+                 "conclave.ini:2: height: '719' is not an even integer in 90..1080");
+    expect_error("[mixer]\nheight = 88\n",
+                 "conclave.ini:2: height: '88' is not an even integer in 90..1080");
+    expect_error("[mixer]\nheight = 1082\n",
+                 "conclave.ini:2: height: '1082' is not an even integer in 90..1080");
+    expect_error("[mixer]\nwidth = 1280px\n",
+                 "conclave.ini:2: width: '1280px' is not an even integer in 160..1920");
+    expect_error("[mixer]\nwidth =\n", "conclave.ini:2: width: empty value");
+    expect_error("[mixer]\nfps = 0\n", "conclave.ini:2: fps: '0' is not an integer in 1..60");
+    expect_error("[mixer]\nfps = 61\n", "conclave.ini:2: fps: '61' is not an integer in 1..60");
+    expect_error("[mixer]\nfps = 29.97\n",
+                 "conclave.ini:2: fps: '29.97' is not an integer in 1..60");
+    expect_error("[mixer]\nvideo_kbps = 49\n",
+                 "conclave.ini:2: video_kbps: '49' is not an integer in 50..8000");
+    expect_error("[mixer]\nvideo_kbps = 8001\n",
+                 "conclave.ini:2: video_kbps: '8001' is not an integer in 50..8000");
+    expect_error("[mixer]\naudio_kbps = 7\n",
+                 "conclave.ini:2: audio_kbps: '7' is not an integer in 8..128");
+    expect_error("[mixer]\naudio_kbps = 129\n",
+                 "conclave.ini:2: audio_kbps: '129' is not an integer in 8..128");
+    /* a good line before the bad one changes nothing either (all or nothing) */
+    expect_error("[mixer]\nfps = 10\nwidth = 641\n",
+                 "conclave.ini:3: width: '641' is not an even integer in 160..1920");
+    expect_error("[mixer]\nbitrate = 1000\n", "conclave.ini:2: unknown key 'bitrate' in [mixer]");
+}
+
+static void test_rooms_errors(void)
+{
+    const char *bools = "is not one of yes, no, true, false, on, off";
+    const char *bad_open[] = {"maybe", "Yes", "YES", "1", "0", "y", "enabled"};
+    for (size_t i = 0; i < sizeof(bad_open) / sizeof(bad_open[0]); i++) {
+        char text[64], want[160];
+        snprintf(text, sizeof(text), "[rooms]\nopen = %s\n", bad_open[i]);
+        snprintf(want, sizeof(want), "conclave.ini:2: open: '%s' %s", bad_open[i], bools);
+        expect_error(text, want);
+    }
+    expect_error("[rooms]\nopen =\n", "conclave.ini:2: open: empty value");
+
+    /* a character outside A-Z a-z 0-9 _ - */
+    const char *chars = "conclave.ini:2: names: room names are 1 to 64 of A-Z a-z 0-9 _ -";
+    expect_error("[rooms]\nnames = board, st.aff\n", chars);
+    expect_error("[rooms]\nnames = a/b\n", chars);
+    expect_error("[rooms]\nnames = caf\xC3\xA9\n", chars); /* UTF-8 e-acute */
+    /* an empty entry, a blank inside a name, a name of 65 characters */
+    const char *list = "conclave.ini:2: names: room names are 1 to 64 of A-Z a-z 0-9 _ -, "
+                       "comma-separated";
+    expect_error("[rooms]\nnames = a,,b\n", list);
+    expect_error("[rooms]\nnames = ,a\n", list);
+    expect_error("[rooms]\nnames = a , , b\n", list);
+    expect_error("[rooms]\nnames = board staff\n", list);
+    expect_error("[rooms]\nnames = "
+                 "01234567890123456789012345678901234567890123456789012345678901234\n",
+                 list);
+    /* no empty value: leave the key out to list no room (conclave.ini(5)) */
+    expect_error("[rooms]\nnames =\n", "conclave.ini:2: names: empty value");
+    expect_error("[rooms]\nnames = a,\n", "conclave.ini:2: names: empty room name after the last comma");
+
+    expect_error("[rooms]\nmax_participants = 0\n",
+                 "conclave.ini:2: max_participants: '0' is not an integer in 1..100");
+    expect_error("[rooms]\nmax_participants = 101\n",
+                 "conclave.ini:2: max_participants: '101' is not an integer in 1..100");
+    expect_error("[rooms]\nmax_rooms = 0\n",
+                 "conclave.ini:2: max_rooms: '0' is not an integer in 1..1000");
+    expect_error("[rooms]\nmax_rooms = 1001\n",
+                 "conclave.ini:2: max_rooms: '1001' is not an integer in 1..1000");
+    expect_error("[rooms]\nmax_room = 5\n", "conclave.ini:2: unknown key 'max_room' in [rooms]");
+    expect_error("[room]\n", "conclave.ini:1: unknown section [room]");
+    /* a key of [rooms] in another section */
+    expect_error("[mixer]\nmax_rooms = 5\n", "conclave.ini:2: unknown key 'max_rooms' in [mixer]");
+}
+
+/* Every field of a and b is equal (a message names the first that is not). */
+static void check_same_config(const cv_config_t *a, const cv_config_t *b)
+{
+    CHECK_STR(a->http_listen, b->http_listen);
+    CHECK_EQ(a->http_port, b->http_port);
+    CHECK_STR(a->www_root, b->www_root);
+    CHECK_EQ(a->http_max_body, b->http_max_body);
+    CHECK_EQ(a->ice_port_min, b->ice_port_min);
+    CHECK_EQ(a->ice_port_max, b->ice_port_max);
+    CHECK_STR(a->ice_addresses, b->ice_addresses);
+    CHECK_STR(a->ice_public_ip, b->ice_public_ip);
+    CHECK_EQ(a->mixer_threads, b->mixer_threads);
+    CHECK_EQ(a->mixer_fps, b->mixer_fps);
+    CHECK_EQ(a->mixer_width, b->mixer_width);
+    CHECK_EQ(a->mixer_height, b->mixer_height);
+    CHECK_EQ(a->mixer_video_kbps, b->mixer_video_kbps);
+    CHECK_EQ(a->mixer_audio_kbps, b->mixer_audio_kbps);
+    CHECK_EQ(a->rooms_open, b->rooms_open);
+    CHECK_STR(a->rooms_names, b->rooms_names);
+    CHECK_EQ(a->rooms_max_participants, b->rooms_max_participants);
+    CHECK_EQ(a->rooms_max, b->rooms_max);
+    CHECK_EQ(a->log_level, b->log_level);
+}
+
+/* Reads the whole of a small text file; NULL if it cannot. Caller frees. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = malloc(65536);
+    size_t n = buf ? fread(buf, 1, 65535, f) : 0;
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+/*
+ * conclave.ini.example, read from the top of the source tree (where
+ * `make check` runs the tests): a key line is ";key = default", explanations
+ * are "; text". Uncommenting every key line but www's must load without error
+ * and give exactly the defaults, and every key of conclave.ini(5) must have
+ * its line in its section, except [rooms] names, whose default (none) cannot
+ * be written because the key takes no empty value.
+ */
+static void test_example(void)
+{
+    static const char *const want_keys[] = {
+        "http/listen",      "http/port",        "http/www",      "http/max_body",
+        "ice/port_min",     "ice/port_max",     "ice/addresses", "ice/public_ip",
+        "mixer/threads",    "mixer/fps",        "mixer/width",   "mixer/height",
+        "mixer/video_kbps", "mixer/audio_kbps", "rooms/open",    "rooms/max_participants",
+        "rooms/max_rooms",  "log/level",
+    };
+    enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
+    int seen[N_KEYS] = {0};
+
+    char *text = read_text("conclave.ini.example");
+    CHECK(text != NULL);
+    if (!text) {
+        fprintf(stderr, "  conclave.ini.example not found: run from the top of the tree\n");
+        return;
+    }
+    char *out = malloc(strlen(text) + 2); /* a newline may be added at the end */
+    CHECK(out != NULL);
+    if (!out) {
+        free(text);
+        return;
+    }
+    char section[32] = "";
+    size_t o = 0;
+    int key_lines = 0;
+    for (char *line = text; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        if (line[0] == '[') {
+            size_t k = 0;
+            for (const char *p = line + 1; *p && *p != ']' && k + 1 < sizeof(section); p++)
+                section[k++] = *p;
+            section[k] = '\0';
+        }
+        int is_key = len > 1 && line[0] == ';' && line[1] >= 'a' && line[1] <= 'z';
+        size_t from = 0;
+        if (is_key) {
+            char name[64];
+            size_t k = 0;
+            for (const char *p = line + 1; (*p >= 'a' && *p <= 'z') || *p == '_'; p++)
+                if (k + 1 < sizeof(name))
+                    name[k++] = *p;
+            name[k] = '\0';
+            char full[128];
+            snprintf(full, sizeof(full), "%s/%s", section, name);
+            int known = 0;
+            for (int i = 0; i < N_KEYS; i++)
+                if (strcmp(full, want_keys[i]) == 0) {
+                    seen[i]++;
+                    known = 1;
+                }
+            CHECK(known);
+            if (!known)
+                fprintf(stderr, "  example: key line of no known key: %s\n", full);
+            if (strcmp(full, "http/www") != 0) {
+                from = 1; /* uncomment it */
+                key_lines++;
+            }
+        }
+        memcpy(out + o, line + from, len - from);
+        o += len - from;
+        out[o++] = '\n';
+        line += len + (nl ? 1 : 0);
+    }
+    out[o] = '\0';
+    for (int i = 0; i < N_KEYS; i++) {
+        CHECK_EQ(seen[i], 1);
+        if (seen[i] != 1)
+            fprintf(stderr, "  example: %s has %d key lines, want 1\n", want_keys[i], seen[i]);
+    }
+    CHECK_EQ(key_lines, N_KEYS - 1);
+
+    cv_config_t c, defaults;
+    cv_config_defaults(&defaults);
+    memset(&c, 0x5a, sizeof(c));
+    cv_config_defaults(&c);
+    /* start from values unlike any default, so that each key must set its own */
+    cv_config_t odd = c;
+    CHECK_EQ(load_ok(&odd, "[http]\nport = 1\nmax_body = 2048\nlisten = ::1\n"
+                           "[ice]\nport_min = 2000\nport_max = 2001\naddresses = 10.0.0.9\n"
+                           "public_ip = 192.0.2.1\n"
+                           "[mixer]\nthreads = 9\nfps = 9\nwidth = 170\nheight = 98\n"
+                           "video_kbps = 99\naudio_kbps = 9\n"
+                           "[rooms]\nopen = no\nmax_participants = 9\nmax_rooms = 9\n"
+                           "[log]\nlevel = debug\n"),
+             0);
+    CHECK_EQ(cv_config_load_string(&odd, "conclave.ini.example", out, err, sizeof(err)), 0);
+    if (err[0])
+        fprintf(stderr, "  example: %s\n", err);
+    odd.rooms_names[0] = '\0'; /* names has no line: it keeps what it had, "" here */
+    check_same_config(&odd, &defaults);
+
+    /* as shipped (all commented out), it changes nothing */
+    CHECK_EQ(cv_config_load_string(&c, "conclave.ini.example", text, err, sizeof(err)), 0);
+    check_same_config(&c, &defaults);
+    free(out);
+    free(text);
+}
+
 static void test_file(void)
 {
     cv_config_t c, before;
@@ -344,6 +686,11 @@ int main(void)
     test_value_errors();
     test_ip_errors();
     test_port_range();
+    test_mixer_values();
+    test_rooms_values();
+    test_mixer_errors();
+    test_rooms_errors();
+    test_example();
     test_file();
     return CHECK_DONE("test_config");
 }
