@@ -141,6 +141,7 @@ cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
     cv_room_t *r = cv_xcalloc(1, sizeof(*r));
     r->cfg = *cfg;
     r->start_us = now_us;
+    r->last_keyframe_us = now_us - KEYFRAME_MIN_US;
     pthread_mutex_init(&r->lock, NULL);
     atomic_init(&r->active_index, -1);
     atomic_init(&r->want_keyframe, 1);
@@ -360,8 +361,10 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
         f->rtp_ts = (uint32_t)pts;
         f->t_us = now_us;
         f->keyframe = key;
-        if (key)
+        if (key) { /* forced or not, it serves every pending request */
             r->last_keyframe_us = now_us;
+            atomic_store(&r->want_keyframe, 0);
+        }
         for (int i = 0; i < n; i++) {
             if (key)
                 atomic_store(&parts[i]->fresh, 0);

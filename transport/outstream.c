@@ -78,8 +78,8 @@ int cv_outstream_send(cv_outstream_t *o, const uint8_t *frame, size_t len, uint3
     uint32_t our_ts = ts + o->ts_offset;
     int rc = o->video ? send_video(o, frame, len, our_ts, max_payload, scratch, cap, emit, ud)
                       : send_audio(o, frame, len, our_ts, scratch, cap, emit, ud);
-    if (rc < 0)
-        return rc;
+    if (rc <= 0)
+        return rc; /* nothing went out: an empty key frame does not open the gate */
     o->started = 1;
     o->last_ts = our_ts;
     o->last_us = t_us;
