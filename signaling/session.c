@@ -12,6 +12,7 @@
 #include "frame.h"
 #include "jitter.h"
 #include "mixer.h"
+#include "nack.h"
 #include "outstream.h"
 #include "log.h"
 #include "mem.h"
@@ -34,6 +35,8 @@
 #define PLI_INTERVAL_US 500000 /* at most two key frame requests a second */
 #define RTCP_INTERVAL_MS 1000
 #define VIDEO_JITTER_WAIT_US 40000
+#define NACK_RETRY_US 40000   /* ask again for a missing packet after this */
+#define NACK_MAX_AGE_US 400000 /* older than this, a retransmission is of no use */
 #define SILENCE_TIMEOUT_US 10000000 /* nothing at all received for 10 s: gone */
 
 struct cv_session {
@@ -53,6 +56,7 @@ struct cv_session {
     uint32_t a_ssrc_in, v_ssrc_in;
     cv_seq_unwrap_t a_unwrap, v_unwrap;
     cv_jitter_t vjit;
+    cv_nack_t vnack;
     cv_vp8_depack_t depack;
     cv_rtp_rxstats_t a_rx, v_rx;
     int64_t last_pli_us;
@@ -222,6 +226,20 @@ static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
 
 /* ---- input path (loop thread) ---- */
 
+/* RFC 4585 §6.2.1: ask the sender again for the video packets we miss. */
+static void send_nacks(cv_session_t *s, int64_t now)
+{
+    uint16_t lost[32];
+    int n = cv_nack_poll(&s->vnack, now, NACK_RETRY_US, NACK_MAX_AGE_US, lost, 32);
+    if (n == 0)
+        return;
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    int len = cv_rtcp_build_nack(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc,
+                                 s->v_ssrc_in, lost, n);
+    if (len > 0)
+        cv_peer_send_rtcp(s->peer, pkt, (size_t)len, sizeof(pkt));
+}
+
 static void push_video_frame(cv_session_t *s, const cv_vp8_frame_t *vf, int64_t now)
 {
     cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, vf->len);
@@ -265,6 +283,8 @@ static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt,
     }
     uint64_t ext = cv_seq_unwrap(&s->v_unwrap, h->seq);
     cv_rxstats_update(&s->v_rx, h->seq, h->ts, 90000, now);
+    cv_nack_on_packet(&s->vnack, ext, now);
+    send_nacks(s, now);
     if (cv_jitter_push(&s->vjit, ext, pkt, len, now) == CV_E_FULL) {
         drain_video(s, now); /* the window moved on: release what it held, then store */
         cv_jitter_push(&s->vjit, ext, pkt, len, now);
@@ -450,6 +470,7 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     cv_outstream_init(&s->vout, rand32() & ~1u, vm->pt, 1, (uint16_t)rand32(), rand32(),
                       (uint16_t)rand32());
     cv_jitter_init(&s->vjit, VIDEO_JITTER_WAIT_US);
+    cv_nack_init(&s->vnack);
     cv_vp8_depack_init(&s->depack, 2 << 20);
     int err = 0;
     s->part = cv_mixer_join(env->mixer, room, name, on_mixer_output, s, &s->mroom, &err);
