@@ -102,7 +102,10 @@ static int make_input(input_t *in, int k, int w, int h, int frames)
     return 0;
 }
 
-static void count_out(void *ud) { (void)ud; }
+static void count_out(void *ud)
+{
+    (void)ud;
+}
 
 int main(int argc, char **argv)
 {

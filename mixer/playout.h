@@ -23,8 +23,8 @@ typedef struct {
     cv_frame_t *slot[CV_PLAYOUT_SLOTS];
     int count;
     int started;
-    int target;        /* packets buffered before playout starts */
-    int misses;        /* consecutive ticks with nothing to play */
+    int target; /* packets buffered before playout starts */
+    int misses; /* consecutive ticks with nothing to play */
     uint64_t next_seq;
     uint64_t played, lost, late, duplicates, skipped;
 } cv_playout_t;

@@ -97,4 +97,7 @@ void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg)
     pthread_mutex_unlock(&p->lock);
 }
 
-int cv_pool_size(const cv_pool_t *p) { return p->n; }
+int cv_pool_size(const cv_pool_t *p)
+{
+    return p->n;
+}

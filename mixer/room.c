@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define VIN_CAP 16          /* complete video frames waiting for the next tick */
-#define AIN_CAP 32          /* Opus packets waiting for the audio tick */
-#define OUT_CAP 96          /* frames waiting for the network thread */
+#define VIN_CAP 16               /* complete video frames waiting for the next tick */
+#define AIN_CAP 32               /* Opus packets waiting for the audio tick */
+#define OUT_CAP 96               /* frames waiting for the network thread */
 #define PICTURE_STALE_US 2000000 /* no picture for 2 s: show the placeholder */
 #define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second */
 #define SPEECH_DBFS -50.0        /* louder than this is speech (or at least sound) */
@@ -124,18 +124,27 @@ int cv_part_push(cv_part_t *p, cv_frame_t *f)
     return 0;
 }
 
-cv_frame_t *cv_part_pop(cv_part_t *p) { return cv_queue_pop(&p->out); }
+cv_frame_t *cv_part_pop(cv_part_t *p)
+{
+    return cv_queue_pop(&p->out);
+}
 
-int cv_part_take_decoder_error(cv_part_t *p) { return atomic_exchange(&p->decoder_error, 0); }
+int cv_part_take_decoder_error(cv_part_t *p)
+{
+    return atomic_exchange(&p->decoder_error, 0);
+}
 
-int cv_part_index(const cv_part_t *p) { return p->index; }
+int cv_part_index(const cv_part_t *p)
+{
+    return p->index;
+}
 
 /* ---- room ---- */
 
 cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
 {
-    if (cfg->width < 16 || cfg->height < 16 || cfg->width % 2 || cfg->height % 2 ||
-        cfg->fps < 1 || cfg->fps > 60 || cfg->max_participants < 1 ||
+    if (cfg->width < 16 || cfg->height < 16 || cfg->width % 2 || cfg->height % 2 || cfg->fps < 1 ||
+        cfg->fps > 60 || cfg->max_participants < 1 ||
         cfg->max_participants > CV_ROOM_MAX_PARTICIPANTS)
         return NULL;
     cv_room_t *r = cv_xcalloc(1, sizeof(*r));
@@ -259,10 +268,16 @@ void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st)
     pthread_mutex_unlock(&r->lock);
 }
 
-int cv_room_active_speaker(cv_room_t *r) { return atomic_load(&r->active_index); }
+int cv_room_active_speaker(cv_room_t *r)
+{
+    return atomic_load(&r->active_index);
+}
 
 /* Served by the next video tick that may make a key frame. */
-void cv_part_request_keyframe(cv_part_t *p) { atomic_store(&p->fresh, 1); }
+void cv_part_request_keyframe(cv_part_t *p)
+{
+    atomic_store(&p->fresh, 1);
+}
 
 /* Copies the participant list, each with a reference, into out. */
 static int snapshot(cv_room_t *r, cv_part_t **out)
@@ -451,7 +466,10 @@ static void take_frame(cv_room_stats_t *st, cv_part_t *p, int64_t now)
     p->ema_db = 0.8 * p->ema_db + 0.2 * (p->level_db < -100 ? -100 : p->level_db);
 }
 
-static int heard(const cv_part_t *p, int64_t now) { return p->has_cur && p->loud_until_us > now; }
+static int heard(const cv_part_t *p, int64_t now)
+{
+    return p->has_cur && p->loud_until_us > now;
+}
 
 /* The active speaker: the loudest voice being heard, held for a second. */
 static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
@@ -472,8 +490,7 @@ static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     r->active_since_us = now;
 }
 
-static cv_frame_t *encode_audio(cv_opus_enc_t *enc, const int16_t *pcm, uint32_t ts,
-                                int64_t now)
+static cv_frame_t *encode_audio(cv_opus_enc_t *enc, const int16_t *pcm, uint32_t ts, int64_t now)
 {
     uint8_t pkt[1500];
     int n = cv_opus_enc_encode(enc, pcm, pkt, sizeof(pkt));

@@ -23,12 +23,12 @@
 #define CV_PART_NAME_MAX 64
 
 typedef struct {
-    int width, height;  /* composite size, even */
-    int fps;            /* video ticks per second */
-    int video_kbps;     /* composite bit rate */
-    int audio_bps;      /* Opus bit rate of each mix */
+    int width, height; /* composite size, even */
+    int fps;           /* video ticks per second */
+    int video_kbps;    /* composite bit rate */
+    int audio_bps;     /* Opus bit rate of each mix */
     int max_participants;
-    int self_monitor;   /* echo check: one participant who sees and hears themselves */
+    int self_monitor; /* echo check: one participant who sees and hears themselves */
 } cv_room_cfg_t;
 
 typedef struct cv_room cv_room_t;

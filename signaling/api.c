@@ -99,8 +99,8 @@ static cv_session_t *table_take(cv_api_t *api, const char *id, const char *room,
     pthread_mutex_lock(&api->lock);
     for (int i = 0; i < api->n_sessions; i++) {
         cv_session_t *s = api->sessions[i];
-        if ((which && s == which) || (!which && strcmp(cv_session_id(s), id) == 0 &&
-                                      same_room(cv_session_room(s), room))) {
+        if ((which && s == which) ||
+            (!which && strcmp(cv_session_id(s), id) == 0 && same_room(cv_session_room(s), room))) {
             found = s;
             api->sessions[i] = api->sessions[--api->n_sessions];
             break;
@@ -184,8 +184,8 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api
     }
     char *answer = cv_xmalloc(ANSWER_CAP);
     int status = 500;
-    cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, answer, ANSWER_CAP,
-                                        &status, &reason);
+    cv_session_t *s =
+        cv_session_create(&api->env, offer, room, rq->name, answer, ANSWER_CAP, &status, &reason);
     free(offer);
     if (!s) {
         reply(rs, status, "%s", reason);
@@ -240,8 +240,7 @@ static void method_not_allowed(cv_api_resp_t *rs, const char *allow)
 }
 
 /* /echo/whip, /echo/sessions/{id} */
-static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
-                       cv_api_resp_t *rs)
+static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest, cv_api_resp_t *rs)
 {
     if (strcmp(rest, "whip") == 0) {
         join(api, rq, NULL, rs);
@@ -262,8 +261,7 @@ static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
 }
 
 /* /rooms/{room}/whip | whep | sessions/{id} */
-static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
-                        cv_api_resp_t *rs)
+static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest, cv_api_resp_t *rs)
 {
     const char *slash = strchr(rest, '/');
     size_t room_len = slash ? (size_t)(slash - rest) : strlen(rest);
@@ -304,10 +302,16 @@ static const char *mime_type(const char *path)
     static const struct {
         const char *ext, *type;
     } types[] = {
-        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-        {".mjs", "text/javascript; charset=utf-8"}, {".css", "text/css; charset=utf-8"},
-        {".json", "application/json"}, {".svg", "image/svg+xml"}, {".png", "image/png"},
-        {".ico", "image/x-icon"}, {".woff2", "font/woff2"}, {".txt", "text/plain; charset=utf-8"},
+        {".html", "text/html; charset=utf-8"},
+        {".js", "text/javascript; charset=utf-8"},
+        {".mjs", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},
+        {".json", "application/json"},
+        {".svg", "image/svg+xml"},
+        {".png", "image/png"},
+        {".ico", "image/x-icon"},
+        {".woff2", "font/woff2"},
+        {".txt", "text/plain; charset=utf-8"},
         {".webmanifest", "application/manifest+json"},
     };
     const char *dot = strrchr(path, '.');

@@ -26,13 +26,13 @@ typedef struct {
 typedef struct {
     int status;
     const char *content_type;
-    char *body;           /* heap, owned by the response (cv_api_resp_cleanup) */
+    char *body; /* heap, owned by the response (cv_api_resp_cleanup) */
     size_t body_len;
-    char location[128];   /* "" if none */
-    const char *allow;    /* Allow header for 405, or NULL */
-    int fd;               /* static file to send, or -1 */
+    char location[128]; /* "" if none */
+    const char *allow;  /* Allow header for 405, or NULL */
+    int fd;             /* static file to send, or -1 */
     size_t fd_len;
-    int no_store;         /* Cache-Control: no-store (API answers) */
+    int no_store; /* Cache-Control: no-store (API answers) */
 } cv_api_resp_t;
 
 typedef struct cv_api cv_api_t;

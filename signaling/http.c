@@ -42,8 +42,9 @@ static void add_common_headers(struct MHD_Response *r, int no_store)
                             "default-src 'self'; connect-src 'self'; img-src 'self' data: blob:; "
                             "media-src 'self' blob: mediastream:; frame-ancestors 'none'; "
                             "base-uri 'none'; form-action 'self'");
-    MHD_add_response_header(r, "Permissions-Policy", "camera=(self), microphone=(self), "
-                                                     "display-capture=(self)");
+    MHD_add_response_header(r, "Permissions-Policy",
+                            "camera=(self), microphone=(self), "
+                            "display-capture=(self)");
     if (no_store)
         MHD_add_response_header(r, "Cache-Control", "no-store");
 }
@@ -170,12 +171,11 @@ cv_http_t *cv_http_start(cv_api_t *api, const char *listen, int port, long max_b
         free(h);
         return NULL;
     }
-    h->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, h,
-                              MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-                              MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
-                              MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
-                              MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S,
-                              MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+    h->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
+                              (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+                              (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
+                              (unsigned)HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+                              (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
                               MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
     if (!h->mhd) {
         CV_ERROR("http: cannot listen on %s port %d", listen, port);

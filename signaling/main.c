@@ -160,12 +160,11 @@ int main(int argc, char **argv)
     }
     http = cv_http_start(api, cfg.http_listen, cfg.http_port, cfg.http_max_body);
     if (!http) {
-        fprintf(stderr, "conclave: cannot listen on %s port %d\n", cfg.http_listen,
-                cfg.http_port);
+        fprintf(stderr, "conclave: cannot listen on %s port %d\n", cfg.http_listen, cfg.http_port);
         goto out;
     }
-    fprintf(stderr, "conclave %s: serving http://%s%s%s:%d/ (%d mixer threads)\n",
-            CONCLAVE_VERSION, strchr(cfg.http_listen, ':') ? "[" : "", cfg.http_listen,
+    fprintf(stderr, "conclave %s: serving http://%s%s%s:%d/ (%d mixer threads)\n", CONCLAVE_VERSION,
+            strchr(cfg.http_listen, ':') ? "[" : "", cfg.http_listen,
             strchr(cfg.http_listen, ':') ? "]" : "", cfg.http_port, cfg.mixer_threads);
 
     int sig = 0;
@@ -173,8 +172,8 @@ int main(int argc, char **argv)
     CV_INFO("signal %d: shutting down", sig);
     rc = 0;
 out:
-    cv_http_stop(http);   /* no new requests */
-    cv_api_destroy(api);  /* ends every session */
+    cv_http_stop(http);  /* no new requests */
+    cv_api_destroy(api); /* ends every session */
     cv_mixer_destroy(mixer);
     cv_loop_destroy(loop);
     cv_pool_destroy(pool);

@@ -35,8 +35,8 @@
 #define PLI_INTERVAL_US 500000 /* at most two key frame requests a second */
 #define RTCP_INTERVAL_MS 1000
 #define VIDEO_JITTER_WAIT_US 40000
-#define NACK_RETRY_US 40000   /* ask again for a missing packet after this */
-#define NACK_MAX_AGE_US 400000 /* older than this, a retransmission is of no use */
+#define NACK_RETRY_US 40000         /* ask again for a missing packet after this */
+#define NACK_MAX_AGE_US 400000      /* older than this, a retransmission is of no use */
 #define SILENCE_TIMEOUT_US 10000000 /* nothing at all received for 10 s: gone */
 
 struct cv_session {
@@ -193,8 +193,7 @@ static void request_keyframe(cv_session_t *s, int64_t now)
         return;
     s->last_pli_us = now;
     _Alignas(8) uint8_t pkt[PKT_CAP];
-    int n = cv_rtcp_build_pli(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc,
-                              s->v_ssrc_in);
+    int n = cv_rtcp_build_pli(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc, s->v_ssrc_in);
     if (n > 0)
         cv_peer_send_rtcp(s->peer, pkt, (size_t)n, sizeof(pkt));
 }
@@ -210,8 +209,7 @@ static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
     }
     for (int i = 0; i < n; i++) {
         cv_rtcp_item_t *it = &items[i];
-        if ((it->type == CV_RTCP_PLI || it->type == CV_RTCP_FIR) &&
-            it->media_ssrc == s->vout.ssrc)
+        if ((it->type == CV_RTCP_PLI || it->type == CV_RTCP_FIR) && it->media_ssrc == s->vout.ssrc)
             cv_part_request_keyframe(s->part);
         else if (it->type == CV_RTCP_BYE &&
                  (it->sender_ssrc == s->v_ssrc_in || it->sender_ssrc == s->a_ssrc_in) &&
@@ -234,8 +232,8 @@ static void send_nacks(cv_session_t *s, int64_t now)
     if (n == 0)
         return;
     _Alignas(8) uint8_t pkt[PKT_CAP];
-    int len = cv_rtcp_build_nack(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc,
-                                 s->v_ssrc_in, lost, n);
+    int len = cv_rtcp_build_nack(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc, s->v_ssrc_in,
+                                 lost, n);
     if (len > 0)
         cv_peer_send_rtcp(s->peer, pkt, (size_t)len, sizeof(pkt));
 }
@@ -263,8 +261,7 @@ static void drain_video(cv_session_t *s, int64_t now)
         if (cv_rtp_parse(data, (size_t)len, &h) < 0)
             continue;
         cv_vp8_frame_t vf;
-        int rc = cv_vp8_depack_push(&s->depack, ext, h.ts, h.marker, h.payload, h.payload_len,
-                                    &vf);
+        int rc = cv_vp8_depack_push(&s->depack, ext, h.ts, h.marker, h.payload, h.payload_len, &vf);
         if (rc == 1)
             push_video_frame(s, &vf, now);
     }
@@ -382,9 +379,8 @@ static void setup_on_loop(void *arg)
     cv_session_t *s = st->s;
     const cv_sdp_offer_t *o = st->offer;
     cv_peer_cb_t cb = {.on_rtp = on_rtp, .on_rtcp = on_rtcp, .on_state = on_peer_state};
-    s->peer = cv_peer_create(cv_loop_context(s->env.loop), &s->env.ice, s->env.cert,
-                             o->fingerprint, o->fingerprint_len, s->env.connect_timeout_us, &cb,
-                             s);
+    s->peer = cv_peer_create(cv_loop_context(s->env.loop), &s->env.ice, s->env.cert, o->fingerprint,
+                             o->fingerprint_len, s->env.connect_timeout_us, &cb, s);
     if (!s->peer) {
         st->status = 503;
         st->reason = "no media port available";
@@ -447,8 +443,8 @@ static void teardown_on_loop(void *arg)
 }
 
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
-                                const char *room, const char *name, char *answer,
-                                size_t answer_cap, int *status, const char **reason)
+                                const char *room, const char *name, char *answer, size_t answer_cap,
+                                int *status, const char **reason)
 {
     const cv_sdp_media_t *am = find_media(offer, CV_SDP_AUDIO);
     const cv_sdp_media_t *vm = find_media(offer, CV_SDP_VIDEO);
@@ -496,9 +492,15 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     return s;
 }
 
-const char *cv_session_id(const cv_session_t *s) { return s->id; }
+const char *cv_session_id(const cv_session_t *s)
+{
+    return s->id;
+}
 
-const char *cv_session_room(const cv_session_t *s) { return s->room[0] ? s->room : NULL; }
+const char *cv_session_room(const cv_session_t *s)
+{
+    return s->room[0] ? s->room : NULL;
+}
 
 void cv_session_close(cv_session_t *s)
 {

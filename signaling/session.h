@@ -41,8 +41,8 @@ typedef struct {
  * Writes the SDP answer into answer. Returns the session (one reference, the
  * caller's) or NULL with *status (HTTP) and *reason set. */
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
-                                const char *room, const char *name, char *answer,
-                                size_t answer_cap, int *status, const char **reason);
+                                const char *room, const char *name, char *answer, size_t answer_cap,
+                                int *status, const char **reason);
 const char *cv_session_id(const cv_session_t *s);
 /* The room's name, or NULL for the echo check. */
 const char *cv_session_room(const cv_session_t *s);

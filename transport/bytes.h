@@ -7,7 +7,10 @@
 
 #include <stdint.h>
 
-static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); }
+static inline uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
 static inline uint32_t rd24(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
@@ -16,7 +19,10 @@ static inline uint32_t rd32(const uint8_t *p)
 {
     return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
-static inline uint64_t rd64(const uint8_t *p) { return ((uint64_t)rd32(p) << 32) | rd32(p + 4); }
+static inline uint64_t rd64(const uint8_t *p)
+{
+    return ((uint64_t)rd32(p) << 32) | rd32(p + 4);
+}
 static inline void wr16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)(v >> 8);

@@ -12,6 +12,12 @@ static int64_t read_us(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int64_t cv_now_us(void) { return read_us(CLOCK_MONOTONIC); }
+int64_t cv_now_us(void)
+{
+    return read_us(CLOCK_MONOTONIC);
+}
 
-int64_t cv_wall_us(void) { return read_us(CLOCK_REALTIME); }
+int64_t cv_wall_us(void)
+{
+    return read_us(CLOCK_REALTIME);
+}

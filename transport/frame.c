@@ -30,4 +30,7 @@ void cv_frame_unref(cv_frame_t *f)
         free(f);
 }
 
-void cv_frame_unref_void(void *f) { cv_frame_unref(f); }
+void cv_frame_unref_void(void *f)
+{
+    cv_frame_unref(f);
+}

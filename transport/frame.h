@@ -15,8 +15,8 @@ enum { CV_FRAME_AUDIO = 1, CV_FRAME_VIDEO = 2 };
 
 typedef struct {
     atomic_int refs;
-    int kind;       /* CV_FRAME_AUDIO / CV_FRAME_VIDEO */
-    int keyframe;   /* video */
+    int kind;        /* CV_FRAME_AUDIO / CV_FRAME_VIDEO */
+    int keyframe;    /* video */
     int lost_before; /* audio: packets missing just before this one (for PLC/FEC) */
     uint32_t rtp_ts; /* the sender's RTP timestamp */
     uint64_t seq;    /* audio input: extended RTP sequence number */

@@ -28,8 +28,7 @@ struct cv_ice {
     gulong sig_state;
 };
 
-static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
-                    gpointer ud)
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer ud)
 {
     cv_ice_t *ice = ud;
     if (ice->cb.on_recv)
@@ -74,7 +73,8 @@ static void collect_local(cv_ice_t *ice, const char *public_ip)
         nice_address_to_string(&c->addr, ip);
         int loopback = strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
         /* 1:1 NAT: announce the public address in place of the private one */
-        snprintf(l->addr, sizeof(l->addr), "%s", public_ip && *public_ip && !loopback ? public_ip : ip);
+        snprintf(l->addr, sizeof(l->addr), "%s",
+                 public_ip && *public_ip && !loopback ? public_ip : ip);
         l->port = (int)nice_address_get_port(&c->addr);
         l->priority = c->priority;
         snprintf(l->foundation, sizeof(l->foundation), "%s", c->foundation);
@@ -83,15 +83,14 @@ static void collect_local(cv_ice_t *ice, const char *public_ip)
     g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
 }
 
-cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice_cb_t *cb,
-                        void *ud)
+cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice_cb_t *cb, void *ud)
 {
     cv_ice_t *ice = cv_xcalloc(1, sizeof(*ice));
     ice->cb = *cb;
     ice->ud = ud;
     ice->state = CV_ICE_CHECKING;
-    ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245,
-                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+    ice->agent =
+        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     if (!ice->agent)
         goto fail;
     g_object_set(ice->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "upnp", FALSE,
@@ -105,8 +104,8 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
     if (cfg->port_min > 0)
         nice_agent_set_port_range(ice->agent, ice->stream, 1, (guint)cfg->port_min,
                                   (guint)cfg->port_max);
-    ice->sig_state = g_signal_connect(ice->agent, "component-state-changed",
-                                      G_CALLBACK(on_state), ice);
+    ice->sig_state =
+        g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_state), ice);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
     if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
         CV_WARN("ice: could not gather candidates (port range %d-%d exhausted?)", cfg->port_min,
@@ -145,9 +144,15 @@ void cv_ice_destroy(cv_ice_t *ice)
     free(ice);
 }
 
-const char *cv_ice_ufrag(const cv_ice_t *ice) { return ice->ufrag; }
+const char *cv_ice_ufrag(const cv_ice_t *ice)
+{
+    return ice->ufrag;
+}
 
-const char *cv_ice_pwd(const cv_ice_t *ice) { return ice->pwd; }
+const char *cv_ice_pwd(const cv_ice_t *ice)
+{
+    return ice->pwd;
+}
 
 int cv_ice_local_candidates(const cv_ice_t *ice, const cv_ice_cand_t **out)
 {
@@ -175,8 +180,7 @@ int cv_ice_add_remote_candidate(cv_ice_t *ice, const char *addr, int port, uint3
     if (nice_address_set_from_string(&c->addr, addr) && port > 0 && port < 65536) {
         nice_address_set_port(&c->addr, (guint)port);
         GSList l = {.data = c, .next = NULL};
-        rc = nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, &l) >= 0 ? 0
-                                                                                  : CV_E_INVAL;
+        rc = nice_agent_set_remote_candidates(ice->agent, ice->stream, 1, &l) >= 0 ? 0 : CV_E_INVAL;
     }
     nice_candidate_free(c);
     return rc;

@@ -20,7 +20,7 @@ enum { CV_ICE_CHECKING = 0, CV_ICE_CONNECTED, CV_ICE_FAILED };
 typedef struct {
     const char *const *addresses; /* IP literals to bind host candidates on */
     int n_addresses;
-    const char *public_ip;        /* "" or NULL: none */
+    const char *public_ip; /* "" or NULL: none */
     int port_min, port_max;
 } cv_ice_cfg_t;
 

@@ -13,9 +13,15 @@
 static atomic_int cur_level = CV_LOG_WARN;
 static const char *const names[] = {"error", "warn", "info", "debug"};
 
-void cv_log_set_level(int level) { atomic_store(&cur_level, level); }
+void cv_log_set_level(int level)
+{
+    atomic_store(&cur_level, level);
+}
 
-int cv_log_get_level(void) { return atomic_load(&cur_level); }
+int cv_log_get_level(void)
+{
+    return atomic_load(&cur_level);
+}
 
 int cv_log_parse_level(const char *name)
 {

@@ -51,7 +51,10 @@ void cv_loop_destroy(cv_loop_t *l)
     free(l);
 }
 
-GMainContext *cv_loop_context(cv_loop_t *l) { return l->ctx; }
+GMainContext *cv_loop_context(cv_loop_t *l)
+{
+    return l->ctx;
+}
 
 void cv_loop_invoke(cv_loop_t *l, GSourceFunc fn, void *arg)
 {

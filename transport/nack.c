@@ -5,7 +5,10 @@
 
 #include <string.h>
 
-void cv_nack_init(cv_nack_t *k) { memset(k, 0, sizeof(*k)); }
+void cv_nack_init(cv_nack_t *k)
+{
+    memset(k, 0, sizeof(*k));
+}
 
 static void remove_at(cv_nack_t *k, int i)
 {
@@ -44,8 +47,8 @@ void cv_nack_on_packet(cv_nack_t *k, uint64_t seq, int64_t now_us)
     }
 }
 
-int cv_nack_poll(cv_nack_t *k, int64_t now_us, int64_t retry_us, int64_t max_age_us,
-                 uint16_t *out, int max)
+int cv_nack_poll(cv_nack_t *k, int64_t now_us, int64_t retry_us, int64_t max_age_us, uint16_t *out,
+                 int max)
 {
     int count = 0;
     for (int i = 0; i < k->n;) {

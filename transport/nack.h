@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#define CV_NACK_MAX 128   /* missing packets tracked at once */
+#define CV_NACK_MAX 128 /* missing packets tracked at once */
 #define CV_NACK_TRIES 3
 #define CV_NACK_MAX_GAP 200 /* a bigger jump is a restart, not loss */
 
@@ -33,7 +33,7 @@ void cv_nack_init(cv_nack_t *k);
 void cv_nack_on_packet(cv_nack_t *k, uint64_t seq, int64_t now_us);
 /* Writes into out (at most max) the 16-bit sequence numbers to ask for now,
  * in ascending order, and counts the tries. Returns how many. */
-int cv_nack_poll(cv_nack_t *k, int64_t now_us, int64_t retry_us, int64_t max_age_us,
-                 uint16_t *out, int max);
+int cv_nack_poll(cv_nack_t *k, int64_t now_us, int64_t retry_us, int64_t max_age_us, uint16_t *out,
+                 int max);
 
 #endif

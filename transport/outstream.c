@@ -39,8 +39,8 @@ static int send_audio(cv_outstream_t *o, const uint8_t *frame, size_t len, uint3
 }
 
 static int send_video(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
-                      size_t max_payload, uint8_t *scratch, size_t cap,
-                      cv_outstream_emit_fn emit, void *ud)
+                      size_t max_payload, uint8_t *scratch, size_t cap, cv_outstream_emit_fn emit,
+                      void *ud)
 {
     cv_vp8_pack_t pk;
     cv_vp8_pack_init(&pk, frame, len, o->picture_id, 0);
@@ -68,8 +68,8 @@ static int send_video(cv_outstream_t *o, const uint8_t *frame, size_t len, uint3
 }
 
 int cv_outstream_send(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
-                      int64_t t_us, int keyframe, size_t max_payload, uint8_t *scratch,
-                      size_t cap, cv_outstream_emit_fn emit, void *ud)
+                      int64_t t_us, int keyframe, size_t max_payload, uint8_t *scratch, size_t cap,
+                      cv_outstream_emit_fn emit, void *ud)
 {
     if (o->video && !o->started && !keyframe) {
         o->skipped++;

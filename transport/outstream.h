@@ -22,11 +22,11 @@ typedef struct {
     uint16_t seq;       /* next sequence number */
     uint32_t ts_offset; /* added to the mixer's timestamps */
     uint16_t picture_id;
-    int started;        /* video: a key frame went out */
+    int started;              /* video: a key frame went out */
     uint32_t packets, octets; /* for sender reports (payload octets) */
-    uint32_t last_ts;   /* our timestamp of the last frame sent */
-    int64_t last_us;    /* the mixer's clock of that frame */
-    uint64_t skipped;   /* frames withheld before the first key frame */
+    uint32_t last_ts;         /* our timestamp of the last frame sent */
+    int64_t last_us;          /* the mixer's clock of that frame */
+    uint64_t skipped;         /* frames withheld before the first key frame */
 } cv_outstream_t;
 
 /* Called once per packet built: pkt has len bytes and cap bytes of room
@@ -41,8 +41,8 @@ void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint
  * leave room for SRTP after max_payload + 12). Returns packets emitted
  * (0 when a delta frame is withheld before the first key frame) or CV_E_*. */
 int cv_outstream_send(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
-                      int64_t t_us, int keyframe, size_t max_payload, uint8_t *scratch,
-                      size_t cap, cv_outstream_emit_fn emit, void *ud);
+                      int64_t t_us, int keyframe, size_t max_payload, uint8_t *scratch, size_t cap,
+                      cv_outstream_emit_fn emit, void *ud);
 /* Our RTP timestamp at time now_us (same clock as t_us), for a sender report. */
 uint32_t cv_outstream_ts_at(const cv_outstream_t *o, int64_t now_us, uint32_t rate);
 

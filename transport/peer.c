@@ -201,15 +201,30 @@ void cv_peer_destroy(cv_peer_t *p)
     free(p);
 }
 
-cv_ice_t *cv_peer_ice(cv_peer_t *p) { return p->ice; }
+cv_ice_t *cv_peer_ice(cv_peer_t *p)
+{
+    return p->ice;
+}
 
-int cv_peer_state(const cv_peer_t *p) { return p->state; }
+int cv_peer_state(const cv_peer_t *p)
+{
+    return p->state;
+}
 
-int64_t cv_peer_last_rx_us(const cv_peer_t *p) { return p->last_rx_us; }
+int64_t cv_peer_last_rx_us(const cv_peer_t *p)
+{
+    return p->last_rx_us;
+}
 
-void cv_peer_fail(cv_peer_t *p, const char *why) { fail(p, why); }
+void cv_peer_fail(cv_peer_t *p, const char *why)
+{
+    fail(p, why);
+}
 
-const cv_peer_stats_t *cv_peer_stats(const cv_peer_t *p) { return &p->stats; }
+const cv_peer_stats_t *cv_peer_stats(const cv_peer_t *p)
+{
+    return &p->stats;
+}
 
 static int send_protected(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap, int rtcp)
 {

@@ -22,6 +22,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, colourNear, fmtRgb, installPageHelpers, makeReporter } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCREENSHOT = join(HERE, 'artifacts', 'echo.png'); // the known source and what came back
@@ -39,55 +40,8 @@ const MEDIA_DEADLINE_MS = 10000; // from the WHIP answer to every media check pa
 const CONNECT_TIMEOUT_MS = 8000; // gathering (<= 3 s) plus the POST
 const WATCHDOG_MS = 45000; // the whole run, browser start to finish
 
-// In a namespace with only lo, Chromium gathers no ICE candidate at all unless
-// both --allow-loopback-in-peer-connection and --use-fake-ui-for-media-stream
-// are given (the latter grants media access, which lets WebRTC enumerate
-// every interface instead of only the default route, of which there is none).
-const CHROMIUM_ARGS = [
-    '--no-sandbox',
-    '--headless=new',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream', // a synthetic camera and microphone for the page's button
-    '--allow-loopback-in-peer-connection',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-gpu',
-    '--autoplay-policy=no-user-gesture-required',
-];
-
-let passed = 0;
-let failed = 0;
-
-// Prints one result line; detail (the measured values) goes in parentheses.
-function check(ok, what, detail = '') {
-    if (ok) {
-        passed++;
-    } else {
-        failed++;
-    }
-    console.log(`${ok ? 'ok' : 'not ok'} - ${what}${detail ? ` (${detail})` : ''}`);
-    return ok;
-}
-
-const startedAt = Date.now();
-
-function finish() {
-    console.log(`# run took ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
-    console.log(`echo: ${passed} passed, ${failed} failed`);
-    return failed === 0 && passed > 0 ? 0 : 1;
-}
-
-function colourNear(rgb, want, tol) {
-    return (
-        Array.isArray(rgb) && rgb.length === 3 && rgb.every((v, i) => Math.abs(v - want[i]) <= tol)
-    );
-}
-
-function fmtRgb(rgb) {
-    return Array.isArray(rgb) ? `rgb(${rgb.map((v) => v.toFixed(1)).join(', ')})` : String(rgb);
-}
+const T = makeReporter('echo');
+const check = T.check;
 
 // ---- code run inside the page (serialised by playwright; no closures) ----
 
@@ -95,18 +49,9 @@ function fmtRgb(rgb) {
 // steps need in window.__echo. Resolves once the WHIP answer is applied.
 async function pageSetup({ sentRgb, toneHz, connectTimeoutMs }) {
     const { whipConnect } = await import('/js/whip.js');
-    const E = { logs: [] };
+    const H = window.__e2e; // lib.mjs pageHelpers
+    const E = { logs: H.logs, until: H.until };
     window.__echo = E;
-
-    E.until = async (probe, deadline, everyMs = 50) => {
-        for (;;) {
-            const r = await probe();
-            if (r.ok || performance.now() >= deadline) {
-                return r;
-            }
-            await new Promise((res) => setTimeout(res, everyMs));
-        }
-    };
 
     const box = document.createElement('section');
     box.id = 'e2e';
@@ -114,79 +59,21 @@ async function pageSetup({ sentRgb, toneHz, connectTimeoutMs }) {
     box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
     document.body.append(box);
 
-    // Video source: 320x240 frames of one solid colour, 30 per second.
-    // Preferred: I420 frames written as BT.601 limited range, the colour space
-    // a VP8 receiver assumes when nothing else is signalled. A canvas capture
-    // is the fallback: Chromium encodes it as BT.709 full range and says so
-    // only in the RTP color-space header extension, so a server that does not
-    // negotiate that extension returns it visibly shifted ((30,200,60) comes
-    // back as about (35,244,59)) although it kept every pixel value.
-    const W = 320;
-    const H = 240;
-    const swatch = document.createElement('canvas');
-    swatch.width = W;
-    swatch.height = H;
+    // Video source: 320x240 frames of one solid colour, 30 per second, as
+    // I420 BT.601 limited range frames where the browser can (see lib.mjs).
+    E.videoSource = H.colourTrack(sentRgb, { width: 320, height: 240, fps: 30 });
+    const swatch = E.videoSource.canvas;
     swatch.style.width = '160px';
     swatch.title = 'sent';
     box.append(swatch);
-    const sctx = swatch.getContext('2d');
-    const paint = () => {
-        sctx.fillStyle = `rgb(${sentRgb.join(',')})`;
-        sctx.fillRect(0, 0, W, H);
-    };
-    paint();
-    let videoTrack;
-    if (typeof MediaStreamTrackGenerator === 'function' && typeof VideoFrame === 'function') {
-        const [r, g, b] = sentRgb;
-        const y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255;
-        const u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255;
-        const v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255;
-        const buf = new Uint8Array((W * H * 3) / 2);
-        buf.fill(Math.round(y), 0, W * H);
-        buf.fill(Math.round(u), W * H, (W * H * 5) / 4);
-        buf.fill(Math.round(v), (W * H * 5) / 4);
-        const gen = new MediaStreamTrackGenerator({ kind: 'video' });
-        const writer = gen.writable.getWriter();
-        const colorSpace = {
-            primaries: 'smpte170m',
-            transfer: 'smpte170m',
-            matrix: 'smpte170m',
-            fullRange: false,
-        };
-        let ts = 0;
-        E.painter = setInterval(() => {
-            const frame = new VideoFrame(buf, {
-                format: 'I420',
-                codedWidth: W,
-                codedHeight: H,
-                timestamp: ts,
-                colorSpace,
-            });
-            ts += 33333;
-            writer.write(frame).catch((e) => E.logs.push(`frame write: ${e.message}`));
-        }, 1000 / 30);
-        videoTrack = gen;
-        E.source = `I420 BT.601 limited frames, YUV (${[y, u, v].map(Math.round).join(', ')})`;
-    } else {
-        // A canvas only yields frames while it is repainted.
-        E.painter = setInterval(paint, 1000 / 30);
-        videoTrack = swatch.captureStream(30).getVideoTracks()[0];
-        E.source = 'canvas capture (BT.709 full range, see above)';
-    }
+    const videoTrack = E.videoSource.track;
+    E.source = E.videoSource.source;
 
     // Audio source: a sine through WebAudio into a MediaStream track.
     const ac = new AudioContext({ sampleRate: 48000 });
     await ac.resume();
     E.ac = ac;
-    const osc = ac.createOscillator();
-    osc.type = 'sine';
-    osc.frequency.value = toneHz;
-    const gain = ac.createGain();
-    gain.gain.value = 0.5;
-    const dst = ac.createMediaStreamDestination();
-    osc.connect(gain).connect(dst);
-    osc.start();
-    const audioTrack = dst.stream.getAudioTracks()[0];
+    const audioTrack = H.toneTrack(ac, toneHz, 0.5).track;
 
     // Sinks for what comes back. The remote audio must play through a media
     // element (muted is enough) or Chromium feeds WebAudio with silence.
@@ -198,10 +85,6 @@ async function pageSetup({ sentRgb, toneHz, connectTimeoutMs }) {
     video.style.background = '#000';
     box.append(video);
     E.video = video;
-    const audio = document.createElement('audio');
-    audio.muted = true;
-    audio.autoplay = true;
-    box.append(audio);
     E.frameCallbacks = 0;
 
     const onTrack = (track) => {
@@ -217,13 +100,7 @@ async function pageSetup({ sentRgb, toneHz, connectTimeoutMs }) {
                 video.requestVideoFrameCallback(count);
             }
         } else if (track.kind === 'audio') {
-            audio.srcObject = ms;
-            audio.play().catch((e) => E.logs.push(`audio.play: ${e.message}`));
-            const analyser = ac.createAnalyser();
-            analyser.fftSize = 8192;
-            analyser.smoothingTimeConstant = 0.5;
-            ac.createMediaStreamSource(ms).connect(analyser);
-            E.analyser = analyser;
+            E.analyser = H.remoteAnalyser(ac, track, box, 0.5);
         }
     };
 
@@ -326,24 +203,7 @@ async function pageWaitTone({ deadlineMs, toneHz, tolHz, minAboveDb }) {
         if (!a) {
             return { ok: false, peakHz: null, reason: 'no remote audio track' };
         }
-        const bins = new Float32Array(a.frequencyBinCount);
-        a.getFloatFrequencyData(bins);
-        const hzPerBin = E.ac.sampleRate / a.fftSize;
-        const lo = Math.ceil(100 / hzPerBin);
-        const hi = Math.floor(4000 / hzPerBin);
-        let peak = lo;
-        const band = [];
-        for (let i = lo; i <= hi; i++) {
-            const db = Number.isFinite(bins[i]) ? bins[i] : -200;
-            band.push(db);
-            if (db > (Number.isFinite(bins[peak]) ? bins[peak] : -200)) {
-                peak = i;
-            }
-        }
-        band.sort((x, y) => x - y);
-        const medianDb = band[band.length >> 1];
-        const peakDb = Number.isFinite(bins[peak]) ? bins[peak] : -200;
-        const peakHz = peak * hzPerBin;
+        const { peakHz, peakDb, medianDb } = window.__e2e.peak(a, 100, 4000);
         const ok = Math.abs(peakHz - toneHz) <= tolHz && peakDb - medianDb > minAboveDb;
         return { ok, peakHz, peakDb, medianDb, ctxState: E.ac.state };
     }, E.t0 + deadlineMs);
@@ -355,71 +215,13 @@ async function pageDiagnostics() {
     if (!E || !E.session) {
         return { note: 'no session', logs: E ? E.logs : [] };
     }
-    const pc = E.session.pc;
-    const out = {
-        connectionState: pc.connectionState,
-        iceConnectionState: pc.iceConnectionState,
-        iceGatheringState: pc.iceGatheringState,
-        signalingState: pc.signalingState,
-        stats: [],
-        logs: E.logs,
-    };
-    if (pc.connectionState === 'closed') {
-        return out;
-    }
-    const stats = await pc.getStats();
-    const codecs = {};
-    stats.forEach((r) => {
-        if (r.type === 'codec') {
-            codecs[r.id] = r.mimeType;
-        }
-    });
-    const cands = {};
-    stats.forEach((r) => {
-        if (r.type === 'local-candidate' || r.type === 'remote-candidate') {
-            cands[r.id] = `${r.address || r.ip}:${r.port}/${r.protocol} ${r.candidateType}`;
-        }
-    });
-    // "name=value" for each field the report has, in the order given.
-    const fields = (r, names) =>
-        names
-            .filter((n) => r[n] !== undefined)
-            .map((n) => `${n}=${r[n]}`)
-            .join(' ');
-    stats.forEach((r) => {
-        if (r.type === 'inbound-rtp') {
-            const f = fields(r, ['packetsReceived', 'packetsLost', 'bytesReceived', 'nackCount']);
-            const m = fields(r, [
-                'framesDecoded',
-                'keyFramesDecoded',
-                'frameWidth',
-                'frameHeight',
-                'pliCount',
-                'audioLevel',
-                'totalSamplesReceived',
-                'concealedSamples',
-            ]);
-            out.stats.push(`inbound ${r.kind} ${codecs[r.codecId] || '?'} ${f} ${m}`);
-        } else if (r.type === 'outbound-rtp') {
-            const f = fields(r, ['packetsSent', 'bytesSent', 'framesEncoded', 'frameWidth']);
-            out.stats.push(`outbound ${r.kind} ${codecs[r.codecId] || '?'} ${f}`);
-        } else if (r.type === 'transport') {
-            const f = fields(r, ['iceState', 'dtlsState', 'srtpCipher', 'selectedCandidatePairId']);
-            out.stats.push(`transport ${f}`);
-        } else if (r.type === 'candidate-pair' && (r.nominated || r.state === 'succeeded')) {
-            const f = fields(r, ['state', 'nominated', 'bytesSent', 'bytesReceived']);
-            out.stats.push(
-                `pair ${cands[r.localCandidateId]} -> ${cands[r.remoteCandidateId]} ${f}`,
-            );
-        }
-    });
-    return out;
+    return { ...(await window.__e2e.diagnostics(E.session.pc)), logs: E.logs };
 }
 
 // Leaves; then asks the server to delete the same session again.
 async function pageLeave() {
     const E = window.__echo;
-    clearInterval(E.painter);
+    E.videoSource.stop();
     const first = await E.session.close();
     const res = await fetch(E.session.location, { method: 'DELETE', cache: 'no-store' });
     return { first, second: res.status, reason: (await res.text()).trim().split('\n')[0] };
@@ -544,6 +346,7 @@ async function run(base, browser) {
     );
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     await pageButtonFlow(page);
+    await installPageHelpers(page);
 
     let setup;
     try {
@@ -578,7 +381,7 @@ async function run(base, browser) {
             `end-of-candidates=${setup.answerEndOfCandidates}`,
     );
 
-    const failedBefore = failed;
+    const failedBefore = T.failed;
     const conn = await page.evaluate(pageWaitConnected, { deadlineMs: MEDIA_DEADLINE_MS });
     check(conn.ok, 'ICE and DTLS connected', `connectionState=${conn.state}`);
 
@@ -642,7 +445,7 @@ async function run(base, browser) {
         console.log(`# screenshot failed: ${e.message}`);
     });
 
-    if (failed !== failedBefore) {
+    if (T.failed !== failedBefore) {
         const d = await page.evaluate(pageDiagnostics);
         console.log(
             `# connectionState=${d.connectionState} iceConnectionState=${d.iceConnectionState} ` +
@@ -685,7 +488,7 @@ async function main() {
     }
     const watchdog = setTimeout(() => {
         check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`);
-        process.exit(finish());
+        process.exit(T.finish());
     }, WATCHDOG_MS);
     let browser = null;
     try {
@@ -703,7 +506,7 @@ async function main() {
         }
         clearTimeout(watchdog);
     }
-    return finish();
+    return T.finish();
 }
 
 process.exitCode = await main();

@@ -460,7 +460,8 @@ static void test_rooms_errors(void)
                  list);
     /* no empty value: leave the key out to list no room (conclave.ini(5)) */
     expect_error("[rooms]\nnames =\n", "conclave.ini:2: names: empty value");
-    expect_error("[rooms]\nnames = a,\n", "conclave.ini:2: names: empty room name after the last comma");
+    expect_error("[rooms]\nnames = a,\n",
+                 "conclave.ini:2: names: empty room name after the last comma");
 
     expect_error("[rooms]\nmax_participants = 0\n",
                  "conclave.ini:2: max_participants: '0' is not an integer in 1..100");

@@ -79,7 +79,7 @@ static void test_age_limit_and_max(void)
     uint16_t out[4];
     cv_nack_init(&k);
     cv_nack_on_packet(&k, 10, 0);
-    cv_nack_on_packet(&k, 20, 0); /* 11..19 missing: 9 */
+    cv_nack_on_packet(&k, 20, 0);                                     /* 11..19 missing: 9 */
     CHECK_EQ(cv_nack_poll(&k, 1 * MS, 50 * MS, 100 * MS, out, 4), 4); /* capped by max */
     CHECK_EQ(out[0], 11);
     CHECK_EQ(out[3], 14);
