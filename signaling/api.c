@@ -380,6 +380,36 @@ static void serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     rs->content_type = mime_type(dir ? "index.html" : path);
 }
 
+/* Prometheus text format (aggregate counters only: nothing names a room or a person). */
+static void metrics(cv_api_t *api, cv_api_resp_t *rs)
+{
+    cv_mixer_stats_t ms;
+    cv_mixer_get_stats(api->env.mixer, &ms);
+    char buf[1024];
+    int n = snprintf(buf, sizeof(buf),
+                     "# HELP conclave_sessions Open sessions (participants and echo checks).\n"
+                     "# TYPE conclave_sessions gauge\n"
+                     "conclave_sessions %d\n"
+                     "# HELP conclave_rooms Rooms being mixed (an echo check is a room).\n"
+                     "# TYPE conclave_rooms gauge\n"
+                     "conclave_rooms %d\n"
+                     "# HELP conclave_participants Participants in all rooms.\n"
+                     "# TYPE conclave_participants gauge\n"
+                     "conclave_participants %d\n"
+                     "# HELP conclave_mixer_late_ticks_total Mixer ticks skipped because the "
+                     "previous one still ran.\n"
+                     "# TYPE conclave_mixer_late_ticks_total counter\n"
+                     "conclave_mixer_late_ticks_total %llu\n",
+                     cv_api_session_count(api), ms.rooms, ms.participants,
+                     (unsigned long long)ms.late_ticks);
+    rs->status = 200;
+    rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    rs->body = cv_xmalloc((size_t)n);
+    memcpy(rs->body, buf, (size_t)n);
+    rs->body_len = (size_t)n;
+    rs->no_store = 1;
+}
+
 void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
 {
     memset(rs, 0, sizeof(*rs));
@@ -388,6 +418,11 @@ void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     if (strcmp(p, "/healthz") == 0) {
         if (strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0)
             reply(rs, 200, "ok");
+        else
+            method_not_allowed(rs, "GET, HEAD");
+    } else if (strcmp(p, "/metrics") == 0) {
+        if (strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0)
+            metrics(api, rs);
         else
             method_not_allowed(rs, "GET, HEAD");
     } else if (strncmp(p, "/rooms/", 7) == 0) {

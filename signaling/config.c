@@ -51,6 +51,7 @@ static const struct key keys[] = {
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0},
     {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0},
+    {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920},
@@ -92,6 +93,7 @@ void cv_config_defaults(cv_config_t *c)
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
     c->ice_public_ip[0] = '\0';
+    c->ice_timeout = 30;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;

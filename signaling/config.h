@@ -25,6 +25,7 @@ typedef struct {
     int ice_port_min, ice_port_max; /* [ice] port_min / port_max: 1024..65535, 40000..40999 */
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
+    int ice_timeout;                /* [ice] timeout: s for ICE + DTLS set-up, 1..120, 30 */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
     int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */

@@ -24,7 +24,6 @@
 
 #define CONCLAVE_VERSION "0.1.0"
 #define MAX_SESSIONS 256
-#define CONNECT_TIMEOUT_US (30 * 1000000LL)
 #define MAX_ADDRESSES CV_ICE_MAX_LOCAL
 
 static void usage(FILE *f)
@@ -151,7 +150,7 @@ int main(int argc, char **argv)
                 .public_ip = cfg.ice_public_ip,
                 .port_min = cfg.ice_port_min,
                 .port_max = cfg.ice_port_max},
-        .connect_timeout_us = CONNECT_TIMEOUT_US,
+        .connect_timeout_us = (int64_t)cfg.ice_timeout * 1000000,
     };
     api = cv_api_create(&env, cfg.www_root, MAX_SESSIONS);
     if (!api) {

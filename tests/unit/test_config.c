@@ -60,6 +60,7 @@ static void test_defaults(void)
     CHECK_EQ(c.ice_port_max, 40999);
     CHECK_STR(c.ice_addresses, "");
     CHECK_STR(c.ice_public_ip, "");
+    CHECK_EQ(c.ice_timeout, 30);
     CHECK_EQ(c.mixer_threads, 2);
     CHECK_EQ(c.mixer_fps, 30);
     CHECK_EQ(c.mixer_width, 1280);
@@ -287,6 +288,8 @@ static void test_ip_errors(void)
     expect_error("[http]\nlisten = ::1::2\n",
                  "conclave.ini:2: listen: '::1::2' is not an IPv4 or IPv6 address");
     expect_error("[http]\nlisten =\n", "conclave.ini:2: listen: empty value");
+    expect_error("[ice]\ntimeout = 0\n",
+                 "conclave.ini:2: timeout: '0' is not an integer in 1..120");
     expect_error("[ice]\npublic_ip = ::1\n",
                  "conclave.ini:2: public_ip: '::1' is not an IPv4 address");
     expect_error("[ice]\npublic_ip = 203.0.113\n",
@@ -527,7 +530,7 @@ static void test_example(void)
 {
     static const char *const want_keys[] = {
         "http/listen",      "http/port",        "http/www",      "http/max_body",
-        "ice/port_min",     "ice/port_max",     "ice/addresses", "ice/public_ip",
+        "ice/port_min",     "ice/port_max",     "ice/addresses", "ice/public_ip", "ice/timeout",
         "mixer/threads",    "mixer/fps",        "mixer/width",   "mixer/height",
         "mixer/video_kbps", "mixer/audio_kbps", "rooms/open",    "rooms/max_participants",
         "rooms/max_rooms",  "log/level",

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# A session whose browser never connects is ended after [ice] timeout, and a
+# leave (DELETE) ends one at once: both seen in /metrics (sessions gauge).
+# Runs the daemon on loopback only; ends with "session-timeout: N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+passed=0
+failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "not ok - $1"; failed=$((failed + 1)); }
+finish() {
+    echo "session-timeout: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+tmp=$(mktemp -d /tmp/conclave-timeout.XXXXXX)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+port=$((19000 + RANDOM % 1000))
+cat >"$tmp/conclave.ini" <<EOF2
+[http]
+port = $port
+[ice]
+addresses = 127.0.0.1
+port_min = $((43000 + RANDOM % 100 * 10))
+port_max = $((43999))
+timeout = 2
+[mixer]
+threads = 1
+width = 320
+height = 180
+EOF2
+./conclave -c "$tmp/conclave.ini" 2>"$tmp/err" &
+pid=$!
+base=http://127.0.0.1:$port
+
+# metric NAME: its value, or empty
+metric() {
+    curl -s --noproxy '*' --max-time 2 "$base/metrics" | sed -n "s/^$1 \([0-9][0-9]*\)$/\1/p"
+}
+# wait_metric NAME VALUE SECONDS: polls until the gauge has that value
+wait_metric() {
+    local deadline=$((SECONDS + $3))
+    while [ $SECONDS -le "$deadline" ]; do
+        [ "$(metric "$1")" = "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+if wait_metric conclave_sessions 0 10; then
+    ok "daemon up, no session"
+else
+    bad "daemon did not answer /metrics: $(cat "$tmp/err")"
+    finish
+fi
+
+# An offer whose only candidate is a port nobody answers on.
+offer() {
+    printf '%s\r\n' 'v=0' 'o=- 1 2 IN IP4 127.0.0.1' 's=-' 't=0 0' 'a=group:BUNDLE 0 1' \
+        'm=audio 9 UDP/TLS/RTP/SAVPF 111' 'c=IN IP4 127.0.0.1' 'a=mid:0' 'a=sendrecv' \
+        'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' \
+        'a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC' \
+        'a=setup:actpass' 'a=rtpmap:111 opus/48000/2' \
+        'a=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host' \
+        'm=video 9 UDP/TLS/RTP/SAVPF 96' 'c=IN IP4 127.0.0.1' 'a=mid:1' 'a=sendrecv' \
+        'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' \
+        'a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC' \
+        'a=setup:actpass' 'a=rtpmap:96 VP8/90000'
+}
+offer >"$tmp/offer.sdp"
+join() { # room -> prints "status location"
+    curl -s --noproxy '*' -o /dev/null -D "$tmp/h" -w '%{http_code}' -X POST \
+        -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$base/rooms/$1/whip"
+    printf ' %s\n' "$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')"
+}
+
+read -r st loc_a < <(join timeout-a)
+[ "$st" = 201 ] && ok "join answered 201" || bad "join answered $st"
+read -r st loc_b < <(join timeout-b)
+if wait_metric conclave_sessions 2 2; then ok "two sessions open"; else bad "sessions: $(metric conclave_sessions)"; fi
+[ "$(metric conclave_rooms)" = 2 ] && ok "two rooms open" || bad "rooms: $(metric conclave_rooms)"
+
+code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X DELETE "$base$loc_b")
+[ "$code" = 200 ] && ok "DELETE of a live session -> 200" || bad "DELETE -> $code"
+if wait_metric conclave_sessions 1 1; then ok "leave ends the session at once"; else bad "sessions after DELETE: $(metric conclave_sessions)"; fi
+
+# The other one never connects: gone after the 2 s timeout (allow 4 s).
+if wait_metric conclave_sessions 0 4; then ok "unconnected session ended after [ice] timeout"; else bad "sessions still $(metric conclave_sessions) after 4 s"; fi
+[ "$(metric conclave_rooms)" = 0 ] && ok "its room was freed" || bad "rooms: $(metric conclave_rooms)"
+code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X DELETE "$base$loc_a")
+[ "$code" = 404 ] && ok "DELETE after the timeout -> 404" || bad "DELETE after timeout -> $code"
+kill -0 "$pid" 2>/dev/null && ok "daemon still running" || bad "daemon died"
+finish
