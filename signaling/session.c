@@ -48,6 +48,7 @@ struct cv_session {
     cv_mixer_room_t *mroom;
     cv_part_t *part;
     int closed;
+    int ready; /* set-up done on the loop thread: peer and part may be used */
     atomic_int flush_pending;
     GSource *rtcp_timer;
     /* what the offer negotiated */
@@ -112,7 +113,10 @@ static gboolean flush_cb(gpointer arg)
     cv_session_t *s = arg;
     atomic_store(&s->flush_pending, 0);
     cv_frame_t *f;
-    while (!s->closed && (f = cv_part_pop(s->part))) {
+    /* The room may have output before set-up finished on this thread (the
+     * join comes first) or before the transport is connected: such frames
+     * wait, and are dropped once set-up is done. */
+    while (s->ready && !s->closed && (f = cv_part_pop(s->part))) {
         if (cv_peer_state(s->peer) == CV_PEER_CONNECTED)
             send_frame(s, f);
         cv_frame_unref(f);
@@ -421,6 +425,7 @@ static void setup_on_loop(void *arg)
     s->rtcp_timer = g_timeout_source_new(RTCP_INTERVAL_MS);
     g_source_set_callback(s->rtcp_timer, rtcp_timer_cb, s, NULL);
     g_source_attach(s->rtcp_timer, cv_loop_context(s->env.loop));
+    s->ready = 1;
     st->status = 201;
 }
 

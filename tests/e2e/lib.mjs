@@ -1,0 +1,360 @@
+// lib.mjs - helpers shared by conclave's browser end-to-end tests (echo.mjs,
+// room.mjs): the Chromium flags that make WebRTC work in a namespace holding
+// only the loopback interface, the "ok / not ok" reporter, colour arithmetic,
+// and pageHelpers, which installs window.__e2e in a page: known sources (a
+// solid-colour video track, a sine tone), sinks for remote audio, FFT
+// readings, sampling of a received picture, and getStats summaries.
+//
+// Code that runs in the page is serialised by playwright, so pageHelpers is
+// self-contained (no closures over this module); install it once per page
+// with installPageHelpers(page) and call window.__e2e.* from page.evaluate.
+
+// In a namespace with only lo, Chromium gathers no ICE candidate at all unless
+// both --allow-loopback-in-peer-connection and --use-fake-ui-for-media-stream
+// are given (the latter grants media access, which lets WebRTC enumerate
+// every interface instead of only the default route, of which there is none).
+export const CHROMIUM_ARGS = [
+    '--no-sandbox',
+    '--headless=new',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream', // a synthetic camera and microphone for the page's button
+    '--allow-loopback-in-peer-connection',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-gpu',
+    '--autoplay-policy=no-user-gesture-required',
+];
+
+// Counts results and prints one line each: "ok - what (detail)", or with
+// numbered: true "ok 3 - what (detail)" (TAP style). finish() prints the run
+// time and "<name>: N passed, M failed" and returns the exit status.
+export function makeReporter(name, { numbered = false } = {}) {
+    const startedAt = Date.now();
+    const r = {
+        passed: 0,
+        failed: 0,
+        check(ok, what, detail = '') {
+            if (ok) {
+                r.passed++;
+            } else {
+                r.failed++;
+            }
+            const n = numbered ? ` ${r.passed + r.failed}` : '';
+            console.log(`${ok ? 'ok' : 'not ok'}${n} - ${what}${detail ? ` (${detail})` : ''}`);
+            return ok;
+        },
+        finish() {
+            console.log(`# run took ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+            console.log(`${name}: ${r.passed} passed, ${r.failed} failed`);
+            return r.failed === 0 && r.passed > 0 ? 0 : 1;
+        },
+    };
+    return r;
+}
+
+export function colourNear(rgb, want, tol) {
+    return (
+        Array.isArray(rgb) && rgb.length === 3 && rgb.every((v, i) => Math.abs(v - want[i]) <= tol)
+    );
+}
+
+export function fmtRgb(rgb) {
+    return Array.isArray(rgb) ? `rgb(${rgb.map((v) => v.toFixed(1)).join(', ')})` : String(rgb);
+}
+
+// BT.601 limited range (the colour space a VP8 receiver assumes when nothing
+// else is signalled), unrounded.
+export function rgbToYuv601([r, g, b]) {
+    return [
+        16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255,
+        128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255,
+        128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255,
+    ];
+}
+
+export async function installPageHelpers(page) {
+    await page.evaluate(pageHelpers);
+}
+
+// ---- code run inside the page (serialised by playwright; no closures) ----
+
+export function pageHelpers() {
+    const H = { logs: [] };
+    window.__e2e = H;
+
+    // Calls probe() every everyMs until it returns { ok: true } or
+    // performance.now() passes deadline; returns the last result either way.
+    H.until = async (probe, deadline, everyMs = 50) => {
+        for (;;) {
+            const r = await probe();
+            if (r.ok || performance.now() >= deadline) {
+                return r;
+            }
+            await new Promise((res) => setTimeout(res, everyMs));
+        }
+    };
+
+    // A video track of one solid colour, width x height, fps frames a second.
+    // Preferred: I420 frames written as BT.601 limited range, the colour space
+    // a VP8 receiver assumes when nothing else is signalled. A canvas capture
+    // is the fallback: Chromium encodes it as BT.709 full range and says so
+    // only in the RTP color-space header extension, so a server that does not
+    // negotiate that extension returns it visibly shifted ((30,200,60) comes
+    // back as about (35,244,59)) although it kept every pixel value.
+    // Returns { track, canvas (a swatch of the colour), source, stop() }.
+    H.colourTrack = (rgb, { width = 320, height = 240, fps = 30 } = {}) => {
+        const W = width;
+        const Hh = height;
+        const swatch = document.createElement('canvas');
+        swatch.width = W;
+        swatch.height = Hh;
+        const sctx = swatch.getContext('2d');
+        const paint = () => {
+            sctx.fillStyle = `rgb(${rgb.join(',')})`;
+            sctx.fillRect(0, 0, W, Hh);
+        };
+        paint();
+        let timer;
+        let track;
+        let source;
+        if (typeof MediaStreamTrackGenerator === 'function' && typeof VideoFrame === 'function') {
+            const [r, g, b] = rgb;
+            const y = 16 + (65.481 * r + 128.553 * g + 24.966 * b) / 255;
+            const u = 128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255;
+            const v = 128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255;
+            const buf = new Uint8Array((W * Hh * 3) / 2);
+            buf.fill(Math.round(y), 0, W * Hh);
+            buf.fill(Math.round(u), W * Hh, (W * Hh * 5) / 4);
+            buf.fill(Math.round(v), (W * Hh * 5) / 4);
+            const gen = new MediaStreamTrackGenerator({ kind: 'video' });
+            const writer = gen.writable.getWriter();
+            const colorSpace = {
+                primaries: 'smpte170m',
+                transfer: 'smpte170m',
+                matrix: 'smpte170m',
+                fullRange: false,
+            };
+            let ts = 0;
+            timer = setInterval(() => {
+                const frame = new VideoFrame(buf, {
+                    format: 'I420',
+                    codedWidth: W,
+                    codedHeight: Hh,
+                    timestamp: ts,
+                    colorSpace,
+                });
+                ts += Math.round(1e6 / fps);
+                writer.write(frame).catch((e) => H.logs.push(`frame write: ${e.message}`));
+            }, 1000 / fps);
+            track = gen;
+            source = `I420 BT.601 limited frames, YUV (${[y, u, v].map(Math.round).join(', ')})`;
+        } else {
+            // A canvas only yields frames while it is repainted.
+            timer = setInterval(paint, 1000 / fps);
+            track = swatch.captureStream(fps).getVideoTracks()[0];
+            source = 'canvas capture (BT.709 full range, see above)';
+        }
+        return {
+            track,
+            canvas: swatch,
+            source,
+            stop: () => clearInterval(timer),
+        };
+    };
+
+    // An audio track carrying a sine of hz at the given gain (0..1), made in
+    // the AudioContext ac. Returns { track, osc }.
+    H.toneTrack = (ac, hz, gain = 0.5) => {
+        const osc = ac.createOscillator();
+        osc.type = 'sine';
+        osc.frequency.value = hz;
+        const g = ac.createGain();
+        g.gain.value = gain;
+        const dst = ac.createMediaStreamDestination();
+        osc.connect(g).connect(dst);
+        osc.start();
+        return { track: dst.stream.getAudioTracks()[0], osc };
+    };
+
+    // An AnalyserNode (8192-point FFT) fed with a remote audio track. The
+    // track must also play through a media element (muted is enough) or
+    // Chromium feeds WebAudio with silence; that element goes into container.
+    H.remoteAnalyser = (ac, track, container, smoothing = 0.5) => {
+        const ms = new MediaStream([track]);
+        const audio = document.createElement('audio');
+        audio.muted = true;
+        audio.autoplay = true;
+        audio.srcObject = ms;
+        container.append(audio);
+        audio.play().catch((e) => H.logs.push(`audio.play: ${e.message}`));
+        const analyser = ac.createAnalyser();
+        analyser.fftSize = 8192;
+        analyser.smoothingTimeConstant = smoothing;
+        ac.createMediaStreamSource(ms).connect(analyser);
+        return analyser;
+    };
+
+    // The analyser's spectrum in dB with silence (-Infinity) as -200, and the
+    // width of a bin in Hz.
+    H.spectrum = (analyser) => {
+        const bins = new Float32Array(analyser.frequencyBinCount);
+        analyser.getFloatFrequencyData(bins);
+        for (let i = 0; i < bins.length; i++) {
+            if (!Number.isFinite(bins[i])) {
+                bins[i] = -200;
+            }
+        }
+        return { bins, hzPerBin: analyser.context.sampleRate / analyser.fftSize };
+    };
+
+    // The median level (dB) of the bins between loHz and hiHz.
+    H.medianDb = (bins, hzPerBin, loHz, hiHz) => {
+        const band = Array.from(
+            bins.subarray(Math.ceil(loHz / hzPerBin), Math.floor(hiHz / hzPerBin) + 1),
+        );
+        band.sort((x, y) => x - y);
+        return band[band.length >> 1];
+    };
+
+    // The loudest bin between loHz and hiHz and the band's median level.
+    H.peak = (analyser, loHz = 100, hiHz = 4000) => {
+        const { bins, hzPerBin } = H.spectrum(analyser);
+        const lo = Math.ceil(loHz / hzPerBin);
+        const hi = Math.floor(hiHz / hzPerBin);
+        let peak = lo;
+        for (let i = lo; i <= hi; i++) {
+            if (bins[i] > bins[peak]) {
+                peak = i;
+            }
+        }
+        return {
+            peakHz: peak * hzPerBin,
+            peakDb: bins[peak],
+            medianDb: H.medianDb(bins, hzPerBin, loHz, hiHz),
+        };
+    };
+
+    // The level (dB) at each frequency in freqs (the loudest bin within
+    // ±tolHz of it) and the median level between loHz and hiHz.
+    H.levels = (analyser, freqs, tolHz = 15, loHz = 100, hiHz = 4000) => {
+        const { bins, hzPerBin } = H.spectrum(analyser);
+        const levels = freqs.map((f) => {
+            let best = -200;
+            const lo = Math.max(0, Math.ceil((f - tolHz) / hzPerBin));
+            const hi = Math.min(bins.length - 1, Math.floor((f + tolHz) / hzPerBin));
+            for (let i = lo; i <= hi; i++) {
+                best = Math.max(best, bins[i]);
+            }
+            return best;
+        });
+        return { levels, medianDb: H.medianDb(bins, hzPerBin, loHz, hiHz) };
+    };
+
+    // Draws the video's current picture at its own size onto canvas and
+    // returns the mean RGB of each cell of a cols x rows grid (row-major, flat
+    // [r, g, b, r, g, b, ...], rounded) and the picture size; cells is null
+    // while the video has no picture.
+    H.sampleCells = (video, canvas, cols, rows) => {
+        if (video.readyState < 2 || video.videoWidth === 0) {
+            return { size: '0x0', cells: null, readyState: video.readyState };
+        }
+        const w = video.videoWidth;
+        const h = video.videoHeight;
+        canvas.width = w;
+        canvas.height = h;
+        const ctx = canvas.getContext('2d', { willReadFrequently: true });
+        ctx.drawImage(video, 0, 0);
+        const px = ctx.getImageData(0, 0, w, h).data;
+        const sum = new Float64Array(cols * rows * 4);
+        for (let y = 0; y < h; y++) {
+            const cy = Math.min(rows - 1, Math.floor((y * rows) / h));
+            for (let x = 0; x < w; x++) {
+                const cx = Math.min(cols - 1, Math.floor((x * cols) / w));
+                const c = (cy * cols + cx) * 4;
+                const p = (y * w + x) * 4;
+                sum[c] += px[p];
+                sum[c + 1] += px[p + 1];
+                sum[c + 2] += px[p + 2];
+                sum[c + 3]++;
+            }
+        }
+        const cells = [];
+        for (let i = 0; i < cols * rows; i++) {
+            const n = Math.max(1, sum[i * 4 + 3]);
+            cells.push(
+                Math.round(sum[i * 4] / n),
+                Math.round(sum[i * 4 + 1] / n),
+                Math.round(sum[i * 4 + 2] / n),
+            );
+        }
+        return { size: `${w}x${h}`, cells };
+    };
+
+    // Everything that helps to tell why media did not flow on pc.
+    H.diagnostics = async (pc) => {
+        const out = {
+            connectionState: pc.connectionState,
+            iceConnectionState: pc.iceConnectionState,
+            iceGatheringState: pc.iceGatheringState,
+            signalingState: pc.signalingState,
+            stats: [],
+        };
+        if (pc.connectionState === 'closed') {
+            return out;
+        }
+        const stats = await pc.getStats();
+        const codecs = {};
+        const cands = {};
+        stats.forEach((r) => {
+            if (r.type === 'codec') {
+                codecs[r.id] = r.mimeType;
+            } else if (r.type === 'local-candidate' || r.type === 'remote-candidate') {
+                cands[r.id] = `${r.address || r.ip}:${r.port}/${r.protocol} ${r.candidateType}`;
+            }
+        });
+        // "name=value" for each field the report has, in the order given.
+        const fields = (r, names) =>
+            names
+                .filter((n) => r[n] !== undefined)
+                .map((n) => `${n}=${r[n]}`)
+                .join(' ');
+        stats.forEach((r) => {
+            if (r.type === 'inbound-rtp') {
+                const f = fields(r, [
+                    'packetsReceived',
+                    'packetsLost',
+                    'bytesReceived',
+                    'nackCount',
+                    'framesDecoded',
+                    'keyFramesDecoded',
+                    'frameWidth',
+                    'frameHeight',
+                    'pliCount',
+                    'audioLevel',
+                    'totalSamplesReceived',
+                    'concealedSamples',
+                ]);
+                out.stats.push(`inbound ${r.kind} ${codecs[r.codecId] || '?'} ${f}`);
+            } else if (r.type === 'outbound-rtp') {
+                const f = fields(r, ['packetsSent', 'bytesSent', 'framesEncoded', 'frameWidth']);
+                out.stats.push(`outbound ${r.kind} ${codecs[r.codecId] || '?'} ${f}`);
+            } else if (r.type === 'transport') {
+                const f = fields(r, [
+                    'iceState',
+                    'dtlsState',
+                    'srtpCipher',
+                    'selectedCandidatePairId',
+                ]);
+                out.stats.push(`transport ${f}`);
+            } else if (r.type === 'candidate-pair' && (r.nominated || r.state === 'succeeded')) {
+                const f = fields(r, ['state', 'nominated', 'bytesSent', 'bytesReceived']);
+                out.stats.push(
+                    `pair ${cands[r.localCandidateId]} -> ${cands[r.remoteCandidateId]} ${f}`,
+                );
+            }
+        });
+        return out;
+    };
+}
