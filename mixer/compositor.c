@@ -274,3 +274,21 @@ int cv_compose_grid(cv_image_t *canvas, const cv_tile_t *tiles, int n)
         draw_tile(canvas, &rects[i], &tiles[i]);
     return 0;
 }
+
+int cv_compose_rects(cv_image_t *canvas, const cv_tile_t *tiles, const cv_rect_t *rects, int n)
+{
+    if (!image_ok(canvas) || ((canvas->w | canvas->h) & 1))
+        return CV_E_INVAL;
+    if (n < 0 || n > CV_LAYOUT_MAX || (n > 0 && (!tiles || !rects)))
+        return CV_E_INVAL;
+    for (int i = 0; i < n; i++) {
+        const cv_rect_t *r = &rects[i];
+        if (r->x < 0 || r->y < 0 || r->w < 2 || r->h < 2 || ((r->x | r->y | r->w | r->h) & 1) ||
+            r->x + r->w > canvas->w || r->y + r->h > canvas->h)
+            return CV_E_INVAL;
+    }
+    cv_image_fill(canvas, CV_IMAGE_BLACK_Y, CV_IMAGE_BLACK_U, CV_IMAGE_BLACK_V);
+    for (int i = 0; i < n; i++)
+        draw_tile(canvas, &rects[i], &tiles[i]);
+    return 0;
+}

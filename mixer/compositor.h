@@ -13,6 +13,7 @@
 #define CV_COMPOSITOR_H
 
 #include "image.h"
+#include "layout.h"
 
 #include <stdint.h>
 
@@ -55,6 +56,10 @@ typedef struct {
  * n > 0, or a canvas too small for n tiles of at least 2 x 2.
  */
 int cv_compose_grid(cv_image_t *canvas, const cv_tile_t *tiles, int n);
+
+/* The same with the caller's rectangles (even, inside the canvas), e.g. from
+ * cv_layout_presenter. Returns 0 or CV_E_INVAL. */
+int cv_compose_rects(cv_image_t *canvas, const cv_tile_t *tiles, const cv_rect_t *rects, int n);
 
 /*
  * Draws text (NUL-terminated, UTF-8 tolerant as cv_font_next) with its top

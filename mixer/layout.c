@@ -72,3 +72,26 @@ int cv_layout_grid(int n, int W, int H, cv_rect_t *out)
     }
     return n;
 }
+
+int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out)
+{
+    if (n_small < 0 || n_small + 1 > CV_LAYOUT_MAX || !out || W < 16 || H < 16 || (W | H) & 1)
+        return CV_E_INVAL;
+    int big_w = n_small ? (W * 3 / 4) & ~1 : W;
+    out[0] = (cv_rect_t){.x = 0, .y = 0, .w = big_w, .h = H};
+    if (n_small == 0)
+        return 1;
+    int sx = big_w + CV_LAYOUT_GAP, sw = W - sx;
+    if (sw < 2)
+        return CV_E_INVAL;
+    /* a grid of the strip: as many columns as needed to keep tiles ~16:9 */
+    cv_rect_t strip[CV_LAYOUT_MAX];
+    int rc = cv_layout_grid(n_small, sw & ~1, H, strip);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < n_small; i++) {
+        out[1 + i] = strip[i];
+        out[1 + i].x += sx;
+    }
+    return 1 + n_small;
+}

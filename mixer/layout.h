@@ -40,4 +40,11 @@ int cv_layout_grid(int n, int W, int H, cv_rect_t *out);
  */
 int cv_layout_shape(int n, int *cols, int *rows);
 
+/* Presenter layout: out[0] is the large tile (a screen share) on the left
+ * three quarters of the W x H canvas; out[1..n_small] are the small tiles
+ * stacked in the right quarter (a grid of the strip when they do not fit in
+ * one column). Even coordinates, CV_LAYOUT_GAP between tiles. Returns
+ * 1 + n_small, or CV_E_INVAL. Pure. */
+int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out);
+
 #endif

@@ -208,7 +208,7 @@ static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
     return e;
 }
 
-cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name,
+cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int role,
                          void (*notify)(void *ud), void *ud, cv_mixer_room_t **handle, int *err)
 {
     pthread_mutex_lock(&m->lock);
@@ -232,7 +232,7 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name,
         m->n_rooms++;
         pthread_cond_signal(&m->wake);
     }
-    cv_part_t *p = cv_room_join(e->room, name, notify, ud);
+    cv_part_t *p = cv_room_join_as(e->room, name, role, notify, ud);
     if (!p) {
         *err = CV_E_FULL;
         if (cv_room_count(e->room) == 0) {
@@ -285,4 +285,9 @@ void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st)
         st->participants += cv_room_count(e->room);
     st->late_ticks = m->late_ticks;
     pthread_mutex_unlock(&m->lock);
+}
+
+int cv_mixer_active_speaker(cv_mixer_room_t *e)
+{
+    return cv_room_active_speaker(e->room);
 }

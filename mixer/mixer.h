@@ -28,12 +28,14 @@ cv_mixer_t *cv_mixer_create(cv_pool_t *pool, const cv_mixer_cfg_t *cfg);
 /* Stops the clock and waits for running ticks; every participant must have left. NULL ok. */
 void cv_mixer_destroy(cv_mixer_t *m);
 
-/* Joins `room` (NULL: a private echo room of one participant who sees and
+/* Joins `room` as role CV_ROLE_* (NULL: a private echo room of one participant who sees and
  * hears themselves). Returns the participant and sets *handle for
  * cv_mixer_leave, or NULL with *err: CV_E_NOTFOUND (the room may not be
  * opened), CV_E_FULL (room or server full), CV_E_CODEC. */
-cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name,
+cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int role,
                          void (*notify)(void *ud), void *ud, cv_mixer_room_t **handle, int *err);
+/* The public index (cv_part_index) of the room's active speaker, or -1. */
+int cv_mixer_active_speaker(cv_mixer_room_t *handle);
 void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *handle, cv_part_t *p);
 
 typedef struct {

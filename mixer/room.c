@@ -45,6 +45,8 @@ struct cv_part {
     void *ud;
     atomic_int decoder_error;
     atomic_int fresh; /* joined, has had no key frame yet */
+    int role;         /* CV_ROLE_*, fixed at join */
+    atomic_int muted, camera_off;
     /* video tick */
     cv_vp8_dec_t *vdec;
     cv_image_t pic;
@@ -200,7 +202,24 @@ static void copy_name(char *dst, const char *src)
 
 cv_part_t *cv_room_join(cv_room_t *r, const char *name, void (*notify)(void *ud), void *ud)
 {
+    return cv_room_join_as(r, name, CV_ROLE_PARTICIPANT, notify, ud);
+}
+
+void cv_part_set_muted(cv_part_t *p, int muted)
+{
+    atomic_store(&p->muted, !!muted);
+}
+
+void cv_part_set_camera(cv_part_t *p, int on)
+{
+    atomic_store(&p->camera_off, !on);
+}
+
+cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*notify)(void *ud),
+                           void *ud)
+{
     cv_part_t *p = cv_xcalloc(1, sizeof(*p));
+    p->role = role;
     atomic_init(&p->refs, 2); /* the room's and the caller's */
     copy_name(p->name, name);
     cv_queue_init(&p->vin, VIN_CAP);
@@ -334,6 +353,42 @@ static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
     }
 }
 
+static void make_tile(cv_room_t *r, cv_part_t *p, int n, int64_t now, cv_tile_t *t)
+{
+    int fresh = p->has_pic && now - p->pic_us < PICTURE_STALE_US;
+    t->pic = fresh && !atomic_load(&p->camera_off) ? &p->pic : NULL;
+    t->name = p->name;
+    t->speaking = !r->cfg.self_monitor && n > 1 && p->index == atomic_load(&r->active_index);
+}
+
+/* Grid of everyone, or, while someone shares a screen, the first screen
+ * large and everyone else in a strip (DESIGN.md: the presenter layout). */
+static void compose(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
+{
+    cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
+    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
+    int screen = -1;
+    for (int i = 0; i < n && screen < 0; i++)
+        if (parts[i]->role == CV_ROLE_SCREEN)
+            screen = i;
+    if (screen < 0) {
+        for (int i = 0; i < n; i++)
+            make_tile(r, parts[i], n, now, &tiles[i]);
+        cv_compose_grid(&r->canvas, tiles, n);
+        return;
+    }
+    int k = 0;
+    make_tile(r, parts[screen], n, now, &tiles[k++]);
+    tiles[0].speaking = 0;
+    for (int i = 0; i < n; i++)
+        if (i != screen && parts[i]->role != CV_ROLE_SCREEN)
+            make_tile(r, parts[i], n, now, &tiles[k++]);
+    if (cv_layout_presenter(k - 1, r->canvas.w, r->canvas.h, rects) == k)
+        cv_compose_rects(&r->canvas, tiles, rects, k);
+    else
+        cv_compose_grid(&r->canvas, tiles, k);
+}
+
 static int wants_keyframe(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
 {
     int want = atomic_load(&r->want_keyframe);
@@ -352,18 +407,10 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     int n = snapshot(r, parts);
     if (n == 0)
         return;
-    cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
     cv_room_stats_t st = {0};
-    int active = atomic_load(&r->active_index);
-    for (int i = 0; i < n; i++) {
-        cv_part_t *p = parts[i];
-        decode_video(&st, p, now_us);
-        int fresh = p->has_pic && now_us - p->pic_us < PICTURE_STALE_US;
-        tiles[i].pic = fresh ? &p->pic : NULL;
-        tiles[i].name = p->name;
-        tiles[i].speaking = !r->cfg.self_monitor && n > 1 && p->index == active;
-    }
-    cv_compose_grid(&r->canvas, tiles, n);
+    for (int i = 0; i < n; i++)
+        decode_video(&st, parts[i], now_us);
+    compose(r, parts, n, now_us);
     int key_req = wants_keyframe(r, parts, n, now_us);
     if (key_req)
         cv_vp8_enc_request_keyframe(r->venc);
@@ -381,6 +428,8 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
             atomic_store(&r->want_keyframe, 0);
         }
         for (int i = 0; i < n; i++) {
+            if (parts[i]->role == CV_ROLE_SCREEN)
+                continue; /* a screen share receives nothing */
             if (key)
                 atomic_store(&parts[i]->fresh, 0);
             deliver(parts[i], f);
@@ -452,6 +501,11 @@ static void take_frame(cv_room_stats_t *st, cv_part_t *p, int64_t now)
 {
     pull_audio(st, p);
     p->has_cur = p->fifo_len >= CV_AUDIO_FRAME;
+    if (atomic_load(&p->muted)) { /* decoded (decoder state kept), never mixed */
+        p->fifo_len = 0;
+        p->has_cur = 0;
+        p->loud_until_us = 0;
+    }
     if (!p->has_cur) {
         p->level_db = -180.0;
     } else {
@@ -532,6 +586,8 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
         cv_frame_t *f = NULL;
+        if (p->role == CV_ROLE_SCREEN)
+            continue;
         if (!r->cfg.self_monitor && in[i].pcm) {
             if (!p->aenc)
                 p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);

@@ -45,10 +45,17 @@ cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us);
 /* Frees the room; no tick may be running and no participant left. NULL ok. */
 void cv_room_destroy(cv_room_t *r);
 
+enum {
+    CV_ROLE_PARTICIPANT = 0, /* camera and microphone in, composite and mix out */
+    CV_ROLE_SCREEN = 1,      /* a screen share: its picture shown large, nothing out */
+};
+
 /* Adds a participant. notify(ud) is called from a worker when output is
  * waiting (and never after cv_room_leave returned). Returns the participant
  * (one reference, the caller's) or NULL when the room is full. */
 cv_part_t *cv_room_join(cv_room_t *r, const char *name, void (*notify)(void *ud), void *ud);
+cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*notify)(void *ud),
+                           void *ud);
 /* Removes the participant from the room and drops the caller's reference. */
 void cv_room_leave(cv_room_t *r, cv_part_t *p);
 int cv_room_count(cv_room_t *r);
@@ -64,6 +71,10 @@ cv_frame_t *cv_part_pop(cv_part_t *p);
 void cv_part_request_keyframe(cv_part_t *p);
 /* 1 once after decoding this participant's video failed (ask for a key frame). */
 int cv_part_take_decoder_error(cv_part_t *p);
+/* Muted: the voice is left out of every mix. Camera off: the placeholder tile
+ * is shown whatever arrives. Any thread. */
+void cv_part_set_muted(cv_part_t *p, int muted);
+void cv_part_set_camera(cv_part_t *p, int on);
 
 /* Mixer worker side: one video frame period / one 20 ms audio period. */
 void cv_room_video_tick(cv_room_t *r, int64_t now_us);

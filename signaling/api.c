@@ -12,6 +12,8 @@
 #include "mem.h"
 #include "sdp.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,9 +23,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define ANSWER_CAP 16384
+#define COMMAND_MAX 4096 /* bytes of a command's JSON */
+#define CHAT_MAX 1000    /* bytes of a chat message */
+#define TICK_MS 250      /* active speaker polling */
+#define PING_TICKS 60    /* a comment on every event stream each 15 s */
+#define SPEAKER_ROOMS 256
 
 struct cv_api {
     cv_session_env_t env;
@@ -32,7 +40,21 @@ struct cv_api {
     pthread_mutex_t lock;
     cv_session_t **sessions; /* unordered; a room-less echo session or a room's */
     int n_sessions;
+    cv_events_t *events;
+    GSource *tick; /* on the network loop: speakers and pings */
+    int ticks;
+    struct {
+        char room[65];
+        int active;       /* last active speaker index published, -2: none yet */
+    } spk[SPEAKER_ROOMS]; /* loop thread only */
+    int n_spk;
 };
+
+static void publish_room(cv_api_t *api, const char *room);
+static void events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs);
+static void command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
+                    cv_api_resp_t *rs);
+static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop);
 
 static void reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -122,8 +144,16 @@ int cv_api_session_count(cv_api_t *api)
 static void on_session_failed(void *ud, cv_session_t *s)
 {
     cv_api_t *api = ud;
-    if (table_take(api, NULL, NULL, s))
-        cv_session_close_on_loop(s);
+    if (!table_take(api, NULL, NULL, s))
+        return;
+    char id[CV_SESSION_ID_LEN + 1], room[65];
+    snprintf(id, sizeof(id), "%s", cv_session_id(s));
+    snprintf(room, sizeof(room), "%s", cv_session_room(s) ? cv_session_room(s) : "");
+    cv_session_close_on_loop(s);
+    cv_events_end_session(api->events, id);
+    end_owned_screens(api, id, 1);
+    if (room[0])
+        publish_room(api, room);
 }
 
 /* ---- routes ---- */
@@ -155,6 +185,42 @@ static int valid_name(const char *n)
     return 1;
 }
 
+/* Under the lock: the session of this room with this id, or NULL. */
+static cv_session_t *find_locked(cv_api_t *api, const char *room, const char *id)
+{
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (strcmp(cv_session_id(s), id) == 0 && same_room(cv_session_room(s), room))
+            return s;
+    }
+    return NULL;
+}
+
+/* A screen share's owner must be a participant of the room not already sharing. */
+static const char *check_owner(cv_api_t *api, const char *room, const char *owner, int *status)
+{
+    *status = 400;
+    if (!room)
+        return "the echo check cannot share a screen";
+    if (!owner)
+        return "a screen share needs ?session= of its owner";
+    const char *why = NULL;
+    pthread_mutex_lock(&api->lock);
+    cv_session_t *o = find_locked(api, room, owner);
+    if (!o || cv_session_info(o)->role != CV_ROLE_PARTICIPANT) {
+        *status = 404;
+        why = "no such participant to share a screen for";
+    }
+    for (int i = 0; i < api->n_sessions && !why; i++) {
+        if (strcmp(cv_session_info(api->sessions[i])->owner, owner) == 0) {
+            *status = 409;
+            why = "this participant already shares a screen";
+        }
+    }
+    pthread_mutex_unlock(&api->lock);
+    return why;
+}
+
 /* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is NULL. */
 static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
 {
@@ -170,6 +236,18 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api
         reply(rs, 400, "bad name: at most 64 bytes, no control characters");
         return;
     }
+    int role = CV_ROLE_PARTICIPANT, status = 500;
+    if (rq->role && strcmp(rq->role, "screen") == 0) {
+        role = CV_ROLE_SCREEN;
+        const char *why = check_owner(api, room, rq->session, &status);
+        if (why) {
+            reply(rs, status, "%s", why);
+            return;
+        }
+    } else if (rq->role && strcmp(rq->role, "participant") != 0) {
+        reply(rs, 400, "bad role: participant or screen");
+        return;
+    }
     cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
     const char *reason = "malformed SDP";
     if (cv_sdp_parse_offer(rq->body, rq->body_len, offer, &reason) < 0) {
@@ -183,9 +261,9 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api
         return;
     }
     char *answer = cv_xmalloc(ANSWER_CAP);
-    int status = 500;
-    cv_session_t *s =
-        cv_session_create(&api->env, offer, room, rq->name, answer, ANSWER_CAP, &status, &reason);
+    cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, role,
+                                        role == CV_ROLE_SCREEN ? rq->session : NULL, answer,
+                                        ANSWER_CAP, &status, &reason);
     free(offer);
     if (!s) {
         reply(rs, status, "%s", reason);
@@ -208,6 +286,18 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api
                  cv_session_id(s));
     else
         snprintf(rs->location, sizeof(rs->location), "/echo/sessions/%s", cv_session_id(s));
+    if (room)
+        publish_room(api, room);
+}
+
+/* Closes a session already taken out of the table, and what hangs on it. */
+static void end_session(cv_api_t *api, cv_session_t *s)
+{
+    char id[CV_SESSION_ID_LEN + 1];
+    snprintf(id, sizeof(id), "%s", cv_session_id(s));
+    cv_session_close(s);
+    cv_events_end_session(api->events, id);
+    end_owned_screens(api, id, 0);
 }
 
 /* WHIP leave (RFC 9725 §4.3). room is NULL for the echo check. */
@@ -218,8 +308,32 @@ static void leave(cv_api_t *api, const char *room, const char *id, cv_api_resp_t
         reply(rs, 404, "no such session");
         return;
     }
-    cv_session_close(s);
+    end_session(api, s);
     reply(rs, 200, "session ended");
+    if (room)
+        publish_room(api, room);
+}
+
+static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
+{
+    for (;;) {
+        cv_session_t *found = NULL;
+        pthread_mutex_lock(&api->lock);
+        for (int i = 0; i < api->n_sessions && !found; i++) {
+            if (strcmp(cv_session_info(api->sessions[i])->owner, owner_id) == 0) {
+                found = api->sessions[i];
+                api->sessions[i] = api->sessions[--api->n_sessions];
+            }
+        }
+        pthread_mutex_unlock(&api->lock);
+        if (!found)
+            return;
+        cv_events_end_session(api->events, cv_session_id(found));
+        if (on_loop)
+            cv_session_close_on_loop(found);
+        else
+            cv_session_close(found);
+    }
 }
 
 static int valid_session_id(const char *id)
@@ -275,24 +389,330 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
     room[room_len] = 0;
     if (strcmp(what, "whip") == 0) {
         join(api, rq, room, rs);
+    } else if (strcmp(what, "events") == 0) {
+        events(api, rq, room, rs);
     } else if (strcmp(what, "whep") == 0) {
         if (strcmp(rq->method, "POST") != 0)
             method_not_allowed(rs, "POST");
         else
             reply(rs, 501, "viewers (WHEP) are not available yet; join with /whip");
     } else if (strncmp(what, "sessions/", 9) == 0) {
-        const char *id = what + 9;
-        if (strcmp(rq->method, "PATCH") == 0)
+        char id[CV_SESSION_ID_LEN + 1];
+        const char *rest = what + 9;
+        const char *tail = strchr(rest, '/');
+        size_t idlen = tail ? (size_t)(tail - rest) : strlen(rest);
+        snprintf(id, sizeof(id), "%.*s", idlen < sizeof(id) ? (int)idlen : 0, rest);
+        if (idlen >= sizeof(id) || !valid_session_id(id))
+            reply(rs, 404, "no such session");
+        else if (tail && strcmp(tail, "/command") == 0)
+            command(api, rq, room, id, rs);
+        else if (tail)
+            reply(rs, 404, "not found");
+        else if (strcmp(rq->method, "PATCH") == 0)
             method_not_allowed(rs, "DELETE"); /* RFC 9725 §4.3.1: no trickle ICE here */
         else if (strcmp(rq->method, "DELETE") != 0)
             method_not_allowed(rs, "DELETE");
-        else if (!valid_session_id(id))
-            reply(rs, 404, "no such session");
         else
             leave(api, room, id, rs);
     } else {
         reply(rs, 404, "not found");
     }
+}
+
+/* ---- roster, events and commands (the browser client) ---- */
+
+/* Under the lock: the public id of the session with this id, or "". */
+static const char *public_of_locked(cv_api_t *api, const char *id)
+{
+    for (int i = 0; i < api->n_sessions; i++)
+        if (strcmp(cv_session_id(api->sessions[i]), id) == 0)
+            return cv_session_info(api->sessions[i])->public_id;
+    return "";
+}
+
+/* Under the lock. The caller frees the result. */
+static char *roster_json_locked(cv_api_t *api, const char *room)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (!same_room(cv_session_room(s), room))
+            continue;
+        const cv_session_info_t *in = cv_session_info(s);
+        json_t *p =
+            json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", in->public_id, "name", in->name,
+                      "role", in->role == CV_ROLE_SCREEN ? "screen" : "participant", "muted",
+                      in->muted, "camera", in->camera, "hand", in->hand);
+        if (in->role == CV_ROLE_SCREEN)
+            json_object_set_new(p, "owner", json_string(public_of_locked(api, in->owner)));
+        json_array_append_new(list, p);
+    }
+    json_t *o = json_pack("{s:o}", "participants", list);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* Under the lock. */
+static char *layout_json_locked(cv_api_t *api, const char *room)
+{
+    const char *screen = NULL;
+    for (int i = 0; i < api->n_sessions && !screen; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (same_room(cv_session_room(s), room) && cv_session_info(s)->role == CV_ROLE_SCREEN)
+            screen = cv_session_info(s)->public_id;
+    }
+    json_t *o = json_pack("{s:s, s:o}", "mode", screen ? "presenter" : "grid", "screen",
+                          screen ? json_string(screen) : json_null());
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* Tells everyone in the room who is there and how the picture is laid out. */
+static void publish_room(cv_api_t *api, const char *room)
+{
+    pthread_mutex_lock(&api->lock);
+    char *roster = roster_json_locked(api, room);
+    char *layout = layout_json_locked(api, room);
+    pthread_mutex_unlock(&api->lock);
+    cv_events_publish(api->events, room, "roster", roster);
+    cv_events_publish(api->events, room, "layout", layout);
+    free(roster);
+    free(layout);
+}
+
+/* Under the lock: the public id of the room's active speaker, or NULL. */
+static const char *speaker_locked(cv_api_t *api, const char *room, int *index)
+{
+    *index = -1;
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (same_room(cv_session_room(s), room) && cv_session_part(s)) {
+            *index = cv_mixer_active_speaker(cv_session_mixer_room(s));
+            break;
+        }
+    }
+    for (int i = 0; i < api->n_sessions && *index >= 0; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (same_room(cv_session_room(s), room) && cv_session_part(s) &&
+            cv_part_index(cv_session_part(s)) == *index)
+            return cv_session_info(s)->public_id;
+    }
+    return NULL;
+}
+
+static char *speakers_json(const char *public_id)
+{
+    json_t *o = json_pack("{s:o}", "active", public_id ? json_string(public_id) : json_null());
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+/* GET /rooms/{room}/events?session={id} */
+static void events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "GET") != 0) {
+        method_not_allowed(rs, "GET");
+        return;
+    }
+    if (!rq->session || !valid_session_id(rq->session)) {
+        reply(rs, 404, "no such session");
+        return;
+    }
+    pthread_mutex_lock(&api->lock);
+    cv_session_t *s = find_locked(api, room, rq->session);
+    char *hello = NULL, *roster = NULL, *layout = NULL, *speakers = NULL;
+    if (s) {
+        json_t *o = json_pack("{s:s}", "you", cv_session_info(s)->public_id);
+        hello = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        roster = roster_json_locked(api, room);
+        layout = layout_json_locked(api, room);
+        int idx;
+        speakers = speakers_json(speaker_locked(api, room, &idx));
+    }
+    pthread_mutex_unlock(&api->lock);
+    if (!s) {
+        reply(rs, 404, "no such session");
+        return;
+    }
+    size_t cap = strlen(hello) + strlen(roster) + strlen(layout) + strlen(speakers) + 128;
+    rs->body = cv_xmalloc(cap);
+    rs->body_len = (size_t)snprintf(rs->body, cap,
+                                    "event: hello\ndata: %s\n\nevent: roster\ndata: %s\n\n"
+                                    "event: layout\ndata: %s\n\nevent: speakers\ndata: %s\n\n",
+                                    hello, roster, layout, speakers);
+    free(hello);
+    free(roster);
+    free(layout);
+    free(speakers);
+    rs->status = 200;
+    rs->sse = 1;
+    rs->no_store = 1;
+    rs->content_type = "text/event-stream; charset=utf-8";
+    snprintf(rs->sse_room, sizeof(rs->sse_room), "%s", room);
+    snprintf(rs->sse_session, sizeof(rs->sse_session), "%s", rq->session);
+}
+
+static int is_json(const char *ct)
+{
+    if (!ct)
+        return 0;
+    size_t n = strlen("application/json");
+    return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == 0 || ct[n] == ';');
+}
+
+/* Applies one command to s (under the lock). Returns NULL or the reason it is bad;
+ * *chat is set to the chat event's JSON to publish, *changed when the roster changed. */
+static const char *apply_locked(cv_api_t *api, cv_session_t *s, json_t *cmd, char **chat,
+                                int *changed)
+{
+    cv_session_info_t *in = cv_session_info(s);
+    const char *type = json_string_value(json_object_get(cmd, "type"));
+    if (!type)
+        return "\"type\" must be a string";
+    if (in->role != CV_ROLE_PARTICIPANT)
+        return "a screen share takes no commands";
+    if (strcmp(type, "mute") == 0 || strcmp(type, "camera") == 0 || strcmp(type, "hand") == 0) {
+        const char *key = type[0] == 'm' ? "audio" : type[0] == 'c' ? "on" : "raised";
+        json_t *v = json_object_get(cmd, key);
+        if (!json_is_boolean(v))
+            return type[0] == 'm'   ? "mute needs \"audio\": true or false"
+                   : type[0] == 'c' ? "camera needs \"on\": true or false"
+                                    : "hand needs \"raised\": true or false";
+        int b = json_is_true(v);
+        if (type[0] == 'm') {
+            in->muted = b;
+            cv_part_set_muted(cv_session_part(s), b);
+        } else if (type[0] == 'c') {
+            in->camera = b;
+            cv_part_set_camera(cv_session_part(s), b);
+        } else {
+            in->hand = b;
+        }
+        *changed = 1;
+        return NULL;
+    }
+    if (strcmp(type, "chat") == 0) {
+        json_t *t = json_object_get(cmd, "text");
+        size_t n = json_string_length(t);
+        if (!json_is_string(t) || n < 1 || n > CHAT_MAX)
+            return "chat needs \"text\" of 1 to 1000 bytes";
+        json_t *o = json_pack("{s:s, s:s, s:O, s:I}", "from", in->public_id, "name", in->name,
+                              "text", t, "time", (json_int_t)(time(NULL) * 1000LL));
+        *chat = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        return NULL;
+    }
+    return "unknown command type";
+}
+
+/* POST /rooms/{room}/sessions/{id}/command, JSON; only the session's holder
+ * knows {id}, so the command is theirs. */
+static void command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
+                    cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "POST") != 0) {
+        method_not_allowed(rs, "POST");
+        return;
+    }
+    if (!is_json(rq->content_type)) {
+        reply(rs, 415, "Content-Type must be application/json");
+        return;
+    }
+    if (rq->body_len > COMMAND_MAX) {
+        reply(rs, 413, "command larger than %d bytes", COMMAND_MAX);
+        return;
+    }
+    json_error_t jerr;
+    json_t *cmd = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!cmd || !json_is_object(cmd)) {
+        reply(rs, 400, "bad command: %s", cmd ? "not a JSON object" : "malformed JSON");
+        json_decref(cmd);
+        return;
+    }
+    char *chat = NULL;
+    int changed = 0;
+    const char *why = NULL;
+    pthread_mutex_lock(&api->lock);
+    cv_session_t *s = find_locked(api, room, id);
+    if (s)
+        why = apply_locked(api, s, cmd, &chat, &changed);
+    pthread_mutex_unlock(&api->lock);
+    json_decref(cmd);
+    if (!s) {
+        reply(rs, 404, "no such session");
+    } else if (why) {
+        reply(rs, 400, "bad command: %s", why);
+    } else {
+        rs->status = 204;
+        rs->no_store = 1;
+    }
+    if (chat)
+        cv_events_publish(api->events, room, "chat", chat);
+    free(chat);
+    if (changed)
+        publish_room(api, room);
+}
+
+/* Loop thread, every TICK_MS: a speakers event where the active speaker changed. */
+static void poll_room(const char *room, void *ud)
+{
+    cv_api_t *api = ud;
+    int idx;
+    char id[17] = "";
+    pthread_mutex_lock(&api->lock);
+    const char *pub = speaker_locked(api, room, &idx);
+    if (pub)
+        snprintf(id, sizeof(id), "%s", pub);
+    pthread_mutex_unlock(&api->lock);
+    int slot = -1;
+    for (int i = 0; i < api->n_spk && slot < 0; i++)
+        if (strcmp(api->spk[i].room, room) == 0)
+            slot = i;
+    if (slot < 0) {
+        if (api->n_spk == SPEAKER_ROOMS)
+            api->n_spk = 0; /* forget the oldest rooms: they publish once more */
+        slot = api->n_spk++;
+        snprintf(api->spk[slot].room, sizeof(api->spk[slot].room), "%s", room);
+        api->spk[slot].active = -2;
+    }
+    int now = id[0] ? idx : -1;
+    if (api->spk[slot].active == now)
+        return;
+    api->spk[slot].active = now;
+    char *json = speakers_json(id[0] ? id : NULL);
+    cv_events_publish(api->events, room, "speakers", json);
+    free(json);
+}
+
+static gboolean tick_cb(gpointer arg)
+{
+    cv_api_t *api = arg;
+    cv_events_each_room(api->events, poll_room, api);
+    if (++api->ticks % PING_TICKS == 0)
+        cv_events_ping(api->events);
+    return G_SOURCE_CONTINUE;
+}
+
+static void stop_tick(void *arg)
+{
+    cv_api_t *api = arg;
+    g_source_destroy(api->tick);
+    g_source_unref(api->tick);
+}
+
+cv_events_t *cv_api_events(cv_api_t *api)
+{
+    return api->events;
+}
+
+void cv_api_end_streams(cv_api_t *api)
+{
+    if (cv_events_end_all(api->events, 3000) < 0)
+        CV_WARN("event streams still open at shutdown");
 }
 
 /* ---- static files ---- */
@@ -457,6 +877,10 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     api->max_sessions = max_sessions;
     api->sessions = cv_xcalloc((size_t)max_sessions, sizeof(cv_session_t *));
     pthread_mutex_init(&api->lock, NULL);
+    api->events = cv_events_create();
+    api->tick = g_timeout_source_new(TICK_MS);
+    g_source_set_callback(api->tick, tick_cb, api, NULL);
+    g_source_attach(api->tick, cv_loop_context(env->loop));
     return api;
 }
 
@@ -464,6 +888,7 @@ void cv_api_destroy(cv_api_t *api)
 {
     if (!api)
         return;
+    cv_loop_call_sync(api->env.loop, stop_tick, api); /* never under a running tick_cb */
     for (;;) {
         pthread_mutex_lock(&api->lock);
         cv_session_t *s = api->n_sessions ? api->sessions[--api->n_sessions] : NULL;
@@ -473,6 +898,7 @@ void cv_api_destroy(cv_api_t *api)
         cv_session_close(s);
     }
     pthread_mutex_destroy(&api->lock);
+    cv_events_destroy(api->events);
     free(api->sessions);
     free(api);
 }

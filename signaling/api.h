@@ -10,6 +10,7 @@
 #ifndef CV_API_H
 #define CV_API_H
 
+#include "events.h"
 #include "session.h"
 
 #include <stddef.h>
@@ -19,6 +20,8 @@ typedef struct {
     const char *path;         /* already %-decoded by the HTTP library */
     const char *content_type; /* NULL if absent */
     const char *name;         /* ?name= of a join, NULL if absent */
+    const char *role;         /* ?role= of a join ("screen"), NULL if absent */
+    const char *session;      /* ?session= of an event stream or a screen share's owner */
     const char *body;
     size_t body_len;
 } cv_api_req_t;
@@ -33,6 +36,9 @@ typedef struct {
     int fd;             /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */
+    int sse;      /* answer with an event stream (http.c asks cv_api_events) */
+    char sse_room[65];
+    char sse_session[CV_SESSION_ID_LEN + 1]; /* the body holds the first events */
 } cv_api_resp_t;
 
 typedef struct cv_api cv_api_t;
@@ -45,6 +51,14 @@ void cv_api_destroy(cv_api_t *api);
 void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);
 void cv_api_resp_cleanup(cv_api_resp_t *rs);
 int cv_api_session_count(cv_api_t *api);
+/* The event streams of the browser clients (owned by the API). */
+cv_events_t *cv_api_events(cv_api_t *api);
+/* Ends every event stream (before the HTTP server stops). */
+void cv_api_end_streams(cv_api_t *api);
+/* The event streams of the browser clients (owned by the API). */
+cv_events_t *cv_api_events(cv_api_t *api);
+/* Ends every event stream (before the HTTP server stops). */
+void cv_api_end_streams(cv_api_t *api);
 
 /* Room names: 1..64 of [A-Za-z0-9_-]. Pure. */
 int cv_api_valid_room(const char *s, size_t len);

@@ -86,6 +86,25 @@ static enum MHD_Result send_api(struct MHD_Connection *c, cv_api_resp_t *rs)
     return ret;
 }
 
+/* An event stream: its first events are in the body. */
+static enum MHD_Result send_stream(cv_http_t *h, struct MHD_Connection *c, cv_api_resp_t *rs)
+{
+    char *initial = cv_xmalloc(rs->body_len + 1);
+    memcpy(initial, rs->body, rs->body_len);
+    initial[rs->body_len] = 0;
+    struct MHD_Response *r =
+        cv_events_subscribe(cv_api_events(h->api), c, rs->sse_room, rs->sse_session, initial);
+    free(initial);
+    if (!r)
+        return send_text(c, 500, "could not open the event stream\n");
+    MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
+    MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* for a reverse proxy */
+    add_common_headers(r, 1);
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
                                const char *method, const char *version, const char *data,
                                size_t *data_size, void **con_cls)
@@ -118,12 +137,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .path = url,
         .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
         .name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"),
+        .role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role"),
+        .session = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "session"),
         .body = up->buf ? up->buf : "",
         .body_len = up->len,
     };
     cv_api_resp_t rs;
     cv_api_handle(h->api, &rq, &rs);
-    enum MHD_Result ret = send_api(c, &rs);
+    enum MHD_Result ret = rs.sse ? send_stream(h, c, &rs) : send_api(c, &rs);
     cv_api_resp_cleanup(&rs);
     return ret;
 }
@@ -156,7 +177,8 @@ cv_http_t *cv_http_start(cv_api_t *api, const char *listen, int port, long max_b
     h->max_body = max_body;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, listen, &v4->sin_addr) == 1) {

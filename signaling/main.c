@@ -171,8 +171,10 @@ int main(int argc, char **argv)
     CV_INFO("signal %d: shutting down", sig);
     rc = 0;
 out:
-    cv_http_stop(http);  /* no new requests */
-    cv_api_destroy(api); /* ends every session */
+    if (api)
+        cv_api_end_streams(api); /* event streams end, so the HTTP server can stop */
+    cv_http_stop(http);          /* no new requests */
+    cv_api_destroy(api);         /* ends every session */
     cv_mixer_destroy(mixer);
     cv_loop_destroy(loop);
     cv_pool_destroy(pool);

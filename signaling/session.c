@@ -43,12 +43,14 @@ struct cv_session {
     atomic_int refs;
     char id[CV_SESSION_ID_LEN + 1];
     char room[65]; /* "" for the echo check */
+    cv_session_info_t info;
     cv_session_env_t env;
     cv_peer_t *peer;
     cv_mixer_room_t *mroom;
     cv_part_t *part;
     int closed;
     int ready; /* set-up done on the loop thread: peer and part may be used */
+    int sends; /* the server sends media to it (not to a screen share) */
     atomic_int flush_pending;
     GSource *rtcp_timer;
     /* what the offer negotiated */
@@ -414,8 +416,8 @@ static void setup_on_loop(void *arg)
                                 .video_ssrc = s->vout.ssrc,
                                 .cname = s->cname,
                                 .session_id = ((uint64_t)rand32() << 20) ^ rand32(),
-                                .send_audio = 1,
-                                .send_video = 1,
+                                .send_audio = s->sends,
+                                .send_video = s->sends,
                                 .offer_fb_remb = 0};
     if (cv_sdp_build_answer(o, &p, st->answer, st->cap) < 0) {
         st->status = 500;
@@ -448,12 +450,19 @@ static void teardown_on_loop(void *arg)
 }
 
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
-                                const char *room, const char *name, char *answer, size_t answer_cap,
-                                int *status, const char **reason)
+                                const char *room, const char *name, int role, const char *owner,
+                                char *answer, size_t answer_cap, int *status, const char **reason)
 {
     const cv_sdp_media_t *am = find_media(offer, CV_SDP_AUDIO);
     const cv_sdp_media_t *vm = find_media(offer, CV_SDP_VIDEO);
-    if (!am || !vm || am->direction != CV_SDP_SENDRECV || vm->direction != CV_SDP_SENDRECV) {
+    if (role == CV_ROLE_SCREEN) {
+        if (!vm || vm->direction == CV_SDP_RECVONLY || vm->direction == CV_SDP_INACTIVE) {
+            *status = 400;
+            *reason = "a screen share needs a video track to send";
+            return NULL;
+        }
+        am = NULL; /* a screen's sound is not mixed */
+    } else if (!am || !vm || am->direction != CV_SDP_SENDRECV || vm->direction != CV_SDP_SENDRECV) {
         *status = 400;
         *reason = "a participant needs sendrecv audio and video";
         return NULL;
@@ -464,17 +473,23 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     random_hex(s->id, CV_SESSION_ID_LEN);
     random_hex(s->cname, 16);
     snprintf(s->room, sizeof(s->room), "%s", room ? room : "");
-    s->a_pt = am->pt;
+    s->a_pt = am ? am->pt : -1;
     s->v_pt = vm->pt;
-    s->level_id = am->audio_level_id;
-    cv_outstream_init(&s->aout, rand32() | 1, am->pt, 0, (uint16_t)rand32(), rand32(), 0);
+    s->level_id = am ? am->audio_level_id : 0;
+    s->sends = role != CV_ROLE_SCREEN;
+    random_hex(s->info.public_id, 16);
+    snprintf(s->info.name, sizeof(s->info.name), "%s", name ? name : "");
+    s->info.role = role;
+    snprintf(s->info.owner, sizeof(s->info.owner), "%s", owner ? owner : "");
+    s->info.camera = 1;
+    cv_outstream_init(&s->aout, rand32() | 1, s->a_pt, 0, (uint16_t)rand32(), rand32(), 0);
     cv_outstream_init(&s->vout, rand32() & ~1u, vm->pt, 1, (uint16_t)rand32(), rand32(),
                       (uint16_t)rand32());
     cv_jitter_init(&s->vjit, VIDEO_JITTER_WAIT_US);
     cv_nack_init(&s->vnack);
     cv_vp8_depack_init(&s->depack, 2 << 20);
     int err = 0;
-    s->part = cv_mixer_join(env->mixer, room, name, on_mixer_output, s, &s->mroom, &err);
+    s->part = cv_mixer_join(env->mixer, room, name, role, on_mixer_output, s, &s->mroom, &err);
     if (!s->part) {
         *status = err == CV_E_NOTFOUND ? 404 : err == CV_E_FULL ? 503 : 500;
         *reason = err == CV_E_NOTFOUND ? "no such room"
@@ -505,6 +520,21 @@ const char *cv_session_id(const cv_session_t *s)
 const char *cv_session_room(const cv_session_t *s)
 {
     return s->room[0] ? s->room : NULL;
+}
+
+cv_session_info_t *cv_session_info(cv_session_t *s)
+{
+    return &s->info;
+}
+
+cv_part_t *cv_session_part(cv_session_t *s)
+{
+    return s->part;
+}
+
+cv_mixer_room_t *cv_session_mixer_room(cv_session_t *s)
+{
+    return s->mroom;
 }
 
 void cv_session_close(cv_session_t *s)

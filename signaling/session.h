@@ -23,6 +23,16 @@
 
 typedef struct cv_session cv_session_t;
 
+/* What the roster shows of a session. Written at creation, then only under
+ * the API's table lock. */
+typedef struct {
+    char public_id[17]; /* random, shown to others (never the session id) */
+    char name[CV_PART_NAME_MAX + 1];
+    int role;                          /* CV_ROLE_* */
+    char owner[CV_SESSION_ID_LEN + 1]; /* a screen share: its owner's session id */
+    int muted, camera, hand;
+} cv_session_info_t;
+
 typedef struct {
     cv_loop_t *loop;
     cv_mixer_t *mixer;
@@ -35,17 +45,22 @@ typedef struct {
     void *ud;
 } cv_session_env_t;
 
-/* Sets up a participant of `room` (NULL: the private echo check) from a
- * parsed offer; the transport is made on env->loop's thread (this call waits
- * for it). name (may be NULL) is shown on the participant's placeholder tile.
- * Writes the SDP answer into answer. Returns the session (one reference, the
- * caller's) or NULL with *status (HTTP) and *reason set. */
+/* Sets up a participant of `room` (NULL: the private echo check) as role
+ * CV_ROLE_* (a screen share names its owner's session id) from a parsed offer; the transport is
+ * made on env->loop's thread (this call waits for it). name (may be NULL) is shown on the
+ * participant's placeholder tile. Writes the SDP answer into answer. Returns the session (one
+ * reference, the caller's) or NULL with *status (HTTP) and *reason set. */
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
-                                const char *room, const char *name, char *answer, size_t answer_cap,
-                                int *status, const char **reason);
+                                const char *room, const char *name, int role, const char *owner,
+                                char *answer, size_t answer_cap, int *status, const char **reason);
 const char *cv_session_id(const cv_session_t *s);
 /* The room's name, or NULL for the echo check. */
 const char *cv_session_room(const cv_session_t *s);
+cv_session_info_t *cv_session_info(cv_session_t *s);
+/* The mixer's side of the session, and its index in the room (for the active
+ * speaker). Valid until the session is closed. */
+cv_part_t *cv_session_part(cv_session_t *s);
+cv_mixer_room_t *cv_session_mixer_room(cv_session_t *s);
 /* Tears the transport and the mixer link down (waits for the loop thread) and
  * drops the caller's reference. Not from the loop thread. */
 void cv_session_close(cv_session_t *s);

@@ -165,8 +165,43 @@ static void check_bad(void)
     CHECK(out[0].x == 0 && out[0].y == 0 && out[0].w == 2 && out[0].h == 2);
 }
 
+/* The presenter layout: the screen large on the left, the others in a strip. */
+static void test_presenter(int n_small, int W, int H)
+{
+    cv_rect_t r[CV_LAYOUT_MAX];
+    int n = cv_layout_presenter(n_small, W, H, r);
+    CHECK_EQ(n, n_small + 1);
+    if (n != n_small + 1)
+        return;
+    CHECK_EQ(r[0].x, 0);
+    CHECK_EQ(r[0].y, 0);
+    CHECK_EQ(r[0].h, H);
+    CHECK_EQ(r[0].w, n_small ? (W * 3 / 4) & ~1 : W);
+    for (int i = 0; i < n; i++) {
+        CHECK(((r[i].x | r[i].y | r[i].w | r[i].h) & 1) == 0);
+        CHECK(r[i].x >= 0 && r[i].y >= 0 && r[i].w >= 2 && r[i].h >= 2);
+        CHECK(r[i].x + r[i].w <= W && r[i].y + r[i].h <= H);
+        if (i > 0) /* small tiles right of the big one, with a gap */
+            CHECK(r[i].x >= r[0].w + CV_LAYOUT_GAP);
+        for (int j = 0; j < i; j++) {
+            int apart = r[i].x >= r[j].x + r[j].w || r[j].x >= r[i].x + r[i].w ||
+                        r[i].y >= r[j].y + r[j].h || r[j].y >= r[i].y + r[i].h;
+            CHECK(apart);
+        }
+    }
+}
+
 int main(void)
 {
+    test_presenter(0, 1280, 720);
+    test_presenter(1, 1280, 720);
+    test_presenter(3, 1280, 720);
+    test_presenter(8, 640, 360);
+    test_presenter(50, 1280, 720);
+    CHECK_EQ(cv_layout_presenter(-1, 1280, 720, NULL), CV_E_INVAL);
+    CHECK_EQ(cv_layout_presenter(CV_LAYOUT_MAX, 1280, 720, (cv_rect_t[CV_LAYOUT_MAX + 1]){{0}}),
+             CV_E_INVAL);
+    CHECK_EQ(cv_layout_presenter(2, 1279, 720, (cv_rect_t[4]){{0}}), CV_E_INVAL);
     check_shapes();
     check_known();
     for (size_t c = 0; c < sizeof(canvases) / sizeof(canvases[0]); c++)

@@ -894,8 +894,41 @@ static void test_audio_self_monitor(void)
     CHECK(p_off < 1e-5);
 }
 
+/* A muted participant is left out of every mix, and heard again once unmuted. */
+static void test_audio_mute(void)
+{
+    cv_room_t *r = cv_room_create(&CFG, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    speaker_t sp[2];
+    speaker_init(&sp[0], r, "A", 400.0, 0.3, 1 << 16);
+    speaker_init(&sp[1], r, "B", 700.0, 0.3, 1 << 16);
+    int k = 0;
+    for (; k < 40; k++)
+        atick(r, sp, 2, k);
+    double before = heard_power(&sp[1], 400.0, 10);
+    CHECK(before > 0.01); /* B hears A */
+    cv_part_set_muted(sp[0].p, 1);
+    for (; k < 80; k++)
+        atick(r, sp, 2, k);
+    double muted = heard_power(&sp[1], 400.0, 10);
+    CHECK(db(before / (muted + 1e-12)) > 40.0);   /* A is gone from B's mix */
+    CHECK(heard_power(&sp[0], 700.0, 10) > 0.01); /* A still hears B */
+    cv_part_set_muted(sp[0].p, 0);
+    for (; k < 120; k++)
+        atick(r, sp, 2, k);
+    CHECK(heard_power(&sp[1], 400.0, 10) > 0.01); /* and back */
+    printf("    mute: A at B %.3g, muted %.3g (%.1f dB down)\n", before, muted,
+           db(before / (muted + 1e-12)));
+    speaker_cleanup(&sp[0], r);
+    speaker_cleanup(&sp[1], r);
+    cv_room_destroy(r);
+}
+
 int main(void)
 {
+    test_audio_mute();
     test_room_limits();
     test_video();
     test_audio_mix_minus();

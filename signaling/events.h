@@ -1,0 +1,47 @@
+/*
+ * events.h - server-sent events (text/event-stream, HTML Living Standard
+ * §9.2) for the browser client: each subscriber is one open HTTP response of
+ * one session in one room; publishing appends to every subscriber's buffer of
+ * that room and wakes its connection.
+ *
+ * Threads: publish from any thread; the libmicrohttpd threads read. A lock
+ * guards the subscriber list and buffers and is held for a copy only.
+ */
+#ifndef CV_EVENTS_H
+#define CV_EVENTS_H
+
+#include <microhttpd.h>
+#include <stdint.h>
+
+#define CV_EVENTS_MAX_BUFFER 65536 /* a subscriber this far behind is dropped */
+
+typedef struct cv_events cv_events_t;
+
+cv_events_t *cv_events_create(void);
+/* Ends every stream, then frees. NULL ok. Call before stopping the HTTP server. */
+void cv_events_destroy(cv_events_t *ev);
+/* The streaming response of one subscriber of `room` that belongs to session
+ * `session_id` (so it can be ended with that session), starting with
+ * `initial` (already formatted events). NULL on failure. The connection
+ * must come from a daemon started with MHD_ALLOW_SUSPEND_RESUME. */
+struct MHD_Response *cv_events_subscribe(cv_events_t *ev, struct MHD_Connection *c,
+                                         const char *room, const char *session_id,
+                                         const char *initial);
+/* Formats "event: <name>\ndata: <json>\n\n" to every subscriber of room.
+ * json must be one line. */
+void cv_events_publish(cv_events_t *ev, const char *room, const char *name, const char *json);
+/* The same to the subscribers of one session only. */
+void cv_events_publish_to(cv_events_t *ev, const char *session_id, const char *name,
+                          const char *json);
+/* Ends the streams of a session (it left). */
+void cv_events_end_session(cv_events_t *ev, const char *session_id);
+/* A comment line to every stream, so proxies keep idle streams open. */
+void cv_events_ping(cv_events_t *ev);
+/* Rooms with at least one subscriber are listed by calling fn(room, ud). */
+void cv_events_each_room(cv_events_t *ev, void (*fn)(const char *room, void *ud), void *ud);
+int cv_events_count(cv_events_t *ev);
+/* Ends every stream and waits (up to wait_ms) until the HTTP server has
+ * closed them all. Returns 0, or -1 if some are still open. */
+int cv_events_end_all(cv_events_t *ev, int64_t wait_ms);
+
+#endif

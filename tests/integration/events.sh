@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# The browser client's signaling: server-sent events (roster, layout, chat,
+# speakers) and JSON commands (mute, camera, hand, chat), screen-share
+# sessions owned by a participant, and their errors. Sessions are made from
+# offers that never connect ([ice] timeout keeps them long enough).
+# Loopback only; ends with "events: N passed, M failed".
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+passed=0
+failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "not ok - $1"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+
+tmp=$(mktemp -d /tmp/conclave-events.XXXXXX)
+pid=
+cleanup() {
+    [ -n "${sse_pid:-}" ] && kill "$sse_pid" 2>/dev/null
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+finish() {
+    echo "events: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+port=$((20000 + RANDOM % 1000))
+cat >"$tmp/conclave.ini" <<EOF2
+[http]
+port = $port
+[ice]
+addresses = 127.0.0.1
+port_min = $((44000 + RANDOM % 90 * 10))
+port_max = 44999
+timeout = 60
+[mixer]
+threads = 1
+width = 320
+height = 180
+EOF2
+./conclave -c "$tmp/conclave.ini" 2>"$tmp/err" &
+pid=$!
+base=http://127.0.0.1:$port
+c() { curl -s --noproxy '*' --max-time 5 "$@"; }
+for _ in $(seq 100); do
+    [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
+    sleep 0.05
+done
+
+sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
+# shellcheck disable=SC1091
+. "$tmp/offer.fn"
+offer >"$tmp/offer.sdp"
+
+join() { # url -> Location
+    c -o /dev/null -D "$tmp/h" -X POST -H 'Content-Type: application/sdp' \
+        --data-binary @"$tmp/offer.sdp" "$base$1"
+    tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip'
+}
+status_of() { tr -d '\r' <"$tmp/h" | sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p'; }
+cmd() { # location json -> "status body"
+    c -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        --data "$2" "$base$1/command"
+    printf ' %s' "$(head -c 200 "$tmp/body")"
+}
+# wait_for FILE PATTERN: polls a growing stream file for a line (5 s)
+wait_for() {
+    local deadline=$((SECONDS + 5))
+    while [ $SECONDS -le $deadline ]; do
+        grep -q -- "$2" "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+alice=$(join "/rooms/ev/whip?name=Alice")
+bob=$(join "/rooms/ev/whip?name=Bob")
+check "two participants joined" '[ -n "$alice" ] && [ -n "$bob" ]'
+aid=${alice##*/}
+bid=${bob##*/}
+
+c -N --max-time 60 "$base/rooms/ev/events?session=$bid" >"$tmp/bob.sse" &
+sse_pid=$!
+check "stream opens with hello, roster, layout" \
+    'wait_for "$tmp/bob.sse" "^event: layout" && grep -q "^event: hello" "$tmp/bob.sse"'
+check "roster lists Alice and Bob, unmuted, camera on" \
+    'grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":false,\"camera\":true,\"hand\":false" &&
+     grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"name\":\"Bob\""'
+check "the session id is never shown in events" '! grep -q "$aid\|$bid" "$tmp/bob.sse"'
+check "layout is a grid" 'grep -q "^data: {\"mode\":\"grid\",\"screen\":null}" "$tmp/bob.sse"'
+
+r=$(cmd "$alice" '{"type":"chat","text":"hello <b>bob</b> \u00e9"}')
+check "chat command -> 204 ($r)" '[ "${r%% *}" = 204 ]'
+check "chat event reaches Bob with Alice's name and the text" \
+    'wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"text\":\"hello <b>bob</b> é\""'
+r=$(cmd "$alice" '{"type":"mute","audio":true}')
+check "mute -> 204 ($r)" '[ "${r%% *}" = 204 ]'
+check "roster shows Alice muted" 'wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":true"'
+r=$(cmd "$alice" '{"type":"camera","on":false}')
+check "camera off -> 204" '[ "${r%% *}" = 204 ]'
+r=$(cmd "$alice" '{"type":"hand","raised":true}')
+check "hand -> 204" '[ "${r%% *}" = 204 ]'
+check "roster shows camera off and hand raised" \
+    'wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":true,\"camera\":false,\"hand\":true"'
+
+# errors
+r=$(cmd "$alice" '{"type":"mute"}')
+check "mute without audio -> 400 with reason ($r)" '[ "${r%% *}" = 400 ] && [[ "$r" == *audio* ]]'
+r=$(cmd "$alice" 'not json')
+check "malformed JSON -> 400 ($r)" '[ "${r%% *}" = 400 ] && [[ "$r" == *JSON* ]]'
+r=$(cmd "$alice" '[1,2]')
+check "a JSON array -> 400 ($r)" '[ "${r%% *}" = 400 ]'
+r=$(cmd "$alice" '{"type":"dance"}')
+check "unknown type -> 400 ($r)" '[ "${r%% *}" = 400 ] && [[ "$r" == *unknown* ]]'
+r=$(cmd "$alice" '{"type":"chat","text":""}')
+check "empty chat -> 400" '[ "${r%% *}" = 400 ]'
+long=$(head -c 1001 /dev/zero | tr '\0' 'x')
+r=$(cmd "$alice" "{\"type\":\"chat\",\"text\":\"$long\"}")
+check "chat over 1000 bytes -> 400" '[ "${r%% *}" = 400 ]'
+big=$(head -c 5000 /dev/zero | tr '\0' ' ')
+r=$(cmd "$alice" "{\"type\":\"chat\",\"text\":\"x\"$big}")
+check "command over 4096 bytes -> 413 ($r)" '[ "${r%% *}" = 413 ]'
+r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' --data '{}' "$base$alice/command")
+check "command as text/plain -> 415" '[ "$r" = 415 ]'
+r=$(cmd "/rooms/ev/sessions/0123456789abcdef0123456789abcdef" '{"type":"hand","raised":true}')
+check "command for an unknown session -> 404" '[ "${r%% *}" = 404 ]'
+r=$(cmd "/rooms/other/sessions/$aid" '{"type":"hand","raised":true}')
+check "command with the session id under another room -> 404" '[ "${r%% *}" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' "$base/rooms/ev/events?session=0123456789abcdef0123456789abcdef")
+check "events for an unknown session -> 404" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' "$base/rooms/ev/events")
+check "events without a session -> 404" '[ "$r" = 404 ]'
+
+# screen share
+screen=$(join "/rooms/ev/whip?role=screen&session=$aid")
+check "screen share of Alice -> 201" '[ -n "$screen" ] && [ "$(status_of)" = 201 ]'
+check "layout becomes presenter" 'wait_for "$tmp/bob.sse" "^data: {\"mode\":\"presenter\",\"screen\":\"[0-9a-f]*\"}"'
+check "roster shows the screen with Alice as owner" \
+    'grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"role\":\"screen\".*\"owner\":\"[0-9a-f]\{16\}\""'
+join "/rooms/ev/whip?role=screen&session=$aid" >/dev/null
+check "a second screen of the same owner -> 409" '[ "$(status_of)" = 409 ]'
+join "/rooms/ev/whip?role=screen" >/dev/null
+check "a screen without its owner -> 400" '[ "$(status_of)" = 400 ]'
+join "/rooms/ev/whip?role=screen&session=0123456789abcdef0123456789abcdef" >/dev/null
+check "a screen for an unknown owner -> 404" '[ "$(status_of)" = 404 ]'
+join "/rooms/ev/whip?role=boss" >/dev/null
+check "an unknown role -> 400" '[ "$(status_of)" = 400 ]'
+r=$(cmd "$screen" '{"type":"hand","raised":true}')
+check "a screen session takes no commands -> 400" '[ "${r%% *}" = 400 ]'
+
+# Alice leaves: her screen goes with her, Bob sees only himself.
+r=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base$alice")
+check "Alice leaves -> 200" '[ "$r" = 200 ]'
+check "Bob's roster is Bob alone, the screen gone too" \
+    'wait_for "$tmp/bob.sse" "^data: {\"participants\":\[{\"id\":\"[0-9a-f]*\",\"name\":\"Bob\",[^]]*}\]}$"'
+check "layout back to grid" 'tail -n 20 "$tmp/bob.sse" | grep -q "^data: {\"mode\":\"grid\""'
+r=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base$screen")
+check "the screen session is gone (404)" '[ "$r" = 404 ]'
+
+# Bob leaves: his event stream ends.
+c -X DELETE -o /dev/null "$base$bob"
+stream_ended() {
+    local deadline=$((SECONDS + 3))
+    while [ $SECONDS -le $deadline ]; do
+        kill -0 "$sse_pid" 2>/dev/null || return 0
+        sleep 0.05
+    done
+    return 1
+}
+check "Bob's event stream ends when he leaves" stream_ended
+kill -0 "$pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+pid=
+check "SIGTERM with event streams done: exit 0 (got $rc)" '[ "$rc" = 0 ]'
+finish
