@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "command.h"
 #include "sdp.h"
 
 #include <jansson.h>
@@ -27,10 +28,8 @@
 #include <unistd.h>
 
 #define ANSWER_CAP 16384
-#define COMMAND_MAX 4096 /* bytes of a command's JSON */
-#define CHAT_MAX 1000    /* bytes of a chat message */
-#define TICK_MS 250      /* active speaker polling */
-#define PING_TICKS 60    /* a comment on every event stream each 15 s */
+#define TICK_MS 250   /* active speaker polling */
+#define PING_TICKS 60 /* a comment on every event stream each 15 s */
 #define SPEAKER_ROOMS 256
 
 struct cv_api {
@@ -564,49 +563,34 @@ static int is_json(const char *ct)
     return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == 0 || ct[n] == ';');
 }
 
-/* Applies one command to s (under the lock). Returns NULL or the reason it is bad;
- * *chat is set to the chat event's JSON to publish, *changed when the roster changed. */
-static const char *apply_locked(cv_api_t *api, cv_session_t *s, json_t *cmd, char **chat,
-                                int *changed)
+/* Applies a parsed command to s (under the lock). Returns the reason it is
+ * refused, or NULL; sets *chat to the chat event to publish, *changed when
+ * the roster changed. */
+static const char *apply_locked(cv_session_t *s, const cv_command_t *cmd, char **chat, int *changed)
 {
     cv_session_info_t *in = cv_session_info(s);
-    const char *type = json_string_value(json_object_get(cmd, "type"));
-    if (!type)
-        return "\"type\" must be a string";
     if (in->role != CV_ROLE_PARTICIPANT)
         return "a screen share takes no commands";
-    if (strcmp(type, "mute") == 0 || strcmp(type, "camera") == 0 || strcmp(type, "hand") == 0) {
-        const char *key = type[0] == 'm' ? "audio" : type[0] == 'c' ? "on" : "raised";
-        json_t *v = json_object_get(cmd, key);
-        if (!json_is_boolean(v))
-            return type[0] == 'm'   ? "mute needs \"audio\": true or false"
-                   : type[0] == 'c' ? "camera needs \"on\": true or false"
-                                    : "hand needs \"raised\": true or false";
-        int b = json_is_true(v);
-        if (type[0] == 'm') {
-            in->muted = b;
-            cv_part_set_muted(cv_session_part(s), b);
-        } else if (type[0] == 'c') {
-            in->camera = b;
-            cv_part_set_camera(cv_session_part(s), b);
-        } else {
-            in->hand = b;
-        }
-        *changed = 1;
-        return NULL;
-    }
-    if (strcmp(type, "chat") == 0) {
-        json_t *t = json_object_get(cmd, "text");
-        size_t n = json_string_length(t);
-        if (!json_is_string(t) || n < 1 || n > CHAT_MAX)
-            return "chat needs \"text\" of 1 to 1000 bytes";
-        json_t *o = json_pack("{s:s, s:s, s:O, s:I}", "from", in->public_id, "name", in->name,
-                              "text", t, "time", (json_int_t)(time(NULL) * 1000LL));
+    switch (cmd->type) {
+    case CV_CMD_MUTE:
+        in->muted = cmd->flag;
+        cv_part_set_muted(cv_session_part(s), cmd->flag);
+        break;
+    case CV_CMD_CAMERA:
+        in->camera = cmd->flag;
+        cv_part_set_camera(cv_session_part(s), cmd->flag);
+        break;
+    case CV_CMD_HAND: in->hand = cmd->flag; break;
+    case CV_CMD_CHAT: {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", in->name,
+                              "text", cmd->text, "time", (json_int_t)(time(NULL) * 1000LL));
         *chat = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         return NULL;
     }
-    return "unknown command type";
+    }
+    *changed = 1;
+    return NULL;
 }
 
 /* POST /rooms/{room}/sessions/{id}/command, JSON; only the session's holder
@@ -622,26 +606,22 @@ static void command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         reply(rs, 415, "Content-Type must be application/json");
         return;
     }
-    if (rq->body_len > COMMAND_MAX) {
-        reply(rs, 413, "command larger than %d bytes", COMMAND_MAX);
-        return;
-    }
-    json_error_t jerr;
-    json_t *cmd = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!cmd || !json_is_object(cmd)) {
-        reply(rs, 400, "bad command: %s", cmd ? "not a JSON object" : "malformed JSON");
-        json_decref(cmd);
+    cv_command_t *cmd = cv_xmalloc(sizeof(*cmd));
+    const char *why;
+    int rc = cv_command_parse(rq->body, rq->body_len, cmd, &why);
+    if (rc < 0) {
+        reply(rs, rc == CV_E_NOSPACE ? 413 : 400, "bad command: %s", why);
+        free(cmd);
         return;
     }
     char *chat = NULL;
     int changed = 0;
-    const char *why = NULL;
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, id);
     if (s)
-        why = apply_locked(api, s, cmd, &chat, &changed);
+        why = apply_locked(s, cmd, &chat, &changed);
     pthread_mutex_unlock(&api->lock);
-    json_decref(cmd);
+    free(cmd);
     if (!s) {
         reply(rs, 404, "no such session");
     } else if (why) {
