@@ -44,7 +44,6 @@ struct pt_tab {
     uint8_t fec[N_PT];   /* fmtp useinbandfec=1 */
     uint8_t fb[N_PT];    /* FB_* from a=rtcp-fb:<pt> */
     uint8_t fb_any;      /* FB_* from a=rtcp-fb:* */
-    int rtp;             /* proto is UDP/TLS/RTP/SAVPF: formats are payload types */
     int have_ssrc, have_fid, have_level;
 };
 
@@ -82,7 +81,10 @@ static int fail_line(struct parser *ps, int err, const char *what)
 
 /* ---- small helpers on slices ---- */
 
-static int is_blank(char c) { return c == ' ' || c == '\t'; }
+static int is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 /* Takes the next run of non-blank characters off the front of *rest. */
 static int next_tok(struct sl *rest, struct sl *tok)
@@ -134,7 +136,10 @@ static int eq(struct sl s, const char *lit)
     return s.n == n && memcmp(s.p, lit, n) == 0;
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
+static char lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+}
 
 /* Case-insensitive in ASCII, whatever the locale. */
 static int ieq(struct sl s, const char *lit)
@@ -181,7 +186,10 @@ static int is_alnum(unsigned char c)
 }
 
 /* RFC 8839 §5.1 ice-char */
-static int ice_char(unsigned char c) { return is_alnum(c) || c == '+' || c == '/'; }
+static int ice_char(unsigned char c)
+{
+    return is_alnum(c) || c == '+' || c == '/';
+}
 
 /* RFC 8866 §9 token-char */
 static int token_char(unsigned char c)
@@ -191,7 +199,10 @@ static int token_char(unsigned char c)
 }
 
 /* proto = token *("/" token) */
-static int proto_char(unsigned char c) { return token_char(c) || c == '/'; }
+static int proto_char(unsigned char c)
+{
+    return token_char(c) || c == '/';
+}
 
 /* IP literals and host names as they appear in candidates */
 static int addr_char(unsigned char c)
@@ -391,20 +402,6 @@ static int at_setup(struct parser *ps, struct sl v)
     return 0;
 }
 
-static int set_dir(struct parser *ps, int d)
-{
-    if (ps->m)
-        ps->m->direction = d;
-    else
-        ps->session_dir = d;
-    return 0;
-}
-
-static int at_sendrecv(struct parser *ps, struct sl v) { return set_dir(ps, CV_SDP_SENDRECV); }
-static int at_sendonly(struct parser *ps, struct sl v) { return set_dir(ps, CV_SDP_SENDONLY); }
-static int at_recvonly(struct parser *ps, struct sl v) { return set_dir(ps, CV_SDP_RECVONLY); }
-static int at_inactive(struct parser *ps, struct sl v) { return set_dir(ps, CV_SDP_INACTIVE); }
-
 /* a=extmap:<id>[/<direction>] <uri> [<attributes>] (RFC 8285 §8). Only the audio
  * level matters; ids above 14 need the two-byte header and are not taken. */
 static int at_extmap(struct parser *ps, struct sl v)
@@ -457,9 +454,8 @@ static int at_candidate(struct parser *ps, struct sl v)
     struct sl f, comp, tr, prio, addr, port, typ, type;
     uint64_t ncomp, nprio, nport;
     cv_sdp_cand_t c;
-    if (!next_tok(&v, &f) || !next_tok(&v, &comp) || !next_tok(&v, &tr) ||
-        !next_tok(&v, &prio) || !next_tok(&v, &addr) || !next_tok(&v, &port) ||
-        !next_tok(&v, &typ) || !next_tok(&v, &type))
+    if (!next_tok(&v, &f) || !next_tok(&v, &comp) || !next_tok(&v, &tr) || !next_tok(&v, &prio) ||
+        !next_tok(&v, &addr) || !next_tok(&v, &port) || !next_tok(&v, &typ) || !next_tok(&v, &type))
         return fail_line(ps, CV_E_INVAL, bad);
     if (f.n > 32 || !all(f, ice_char) || comp.n > 3 || !num(comp, 256, &ncomp) || ncomp < 1 ||
         !all(tr, token_char) || prio.n > 10 || !num(prio, UINT32_MAX, &nprio) ||
@@ -630,16 +626,22 @@ static const struct {
     attr_fn fn;
     int media_only; /* ignored at session level */
 } attrs[] = {
-    {"candidate", at_candidate, 0},   {"ice-ufrag", at_ufrag, 0},
-    {"ice-pwd", at_pwd, 0},           {"ice-lite", at_lite, 0},
-    {"ice-options", at_options, 0},   {"fingerprint", at_fingerprint, 0},
-    {"setup", at_setup, 0},           {"group", at_group, 0},
-    {"sendrecv", at_sendrecv, 0},     {"sendonly", at_sendonly, 0},
-    {"recvonly", at_recvonly, 0},     {"inactive", at_inactive, 0},
-    {"extmap", at_extmap, 0},         {"mid", at_mid, 1},
-    {"rtpmap", at_rtpmap, 1},         {"fmtp", at_fmtp, 1},
-    {"rtcp-fb", at_rtcp_fb, 1},       {"ssrc", at_ssrc, 1},
-    {"ssrc-group", at_ssrc_group, 1}, {"rtcp-mux", at_rtcp_mux, 1},
+    {"candidate", at_candidate, 0},
+    {"ice-ufrag", at_ufrag, 0},
+    {"ice-pwd", at_pwd, 0},
+    {"ice-lite", at_lite, 0},
+    {"ice-options", at_options, 0},
+    {"fingerprint", at_fingerprint, 0},
+    {"setup", at_setup, 0},
+    {"group", at_group, 0},
+    {"extmap", at_extmap, 0},
+    {"mid", at_mid, 1},
+    {"rtpmap", at_rtpmap, 1},
+    {"fmtp", at_fmtp, 1},
+    {"rtcp-fb", at_rtcp_fb, 1},
+    {"ssrc", at_ssrc, 1},
+    {"ssrc-group", at_ssrc_group, 1},
+    {"rtcp-mux", at_rtcp_mux, 1},
     {"bundle-only", at_bundle_only, 1},
 };
 
@@ -648,6 +650,14 @@ static int on_attr(struct parser *ps, struct sl v)
 {
     struct sl name;
     split_at(&v, ':', &name);
+    int dir = parse_dir(name);
+    if (dir >= 0) { /* RFC 8866 §6.7: media level, else the default for every section */
+        if (ps->m)
+            ps->m->direction = dir;
+        else
+            ps->session_dir = dir;
+        return 0;
+    }
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
         if (!eq(name, attrs[i].name))
             continue;
@@ -734,8 +744,8 @@ static int on_media(struct parser *ps, struct sl v)
     int has_count = split_at(&port, '/', &pnum);
     if (!all(media, token_char) || !copy(media, m->media, sizeof m->media) ||
         !all(proto, proto_char) || !copy(proto, m->proto, sizeof m->proto) ||
-        !all(fmt, token_char) || !copy(fmt, m->fmt, sizeof m->fmt) ||
-        !num(pnum, 65535, &nport) || (has_count && !num(port, 65535, &count)))
+        !all(fmt, token_char) || !copy(fmt, m->fmt, sizeof m->fmt) || !num(pnum, 65535, &nport) ||
+        (has_count && !num(port, 65535, &count)))
         return fail_line(ps, CV_E_INVAL, bad);
     m->port = (int)nport;
     m->kind = eq(media, "audio") ? CV_SDP_AUDIO : eq(media, "video") ? CV_SDP_VIDEO : CV_SDP_OTHER;
@@ -746,7 +756,6 @@ static int on_media(struct parser *ps, struct sl v)
             return fail_line(ps, CV_E_UNSUPPORTED, "media transport is not " SAVPF);
         return 0;
     }
-    ps->tab.rtp = 1;
     return media_formats(ps, fmt, v);
 }
 
@@ -823,9 +832,9 @@ static int finish_offer(struct parser *ps)
     for (int i = 0; i < o->n_media; i++) {
         const cv_sdp_media_t *m = &o->media[i];
         if (m->accepted && m->pt < 0)
-            return fail(ps, CV_E_UNSUPPORTED, m->kind == CV_SDP_AUDIO
-                                                  ? "no Opus 48000/2 in audio section"
-                                                  : "no VP8 in video section");
+            return fail(ps, CV_E_UNSUPPORTED,
+                        m->kind == CV_SDP_AUDIO ? "no Opus 48000/2 in audio section"
+                                                : "no VP8 in video section");
         if (m->accepted && !m->rtcp_mux)
             return fail(ps, CV_E_UNSUPPORTED, "rtcp-mux is required");
     }
@@ -916,13 +925,16 @@ int cv_sdp_answer_direction(int offer_dir, int we_send)
     }
 }
 
-static int visible_char(unsigned char c) { return c > 0x20 && c < 0x7f; }
+static int visible_char(unsigned char c)
+{
+    return c > 0x20 && c < 0x7f;
+}
 
 /* IP literals only: the c= line and candidates carry them as they are. */
 static int ip_char(unsigned char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-           c == '.' || c == ':';
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == '.' ||
+           c == ':';
 }
 
 static int check_params(const cv_sdp_answer_params_t *p)
@@ -932,8 +944,8 @@ static int check_params(const cv_sdp_answer_params_t *p)
         return CV_E_INVAL;
     for (int i = 0; i < p->n_cand; i++) {
         const cv_sdp_local_cand_t *c = &p->cand[i];
-        if (!cstr_ok(c->addr, 1, sizeof c->addr - 1, ip_char) || c->port < 1 ||
-            c->port > 65535 || !cstr_ok(c->foundation, 1, 32, ice_char))
+        if (!cstr_ok(c->addr, 1, sizeof c->addr - 1, ip_char) || c->port < 1 || c->port > 65535 ||
+            !cstr_ok(c->foundation, 1, 32, ice_char))
             return CV_E_INVAL;
     }
     if (p->msid_stream && !cstr_ok(p->msid_stream, 1, 64, token_char))
@@ -957,8 +969,8 @@ static int check_offer(const cv_sdp_offer_t *o, const cv_sdp_answer_params_t *p)
             return CV_E_INVAL;
         if (!m->accepted)
             continue;
-        if ((m->kind != CV_SDP_AUDIO && m->kind != CV_SDP_VIDEO) || m->pt < 0 ||
-            m->pt >= N_PT || m->rtx_pt < -1 || m->rtx_pt >= N_PT || m->audio_level_id < 0 ||
+        if ((m->kind != CV_SDP_AUDIO && m->kind != CV_SDP_VIDEO) || m->pt < 0 || m->pt >= N_PT ||
+            m->rtx_pt < -1 || m->rtx_pt >= N_PT || m->audio_level_id < 0 ||
             m->audio_level_id > 14 || m->direction < 0 || m->direction > CV_SDP_INACTIVE ||
             m->audio_level_dir < 0 || m->audio_level_dir > CV_SDP_INACTIVE ||
             (o->bundle && !m->mid[0]))

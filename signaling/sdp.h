@@ -33,7 +33,7 @@ enum { CV_SDP_SETUP_ACTPASS = 0, CV_SDP_SETUP_ACTIVE, CV_SDP_SETUP_PASSIVE };
 
 typedef struct {
     char foundation[33];
-    int component; /* always 1: rtcp-mux is required, other components are dropped */
+    int component;     /* always 1: rtcp-mux is required, other components are dropped */
     char transport[8]; /* "udp" (lower case; TCP candidates are dropped) */
     uint32_t priority;
     char addr[64]; /* IPv4, IPv6 or a hostname such as an mDNS "<uuid>.local" */
@@ -111,9 +111,9 @@ typedef struct {
     uint32_t audio_ssrc, video_ssrc; /* our sending SSRCs (no a=ssrc line when 0) */
     const char *cname;               /* our CNAME, 1..255 visible ASCII characters; needed
                                         only when we send in some section */
-    uint64_t session_id;
-    int send_audio, send_video; /* whether WE send; see cv_sdp_answer_direction() */
-    int offer_fb_remb; /* whether to include goog-remb in rtcp-fb (if offered) */
+    uint64_t session_id;             /* keep below 2^63 (RFC 8829 §5.2.1) */
+    int send_audio, send_video;      /* whether WE send; see cv_sdp_answer_direction() */
+    int offer_fb_remb;               /* whether to include goog-remb in rtcp-fb (if offered) */
 
     /* added to the required API; zero means the default */
     const char *msid_stream; /* stream id of our a=msid lines, NULL: "conclave" */

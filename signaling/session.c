@@ -374,9 +374,18 @@ struct setup {
 static const cv_sdp_media_t *find_media(const cv_sdp_offer_t *o, int kind)
 {
     for (int i = 0; i < o->n_media; i++)
-        if (o->media[i].kind == kind && o->media[i].port != 0)
+        if (o->media[i].kind == kind && o->media[i].accepted)
             return &o->media[i];
     return NULL;
+}
+
+/* The index of the first accepted section: the BUNDLE transport's. */
+static int bundle_index(const cv_sdp_offer_t *o)
+{
+    for (int i = 0; i < o->n_media; i++)
+        if (o->media[i].accepted)
+            return i;
+    return -1;
 }
 
 static void setup_on_loop(void *arg)
@@ -394,9 +403,16 @@ static void setup_on_loop(void *arg)
     }
     cv_ice_t *ice = cv_peer_ice(s->peer);
     cv_ice_set_remote(ice, o->ice_ufrag, o->ice_pwd);
-    for (int i = 0; i < o->n_cand; i++)
-        cv_ice_add_remote_candidate(ice, o->cand[i].addr, o->cand[i].port, o->cand[i].priority,
-                                    o->cand[i].foundation);
+    /* only the BUNDLE transport's candidates, and only IP literals (an mDNS
+     * .local name cannot be resolved here: the browser's checks reach us
+     * anyway and become peer-reflexive candidates, RFC 8445 §7.3.1.3) */
+    int bi = bundle_index(o);
+    for (int i = 0; i < o->n_cand; i++) {
+        const cv_sdp_cand_t *c = &o->cand[i];
+        if ((c->mline != -1 && c->mline != bi) || strstr(c->addr, ".local"))
+            continue;
+        cv_ice_add_remote_candidate(ice, c->addr, c->port, c->priority, c->foundation);
+    }
     const cv_ice_cand_t *lc;
     int n = cv_ice_local_candidates(ice, &lc);
     cv_sdp_local_cand_t cand[CV_ICE_MAX_LOCAL];
@@ -419,9 +435,10 @@ static void setup_on_loop(void *arg)
                                 .send_audio = s->sends,
                                 .send_video = s->sends,
                                 .offer_fb_remb = 0};
-    if (cv_sdp_build_answer(o, &p, st->answer, st->cap) < 0) {
+    int rc = cv_sdp_build_answer(o, &p, st->answer, st->cap);
+    if (rc < 0) {
         st->status = 500;
-        st->reason = "answer too large";
+        st->reason = rc == CV_E_NOSPACE ? "answer too large" : "could not build the answer";
         return;
     }
     s->rtcp_timer = g_timeout_source_new(RTCP_INTERVAL_MS);
