@@ -529,11 +529,25 @@ static char *read_text(const char *path)
 static void test_example(void)
 {
     static const char *const want_keys[] = {
-        "http/listen",      "http/port",        "http/www",      "http/max_body",
-        "ice/port_min",     "ice/port_max",     "ice/addresses", "ice/public_ip", "ice/timeout",
-        "mixer/threads",    "mixer/fps",        "mixer/width",   "mixer/height",
-        "mixer/video_kbps", "mixer/audio_kbps", "rooms/open",    "rooms/max_participants",
-        "rooms/max_rooms",  "log/level",
+        "http/listen",
+        "http/port",
+        "http/www",
+        "http/max_body",
+        "ice/port_min",
+        "ice/port_max",
+        "ice/addresses",
+        "ice/public_ip",
+        "ice/timeout",
+        "mixer/threads",
+        "mixer/fps",
+        "mixer/width",
+        "mixer/height",
+        "mixer/video_kbps",
+        "mixer/audio_kbps",
+        "rooms/open",
+        "rooms/max_participants",
+        "rooms/max_rooms",
+        "log/level",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
