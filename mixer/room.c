@@ -361,6 +361,17 @@ static void make_tile(cv_room_t *r, cv_part_t *p, int n, int64_t now, cv_tile_t 
     t->speaking = !r->cfg.self_monitor && n > 1 && p->index == atomic_load(&r->active_index);
 }
 
+/* Who gets the room's picture and sound, and who is seen in it. */
+static int receives(const cv_part_t *p)
+{
+    return p->role == CV_ROLE_PARTICIPANT || p->role == CV_ROLE_VIEWER;
+}
+
+static int seen(const cv_part_t *p)
+{
+    return p->role != CV_ROLE_VIEWER;
+}
+
 /* Grid of everyone, or, while someone shares a screen, the first screen
  * large and everyone else in a strip (DESIGN.md: the presenter layout). */
 static void compose(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
@@ -371,18 +382,22 @@ static void compose(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     for (int i = 0; i < n && screen < 0; i++)
         if (parts[i]->role == CV_ROLE_SCREEN)
             screen = i;
+    int n_seen = 0;
+    for (int i = 0; i < n; i++)
+        n_seen += seen(parts[i]);
+    int k = 0;
     if (screen < 0) {
         for (int i = 0; i < n; i++)
-            make_tile(r, parts[i], n, now, &tiles[i]);
-        cv_compose_grid(&r->canvas, tiles, n);
+            if (seen(parts[i]))
+                make_tile(r, parts[i], n_seen, now, &tiles[k++]);
+        cv_compose_grid(&r->canvas, tiles, k);
         return;
     }
-    int k = 0;
-    make_tile(r, parts[screen], n, now, &tiles[k++]);
+    make_tile(r, parts[screen], n_seen, now, &tiles[k++]);
     tiles[0].speaking = 0;
     for (int i = 0; i < n; i++)
-        if (i != screen && parts[i]->role != CV_ROLE_SCREEN)
-            make_tile(r, parts[i], n, now, &tiles[k++]);
+        if (i != screen && parts[i]->role != CV_ROLE_SCREEN && seen(parts[i]))
+            make_tile(r, parts[i], n_seen, now, &tiles[k++]);
     if (cv_layout_presenter(k - 1, r->canvas.w, r->canvas.h, rects) == k)
         cv_compose_rects(&r->canvas, tiles, rects, k);
     else
@@ -428,8 +443,8 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
             atomic_store(&r->want_keyframe, 0);
         }
         for (int i = 0; i < n; i++) {
-            if (parts[i]->role == CV_ROLE_SCREEN)
-                continue; /* a screen share receives nothing */
+            if (!receives(parts[i]))
+                continue; /* a screen share or a publisher receives nothing */
             if (key)
                 atomic_store(&parts[i]->fresh, 0);
             deliver(parts[i], f);
@@ -520,9 +535,10 @@ static void take_frame(cv_room_stats_t *st, cv_part_t *p, int64_t now)
     p->ema_db = 0.8 * p->ema_db + 0.2 * (p->level_db < -100 ? -100 : p->level_db);
 }
 
+/* A voice in the mix: sound this tick, or a recent one (hangover); never a viewer's. */
 static int heard(const cv_part_t *p, int64_t now)
 {
-    return p->has_cur && p->loud_until_us > now;
+    return p->role != CV_ROLE_VIEWER && p->has_cur && p->loud_until_us > now;
 }
 
 /* The active speaker: the loudest voice being heard, held for a second. */
@@ -565,12 +581,10 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         return;
     cv_mix_in_t in[CV_ROOM_MAX_PARTICIPANTS];
     cv_room_stats_t st = {0};
-    int n_heard = 0;
     for (int i = 0; i < n; i++) {
         take_frame(&st, parts[i], now_us);
         int h = heard(parts[i], now_us);
         in[i].pcm = h ? parts[i]->cur : NULL;
-        n_heard += h;
     }
     pick_speaker(r, parts, n, now_us);
     int32_t total[CV_AUDIO_FRAME];
@@ -578,17 +592,21 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
     cv_mix_sum(in, n, total);
     /* one RTP clock for all: 960 per elapsed 20 ms */
     uint32_t ts = (uint32_t)((now_us - r->start_us) / 20000) * CV_AUDIO_FRAME;
+    /* the shared mix (everyone heard) goes to every receiver who is not heard */
+    int need_shared = r->cfg.self_monitor;
+    for (int i = 0; i < n && !need_shared; i++)
+        need_shared = receives(parts[i]) && !(parts[i]->role == CV_ROLE_PARTICIPANT && in[i].pcm);
     cv_frame_t *shared = NULL;
-    if (r->cfg.self_monitor || n_heard < n) {
+    if (need_shared) {
         cv_mix_minus(total, NULL, mix);
         shared = encode_audio(r->aenc_shared, mix, ts, now_us);
     }
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
         cv_frame_t *f = NULL;
-        if (p->role == CV_ROLE_SCREEN)
+        if (!receives(p))
             continue;
-        if (!r->cfg.self_monitor && in[i].pcm) {
+        if (!r->cfg.self_monitor && p->role == CV_ROLE_PARTICIPANT && in[i].pcm) {
             if (!p->aenc)
                 p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);
             if (p->aenc) {

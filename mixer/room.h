@@ -48,6 +48,8 @@ void cv_room_destroy(cv_room_t *r);
 enum {
     CV_ROLE_PARTICIPANT = 0, /* camera and microphone in, composite and mix out */
     CV_ROLE_SCREEN = 1,      /* a screen share: its picture shown large, nothing out */
+    CV_ROLE_PUBLISHER = 2,   /* a send-only WHIP publisher: a tile and a voice, nothing out */
+    CV_ROLE_VIEWER = 3,      /* a receive-only WHEP viewer: the composite and the full mix */
 };
 
 /* Adds a participant. notify(ud) is called from a worker when output is

@@ -220,8 +220,10 @@ static const char *check_owner(cv_api_t *api, const char *room, const char *owne
     return why;
 }
 
-/* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is NULL. */
-static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+/* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is
+ * NULL; a WHEP viewer's (role CV_ROLE_VIEWER) the same way. */
+static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
+                 cv_api_resp_t *rs)
 {
     if (strcmp(rq->method, "POST") != 0) {
         method_not_allowed(rs, "POST");
@@ -235,7 +237,11 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api
         reply(rs, 400, "bad name: at most 64 bytes, no control characters");
         return;
     }
-    int role = CV_ROLE_PARTICIPANT, status = 500;
+    int status = 500;
+    if (role == CV_ROLE_VIEWER && rq->role) {
+        reply(rs, 400, "a viewer takes no role");
+        return;
+    }
     if (rq->role && strcmp(rq->role, "screen") == 0) {
         role = CV_ROLE_SCREEN;
         const char *why = check_owner(api, room, rq->session, &status);
@@ -356,7 +362,7 @@ static void method_not_allowed(cv_api_resp_t *rs, const char *allow)
 static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest, cv_api_resp_t *rs)
 {
     if (strcmp(rest, "whip") == 0) {
-        join(api, rq, NULL, rs);
+        join(api, rq, NULL, CV_ROLE_PARTICIPANT, rs);
         return;
     }
     if (strncmp(rest, "sessions/", 9) == 0) {
@@ -387,14 +393,11 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
     memcpy(room, rest, room_len);
     room[room_len] = 0;
     if (strcmp(what, "whip") == 0) {
-        join(api, rq, room, rs);
+        join(api, rq, room, CV_ROLE_PARTICIPANT, rs);
     } else if (strcmp(what, "events") == 0) {
         events(api, rq, room, rs);
     } else if (strcmp(what, "whep") == 0) {
-        if (strcmp(rq->method, "POST") != 0)
-            method_not_allowed(rs, "POST");
-        else
-            reply(rs, 501, "viewers (WHEP) are not available yet; join with /whip");
+        join(api, rq, room, CV_ROLE_VIEWER, rs);
     } else if (strncmp(what, "sessions/", 9) == 0) {
         char id[CV_SESSION_ID_LEN + 1];
         const char *rest = what + 9;
@@ -429,6 +432,16 @@ static const char *public_of_locked(cv_api_t *api, const char *id)
     return "";
 }
 
+static const char *role_name(int role)
+{
+    switch (role) {
+    case CV_ROLE_SCREEN: return "screen";
+    case CV_ROLE_PUBLISHER: return "publisher";
+    case CV_ROLE_VIEWER: return "viewer";
+    default: return "participant";
+    }
+}
+
 /* Under the lock. The caller frees the result. */
 static char *roster_json_locked(cv_api_t *api, const char *room)
 {
@@ -438,10 +451,9 @@ static char *roster_json_locked(cv_api_t *api, const char *room)
         if (!same_room(cv_session_room(s), room))
             continue;
         const cv_session_info_t *in = cv_session_info(s);
-        json_t *p =
-            json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", in->public_id, "name", in->name,
-                      "role", in->role == CV_ROLE_SCREEN ? "screen" : "participant", "muted",
-                      in->muted, "camera", in->camera, "hand", in->hand);
+        json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", in->public_id, "name",
+                              in->name, "role", role_name(in->role), "muted", in->muted, "camera",
+                              in->camera, "hand", in->hand);
         if (in->role == CV_ROLE_SCREEN)
             json_object_set_new(p, "owner", json_string(public_of_locked(api, in->owner)));
         json_array_append_new(list, p);
@@ -570,7 +582,7 @@ static const char *apply_locked(cv_session_t *s, const cv_command_t *cmd, char *
 {
     cv_session_info_t *in = cv_session_info(s);
     if (in->role != CV_ROLE_PARTICIPANT)
-        return "a screen share takes no commands";
+        return "only participants send commands";
     switch (cmd->type) {
     case CV_CMD_MUTE:
         in->muted = cmd->flag;

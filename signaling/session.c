@@ -50,7 +50,8 @@ struct cv_session {
     cv_part_t *part;
     int closed;
     int ready; /* set-up done on the loop thread: peer and part may be used */
-    int sends; /* the server sends media to it (not to a screen share) */
+    int sends; /* the server sends media to it (not to a screen share or publisher) */
+    int takes; /* its media goes to the room (not a viewer's) */
     atomic_int flush_pending;
     GSource *rtcp_timer;
     /* what the offer negotiated */
@@ -328,7 +329,9 @@ static void on_rtp(void *ud, uint8_t *pkt, size_t len)
         return;
     }
     int64_t now = cv_now_us();
-    if (h.pt == s->v_pt && s->v_pt >= 0)
+    if (!s->takes)
+        s->drop_pt++; /* a viewer's media is not used */
+    else if (h.pt == s->v_pt && s->v_pt >= 0)
         on_video(s, &h, pkt, len, now);
     else if (h.pt == s->a_pt && s->a_pt >= 0)
         on_audio(s, &h, now);
@@ -466,22 +469,55 @@ static void teardown_on_loop(void *arg)
     cv_vp8_depack_cleanup(&s->depack);
 }
 
+static int sends(const cv_sdp_media_t *m)
+{
+    return m && (m->direction == CV_SDP_SENDRECV || m->direction == CV_SDP_SENDONLY);
+}
+
+static int wants(const cv_sdp_media_t *m)
+{
+    return m && (m->direction == CV_SDP_SENDRECV || m->direction == CV_SDP_RECVONLY);
+}
+
+/* Settles the role from what the offer sends and wants (RFC 9725: a WHIP
+ * publisher may only send, a WHEP viewer only receives), and which of its
+ * sections we take media from. Returns NULL or why the offer does not fit. */
+static const char *check_offer(int *role, const cv_sdp_media_t **am, const cv_sdp_media_t **vm)
+{
+    switch (*role) {
+    case CV_ROLE_SCREEN:
+        if (!sends(*vm))
+            return "a screen share needs a video track to send";
+        *am = NULL; /* a screen's sound is not mixed */
+        return NULL;
+    case CV_ROLE_VIEWER:
+        if (!wants(*am) || !wants(*vm))
+            return "a viewer must receive audio and video";
+        return NULL;
+    default:
+        if (!wants(*am) && !wants(*vm)) { /* send-only: a publisher (OBS, GStreamer) */
+            if (!sends(*am) && !sends(*vm))
+                return "a publisher must send audio or video";
+            *role = CV_ROLE_PUBLISHER;
+            return NULL;
+        }
+        if (!*am || !*vm || (*am)->direction != CV_SDP_SENDRECV ||
+            (*vm)->direction != CV_SDP_SENDRECV)
+            return "a participant needs sendrecv audio and video";
+        return NULL;
+    }
+}
+
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
                                 const char *room, const char *name, int role, const char *owner,
                                 char *answer, size_t answer_cap, int *status, const char **reason)
 {
     const cv_sdp_media_t *am = find_media(offer, CV_SDP_AUDIO);
     const cv_sdp_media_t *vm = find_media(offer, CV_SDP_VIDEO);
-    if (role == CV_ROLE_SCREEN) {
-        if (!vm || vm->direction == CV_SDP_RECVONLY || vm->direction == CV_SDP_INACTIVE) {
-            *status = 400;
-            *reason = "a screen share needs a video track to send";
-            return NULL;
-        }
-        am = NULL; /* a screen's sound is not mixed */
-    } else if (!am || !vm || am->direction != CV_SDP_SENDRECV || vm->direction != CV_SDP_SENDRECV) {
+    const char *why = check_offer(&role, &am, &vm);
+    if (why) {
         *status = 400;
-        *reason = "a participant needs sendrecv audio and video";
+        *reason = why;
         return NULL;
     }
     cv_session_t *s = cv_xcalloc(1, sizeof(*s));
@@ -491,16 +527,17 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     random_hex(s->cname, 16);
     snprintf(s->room, sizeof(s->room), "%s", room ? room : "");
     s->a_pt = am ? am->pt : -1;
-    s->v_pt = vm->pt;
+    s->v_pt = vm ? vm->pt : -1;
     s->level_id = am ? am->audio_level_id : 0;
-    s->sends = role != CV_ROLE_SCREEN;
+    s->sends = role == CV_ROLE_PARTICIPANT || role == CV_ROLE_VIEWER;
+    s->takes = role != CV_ROLE_VIEWER;
     random_hex(s->info.public_id, 16);
     snprintf(s->info.name, sizeof(s->info.name), "%s", name ? name : "");
     s->info.role = role;
     snprintf(s->info.owner, sizeof(s->info.owner), "%s", owner ? owner : "");
     s->info.camera = 1;
     cv_outstream_init(&s->aout, rand32() | 1, s->a_pt, 0, (uint16_t)rand32(), rand32(), 0);
-    cv_outstream_init(&s->vout, rand32() & ~1u, vm->pt, 1, (uint16_t)rand32(), rand32(),
+    cv_outstream_init(&s->vout, rand32() & ~1u, s->v_pt, 1, (uint16_t)rand32(), rand32(),
                       (uint16_t)rand32());
     cv_jitter_init(&s->vjit, VIDEO_JITTER_WAIT_US);
     cv_nack_init(&s->vnack);

@@ -150,6 +150,31 @@ check "an unknown role -> 400" '[ "$(status_of)" = 400 ]'
 r=$(cmd "$screen" '{"type":"hand","raised":true}')
 check "a screen session takes no commands -> 400" '[ "${r%% *}" = 400 ]'
 
+# A send-only WHIP publisher (OBS, GStreamer) and a receive-only WHEP viewer.
+sed 's/^a=sendrecv\r$/a=sendonly\r/' "$tmp/offer.sdp" >"$tmp/sendonly.sdp"
+sed 's/^a=sendrecv\r$/a=recvonly\r/' "$tmp/offer.sdp" >"$tmp/recvonly.sdp"
+post() { # path file -> status, answer in $tmp/answer
+    c -o "$tmp/answer" -D "$tmp/h" -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
+        --data-binary @"$2" "$base$1"
+}
+r=$(post "/rooms/ev/whip?name=OBS" "$tmp/sendonly.sdp")
+check "send-only offer to /whip -> 201 ($r)" '[ "$r" = 201 ]'
+check "its answer receives only" 'grep -c "^a=recvonly" "$tmp/answer" | grep -q "^2$" && ! grep -q "^a=ssrc:" "$tmp/answer"'
+publisher=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
+check "roster shows a publisher" 'wait_for "$tmp/bob.sse" "\"name\":\"OBS\",\"role\":\"publisher\""'
+r=$(post "/rooms/ev/whep" "$tmp/recvonly.sdp")
+check "receive-only offer to /whep -> 201 ($r)" '[ "$r" = 201 ]'
+check "its answer sends only, with our SSRCs" 'grep -c "^a=sendonly" "$tmp/answer" | grep -q "^2$" && grep -q "^a=ssrc:" "$tmp/answer"'
+viewer=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
+check "roster shows a viewer" 'wait_for "$tmp/bob.sse" "\"role\":\"viewer\""'
+r=$(post "/rooms/ev/whep" "$tmp/sendonly.sdp")
+check "send-only offer to /whep -> 400 ($r)" '[ "$r" = 400 ] && grep -q "viewer" "$tmp/answer"'
+r=$(post "/rooms/ev/whip" "$tmp/recvonly.sdp")
+check "receive-only offer to /whip -> 400 ($r)" '[ "$r" = 400 ] && grep -q "sendrecv" "$tmp/answer"'
+r=$(cmd "$viewer" '{"type":"hand","raised":true}')
+check "a viewer sends no commands -> 400 ($r)" '[ "${r%% *}" = 400 ]'
+for loc in "$publisher" "$viewer"; do c -o /dev/null -X DELETE "$base$loc"; done
+
 # Alice leaves: her screen goes with her, Bob sees only himself.
 r=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base$alice")
 check "Alice leaves -> 200" '[ "$r" = 200 ]'

@@ -926,9 +926,47 @@ static void test_audio_mute(void)
     cv_room_destroy(r);
 }
 
+/* A WHEP viewer hears everyone and is not heard; a WHIP publisher is heard
+ * and gets nothing back. */
+static void test_audio_roles(void)
+{
+    cv_room_t *r = cv_room_create(&CFG, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    speaker_t sp[3];
+    speaker_init(&sp[0], r, "A", 400.0, 0.3, 1 << 16); /* a participant */
+    cv_room_leave(r, sp[0].p);
+    sp[0].p = cv_room_join_as(r, "A", CV_ROLE_PARTICIPANT, on_notify, &sp[0].notified);
+    speaker_init(&sp[1], r, "P", 700.0, 0.3, 1 << 16);
+    cv_room_leave(r, sp[1].p);
+    sp[1].p = cv_room_join_as(r, "P", CV_ROLE_PUBLISHER, on_notify, &sp[1].notified);
+    speaker_init(&sp[2], r, "V", 1100.0, 0.3, 1 << 16);
+    cv_room_leave(r, sp[2].p);
+    sp[2].p = cv_room_join_as(r, "V", CV_ROLE_VIEWER, on_notify, &sp[2].notified);
+    for (int k = 0; k < 50; k++) {
+        speak(&sp[0]);
+        speak(&sp[1]);
+        speak(&sp[2]); /* the viewer's sound must be ignored even if it sends some */
+        cv_room_audio_tick(r, (int64_t)k * AUDIO_US);
+        for (int i = 0; i < 3; i++)
+            listen(&sp[i]);
+    }
+    CHECK(heard_power(&sp[0], 700.0, 10) > 0.01);  /* A hears the publisher */
+    CHECK(heard_power(&sp[0], 400.0, 10) < 1e-4);  /* not itself */
+    CHECK(heard_power(&sp[0], 1100.0, 10) < 1e-4); /* nor the viewer */
+    CHECK(heard_power(&sp[2], 400.0, 10) > 0.01);  /* the viewer hears A */
+    CHECK(heard_power(&sp[2], 700.0, 10) > 0.01);  /* and the publisher */
+    CHECK_EQ(sp[1].nframes, 0);                    /* the publisher gets nothing */
+    for (int i = 0; i < 3; i++)
+        speaker_cleanup(&sp[i], r);
+    cv_room_destroy(r);
+}
+
 int main(void)
 {
     test_audio_mute();
+    test_audio_roles();
     test_room_limits();
     test_video();
     test_audio_mix_minus();
