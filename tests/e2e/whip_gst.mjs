@@ -1,0 +1,890 @@
+// whip_gst.mjs - end-to-end test of conclave with a GStreamer WHIP publisher
+// (not a browser) in a room: two tests/e2e/gst_whip.py publishers (webrtcbin,
+// VP8 + Opus, send-only offers), one that puts every ICE candidate in its
+// offer and one that trickles them by PATCH, a Chromium participant and a
+// Chromium WHEP viewer.
+//
+// Usage: node tests/e2e/whip_gst.mjs http://127.0.0.1:PORT
+// Environment: ROOM_W, ROOM_H (the daemon's [mixer] width and height,
+// default 640x360); GST_PYTHON (the Python with gi, default
+// /usr/bin/python3); WHIP_GST_DEBUG=1 prints every publisher line and every
+// audio reading.
+//
+// One page served by the daemon joins the room as participant C
+// (www/js/whip.js, sendrecv: a solid colour and a tone) and follows the
+// room's events (GET /rooms/<room>/events?session=<C's id>). Then the two
+// publishers start, each with its own colour (videotestsrc solid-color) and
+// tone (audiotestsrc sine), and the page joins /rooms/<room>/whep as viewer V
+// (whip.js with recvOnly). The test checks
+//  (p) each publisher: POST answered 201 with a Location, a recvonly answer
+//      (nothing is sent back to a publisher) holding the server's candidates
+//      and a=end-of-candidates; the trickling one had every PATCH answered
+//      405 (the server does not trickle) and connected all the same; both
+//      reach "connected";
+//  (r) the events stream's roster lists the publishers with role
+//      "publisher", C as "participant" and V as "viewer";
+//  (v) C and V see the same composite: three tiles (both publishers' colours
+//      and C's, each >= 8 % of a 32x18 grid of cells, two on top and one
+//      centred below; a fourth tile, say for the viewer, breaks that layout);
+//  (a) C hears both publishers' tones > 40 dB above the median spectrum and
+//      its own >= 15 dB below the weaker; V hears all three tones;
+//  (l) the publishers stop (SIGTERM): each leaves with DELETE (200) and exits
+//      0; within 3 s the composite (C's and V's) is C alone and the roster
+//      has no publisher; within 4 s more C no longer hears them;
+// and that the page asked no other host for anything. Every wait polls its
+// condition against a deadline. Prints "ok - ..." / "not ok - ..." lines with
+// what was measured and ends with "whip-gst: N passed, M failed"; the
+// viewer's composite is saved to tests/e2e/artifacts/whip_gst.png. Run it
+// through tests/e2e/whip_gst.sh (daemon in a loopback-only namespace).
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, installPageHelpers, makeReporter, fmtRgb, rgbToYuv601 } from './lib.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const PUBLISHER = join(HERE, 'gst_whip.py');
+const PYTHON = process.env.GST_PYTHON || '/usr/bin/python3';
+const SCREENSHOT = join(HERE, 'artifacts', 'whip_gst.png');
+
+// Colours far apart in YUV and from the compositor's own (black background,
+// grey placeholder, yellow-green speaker border); tones with no sum,
+// difference or 2f1-f2 product near another one (as in room.mjs).
+const SOURCES = [
+    { key: 'F', name: 'gst-full', mode: 'full', rgb: [200, 40, 40], toneHz: 440 },
+    { key: 'T', name: 'gst-trickle', mode: 'trickle', rgb: [50, 70, 220], toneHz: 1230 },
+    { key: 'C', name: 'chromium', rgb: [40, 160, 70], toneHz: 730 },
+];
+const PUBS = SOURCES.filter((s) => s.mode);
+const TONE_GAIN = 0.25;
+const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
+const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
+const GRID_COLS = 32;
+const GRID_ROWS = 18;
+const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
+const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
+const MAX_GONE_SHARE = 0.01; // of the cells, for a colour that is not shown
+const MIN_ALONE_SHARE = 0.5; // one full-canvas 4:3 tile on 16:9 covers 75 %
+const CENTRE_TOL = 0.06;
+const SIDE_MARGIN = 0.05;
+const TONE_TOL_HZ = 15;
+// A tone heard: above the median of 100..4000 Hz. A real tone measures 50 to
+// 65 dB here, while a tone 80 Hz away (520 Hz sent, 440 Hz looked for) leaks
+// about 26 dB into the bins looked at, so 25 (room.mjs) would let it pass.
+const MIN_HEARD_DB = 40;
+const MIN_OWN_BELOW_DB = 15; // own tone below the weaker heard one
+const MAX_GONE_ABOVE_DB = 10; // a departed publisher's tone, above the median
+const AUDIO_WINDOW = 8; // readings averaged
+const POLL_MS = 125;
+const CONNECT_TIMEOUT_MS = 8000; // a browser join: gathering plus the POST
+// A publisher's start (slow on a busy machine), offer, POST, ICE + DTLS; and
+// its own limit, past which it exits 1 when not connected.
+const PUB_CONNECT_MS = 16000;
+const PUB_CONNECT_TIMEOUT_S = 15;
+const MEDIA_DEADLINE_MS = 15000; // from everyone connected to (v) and (a) passing
+const LEAVE_DEADLINE_MS = 3000; // from SIGTERM to the tiles gone
+const QUIET_DEADLINE_MS = 4000; // from the tiles gone to a window of silent readings
+const EXIT_DEADLINE_MS = 5000; // from SIGTERM to the publisher's exit
+const PUB_MAX_SECONDS = 50; // a publisher's own limit, in case nobody stops it
+const WATCHDOG_MS = 58000;
+const DEBUG = process.env.WHIP_GST_DEBUG === '1';
+
+const T = makeReporter('whip-gst');
+const check = T.check;
+const byKey = Object.fromEntries(SOURCES.map((s) => [s.key, s]));
+
+// ---- the publishers (child processes) ----
+
+const children = new Set();
+
+// Starts gst_whip.py; returns a handle whose lines fill in as it prints.
+function startPublisher(base, room, p) {
+    const url = `${base}/rooms/${room}/whip?name=${p.name}`;
+    const args = [
+        PUBLISHER,
+        url,
+        '--mode',
+        p.mode,
+        '--label',
+        p.name,
+        '--rgb',
+        p.rgb.join(','),
+        '--freq',
+        String(p.toneHz),
+        '--volume',
+        String(TONE_GAIN),
+        '--seconds',
+        String(PUB_MAX_SECONDS),
+        '--connect-timeout',
+        String(PUB_CONNECT_TIMEOUT_S),
+        '--stop-on-stdin-eof',
+    ];
+    const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    const h = { p, child, lines: [], stderr: [], exit: null, startedAt: Date.now() };
+    h.exited = new Promise((resolve) => {
+        child.on('exit', (code, signal) => {
+            children.delete(child);
+            h.exit = { code, signal, ms: Date.now() - h.startedAt };
+            resolve(h.exit);
+        });
+        child.on('error', (e) => {
+            children.delete(child);
+            h.exit = { code: null, signal: null, error: e.message };
+            resolve(h.exit);
+        });
+    });
+    createInterface({ input: child.stdout }).on('line', (l) => {
+        h.lines.push(l);
+        if (DEBUG) {
+            console.log(`# ${l}`);
+        }
+    });
+    createInterface({ input: child.stderr }).on('line', (l) => h.stderr.push(l));
+    return h;
+}
+
+// The first line of h's output tagged `what` whose details match re, or null.
+function pubLine(h, what, re = /.*/) {
+    const tag = `gst-whip[${h.p.name}]: ${what}: `;
+    for (const l of h.lines) {
+        if (l.startsWith(tag) && re.test(l.slice(tag.length))) {
+            return l.slice(tag.length);
+        }
+    }
+    return null;
+}
+
+function pubLines(h, what) {
+    const tag = `gst-whip[${h.p.name}]: ${what}: `;
+    return h.lines.filter((l) => l.startsWith(tag)).map((l) => l.slice(tag.length));
+}
+
+function dumpPublisher(h) {
+    console.log(`# --- ${h.p.name} (${h.p.mode}) output ---`);
+    h.lines.forEach((l) => console.log(`#   ${l}`));
+    h.stderr.slice(-15).forEach((l) => console.log(`#   stderr: ${l}`));
+    if (h.exit) {
+        console.log(`#   exit ${JSON.stringify(h.exit)}`);
+    }
+}
+
+function killChildren() {
+    for (const c of children) {
+        c.kill('SIGKILL');
+    }
+}
+
+async function waitFor(probe, deadlineMs, everyMs = 50) {
+    const until = Date.now() + deadlineMs;
+    for (;;) {
+        const r = probe();
+        if (r || Date.now() >= until) {
+            return r;
+        }
+        await new Promise((res) => setTimeout(res, everyMs));
+    }
+}
+
+// ---- analysis of what the page measured ----
+
+// One character per cell: the source whose colour it is, '.' black, 'g'
+// placeholder grey, 'y' speaker border, '?' anything else.
+function classify(cells) {
+    let s = '';
+    for (let i = 0; i < cells.length; i += 3) {
+        const c = [cells[i], cells[i + 1], cells[i + 2]];
+        const near = (want, tol) => c.every((v, k) => Math.abs(v - want[k]) <= tol);
+        const hit = SOURCES.find((p) => near(p.rgb, RGB_TOLERANCE));
+        if (hit) {
+            s += hit.key;
+        } else if (Math.max(...c) < 24) {
+            s += '.';
+        } else if (near([37, 37, 37], 14)) {
+            s += 'g';
+        } else if (near([170, 255, 0], 45)) {
+            s += 'y';
+        } else {
+            s += '?';
+        }
+    }
+    return s;
+}
+
+// Share of the cells, centroid (0..1 of the canvas) and mean colour of
+// each source's cells.
+function analyse(classes, cells) {
+    const out = {};
+    for (const p of SOURCES) {
+        let n = 0;
+        let sx = 0;
+        let sy = 0;
+        const rgb = [0, 0, 0];
+        for (let i = 0; i < classes.length; i++) {
+            if (classes[i] === p.key) {
+                n++;
+                sx += ((i % GRID_COLS) + 0.5) / GRID_COLS;
+                sy += (Math.floor(i / GRID_COLS) + 0.5) / GRID_ROWS;
+                for (let k = 0; k < 3; k++) {
+                    rgb[k] += cells[i * 3 + k];
+                }
+            }
+        }
+        out[p.key] = {
+            share: n / classes.length,
+            cx: n ? sx / n : NaN,
+            cy: n ? sy / n : NaN,
+            rgb: n ? rgb.map((v) => v / n) : null,
+        };
+    }
+    return out;
+}
+
+function fmtAnalysis(an) {
+    return SOURCES.map((p) => {
+        const a = an[p.key];
+        const where =
+            a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)}) ${fmtRgb(a.rgb)}` : '';
+        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
+    }).join(', ');
+}
+
+// Three tiles on a 2x2 grid: two in the top half (left and right), one
+// centred in the bottom half.
+function layoutThree(an) {
+    const shown = SOURCES.map((p) => an[p.key]);
+    if (!shown.every((a) => a.share >= MIN_SHARE)) {
+        return false;
+    }
+    const byY = [...shown].sort((x, y) => x.cy - y.cy);
+    const top = byY.slice(0, 2).sort((x, y) => x.cx - y.cx);
+    const bottom = byY[2];
+    return (
+        top.every((a) => a.cy < 0.5 - SIDE_MARGIN) &&
+        bottom.cy > 0.5 + SIDE_MARGIN &&
+        top[0].cx < 0.5 - SIDE_MARGIN &&
+        top[1].cx > 0.5 + SIDE_MARGIN &&
+        Math.abs(bottom.cx - 0.5) <= CENTRE_TOL
+    );
+}
+
+// Only `key` is shown, as one centred tile covering most of the canvas.
+function layoutAlone(an, key) {
+    const a = an[key];
+    return (
+        a.share >= MIN_ALONE_SHARE &&
+        Math.abs(a.cx - 0.5) <= CENTRE_TOL &&
+        Math.abs(a.cy - 0.5) <= CENTRE_TOL &&
+        SOURCES.filter((p) => p.key !== key).every((p) => an[p.key].share < MAX_GONE_SHARE)
+    );
+}
+
+function audioWindow(readings) {
+    const w = readings.slice(-AUDIO_WINDOW);
+    const above = {};
+    SOURCES.forEach((p, i) => {
+        above[p.key] = w.length
+            ? w.reduce((s, r) => s + (r.levels[i] - r.medianDb), 0) / w.length
+            : NaN;
+    });
+    const medianDb = w.length ? w.reduce((s, r) => s + r.medianDb, 0) / w.length : NaN;
+    return { n: w.length, above, medianDb };
+}
+
+function fmtAudio(aw) {
+    if (!aw.n) {
+        return 'no readings';
+    }
+    const tones = SOURCES.map((p) => `${p.name}@${p.toneHz} ${aw.above[p.key].toFixed(1)}`);
+    const median = `median ${aw.medianDb.toFixed(1)} dB, ${aw.n} readings`;
+    return `dB above median: ${tones.join(', ')}; ${median}`;
+}
+
+// Every key in `heard` > MIN_HEARD_DB above the median, every key in
+// `silent` at least `below` dB under the weakest heard one.
+function hears(aw, heard, silent, below = MIN_OWN_BELOW_DB) {
+    if (aw.n < AUDIO_WINDOW) {
+        return false;
+    }
+    const weakest = Math.min(...heard.map((k) => aw.above[k]));
+    return weakest > MIN_HEARD_DB && silent.every((k) => aw.above[k] <= weakest - below);
+}
+
+// ---- code run inside the page (serialised by playwright; no closures) ----
+
+async function pageInit({ rgb, toneHz, toneGain }) {
+    const H = window.__e2e;
+    const R = { parts: {}, logs: H.logs, roster: null, rosterEvents: 0, events: [] };
+    window.__wg = R;
+    const box = document.createElement('section');
+    box.id = 'e2e';
+    box.setAttribute('aria-label', 'end-to-end test media');
+    box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
+    document.body.append(box);
+    R.box = box;
+    R.ac = new AudioContext({ sampleRate: 48000 });
+    await R.ac.resume();
+    R.video = H.colourTrack(rgb, { width: 320, height: 240, fps: 30 });
+    R.tone = H.toneTrack(R.ac, toneHz, toneGain);
+    R.stream = new MediaStream([R.tone.track, R.video.track]);
+    for (const n of ['C', 'V']) {
+        const sink = document.createElement('video');
+        sink.id = `composite-${n}`;
+        sink.muted = true;
+        sink.autoplay = true;
+        sink.playsInline = true;
+        sink.style.width = '320px';
+        sink.style.background = '#000';
+        sink.title = `what ${n} receives`;
+        box.append(sink);
+        R.parts[n] = {
+            sink,
+            canvas: document.createElement('canvas'),
+            frameCallbacks: 0,
+            analyser: null,
+            session: null,
+        };
+    }
+    return { source: R.video.source, ctxState: R.ac.state };
+}
+
+// Joins as C (participant, sendrecv) or V (viewer, recvonly) and resolves
+// once the answer is applied; C also subscribes to the room's events.
+async function pageJoin({ who, url, eventsUrl, connectTimeoutMs }) {
+    const { whipConnect } = await import('/js/whip.js');
+    const H = window.__e2e;
+    const R = window.__wg;
+    const P = R.parts[who];
+    const onTrack = (track) => {
+        if (track.kind === 'video') {
+            P.sink.srcObject = new MediaStream([track]);
+            P.sink.play().catch((e) => R.logs.push(`${who} video.play: ${e.message}`));
+            if (P.sink.requestVideoFrameCallback) {
+                const count = () => {
+                    P.frameCallbacks++;
+                    P.sink.requestVideoFrameCallback(count);
+                };
+                P.sink.requestVideoFrameCallback(count);
+            }
+        } else if (track.kind === 'audio') {
+            P.analyser = H.remoteAnalyser(R.ac, track, R.box, 0);
+        }
+    };
+    const opts =
+        who === 'V'
+            ? { recvOnly: true, onTrack, gatherTimeoutMs: 3000 }
+            : { stream: R.stream, onTrack, gatherTimeoutMs: 3000 };
+    const t = performance.now();
+    P.session = await Promise.race([
+        whipConnect(url, opts),
+        new Promise((_, rej) =>
+            setTimeout(
+                () => rej(new Error(`no answer within ${connectTimeoutMs} ms`)),
+                connectTimeoutMs,
+            ),
+        ),
+    ]);
+    const dirs = P.session.answer
+        .split(/\r?\n/)
+        .filter((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l))
+        .map((l) => l.slice(2));
+    if (eventsUrl) {
+        const id = P.session.location.split('/').pop();
+        const es = new EventSource(`${eventsUrl}?session=${id}`);
+        R.es = es;
+        es.addEventListener('roster', (ev) => {
+            try {
+                R.roster = JSON.parse(ev.data);
+                R.rosterEvents++;
+            } catch (e) {
+                R.logs.push(`roster event is not JSON: ${e.message}`);
+            }
+        });
+        es.addEventListener('error', () => R.logs.push('event stream error'));
+    }
+    return {
+        location: P.session.location,
+        connectMs: Math.round(performance.now() - t),
+        answerDirections: dirs,
+    };
+}
+
+async function pageWaitConnected({ names, deadlineMs }) {
+    const H = window.__e2e;
+    const R = window.__wg;
+    return H.until(() => {
+        const states = names.map((n) => R.parts[n].session.pc.connectionState);
+        return { ok: states.every((s) => s === 'connected'), states };
+    }, performance.now() + deadlineMs);
+}
+
+async function pageSample({ names, cols, rows, freqs, tolHz, video }) {
+    const H = window.__e2e;
+    const R = window.__wg;
+    const out = {};
+    for (const n of names) {
+        const P = R.parts[n];
+        const v = video ? H.sampleCells(P.sink, P.canvas, cols, rows) : { cells: null };
+        const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
+        out[n] = { ...v, frames: P.frameCallbacks, audio: a, pc: P.session.pc.connectionState };
+    }
+    return { parts: out, roster: R.roster, rosterEvents: R.rosterEvents };
+}
+
+async function pageSnapshot({ who }) {
+    const c = window.__wg.parts[who].canvas;
+    return c.width > 0 ? c.toDataURL('image/png') : '';
+}
+
+async function pageLeave({ who }) {
+    const R = window.__wg;
+    const P = R.parts[who];
+    if (who === 'C' && R.es) {
+        R.es.close();
+    }
+    const status = await P.session.close();
+    if (who === 'C') {
+        R.video.stop();
+    }
+    return { status };
+}
+
+async function pageDiagnostics() {
+    const R = window.__wg;
+    if (!R) {
+        return {};
+    }
+    const out = {};
+    for (const [n, P] of Object.entries(R.parts)) {
+        out[n] = P.session
+            ? await window.__e2e.diagnostics(P.session.pc)
+            : { connectionState: 'not joined', stats: [] };
+        out[n].frameCallbacks = P.frameCallbacks;
+        out[n].hasAnalyser = !!P.analyser;
+    }
+    return { parts: out, logs: R.logs, ctxState: R.ac.state, roster: R.roster };
+}
+
+// ---- the run ----
+
+const freqs = SOURCES.map((p) => p.toneHz);
+
+// Polls pageSample every POLL_MS until done(sample, history) or deadlineMs;
+// history[name] holds the audio readings taken since the start of this wait.
+// With video false only the audio is read (quicker on a busy machine).
+async function poll(page, names, deadlineMs, done, { video = true } = {}) {
+    const t0 = Date.now();
+    const history = Object.fromEntries(names.map((n) => [n, []]));
+    for (;;) {
+        const s = await page.evaluate(pageSample, {
+            names,
+            cols: GRID_COLS,
+            rows: GRID_ROWS,
+            freqs,
+            tolHz: TONE_TOL_HZ,
+            video,
+        });
+        for (const n of names) {
+            const x = s.parts[n];
+            x.classes = x.cells ? classify(x.cells) : '';
+            x.an = x.cells ? analyse(x.classes, x.cells) : null;
+            if (x.audio) {
+                history[n].push(x.audio);
+                if (DEBUG) {
+                    const above = x.audio.levels.map((l) => (l - x.audio.medianDb).toFixed(1));
+                    console.log(`# ${Date.now() - t0} ms ${n} hears ${above.join(' ')} dB`);
+                }
+            }
+        }
+        const ms = Date.now() - t0;
+        if (done(s, history)) {
+            return { ok: true, s, history, ms };
+        }
+        if (ms >= deadlineMs) {
+            return { ok: false, s, history, ms };
+        }
+        await new Promise((res) => setTimeout(res, POLL_MS));
+    }
+}
+
+function videoText(x) {
+    if (!x.an) {
+        return `no picture yet (size ${x.size}, pc ${x.pc})`;
+    }
+    return `${fmtAnalysis(x.an)}; ${x.size}, ${x.frames} frames shown`;
+}
+
+function printGrid(who, x) {
+    if (x && x.classes) {
+        console.log(`# ${who}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
+        for (let r = 0; r < GRID_ROWS; r++) {
+            console.log(`#   ${x.classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS)}`);
+        }
+    }
+}
+
+function rosterRoles(roster) {
+    const out = {};
+    for (const p of (roster && roster.participants) || []) {
+        out[p.name] = out[p.name] ? `${out[p.name]}+${p.role}` : p.role;
+    }
+    return out;
+}
+
+function fmtRoster(roster) {
+    const r = rosterRoles(roster);
+    const names = Object.keys(r);
+    return names.length ? names.map((n) => `${n}=${r[n]}`).join(', ') : 'empty';
+}
+
+async function dumpDiagnostics(page, pageErrors) {
+    const d = await page.evaluate(pageDiagnostics).catch((e) => ({ error: e.message }));
+    if (d.error) {
+        console.log(`# diagnostics failed: ${d.error}`);
+        return;
+    }
+    for (const [n, x] of Object.entries(d.parts || {})) {
+        console.log(
+            `# ${n}: connectionState=${x.connectionState} iceConnectionState=` +
+                `${x.iceConnectionState} frameCallbacks=${x.frameCallbacks} ` +
+                `remoteAudio=${x.hasAnalyser}`,
+        );
+        x.stats.forEach((l) => console.log(`#   ${l}`));
+    }
+    console.log(`# audio context ${d.ctxState}; roster ${JSON.stringify(d.roster)}`);
+    (d.logs || []).forEach((l) => console.log(`# ${l}`));
+    pageErrors.forEach((l) => console.log(`# ${l}`));
+}
+
+async function joinAs(page, who, url, eventsUrl) {
+    try {
+        return await page.evaluate(pageJoin, {
+            who,
+            url,
+            eventsUrl,
+            connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        });
+    } catch (e) {
+        return { error: e.message.split('\n')[0] };
+    }
+}
+
+function sessionUrlOk(j, base, room) {
+    return (
+        !j.error && new RegExp(`^${base}/rooms/${room}/sessions/[0-9a-f]{32,}$`).test(j.location)
+    );
+}
+
+// (p): what one publisher printed about its WHIP exchange.
+function checkPublisher(h) {
+    const { p } = h;
+    const answer = pubLine(h, 'answer', /^201 /);
+    const loc = answer && /location=(\S+)/.exec(answer);
+    check(
+        !!answer &&
+            /directions=recvonly,recvonly /.test(answer) &&
+            /candidates=[1-9]/.test(answer) &&
+            /end-of-candidates=yes/.test(answer) &&
+            /content-type=application\/sdp/.test(answer),
+        `(p) ${p.name}: its send-only offer is answered 201, recvonly for audio and video ` +
+            '(nothing goes back to a publisher), with the server candidates and ' +
+            'a=end-of-candidates',
+        `${pubLine(h, 'post') || 'no POST'}; ${answer || pubLine(h, 'error') || 'no answer'}`,
+    );
+    if (p.mode === 'full') {
+        const post = pubLine(h, 'post');
+        check(
+            !!post && /offer with [1-9]\d* candidates and a=end-of-candidates/.test(post),
+            `(p) ${p.name}: the offer carried every candidate (gathering complete before the POST)`,
+            post || 'no POST',
+        );
+    } else {
+        const post = pubLine(h, 'post');
+        const patches = pubLines(h, 'patch');
+        const summary = pubLine(h, 'trickle');
+        const all405 = patches.length >= 2 && patches.every((l) => / -> 405 /.test(l));
+        check(
+            !!post &&
+                /offer with 0 candidates/.test(post) &&
+                all405 &&
+                !!summary &&
+                /^[1-9]\d* candidates sent/.test(summary),
+            `(p) ${p.name}: the offer went without candidates, then each candidate and ` +
+                'a=end-of-candidates by PATCH (trickle-ice-sdpfrag), each answered 405',
+            `${post || 'no POST'}; ${summary || `${patches.length} PATCHes`}`,
+        );
+    }
+    check(
+        !!pubLine(h, 'connected'),
+        `(p) ${p.name}: webrtcbin reaches connection state "connected" (ICE + DTLS)`,
+        pubLine(h, 'connected') || pubLine(h, 'error') || 'not connected',
+    );
+    return loc ? loc[1] : null;
+}
+
+async function run(base, browser) {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') {
+            pageErrors.push(`console.${m.type()}: ${m.text()}`);
+        }
+    });
+    const requests = [];
+    page.on('request', (r) => requests.push(r.url()));
+    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    if (!check(res && res.status() === 200, 'page served', `status=${res && res.status()}`)) {
+        return;
+    }
+    await installPageHelpers(page);
+    const C = byKey.C;
+    const init = await page.evaluate(pageInit, {
+        rgb: C.rgb,
+        toneHz: C.toneHz,
+        toneGain: TONE_GAIN,
+    });
+    for (const p of SOURCES) {
+        const yuv = rgbToYuv601(p.rgb)
+            .map((v) => v.toFixed(0))
+            .join(', ');
+        const how = p.mode ? `gst_whip.py --mode ${p.mode}` : init.source;
+        console.log(`# ${p.name}: ${fmtRgb(p.rgb)} (YUV ${yuv}), ${p.toneHz} Hz; ${how}`);
+    }
+    const room = `gst-${randomBytes(6).toString('hex')}`;
+    const expectSize = `${COMPOSITE_W}x${COMPOSITE_H}`;
+    console.log(`# room ${room}, composite expected ${expectSize}`);
+
+    // C joins and follows the events.
+    const jc = await joinAs(
+        page,
+        'C',
+        `/rooms/${room}/whip?name=${C.name}`,
+        `/rooms/${room}/events`,
+    );
+    if (
+        !check(
+            sessionUrlOk(jc, base, room) && jc.answerDirections.join() === 'sendrecv,sendrecv',
+            `C (Chromium, sendrecv) joins /rooms/${room}/whip: 201, a session URL, ` +
+                'a sendrecv answer',
+            jc.error || `${jc.connectMs} ms, ${jc.location}, ${jc.answerDirections.join()}`,
+        )
+    ) {
+        await dumpDiagnostics(page, pageErrors);
+        return;
+    }
+
+    // The publishers start together; V joins meanwhile.
+    const pubs = PUBS.map((p) => startPublisher(base, room, p));
+    const jv = await joinAs(page, 'V', `/rooms/${room}/whep?name=viewer`, null);
+    check(
+        sessionUrlOk(jv, base, room) && jv.answerDirections.join() === 'sendonly,sendonly',
+        `V (Chromium, recvonly) joins /rooms/${room}/whep: 201, a session URL, a sendonly answer`,
+        jv.error || `${jv.connectMs} ms, ${jv.location}, ${jv.answerDirections.join()}`,
+    );
+    const conn = await page.evaluate(pageWaitConnected, {
+        names: jv.error ? ['C'] : ['C', 'V'],
+        deadlineMs: CONNECT_TIMEOUT_MS,
+    });
+    check(conn.ok, 'C and V are connected (ICE + DTLS)', `states ${conn.states.join(', ')}`);
+
+    const t0 = Date.now();
+    // Settled: connected and, when trickling, done with the PATCHes (ICE
+    // gathering may complete after the connection is up); or given up.
+    const settled = (h) =>
+        (pubLine(h, 'connected') && (h.p.mode !== 'trickle' || pubLine(h, 'trickle'))) ||
+        h.exit ||
+        pubLine(h, 'error');
+    await waitFor(() => pubs.every(settled), PUB_CONNECT_MS);
+    console.log(`# publishers settled ${Date.now() - t0} ms after C and V connected`);
+    const pubLocations = pubs.map((h) => checkPublisher(h));
+    if (!pubs.every((h) => pubLine(h, 'connected'))) {
+        pubs.forEach(dumpPublisher);
+    }
+
+    // (r), (v), (a): everything at once, until it all holds or time runs out.
+    const roles = Object.fromEntries(
+        SOURCES.map((p) => [p.name, p.mode ? 'publisher' : 'participant']),
+    );
+    roles.viewer = 'viewer';
+    const rosterOk = (roster) => {
+        const r = rosterRoles(roster);
+        return (
+            Object.keys(r).length === Object.keys(roles).length &&
+            Object.entries(roles).every(([n, role]) => r[n] === role)
+        );
+    };
+    const videoOk = (x) => !!x.an && layoutThree(x.an) && x.size === expectSize;
+    const cHears = (h) => hears(audioWindow(h.C), ['F', 'T'], ['C']);
+    const vHears = (h) => hears(audioWindow(h.V), ['F', 'T', 'C'], []);
+    const names = jv.error ? ['C'] : ['C', 'V'];
+    const media = await poll(
+        page,
+        names,
+        MEDIA_DEADLINE_MS,
+        (s, h) =>
+            rosterOk(s.roster) &&
+            names.every((n) => videoOk(s.parts[n])) &&
+            cHears(h) &&
+            (jv.error || vHears(h)),
+    );
+    console.log(`# room checks settled after ${media.ms} ms`);
+    check(
+        rosterOk(media.s.roster),
+        '(r) the events roster lists gst-full and gst-trickle as "publisher", chromium as ' +
+            '"participant" and viewer as "viewer", nobody else',
+        `${fmtRoster(media.s.roster)} (${media.s.rosterEvents} roster events)`,
+    );
+    for (const n of names) {
+        const x = media.s.parts[n];
+        check(
+            videoOk(x),
+            `(v) ${n === 'C' ? 'C (participant)' : 'V (viewer)'} sees the ${expectSize} ` +
+                "composite with three tiles: both publishers' colours and C's (each >= " +
+                `${MIN_SHARE * 100} % of cells), two on top and one centred below`,
+            videoText(x),
+        );
+        if (!videoOk(x)) {
+            printGrid(n, x);
+        }
+    }
+    const awC = audioWindow(media.history.C);
+    check(
+        cHears(media.history),
+        `(a) C hears gst-full (${byKey.F.toneHz} Hz) and gst-trickle (${byKey.T.toneHz} Hz) > ` +
+            `${MIN_HEARD_DB} dB above the median, its own ${C.toneHz} Hz >= ` +
+            `${MIN_OWN_BELOW_DB} dB below the weaker`,
+        media.s.parts.C.audio ? fmtAudio(awC) : 'no remote audio track',
+    );
+    if (!jv.error) {
+        check(
+            vHears(media.history),
+            `(a) V hears all three tones (${freqs.join(', ')} Hz) > ${MIN_HEARD_DB} dB above ` +
+                'the median',
+            media.s.parts.V.audio
+                ? fmtAudio(audioWindow(media.history.V))
+                : 'no remote audio track',
+        );
+        mkdirSync(dirname(SCREENSHOT), { recursive: true });
+        const png = await page.evaluate(pageSnapshot, { who: 'V' });
+        if (png.startsWith('data:image/png;base64,')) {
+            writeFileSync(SCREENSHOT, Buffer.from(png.slice(22), 'base64'));
+            console.log(`# V's composite saved to ${SCREENSHOT}`);
+        }
+    }
+    if (!media.ok) {
+        await dumpDiagnostics(page, pageErrors);
+        pubs.forEach(dumpPublisher);
+    }
+
+    // (l) the publishers stop: DELETE, exit 0, their tiles, voices and
+    // roster entries go.
+    const tStop = Date.now();
+    for (const h of pubs) {
+        if (!h.exit) {
+            h.child.kill('SIGTERM');
+        }
+    }
+    await Promise.race([
+        Promise.all(pubs.map((h) => h.exited)),
+        new Promise((r) => setTimeout(r, EXIT_DEADLINE_MS)),
+    ]);
+    for (const [i, h] of pubs.entries()) {
+        const del = pubLine(h, 'delete');
+        const ok = !!h.exit && h.exit.code === 0 && !!del && /^200 /.test(del) && !!pubLocations[i];
+        check(
+            ok,
+            `(l) ${h.p.name} stops on SIGTERM: DELETE on its session URL answered 200, exit 0`,
+            `${del ? `DELETE ${del}` : 'no DELETE'}; exit ${JSON.stringify(h.exit)}; ` +
+                `${pubLine(h, 'exit') || ''}`,
+        );
+        if (!ok) {
+            dumpPublisher(h);
+        }
+    }
+    const alone = (s) =>
+        names.every((n) => !!s.parts[n].an && layoutAlone(s.parts[n].an, 'C')) &&
+        Object.values(rosterRoles(s.roster)).every((role) => role !== 'publisher');
+    const gone = await poll(page, names, LEAVE_DEADLINE_MS - (Date.now() - tStop), alone);
+    check(
+        gone.ok,
+        `(l) within ${LEAVE_DEADLINE_MS / 1000} s of the publishers' SIGTERM the composite ` +
+            `(seen by ${names.join(' and ')}) is C alone, one centred tile, and the roster ` +
+            'lists no publisher',
+        `after ${Date.now() - tStop} ms: ` +
+            names.map((n) => `${n}: ${videoText(gone.s.parts[n])}`).join('; ') +
+            `; roster ${fmtRoster(gone.s.roster)}`,
+    );
+    if (!gone.ok) {
+        names.forEach((n) => printGrid(n, gone.s.parts[n]));
+    }
+    const quietOk = (h) => {
+        const aw = audioWindow(h.C);
+        return aw.n >= AUDIO_WINDOW && ['F', 'T'].every((k) => aw.above[k] < MAX_GONE_ABOVE_DB);
+    };
+    const quiet = await poll(page, ['C'], QUIET_DEADLINE_MS, (s, h) => quietOk(h), {
+        video: false,
+    });
+    check(
+        quiet.ok,
+        `(l) within ${QUIET_DEADLINE_MS / 1000} s more C no longer hears the publishers ` +
+            `(each tone < ${MAX_GONE_ABOVE_DB} dB above the median)`,
+        fmtAudio(audioWindow(quiet.history.C)),
+    );
+
+    const lv = await page.evaluate(pageLeave, { who: 'V' });
+    const lc = await page.evaluate(pageLeave, { who: 'C' });
+    check(
+        lv.status === 200 && lc.status === 200,
+        'V and C leave: DELETE on their session URLs answered 200',
+        `V ${lv.status}, C ${lc.status}`,
+    );
+    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
+    check(
+        foreign.length === 0,
+        'the page requested nothing from another host',
+        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
+    );
+}
+
+async function main() {
+    const base = (process.argv[2] || '').replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(base)) {
+        console.log('usage: node whip_gst.mjs http://127.0.0.1:PORT');
+        return 2;
+    }
+    let browser = null;
+    process.on('exit', killChildren);
+    const watchdog = setTimeout(() => {
+        check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`);
+        const code = T.finish();
+        killChildren();
+        setTimeout(() => process.exit(code), 2000).unref();
+        (browser ? browser.close() : Promise.resolve())
+            .catch(() => {})
+            .finally(() => process.exit(code));
+    }, WATCHDOG_MS);
+    try {
+        browser = await chromium.launch({
+            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+            args: CHROMIUM_ARGS,
+            timeout: 15000,
+        });
+        await run(base, browser);
+    } catch (e) {
+        check(false, 'test ran to its end', e.stack || e.message);
+    } finally {
+        killChildren();
+        if (browser) {
+            await browser.close().catch(() => {});
+        }
+        clearTimeout(watchdog);
+    }
+    return T.finish();
+}
+
+process.exitCode = await main();
