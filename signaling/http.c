@@ -193,12 +193,13 @@ cv_http_t *cv_http_start(cv_api_t *api, const char *listen, int port, long max_b
         free(h);
         return NULL;
     }
-    h->mhd = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
-                              (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
-                              (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT,
-                              (unsigned)HTTP_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-                              (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-                              MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h, MHD_OPTION_END);
+    /* the logger first, so that MHD's own start-up messages go through it */
+    h->mhd = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_MAX_CONNECTIONS,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, h, MHD_OPTION_END);
     if (!h->mhd) {
         CV_ERROR("http: cannot listen on %s port %d", listen, port);
         free(h);

@@ -1,0 +1,806 @@
+// firefox.mjs - browser end-to-end test of a conclave room shared by Firefox
+// and Chromium: each participant sees the other in the composite and hears
+// the other's tone.
+//
+// Usage: node tests/e2e/firefox.mjs http://127.0.0.1:PORT
+// Environment: ROOM_W, ROOM_H (the daemon's [mixer] width and height,
+// default 640x360); E2E_VETH_ADDR (the namespace's non-loopback address that
+// Firefox gathers on and the daemon offers, default 198.18.0.1); FIREFOX,
+// CHROMIUM (browser binaries, default /usr/bin/firefox-esr and
+// /usr/bin/chromium); ROOM_DEBUG=1 prints every reading.
+//
+// Firefox (ESR, headless) is driven by puppeteer-core over WebDriver BiDi,
+// Chromium (headless) by playwright-core. Each loads the daemon's page and
+// joins /rooms/<random>/whip with www/js/whip.js, sending its own known
+// source: a solid colour and a sine tone. Chromium (C) writes I420 BT.601
+// frames (MediaStreamTrackGenerator); Firefox (F) has no track generator,
+// so it sends a canvas repainted every frame (captureStream), whose colour
+// the browser converts on its own. Firefox runs with its mock audio backend
+// (no sound device here). The test checks that
+//  - Firefox's offer has a host candidate on E2E_VETH_ADDR (it gathers none
+//    on the loopback interface) and the daemon's answer offers one there;
+//  - both peer connections connect (ICE + DTLS), printing the selected pair;
+//  - each participant's composite, sampled as a 32x18 grid of cells
+//    classified to the nearest sent colour, shows both colours side by side
+//    as two tiles, each on >= 8 % of the cells, and the middle of each
+//    tile within 8 per channel of the colour sent (the measured distances
+//    are printed);
+//  - each hears the other's tone > 25 dB above the median spectrum and its
+//    own >= 15 dB below it (FFT levels averaged over about a second);
+//  - both leave with DELETE, and neither page asked another host for
+//    anything.
+// Every wait polls a condition against a deadline. Prints "ok N - ..." /
+// "not ok N - ..." lines with the measured values and ends with "firefox: N
+// passed, M failed"; exits non-zero on any failure. The composites are saved
+// to tests/e2e/artifacts/firefox-F.png and firefox-C.png.
+// Run it through tests/e2e/firefox.sh, which starts the daemon in a network
+// namespace of its own (loopback plus one veth pair).
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
+import { CHROMIUM_ARGS, installPageHelpers, makeReporter, fmtRgb, rgbToYuv601 } from './lib.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = join(HERE, 'artifacts');
+
+// The same two colours and tones as A and B of room.mjs: far apart in YUV
+// and from the compositor's own colours, no intermodulation product near
+// the other tone.
+const PARTS = [
+    { name: 'F', browser: 'Firefox', rgb: [200, 40, 40], toneHz: 440 },
+    { name: 'C', browser: 'Chromium', rgb: [40, 160, 70], toneHz: 730 },
+];
+const TONE_GAIN = 0.25;
+const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
+const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
+const VETH_ADDR = process.env.E2E_VETH_ADDR || '198.18.0.1';
+const GRID_COLS = 32;
+const GRID_ROWS = 18;
+const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour (as room.mjs)
+// Per channel, for the middle of a tile. Measured: both colours, Firefox's
+// canvas capture too, arrive within 1 of what was sent in the middle of
+// their tiles (cells at tile edges, mixed by the scaler, within about 4).
+const MIDDLE_TOLERANCE = 8;
+const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
+const CENTRE_TOL = 0.06; // of the canvas, for "vertically centred"
+const SIDE_MARGIN = 0.05; // a left tile's centroid is left of 0.5 - this
+const TONE_TOL_HZ = 15;
+const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
+const MIN_OWN_BELOW_DB = 15; // own tone below the one heard
+const AUDIO_WINDOW = 8; // readings averaged
+const POLL_MS = 125;
+const LAUNCH_TIMEOUT_MS = 30000; // Firefox ESR takes 4..10 s, 24 s at a load of 15 on 2 CPUs
+const GOTO_TIMEOUT_MS = 15000;
+const EVALUATE_TIMEOUT_MS = 5000; // one reading of a page
+const CONNECT_TIMEOUT_MS = 8000; // gathering (<= 3 s) plus the POST
+const MEDIA_DEADLINE_MS = 15000; // from both connected to every check passing
+const WATCHDOG_MS = 55000; // the whole run, browser start to finish
+const DEBUG = process.env.ROOM_DEBUG === '1';
+
+const FIREFOX_PREFS = {
+    // Media without a permission prompt, and host candidates with their real
+    // address instead of an mDNS name (which nothing here could resolve).
+    'media.navigator.permission.disabled': true,
+    'media.peerconnection.ice.obfuscate_host_addresses': false,
+    // Firefox's mock audio backend (its own tests use it): without a sound
+    // device or sound server every AudioContext stays "suspended" (a user
+    // gesture does not help), so no tone is made and none is heard.
+    'media.cubeb.force_mock_context': true,
+};
+
+const T = makeReporter('firefox', { numbered: true });
+let timedOut = false; // the watchdog has reported; later results are dropped
+const check = (ok, what, detail) => (timedOut ? ok : T.check(ok, what, detail));
+let step = 'starting the browsers'; // what the run is doing, for the watchdog
+const byName = Object.fromEntries(PARTS.map((p) => [p.name, p]));
+const freqs = PARTS.map((p) => p.toneHz);
+
+// ---- analysis of what the pages measured (node side) ----
+
+// One character per cell: the participant whose colour it is (within
+// RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
+// border, '?' anything else (edges of tiles, mixed cells).
+function classify(cells) {
+    let s = '';
+    for (let i = 0; i < cells.length; i += 3) {
+        const c = [cells[i], cells[i + 1], cells[i + 2]];
+        const near = (want, tol) => c.every((v, k) => Math.abs(v - want[k]) <= tol);
+        const hit = PARTS.find((p) => near(p.rgb, RGB_TOLERANCE));
+        if (hit) {
+            s += hit.name;
+        } else if (Math.max(...c) < 24) {
+            s += '.';
+        } else if (near([37, 37, 37], 14)) {
+            s += 'g';
+        } else if (near([170, 255, 0], 45)) {
+            s += 'y';
+        } else {
+            s += '?';
+        }
+    }
+    return s;
+}
+
+// Share of the cells, centroid (0..1 of the canvas) and mean colour of the
+// cells of each participant.
+function analyse(classes, cells) {
+    const out = {};
+    for (const p of PARTS) {
+        let n = 0;
+        let sx = 0;
+        let sy = 0;
+        const rgb = [0, 0, 0];
+        for (let i = 0; i < classes.length; i++) {
+            if (classes[i] === p.name) {
+                n++;
+                sx += ((i % GRID_COLS) + 0.5) / GRID_COLS;
+                sy += (Math.floor(i / GRID_COLS) + 0.5) / GRID_ROWS;
+                for (let k = 0; k < 3; k++) {
+                    rgb[k] += cells[i * 3 + k];
+                }
+            }
+        }
+        out[p.name] = {
+            share: n / classes.length,
+            cx: n ? sx / n : NaN,
+            cy: n ? sy / n : NaN,
+            rgb: n ? rgb.map((v) => v / n) : null,
+        };
+    }
+    return out;
+}
+
+// The mean colour of the 4x4 cells around a point (fractions of the
+// canvas): the middle of a tile, measured without classifying anything.
+function meanAround(cells, fx, fy) {
+    const c0 = Math.round(fx * GRID_COLS) - 2;
+    const r0 = Math.round(fy * GRID_ROWS) - 2;
+    const rgb = [0, 0, 0];
+    for (let r = r0; r < r0 + 4; r++) {
+        for (let c = c0; c < c0 + 4; c++) {
+            for (let k = 0; k < 3; k++) {
+                rgb[k] += cells[(r * GRID_COLS + c) * 3 + k] / 16;
+            }
+        }
+    }
+    return rgb;
+}
+
+function maxDiff(a, b) {
+    return Math.max(...a.map((v, k) => Math.abs(v - b[k])));
+}
+
+function fmtAnalysis(an) {
+    return PARTS.map((p) => {
+        const a = an[p.name];
+        const where = a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)})` : '';
+        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
+    }).join(', ');
+}
+
+// Both participants side by side, vertically centred.
+function layoutTwo(an) {
+    const shown = PARTS.map((p) => an[p.name]);
+    if (!shown.every((a) => a.share >= MIN_SHARE)) {
+        return false;
+    }
+    const [l, r] = [...shown].sort((x, y) => x.cx - y.cx);
+    return (
+        l.cx < 0.5 - SIDE_MARGIN &&
+        r.cx > 0.5 + SIDE_MARGIN &&
+        shown.every((a) => Math.abs(a.cy - 0.5) <= CENTRE_TOL)
+    );
+}
+
+// Averages of the last AUDIO_WINDOW readings: level of each tone above the
+// median (dB).
+function audioWindow(readings) {
+    const w = readings.slice(-AUDIO_WINDOW);
+    const above = {};
+    PARTS.forEach((p, i) => {
+        above[p.name] = w.length
+            ? w.reduce((s, r) => s + (r.levels[i] - r.medianDb), 0) / w.length
+            : NaN;
+    });
+    const medianDb = w.length ? w.reduce((s, r) => s + r.medianDb, 0) / w.length : NaN;
+    return { n: w.length, above, medianDb };
+}
+
+function fmtAudio(aw) {
+    if (!aw.n) {
+        return 'no readings';
+    }
+    const tones = PARTS.map((p) => `${p.name}@${p.toneHz} ${aw.above[p.name].toFixed(1)}`);
+    return (
+        `dB above median: ${tones.join(', ')}; ` +
+        `median ${aw.medianDb.toFixed(1)} dB, ${aw.n} readings`
+    );
+}
+
+function hearsOnly(aw, heard, own) {
+    return (
+        aw.n >= AUDIO_WINDOW &&
+        aw.above[heard] > MIN_HEARD_DB &&
+        aw.above[own] <= aw.above[heard] - MIN_OWN_BELOW_DB
+    );
+}
+
+// The candidates of an SDP: "address port type" each.
+function candidates(sdp) {
+    return (sdp || '')
+        .split(/\r?\n/)
+        .filter((l) => l.startsWith('a=candidate:'))
+        .map((l) => {
+            const f = l.split(' ');
+            const typ = f.indexOf('typ');
+            return `${f[4]} ${f[5]}/${f[2].toLowerCase()} ${typ > 0 ? f[typ + 1] : '?'}`;
+        });
+}
+
+function hasHost(cands, addr) {
+    return cands.some((c) => c.startsWith(`${addr} `) && c.endsWith(' host'));
+}
+
+// ---- code run inside a page (serialised by the driver; no closures) ----
+
+// Builds the participant's source and sinks (not joined yet).
+async function pageInit({ name, rgb, toneHz, toneGain }) {
+    const H = window.__e2e;
+    const P = { name, logs: H.logs, frameCallbacks: 0, analyser: null, session: null };
+    window.__part = P;
+    const box = document.createElement('section');
+    box.id = 'e2e';
+    box.setAttribute('aria-label', 'end-to-end test media');
+    document.body.append(box);
+    P.box = box;
+    P.ac = new AudioContext({ sampleRate: 48000 });
+    // resume() waits for a user gesture where autoplay is blocked.
+    await Promise.race([P.ac.resume(), new Promise((res) => setTimeout(res, 2000))]);
+    P.video = H.colourTrack(rgb, { width: 320, height: 240, fps: 30 });
+    P.tone = H.toneTrack(P.ac, toneHz, toneGain);
+    P.stream = new MediaStream([P.tone.track, P.video.track]);
+    P.sink = document.createElement('video');
+    P.sink.muted = true;
+    P.sink.autoplay = true;
+    P.sink.playsInline = true;
+    P.sink.style.width = '320px';
+    box.append(P.sink);
+    P.canvas = document.createElement('canvas');
+    return {
+        source: P.video.source,
+        canvas: P.video.source.startsWith('canvas'),
+        ctxState: P.ac.state,
+        ua: navigator.userAgent,
+    };
+}
+
+// Joins; resolves once the WHIP answer is applied, with the candidates of
+// the offer and of the answer.
+async function pageJoin({ url, connectTimeoutMs }) {
+    const { whipConnect } = await import('/js/whip.js');
+    const H = window.__e2e;
+    const P = window.__part;
+    const onTrack = (track) => {
+        if (track.kind === 'video') {
+            P.sink.srcObject = new MediaStream([track]);
+            P.sink.play().catch((e) => P.logs.push(`video.play: ${e.message}`));
+            if (P.sink.requestVideoFrameCallback) {
+                const count = () => {
+                    P.frameCallbacks++;
+                    P.sink.requestVideoFrameCallback(count);
+                };
+                P.sink.requestVideoFrameCallback(count);
+            }
+        } else if (track.kind === 'audio') {
+            P.analyser = H.remoteAnalyser(P.ac, track, P.box, 0);
+        }
+    };
+    const t = performance.now();
+    try {
+        P.session = await Promise.race([
+            whipConnect(url, { stream: P.stream, onTrack, gatherTimeoutMs: 3000 }),
+            new Promise((_, rej) =>
+                setTimeout(
+                    () => rej(new Error(`no WHIP answer within ${connectTimeoutMs} ms`)),
+                    connectTimeoutMs,
+                ),
+            ),
+        ]);
+    } catch (e) {
+        return { error: e.message };
+    }
+    return {
+        location: P.session.location,
+        connectMs: Math.round(performance.now() - t),
+        offer: P.session.pc.localDescription.sdp,
+        answer: P.session.answer,
+    };
+}
+
+// Waits until the peer connection is connected.
+async function pageWaitConnected({ deadlineMs }) {
+    const H = window.__e2e;
+    const pc = window.__part.session.pc;
+    const deadline = performance.now() + deadlineMs;
+    return H.until(
+        () => ({ ok: pc.connectionState === 'connected', state: pc.connectionState }),
+        deadline,
+    );
+}
+
+// The candidate pair in use: "local -> remote".
+async function pageSelectedPair() {
+    const stats = await window.__part.session.pc.getStats();
+    const cands = {};
+    let chosen = null;
+    let selectedId = null;
+    stats.forEach((r) => {
+        if (r.type === 'local-candidate' || r.type === 'remote-candidate') {
+            cands[r.id] = `${r.address || r.ip}:${r.port}/${r.protocol} ${r.candidateType}`;
+        } else if (r.type === 'transport' && r.selectedCandidatePairId) {
+            selectedId = r.selectedCandidatePairId;
+        }
+    });
+    stats.forEach((r) => {
+        // Chromium names the pair in the transport report; Firefox marks it
+        // "selected" (a field of its own).
+        if (r.type === 'candidate-pair' && (r.id === selectedId || r.selected === true)) {
+            chosen = r;
+        }
+    });
+    return chosen
+        ? `${cands[chosen.localCandidateId]} -> ${cands[chosen.remoteCandidateId]}`
+        : 'none selected';
+}
+
+// One reading: the composite's cells and size, frames shown, and the levels
+// of the given tones in what the participant hears.
+async function pageSample({ cols, rows, freqs, tolHz }) {
+    const H = window.__e2e;
+    const P = window.__part;
+    const v = H.sampleCells(P.sink, P.canvas, cols, rows);
+    const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
+    return {
+        ...v,
+        frames: P.frameCallbacks,
+        audio: a,
+        pc: P.session.pc.connectionState,
+        ctxState: P.ac.state,
+    };
+}
+
+// The composite as last sampled, as a PNG data URL.
+async function pageSnapshot() {
+    const c = window.__part.canvas;
+    return c.width > 0 ? c.toDataURL('image/png') : '';
+}
+
+// Leaves properly: DELETE, then the peer connection closes.
+async function pageLeave() {
+    const P = window.__part;
+    const status = await P.session.close();
+    P.video.stop();
+    return { status };
+}
+
+async function pageDiagnostics() {
+    const P = window.__part;
+    if (!P) {
+        return { error: 'not initialised' };
+    }
+    const d = P.session
+        ? await window.__e2e.diagnostics(P.session.pc)
+        : { connectionState: 'not joined', stats: [] };
+    return { ...d, frameCallbacks: P.frameCallbacks, logs: P.logs, ctxState: P.ac.state };
+}
+
+// ---- the run ----
+
+// One participant's page: the driver's page object plus what it logged.
+async function openPage(part, browser, base) {
+    const page = await browser.newPage();
+    const errors = [];
+    const requests = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+        const t = m.type();
+        if (t === 'error' || t === 'warning' || t === 'warn') {
+            errors.push(`console.${t}: ${m.text()}`);
+        }
+    });
+    page.on('request', (r) => requests.push(r.url()));
+    const res = await page.goto(`${base}/`, { timeout: GOTO_TIMEOUT_MS });
+    const status = res ? res.status() : 0;
+    return { part, page, errors, requests, status };
+}
+
+async function dumpDiagnostics(P) {
+    const d = await P.page.evaluate(pageDiagnostics).catch((e) => ({ error: e.message }));
+    if (d.error) {
+        console.log(`# ${P.part.name} diagnostics failed: ${d.error}`);
+        return;
+    }
+    console.log(
+        `# ${P.part.name} (${P.part.browser}): connectionState=${d.connectionState} ` +
+            `iceConnectionState=${d.iceConnectionState} ` +
+            `iceGatheringState=${d.iceGatheringState} signalingState=${d.signalingState} ` +
+            `frameCallbacks=${d.frameCallbacks} audio context ${d.ctxState}`,
+    );
+    d.stats.forEach((l) => console.log(`#   ${l}`));
+    (d.logs || []).forEach((l) => console.log(`#   ${l}`));
+    P.errors.forEach((l) => console.log(`#   ${l}`));
+}
+
+function printGrid(name, s) {
+    if (s && s.classes) {
+        console.log(`# ${name}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
+        for (let r = 0; r < GRID_ROWS; r++) {
+            console.log(`#   ${s.classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS)}`);
+        }
+    }
+}
+
+function videoText(s) {
+    if (!s.an) {
+        return `no picture yet (size ${s.size}, pc ${s.pc})`;
+    }
+    return `${fmtAnalysis(s.an)}; ${s.size}, ${s.frames} frames shown`;
+}
+
+// Colour of each participant's tile as received: the mean of its cells and
+// of the middle of its tile, and how far each is from what was sent.
+// Returns { ok (every middle within MIDDLE_TOLERANCE), text }.
+function colours(s) {
+    if (!s.an) {
+        return { ok: false, text: 'no picture' };
+    }
+    let ok = true;
+    const text = PARTS.map((p) => {
+        const a = s.an[p.name];
+        if (!a.rgb) {
+            ok = false;
+            return `${p.name}: no cell of its colour`;
+        }
+        const mid = meanAround(s.cells, a.cx, a.cy);
+        ok = ok && maxDiff(mid, p.rgb) <= MIDDLE_TOLERANCE;
+        return (
+            `${p.name} sent ${fmtRgb(p.rgb)}: middle ${fmtRgb(mid)} (max diff ` +
+            `${maxDiff(mid, p.rgb).toFixed(1)}), all its cells ${fmtRgb(a.rgb)} (max diff ` +
+            `${maxDiff(a.rgb, p.rgb).toFixed(1)})`
+        );
+    }).join('; ');
+    return { ok, text };
+}
+
+// Rejects when promise has not settled within ms.
+function withTimeout(promise, ms, what) {
+    let timer;
+    const late = new Promise((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`${what} took longer than ${ms} ms`)), ms);
+    });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
+// Polls both pages every POLL_MS until done(samples, history) is true or
+// deadlineMs passes; history[name] keeps the audio readings of this wait.
+async function pollBoth(pages, deadlineMs, done) {
+    const t0 = Date.now();
+    const history = Object.fromEntries(pages.map((P) => [P.part.name, []]));
+    let samples = null;
+    for (;;) {
+        const got = await Promise.all(
+            pages.map((P) =>
+                withTimeout(
+                    P.page.evaluate(pageSample, {
+                        cols: GRID_COLS,
+                        rows: GRID_ROWS,
+                        freqs,
+                        tolHz: TONE_TOL_HZ,
+                    }),
+                    EVALUATE_TIMEOUT_MS,
+                    `a reading of ${P.part.name}'s page (${P.part.browser})`,
+                ),
+            ),
+        );
+        samples = {};
+        pages.forEach((P, i) => {
+            const n = P.part.name;
+            const s = got[i];
+            s.classes = s.cells ? classify(s.cells) : '';
+            s.an = s.cells ? analyse(s.classes, s.cells) : null;
+            if (s.audio) {
+                history[n].push(s.audio);
+                if (DEBUG) {
+                    const above = s.audio.levels.map((l) => (l - s.audio.medianDb).toFixed(1));
+                    console.log(
+                        `# ${Date.now() - t0} ms ${n}: ${s.an ? fmtAnalysis(s.an) : s.size}; ` +
+                            `hears ${above.join(' ')} dB above the median`,
+                    );
+                }
+            }
+            samples[n] = s;
+        });
+        const ms = Date.now() - t0;
+        if (done(samples, history)) {
+            return { ok: true, samples, history, ms };
+        }
+        if (ms >= deadlineMs) {
+            return { ok: false, samples, history, ms };
+        }
+        await new Promise((res) => setTimeout(res, POLL_MS));
+    }
+}
+
+async function joinRoom(P, base, room) {
+    const url = `/rooms/${room}/whip?name=${P.part.name}`;
+    const r = await P.page
+        .evaluate(pageJoin, { url, connectTimeoutMs: CONNECT_TIMEOUT_MS })
+        .catch((e) => ({ error: e.message.split('\n')[0] }));
+    const ok =
+        !r.error &&
+        r.location.startsWith(`${base}/rooms/${room}/sessions/`) &&
+        /\/sessions\/[0-9a-f]{32,}$/.test(r.location);
+    check(
+        ok,
+        `${P.part.name} (${P.part.browser}) joins ${url}: 201 with a session URL in the room`,
+        r.error || `${r.connectMs} ms, Location ${r.location}`,
+    );
+    return ok ? r : null;
+}
+
+async function run(base, browsers) {
+    const pages = await Promise.all(
+        PARTS.map((p, i) =>
+            openPage(p, browsers[i], base).catch((e) => ({ part: p, error: e, status: 0 })),
+        ),
+    );
+    const [F, C] = pages;
+    for (const P of pages) {
+        check(
+            P.status === 200,
+            `${P.part.browser} loads ${base}/`,
+            P.error ? P.error.message.split('\n')[0] : `status ${P.status}`,
+        );
+    }
+    if (!pages.every((P) => P.status === 200)) {
+        return;
+    }
+    step = 'building the sources';
+    const ctxStates = [];
+    for (const P of pages) {
+        await installPageHelpers(P.page);
+        const p = P.part;
+        const init = await P.page.evaluate(pageInit, {
+            name: p.name,
+            rgb: p.rgb,
+            toneHz: p.toneHz,
+            toneGain: TONE_GAIN,
+        });
+        const yuv = rgbToYuv601(p.rgb)
+            .map((v) => v.toFixed(0))
+            .join(', ');
+        // lib.mjs's description of its canvas fallback is Chromium's case.
+        const source = init.canvas ? 'a canvas repainted every frame (captureStream)' : init.source;
+        console.log(
+            `# ${p.name}: ${init.ua}; sends ${fmtRgb(p.rgb)} (YUV ${yuv}) as ${source}, ` +
+                `${p.toneHz} Hz; audio context ${init.ctxState}`,
+        );
+        ctxStates.push(`${p.browser} ${init.ctxState}`);
+    }
+    check(
+        ctxStates.every((c) => c.endsWith(' running')),
+        'both pages have a running AudioContext (tone source and FFT)',
+        ctxStates.join(', '),
+    );
+    const room = `e2e-${randomBytes(6).toString('hex')}`;
+    const expectSize = `${COMPOSITE_W}x${COMPOSITE_H}`;
+    console.log(`# room ${room}, composite expected ${expectSize}`);
+
+    // Chromium is in the room first; Firefox joins it.
+    step = 'joining';
+    const jc = await joinRoom(C, base, room);
+    if (!jc) {
+        await dumpDiagnostics(C);
+        return;
+    }
+    const jf = await joinRoom(F, base, room);
+    if (!jf) {
+        await dumpDiagnostics(F);
+        return;
+    }
+    const offerCands = candidates(jf.offer);
+    check(
+        hasHost(offerCands, VETH_ADDR),
+        `Firefox's offer has a host candidate on ${VETH_ADDR}`,
+        offerCands.join(', ') || 'no candidate',
+    );
+    const answerCands = candidates(jf.answer);
+    check(
+        hasHost(answerCands, VETH_ADDR) && hasHost(answerCands, '127.0.0.1'),
+        `the daemon's answer to Firefox offers host candidates on 127.0.0.1 and ${VETH_ADDR}`,
+        answerCands.join(', ') || 'no candidate',
+    );
+
+    step = 'waiting for both to connect';
+    const conn = await Promise.all(
+        pages.map((P) =>
+            P.page.evaluate(pageWaitConnected, { deadlineMs: CONNECT_TIMEOUT_MS }),
+        ),
+    );
+    const pairs = await Promise.all(
+        pages.map((P) => P.page.evaluate(pageSelectedPair).catch((e) => e.message)),
+    );
+    check(
+        conn.every((c) => c.ok),
+        'F and C are connected (ICE + DTLS)',
+        pages
+            .map((P, i) => `${P.part.name} ${conn[i].state}, pair ${pairs[i]}`)
+            .join('; '),
+    );
+    if (!conn.every((c) => c.ok)) {
+        for (const P of pages) {
+            await dumpDiagnostics(P);
+        }
+        return;
+    }
+
+    const other = (n) => PARTS.find((p) => p.name !== n).name;
+    step = 'sampling what each sees and hears';
+    const seen = await pollBoth(pages, MEDIA_DEADLINE_MS, (s, h) =>
+        PARTS.every(
+            (p) =>
+                s[p.name].an &&
+                layoutTwo(s[p.name].an) &&
+                s[p.name].size === expectSize &&
+                hearsOnly(audioWindow(h[p.name]), other(p.name), p.name),
+        ),
+    );
+    console.log(`# checks settled after ${seen.ms} ms`);
+    for (const p of PARTS) {
+        const s = seen.samples[p.name];
+        const ok = !!s.an && layoutTwo(s.an) && s.size === expectSize;
+        check(
+            ok,
+            `${p.name} (${p.browser}) sees both colours side by side as two tiles (each ` +
+                `>= ${MIN_SHARE * 100} % of cells, within ${RGB_TOLERANCE} per channel) ` +
+                `on a ${expectSize} composite`,
+            videoText(s),
+        );
+        if (!ok) {
+            printGrid(p.name, s);
+        }
+        const c = colours(s);
+        check(
+            c.ok,
+            `${p.name} (${p.browser}) receives each colour within ${MIDDLE_TOLERANCE} per ` +
+                `channel in the middle (4x4 cells) of its tile`,
+            c.text,
+        );
+    }
+    for (const p of PARTS) {
+        const o = byName[other(p.name)];
+        const aw = audioWindow(seen.history[p.name]);
+        check(
+            hearsOnly(aw, o.name, p.name),
+            `${p.name} (${p.browser}) hears ${o.name} (${o.toneHz} Hz) > ${MIN_HEARD_DB} dB ` +
+                `above the median, its own ${p.toneHz} Hz >= ${MIN_OWN_BELOW_DB} dB below`,
+            seen.samples[p.name].audio ? fmtAudio(aw) : 'no remote audio track',
+        );
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const P of pages) {
+        const png = await P.page.evaluate(pageSnapshot);
+        if (png.startsWith('data:image/png;base64,')) {
+            const file = join(ARTIFACTS, `firefox-${P.part.name}.png`);
+            writeFileSync(file, Buffer.from(png.slice(22), 'base64'));
+            console.log(`# ${P.part.name}'s composite saved to ${file}`);
+        }
+    }
+    if (!seen.ok) {
+        for (const P of pages) {
+            await dumpDiagnostics(P);
+        }
+    }
+
+    // Firefox leaves first, then Chromium.
+    step = 'leaving';
+    for (const P of pages) {
+        const left = await P.page.evaluate(pageLeave).catch((e) => ({ status: 0, e }));
+        check(
+            left.status >= 200 && left.status < 300,
+            `${P.part.name} (${P.part.browser}) leaves: DELETE on its session URL succeeds`,
+            left.e ? left.e.message : `DELETE ${left.status}`,
+        );
+    }
+    for (const P of pages) {
+        const foreign = P.requests.filter((u) => !u.startsWith(`${base}/`));
+        check(
+            foreign.length === 0,
+            `${P.part.browser}'s page requested nothing from another host`,
+            foreign.length ? foreign.join(' ') : `${P.requests.length} requests`,
+        );
+    }
+}
+
+function launchFirefox() {
+    return puppeteer.launch({
+        browser: 'firefox',
+        executablePath: process.env.FIREFOX || '/usr/bin/firefox-esr',
+        headless: true,
+        extraPrefsFirefox: FIREFOX_PREFS,
+        timeout: LAUNCH_TIMEOUT_MS,
+    });
+}
+
+function launchChromium() {
+    return chromium.launch({
+        executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+        args: CHROMIUM_ARGS,
+        timeout: LAUNCH_TIMEOUT_MS,
+    });
+}
+
+async function main() {
+    const base = (process.argv[2] || '').replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(base)) {
+        console.log('usage: node firefox.mjs http://127.0.0.1:PORT');
+        return 2;
+    }
+    const browsers = [null, null];
+    const closeAll = () =>
+        Promise.all(browsers.map((b) => (b ? b.close().catch(() => {}) : null)));
+    // Out of time: report it, give the browsers 3 s to close, then exit.
+    const watchdog = setTimeout(() => {
+        check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`, `stuck ${step}`);
+        timedOut = true;
+        const code = T.finish();
+        setTimeout(() => process.exit(code), 3000).unref();
+        closeAll().finally(() => process.exit(code));
+    }, WATCHDOG_MS);
+    try {
+        const t0 = Date.now();
+        const upMs = [null, null];
+        const timed = (i, p) =>
+            p.then((b) => {
+                upMs[i] = Date.now() - t0;
+                return b;
+            });
+        const launched = await Promise.allSettled([
+            timed(0, launchFirefox()),
+            timed(1, launchChromium()),
+        ]);
+        launched.forEach((l, i) => {
+            browsers[i] = l.status === 'fulfilled' ? l.value : null;
+        });
+        const ok = launched.every((l) => l.status === 'fulfilled');
+        check(
+            ok,
+            'Firefox (puppeteer-core, WebDriver BiDi) and Chromium (playwright-core) start',
+            launched
+                .map((l, i) =>
+                    l.status === 'fulfilled'
+                        ? `${PARTS[i].browser} up after ${upMs[i]} ms`
+                        : `${PARTS[i].browser}: ${l.reason.message.split('\n')[0]}`,
+                )
+                .join('; '),
+        );
+        if (ok) {
+            step = 'loading the pages';
+            await run(base, browsers);
+        }
+    } catch (e) {
+        check(false, 'test ran to its end', e.stack || e.message);
+    } finally {
+        step = 'closing the browsers';
+        await closeAll();
+        clearTimeout(watchdog);
+    }
+    // After the watchdog, its process.exit ends the run.
+    return timedOut ? new Promise(() => {}) : T.finish();
+}
+
+process.exitCode = await main();
