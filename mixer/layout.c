@@ -73,6 +73,25 @@ int cv_layout_grid(int n, int W, int H, cv_rect_t *out)
     return n;
 }
 
+/* Columns for n tiles of 16:9 pictures in a w x h area: the count that
+ * gives each picture the most room once fitted (tall strips stack). */
+static int strip_cols(int n, int w, int h)
+{
+    int best = 1;
+    int64_t best_area = -1;
+    for (int c = 1; c <= n; c++) {
+        int rows = (n + c - 1) / c;
+        int64_t tw = (w - (c - 1) * CV_LAYOUT_GAP) / c,
+                th = (h - (rows - 1) * CV_LAYOUT_GAP) / rows;
+        int64_t fw = tw < th * 16 / 9 ? tw : th * 16 / 9; /* fitted width */
+        if (fw * fw > best_area) {
+            best_area = fw * fw;
+            best = c;
+        }
+    }
+    return best;
+}
+
 int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out)
 {
     if (n_small < 0 || n_small + 1 > CV_LAYOUT_MAX || !out || W < 16 || H < 16 || (W | H) & 1)
@@ -81,17 +100,23 @@ int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out)
     out[0] = (cv_rect_t){.x = 0, .y = 0, .w = big_w, .h = H};
     if (n_small == 0)
         return 1;
-    int sx = big_w + CV_LAYOUT_GAP, sw = W - sx;
-    if (sw < 2)
+    int sx = big_w + CV_LAYOUT_GAP, sw = (W - sx) & ~1;
+    int cols = strip_cols(n_small, sw, H), rows = (n_small + cols - 1) / cols;
+    int tw = ((sw - (cols - 1) * CV_LAYOUT_GAP) / cols) & ~1;
+    int th = ((H - (rows - 1) * CV_LAYOUT_GAP) / rows) & ~1;
+    int fh = tw * 9 / 16 & ~1; /* no taller than a 16:9 picture needs */
+    if (fh >= 2 && fh < th)
+        th = fh;
+    if (tw < 2 || th < 2)
         return CV_E_INVAL;
-    /* a grid of the strip: as many columns as needed to keep tiles ~16:9 */
-    cv_rect_t strip[CV_LAYOUT_MAX];
-    int rc = cv_layout_grid(n_small, sw & ~1, H, strip);
-    if (rc < 0)
-        return rc;
+    int used_h = rows * th + (rows - 1) * CV_LAYOUT_GAP;
+    int y0 = ((H - used_h) / 2) & ~1; /* the strip centred vertically */
     for (int i = 0; i < n_small; i++) {
-        out[1 + i] = strip[i];
-        out[1 + i].x += sx;
+        int r = i / cols, c = i % cols;
+        out[1 + i] = (cv_rect_t){.x = sx + c * (tw + CV_LAYOUT_GAP),
+                                 .y = y0 + r * (th + CV_LAYOUT_GAP),
+                                 .w = tw,
+                                 .h = th};
     }
     return 1 + n_small;
 }

@@ -10,6 +10,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "clock.h"
 #include "command.h"
 #include "sdp.h"
 
@@ -595,7 +596,7 @@ static const char *apply_locked(cv_session_t *s, const cv_command_t *cmd, char *
     case CV_CMD_HAND: in->hand = cmd->flag; break;
     case CV_CMD_CHAT: {
         json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", in->name,
-                              "text", cmd->text, "time", (json_int_t)(time(NULL) * 1000LL));
+                              "text", cmd->text, "time", (json_int_t)(cv_wall_us() / 1000));
         *chat = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         return NULL;

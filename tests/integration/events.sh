@@ -43,7 +43,7 @@ EOF2
 ./conclave -c "$tmp/conclave.ini" 2>"$tmp/err" &
 pid=$!
 base=http://127.0.0.1:$port
-c() { curl -s --noproxy '*' --max-time 5 "$@"; }
+c() { curl -s --noproxy '*' --max-time 20 "$@"; }
 for _ in $(seq 100); do
     [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
     sleep 0.05

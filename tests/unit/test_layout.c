@@ -191,8 +191,20 @@ static void test_presenter(int n_small, int W, int H)
     }
 }
 
+/* Two cameras beside a screen share stack in the strip, each as wide as the strip. */
+static void test_presenter_stacks(void)
+{
+    cv_rect_t r[3];
+    CHECK_EQ(cv_layout_presenter(2, 1280, 720, r), 3);
+    CHECK_EQ(r[1].x, r[2].x);
+    CHECK(r[2].y > r[1].y);
+    CHECK(r[1].w >= 300);    /* the strip is 318 wide */
+    CHECK(r[1].h <= r[1].w); /* not a tall sliver */
+}
+
 int main(void)
 {
+    test_presenter_stacks();
     test_presenter(0, 1280, 720);
     test_presenter(1, 1280, 720);
     test_presenter(3, 1280, 720);
