@@ -4,17 +4,21 @@
 // shows the local preview, joins the server's echo room over WHIP and plays
 // what comes back: the participant's own picture and voice after a trip
 // through the server's decoder and encoder. "Stop" leaves and releases the
-// devices. The connection state is announced in a live status line.
+// devices. The connection state is announced in the live status line.
+// stopEcho() ends a running check (the page calls it when another view
+// is shown).
 
 import { whipConnect } from './whip.js';
+import { deviceErrorText, mediaAvailable } from './media.js';
+import { say } from './status.js';
 
 const ECHO_URL = 'echo/whip';
 
 const startBtn = document.getElementById('start');
 const stopBtn = document.getElementById('stop');
-const statusLine = document.getElementById('status');
 const localVideo = document.getElementById('local');
 const remoteVideo = document.getElementById('remote');
+const videos = document.getElementById('check-videos');
 
 let session = null;
 let localStream = null;
@@ -29,34 +33,13 @@ const STATE_TEXT = {
     closed: 'Not connected.',
 };
 
-function say(text, isError = false) {
-    statusLine.textContent = text;
-    statusLine.classList.toggle('error', isError);
-}
-
 function setRunning(on) {
     running = on;
     startBtn.disabled = on;
     stopBtn.disabled = !on;
 }
 
-function deviceErrorText(e) {
-    switch (e && e.name) {
-        case 'NotAllowedError':
-            return (
-                'The browser was not allowed to use the camera or microphone. ' +
-                'Allow them for this site and try again.'
-            );
-        case 'NotFoundError':
-            return 'No camera or microphone was found.';
-        case 'NotReadableError':
-            return 'The camera or microphone is in use by another program.';
-        default:
-            return `Cannot use the camera or microphone: ${e && e.message ? e.message : e}`;
-    }
-}
-
-async function stop(message = 'Stopped.') {
+async function stop(message = 'Stopped.', { focus = true } = {}) {
     const s = session;
     session = null;
     if (localStream) {
@@ -65,14 +48,25 @@ async function stop(message = 'Stopped.') {
     }
     localVideo.srcObject = null;
     remoteVideo.srcObject = null;
+    videos.hidden = true;
     setRunning(false);
     if (message !== null) {
         say(message);
     }
-    startBtn.focus();
+    if (focus) {
+        startBtn.focus();
+    }
     if (s) {
         await s.close();
     }
+}
+
+// Ends a running check quietly (no status message, focus left alone).
+export function stopEcho() {
+    if (running || session) {
+        return stop(null, { focus: false });
+    }
+    return Promise.resolve();
 }
 
 async function start() {
@@ -80,9 +74,11 @@ async function start() {
         return;
     }
     setRunning(true);
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    if (!mediaAvailable()) {
         setRunning(false);
-        say('This browser cannot reach a camera from this page. Open it over https.', true);
+        say('This browser cannot reach a camera from this page. Open it over https.', {
+            error: true,
+        });
         return;
     }
 
@@ -91,7 +87,7 @@ async function start() {
         localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
     } catch (e) {
         setRunning(false);
-        say(deviceErrorText(e), true);
+        say(deviceErrorText(e), { error: true });
         return;
     }
     if (!running) {
@@ -99,6 +95,7 @@ async function start() {
         localStream = null;
         return;
     }
+    videos.hidden = false;
     localVideo.srcObject = localStream;
 
     const remoteStream = new MediaStream();
@@ -118,7 +115,7 @@ async function start() {
             return;
         }
         await stop(null);
-        say(`The server could not start the check: ${e.message}`, true);
+        say(`The server could not start the check: ${e.message}`, { error: true });
         return;
     }
     if (!running) {
@@ -131,7 +128,7 @@ async function start() {
             return;
         }
         const state = s.pc.connectionState;
-        say(STATE_TEXT[state] || state, state === 'failed');
+        say(STATE_TEXT[state] || state, { error: state === 'failed' });
     };
     s.pc.addEventListener('connectionstatechange', showState);
     showState();

@@ -1,0 +1,162 @@
+// app.js - the page's views and where they come from.
+//
+// Addresses (the part after "#" never reaches the server, so they work with
+// plain static files):
+//   /            the landing page: create a room, join one by name or link,
+//                check the camera and microphone (echo.js)
+//   /#/r/{room}  the pre-join screen of a room (prejoin.js); "Join now"
+//                enters the call (call.js); leaving shows "You left".
+// "/?r={room}" is accepted too and rewritten to "/#/r/{room}".
+
+import { stopEcho } from './echo.js';
+import { enterPrejoin, leavePrejoin } from './prejoin.js';
+import { inCall, leaveCall, startCall } from './call.js';
+import { parseRoomInput, randomRoomName, roomFromHash } from './rooms.js';
+import { moveStatusTo, say } from './status.js';
+
+const $ = (id) => document.getElementById(id);
+const views = {
+    landing: $('view-landing'),
+    prejoin: $('view-prejoin'),
+    call: $('view-call'),
+    left: $('view-left'),
+};
+const TITLES = {
+    landing: 'conclave',
+    prejoin: 'Join a meeting – conclave',
+    call: 'In a meeting – conclave',
+    left: 'You left – conclave',
+};
+
+let shown = 'landing';
+let lastRoom = null;
+
+function show(name, { focus = null } = {}) {
+    for (const [k, el] of Object.entries(views)) {
+        el.hidden = k !== name;
+    }
+    document.documentElement.classList.toggle('in-call', name === 'call');
+    document.title = TITLES[name];
+    if (shown !== name) {
+        moveStatusTo(name);
+        say('');
+    }
+    shown = name;
+    if (focus) {
+        focus.focus({ preventScroll: true });
+    }
+}
+
+function openPrejoin(room, reuse = null) {
+    lastRoom = room;
+    stopEcho();
+    show('prejoin', { focus: $('prejoin-title') });
+    enterPrejoin(room, { onJoin, reuse });
+}
+
+async function onJoin(opts) {
+    show('call', { focus: $('mute-mic') });
+    say('Joining the room…');
+    try {
+        await startCall({ ...opts, onEnd: onCallEnd });
+    } catch (e) {
+        if (shown !== 'call') {
+            return;
+        }
+        openPrejoin(opts.room, opts);
+        say(`Could not join the room: ${e.message}`, { error: true });
+    }
+}
+
+function onCallEnd(message) {
+    $('left-room').textContent = lastRoom || '';
+    show('left', { focus: $('left-title') });
+    say(message);
+}
+
+async function route() {
+    // "/?r=room" -> "/#/r/room"
+    const q = new URLSearchParams(location.search).get('r');
+    if (q !== null) {
+        const url = new URL(location.href);
+        url.search = '';
+        url.hash = `#/r/${q}`;
+        history.replaceState(null, '', url.href);
+    }
+    const hash = location.hash;
+    const room = roomFromHash(hash);
+    if (inCall()) {
+        if (room && room === lastRoom) {
+            return; // the same room: stay in the call
+        }
+        await leaveCall('');
+    }
+    if (room) {
+        if (shown === 'prejoin' && room === lastRoom) {
+            return;
+        }
+        openPrejoin(room);
+        return;
+    }
+    leavePrejoin();
+    show('landing');
+    if (/^#\/r\//.test(hash)) {
+        showRoomError(
+            'This link does not name a room: a room name is 1 to 64 letters, digits, - or _.',
+        );
+    }
+}
+
+// ---- landing ----
+
+const roomInput = $('room-name');
+const roomError = $('room-name-error');
+
+function showRoomError(text) {
+    roomError.textContent = text;
+    if (text) {
+        roomInput.setAttribute('aria-invalid', 'true');
+    } else {
+        roomInput.removeAttribute('aria-invalid');
+    }
+}
+
+$('create-room').addEventListener('click', () => {
+    location.hash = `#/r/${randomRoomName()}`;
+});
+$('join-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const room = parseRoomInput(roomInput.value);
+    if (!room) {
+        showRoomError(
+            roomInput.value.trim() === ''
+                ? 'Enter the name of the room, or paste its link.'
+                : 'That is not a room name or link: a room name is 1 to 64 letters, digits, - or _.',
+        );
+        roomInput.focus();
+        return;
+    }
+    showRoomError('');
+    location.hash = `#/r/${room}`;
+});
+roomInput.addEventListener('input', () => showRoomError(''));
+
+// ---- after leaving ----
+
+$('rejoin').addEventListener('click', () => {
+    if (lastRoom) {
+        openPrejoin(lastRoom);
+    }
+});
+$('go-home').addEventListener('click', () => {
+    if (location.hash === '' || location.hash === '#/') {
+        route();
+    } else {
+        location.hash = '#/';
+    }
+});
+
+window.addEventListener('hashchange', () => {
+    route();
+});
+route();

@@ -1,0 +1,1008 @@
+// call.js - being in a room: the WHIP session (one composite picture and one
+// audio mix come back), the room's event stream (roster, active speaker,
+// chat, layout), the commands (mute, camera, hand, chat), a second WHIP
+// session for a screen share, a connection-quality reading, and automatic
+// rejoining when the connection or the server goes away.
+//
+// Rejoining: when the peer connection fails, stays "disconnected" for more
+// than 5 s, does not connect within 20 s, or the event stream fails
+// repeatedly (or is refused, as after a server restart), the call drops the
+// old session (DELETE, best effort) and joins again with a new WHIP session
+// and a new event stream after 1 s, then 2 s, 4 s ... at most 30 s between
+// tries, saying "Reconnecting…" in the status line. The microphone, camera
+// and hand state and a running screen share are restored on the new session.
+//
+// For tests, while in a call window.conclave = { pc, sessionUrl, sessionId,
+// publicId, room, screen } (screen: { pc, sessionUrl } while sharing, else
+// null); it is replaced on every rejoin and removed on leaving.
+
+import { whipConnect } from './whip.js';
+import { openEvents } from './events.js';
+import { readStats, assess, describe } from './quality.js';
+import { say } from './status.js';
+
+const BACKOFF_FIRST_MS = 1000;
+const BACKOFF_MAX_MS = 30000;
+const DISCONNECTED_GRACE_MS = 5000;
+const CONNECT_TIMEOUT_MS = 20000;
+const STATS_EVERY_MS = 2000;
+const CHAT_MAX_BYTES = 1000;
+const CHAT_KEEP = 500; // messages kept in the log
+const COMMAND_TIMEOUT_MS = 8000;
+
+const $ = (id) => document.getElementById(id);
+
+const ui = {
+    view: $('view-call'),
+    video: $('remote-video'),
+    audio: $('remote-audio'),
+    stageNote: $('stage-note'),
+    enableSound: $('enable-sound'),
+    room: $('call-room'),
+    presenter: $('presenter-note'),
+    qualityBox: $('quality-box'),
+    quality: $('quality'),
+    panel: $('side-panel'),
+    peopleSection: $('people-section'),
+    chatSection: $('chat-section'),
+    roster: $('roster'),
+    peopleCount: $('people-count'),
+    chatLog: $('chat-log'),
+    chatScroll: document.querySelector('#chat-section .chat-scroll'),
+    chatForm: $('chat-form'),
+    chatInput: $('chat-input'),
+    chatSend: $('chat-send'),
+    unread: $('chat-unread'),
+    mic: $('mute-mic'),
+    camera: $('mute-camera'),
+    share: $('share-screen'),
+    hand: $('raise-hand'),
+    showPeople: $('show-people'),
+    showChat: $('show-chat'),
+    leave: $('leave'),
+};
+
+// A second, quiet live region for who joins, leaves or raises a hand, so
+// those notes do not overwrite the connection status.
+const announcer = document.createElement('p');
+announcer.className = 'sr-only';
+announcer.setAttribute('aria-live', 'polite');
+ui.view.append(announcer);
+function announce(text) {
+    announcer.textContent = text;
+}
+
+const wide = window.matchMedia('(min-width: 56rem)');
+const finePointer = window.matchMedia('(pointer: fine)');
+
+function utf8Length(s) {
+    return new TextEncoder().encode(s).length;
+}
+
+function sessionIdOf(url) {
+    const m = /\/sessions\/([^/?#]+)$/.exec(new URL(url).pathname);
+    return m ? m[1] : '';
+}
+
+function str(v, fallback = '') {
+    return typeof v === 'string' ? v : fallback;
+}
+
+function setPressed(btn, on) {
+    btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+}
+
+function clockText(ms) {
+    const d = new Date(typeof ms === 'number' && Number.isFinite(ms) ? ms : Date.now());
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+// One call at a time; the controls in the page talk to `current`.
+let current = null;
+
+class Call {
+    constructor({ room, name, stream, ownsStream, muted, cameraOff, onEnd }) {
+        this.room = room;
+        this.name = name;
+        this.stream = stream; // may be null or lack a kind
+        this.ownsStream = ownsStream;
+        this.muted = muted;
+        this.cameraOff = cameraOff;
+        this.hand = false;
+        this.onEnd = onEnd;
+
+        this.link = null; // the current session: whip, events, timers
+        this.attempt = 0; // failed tries since the last good connection
+        this.retryTimer = 0;
+        this.reconnecting = false;
+        this.ended = false;
+        this.screen = null; // { stream, track, injected, whip }
+        this.roster = []; // last participants list
+        this.rosterSeen = false; // an initial roster of this link has arrived
+        this.speaking = null;
+        this.layout = { mode: 'grid', screen: null };
+        this.statsTimer = 0;
+        this.unread = 0;
+    }
+
+    audioTrack() {
+        return this.stream ? this.stream.getAudioTracks()[0] || null : null;
+    }
+
+    videoTrack() {
+        return this.stream ? this.stream.getVideoTracks()[0] || null : null;
+    }
+
+    // ---- joining and rejoining ----
+
+    // Joins for the first time; throws (with the server's reason) on failure.
+    async start() {
+        this.applyLocalTracks();
+        await this.connect(false);
+    }
+
+    // One session: WHIP join, state commands, event stream, watchers.
+    // rejoin: this replaces a session that was lost.
+    async connect(rejoin) {
+        const query = new URLSearchParams({ name: this.name });
+        const url = `rooms/${encodeURIComponent(this.room)}/whip?${query}`;
+        const link = { whip: null, events: null, timers: new Set(), prevStats: null, rejoin };
+        const whip = await whipConnect(url, {
+            stream: this.stream,
+            onTrack: (track) => {
+                if (this.link === link || this.link === null) {
+                    this.showTrack(track);
+                }
+            },
+        });
+        if (this.ended) {
+            whip.close();
+            return;
+        }
+        link.whip = whip;
+        link.sessionUrl = whip.location;
+        link.sessionId = sessionIdOf(whip.location);
+        this.link = link;
+        this.reconnecting = false; // from here on, a new loss starts a new round
+        this.rosterSeen = false;
+        window.conclave = {
+            pc: whip.pc,
+            sessionUrl: whip.location,
+            sessionId: link.sessionId,
+            publicId: null,
+            room: this.room,
+            screen: null,
+        };
+
+        // Restore what the server must know before anyone sees us.
+        const restore = [];
+        if (this.muted) {
+            restore.push(this.command({ type: 'mute', audio: true }));
+        }
+        if (this.cameraOff) {
+            restore.push(this.command({ type: 'camera', on: false }));
+        }
+        if (this.hand) {
+            restore.push(this.command({ type: 'hand', raised: true }));
+        }
+        await Promise.all(restore);
+        if (this.link !== link) {
+            return;
+        }
+
+        this.watch(link);
+        const evUrl = `rooms/${encodeURIComponent(this.room)}/events?session=${link.sessionId}`;
+        link.events = openEvents(
+            evUrl,
+            {
+                hello: (d) => {
+                    if (this.link === link && typeof d.you === 'string') {
+                        link.publicId = d.you;
+                        window.conclave.publicId = d.you;
+                        this.renderRoster();
+                    }
+                },
+                roster: (d) => this.link === link && this.onRoster(d),
+                speakers: (d) => this.link === link && this.onSpeakers(d),
+                chat: (d) => this.link === link && this.onChat(d),
+                layout: (d) => this.link === link && this.onLayout(d),
+            },
+            { onTrouble: (why) => this.link === link && this.lost(why) },
+        );
+
+        if (this.screen && this.screen.track.readyState === 'live') {
+            this.connectScreen().catch((e) =>
+                this.stopShare(`Screen sharing stopped: ${e.message}`),
+            );
+        }
+    }
+
+    // Watches the peer connection of `link` and samples its statistics.
+    watch(link) {
+        const pc = link.whip.pc;
+        const later = (fn, ms) => {
+            const t = setTimeout(() => {
+                link.timers.delete(t);
+                fn();
+            }, ms);
+            link.timers.add(t);
+            return t;
+        };
+        let graceTimer = 0;
+        const connectTimer = later(() => {
+            if (pc.connectionState !== 'connected') {
+                this.lost('no connection to the server');
+            }
+        }, CONNECT_TIMEOUT_MS);
+        const onState = () => {
+            if (this.link !== link) {
+                return;
+            }
+            const st = pc.connectionState;
+            if (st === 'connected') {
+                clearTimeout(connectTimer);
+                clearTimeout(graceTimer);
+                graceTimer = 0;
+                this.attempt = 0;
+                say(link.rejoin ? 'Reconnected.' : 'Connected.', { transient: true });
+            } else if (st === 'disconnected') {
+                if (!graceTimer) {
+                    say('The connection is interrupted…');
+                    graceTimer = later(() => {
+                        if (pc.connectionState === 'disconnected') {
+                            this.lost('the connection was interrupted');
+                        }
+                    }, DISCONNECTED_GRACE_MS);
+                }
+            } else if (st === 'failed') {
+                this.lost('the connection failed');
+            }
+        };
+        pc.addEventListener('connectionstatechange', onState);
+        link.unwatch = () => pc.removeEventListener('connectionstatechange', onState);
+        if (pc.connectionState !== 'new' && pc.connectionState !== 'connecting') {
+            onState(); // it got there while the state commands were on their way
+        }
+
+        const sample = async () => {
+            if (this.link !== link) {
+                return;
+            }
+            if (pc.connectionState === 'disconnected') {
+                this.showQuality('poor', 'Connection: interrupted', 'nothing received');
+            } else if (pc.connectionState !== 'connected') {
+                this.showQuality('unknown', 'Connection: connecting', '');
+            } else {
+                try {
+                    const cur = readStats(await pc.getStats());
+                    if (this.link !== link) {
+                        return;
+                    }
+                    const q = assess(link.prevStats, cur);
+                    link.prevStats = cur;
+                    if (q.level === 'unknown') {
+                        this.showQuality('unknown', 'Connection: checking', '');
+                    } else {
+                        this.showQuality(q.level, `Connection: ${q.level}`, describe(q));
+                    }
+                } catch {
+                    // a closing connection has no statistics
+                }
+            }
+            later(sample, STATS_EVERY_MS);
+        };
+        later(sample, 500);
+    }
+
+    showQuality(level, text, detail) {
+        ui.quality.textContent = text;
+        ui.quality.dataset.level = level;
+        ui.qualityBox.dataset.level = level;
+        if (detail) {
+            ui.qualityBox.title = detail;
+        } else {
+            ui.qualityBox.removeAttribute('title');
+        }
+    }
+
+    // Ends the session of the current link (best effort, does not wait).
+    dropLink() {
+        const link = this.link;
+        this.link = null;
+        if (!link) {
+            return;
+        }
+        link.timers.forEach((t) => clearTimeout(t));
+        link.timers.clear();
+        if (link.unwatch) {
+            link.unwatch();
+        }
+        if (link.events) {
+            link.events.close();
+        }
+        // DELETE (the server may still know us), and stop using the old
+        // connection at once rather than after the DELETE's answer.
+        link.whip.close();
+        link.whip.pc.close();
+        if (this.screen && this.screen.whip) {
+            const w = this.screen.whip;
+            this.screen.whip = null;
+            w.close();
+            w.pc.close();
+        }
+    }
+
+    // Something broke: drop the session and rejoin with backoff.
+    lost(why) {
+        if (this.ended || this.reconnecting) {
+            return;
+        }
+        this.reconnecting = true;
+        this.dropLink();
+        ui.stageNote.textContent = 'Reconnecting…';
+        ui.stageNote.hidden = false;
+        this.showQuality('poor', 'Connection: lost', why);
+        this.retryLater(why);
+    }
+
+    retryLater(why) {
+        const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt);
+        this.attempt++;
+        const secs = Math.round(delay / 1000);
+        say(`Reconnecting… ${why ? `(${why}) ` : ''}Next try in ${secs} s.`);
+        this.nextTryAt = Date.now() + delay;
+        this.retryTimer = setTimeout(() => this.retry(), delay);
+    }
+
+    async retry() {
+        this.retryTimer = 0;
+        if (this.ended) {
+            return;
+        }
+        say(`Reconnecting… (try ${this.attempt})`);
+        try {
+            await this.connect(true);
+        } catch (e) {
+            if (this.ended) {
+                return;
+            }
+            this.dropLink();
+            this.reconnecting = true;
+            // a refusal carries the server's reason; anything else is the network
+            this.retryLater(e.status ? e.message : 'the server cannot be reached');
+            return;
+        }
+        if (this.link && this.link.whip.pc.connectionState !== 'connected') {
+            say('Rejoined the room; connecting…');
+        }
+    }
+
+    // Tries at once when the browser says the network is back.
+    retryNow() {
+        if (this.reconnecting && this.retryTimer) {
+            clearTimeout(this.retryTimer);
+            this.retry();
+        }
+    }
+
+    // ---- leaving ----
+
+    async leave(message = '') {
+        if (this.ended) {
+            return;
+        }
+        this.ended = true;
+        if (current === this) {
+            current = null;
+        }
+        clearTimeout(this.retryTimer);
+        const link = this.link;
+        this.link = null;
+        if (this.screen) {
+            const s = this.screen;
+            this.screen = null;
+            this.releaseScreen(s);
+        }
+        if (link) {
+            link.timers.forEach((t) => clearTimeout(t));
+            if (link.unwatch) {
+                link.unwatch();
+            }
+            if (link.events) {
+                link.events.close();
+            }
+        }
+        if (this.ownsStream && this.stream) {
+            this.stream.getTracks().forEach((t) => t.stop());
+        }
+        delete window.conclave;
+        if (link) {
+            await link.whip.close(); // DELETE, then close the connection
+        }
+        this.onEnd(message);
+    }
+
+    // ---- media ----
+
+    showTrack(track) {
+        const ms = new MediaStream([track]);
+        if (track.kind === 'video') {
+            ui.video.srcObject = ms;
+            ui.video.play().catch(() => {});
+        } else if (track.kind === 'audio') {
+            ui.audio.srcObject = ms;
+            this.playAudio();
+        }
+    }
+
+    playAudio() {
+        ui.audio.play().then(
+            () => {
+                if (!ui.enableSound.hidden) {
+                    ui.enableSound.hidden = true;
+                    say('Sound is on.', { transient: true });
+                }
+            },
+            () => {
+                // autoplay refused: a click on the page may play it
+                ui.enableSound.hidden = false;
+                say('The browser held the sound back. Use "Click to enable sound".');
+            },
+        );
+    }
+
+    applyLocalTracks() {
+        const a = this.audioTrack();
+        const v = this.videoTrack();
+        if (a) {
+            a.enabled = !this.muted;
+        }
+        if (v) {
+            v.enabled = !this.cameraOff;
+        }
+        setPressed(ui.mic, this.muted);
+        setPressed(ui.camera, this.cameraOff);
+        setPressed(ui.hand, this.hand);
+        setPressed(ui.share, false);
+        ui.mic.disabled = !a;
+        ui.camera.disabled = !v;
+        ui.mic.title = a ? '' : 'No microphone';
+        ui.camera.title = v ? '' : 'No camera';
+    }
+
+    // ---- commands ----
+
+    // POSTs one command to the session; resolves to the HTTP status (0 when
+    // it could not be sent) and reports a refusal in the status line.
+    async command(obj) {
+        const link = this.link;
+        if (!link) {
+            return 0;
+        }
+        const ctl = new AbortController();
+        const timer = setTimeout(() => ctl.abort(), COMMAND_TIMEOUT_MS);
+        try {
+            const res = await fetch(`${link.sessionUrl}/command`, {
+                method: 'POST',
+                headers: { 'Content-Type': 'application/json' },
+                body: JSON.stringify(obj),
+                cache: 'no-store',
+                signal: ctl.signal,
+            });
+            if (res.status !== 204 && res.status !== 200) {
+                const text = (await res.text().catch(() => '')).trim().split('\n')[0];
+                if (this.link === link) {
+                    say(`The server refused: ${text || `HTTP ${res.status}`}`, {
+                        error: true,
+                        transient: true,
+                    });
+                }
+            }
+            return res.status;
+        } catch {
+            return 0; // a lost connection is found and rejoined elsewhere
+        } finally {
+            clearTimeout(timer);
+        }
+    }
+
+    toggleMic() {
+        const a = this.audioTrack();
+        if (!a) {
+            return;
+        }
+        this.muted = !this.muted;
+        a.enabled = !this.muted;
+        setPressed(ui.mic, this.muted);
+        say(this.muted ? 'Your microphone is off.' : 'Your microphone is on.', { transient: true });
+        this.command({ type: 'mute', audio: this.muted });
+    }
+
+    toggleCamera() {
+        const v = this.videoTrack();
+        if (!v) {
+            return;
+        }
+        this.cameraOff = !this.cameraOff;
+        v.enabled = !this.cameraOff;
+        setPressed(ui.camera, this.cameraOff);
+        say(this.cameraOff ? 'Your camera is off.' : 'Your camera is on.', { transient: true });
+        this.command({ type: 'camera', on: !this.cameraOff });
+    }
+
+    toggleHand() {
+        this.hand = !this.hand;
+        setPressed(ui.hand, this.hand);
+        say(this.hand ? 'Your hand is raised.' : 'Your hand is lowered.', { transient: true });
+        this.command({ type: 'hand', raised: this.hand });
+    }
+
+    async sendChat() {
+        const text = ui.chatInput.value.trim();
+        if (text === '') {
+            return;
+        }
+        if (utf8Length(text) > CHAT_MAX_BYTES) {
+            say('The message is too long (at most 1000 bytes).', { error: true, transient: true });
+            return;
+        }
+        ui.chatSend.disabled = true;
+        const status = await this.command({ type: 'chat', text });
+        ui.chatSend.disabled = false;
+        if (status === 204 || status === 200) {
+            ui.chatInput.value = '';
+        } else if (status === 0) {
+            say('The message was not sent: no connection.', { error: true, transient: true });
+        }
+        ui.chatInput.focus();
+    }
+
+    // ---- screen share ----
+
+    async toggleShare() {
+        if (this.screen) {
+            this.stopShare('You stopped sharing your screen.');
+            return;
+        }
+        if (!this.link) {
+            say('Wait for the connection before sharing.', { transient: true });
+            return;
+        }
+        let stream = window.__conclaveTestScreenStream || null;
+        const injected = Boolean(stream);
+        if (!stream) {
+            if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
+                say('This browser cannot share a screen.', { error: true, transient: true });
+                return;
+            }
+            try {
+                stream = await navigator.mediaDevices.getDisplayMedia({
+                    video: { frameRate: { ideal: 15, max: 30 } },
+                    audio: false,
+                });
+            } catch (e) {
+                say(
+                    e && e.name === 'NotAllowedError'
+                        ? 'Screen sharing was cancelled.'
+                        : `Cannot share the screen: ${e && e.message ? e.message : e}`,
+                    { error: !(e && e.name === 'NotAllowedError'), transient: true },
+                );
+                return;
+            }
+        }
+        const track = stream.getVideoTracks()[0];
+        if (!track || this.ended) {
+            return;
+        }
+        if ('contentHint' in track) {
+            try {
+                track.contentHint = 'detail';
+            } catch {
+                // not every hint is accepted everywhere
+            }
+        }
+        const screen = { stream, track, injected, whip: null };
+        screen.onEnded = () => {
+            if (this.screen === screen) {
+                this.stopShare('Screen sharing ended.');
+            }
+        };
+        track.addEventListener('ended', screen.onEnded);
+        this.screen = screen;
+        setPressed(ui.share, true);
+        try {
+            await this.connectScreen();
+            say('You are sharing your screen.', { transient: true });
+        } catch (e) {
+            this.stopShare(`Cannot share the screen: ${e.message}`, true);
+        }
+    }
+
+    // A WHIP session for the screen, owned by the current session.
+    async connectScreen() {
+        const screen = this.screen;
+        const link = this.link;
+        if (!screen || !link) {
+            return;
+        }
+        const query = new URLSearchParams({
+            role: 'screen',
+            session: link.sessionId,
+            name: this.name,
+        });
+        const url = `rooms/${encodeURIComponent(this.room)}/whip?${query}`;
+        const whip = await whipConnect(url, { stream: new MediaStream([screen.track]) });
+        if (this.screen !== screen || this.link !== link) {
+            whip.close();
+            return;
+        }
+        screen.whip = whip;
+        if (window.conclave) {
+            window.conclave.screen = { pc: whip.pc, sessionUrl: whip.location };
+        }
+        whip.pc.addEventListener('connectionstatechange', () => {
+            const st = whip.pc.connectionState;
+            if (this.screen === screen && screen.whip === whip && st === 'failed') {
+                // the main link is rejoined separately; this one alone ends
+                if (this.link === link && !this.reconnecting) {
+                    this.stopShare('Screen sharing stopped: the connection failed.', true);
+                }
+            }
+        });
+    }
+
+    releaseScreen(screen) {
+        screen.track.removeEventListener('ended', screen.onEnded);
+        if (screen.whip) {
+            screen.whip.close();
+        }
+        if (!screen.injected) {
+            screen.stream.getTracks().forEach((t) => t.stop());
+        }
+    }
+
+    stopShare(message, isError = false) {
+        const screen = this.screen;
+        this.screen = null;
+        setPressed(ui.share, false);
+        if (window.conclave) {
+            window.conclave.screen = null;
+        }
+        if (screen) {
+            this.releaseScreen(screen);
+        }
+        if (message) {
+            say(message, { error: isError, transient: true });
+        }
+    }
+
+    // ---- events ----
+
+    onRoster(d) {
+        if (!Array.isArray(d.participants)) {
+            return;
+        }
+        const list = d.participants.filter(
+            (p) => p && typeof p === 'object' && typeof p.id === 'string',
+        );
+        const before = this.roster;
+        this.roster = list;
+        if (this.rosterSeen) {
+            this.announceChanges(before, list);
+        }
+        this.rosterSeen = true;
+        this.renderRoster();
+        this.renderPresenter();
+    }
+
+    announceChanges(before, after) {
+        const me = this.link ? this.link.publicId : null;
+        const people = (l) => new Map(l.filter((p) => p.role !== 'screen').map((p) => [p.id, p]));
+        const a = people(before);
+        const b = people(after);
+        const notes = [];
+        b.forEach((p, id) => {
+            if (id === me) {
+                return;
+            }
+            const was = a.get(id);
+            const name = str(p.name) || 'Someone';
+            if (!was) {
+                notes.push(`${name} joined.`);
+            } else if (p.hand === true && was.hand !== true) {
+                notes.push(`${name} raised a hand.`);
+            }
+        });
+        a.forEach((p, id) => {
+            if (id !== me && !b.has(id)) {
+                notes.push(`${str(p.name) || 'Someone'} left.`);
+            }
+        });
+        if (notes.length) {
+            announce(notes.join(' '));
+        }
+    }
+
+    renderRoster() {
+        const me = this.link ? this.link.publicId : null;
+        const sharing = new Set(
+            this.roster.filter((p) => p.role === 'screen').map((p) => str(p.owner)),
+        );
+        const people = this.roster.filter((p) => p.role !== 'screen');
+        // Oneself first, then raised hands, then the server's order.
+        const order = people
+            .map((p, i) => ({ p, i }))
+            .sort((x, y) => {
+                const kx = x.p.id === me ? 0 : x.p.hand === true ? 1 : 2;
+                const ky = y.p.id === me ? 0 : y.p.hand === true ? 1 : 2;
+                return kx - ky || x.i - y.i;
+            })
+            .map((e) => e.p);
+        const items = order.map((p) => {
+            const li = document.createElement('li');
+            const name = str(p.name);
+            li.dataset.id = p.id;
+            li.dataset.muted = p.muted === true ? 'true' : 'false';
+            li.dataset.camera = p.camera === false ? 'false' : 'true';
+            li.dataset.hand = p.hand === true ? 'true' : 'false';
+            li.dataset.speaking = p.id === this.speaking ? 'true' : 'false';
+            li.dataset.sharing = sharing.has(p.id) ? 'true' : 'false';
+            li.dataset.you = p.id === me ? 'true' : 'false';
+            li.dataset.initial = (name.trim()[0] || '?').toUpperCase();
+            const nameEl = document.createElement('span');
+            nameEl.className = 'name';
+            nameEl.textContent = name;
+            if (name === '') {
+                nameEl.classList.add('anonymous');
+            }
+            li.append(nameEl);
+            const marks = document.createElement('span');
+            marks.className = 'marks';
+            const mark = (cls, label) => {
+                const m = document.createElement('span');
+                m.className = `mark ${cls}`;
+                m.setAttribute('role', 'img');
+                m.setAttribute('aria-label', label);
+                m.title = label;
+                marks.append(m);
+            };
+            if (li.dataset.speaking === 'true') {
+                mark('m-speaking', 'speaking');
+            }
+            if (li.dataset.hand === 'true') {
+                mark('m-hand', 'hand raised');
+            }
+            if (li.dataset.sharing === 'true') {
+                mark('m-screen', 'sharing a screen');
+            }
+            if (li.dataset.camera === 'false') {
+                mark('m-camera-off', 'camera off');
+            }
+            if (li.dataset.muted === 'true') {
+                mark('m-mic-off', 'microphone off');
+            }
+            li.append(marks);
+            return li;
+        });
+        ui.roster.replaceChildren(...items);
+        ui.peopleCount.textContent = `(${people.length})`;
+    }
+
+    onSpeakers(d) {
+        this.speaking = typeof d.active === 'string' ? d.active : null;
+        this.renderRoster();
+    }
+
+    onLayout(d) {
+        this.layout = {
+            mode: d.mode === 'presenter' ? 'presenter' : 'grid',
+            screen: typeof d.screen === 'string' ? d.screen : null,
+        };
+        this.renderPresenter();
+    }
+
+    renderPresenter() {
+        const me = this.link ? this.link.publicId : null;
+        let text = '';
+        if (this.layout.mode === 'presenter' && this.layout.screen) {
+            const scr = this.roster.find((p) => p.id === this.layout.screen);
+            const owner = scr ? this.roster.find((p) => p.id === scr.owner) : null;
+            if (owner && owner.id === me) {
+                text = 'You are presenting';
+            } else if (owner) {
+                text = `${str(owner.name) || 'Someone'} is presenting`;
+            } else {
+                text = 'A screen is shared';
+            }
+        }
+        ui.presenter.textContent = text;
+        ui.presenter.hidden = text === '';
+    }
+
+    onChat(d) {
+        const text = str(d.text);
+        if (text === '') {
+            return;
+        }
+        const me = this.link ? this.link.publicId : null;
+        const li = document.createElement('li');
+        li.dataset.from = str(d.from);
+        if (d.from === me) {
+            li.classList.add('mine');
+        }
+        const head = document.createElement('span');
+        head.className = 'head';
+        const who = document.createElement('span');
+        who.className = 'who';
+        who.textContent = str(d.name) || 'Someone';
+        const when = document.createElement('time');
+        const t = typeof d.time === 'number' ? d.time : Date.now();
+        when.dateTime = new Date(t).toISOString();
+        when.textContent = clockText(t);
+        head.append(who, ' ', when);
+        const body = document.createElement('span');
+        body.className = 'text';
+        body.textContent = text;
+        li.append(head, ' ', body);
+
+        const sc = ui.chatScroll;
+        const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 40;
+        ui.chatLog.append(li);
+        while (ui.chatLog.children.length > CHAT_KEEP) {
+            ui.chatLog.firstElementChild.remove();
+        }
+        if (atBottom || d.from === me) {
+            sc.scrollTop = sc.scrollHeight;
+        }
+        if (ui.chatSection.hidden && d.from !== me) {
+            this.unread++;
+            ui.unread.textContent = String(this.unread);
+            ui.unread.hidden = false;
+        }
+    }
+
+    clearUnread() {
+        this.unread = 0;
+        ui.unread.hidden = true;
+        ui.unread.textContent = '';
+    }
+}
+
+// ---- the side panel (people and chat) ----
+
+let showPeople = false;
+let showChat = false;
+
+function renderPanel() {
+    ui.peopleSection.hidden = !showPeople;
+    ui.chatSection.hidden = !showChat;
+    ui.panel.hidden = !showPeople && !showChat;
+    ui.view.classList.toggle('panel-open', showPeople || showChat);
+    setPressed(ui.showPeople, showPeople);
+    setPressed(ui.showChat, showChat);
+    if (showChat && current) {
+        current.clearUnread();
+        ui.chatScroll.scrollTop = ui.chatScroll.scrollHeight;
+    }
+}
+
+function panelDefaults() {
+    showPeople = wide.matches;
+    showChat = wide.matches;
+    renderPanel();
+}
+
+wide.addEventListener('change', panelDefaults);
+
+ui.showPeople.addEventListener('click', () => {
+    showPeople = !showPeople;
+    if (showPeople && !wide.matches) {
+        showChat = false;
+    }
+    renderPanel();
+});
+ui.showChat.addEventListener('click', () => {
+    showChat = !showChat;
+    if (showChat && !wide.matches) {
+        showPeople = false;
+    }
+    renderPanel();
+    if (showChat && finePointer.matches) {
+        ui.chatInput.focus(); // not on touch screens: it would pop the keyboard up
+    }
+});
+
+// ---- the controls ----
+
+ui.mic.addEventListener('click', () => current && current.toggleMic());
+ui.camera.addEventListener('click', () => current && current.toggleCamera());
+ui.hand.addEventListener('click', () => current && current.toggleHand());
+ui.share.addEventListener('click', () => current && current.toggleShare());
+ui.leave.addEventListener('click', () => current && current.leave());
+ui.chatForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (current) {
+        current.sendChat();
+    }
+});
+ui.enableSound.addEventListener('click', () => {
+    if (current) {
+        current.playAudio();
+    }
+});
+ui.video.addEventListener('playing', () => {
+    ui.stageNote.hidden = true;
+});
+ui.video.addEventListener('resize', () => {
+    if (ui.video.videoWidth > 0) {
+        ui.stageNote.hidden = true;
+    }
+});
+window.addEventListener('online', () => current && current.retryNow());
+window.addEventListener('pagehide', () => {
+    if (current) {
+        current.leave();
+    }
+});
+
+function resetView(room) {
+    ui.room.textContent = room;
+    ui.video.srcObject = null;
+    ui.audio.srcObject = null;
+    ui.stageNote.textContent = 'Joining…';
+    ui.stageNote.hidden = false;
+    ui.enableSound.hidden = true;
+    ui.presenter.hidden = true;
+    ui.roster.replaceChildren();
+    ui.peopleCount.textContent = '';
+    ui.chatLog.replaceChildren();
+    ui.chatInput.value = '';
+    ui.chatSend.disabled = false;
+    ui.unread.hidden = true;
+    ui.share.hidden = !(
+        (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) ||
+        window.__conclaveTestScreenStream
+    );
+    ui.qualityBox.dataset.level = 'unknown';
+    ui.quality.dataset.level = 'unknown';
+    ui.quality.textContent = 'Connection: connecting';
+    announcer.textContent = '';
+    panelDefaults();
+}
+
+// Joins `room` as `name`, sending `stream` (a kind it lacks is received
+// only). muted / cameraOff: the starting state. ownsStream: stop its tracks
+// on leaving. onEnd(message) is called once the call is over (after leave()).
+// Resolves once the first WHIP session exists; rejects with the server's
+// reason when the first join fails (nothing is left running then).
+export async function startCall({ room, name, stream, ownsStream, muted, cameraOff, onEnd }) {
+    if (current) {
+        await current.leave();
+    }
+    resetView(room);
+    const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, onEnd });
+    current = call;
+    try {
+        await call.start();
+    } catch (e) {
+        call.ended = true;
+        current = null;
+        delete window.conclave;
+        throw e;
+    }
+    ui.stageNote.textContent = 'Connecting…';
+    return call;
+}
+
+// Leaves the current call, if any (resolves when the DELETE is answered).
+export async function leaveCall(message) {
+    const c = current;
+    if (c) {
+        current = null;
+        await c.leave(message);
+    }
+}
+
+export function inCall() {
+    return current !== null;
+}

@@ -1,0 +1,149 @@
+// media.js - the camera and the microphone: opening them with a chosen
+// device, listing devices, words for the errors a person can act on, and a
+// small microphone level meter (WebAudio, nothing leaves the page).
+
+export function mediaAvailable() {
+    return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
+}
+
+export function deviceErrorText(e) {
+    switch (e && e.name) {
+        case 'NotAllowedError':
+            return (
+                'The browser was not allowed to use the camera or microphone. ' +
+                'Allow them for this site and try again.'
+            );
+        case 'NotFoundError':
+            return 'No camera or microphone was found.';
+        case 'NotReadableError':
+            return 'The camera or microphone is in use by another program.';
+        case 'OverconstrainedError':
+            return 'The chosen camera or microphone is not available any more.';
+        default:
+            return `Cannot use the camera or microphone: ${e && e.message ? e.message : e}`;
+    }
+}
+
+function constraint(id) {
+    return id ? { deviceId: { exact: id } } : true;
+}
+
+// Opens the camera and the microphone (the given device ids, or the
+// browser's choice). When both together fail, tries each alone, so a person
+// with only a microphone (or only a camera) can still join.
+// Returns { stream, error }: stream may lack a kind (or be null), error is
+// the first failure (or null).
+export async function openCameraAndMic({ cameraId = '', micId = '' } = {}) {
+    const md = navigator.mediaDevices;
+    try {
+        const stream = await md.getUserMedia({
+            video: constraint(cameraId),
+            audio: constraint(micId),
+        });
+        return { stream, error: null };
+    } catch (first) {
+        if (first && first.name === 'NotAllowedError') {
+            return { stream: null, error: first };
+        }
+        const tracks = [];
+        for (const c of [{ audio: constraint(micId) }, { video: constraint(cameraId) }]) {
+            try {
+                const s = await md.getUserMedia(c);
+                tracks.push(...s.getTracks());
+            } catch {
+                // this kind is missing; the other may still work
+            }
+        }
+        return { stream: tracks.length ? new MediaStream(tracks) : null, error: first };
+    }
+}
+
+// Opens one kind ('audio' or 'video') from the device `id`; returns its track.
+export async function openTrack(kind, id) {
+    const s = await navigator.mediaDevices.getUserMedia({ [kind]: constraint(id) });
+    return s.getTracks()[0];
+}
+
+// { cameras: [{id, label}], mics: [{id, label}] }; labels are empty until
+// the page has been allowed to use the devices.
+export async function listDevices() {
+    const out = { cameras: [], mics: [] };
+    if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) {
+        return out;
+    }
+    let list = [];
+    try {
+        list = await navigator.mediaDevices.enumerateDevices();
+    } catch {
+        return out;
+    }
+    for (const d of list) {
+        if (d.kind === 'videoinput') {
+            out.cameras.push({ id: d.deviceId, label: d.label });
+        } else if (d.kind === 'audioinput') {
+            out.mics.push({ id: d.deviceId, label: d.label });
+        }
+    }
+    return out;
+}
+
+// Shows the level of an audio track as the horizontal scale of `bar`
+// (an element; scaled with element.style, which the CSP allows).
+export class LevelMeter {
+    constructor(track, bar) {
+        this.bar = bar;
+        this.stopped = false;
+        const AC = globalThis.AudioContext || globalThis.webkitAudioContext;
+        if (!AC || !track) {
+            this.ctx = null;
+            return;
+        }
+        this.ctx = new AC();
+        this.analyser = this.ctx.createAnalyser();
+        this.analyser.fftSize = 512;
+        this.data = new Float32Array(this.analyser.fftSize);
+        this.source = this.ctx.createMediaStreamSource(new MediaStream([track]));
+        this.source.connect(this.analyser);
+        // Without a user gesture the context may start suspended: resume it
+        // on the first one.
+        this.resume = () => {
+            if (this.ctx && this.ctx.state === 'suspended') {
+                this.ctx.resume().catch(() => {});
+            }
+        };
+        this.resume();
+        window.addEventListener('pointerdown', this.resume, true);
+        window.addEventListener('keydown', this.resume, true);
+        this.level = 0;
+        const tick = () => {
+            if (this.stopped) {
+                return;
+            }
+            this.analyser.getFloatTimeDomainData(this.data);
+            let sum = 0;
+            for (const v of this.data) {
+                sum += v * v;
+            }
+            const rms = Math.sqrt(sum / this.data.length);
+            // -60 dBFS .. 0 dBFS onto 0 .. 1, falling slowly
+            const db = 20 * Math.log10(rms + 1e-9);
+            const target = Math.min(1, Math.max(0, (db + 60) / 60));
+            this.level = Math.max(target, this.level * 0.85);
+            this.bar.style.transform = `scaleX(${this.level.toFixed(3)})`;
+            this.raf = requestAnimationFrame(tick);
+        };
+        this.raf = requestAnimationFrame(tick);
+    }
+
+    stop() {
+        this.stopped = true;
+        cancelAnimationFrame(this.raf);
+        window.removeEventListener('pointerdown', this.resume, true);
+        window.removeEventListener('keydown', this.resume, true);
+        if (this.ctx) {
+            this.ctx.close().catch(() => {});
+            this.ctx = null;
+        }
+        this.bar.style.transform = 'scaleX(0)';
+    }
+}

@@ -1,0 +1,496 @@
+// prejoin.js - the screen before a room: camera and microphone preview with
+// a level meter, device pickers (filled once the browser allows the
+// devices, when their names are known), mute and camera toggles, the
+// display name (remembered in localStorage), the invite link, the server's
+// echo check (/echo/whip) as an optional step, and "Join now".
+//
+// For tests: when window.__conclaveTestStream (a MediaStream) is set, it is
+// used instead of getUserMedia, for the preview if it is there when the
+// screen opens and for the call if it is there when #join is pressed. Its
+// tracks are never stopped by the page.
+
+import { whipConnect } from './whip.js';
+import {
+    LevelMeter,
+    deviceErrorText,
+    listDevices,
+    mediaAvailable,
+    openCameraAndMic,
+    openTrack,
+} from './media.js';
+import { roomLink } from './rooms.js';
+import { say } from './status.js';
+
+const NAME_KEY = 'conclave.name';
+const CAMERA_KEY = 'conclave.camera';
+const MIC_KEY = 'conclave.mic';
+const NAME_MAX_BYTES = 64;
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+    title: $('prejoin-title'),
+    room: $('prejoin-room'),
+    form: $('prejoin-form'),
+    name: $('display-name'),
+    cameraSelect: $('camera-select'),
+    micSelect: $('mic-select'),
+    join: $('join'),
+    echo: $('echo-test'),
+    preview: $('preview'),
+    previewOff: $('preview-off'),
+    mic: $('prejoin-mic'),
+    cam: $('prejoin-cam'),
+    level: $('mic-level'),
+    echoFigure: $('echo-figure'),
+    echoVideo: $('echo-video'),
+    echoAudio: $('echo-audio'),
+    link: $('room-link'),
+    copy: $('copy-link'),
+};
+
+function store(key, value) {
+    try {
+        if (value) {
+            localStorage.setItem(key, value);
+        } else {
+            localStorage.removeItem(key);
+        }
+    } catch {
+        // storage may be off (private mode, policy); nothing to remember then
+    }
+}
+
+function load(key) {
+    try {
+        return localStorage.getItem(key) || '';
+    } catch {
+        return '';
+    }
+}
+
+// A display name the server accepts: no control characters, at most 64
+// bytes of UTF-8 (cut at a character boundary).
+export function cleanName(raw) {
+    // eslint-disable-next-line no-control-regex
+    let s = String(raw || '')
+        .replace(/[\u0000-\u001f\u007f]/g, ' ')
+        .trim();
+    const enc = new TextEncoder();
+    while (enc.encode(s).length > NAME_MAX_BYTES) {
+        s = Array.from(s).slice(0, -1).join('');
+    }
+    return s;
+}
+
+let state = null; // { room, stream, ownsStream, meter, echo, muted, cameraOff, onJoin }
+let generation = 0; // bumps on every enter/leave, so late results are dropped
+
+function testStream() {
+    const s = window.__conclaveTestStream;
+    return s && typeof s.getTracks === 'function' ? s : null;
+}
+
+function setPressed(btn, on) {
+    btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+}
+
+function applyToggles() {
+    const s = state;
+    const a = s.stream ? s.stream.getAudioTracks()[0] : null;
+    const v = s.stream ? s.stream.getVideoTracks()[0] : null;
+    if (a) {
+        a.enabled = !s.muted;
+    }
+    if (v) {
+        v.enabled = !s.cameraOff;
+    }
+    setPressed(ui.mic, s.muted);
+    setPressed(ui.cam, s.cameraOff);
+    ui.mic.disabled = !a;
+    ui.cam.disabled = !v;
+    ui.level.parentElement.hidden = !a || s.muted;
+    ui.previewOff.hidden = Boolean(v) && !s.cameraOff;
+    ui.previewOff.textContent = v ? 'Your camera is off' : 'No camera';
+}
+
+function startMeter() {
+    if (state.meter) {
+        state.meter.stop();
+        state.meter = null;
+    }
+    const a = state.stream ? state.stream.getAudioTracks()[0] : null;
+    if (a) {
+        try {
+            state.meter = new LevelMeter(a, ui.level);
+        } catch {
+            state.meter = null;
+        }
+    }
+}
+
+function fillSelect(select, devices, currentId, noneText) {
+    const opts = devices.map((d, i) => {
+        const o = document.createElement('option');
+        o.value = d.id;
+        o.textContent = d.label || `${noneText.replace('No ', '')} ${i + 1}`;
+        return o;
+    });
+    if (opts.length === 0) {
+        const o = document.createElement('option');
+        o.value = '';
+        o.textContent = noneText;
+        opts.push(o);
+    }
+    select.replaceChildren(...opts);
+    if (currentId && devices.some((d) => d.id === currentId)) {
+        select.value = currentId;
+    }
+    select.disabled = devices.length === 0 || Boolean(state && state.injected);
+}
+
+async function refreshDevices() {
+    const g = generation;
+    const { cameras, mics } = await listDevices();
+    if (g !== generation || !state) {
+        return;
+    }
+    const v = state.stream ? state.stream.getVideoTracks()[0] : null;
+    const a = state.stream ? state.stream.getAudioTracks()[0] : null;
+    const vid = v && v.getSettings ? v.getSettings().deviceId : '';
+    const aid = a && a.getSettings ? a.getSettings().deviceId : '';
+    fillSelect(ui.cameraSelect, cameras, vid, 'No camera');
+    fillSelect(ui.micSelect, mics, aid, 'No microphone');
+}
+
+function showPreview() {
+    ui.preview.srcObject = state.stream;
+    if (state.stream) {
+        ui.preview.play().catch(() => {});
+    }
+    applyToggles();
+    startMeter();
+}
+
+// Replaces the track of `kind` by one from device `id`.
+async function switchDevice(kind, id) {
+    if (!state || state.injected) {
+        return;
+    }
+    const g = generation;
+    let track;
+    try {
+        // Release the old device first: some cameras open only once.
+        const old = state.stream ? state.stream.getTracks().find((t) => t.kind === kind) : null;
+        if (old && kind === 'video') {
+            old.stop();
+        }
+        track = await openTrack(kind, id);
+    } catch (e) {
+        say(deviceErrorText(e), { error: true });
+        return;
+    }
+    if (g !== generation || !state) {
+        track.stop();
+        return;
+    }
+    if (!state.stream) {
+        state.stream = new MediaStream();
+        state.ownsStream = true;
+    }
+    for (const old of state.stream.getTracks().filter((t) => t.kind === kind)) {
+        state.stream.removeTrack(old);
+        old.stop();
+    }
+    state.stream.addTrack(track);
+    store(kind === 'video' ? CAMERA_KEY : MIC_KEY, id);
+    if (state.echo && state.echo.whip) {
+        const sender = state.echo.whip.pc
+            .getSenders()
+            .find((s) => s.track && s.track.kind === kind);
+        if (sender) {
+            sender.replaceTrack(track).catch(() => {});
+        }
+    }
+    showPreview();
+    say(kind === 'video' ? 'Camera changed.' : 'Microphone changed.', { transient: true });
+}
+
+// ---- the echo check ----
+
+const ECHO_TEXT = {
+    new: 'Echo check: connecting…',
+    connecting: 'Echo check: connecting to the server…',
+    connected:
+        'Echo check running: the second picture is you as the server sends you back, ' +
+        'with sound. Press the button again to stop it.',
+    disconnected: 'Echo check: the connection is interrupted…',
+    failed: 'Echo check: the connection failed. Check that nothing blocks UDP to the server.',
+};
+
+async function startEcho() {
+    const s = state;
+    if (!s || s.echo) {
+        return;
+    }
+    if (!s.stream) {
+        say('The echo check needs a camera or a microphone.', { error: true });
+        return;
+    }
+    const echo = { whip: null };
+    s.echo = echo;
+    setPressed(ui.echo, true);
+    ui.echoFigure.hidden = false;
+    const back = new MediaStream();
+    ui.echoVideo.srcObject = back;
+    say('Echo check: contacting the server…');
+    try {
+        echo.whip = await whipConnect('echo/whip', {
+            stream: s.stream,
+            onTrack: (track) => {
+                if (track.kind === 'video') {
+                    back.addTrack(track);
+                    ui.echoVideo.play().catch(() => {});
+                } else {
+                    ui.echoAudio.srcObject = new MediaStream([track]);
+                    ui.echoAudio.play().catch(() => {});
+                }
+            },
+        });
+    } catch (e) {
+        if (s.echo === echo) {
+            stopEcho();
+            say(`The server could not start the echo check: ${e.message}`, { error: true });
+        }
+        return;
+    }
+    if (s.echo !== echo || state !== s) {
+        echo.whip.close();
+        return;
+    }
+    const pc = echo.whip.pc;
+    const show = () => {
+        if (s.echo === echo && ECHO_TEXT[pc.connectionState]) {
+            say(ECHO_TEXT[pc.connectionState], { error: pc.connectionState === 'failed' });
+        }
+    };
+    pc.addEventListener('connectionstatechange', show);
+    show();
+}
+
+function stopEcho(message = null) {
+    const s = state;
+    if (!s || !s.echo) {
+        return;
+    }
+    const echo = s.echo;
+    s.echo = null;
+    if (echo.whip) {
+        echo.whip.close();
+    }
+    setPressed(ui.echo, false);
+    ui.echoFigure.hidden = true;
+    ui.echoVideo.srcObject = null;
+    ui.echoAudio.srcObject = null;
+    if (message) {
+        say(message);
+    }
+}
+
+// ---- entering and leaving ----
+
+// Shows the pre-join screen of `room`. reuse: { stream, ownsStream, muted,
+// cameraOff } to keep the devices of a join that failed. onJoin(opts) is
+// called with { room, name, stream, ownsStream, muted, cameraOff } when the
+// person presses "Join now"; the stream is theirs from then on.
+export async function enterPrejoin(room, { onJoin, reuse = null } = {}) {
+    leavePrejoin();
+    const g = ++generation;
+    state = {
+        room,
+        stream: null,
+        ownsStream: false,
+        injected: false,
+        meter: null,
+        echo: null,
+        muted: reuse ? reuse.muted : false,
+        cameraOff: reuse ? reuse.cameraOff : false,
+        onJoin,
+    };
+    ui.room.textContent = room;
+    ui.link.value = roomLink(room);
+    ui.name.value = load(NAME_KEY);
+    ui.join.disabled = false;
+    ui.echoFigure.hidden = true;
+    setPressed(ui.echo, false);
+
+    if (reuse && reuse.stream) {
+        state.stream = reuse.stream;
+        state.ownsStream = reuse.ownsStream;
+        state.injected = !reuse.ownsStream;
+        showPreview();
+        refreshDevices();
+        return;
+    }
+    const injected = testStream();
+    if (injected) {
+        state.stream = injected;
+        state.injected = true;
+        showPreview();
+        refreshDevices();
+        return;
+    }
+    if (!mediaAvailable()) {
+        showPreview();
+        fillSelect(ui.cameraSelect, [], '', 'No camera');
+        fillSelect(ui.micSelect, [], '', 'No microphone');
+        say(
+            'This browser cannot reach a camera or microphone from this page (it needs https). ' +
+                'You can still join to see and hear the others.',
+            { error: true },
+        );
+        return;
+    }
+    say('Asking for your camera and microphone…');
+    const cameraId = load(CAMERA_KEY);
+    const micId = load(MIC_KEY);
+    let { stream, error } = await openCameraAndMic({ cameraId, micId });
+    if (
+        error &&
+        (cameraId || micId) &&
+        (error.name === 'OverconstrainedError' || error.name === 'NotFoundError')
+    ) {
+        // a remembered device is gone: let the browser choose
+        if (stream) {
+            stream.getTracks().forEach((t) => t.stop());
+        }
+        store(CAMERA_KEY, '');
+        store(MIC_KEY, '');
+        ({ stream, error } = await openCameraAndMic({}));
+    }
+    if (g !== generation) {
+        if (stream) {
+            stream.getTracks().forEach((t) => t.stop());
+        }
+        return;
+    }
+    state.stream = stream;
+    state.ownsStream = Boolean(stream);
+    showPreview();
+    await refreshDevices();
+    if (g !== generation) {
+        return;
+    }
+    if (!stream) {
+        say(`${deviceErrorText(error)} You can still join to see and hear the others.`, {
+            error: true,
+        });
+    } else if (error) {
+        const has = stream.getVideoTracks().length ? 'camera' : 'microphone';
+        say(`Only your ${has} could be opened: ${deviceErrorText(error)}`, { error: true });
+    } else {
+        say('Your camera and microphone are ready.', { transient: true });
+    }
+}
+
+// Leaves the pre-join screen; keepStream: the call took the stream over.
+export function leavePrejoin({ keepStream = false } = {}) {
+    generation++;
+    const s = state;
+    if (!s) {
+        return;
+    }
+    stopEcho();
+    if (s.meter) {
+        s.meter.stop();
+    }
+    if (!keepStream && s.ownsStream && s.stream) {
+        s.stream.getTracks().forEach((t) => t.stop());
+    }
+    ui.preview.srcObject = null;
+    state = null;
+}
+
+function join() {
+    const s = state;
+    if (!s) {
+        return;
+    }
+    const name = cleanName(ui.name.value);
+    store(NAME_KEY, name);
+    let stream = s.stream;
+    let ownsStream = s.ownsStream;
+    const injected = testStream();
+    if (injected && injected !== stream) {
+        if (s.ownsStream && s.stream) {
+            s.stream.getTracks().forEach((t) => t.stop());
+        }
+        stream = injected;
+        ownsStream = false;
+    }
+    const opts = {
+        room: s.room,
+        name: name || 'Guest',
+        stream,
+        ownsStream,
+        muted: s.muted,
+        cameraOff: s.cameraOff,
+    };
+    leavePrejoin({ keepStream: true });
+    s.onJoin(opts);
+}
+
+// ---- wiring ----
+
+ui.form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    join();
+});
+ui.name.addEventListener('change', () => {
+    const n = cleanName(ui.name.value);
+    if (n !== ui.name.value) {
+        ui.name.value = n;
+    }
+});
+ui.echo.addEventListener('click', () => {
+    if (!state) {
+        return;
+    }
+    if (state.echo) {
+        stopEcho('Echo check stopped.');
+    } else {
+        startEcho();
+    }
+});
+ui.mic.addEventListener('click', () => {
+    if (state) {
+        state.muted = !state.muted;
+        applyToggles();
+    }
+});
+ui.cam.addEventListener('click', () => {
+    if (state) {
+        state.cameraOff = !state.cameraOff;
+        applyToggles();
+    }
+});
+ui.cameraSelect.addEventListener('change', () => switchDevice('video', ui.cameraSelect.value));
+ui.micSelect.addEventListener('change', () => switchDevice('audio', ui.micSelect.value));
+if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+    navigator.mediaDevices.addEventListener('devicechange', () => {
+        if (state) {
+            refreshDevices();
+        }
+    });
+}
+ui.copy.addEventListener('click', async () => {
+    const text = ui.link.value;
+    try {
+        await navigator.clipboard.writeText(text);
+        say('The invite link is copied.', { transient: true });
+    } catch {
+        ui.link.focus();
+        ui.link.select();
+        say('Select the link and copy it (Ctrl+C or ⌘C).', { transient: true });
+    }
+});
+ui.link.addEventListener('focus', () => ui.link.select());
