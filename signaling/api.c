@@ -842,6 +842,11 @@ void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
         route_rooms(api, rq, p + 7, rs);
     } else if (strncmp(p, "/echo/", 6) == 0) {
         route_echo(api, rq, p + 6, rs);
+    } else if (strncmp(p, "/r/", 3) == 0 && cv_api_valid_room(p + 3, strlen(p + 3))) {
+        /* a room's link: the client routes on the fragment, which the
+         * server never sees, so send the browser there */
+        reply(rs, 302, "see /#/r/%s", p + 3);
+        snprintf(rs->location, sizeof(rs->location), "/#/r/%s", p + 3);
     } else {
         serve_file(api, rq, rs);
     }

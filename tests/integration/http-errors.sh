@@ -249,6 +249,14 @@ expect "GET /style.css -> 200" 200 &&
 req GET /no-such-file
 expect "GET /no-such-file -> 404" 404
 
+# a room's link /r/{room} sends the browser to the client's route for it
+loc=$(curl -s --noproxy '*' --max-time 10 -o /dev/null -D - "$base/r/team-1" | tr -d '\r' |
+    sed -n 's/^Location: //Ip')
+[ "$loc" = "/#/r/team-1" ] && ok "GET /r/team-1 -> Location /#/r/team-1" ||
+    bad "GET /r/team-1 -> Location '$loc'"
+req GET '/r/bad!name'
+expect "GET /r/<bad name> -> 400" 400
+
 # ---- path traversal: refused, and nothing outside www/ leaks ----
 for p in /../../etc/passwd /%2e%2e/%2e%2e/etc/passwd /..%2f..%2fetc/passwd \
     /foo/../../etc/passwd /../secret.txt /%2e%2e/secret.txt /js/../../secret.txt \
