@@ -158,20 +158,33 @@ static void on_session_failed(void *ud, cv_session_t *s)
 
 /* ---- routes ---- */
 
-static int is_sdp(const char *ct)
+/* ct names the media type `type`, with or without parameters. */
+static int has_type(const char *ct, const char *type)
 {
-    if (!ct)
+    size_t n = strlen(type);
+    return ct && strncasecmp(ct, type, n) == 0 && (ct[n] == 0 || ct[n] == ';');
+}
+
+static void method_not_allowed(cv_api_resp_t *rs, const char *allow);
+
+/* A POST with a body of that media type; else answers 405 or 415. */
+static int is_post_of(const cv_api_req_t *rq, const char *type, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "POST") != 0) {
+        method_not_allowed(rs, "POST");
         return 0;
-    size_t n = strlen("application/sdp");
-    return strncasecmp(ct, "application/sdp", n) == 0 && (ct[n] == 0 || ct[n] == ';');
+    }
+    if (!has_type(rq->content_type, type)) {
+        reply(rs, 415, "Content-Type must be %s", type);
+        return 0;
+    }
+    return 1;
 }
 
 static int session_count_full(cv_api_t *api)
 {
     return cv_api_session_count(api) >= api->max_sessions;
 }
-
-static void method_not_allowed(cv_api_resp_t *rs, const char *allow);
 
 /* A display name: up to 64 bytes, no control characters. */
 static int valid_name(const char *n)
@@ -226,14 +239,8 @@ static const char *check_owner(cv_api_t *api, const char *room, const char *owne
 static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
                  cv_api_resp_t *rs)
 {
-    if (strcmp(rq->method, "POST") != 0) {
-        method_not_allowed(rs, "POST");
+    if (!is_post_of(rq, "application/sdp", rs))
         return;
-    }
-    if (!is_sdp(rq->content_type)) {
-        reply(rs, 415, "Content-Type must be application/sdp");
-        return;
-    }
     if (rq->name && !valid_name(rq->name)) {
         reply(rs, 400, "bad name: at most 64 bytes, no control characters");
         return;
@@ -568,14 +575,6 @@ static void events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_a
     snprintf(rs->sse_session, sizeof(rs->sse_session), "%s", rq->session);
 }
 
-static int is_json(const char *ct)
-{
-    if (!ct)
-        return 0;
-    size_t n = strlen("application/json");
-    return strncasecmp(ct, "application/json", n) == 0 && (ct[n] == 0 || ct[n] == ';');
-}
-
 /* Applies a parsed command to s (under the lock). Returns the reason it is
  * refused, or NULL; sets *chat to the chat event to publish, *changed when
  * the roster changed. */
@@ -611,14 +610,8 @@ static const char *apply_locked(cv_session_t *s, const cv_command_t *cmd, char *
 static void command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
                     cv_api_resp_t *rs)
 {
-    if (strcmp(rq->method, "POST") != 0) {
-        method_not_allowed(rs, "POST");
+    if (!is_post_of(rq, "application/json", rs))
         return;
-    }
-    if (!is_json(rq->content_type)) {
-        reply(rs, 415, "Content-Type must be application/json");
-        return;
-    }
     cv_command_t *cmd = cv_xmalloc(sizeof(*cmd));
     const char *why;
     int rc = cv_command_parse(rq->body, rq->body_len, cmd, &why);

@@ -276,15 +276,23 @@ static void drain_video(cv_session_t *s, int64_t now)
         request_keyframe(s, now);
 }
 
+/* The first SSRC seen on a stream is its sender's; packets of any other are
+ * dropped and counted. */
+static int same_sender(cv_session_t *s, uint32_t *latched, uint32_t ssrc)
+{
+    if (!*latched)
+        *latched = ssrc;
+    if (ssrc == *latched)
+        return 1;
+    s->drop_pt++;
+    return 0;
+}
+
 static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt, size_t len,
                      int64_t now)
 {
-    if (!s->v_ssrc_in)
-        s->v_ssrc_in = h->ssrc;
-    if (h->ssrc != s->v_ssrc_in) {
-        s->drop_pt++;
+    if (!same_sender(s, &s->v_ssrc_in, h->ssrc))
         return;
-    }
     uint64_t ext = cv_seq_unwrap(&s->v_unwrap, h->seq);
     cv_rxstats_update(&s->v_rx, h->seq, h->ts, 90000, now);
     cv_nack_on_packet(&s->vnack, ext, now);
@@ -298,12 +306,8 @@ static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt,
 
 static void on_audio(cv_session_t *s, const cv_rtp_hdr_t *h, int64_t now)
 {
-    if (!s->a_ssrc_in)
-        s->a_ssrc_in = h->ssrc;
-    if (h->ssrc != s->a_ssrc_in) {
-        s->drop_pt++;
+    if (!same_sender(s, &s->a_ssrc_in, h->ssrc))
         return;
-    }
     uint64_t ext = cv_seq_unwrap(&s->a_unwrap, h->seq);
     cv_rxstats_update(&s->a_rx, h->seq, h->ts, 48000, now);
     if (h->payload_len == 0) /* reordering and duplicates: the room's playout buffer */
