@@ -17,7 +17,6 @@ typedef struct {
     atomic_int refs;
     int kind;        /* CV_FRAME_AUDIO / CV_FRAME_VIDEO */
     int keyframe;    /* video */
-    int lost_before; /* audio: packets missing just before this one (for PLC/FEC) */
     uint32_t rtp_ts; /* the sender's RTP timestamp */
     uint64_t seq;    /* audio input: extended RTP sequence number */
     int level;       /* audio input: RFC 6464 level in -dBov (0..127), -1 unknown */

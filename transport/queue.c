@@ -57,11 +57,3 @@ void *cv_queue_pop(cv_queue_t *q)
     pthread_mutex_unlock(&q->lock);
     return it;
 }
-
-size_t cv_queue_count(cv_queue_t *q)
-{
-    pthread_mutex_lock(&q->lock);
-    size_t n = q->count;
-    pthread_mutex_unlock(&q->lock);
-    return n;
-}

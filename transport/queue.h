@@ -27,6 +27,5 @@ void cv_queue_cleanup(cv_queue_t *q, void (*free_fn)(void *));
 int cv_queue_push(cv_queue_t *q, void *item);
 /* Returns the oldest item (caller owns it) or NULL. */
 void *cv_queue_pop(cv_queue_t *q);
-size_t cv_queue_count(cv_queue_t *q);
 
 #endif
