@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "clock.h"
 #include "command.h"
+#include "config.h"
 #include "sdp.h"
 
 #include <jansson.h>
@@ -78,19 +79,6 @@ static void reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
     memcpy(rs->body, line, (size_t)n);
     rs->body_len = (size_t)n;
     rs->no_store = 1;
-}
-
-int cv_api_valid_room(const char *s, size_t len)
-{
-    if (len < 1 || len > 64)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
 }
 
 /* ---- session table ---- */
@@ -392,7 +380,7 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
 {
     const char *slash = strchr(rest, '/');
     size_t room_len = slash ? (size_t)(slash - rest) : strlen(rest);
-    if (!cv_api_valid_room(rest, room_len)) {
+    if (!cv_config_room_name(rest, room_len)) {
         reply(rs, 400, "bad room name: 1 to 64 of A-Z a-z 0-9 _ -");
         return;
     }
@@ -835,7 +823,7 @@ void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
         route_rooms(api, rq, p + 7, rs);
     } else if (strncmp(p, "/echo/", 6) == 0) {
         route_echo(api, rq, p + 6, rs);
-    } else if (strncmp(p, "/r/", 3) == 0 && cv_api_valid_room(p + 3, strlen(p + 3))) {
+    } else if (strncmp(p, "/r/", 3) == 0 && cv_config_room_name(p + 3, strlen(p + 3))) {
         /* a room's link: the client routes on the fragment, which the
          * server never sees, so send the browser there */
         reply(rs, 302, "see /#/r/%s", p + 3);

@@ -60,7 +60,4 @@ cv_events_t *cv_api_events(cv_api_t *api);
 /* Ends every event stream (before the HTTP server stops). */
 void cv_api_end_streams(cv_api_t *api);
 
-/* Room names: 1..64 of [A-Za-z0-9_-]. Pure. */
-int cv_api_valid_room(const char *s, size_t len);
-
 #endif

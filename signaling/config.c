@@ -210,6 +210,22 @@ static int set_addrs(char *out, size_t cap, const char *v, char *why, size_t why
 }
 
 /* Checks value v for key k and stores it in c; on error why holds the reason. */
+int cv_config_room_chars(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+int cv_config_room_name(const char *s, size_t n)
+{
+    return n >= 1 && n <= 64 && cv_config_room_chars(s, n);
+}
+
 /* "a, b,c" -> "a,b,c": each a room name of 1..64 of [A-Za-z0-9_-]. */
 static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t whycap)
 {
@@ -219,16 +235,13 @@ static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t why
         while (*p == ' ' || *p == '\t')
             p++;
         const char *start = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t') {
-            char ch = *p;
-            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-                  (ch >= '0' && ch <= '9') || ch == '_' || ch == '-')) {
-                snprintf(why, whycap, "room names are 1 to 64 of A-Z a-z 0-9 _ -");
-                return CV_E_INVAL;
-            }
+        while (*p && *p != ',' && *p != ' ' && *p != '\t')
             p++;
-        }
         size_t n = (size_t)(p - start);
+        if (!cv_config_room_chars(start, n)) {
+            snprintf(why, whycap, "room names are 1 to 64 of A-Z a-z 0-9 _ -");
+            return CV_E_INVAL;
+        }
         while (*p == ' ' || *p == '\t')
             p++;
         if (n == 0 || n > 64 || (*p && *p != ',')) {

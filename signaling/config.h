@@ -15,6 +15,11 @@
 /* Where `make install` puts the browser client (www/). */
 #ifndef CV_DATADIR
 #define CV_DATADIR "/usr/local/share/conclave"
+/* Room names (in [rooms] names and in URLs): 1..64 of [A-Za-z0-9_-].
+ * cv_config_room_chars checks the characters only. Pure. */
+int cv_config_room_name(const char *s, size_t len);
+int cv_config_room_chars(const char *s, size_t len);
+
 #endif
 
 typedef struct {
@@ -58,5 +63,10 @@ int cv_config_load(cv_config_t *c, const char *path, char *err, size_t errcap);
  * for the path in messages. Returns 0 or CV_E_INVAL. */
 int cv_config_load_string(cv_config_t *c, const char *name, const char *text, char *err,
                           size_t errcap);
+
+/* Room names (in [rooms] names and in URLs): 1..64 of [A-Za-z0-9_-].
+ * cv_config_room_chars checks the characters only. Pure. */
+int cv_config_room_name(const char *s, size_t len);
+int cv_config_room_chars(const char *s, size_t len);
 
 #endif
