@@ -21,8 +21,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, colourNear, fmtRgb, installPageHelpers, makeReporter } from './lib.mjs';
+import { colourNear, fmtRgb, installPageHelpers, makeReporter, runMain } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCREENSHOT = join(HERE, 'artifacts', 'echo.png'); // the known source and what came back
@@ -484,33 +483,8 @@ async function run(base, browser) {
     );
 }
 
-async function main() {
-    const base = (process.argv[2] || '').replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]+$/.test(base)) {
-        console.log('usage: node echo.mjs http://127.0.0.1:PORT');
-        return 2;
-    }
-    const watchdog = setTimeout(() => {
-        check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`);
-        process.exit(T.finish());
-    }, WATCHDOG_MS);
-    let browser = null;
-    try {
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            args: CHROMIUM_ARGS,
-            timeout: 15000,
-        });
-        await run(base, browser);
-    } catch (e) {
-        check(false, 'test ran to its end', e.stack || e.message);
-    } finally {
-        if (browser) {
-            await browser.close().catch(() => {});
-        }
-        clearTimeout(watchdog);
-    }
-    return T.finish();
-}
+// Out of time: report it and exit at once.
+const main = () =>
+    runMain({ name: 'echo', T, check, watchdogMs: WATCHDOG_MS, run, quickExit: true });
 
 process.exitCode = await main();

@@ -42,7 +42,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
-import { CHROMIUM_ARGS, installPageHelpers, makeReporter, fmtRgb, rgbToYuv601 } from './lib.mjs';
+import {
+    CHROMIUM_ARGS,
+    analyseGrid,
+    audioWindow as libAudioWindow,
+    classifyGrid,
+    fmtAudio as libFmtAudio,
+    fmtRgb,
+    installPageHelpers,
+    makeReporter,
+    pollUntil,
+    rgbToYuv601,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = join(HERE, 'artifacts');
@@ -104,55 +115,11 @@ const freqs = PARTS.map((p) => p.toneHz);
 // One character per cell: the participant whose colour it is (within
 // RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
 // border, '?' anything else (edges of tiles, mixed cells).
-function classify(cells) {
-    let s = '';
-    for (let i = 0; i < cells.length; i += 3) {
-        const c = [cells[i], cells[i + 1], cells[i + 2]];
-        const near = (want, tol) => c.every((v, k) => Math.abs(v - want[k]) <= tol);
-        const hit = PARTS.find((p) => near(p.rgb, RGB_TOLERANCE));
-        if (hit) {
-            s += hit.name;
-        } else if (Math.max(...c) < 24) {
-            s += '.';
-        } else if (near([37, 37, 37], 14)) {
-            s += 'g';
-        } else if (near([170, 255, 0], 45)) {
-            s += 'y';
-        } else {
-            s += '?';
-        }
-    }
-    return s;
-}
+const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
 
 // Share of the cells, centroid (0..1 of the canvas) and mean colour of the
 // cells of each participant.
-function analyse(classes, cells) {
-    const out = {};
-    for (const p of PARTS) {
-        let n = 0;
-        let sx = 0;
-        let sy = 0;
-        const rgb = [0, 0, 0];
-        for (let i = 0; i < classes.length; i++) {
-            if (classes[i] === p.name) {
-                n++;
-                sx += ((i % GRID_COLS) + 0.5) / GRID_COLS;
-                sy += (Math.floor(i / GRID_COLS) + 0.5) / GRID_ROWS;
-                for (let k = 0; k < 3; k++) {
-                    rgb[k] += cells[i * 3 + k];
-                }
-            }
-        }
-        out[p.name] = {
-            share: n / classes.length,
-            cx: n ? sx / n : NaN,
-            cy: n ? sy / n : NaN,
-            rgb: n ? rgb.map((v) => v / n) : null,
-        };
-    }
-    return out;
-}
+const analyse = (classes, cells) => analyseGrid(classes, cells, PARTS, GRID_COLS, GRID_ROWS);
 
 // The mean colour of the 4x4 cells around a point (fractions of the
 // canvas): the middle of a tile, measured without classifying anything.
@@ -198,28 +165,9 @@ function layoutTwo(an) {
 
 // Averages of the last AUDIO_WINDOW readings: level of each tone above the
 // median (dB).
-function audioWindow(readings) {
-    const w = readings.slice(-AUDIO_WINDOW);
-    const above = {};
-    PARTS.forEach((p, i) => {
-        above[p.name] = w.length
-            ? w.reduce((s, r) => s + (r.levels[i] - r.medianDb), 0) / w.length
-            : NaN;
-    });
-    const medianDb = w.length ? w.reduce((s, r) => s + r.medianDb, 0) / w.length : NaN;
-    return { n: w.length, above, medianDb };
-}
+const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
 
-function fmtAudio(aw) {
-    if (!aw.n) {
-        return 'no readings';
-    }
-    const tones = PARTS.map((p) => `${p.name}@${p.toneHz} ${aw.above[p.name].toFixed(1)}`);
-    return (
-        `dB above median: ${tones.join(', ')}; ` +
-        `median ${aw.medianDb.toFixed(1)} dB, ${aw.n} readings`
-    );
-}
+const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
 
 function hearsOnly(aw, heard, own) {
     return (
@@ -488,10 +436,8 @@ function withTimeout(promise, ms, what) {
 // Polls both pages every POLL_MS until done(samples, history) is true or
 // deadlineMs passes; history[name] keeps the audio readings of this wait.
 async function pollBoth(pages, deadlineMs, done) {
-    const t0 = Date.now();
     const history = Object.fromEntries(pages.map((P) => [P.part.name, []]));
-    let samples = null;
-    for (;;) {
+    const sample = async (t0) => {
         const got = await Promise.all(
             pages.map((P) =>
                 withTimeout(
@@ -506,7 +452,7 @@ async function pollBoth(pages, deadlineMs, done) {
                 ),
             ),
         );
-        samples = {};
+        const samples = {};
         pages.forEach((P, i) => {
             const n = P.part.name;
             const s = got[i];
@@ -524,15 +470,10 @@ async function pollBoth(pages, deadlineMs, done) {
             }
             samples[n] = s;
         });
-        const ms = Date.now() - t0;
-        if (done(samples, history)) {
-            return { ok: true, samples, history, ms };
-        }
-        if (ms >= deadlineMs) {
-            return { ok: false, samples, history, ms };
-        }
-        await new Promise((res) => setTimeout(res, POLL_MS));
-    }
+        return samples;
+    };
+    const r = await pollUntil(sample, (samples) => done(samples, history), deadlineMs, POLL_MS);
+    return { ok: r.ok, samples: r.value, history, ms: r.ms };
 }
 
 async function joinRoom(P, base, room) {

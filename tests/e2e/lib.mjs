@@ -1,9 +1,12 @@
 // lib.mjs - helpers shared by conclave's browser end-to-end tests (echo.mjs,
-// room.mjs): the Chromium flags that make WebRTC work in a namespace holding
-// only the loopback interface, the "ok / not ok" reporter, colour arithmetic,
-// and pageHelpers, which installs window.__e2e in a page: known sources (a
-// solid-colour video track, a sine tone), sinks for remote audio, FFT
-// readings, sampling of a received picture, and getStats summaries.
+// room.mjs, ui.mjs, whip_gst.mjs, firefox.mjs): the Chromium flags that make
+// WebRTC work in a namespace holding only the loopback interface, the
+// "ok / not ok" reporter, the main() harness (runMain), polling (pollUntil),
+// colour arithmetic, analysis of a composite's colour grid (classifyGrid,
+// analyseGrid), tone readings (audioWindow, fmtAudio), and pageHelpers,
+// which installs window.__e2e in a page: known sources (a solid-colour video
+// track, a sine tone), sinks for remote audio, FFT readings, sampling of a
+// received picture, and getStats summaries.
 //
 // Code that runs in the page is serialised by playwright, so pageHelpers is
 // self-contained (no closures over this module); install it once per page
@@ -13,6 +16,8 @@
 // both --allow-loopback-in-peer-connection and --use-fake-ui-for-media-stream
 // are given (the latter grants media access, which lets WebRTC enumerate
 // every interface instead of only the default route, of which there is none).
+import { chromium } from 'playwright-core';
+
 export const CHROMIUM_ARGS = [
     '--no-sandbox',
     '--headless=new',
@@ -72,6 +77,171 @@ export function rgbToYuv601([r, g, b]) {
         128 + (-37.797 * r - 74.203 * g + 112.0 * b) / 255,
         128 + (112.0 * r - 93.786 * g - 18.214 * b) / 255,
     ];
+}
+
+// The main() of a one-Chromium test: takes the daemon's base URL from argv[2]
+// (else prints the usage and returns 2), arms a watchdog of watchdogMs,
+// launches Chromium, awaits run(base, browser), closes the browser and
+// returns T.finish(). cleanup(), if given, is also run on process exit, when
+// the watchdog fires and before the browser is closed. When the watchdog
+// fires it reports the overrun and, with quickExit, exits at once; otherwise
+// it gives the browser 2 s to close, then exits.
+export async function runMain({
+    name,
+    T,
+    check,
+    watchdogMs,
+    run,
+    cleanup = null,
+    quickExit = false,
+}) {
+    const base = (process.argv[2] || '').replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(base)) {
+        console.log(`usage: node ${name}.mjs http://127.0.0.1:PORT`);
+        return 2;
+    }
+    let browser = null;
+    if (cleanup) {
+        process.on('exit', cleanup);
+    }
+    const watchdog = setTimeout(() => {
+        check(false, `the whole run finished within ${watchdogMs / 1000} s`);
+        const code = T.finish();
+        if (quickExit) {
+            process.exit(code);
+        }
+        if (cleanup) {
+            cleanup();
+        }
+        setTimeout(() => process.exit(code), 2000).unref();
+        (browser ? browser.close() : Promise.resolve())
+            .catch(() => {})
+            .finally(() => process.exit(code));
+    }, watchdogMs);
+    try {
+        browser = await chromium.launch({
+            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+            args: CHROMIUM_ARGS,
+            timeout: 15000,
+        });
+        await run(base, browser);
+    } catch (e) {
+        check(false, 'test ran to its end', e.stack || e.message);
+    } finally {
+        if (cleanup) {
+            cleanup();
+        }
+        if (browser) {
+            await browser.close().catch(() => {});
+        }
+        clearTimeout(watchdog);
+    }
+    return T.finish();
+}
+
+// Calls sample(t0) (t0: Date.now() at the start) every pollMs until
+// done(value) is true or deadlineMs have passed since t0. Returns
+// { ok, value (the last sample), ms }.
+export async function pollUntil(sample, done, deadlineMs, pollMs) {
+    const t0 = Date.now();
+    for (;;) {
+        const value = await sample(t0);
+        const ms = Date.now() - t0;
+        if (done(value)) {
+            return { ok: true, value, ms };
+        }
+        if (ms >= deadlineMs) {
+            return { ok: false, value, ms };
+        }
+        await new Promise((res) => setTimeout(res, pollMs));
+    }
+}
+
+// ---- the composite's colour grid (node side) ----
+
+// One character per cell of cells (flat [r, g, b, ...]): p[key] of the first
+// of parts whose p.rgb is within tol per channel, '.' black, 'g' placeholder
+// grey, 'y' speaker border, '?' anything else (edges of tiles, mixed cells).
+export function classifyGrid(cells, parts, tol, key = 'name') {
+    let s = '';
+    for (let i = 0; i < cells.length; i += 3) {
+        const c = [cells[i], cells[i + 1], cells[i + 2]];
+        const near = (want, t) => c.every((v, k) => Math.abs(v - want[k]) <= t);
+        const hit = parts.find((p) => near(p.rgb, tol));
+        if (hit) {
+            s += hit[key];
+        } else if (Math.max(...c) < 24) {
+            s += '.';
+        } else if (near([37, 37, 37], 14)) {
+            s += 'g';
+        } else if (near([170, 255, 0], 45)) {
+            s += 'y';
+        } else {
+            s += '?';
+        }
+    }
+    return s;
+}
+
+// For each of parts, keyed by p[key]: the share of the cells of a cols x rows
+// grid classified as it, their centroid (0..1 of the canvas) and, when cells
+// is given, their mean colour (rgb, null when there are none).
+export function analyseGrid(classes, cells, parts, cols, rows, key = 'name') {
+    const out = {};
+    for (const p of parts) {
+        let n = 0;
+        let sx = 0;
+        let sy = 0;
+        const rgb = [0, 0, 0];
+        for (let i = 0; i < classes.length; i++) {
+            if (classes[i] === p[key]) {
+                n++;
+                sx += ((i % cols) + 0.5) / cols;
+                sy += (Math.floor(i / cols) + 0.5) / rows;
+                if (cells) {
+                    for (let k = 0; k < 3; k++) {
+                        rgb[k] += cells[i * 3 + k];
+                    }
+                }
+            }
+        }
+        const a = { share: n / classes.length, cx: n ? sx / n : NaN, cy: n ? sy / n : NaN };
+        if (cells) {
+            a.rgb = n ? rgb.map((v) => v / n) : null;
+        }
+        out[p[key]] = a;
+    }
+    return out;
+}
+
+// ---- tone readings (node side) ----
+
+// Averages of the last `window` readings ({ levels (dB, one per part, in
+// the order of parts), medianDb }): level of each part's tone above the
+// median (dB), keyed by p[key].
+export function audioWindow(readings, parts, window, key = 'name') {
+    const w = readings.slice(-window);
+    const above = {};
+    parts.forEach((p, i) => {
+        above[p[key]] = w.length
+            ? w.reduce((s, r) => s + (r.levels[i] - r.medianDb), 0) / w.length
+            : NaN;
+    });
+    const medianDb = w.length ? w.reduce((s, r) => s + r.medianDb, 0) / w.length : NaN;
+    return { n: w.length, above, medianDb };
+}
+
+// audioWindow's result as "dB above median: A@440 21.3, ...; median ... dB,
+// N readings".
+export function fmtAudio(aw, parts, key = 'name') {
+    if (!aw.n) {
+        return 'no readings';
+    }
+    const tones = parts.map((p) => `${p.name}@${p.toneHz} ${aw.above[p[key]].toFixed(1)}`);
+    return (
+        `dB above median: ${tones.join(', ')}; ` +
+        `median ${aw.medianDb.toFixed(1)} dB, ${aw.n} readings`
+    );
 }
 
 export async function installPageHelpers(page) {

@@ -37,8 +37,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, installPageHelpers, makeReporter, fmtRgb, rgbToYuv601 } from './lib.mjs';
+import {
+    analyseGrid,
+    audioWindow as libAudioWindow,
+    classifyGrid,
+    fmtAudio as libFmtAudio,
+    fmtRgb,
+    installPageHelpers,
+    makeReporter,
+    pollUntil,
+    rgbToYuv601,
+    runMain,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCREENSHOT = join(HERE, 'artifacts', 'room.png'); // A's composite with three tiles
@@ -88,45 +98,10 @@ const byName = Object.fromEntries(PARTS.map((p) => [p.name, p]));
 // One character per cell: the participant whose colour it is (within
 // RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
 // border, '?' anything else (edges of tiles, mixed cells).
-function classify(cells) {
-    let s = '';
-    for (let i = 0; i < cells.length; i += 3) {
-        const c = [cells[i], cells[i + 1], cells[i + 2]];
-        const near = (want, tol) => c.every((v, k) => Math.abs(v - want[k]) <= tol);
-        const hit = PARTS.find((p) => near(p.rgb, RGB_TOLERANCE));
-        if (hit) {
-            s += hit.name;
-        } else if (Math.max(...c) < 24) {
-            s += '.';
-        } else if (near([37, 37, 37], 14)) {
-            s += 'g';
-        } else if (near([170, 255, 0], 45)) {
-            s += 'y';
-        } else {
-            s += '?';
-        }
-    }
-    return s;
-}
+const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
 
 // Share of the cells and centroid (0..1 of the canvas) of each colour.
-function analyse(classes) {
-    const out = {};
-    for (const p of PARTS) {
-        let n = 0;
-        let sx = 0;
-        let sy = 0;
-        for (let i = 0; i < classes.length; i++) {
-            if (classes[i] === p.name) {
-                n++;
-                sx += ((i % GRID_COLS) + 0.5) / GRID_COLS;
-                sy += (Math.floor(i / GRID_COLS) + 0.5) / GRID_ROWS;
-            }
-        }
-        out[p.name] = { share: n / classes.length, cx: n ? sx / n : NaN, cy: n ? sy / n : NaN };
-    }
-    return out;
-}
+const analyse = (classes) => analyseGrid(classes, null, PARTS, GRID_COLS, GRID_ROWS);
 
 function fmtAnalysis(an) {
     return PARTS.map((p) => {
@@ -197,29 +172,9 @@ function layoutThree(an) {
 
 // Averages of the last AUDIO_WINDOW readings of one participant: level of
 // each tone above the median (dB).
-function audioWindow(readings) {
-    const w = readings.slice(-AUDIO_WINDOW);
-    const above = {};
-    for (const p of PARTS) {
-        const i = PARTS.indexOf(p);
-        above[p.name] = w.length
-            ? w.reduce((s, r) => s + (r.levels[i] - r.medianDb), 0) / w.length
-            : NaN;
-    }
-    const medianDb = w.length ? w.reduce((s, r) => s + r.medianDb, 0) / w.length : NaN;
-    return { n: w.length, above, medianDb };
-}
+const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
 
-function fmtAudio(aw) {
-    if (!aw.n) {
-        return 'no readings';
-    }
-    const tones = PARTS.map((p) => `${p.name}@${p.toneHz} ${aw.above[p.name].toFixed(1)}`);
-    return (
-        `dB above median: ${tones.join(', ')}; ` +
-        `median ${aw.medianDb.toFixed(1)} dB, ${aw.n} readings`
-    );
-}
+const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
 
 // me hears every name in `heard` > MIN_HEARD_DB above the median, and every
 // name in `silent` >= MIN_OWN_BELOW_DB below the weakest of them.
@@ -391,11 +346,9 @@ const freqs = PARTS.map((p) => p.toneHz);
 // is true or deadlineMs passes; history[name] keeps the audio readings taken
 // since the start of this wait. Returns { ok, samples, history, ms }.
 async function pollRoom(page, names, deadlineMs, done) {
-    const t0 = Date.now();
     const history = Object.fromEntries(names.map((n) => [n, []]));
-    let samples = null;
-    for (;;) {
-        samples = await page.evaluate(pageSample, {
+    const sample = async (t0) => {
+        const samples = await page.evaluate(pageSample, {
             names,
             cols: GRID_COLS,
             rows: GRID_ROWS,
@@ -417,15 +370,10 @@ async function pollRoom(page, names, deadlineMs, done) {
                 history[n].push(s.audio);
             }
         }
-        const ms = Date.now() - t0;
-        if (done(samples, history)) {
-            return { ok: true, samples, history, ms };
-        }
-        if (ms >= deadlineMs) {
-            return { ok: false, samples, history, ms };
-        }
-        await new Promise((res) => setTimeout(res, POLL_MS));
-    }
+        return samples;
+    };
+    const r = await pollUntil(sample, (samples) => done(samples, history), deadlineMs, POLL_MS);
+    return { ok: r.ok, samples: r.value, history, ms: r.ms };
 }
 
 function videoText(s) {
@@ -727,38 +675,7 @@ async function run(base, browser) {
     );
 }
 
-async function main() {
-    const base = (process.argv[2] || '').replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]+$/.test(base)) {
-        console.log('usage: node room.mjs http://127.0.0.1:PORT');
-        return 2;
-    }
-    let browser = null;
-    // Out of time: report it, give the browser 2 s to close, then exit.
-    const watchdog = setTimeout(() => {
-        check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`);
-        const code = T.finish();
-        setTimeout(() => process.exit(code), 2000).unref();
-        (browser ? browser.close() : Promise.resolve())
-            .catch(() => {})
-            .finally(() => process.exit(code));
-    }, WATCHDOG_MS);
-    try {
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            args: CHROMIUM_ARGS,
-            timeout: 15000,
-        });
-        await run(base, browser);
-    } catch (e) {
-        check(false, 'test ran to its end', e.stack || e.message);
-    } finally {
-        if (browser) {
-            await browser.close().catch(() => {});
-        }
-        clearTimeout(watchdog);
-    }
-    return T.finish();
-}
+const main = () =>
+    runMain({ name: 'room', T, check, watchdogMs: WATCHDOG_MS, run, quickExit: false });
 
 process.exitCode = await main();

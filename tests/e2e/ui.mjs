@@ -43,8 +43,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, makeReporter, pageHelpers } from './lib.mjs';
+import { makeReporter, pageHelpers, pollUntil, runMain } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ARTIFACTS = join(HERE, 'artifacts');
@@ -317,15 +316,8 @@ async function state(page) {
 // Polls probe() every POLL_MS until it returns a truthy .ok or deadlineMs
 // passes; returns { ok, last, ms }.
 async function until(deadlineMs, probe) {
-    const t0 = Date.now();
-    for (;;) {
-        const last = await probe();
-        const ms = Date.now() - t0;
-        if (last.ok || ms >= deadlineMs) {
-            return { ok: !!last.ok, last, ms };
-        }
-        await new Promise((res) => setTimeout(res, POLL_MS));
-    }
+    const r = await pollUntil(() => probe(), (last) => last.ok, deadlineMs, POLL_MS);
+    return { ok: !!r.value.ok, last: r.value, ms: r.ms };
 }
 
 // A window of audio readings: pushes one reading per call and returns the
@@ -843,38 +835,6 @@ async function steps(base, alice, bob, requests) {
     );
 }
 
-async function main() {
-    const base = (process.argv[2] || '').replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]+$/.test(base)) {
-        console.log('usage: node ui.mjs http://127.0.0.1:PORT');
-        return 2;
-    }
-    let browser = null;
-    // Out of time: report it, give the browser 2 s to close, then exit.
-    const watchdog = setTimeout(() => {
-        check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`);
-        const code = T.finish();
-        setTimeout(() => process.exit(code), 2000).unref();
-        (browser ? browser.close() : Promise.resolve())
-            .catch(() => {})
-            .finally(() => process.exit(code));
-    }, WATCHDOG_MS);
-    try {
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            args: CHROMIUM_ARGS,
-            timeout: 15000,
-        });
-        await run(base, browser);
-    } catch (e) {
-        check(false, 'test ran to its end', e.stack || e.message);
-    } finally {
-        if (browser) {
-            await browser.close().catch(() => {});
-        }
-        clearTimeout(watchdog);
-    }
-    return T.finish();
-}
+const main = () => runMain({ name: 'ui', T, check, watchdogMs: WATCHDOG_MS, run });
 
 process.exitCode = await main();

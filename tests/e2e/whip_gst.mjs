@@ -43,8 +43,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { CHROMIUM_ARGS, installPageHelpers, makeReporter, fmtRgb, rgbToYuv601 } from './lib.mjs';
+import {
+    analyseGrid,
+    audioWindow as libAudioWindow,
+    classifyGrid,
+    fmtAudio as libFmtAudio,
+    fmtRgb,
+    installPageHelpers,
+    makeReporter,
+    pollUntil,
+    rgbToYuv601,
+    runMain,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PUBLISHER = join(HERE, 'gst_whip.py');
@@ -194,55 +204,12 @@ async function waitFor(probe, deadlineMs, everyMs = 50) {
 
 // One character per cell: the source whose colour it is, '.' black, 'g'
 // placeholder grey, 'y' speaker border, '?' anything else.
-function classify(cells) {
-    let s = '';
-    for (let i = 0; i < cells.length; i += 3) {
-        const c = [cells[i], cells[i + 1], cells[i + 2]];
-        const near = (want, tol) => c.every((v, k) => Math.abs(v - want[k]) <= tol);
-        const hit = SOURCES.find((p) => near(p.rgb, RGB_TOLERANCE));
-        if (hit) {
-            s += hit.key;
-        } else if (Math.max(...c) < 24) {
-            s += '.';
-        } else if (near([37, 37, 37], 14)) {
-            s += 'g';
-        } else if (near([170, 255, 0], 45)) {
-            s += 'y';
-        } else {
-            s += '?';
-        }
-    }
-    return s;
-}
+const classify = (cells) => classifyGrid(cells, SOURCES, RGB_TOLERANCE, 'key');
 
 // Share of the cells, centroid (0..1 of the canvas) and mean colour of
 // each source's cells.
-function analyse(classes, cells) {
-    const out = {};
-    for (const p of SOURCES) {
-        let n = 0;
-        let sx = 0;
-        let sy = 0;
-        const rgb = [0, 0, 0];
-        for (let i = 0; i < classes.length; i++) {
-            if (classes[i] === p.key) {
-                n++;
-                sx += ((i % GRID_COLS) + 0.5) / GRID_COLS;
-                sy += (Math.floor(i / GRID_COLS) + 0.5) / GRID_ROWS;
-                for (let k = 0; k < 3; k++) {
-                    rgb[k] += cells[i * 3 + k];
-                }
-            }
-        }
-        out[p.key] = {
-            share: n / classes.length,
-            cx: n ? sx / n : NaN,
-            cy: n ? sy / n : NaN,
-            rgb: n ? rgb.map((v) => v / n) : null,
-        };
-    }
-    return out;
-}
+const analyse = (classes, cells) =>
+    analyseGrid(classes, cells, SOURCES, GRID_COLS, GRID_ROWS, 'key');
 
 function fmtAnalysis(an) {
     return SOURCES.map((p) => {
@@ -283,26 +250,9 @@ function layoutAlone(an, key) {
     );
 }
 
-function audioWindow(readings) {
-    const w = readings.slice(-AUDIO_WINDOW);
-    const above = {};
-    SOURCES.forEach((p, i) => {
-        above[p.key] = w.length
-            ? w.reduce((s, r) => s + (r.levels[i] - r.medianDb), 0) / w.length
-            : NaN;
-    });
-    const medianDb = w.length ? w.reduce((s, r) => s + r.medianDb, 0) / w.length : NaN;
-    return { n: w.length, above, medianDb };
-}
+const audioWindow = (readings) => libAudioWindow(readings, SOURCES, AUDIO_WINDOW, 'key');
 
-function fmtAudio(aw) {
-    if (!aw.n) {
-        return 'no readings';
-    }
-    const tones = SOURCES.map((p) => `${p.name}@${p.toneHz} ${aw.above[p.key].toFixed(1)}`);
-    const median = `median ${aw.medianDb.toFixed(1)} dB, ${aw.n} readings`;
-    return `dB above median: ${tones.join(', ')}; ${median}`;
-}
+const fmtAudio = (aw) => libFmtAudio(aw, SOURCES, 'key');
 
 // Every key in `heard` > MIN_HEARD_DB above the median, every key in
 // `silent` at least `below` dB under the weakest heard one.
@@ -477,9 +427,8 @@ const freqs = SOURCES.map((p) => p.toneHz);
 // history[name] holds the audio readings taken since the start of this wait.
 // With video false only the audio is read (quicker on a busy machine).
 async function poll(page, names, deadlineMs, done, { video = true } = {}) {
-    const t0 = Date.now();
     const history = Object.fromEntries(names.map((n) => [n, []]));
-    for (;;) {
+    const sample = async (t0) => {
         const s = await page.evaluate(pageSample, {
             names,
             cols: GRID_COLS,
@@ -500,15 +449,10 @@ async function poll(page, names, deadlineMs, done, { video = true } = {}) {
                 }
             }
         }
-        const ms = Date.now() - t0;
-        if (done(s, history)) {
-            return { ok: true, s, history, ms };
-        }
-        if (ms >= deadlineMs) {
-            return { ok: false, s, history, ms };
-        }
-        await new Promise((res) => setTimeout(res, POLL_MS));
-    }
+        return s;
+    };
+    const r = await pollUntil(sample, (s) => done(s, history), deadlineMs, POLL_MS);
+    return { ok: r.ok, s: r.value, history, ms: r.ms };
 }
 
 function videoText(x) {
@@ -851,40 +795,7 @@ async function run(base, browser) {
     );
 }
 
-async function main() {
-    const base = (process.argv[2] || '').replace(/\/+$/, '');
-    if (!/^https?:\/\/[^/]+$/.test(base)) {
-        console.log('usage: node whip_gst.mjs http://127.0.0.1:PORT');
-        return 2;
-    }
-    let browser = null;
-    process.on('exit', killChildren);
-    const watchdog = setTimeout(() => {
-        check(false, `the whole run finished within ${WATCHDOG_MS / 1000} s`);
-        const code = T.finish();
-        killChildren();
-        setTimeout(() => process.exit(code), 2000).unref();
-        (browser ? browser.close() : Promise.resolve())
-            .catch(() => {})
-            .finally(() => process.exit(code));
-    }, WATCHDOG_MS);
-    try {
-        browser = await chromium.launch({
-            executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-            args: CHROMIUM_ARGS,
-            timeout: 15000,
-        });
-        await run(base, browser);
-    } catch (e) {
-        check(false, 'test ran to its end', e.stack || e.message);
-    } finally {
-        killChildren();
-        if (browser) {
-            await browser.close().catch(() => {});
-        }
-        clearTimeout(watchdog);
-    }
-    return T.finish();
-}
+const main = () =>
+    runMain({ name: 'whip_gst', T, check, watchdogMs: WATCHDOG_MS, run, cleanup: killChildren });
 
 process.exitCode = await main();
