@@ -47,6 +47,7 @@ struct cv_part {
     atomic_int fresh; /* joined, has had no key frame yet */
     int role;         /* CV_ROLE_*, fixed at join */
     atomic_int muted, camera_off;
+    atomic_int lecturer, tier, receive_loss;
     /* video tick */
     cv_vp8_dec_t *vdec;
     cv_image_t pic;
@@ -72,6 +73,7 @@ struct cv_room {
     int n, next_index;
     atomic_int want_keyframe;
     atomic_int active_index;
+    atomic_int layout; /* CV_LAYOUT_MODE_* */
     cv_room_stats_t stats;
     /* video tick */
     cv_image_t canvas;
@@ -213,6 +215,42 @@ void cv_part_set_muted(cv_part_t *p, int muted)
 void cv_part_set_camera(cv_part_t *p, int on)
 {
     atomic_store(&p->camera_off, !on);
+}
+
+int cv_room_set_layout(cv_room_t *r, int mode)
+{
+    if (mode < CV_LAYOUT_MODE_GRID || mode > CV_LAYOUT_MODE_LECTURE)
+        return CV_E_INVAL;
+    atomic_store(&r->layout, mode);
+    atomic_store(&r->want_keyframe, 1);
+    return 0;
+}
+
+int cv_room_layout(cv_room_t *r)
+{
+    return atomic_load(&r->layout);
+}
+
+void cv_part_set_lecturer(cv_part_t *p, int on)
+{
+    atomic_store(&p->lecturer, !!on);
+}
+
+void cv_part_set_tier(cv_part_t *p, int tier)
+{
+    atomic_store(&p->tier, tier);
+}
+
+int cv_part_tier(const cv_part_t *p)
+{
+    return atomic_load(&((cv_part_t *)p)->tier);
+}
+
+void cv_part_set_receive_loss(cv_part_t *p, int fraction_lost)
+{
+    atomic_store(&p->receive_loss, fraction_lost < 0     ? 0
+                                   : fraction_lost > 255 ? 255
+                                                         : fraction_lost);
 }
 
 cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*notify)(void *ud),

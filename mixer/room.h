@@ -78,6 +78,29 @@ int cv_part_take_decoder_error(cv_part_t *p);
 void cv_part_set_muted(cv_part_t *p, int muted);
 void cv_part_set_camera(cv_part_t *p, int on);
 
+/* Layout of the composite, chosen by the room's moderator. Any thread. */
+enum {
+    CV_LAYOUT_MODE_GRID = 0,    /* everyone in a grid (a screen share large) */
+    CV_LAYOUT_MODE_SPEAKER = 1, /* the active speaker large, recent speakers in a strip */
+    CV_LAYOUT_MODE_LECTURE = 2, /* lecturer and screen share large, the speaking student small */
+};
+/* CV_E_INVAL for an unknown mode. */
+int cv_room_set_layout(cv_room_t *r, int mode);
+int cv_room_layout(cv_room_t *r);
+/* The lecturer, shown large in the lecture layout. Any thread. */
+void cv_part_set_lecturer(cv_part_t *p, int on);
+
+/* Output tier of a receiver's video: 0 (best) .. tiers-1, or CV_TIER_AUDIO_ONLY
+ * (video paused, audio continues). Chosen from the receiver's feedback on the
+ * network thread; read by the mixer. Any thread. */
+#define CV_TIER_AUDIO_ONLY (-1)
+void cv_part_set_tier(cv_part_t *p, int tier);
+int cv_part_tier(const cv_part_t *p);
+/* Fraction of this receiver's packets lost (0..255, RFC 3550 fraction lost),
+ * from its receiver reports: sets the expected loss of the Opus encoders
+ * it listens to (in-band FEC). Any thread. */
+void cv_part_set_receive_loss(cv_part_t *p, int fraction_lost);
+
 /* Mixer worker side: one video frame period / one 20 ms audio period. */
 void cv_room_video_tick(cv_room_t *r, int64_t now_us);
 void cv_room_audio_tick(cv_room_t *r, int64_t now_us);
