@@ -1,6 +1,7 @@
 /*
- * layout.h - grid geometry of a room's composite picture: where each
- * participant's tile goes on a W x H canvas.
+ * layout.h - geometry of a room's composite picture: where each
+ * participant's tile goes on a W x H canvas (grid, presenter, speaker,
+ * lecture), and which participants are shown at all in each layout mode.
  *
  * Thread: pure functions, no state; called by whichever mixer worker composes
  * a room. No RFCs.
@@ -46,5 +47,56 @@ int cv_layout_shape(int n, int *cols, int *rows);
  * one column). Even coordinates, CV_LAYOUT_GAP between tiles. Returns
  * 1 + n_small, or CV_E_INVAL. Pure. */
 int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out);
+
+/* Speaker layout: out[0] is the large tile (the active speaker) across the
+ * top of the canvas; out[1..n_small] (n_small 0..CV_LAYOUT_STRIP_MAX) are
+ * 16:9 tiles in one row along the bottom quarter, centred horizontally,
+ * CV_LAYOUT_GAP below the large tile. With n_small == 0 the large tile is
+ * the whole canvas. Even coordinates, no overlaps. Returns 1 + n_small, or
+ * CV_E_INVAL (bad n_small, out NULL, canvas not even or under 16 x 16). Pure. */
+#define CV_LAYOUT_STRIP_MAX 4
+int cv_layout_speaker(int n_small, int W, int H, cv_rect_t *out);
+
+/* Lecture layout: out[0..n_big-1] (n_big 1..CV_LAYOUT_BIG_MAX) are the large
+ * tiles (lecturer, screen share) sharing the left three quarters of the
+ * canvas (all of it when n_small == 0) in the arrangement that gives each
+ * 16:9 picture the most room; out[n_big] (n_small 0 or 1) is the small tile
+ * (the student speaking) in the right quarter, 16:9, centred vertically.
+ * Returns n_big + n_small, or CV_E_INVAL. Pure. */
+#define CV_LAYOUT_BIG_MAX 4
+int cv_layout_lecture(int n_big, int n_small, int W, int H, cv_rect_t *out);
+
+/* Layout modes (the same values as room.h's CV_LAYOUT_MODE_*). */
+enum { CV_LAYOUT_GRID = 0, CV_LAYOUT_SPEAKER = 1, CV_LAYOUT_LECTURE = 2 };
+
+/* A participant who may be shown (viewers are not members). */
+typedef struct {
+    int id;       /* stable id (join order) */
+    int screen;   /* a screen share */
+    int lecturer; /* the lecturer (cv_part_set_lecturer) */
+    int speaking; /* heard now (one of the mixed voices, hang-over included) */
+} cv_layout_member_t;
+
+/*
+ * Who is shown, and where, for layout mode on a W x H canvas. members[0..n-1]
+ * in join order (n 0..CV_LAYOUT_MAX); active is the id of the active speaker
+ * or -1; recent[0..n_recent-1] the ids of the last distinct speakers, most
+ * recent first (ids no longer among the members are skipped).
+ *  - GRID: everyone in cv_layout_grid; while someone shares a screen, the
+ *    first screen large and the other members (not screens) in the presenter
+ *    strip (the grid of everyone if the strip does not fit).
+ *  - SPEAKER: large the first screen share, else the active speaker, else
+ *    the first member; the strip: the recent speakers not already large,
+ *    most recent first, at most CV_LAYOUT_STRIP_MAX.
+ *  - LECTURE: large the lecturers and screen shares in join order (at most
+ *    CV_LAYOUT_BIG_MAX; nobody of them: as SPEAKER's large tile); small the
+ *    active speaker if speaking and not large, else the first speaking
+ *    member not large; nobody else.
+ * Writes k member positions (indexes into members) to shown[] and their
+ * rects to rects[], large tiles first. Returns k (0..n), or CV_E_INVAL.
+ * Pure.
+ */
+int cv_layout_plan(int mode, const cv_layout_member_t *members, int n, int active,
+                   const int *recent, int n_recent, int W, int H, int *shown, cv_rect_t *rects);
 
 #endif

@@ -202,8 +202,197 @@ static void test_presenter_stacks(void)
     CHECK(r[1].h <= r[1].w); /* not a tall sliver */
 }
 
+/* Invariants of any arrangement: even, inside, at least 2 x 2, apart. */
+static void check_apart(const cv_rect_t *r, int n, int W, int H)
+{
+    for (int i = 0; i < n; i++) {
+        CHECK(((r[i].x | r[i].y | r[i].w | r[i].h) & 1) == 0);
+        CHECK(r[i].x >= 0 && r[i].y >= 0 && r[i].w >= 2 && r[i].h >= 2);
+        CHECK(r[i].x + r[i].w <= W && r[i].y + r[i].h <= H);
+        for (int j = 0; j < i; j++)
+            CHECK(!(overlap_1d(r[i].x, r[i].w, r[j].x, r[j].w, 0) &&
+                    overlap_1d(r[i].y, r[i].h, r[j].y, r[j].h, 0)));
+    }
+}
+
+/* Speaker layout: the large tile across the top, the strip in one row below. */
+static void test_speaker_geometry(void)
+{
+    cv_rect_t r[CV_LAYOUT_STRIP_MAX + 2];
+    for (int c = 0; c < 2; c++) {
+        int W = canvases[c][0], H = canvases[c][1];
+        for (int n = 0; n <= CV_LAYOUT_STRIP_MAX; n++) {
+            r[n + 1].x = 777; /* sentinel */
+            CHECK_EQ(cv_layout_speaker(n, W, H, r), n + 1);
+            CHECK_EQ(r[n + 1].x, 777);
+            check_apart(r, n + 1, W, H);
+            CHECK(r[0].x == 0 && r[0].y == 0 && r[0].w == W);
+            CHECK(r[0].h >= (n ? H * 2 / 3 : H));
+            for (int i = 1; i <= n; i++) {
+                CHECK(r[i].y >= r[0].h + CV_LAYOUT_GAP);
+                CHECK(r[i].w == r[1].w && r[i].h == r[1].h && r[i].y == r[1].y);
+                CHECK(r[i].h * 16 <= r[i].w * 9 + 32); /* no taller than 16:9 */
+                if (i > 1)
+                    CHECK_EQ(r[i].x, r[i - 1].x + r[i - 1].w + CV_LAYOUT_GAP);
+            }
+            if (n) /* the strip centred */
+                CHECK(abs(r[1].x - (W - r[n].x - r[n].w)) <= 2);
+        }
+    }
+    /* 4 on 1280x720: strip 180 high, tiles (1280 - 6) / 4 = 318 -> 318 x 178 */
+    CHECK_EQ(cv_layout_speaker(4, 1280, 720, r), 5);
+    CHECK(r[0].h == 538 && r[1].x == 0 && r[1].y == 540 && r[1].w == 318 && r[1].h == 178);
+    CHECK(r[4].x == 3 * 320);
+    /* 1 on 1280x720: a 320 x 180 tile centred under the speaker */
+    CHECK_EQ(cv_layout_speaker(1, 1280, 720, r), 2);
+    CHECK(r[1].w == 320 && r[1].h == 180 && r[1].x == 480 && r[1].y == 540);
+    CHECK_EQ(cv_layout_speaker(CV_LAYOUT_STRIP_MAX + 1, 1280, 720, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_speaker(-1, 1280, 720, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_speaker(1, 1280, 721, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_speaker(1, 1280, 720, NULL), CV_E_INVAL);
+}
+
+/* Lecture layout: the large tiles on the left, the student small on the right. */
+static void test_lecture_geometry(void)
+{
+    cv_rect_t r[CV_LAYOUT_BIG_MAX + 2];
+    for (int c = 0; c < 2; c++) {
+        int W = canvases[c][0], H = canvases[c][1];
+        for (int big = 1; big <= CV_LAYOUT_BIG_MAX; big++) {
+            for (int small = 0; small <= 1; small++) {
+                CHECK_EQ(cv_layout_lecture(big, small, W, H, r), big + small);
+                check_apart(r, big + small, W, H);
+                int big_w = small ? (W * 3 / 4) & ~1 : W;
+                for (int i = 0; i < big; i++) {
+                    CHECK(r[i].x + r[i].w <= big_w);
+                    if (small) /* a large tile is larger than the small one */
+                        CHECK(r[i].w > r[big].w);
+                }
+                if (small)
+                    CHECK(r[big].x >= big_w + CV_LAYOUT_GAP);
+            }
+        }
+    }
+    /* lecturer alone: the whole canvas; with a student: 960 wide, the student
+     * 318 x 178 centred at the right: (720 - 178) / 2 = 271 -> 270 */
+    CHECK_EQ(cv_layout_lecture(1, 0, 1280, 720, r), 1);
+    CHECK(r[0].x == 0 && r[0].y == 0 && r[0].w == 1280 && r[0].h == 720);
+    CHECK_EQ(cv_layout_lecture(1, 1, 1280, 720, r), 2);
+    CHECK(r[0].w == 960 && r[0].h == 720);
+    CHECK(r[1].x == 962 && r[1].y == 270 && r[1].w == 318 && r[1].h == 178);
+    CHECK_EQ(cv_layout_lecture(0, 1, 1280, 720, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_lecture(1, 2, 1280, 720, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_lecture(CV_LAYOUT_BIG_MAX + 1, 0, 1280, 720, r), CV_E_INVAL);
+}
+
+/* Whether position `pos` is among the k shown ones. */
+static int shown_has(const int *shown, int k, int pos)
+{
+    for (int i = 0; i < k; i++)
+        if (shown[i] == pos)
+            return 1;
+    return 0;
+}
+
+static void test_plan_grid(void)
+{
+    cv_layout_member_t m[6] = {{.id = 10}, {.id = 11}, {.id = 12}, {.id = 13}, {.id = 14}};
+    int shown[CV_LAYOUT_MAX];
+    cv_rect_t r[CV_LAYOUT_MAX], g[CV_LAYOUT_MAX];
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 5, 12, NULL, 0, 1280, 720, shown, r), 5);
+    cv_layout_grid(5, 1280, 720, g);
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(shown[i], i);
+        CHECK(r[i].x == g[i].x && r[i].y == g[i].y && r[i].w == g[i].w);
+    }
+    /* a screen share (position 3): large, the others in the strip, in order */
+    m[3].screen = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 5, -1, NULL, 0, 1280, 720, shown, r), 5);
+    CHECK_EQ(shown[0], 3);
+    CHECK(shown[1] == 0 && shown[2] == 1 && shown[3] == 2 && shown[4] == 4);
+    CHECK_EQ(r[0].w, 960);
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 0, -1, NULL, 0, 1280, 720, shown, r), 0);
+    CHECK_EQ(cv_layout_plan(7, m, 5, -1, NULL, 0, 1280, 720, shown, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 101, -1, NULL, 0, 1280, 720, shown, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 5, -1, NULL, 2, 1280, 720, shown, r), CV_E_INVAL);
+}
+
+static void test_plan_speaker(void)
+{
+    cv_layout_member_t m[8];
+    for (int i = 0; i < 8; i++)
+        m[i] = (cv_layout_member_t){.id = 20 + i};
+    int shown[CV_LAYOUT_MAX];
+    cv_rect_t r[CV_LAYOUT_MAX], s[CV_LAYOUT_MAX];
+    /* nobody has spoken: the first member alone, the whole canvas */
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_SPEAKER, m, 8, -1, NULL, 0, 1280, 720, shown, r), 1);
+    CHECK_EQ(shown[0], 0);
+    CHECK(r[0].w == 1280 && r[0].h == 720);
+    /* 25 speaks large; recent 25 (large, skipped), 22, 99 (gone), 27, 21, 23, 24: the
+     * strip holds 22 27 21 23 in that order, 24 does not fit */
+    static const int recent[] = {25, 22, 99, 27, 21, 23, 24};
+    int k = cv_layout_plan(CV_LAYOUT_SPEAKER, m, 8, 25, recent, 7, 1280, 720, shown, r);
+    CHECK_EQ(k, 1 + CV_LAYOUT_STRIP_MAX);
+    CHECK_EQ(shown[0], 5);
+    CHECK(shown[1] == 2 && shown[2] == 7 && shown[3] == 1 && shown[4] == 3);
+    CHECK(!shown_has(shown, k, 4) && !shown_has(shown, k, 0));
+    cv_layout_speaker(4, 1280, 720, s);
+    for (int i = 0; i < k; i++)
+        CHECK(r[i].x == s[i].x && r[i].y == s[i].y && r[i].w == s[i].w && r[i].h == s[i].h);
+    /* a screen share is large; the active speaker first in the strip */
+    m[6].screen = 1;
+    k = cv_layout_plan(CV_LAYOUT_SPEAKER, m, 8, 25, recent, 2, 1280, 720, shown, r);
+    CHECK_EQ(k, 3);
+    CHECK(shown[0] == 6 && shown[1] == 5 && shown[2] == 2);
+}
+
+static void test_plan_lecture(void)
+{
+    cv_layout_member_t m[51];
+    for (int i = 0; i < 51; i++)
+        m[i] = (cv_layout_member_t){.id = i};
+    int shown[CV_LAYOUT_MAX];
+    cv_rect_t r[CV_LAYOUT_MAX], l[CV_LAYOUT_MAX];
+    m[3].lecturer = 1;
+    /* the lecturer alone while no student speaks */
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 51, 3, NULL, 0, 1280, 720, shown, r), 1);
+    CHECK_EQ(shown[0], 3);
+    CHECK(r[0].w == 1280 && r[0].h == 720);
+    /* student 40 speaks (and is the active speaker): small; nobody else */
+    m[40].speaking = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 51, 40, NULL, 0, 1280, 720, shown, r), 2);
+    CHECK(shown[0] == 3 && shown[1] == 40);
+    cv_layout_lecture(1, 1, 1280, 720, l);
+    CHECK(r[1].x == l[1].x && r[1].y == l[1].y && r[1].w == l[1].w);
+    /* the lecturer speaking and active: the speaking student is still shown */
+    m[3].speaking = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 51, 3, NULL, 0, 1280, 720, shown, r), 2);
+    CHECK(shown[0] == 3 && shown[1] == 40);
+    /* two students speak: the active one is shown */
+    m[12].speaking = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 51, 40, NULL, 0, 1280, 720, shown, r), 2);
+    CHECK_EQ(shown[1], 40);
+    /* a screen share joins the lecturer large, in join order */
+    m[50].screen = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 51, 12, NULL, 0, 1280, 720, shown, r), 3);
+    CHECK(shown[0] == 3 && shown[1] == 50 && shown[2] == 12);
+    cv_layout_lecture(2, 1, 1280, 720, l);
+    for (int i = 0; i < 3; i++)
+        CHECK(r[i].x == l[i].x && r[i].y == l[i].y && r[i].w == l[i].w && r[i].h == l[i].h);
+    /* no lecturer, no screen: the active speaker large */
+    m[3].lecturer = 0;
+    m[50].screen = 0;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 51, 12, NULL, 0, 1280, 720, shown, r), 2);
+    CHECK(shown[0] == 12 && (shown[1] == 3 || shown[1] == 40));
+}
+
 int main(void)
 {
+    test_speaker_geometry();
+    test_lecture_geometry();
+    test_plan_grid();
+    test_plan_speaker();
+    test_plan_lecture();
     test_presenter_stacks();
     test_presenter(0, 1280, 720);
     test_presenter(1, 1280, 720);
