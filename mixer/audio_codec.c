@@ -42,6 +42,12 @@ void cv_opus_dec_destroy(cv_opus_dec_t *d)
     free(d);
 }
 
+void cv_opus_dec_reset(cv_opus_dec_t *d)
+{
+    if (d)
+        opus_decoder_ctl(d->dec, OPUS_RESET_STATE);
+}
+
 cv_opus_dec_t *cv_opus_dec_create(int channels)
 {
     cv_opus_dec_t *d = NULL;

@@ -36,6 +36,10 @@ cv_opus_dec_t *cv_opus_dec_create(int channels);
 /* Destroys the decoder; NULL does nothing. */
 void cv_opus_dec_destroy(cv_opus_dec_t *d);
 
+/* Forgets everything decoded so far (OPUS_RESET_STATE), as if new: a voice
+ * that starts again after a gap does not continue stale state. NULL ok. */
+void cv_opus_dec_reset(cv_opus_dec_t *d);
+
 /*
  * Decodes one packet (borrowed until return) into pcm, which holds frame_size
  * samples per channel (interleaved), frame_size 1..CV_AUDIO_MAX_FRAME.

@@ -34,6 +34,14 @@
 #define HANGOVER_US 400000       /* keep mixing a voice this long after it went quiet */
 #define SPEAKER_HOLD_US 1000000  /* the active speaker border moves at most once a second */
 #define PLAYOUT_TARGET 2         /* 40 ms of audio buffered per input */
+#define LEVEL_KEEP_US 60000      /* a header level stands this long without a newer packet */
+#define SPEAKER_MARGIN_DB 3.0    /* a voice must be this much louder to take a speaker's place */
+#define RECENT_MAX 8             /* recent speakers remembered for the speaker layout */
+
+_Static_assert((int)CV_LAYOUT_MODE_GRID == (int)CV_LAYOUT_GRID &&
+                   (int)CV_LAYOUT_MODE_SPEAKER == (int)CV_LAYOUT_SPEAKER &&
+                   (int)CV_LAYOUT_MODE_LECTURE == (int)CV_LAYOUT_LECTURE,
+               "room.h and layout.h agree on the modes");
 
 struct cv_part {
     atomic_int refs;
@@ -48,11 +56,15 @@ struct cv_part {
     int role;         /* CV_ROLE_*, fixed at join */
     atomic_int muted, camera_off;
     atomic_int lecturer, tier, receive_loss;
+    atomic_int video_wanted, keyframe_needed, cap_kbps, speaking;
+    atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped;
     /* video tick */
     cv_vp8_dec_t *vdec;
     cv_image_t pic;
     int has_pic;
     int64_t pic_us;
+    int visible;  /* shown with its own picture in the last composite */
+    int need_key; /* discard video until a key frame (joined, or shown again) */
     /* audio tick */
     cv_playout_t playout;
     cv_opus_dec_t *adec;
@@ -63,6 +75,11 @@ struct cv_part {
     int has_cur;
     double level_db, ema_db;
     int64_t loud_until_us;
+    int level_ext;  /* the newest packet carried an RFC 6464 audio level */
+    double hdr_db;  /* its level, dBov (-127 silence) */
+    int64_t hdr_us; /* when it arrived (tick time) */
+    int selected;   /* one of the speakers (mixed) since the last tick */
+    int skipped;    /* packets were dropped undecoded: start clean on the next decode */
 };
 
 struct cv_room {
@@ -73,9 +90,11 @@ struct cv_room {
     int n, next_index;
     atomic_int want_keyframe;
     atomic_int active_index;
-    atomic_int layout; /* CV_LAYOUT_MODE_* */
-    cv_room_stats_t stats;
+    atomic_int layout;     /* CV_LAYOUT_MODE_* */
+    cv_room_stats_t stats; /* with the counters of participants who left */
+    int shown_ids[CV_ROOM_MAX_PARTICIPANTS], n_shown;
     /* video tick */
+    int recent[RECENT_MAX], n_recent;
     cv_image_t canvas;
     cv_vp8_enc_t *venc;
     int64_t last_keyframe_us;
@@ -143,16 +162,71 @@ int cv_part_index(const cv_part_t *p)
     return p->index;
 }
 
+/* The atomics of a participant are read through const pointers too. */
+static cv_part_t *mut(const cv_part_t *p)
+{
+    return (cv_part_t *)p;
+}
+
+int cv_part_video_wanted(const cv_part_t *p)
+{
+    return atomic_load(&mut(p)->video_wanted);
+}
+
+void cv_part_count_hidden_drop(cv_part_t *p)
+{
+    atomic_fetch_add(&p->n_hidden, 1);
+}
+
+int cv_part_take_keyframe_needed(cv_part_t *p)
+{
+    return atomic_exchange(&p->keyframe_needed, 0);
+}
+
+int cv_part_send_cap_kbps(const cv_part_t *p)
+{
+    return atomic_load(&mut(p)->cap_kbps);
+}
+
+int cv_part_speaking(const cv_part_t *p)
+{
+    return atomic_load(&mut(p)->speaking);
+}
+
+void cv_part_get_stats(const cv_part_t *p, cv_part_stats_t *st)
+{
+    cv_part_t *m = mut(p);
+    st->video_decoded = atomic_load(&m->n_vdecoded);
+    st->hidden_dropped = atomic_load(&m->n_hidden);
+    st->audio_decoded = atomic_load(&m->n_adecoded);
+    st->voices_dropped = atomic_load(&m->n_vdropped);
+}
+
+/* Adds a participant's counters to the room's. */
+static void add_part_stats(cv_room_stats_t *st, const cv_part_t *p)
+{
+    cv_part_stats_t ps;
+    cv_part_get_stats(p, &ps);
+    st->hidden_dropped += ps.hidden_dropped;
+    st->voices_dropped += ps.voices_dropped;
+    st->audio_decoded += ps.audio_decoded;
+}
+
 /* ---- room ---- */
 
 cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
 {
     if (cfg->width < 16 || cfg->height < 16 || cfg->width % 2 || cfg->height % 2 || cfg->fps < 1 ||
         cfg->fps > 60 || cfg->max_participants < 1 ||
-        cfg->max_participants > CV_ROOM_MAX_PARTICIPANTS)
+        cfg->max_participants > CV_ROOM_MAX_PARTICIPANTS || cfg->max_speakers < 0 ||
+        cfg->max_speakers > CV_ROOM_MAX_SPEAKERS || cfg->hidden_kbps < 0)
         return NULL;
     cv_room_t *r = cv_xcalloc(1, sizeof(*r));
     r->cfg = *cfg;
+    if (!r->cfg.max_speakers)
+        r->cfg.max_speakers = CV_ROOM_DEFAULT_SPEAKERS;
+    if (!r->cfg.hidden_kbps)
+        r->cfg.hidden_kbps = CV_ROOM_DEFAULT_HIDDEN_KBPS;
     r->start_us = now_us;
     r->last_keyframe_us = now_us - KEYFRAME_MIN_US;
     pthread_mutex_init(&r->lock, NULL);
@@ -238,7 +312,9 @@ void cv_part_set_lecturer(cv_part_t *p, int on)
 
 void cv_part_set_tier(cv_part_t *p, int tier)
 {
-    atomic_store(&p->tier, tier);
+    int was = atomic_exchange(&p->tier, tier);
+    if (was == CV_TIER_AUDIO_ONLY && tier != CV_TIER_AUDIO_ONLY)
+        atomic_store(&p->fresh, 1); /* video again: it starts from a key frame */
 }
 
 int cv_part_tier(const cv_part_t *p)
@@ -267,6 +343,11 @@ cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*noti
     p->notify = notify;
     p->ud = ud;
     atomic_init(&p->fresh, 1);
+    atomic_init(&p->video_wanted, 1);
+    atomic_init(&p->keyframe_needed, 1);
+    atomic_init(&p->cap_kbps, r->cfg.video_kbps);
+    p->visible = 1;
+    p->need_key = 1;
     cv_playout_init(&p->playout, PLAYOUT_TARGET);
     p->vdec = cv_vp8_dec_create();
     p->adec = cv_opus_dec_create(1);
@@ -299,7 +380,8 @@ void cv_room_leave(cv_room_t *r, cv_part_t *p)
             /* keep join order: tiles must not jump around */
             memmove(&r->parts[i], &r->parts[i + 1], (size_t)(r->n - i - 1) * sizeof(p));
             r->n--;
-            part_unref(p); /* the room's reference */
+            add_part_stats(&r->stats, p); /* the room's counters keep what it did */
+            part_unref(p);                /* the room's reference */
             break;
         }
     }
@@ -322,7 +404,19 @@ void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st)
 {
     pthread_mutex_lock(&r->lock);
     *st = r->stats;
+    for (int i = 0; i < r->n; i++)
+        add_part_stats(st, r->parts[i]);
     pthread_mutex_unlock(&r->lock);
+}
+
+int cv_room_shown(cv_room_t *r, int *ids, int cap)
+{
+    pthread_mutex_lock(&r->lock);
+    int n = r->n_shown < cap ? r->n_shown : cap;
+    if (n > 0)
+        memcpy(ids, r->shown_ids, (size_t)n * sizeof(int));
+    pthread_mutex_unlock(&r->lock);
+    return n < 0 ? 0 : n;
 }
 
 int cv_room_active_speaker(cv_room_t *r)
@@ -374,15 +468,23 @@ static void keep_picture(cv_part_t *p, const cv_image_t *v, int64_t now)
     p->pic_us = now;
 }
 
+/* Decodes the queued frames of a shown participant; after a gap (joined,
+ * or hidden until now) from a key frame on. */
 static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
 {
     cv_frame_t *f;
     while ((f = cv_queue_pop(&p->vin))) {
+        if (p->need_key && !f->keyframe) {
+            cv_frame_unref(f); /* no reference to decode it against */
+            continue;
+        }
+        p->need_key = 0;
         cv_image_t view;
         int rc = cv_vp8_dec_decode(p->vdec, f->data, f->len, &view);
         if (rc == 1) {
             keep_picture(p, &view, now);
             st->decoded++;
+            atomic_fetch_add(&p->n_vdecoded, 1);
         } else if (rc < 0) {
             st->decode_errors++;
             atomic_store(&p->decoder_error, 1);
@@ -391,12 +493,23 @@ static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
     }
 }
 
+/* A participant not shown: its queued frames go undecoded. */
+static void drop_video(cv_part_t *p)
+{
+    cv_frame_t *f;
+    while ((f = cv_queue_pop(&p->vin))) {
+        atomic_fetch_add(&p->n_hidden, 1);
+        cv_frame_unref(f);
+    }
+}
+
 static void make_tile(cv_room_t *r, cv_part_t *p, int n, int64_t now, cv_tile_t *t)
 {
-    int fresh = p->has_pic && now - p->pic_us < PICTURE_STALE_US;
+    int fresh = p->visible && p->has_pic && now - p->pic_us < PICTURE_STALE_US;
     t->pic = fresh && !atomic_load(&p->camera_off) ? &p->pic : NULL;
     t->name = p->name;
-    t->speaking = !r->cfg.self_monitor && n > 1 && p->index == atomic_load(&r->active_index);
+    t->speaking = !r->cfg.self_monitor && n > 1 && p->index == atomic_load(&r->active_index) &&
+                  p->role != CV_ROLE_SCREEN;
 }
 
 /* Who gets the room's picture and sound, and who is seen in it. */
@@ -405,41 +518,103 @@ static int receives(const cv_part_t *p)
     return p->role == CV_ROLE_PARTICIPANT || p->role == CV_ROLE_VIEWER;
 }
 
+static int receives_video(const cv_part_t *p)
+{
+    return receives(p) && cv_part_tier(p) != CV_TIER_AUDIO_ONLY;
+}
+
 static int seen(const cv_part_t *p)
 {
     return p->role != CV_ROLE_VIEWER;
 }
 
-/* Grid of everyone, or, while someone shares a screen, the first screen
- * large and everyone else in a strip (DESIGN.md: the presenter layout). */
-static void compose(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
+/* The active speaker goes to the front of the recent speakers (distinct,
+ * most recent first); those who left are forgotten. */
+static void note_speaker(cv_room_t *r, cv_part_t **parts, int n)
+{
+    int a = atomic_load(&r->active_index), k = 0;
+    int keep[RECENT_MAX];
+    if (a >= 0)
+        keep[k++] = a;
+    for (int i = 0; i < r->n_recent && k < RECENT_MAX; i++) {
+        int present = 0;
+        for (int j = 0; j < n && !present; j++)
+            present = parts[j]->index == r->recent[i];
+        if (present && r->recent[i] != a)
+            keep[k++] = r->recent[i];
+    }
+    memcpy(r->recent, keep, sizeof(int) * (size_t)k);
+    r->n_recent = k;
+}
+
+/* Who is shown where, for the room's layout mode (layout.c decides); nobody
+ * while no one receives video. Returns the count, with the parts in shown. */
+static int plan(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, cv_rect_t *rects)
+{
+    cv_layout_member_t m[CV_ROOM_MAX_PARTICIPANTS];
+    cv_part_t *who[CV_ROOM_MAX_PARTICIPANTS];
+    int k = 0, any_receiver = 0;
+    note_speaker(r, parts, n);
+    for (int i = 0; i < n; i++) {
+        any_receiver |= receives_video(parts[i]);
+        if (!seen(parts[i]))
+            continue;
+        m[k] = (cv_layout_member_t){.id = parts[i]->index,
+                                    .screen = parts[i]->role == CV_ROLE_SCREEN,
+                                    .lecturer = atomic_load(&parts[i]->lecturer),
+                                    .speaking = atomic_load(&parts[i]->speaking)};
+        who[k++] = parts[i];
+    }
+    int pos[CV_ROOM_MAX_PARTICIPANTS];
+    int c = any_receiver
+                ? cv_layout_plan(cv_room_layout(r), m, k, atomic_load(&r->active_index), r->recent,
+                                 r->n_recent, r->canvas.w, r->canvas.h, pos, rects)
+                : 0;
+    if (c < 0)
+        c = 0;
+    for (int i = 0; i < c; i++)
+        shown[i] = who[pos[i]];
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < c; i++)
+        r->shown_ids[i] = shown[i]->index;
+    r->n_shown = c;
+    pthread_mutex_unlock(&r->lock);
+    return c;
+}
+
+/* Marks who is decoded: those shown with their camera on. A sender shown
+ * again starts from a key frame, which the network thread asks for; a
+ * hidden one is asked (REMB) to send little. */
+static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, int c)
+{
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        int want = 0;
+        for (int j = 0; j < c && !want; j++)
+            want = shown[j] == p;
+        want = want && !atomic_load(&p->camera_off);
+        if (want == p->visible)
+            continue;
+        p->visible = want;
+        atomic_store(&p->video_wanted, want);
+        atomic_store(&p->cap_kbps, want ? r->cfg.video_kbps : r->cfg.hidden_kbps);
+        if (want) {
+            p->need_key = 1;
+            atomic_store(&p->keyframe_needed, 1);
+        } else {
+            p->has_pic = 0; /* stale by the time it is shown again */
+        }
+    }
+}
+
+static void compose(cv_room_t *r, cv_part_t **shown, const cv_rect_t *rects, int c, int n_seen,
+                    int64_t now)
 {
     cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
-    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
-    int screen = -1;
-    for (int i = 0; i < n && screen < 0; i++)
-        if (parts[i]->role == CV_ROLE_SCREEN)
-            screen = i;
-    int n_seen = 0;
-    for (int i = 0; i < n; i++)
-        n_seen += seen(parts[i]);
-    int k = 0;
-    if (screen < 0) {
-        for (int i = 0; i < n; i++)
-            if (seen(parts[i]))
-                make_tile(r, parts[i], n_seen, now, &tiles[k++]);
-        cv_compose_grid(&r->canvas, tiles, k);
-        return;
-    }
-    make_tile(r, parts[screen], n_seen, now, &tiles[k++]);
-    tiles[0].speaking = 0;
-    for (int i = 0; i < n; i++)
-        if (i != screen && parts[i]->role != CV_ROLE_SCREEN && seen(parts[i]))
-            make_tile(r, parts[i], n_seen, now, &tiles[k++]);
-    if (cv_layout_presenter(k - 1, r->canvas.w, r->canvas.h, rects) == k)
-        cv_compose_rects(&r->canvas, tiles, rects, k);
-    else
-        cv_compose_grid(&r->canvas, tiles, k);
+    for (int i = 0; i < c; i++)
+        make_tile(r, shown[i], n_seen, now, &tiles[i]);
+    if (cv_compose_rects(&r->canvas, tiles, rects, c) < 0)
+        cv_compose_rects(&r->canvas, NULL, NULL, 0);
 }
 
 static int wants_keyframe(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
@@ -454,43 +629,63 @@ static int wants_keyframe(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     return 1;
 }
 
-void cv_room_video_tick(cv_room_t *r, int64_t now_us)
+/* Encodes the composite and hands the same frame to every video receiver. */
+static int encode_video(cv_room_t *r, cv_part_t **parts, int n, int64_t now_us, int *key)
 {
-    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS];
-    int n = snapshot(r, parts);
-    if (n == 0)
-        return;
-    cv_room_stats_t st = {0};
-    for (int i = 0; i < n; i++)
-        decode_video(&st, parts[i], now_us);
-    compose(r, parts, n, now_us);
     int key_req = wants_keyframe(r, parts, n, now_us);
     if (key_req)
         cv_vp8_enc_request_keyframe(r->venc);
     int64_t pts = (now_us - r->start_us) * 9 / 100;
-    int key = 0;
-    int len = cv_vp8_enc_encode(r->venc, &r->canvas, pts, r->encbuf, r->enccap, &key);
-    if (len > 0) {
-        cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
-        memcpy(f->data, r->encbuf, (size_t)len);
-        f->rtp_ts = (uint32_t)pts;
-        f->t_us = now_us;
-        f->keyframe = key;
-        if (key) { /* forced or not, it serves every pending request */
-            r->last_keyframe_us = now_us;
-            atomic_store(&r->want_keyframe, 0);
-        }
-        for (int i = 0; i < n; i++) {
-            if (!receives(parts[i]))
-                continue; /* a screen share or a publisher receives nothing */
-            if (key)
-                atomic_store(&parts[i]->fresh, 0);
-            deliver(parts[i], f);
-            part_notify(parts[i]);
-        }
-        cv_frame_unref(f);
-    } else if (key_req) {
-        atomic_store(&r->want_keyframe, 1); /* the encoder dropped it: ask again */
+    int len = cv_vp8_enc_encode(r->venc, &r->canvas, pts, r->encbuf, r->enccap, key);
+    if (len <= 0) {
+        if (key_req)
+            atomic_store(&r->want_keyframe, 1); /* the encoder dropped it: ask again */
+        return len;
+    }
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
+    memcpy(f->data, r->encbuf, (size_t)len);
+    f->rtp_ts = (uint32_t)pts;
+    f->t_us = now_us;
+    f->keyframe = *key;
+    if (*key) { /* forced or not, it serves every pending request */
+        r->last_keyframe_us = now_us;
+        atomic_store(&r->want_keyframe, 0);
+    }
+    for (int i = 0; i < n; i++) {
+        if (!receives_video(parts[i]))
+            continue; /* a screen share, a publisher, or audio only */
+        if (*key)
+            atomic_store(&parts[i]->fresh, 0);
+        deliver(parts[i], f);
+        part_notify(parts[i]);
+    }
+    cv_frame_unref(f);
+    return len;
+}
+
+void cv_room_video_tick(cv_room_t *r, int64_t now_us)
+{
+    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS], *shown[CV_ROOM_MAX_PARTICIPANTS];
+    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
+    int n = snapshot(r, parts);
+    if (n == 0)
+        return;
+    cv_room_stats_t st = {0};
+    int c = plan(r, parts, n, shown, rects);
+    set_visible(r, parts, n, shown, c);
+    int n_seen = 0, any_receiver = 0;
+    for (int i = 0; i < n; i++) {
+        n_seen += seen(parts[i]);
+        any_receiver |= receives_video(parts[i]);
+        if (parts[i]->visible)
+            decode_video(&st, parts[i], now_us);
+        else
+            drop_video(parts[i]);
+    }
+    int len = 0, key = 0;
+    if (any_receiver) { /* no picture is made that nobody receives */
+        compose(r, shown, rects, c, n_seen, now_us);
+        len = encode_video(r, parts, n, now_us, &key);
     }
     pthread_mutex_lock(&r->lock);
     r->stats.decoded += st.decoded;
@@ -515,12 +710,28 @@ static double rms_dbfs(const int16_t *pcm, int n)
     return rms > 1e-9 ? 20.0 * log10(rms) : -180.0;
 }
 
+/* Moves the arrived packets into the playout buffer and notes the newest
+ * RFC 6464 level (RFC 6464 §3: 0 loudest .. 127 silence, in -dBov). */
+static void ingest(cv_part_t *p, int64_t now)
+{
+    cv_frame_t *f;
+    while ((f = cv_queue_pop(&p->ain))) {
+        p->level_ext = f->level >= 0 && f->level <= 127;
+        if (p->level_ext) {
+            double db = -(double)f->level;
+            /* the loudest of the packets that came in this period */
+            if (p->hdr_us != now || db > p->hdr_db)
+                p->hdr_db = db;
+            p->hdr_us = now;
+        }
+        cv_playout_push(&p->playout, f);
+    }
+}
+
 /* Fills the FIFO with at least one 20 ms frame if the input has one. */
 static void pull_audio(cv_room_stats_t *st, cv_part_t *p)
 {
     cv_frame_t *f;
-    while ((f = cv_queue_pop(&p->ain)))
-        cv_playout_push(&p->playout, f);
     int room_left = (int)(sizeof(p->fifo) / sizeof(p->fifo[0])) - p->fifo_len;
     while (p->fifo_len < CV_AUDIO_FRAME) {
         const cv_frame_t *fec;
@@ -540,6 +751,7 @@ static void pull_audio(cv_room_stats_t *st, cv_part_t *p)
                                      p->fifo + p->fifo_len, CV_AUDIO_FRAME, fec ? 1 : 0);
             st->concealed++;
         }
+        atomic_fetch_add(&p->n_adecoded, 1);
         if (got <= 0)
             got = 0;
         p->fifo_len += got;
@@ -549,34 +761,122 @@ static void pull_audio(cv_room_stats_t *st, cv_part_t *p)
     }
 }
 
-/* Takes this tick's 20 ms of an input into p->cur, and measures it. */
-static void take_frame(cv_room_stats_t *st, cv_part_t *p, int64_t now)
+/* A voice not heard this period: its next 20 ms leave the playout buffer
+ * undecoded (counted), so it stays in time for when it is heard again. */
+static void skip_frame(cv_part_t *p)
 {
-    pull_audio(st, p);
-    p->has_cur = p->fifo_len >= CV_AUDIO_FRAME;
-    if (atomic_load(&p->muted)) { /* decoded (decoder state kept), never mixed */
-        p->fifo_len = 0;
-        p->has_cur = 0;
-        p->loud_until_us = 0;
+    cv_frame_t *f;
+    const cv_frame_t *fec;
+    if (cv_playout_pop(&p->playout, &f, &fec) == CV_PLAYOUT_FRAME) {
+        cv_frame_unref(f);
+        atomic_fetch_add(&p->n_vdropped, 1);
     }
-    if (!p->has_cur) {
-        p->level_db = -180.0;
-    } else {
-        memcpy(p->cur, p->fifo, sizeof(p->cur));
-        p->fifo_len -= CV_AUDIO_FRAME;
-        memmove(p->fifo, p->fifo + CV_AUDIO_FRAME, (size_t)p->fifo_len * sizeof(int16_t));
-        p->level_db = rms_dbfs(p->cur, CV_AUDIO_FRAME);
-        st->audio_frames++;
-    }
-    if (p->level_db > SPEECH_DBFS)
-        p->loud_until_us = now + HANGOVER_US;
-    p->ema_db = 0.8 * p->ema_db + 0.2 * (p->level_db < -100 ? -100 : p->level_db);
+    p->fifo_len = 0;
+    p->has_cur = 0;
+    p->skipped = 1;
 }
 
-/* A voice in the mix: sound this tick, or a recent one (hangover); never a viewer's. */
+/* Takes this tick's 20 ms of an input into p->cur (decoding it); returns
+ * its PCM level in dBFS. A voice that was skipped starts clean. */
+static double take_frame(cv_room_stats_t *st, cv_part_t *p)
+{
+    if (p->skipped) {
+        cv_opus_dec_reset(p->adec);
+        p->fifo_len = 0;
+        p->skipped = 0;
+    }
+    pull_audio(st, p);
+    p->has_cur = p->fifo_len >= CV_AUDIO_FRAME;
+    if (!p->has_cur)
+        return -180.0;
+    memcpy(p->cur, p->fifo, sizeof(p->cur));
+    p->fifo_len -= CV_AUDIO_FRAME;
+    memmove(p->fifo, p->fifo + CV_AUDIO_FRAME, (size_t)p->fifo_len * sizeof(int16_t));
+    st->audio_frames++;
+    return rms_dbfs(p->cur, CV_AUDIO_FRAME);
+}
+
+/* Level of this period: sound keeps a voice a candidate for HANGOVER_US. */
+static void measure(cv_part_t *p, double db, int64_t now)
+{
+    p->level_db = db;
+    if (db > SPEECH_DBFS)
+        p->loud_until_us = now + HANGOVER_US;
+    p->ema_db = 0.8 * p->ema_db + 0.2 * (db < -100 ? -100 : db);
+}
+
+/* A voice that may be mixed: not a viewer's, not muted, sound lately. */
+static int candidate(const cv_part_t *p, int64_t now)
+{
+    return p->role != CV_ROLE_VIEWER && !atomic_load(&mut(p)->muted) && p->loud_until_us > now;
+}
+
+/* Measures every input: from the RFC 6464 level in the packets when the
+ * sender sends it (nothing decoded yet), else by decoding it. */
+static void measure_all(cv_room_stats_t *st, cv_part_t **parts, int n, int64_t now)
+{
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        ingest(p, now);
+        if (p->role == CV_ROLE_VIEWER || atomic_load(&p->muted)) {
+            skip_frame(p);
+            p->loud_until_us = 0;
+            measure(p, -180.0, now);
+        } else if (p->level_ext) {
+            p->has_cur = 0;
+            measure(p, now - p->hdr_us <= LEVEL_KEEP_US ? p->hdr_db : -127.0, now);
+        } else {
+            measure(p, take_frame(st, p), now);
+        }
+    }
+}
+
+/* The speakers: the loudest max_speakers candidates, a speaker keeping its
+ * place unless another is SPEAKER_MARGIN_DB louder. */
+static void select_speakers(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
+{
+    int sel[CV_ROOM_MAX_PARTICIPANTS] = {0};
+    for (int k = 0; k < r->cfg.max_speakers; k++) {
+        int best = -1;
+        double best_db = 0;
+        for (int i = 0; i < n; i++) {
+            if (sel[i] || !candidate(parts[i], now))
+                continue;
+            double db = parts[i]->ema_db + (parts[i]->selected ? SPEAKER_MARGIN_DB : 0);
+            if (best < 0 || db > best_db) {
+                best = i;
+                best_db = db;
+            }
+        }
+        if (best < 0)
+            break;
+        sel[best] = 1;
+    }
+    for (int i = 0; i < n; i++) {
+        parts[i]->selected = sel[i];
+        atomic_store(&parts[i]->speaking, sel[i]);
+    }
+}
+
+/* Decodes the speakers who send levels; the other voices' packets are dropped. */
+static void decode_speakers(cv_room_stats_t *st, cv_part_t **parts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        if (p->role == CV_ROLE_VIEWER || atomic_load(&p->muted) || !p->level_ext)
+            continue; /* dropped or decoded already */
+        if (p->selected)
+            take_frame(st, p);
+        else
+            skip_frame(p);
+    }
+}
+
+/* A voice in the mix: one of the speakers, with sound this period. */
 static int heard(const cv_part_t *p, int64_t now)
 {
-    return p->role != CV_ROLE_VIEWER && p->has_cur && p->loud_until_us > now;
+    (void)now;
+    return p->selected && p->has_cur;
 }
 
 /* The active speaker: the loudest voice being heard, held for a second. */
@@ -619,11 +919,11 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         return;
     cv_mix_in_t in[CV_ROOM_MAX_PARTICIPANTS];
     cv_room_stats_t st = {0};
-    for (int i = 0; i < n; i++) {
-        take_frame(&st, parts[i], now_us);
-        int h = heard(parts[i], now_us);
-        in[i].pcm = h ? parts[i]->cur : NULL;
-    }
+    measure_all(&st, parts, n, now_us);
+    select_speakers(r, parts, n, now_us);
+    decode_speakers(&st, parts, n);
+    for (int i = 0; i < n; i++)
+        in[i].pcm = heard(parts[i], now_us) ? parts[i]->cur : NULL;
     pick_speaker(r, parts, n, now_us);
     int32_t total[CV_AUDIO_FRAME];
     int16_t mix[CV_AUDIO_FRAME];

@@ -29,7 +29,13 @@ typedef struct {
     int audio_bps;     /* Opus bit rate of each mix */
     int max_participants;
     int self_monitor; /* echo check: one participant who sees and hears themselves */
+    int max_speakers; /* voices decoded and mixed at once, 1..CV_ROOM_MAX_SPEAKERS; 0: 3 */
+    int hidden_kbps;  /* video bit rate asked (REMB) of a sender not shown; 0: 50 */
 } cv_room_cfg_t;
+
+#define CV_ROOM_MAX_SPEAKERS 16
+#define CV_ROOM_DEFAULT_SPEAKERS 3
+#define CV_ROOM_DEFAULT_HIDDEN_KBPS 50
 
 typedef struct cv_room cv_room_t;
 typedef struct cv_part cv_part_t;
@@ -38,6 +44,10 @@ typedef struct {
     uint64_t video_ticks, audio_ticks, video_encoded, keyframes;
     uint64_t decoded, decode_errors, concealed, audio_frames;
     double last_video_tick_ms, last_audio_tick_ms;
+    uint64_t hidden_dropped; /* video of senders not shown: packets dropped by the network
+                                thread (cv_part_count_hidden_drop) and queued frames dropped */
+    uint64_t voices_dropped; /* Opus packets of voices not among the speakers, not decoded */
+    uint64_t audio_decoded;  /* Opus packets decoded (or concealed) */
 } cv_room_stats_t;
 
 /* NULL on bad configuration or codec failure. */
@@ -100,6 +110,35 @@ int cv_part_tier(const cv_part_t *p);
  * from its receiver reports: sets the expected loss of the Opus encoders
  * it listens to (in-band FEC). Any thread. */
 void cv_part_set_receive_loss(cv_part_t *p, int fraction_lost);
+
+/* Cost follows what is seen and heard (DESIGN.md principle 3).
+ * 1 while this participant's video is shown in the composite (set by the
+ * video tick; 1 from the join until the first tick decides). While 0 the
+ * network thread drops its video packets before depacketising and counts
+ * each with cv_part_count_hidden_drop. Any thread. */
+int cv_part_video_wanted(const cv_part_t *p);
+void cv_part_count_hidden_drop(cv_part_t *p);
+/* 1 once when the mixer needs a key frame from this sender (its tile became
+ * visible, or it just joined): the network thread sends a PLI. Any thread. */
+int cv_part_take_keyframe_needed(cv_part_t *p);
+/* The video bit rate (kbit/s) to ask of this sender by REMB: the composite's
+ * while shown, the room's hidden_kbps while not. Any thread. */
+int cv_part_send_cap_kbps(const cv_part_t *p);
+
+typedef struct {
+    uint64_t video_decoded;  /* pictures decoded */
+    uint64_t hidden_dropped; /* video dropped while not shown (see cv_room_stats_t) */
+    uint64_t audio_decoded;  /* Opus packets decoded or concealed */
+    uint64_t voices_dropped; /* Opus packets dropped undecoded: not among the speakers */
+} cv_part_stats_t;
+/* This participant's counters. Any thread. */
+void cv_part_get_stats(const cv_part_t *p, cv_part_stats_t *st);
+/* 1 while this voice is one of the room's speakers (mixed). Any thread. */
+int cv_part_speaking(const cv_part_t *p);
+
+/* The participants (cv_part_index) shown in the last composite, large tiles
+ * first, at most cap; returns how many. Any thread. */
+int cv_room_shown(cv_room_t *r, int *ids, int cap);
 
 /* Mixer worker side: one video frame period / one 20 ms audio period. */
 void cv_room_video_tick(cv_room_t *r, int64_t now_us);
