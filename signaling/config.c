@@ -58,6 +58,8 @@ static const struct key keys[] = {
     {"mixer", "height", K_EVEN, FIELD(mixer_height), 90, 1080},
     {"mixer", "video_kbps", K_INT, FIELD(mixer_video_kbps), 50, 8000},
     {"mixer", "audio_kbps", K_INT, FIELD(mixer_audio_kbps), 8, 128},
+    {"mixer", "max_speakers", K_INT, FIELD(mixer_max_speakers), 1, 16},
+    {"mixer", "hidden_bitrate", K_INT, FIELD(mixer_hidden_kbps), 10, 1000},
     {"rooms", "open", K_BOOL, FIELD(rooms_open), 0, 1},
     {"rooms", "names", K_ROOMS, FIELD(rooms_names), 0, 0},
     {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100},
@@ -100,6 +102,8 @@ void cv_config_defaults(cv_config_t *c)
     c->mixer_height = 720;
     c->mixer_video_kbps = 1500;
     c->mixer_audio_kbps = 32;
+    c->mixer_max_speakers = 3;
+    c->mixer_hidden_kbps = 50;
     c->rooms_open = 1;
     c->rooms_names[0] = '\0';
     c->rooms_max_participants = 16;

@@ -36,6 +36,8 @@ typedef struct {
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */
     int mixer_video_kbps;           /* [mixer] video_kbps: composite bit rate, 50..8000, 1500 */
     int mixer_audio_kbps;           /* [mixer] audio_kbps: each mix's Opus rate, 8..128, 32 */
+    int mixer_max_speakers;         /* [mixer] max_speakers: voices decoded and mixed, 1..16, 3 */
+    int mixer_hidden_kbps;          /* [mixer] hidden_bitrate: kbit/s asked of unseen senders, 50 */
     int rooms_open;                 /* [rooms] open: any room name may be joined, yes */
     char rooms_names[1024];         /* [rooms] names: "a,b" rooms allowed when not open, "" */
     int rooms_max_participants;     /* [rooms] max_participants: 1..100, 16 */

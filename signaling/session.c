@@ -38,6 +38,7 @@
 #define NACK_RETRY_US 40000         /* ask again for a missing packet after this */
 #define NACK_MAX_AGE_US 400000      /* older than this, a retransmission is of no use */
 #define SILENCE_TIMEOUT_US 10000000 /* nothing at all received for 10 s: gone */
+#define REMB_INTERVAL_US 1000000    /* the sender's video cap, again every second */
 
 struct cv_session {
     atomic_int refs;
@@ -64,7 +65,11 @@ struct cv_session {
     cv_vp8_depack_t depack;
     cv_rtp_rxstats_t a_rx, v_rx;
     int64_t last_pli_us;
+    int pli_wanted; /* a key frame request waits for the PLI rate limit */
     uint8_t fir_seq;
+    int v_hidden;    /* its video is not shown: packets dropped before depacketising */
+    int remb_kbps;   /* the cap last sent by REMB (0: none yet) */
+    int64_t remb_us; /* when */
     /* output */
     cv_outstream_t aout, vout;
     char cname[17];
@@ -196,8 +201,10 @@ static gboolean rtcp_timer_cb(gpointer arg)
 /* Asks the sender for a key frame, at most every PLI_INTERVAL_US. */
 static void request_keyframe(cv_session_t *s, int64_t now)
 {
+    s->pli_wanted = 1;
     if (!s->v_ssrc_in || now - s->last_pli_us < PLI_INTERVAL_US)
         return;
+    s->pli_wanted = 0;
     s->last_pli_us = now;
     _Alignas(8) uint8_t pkt[PKT_CAP];
     int n = cv_rtcp_build_pli(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc, s->v_ssrc_in);
@@ -272,8 +279,49 @@ static void drain_video(cv_session_t *s, int64_t now)
         if (rc == 1)
             push_video_frame(s, &vf, now);
     }
-    if (s->depack.need_keyframe || cv_part_take_decoder_error(s->part))
+    if (cv_part_take_decoder_error(s->part) | cv_part_take_keyframe_needed(s->part))
+        s->pli_wanted = 1;
+    if (s->depack.need_keyframe || s->pli_wanted)
         request_keyframe(s, now);
+}
+
+/* DESIGN.md principle 3: the sender's video bit rate follows whether the
+ * room shows it (REMB, draft-alvestrand-rmcat-remb-03): at once when that
+ * changes, and every REMB_INTERVAL_US. */
+static void send_remb(cv_session_t *s, int64_t now)
+{
+    int kbps = cv_part_send_cap_kbps(s->part);
+    if (kbps == s->remb_kbps && now - s->remb_us < REMB_INTERVAL_US)
+        return;
+    s->remb_kbps = kbps;
+    s->remb_us = now;
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    int n = cv_rtcp_build_remb(pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER, s->vout.ssrc,
+                               (uint64_t)kbps * 1000, &s->v_ssrc_in, 1);
+    if (n > 0)
+        cv_peer_send_rtcp(s->peer, pkt, (size_t)n, sizeof(pkt));
+}
+
+/* Whether the room shows this sender's video. While it does not, its packets
+ * are dropped and counted; when it is shown again the depacketiser starts
+ * afresh and a key frame is asked for. */
+static int video_wanted(cv_session_t *s, int64_t now)
+{
+    int wanted = cv_part_video_wanted(s->part);
+    send_remb(s, now);
+    if (!wanted) {
+        cv_part_count_hidden_drop(s->part);
+        s->v_hidden = 1;
+        return 0;
+    }
+    if (s->v_hidden) {
+        s->v_hidden = 0;
+        cv_jitter_reset(&s->vjit);
+        cv_nack_init(&s->vnack);
+        cv_vp8_depack_reset(&s->depack);
+        request_keyframe(s, now);
+    }
+    return 1;
 }
 
 /* The first SSRC seen on a stream is its sender's; packets of any other are
@@ -295,6 +343,8 @@ static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt,
         return;
     uint64_t ext = cv_seq_unwrap(&s->v_unwrap, h->seq);
     cv_rxstats_update(&s->v_rx, h->seq, h->ts, 90000, now);
+    if (!video_wanted(s, now))
+        return;
     cv_nack_on_packet(&s->vnack, ext, now);
     send_nacks(s, now);
     if (cv_jitter_push(&s->vjit, ext, pkt, len, now) == CV_E_FULL) {

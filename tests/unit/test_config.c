@@ -67,6 +67,8 @@ static void test_defaults(void)
     CHECK_EQ(c.mixer_height, 720);
     CHECK_EQ(c.mixer_video_kbps, 1500);
     CHECK_EQ(c.mixer_audio_kbps, 32);
+    CHECK_EQ(c.mixer_max_speakers, 3);
+    CHECK_EQ(c.mixer_hidden_kbps, 50);
     CHECK_EQ(c.rooms_open, 1);
     CHECK_STR(c.rooms_names, "");
     CHECK_EQ(c.rooms_max_participants, 16);
@@ -114,6 +116,8 @@ static void test_full_file(void)
                        "height = 360\n"
                        "video_kbps = 400\n"
                        "audio_kbps = 24\n"
+                       "max_speakers = 5\n"
+                       "hidden_bitrate = 80\n"
                        "[rooms]\n"
                        "open = no\n"
                        "names = board, staff-meeting ,Room_3\n"
@@ -137,6 +141,8 @@ static void test_full_file(void)
     CHECK_EQ(c.mixer_height, 360);
     CHECK_EQ(c.mixer_video_kbps, 400);
     CHECK_EQ(c.mixer_audio_kbps, 24);
+    CHECK_EQ(c.mixer_max_speakers, 5);
+    CHECK_EQ(c.mixer_hidden_kbps, 80);
     CHECK_EQ(c.rooms_open, 0);
     CHECK_STR(c.rooms_names, "board,staff-meeting,Room_3");
     CHECK_EQ(c.rooms_max_participants, 50);
@@ -424,6 +430,10 @@ static void test_mixer_errors(void)
                  "conclave.ini:2: video_kbps: '49' is not an integer in 50..8000");
     expect_error("[mixer]\nvideo_kbps = 8001\n",
                  "conclave.ini:2: video_kbps: '8001' is not an integer in 50..8000");
+    expect_error("[mixer]\nmax_speakers = 0\n",
+                 "conclave.ini:2: max_speakers: '0' is not an integer in 1..16");
+    expect_error("[mixer]\nhidden_bitrate = 1001\n",
+                 "conclave.ini:2: hidden_bitrate: '1001' is not an integer in 10..1000");
     expect_error("[mixer]\naudio_kbps = 7\n",
                  "conclave.ini:2: audio_kbps: '7' is not an integer in 8..128");
     expect_error("[mixer]\naudio_kbps = 129\n",
@@ -497,6 +507,8 @@ static void check_same_config(const cv_config_t *a, const cv_config_t *b)
     CHECK_EQ(a->mixer_height, b->mixer_height);
     CHECK_EQ(a->mixer_video_kbps, b->mixer_video_kbps);
     CHECK_EQ(a->mixer_audio_kbps, b->mixer_audio_kbps);
+    CHECK_EQ(a->mixer_max_speakers, b->mixer_max_speakers);
+    CHECK_EQ(a->mixer_hidden_kbps, b->mixer_hidden_kbps);
     CHECK_EQ(a->rooms_open, b->rooms_open);
     CHECK_STR(a->rooms_names, b->rooms_names);
     CHECK_EQ(a->rooms_max_participants, b->rooms_max_participants);
@@ -544,6 +556,8 @@ static void test_example(void)
         "mixer/height",
         "mixer/video_kbps",
         "mixer/audio_kbps",
+        "mixer/max_speakers",
+        "mixer/hidden_bitrate",
         "rooms/open",
         "rooms/max_participants",
         "rooms/max_rooms",
