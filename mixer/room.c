@@ -348,6 +348,8 @@ cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*noti
     atomic_init(&p->cap_kbps, r->cfg.video_kbps);
     p->visible = 1;
     p->need_key = 1;
+    p->hdr_db = -127.0;
+    p->hdr_us = INT64_MIN; /* no level heard yet */
     cv_playout_init(&p->playout, PLAYOUT_TARGET);
     p->vdec = cv_vp8_dec_create();
     p->adec = cv_opus_dec_create(1);

@@ -136,6 +136,25 @@ static double tile_psnr(const cv_image_t *got, const cv_rect_t *r, const cv_imag
     return p;
 }
 
+/* The same inside the speaker's border (CV_COMPOSE_BORDER), which covers
+ * the edges of the picture. */
+static double tile_psnr_inner(const cv_image_t *got, const cv_rect_t *r, const cv_image_t *src)
+{
+    cv_image_t ref;
+    cv_image_alloc(&ref, W, H);
+    cv_image_blit_fit(&ref, r->x, r->y, r->w, r->h, src->y, src->stride_y, src->u, src->stride_u,
+                      src->v, src->stride_v, src->w, src->h);
+    int fx, fy, fw, fh, in = CV_COMPOSE_BORDER + 2;
+    double p = -1.0;
+    if (cv_image_fit_rect(r->x, r->y, r->w, r->h, src->w, src->h, &fx, &fy, &fw, &fh) == 0) {
+        cv_image_t a = view(got, fx + in, fy + in, fw - 2 * in, fh - 2 * in),
+                   b = view(&ref, fx + in, fy + in, fw - 2 * in, fh - 2 * in);
+        p = cv_image_psnr_y(&a, &b);
+    }
+    cv_image_free(&ref);
+    return p;
+}
+
 /* Y PSNR of rect r in got against the same rect of ref. */
 static double rect_psnr(const cv_image_t *got, const cv_image_t *ref, const cv_rect_t *r)
 {
@@ -658,6 +677,8 @@ typedef struct {
     cv_frame_t *got; /* the audio frame popped this tick, or NULL */
     uint32_t last_ts;
     int ts_ok, nframes;
+    int sends_level; /* puts the RFC 6464 level of its tone in each packet */
+    int own_part;    /* joined by speaker_init (else attached to a member's) */
 } speaker_t;
 
 static void speaker_init(speaker_t *s, cv_room_t *r, const char *name, double freq, double amp,
@@ -665,6 +686,7 @@ static void speaker_init(speaker_t *s, cv_room_t *r, const char *name, double fr
 {
     memset(s, 0, sizeof(*s));
     s->p = cv_room_join(r, name, on_notify, &s->notified);
+    s->own_part = 1;
     CHECK(s->p != NULL);
     s->freq = freq;
     s->amp = amp;
@@ -678,7 +700,7 @@ static void speaker_init(speaker_t *s, cv_room_t *r, const char *name, double fr
 
 static void speaker_cleanup(speaker_t *s, cv_room_t *r)
 {
-    if (s->p)
+    if (s->p && s->own_part)
         cv_room_leave(r, s->p);
     cv_frame_unref(s->got);
     cv_opus_enc_destroy(s->enc);
@@ -702,6 +724,10 @@ static void speak(speaker_t *s)
     memcpy(f->data, pkt, (size_t)n);
     f->seq = s->seq++;
     f->level = -1;
+    if (s->sends_level) { /* RFC 6464: -dBov of the packet, a sine's RMS is amp / sqrt(2) */
+        double dbov = s->amp > 0 ? -20.0 * log10(s->amp / sqrt(2.0)) : 127.0;
+        f->level = dbov > 127.0 ? 127 : (int)lrint(dbov);
+    }
     CHECK_EQ(cv_part_push(s->p, f), 0);
 }
 
@@ -963,6 +989,300 @@ static void test_audio_roles(void)
     cv_room_destroy(r);
 }
 
+/* ---- cost follows what is seen and heard ---- */
+
+/* A voice for a member's participant, sending RFC 6464 levels. */
+static void speaker_attach(speaker_t *s, cv_part_t *p, double freq, double amp)
+{
+    memset(s, 0, sizeof(*s));
+    s->p = p;
+    s->freq = freq;
+    s->amp = amp;
+    s->seq = 1000;
+    s->enc = cv_opus_enc_create(1, 32000, 0, 0);
+    s->dec = cv_opus_dec_create(1);
+    s->capheard = 400;
+    s->heard = calloc((size_t)s->capheard * CV_AUDIO_FRAME, sizeof(int16_t));
+    s->ts_ok = 1;
+    s->sends_level = 1;
+}
+
+/* A room of members with cameras and voices on a shared fake clock: every
+ * 20 ms an audio tick, every other one a video tick (40 ms). */
+typedef struct {
+    cv_room_t *r;
+    member_t m[4];
+    speaker_t sp[4];
+    int n;
+    int k;          /* audio ticks so far */
+    int answer_pli; /* cameras answer the room's key frame requests at once */
+} avroom_t;
+
+static void av_init(avroom_t *v, const cv_room_cfg_t *cfg, int n, const double *amp)
+{
+    memset(v, 0, sizeof(*v));
+    v->r = cv_room_create(cfg, 0);
+    CHECK(v->r != NULL);
+    v->n = n;
+    static const char *names[4] = {"L", "S1", "S2", "S3"};
+    static const double freq[4] = {400.0, 700.0, 1100.0, 1500.0};
+    for (int i = 0; i < n; i++) {
+        member_init(&v->m[i], v->r, names[i], i % 3);
+        speaker_attach(&v->sp[i], v->m[i].p, freq[i], amp[i]);
+    }
+}
+
+static void av_cleanup(avroom_t *v)
+{
+    for (int i = 0; i < v->n; i++) {
+        speaker_cleanup(&v->sp[i], v->r);
+        member_cleanup(&v->m[i], v->r);
+    }
+    cv_room_destroy(v->r);
+}
+
+/* One 20 ms step; skip_video: a member whose camera pushes nothing. */
+static void av_step(avroom_t *v)
+{
+    int64_t now = (int64_t)v->k * AUDIO_US;
+    for (int i = 0; i < v->n; i++)
+        speak(&v->sp[i]);
+    cv_room_audio_tick(v->r, now);
+    if (v->k % 2 == 0) {
+        for (int i = 0; i < v->n; i++) {
+            if (v->answer_pli && cv_part_take_keyframe_needed(v->m[i].p))
+                cv_vp8_enc_request_keyframe(v->m[i].enc);
+            camera_push(&v->m[i], now);
+        }
+        cv_room_video_tick(v->r, now);
+    }
+    for (int i = 0; i < v->n; i++) {
+        /* the output holds audio and video: keep only the video for the screen */
+        screen_drain(&v->m[i]);
+    }
+    v->k++;
+}
+
+static uint64_t decoded_of(const member_t *m)
+{
+    cv_part_stats_t st;
+    cv_part_get_stats(m->p, &st);
+    return st.video_decoded;
+}
+
+static void part_stats(const member_t *m, cv_part_stats_t *st)
+{
+    cv_part_get_stats(m->p, st);
+}
+
+/* Lecture: the lecturer and the one student speaking are decoded and shown;
+ * the two silent students' video and voices are not decoded at all. When
+ * another student speaks, their tile starts from a key frame they are asked
+ * for, and nothing of theirs is decoded before it. */
+static void test_lecture_decodes_only_shown(void)
+{
+    static const double amp[4] = {0.0, 0.3, 0.0, 0.0}; /* S1 speaks */
+    avroom_t *v = calloc(1, sizeof(*v));
+    av_init(v, &CFG, 4, amp);
+    member_t *L = &v->m[0], *S1 = &v->m[1], *S2 = &v->m[2], *S3 = &v->m[3];
+    CHECK_EQ(cv_room_set_layout(v->r, CV_LAYOUT_MODE_LECTURE), 0);
+    CHECK_EQ(cv_room_set_layout(v->r, 3), CV_E_INVAL);
+    CHECK_EQ(cv_room_layout(v->r), CV_LAYOUT_MODE_LECTURE);
+    cv_part_set_lecturer(L->p, 1);
+    for (int i = 0; i < 4; i++)
+        CHECK_EQ(cv_part_video_wanted(v->m[i].p), 1); /* until the first tick decides */
+    for (int j = 0; j < 30; j++)
+        av_step(v);
+    cv_part_stats_t b[4], a[4];
+    for (int i = 0; i < 4; i++)
+        part_stats(&v->m[i], &b[i]);
+    for (int j = 0; j < 30; j++)
+        av_step(v);
+    for (int i = 0; i < 4; i++)
+        part_stats(&v->m[i], &a[i]);
+    printf("  lecture: video decoded in 15 ticks L %llu S1 %llu S2 %llu S3 %llu; "
+           "S2 dropped %llu frames, %llu voice packets\n",
+           (unsigned long long)(a[0].video_decoded - b[0].video_decoded),
+           (unsigned long long)(a[1].video_decoded - b[1].video_decoded),
+           (unsigned long long)(a[2].video_decoded - b[2].video_decoded),
+           (unsigned long long)(a[3].video_decoded - b[3].video_decoded),
+           (unsigned long long)a[2].hidden_dropped, (unsigned long long)a[2].voices_dropped);
+    CHECK(a[0].video_decoded - b[0].video_decoded >= 14);
+    CHECK(a[1].video_decoded - b[1].video_decoded >= 14);
+    CHECK_EQ(a[2].video_decoded, 0);
+    CHECK_EQ(a[3].video_decoded, 0);
+    CHECK(a[2].hidden_dropped >= 29 && a[3].hidden_dropped >= 29);
+    CHECK_EQ(a[0].hidden_dropped, 0);
+    /* voices: S1 decoded; the silent students' packets dropped undecoded */
+    CHECK(a[1].audio_decoded - b[1].audio_decoded >= 29);
+    CHECK_EQ(a[2].audio_decoded, 0);
+    CHECK_EQ(a[3].audio_decoded, 0);
+    CHECK(a[2].voices_dropped >= 55);
+    /* what the network thread sees */
+    CHECK_EQ(cv_part_video_wanted(L->p), 1);
+    CHECK_EQ(cv_part_video_wanted(S1->p), 1);
+    CHECK_EQ(cv_part_video_wanted(S2->p), 0);
+    CHECK_EQ(cv_part_video_wanted(S3->p), 0);
+    CHECK_EQ(cv_part_send_cap_kbps(S2->p), CV_ROOM_DEFAULT_HIDDEN_KBPS);
+    CHECK_EQ(cv_part_send_cap_kbps(L->p), CFG.video_kbps);
+    cv_part_count_hidden_drop(S3->p);
+    cv_part_stats_t s3;
+    part_stats(S3, &s3);
+    CHECK_EQ(s3.hidden_dropped, a[3].hidden_dropped + 1);
+    cv_room_stats_t rs;
+    cv_room_get_stats(v->r, &rs);
+    CHECK(rs.hidden_dropped >= a[2].hidden_dropped + s3.hidden_dropped);
+    CHECK(rs.voices_dropped >= a[2].voices_dropped + a[3].voices_dropped);
+    int ids[8];
+    CHECK_EQ(cv_room_shown(v->r, ids, 8), 2);
+    CHECK(ids[0] == cv_part_index(L->p) && ids[1] == cv_part_index(S1->p));
+    /* the picture: the lecturer large, S1 small, as cv_layout_lecture places them */
+    cv_rect_t rects[2];
+    CHECK_EQ(cv_layout_lecture(1, 1, W, H, rects), 2);
+    CHECK(S2->have_pic);
+    if (S2->have_pic) {
+        double pl = tile_psnr(&S2->pic, &rects[0], &L->src);
+        double ps = tile_psnr_inner(&S2->pic, &rects[1], &S1->src);
+        printf("  lecture picture: lecturer %.1f dB, speaking student %.1f dB\n", pl, ps);
+        CHECK(pl >= MIN_PSNR);
+        CHECK(ps >= MIN_PSNR);
+    }
+    /* S1 stops, S2 speaks: once S1's hang-over is over S2 is shown, the room
+     * asks S2 for a key frame, and S2's inter frames are not decoded */
+    while (cv_part_take_keyframe_needed(S2->p))
+        ;
+    v->sp[1].amp = 0;
+    v->sp[2].amp = 0.3;
+    int shown_at = -1;
+    for (int j = 0; j < 40 && shown_at < 0; j++) {
+        av_step(v);
+        if (cv_part_video_wanted(S2->p))
+            shown_at = j;
+    }
+    CHECK(shown_at >= 0);
+    CHECK_EQ(cv_part_take_keyframe_needed(S2->p), 1);
+    CHECK_EQ(cv_part_take_keyframe_needed(S2->p), 0); /* once */
+    CHECK_EQ(cv_part_send_cap_kbps(S2->p), CFG.video_kbps);
+    for (int j = 0; j < 6; j++)
+        av_step(v); /* S2's camera goes on with inter frames */
+    CHECK_EQ(decoded_of(S2), 0);
+    cv_vp8_enc_request_keyframe(S2->enc); /* S2's browser answers the PLI */
+    for (int j = 0; j < 6; j++)
+        av_step(v);
+    uint64_t d2 = decoded_of(S2);
+    printf("  S2 shown %d ms after speaking: decoded %llu frames from its key frame on\n",
+           (shown_at + 1) * AUDIO_US / 1000, (unsigned long long)d2);
+    CHECK(d2 >= 2);
+    CHECK_EQ(cv_part_video_wanted(S1->p), 0);
+    CHECK_EQ(cv_part_video_wanted(S3->p), 0);
+    cv_room_get_stats(v->r, &rs);
+    CHECK_EQ(rs.decode_errors, 0);
+    av_cleanup(v);
+    free(v);
+}
+
+/* Speaker layout: the loudest large; after a change, the new speaker large
+ * and the previous one in the strip. */
+static void test_speaker_layout(void)
+{
+    static const double amp[3] = {0.05, 0.3, 0.0}; /* B the loudest */
+    avroom_t *v = calloc(1, sizeof(*v));
+    av_init(v, &CFG, 3, amp);
+    member_t *A = &v->m[0], *B = &v->m[1], *C = &v->m[2];
+    CHECK_EQ(cv_room_set_layout(v->r, CV_LAYOUT_MODE_SPEAKER), 0);
+    v->answer_pli = 1;
+    for (int j = 0; j < 30; j++)
+        av_step(v);
+    int ids[8];
+    int k = cv_room_shown(v->r, ids, 8);
+    CHECK(k >= 1);
+    CHECK_EQ(ids[0], cv_part_index(B->p));
+    CHECK_EQ(cv_room_active_speaker(v->r), cv_part_index(B->p));
+    cv_rect_t rects[CV_LAYOUT_STRIP_MAX + 1];
+    CHECK_EQ(cv_layout_speaker(k - 1, W, H, rects), k);
+    CHECK(A->have_pic);
+    if (A->have_pic) {
+        double pb = tile_psnr_inner(&A->pic, &rects[0], &B->src);
+        double pa = tile_psnr_inner(&A->pic, &rects[0], &A->src);
+        printf("  speaker layout: B large %.1f dB (A's picture there: %.1f dB)\n", pb, pa);
+        CHECK(pb >= MIN_PSNR);
+        CHECK(pa < 20.0);
+    }
+    CHECK_EQ(cv_part_video_wanted(C->p), 0); /* never spoke: not shown */
+    /* C speaks loudest, B goes quiet: C large, B first in the strip */
+    v->sp[1].amp = 0;
+    v->sp[2].amp = 0.4;
+    for (int j = 0; j < 80; j++)
+        av_step(v);
+    k = cv_room_shown(v->r, ids, 8);
+    CHECK(k >= 2);
+    CHECK_EQ(ids[0], cv_part_index(C->p));
+    CHECK_EQ(ids[1], cv_part_index(B->p));
+    CHECK_EQ(cv_part_video_wanted(C->p), 1);
+    av_cleanup(v);
+    free(v);
+}
+
+/* max_speakers 2 of 5 voices with levels: a viewer's mix holds the two
+ * loudest and none of the others, whose packets are never decoded; a voice
+ * without levels is decoded to measure it. When the loudest stops, the next
+ * one comes in. */
+static void test_max_speakers(void)
+{
+    cv_room_cfg_t c = CFG;
+    c.max_speakers = 2;
+    c.max_participants = 8;
+    cv_room_t *r = cv_room_create(&c, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    static const double freq[6] = {400.0, 700.0, 1100.0, 1500.0, 1900.0, 2300.0};
+    static const double amp[6] = {0.30, 0.22, 0.16, 0.12, 0.08, 0.0};
+    speaker_t sp[7];
+    for (int i = 0; i < 6; i++) {
+        speaker_init(&sp[i], r, "voice", freq[i], amp[i], 100);
+        sp[i].sends_level = i < 5; /* the sixth sends no level: decoded to measure */
+    }
+    speaker_init(&sp[6], r, "V", 3000.0, 0.0, 100);
+    cv_room_leave(r, sp[6].p);
+    sp[6].p = cv_room_join_as(r, "V", CV_ROLE_VIEWER, on_notify, &sp[6].notified);
+    int k = 0;
+    for (; k < 50; k++)
+        atick(r, sp, 7, k);
+    printf("  max_speakers 2 of 5, the viewer hears:");
+    for (int i = 0; i < 5; i++)
+        printf(" %.0f Hz %.2g", freq[i], heard_power(&sp[6], freq[i], 20));
+    printf("\n");
+    for (int i = 0; i < 2; i++)
+        CHECK(fabs(db(heard_power(&sp[6], freq[i], 20) / (amp[i] * amp[i]))) < 3.0);
+    for (int i = 2; i < 5; i++)
+        CHECK(heard_power(&sp[6], freq[i], 20) < 1e-5);
+    cv_part_stats_t st[6];
+    for (int i = 0; i < 6; i++)
+        cv_part_get_stats(sp[i].p, &st[i]);
+    CHECK(st[0].audio_decoded >= 45 && st[1].audio_decoded >= 45);
+    for (int i = 2; i < 5; i++) {
+        CHECK_EQ(st[i].audio_decoded, 0);
+        CHECK(st[i].voices_dropped >= 45);
+    }
+    CHECK(st[5].audio_decoded >= 45); /* no level: decoded, though silent */
+    CHECK(cv_part_speaking(sp[0].p) && cv_part_speaking(sp[1].p) && !cv_part_speaking(sp[2].p));
+    /* the loudest stops: after its hang-over the third comes in */
+    sp[0].amp = 0;
+    for (; k < 100; k++)
+        atick(r, sp, 7, k);
+    CHECK(heard_power(&sp[6], freq[0], 20) < 1e-5);
+    CHECK(fabs(db(heard_power(&sp[6], freq[2], 20) / (amp[2] * amp[2]))) < 3.0);
+    CHECK(heard_power(&sp[6], freq[3], 20) < 1e-5);
+    cv_part_get_stats(sp[2].p, &st[2]);
+    printf("  the loudest stopped: the viewer hears %.0f Hz at %.2g (%llu packets decoded)\n",
+           freq[2], heard_power(&sp[6], freq[2], 20), (unsigned long long)st[2].audio_decoded);
+    CHECK(st[2].audio_decoded >= 20);
+    for (int i = 0; i < 7; i++)
+        speaker_cleanup(&sp[i], r);
+    cv_room_destroy(r);
+}
+
 int main(void)
 {
     test_audio_mute();
@@ -972,5 +1292,8 @@ int main(void)
     test_audio_mix_minus();
     test_audio_self_monitor();
     test_bug_redundant_keyframe();
+    test_lecture_decodes_only_shown();
+    test_speaker_layout();
+    test_max_speakers();
     return CHECK_DONE("test_room");
 }
