@@ -10,6 +10,8 @@
 #ifndef CV_CONFIG_H
 #define CV_CONFIG_H
 
+#include "tier.h"
+
 #include <stddef.h>
 
 /* Where `make install` puts the browser client (www/). */
@@ -36,6 +38,7 @@ typedef struct {
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */
     int mixer_video_kbps;           /* [mixer] video_kbps: composite bit rate, 50..8000, 1500 */
     int mixer_audio_kbps;           /* [mixer] audio_kbps: each mix's Opus rate, 8..128, 32 */
+    cv_tiers_t mixer_tiers;         /* [mixer] tiers: output tiers, CV_TIERS_DEFAULT */
     int rooms_open;                 /* [rooms] open: any room name may be joined, yes */
     char rooms_names[1024];         /* [rooms] names: "a,b" rooms allowed when not open, "" */
     int rooms_max_participants;     /* [rooms] max_participants: 1..100, 16 */
