@@ -842,11 +842,22 @@ void cv_api_resp_cleanup(cv_api_resp_t *rs)
     rs->fd = -1;
 }
 
+/* Loop thread: s's video was paused for a weak connection, or resumed; only
+ * that session's own event stream is told. */
+static void on_video_paused(void *ud, cv_session_t *s, int paused)
+{
+    cv_api_t *api = ud;
+    cv_events_publish_to(api->events, cv_session_id(s), "video",
+                         paused ? "{\"paused\":true,\"reason\":\"weak connection\"}"
+                                : "{\"paused\":false}");
+}
+
 cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int max_sessions)
 {
     cv_api_t *api = cv_xcalloc(1, sizeof(*api));
     api->env = *env;
     api->env.on_failed = on_session_failed;
+    api->env.on_video_paused = on_video_paused;
     api->env.ud = api;
     if (!realpath(www_root, api->www)) {
         CV_ERROR("www root %s: %s", www_root, strerror(errno));

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "tier.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,7 +30,19 @@
 #define MAX_FILE (1024 * 1024) /* a config file larger than this is a mistake */
 #define QUOTE_MAX 48           /* bytes of a bad value repeated in a message */
 
-enum kind { K_INT, K_EVEN, K_LONG, K_BOOL, K_IP, K_IPV4_OPT, K_PATH, K_ADDRS, K_ROOMS, K_LEVEL };
+enum kind {
+    K_INT,
+    K_EVEN,
+    K_LONG,
+    K_BOOL,
+    K_IP,
+    K_IPV4_OPT,
+    K_PATH,
+    K_ADDRS,
+    K_ROOMS,
+    K_LEVEL,
+    K_TIERS
+};
 
 struct key {
     const char *section;
@@ -60,6 +73,7 @@ static const struct key keys[] = {
     {"mixer", "audio_kbps", K_INT, FIELD(mixer_audio_kbps), 8, 128},
     {"mixer", "max_speakers", K_INT, FIELD(mixer_max_speakers), 1, 16},
     {"mixer", "hidden_bitrate", K_INT, FIELD(mixer_hidden_kbps), 10, 1000},
+    {"mixer", "tiers", K_TIERS, FIELD(mixer_tiers), 0, 0},
     {"rooms", "open", K_BOOL, FIELD(rooms_open), 0, 1},
     {"rooms", "names", K_ROOMS, FIELD(rooms_names), 0, 0},
     {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100},
@@ -104,6 +118,7 @@ void cv_config_defaults(cv_config_t *c)
     c->mixer_audio_kbps = 32;
     c->mixer_max_speakers = 3;
     c->mixer_hidden_kbps = 50;
+    cv_tiers_parse(CV_TIERS_DEFAULT, &c->mixer_tiers, NULL, 0);
     c->rooms_open = 1;
     c->rooms_names[0] = '\0';
     c->rooms_max_participants = 16;
@@ -339,6 +354,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         memcpy(field, tmp, sizeof(tmp));
         return 0;
     }
+    case K_TIERS: return cv_tiers_parse(v, (cv_tiers_t *)(void *)field, why, whycap);
     case K_LEVEL:
         lvl = cv_log_parse_level(v);
         if (lvl < 0) {

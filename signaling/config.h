@@ -10,6 +10,8 @@
 #ifndef CV_CONFIG_H
 #define CV_CONFIG_H
 
+#include "tier.h"
+
 #include <stddef.h>
 
 /* Where `make install` puts the browser client (www/). */
@@ -38,6 +40,7 @@ typedef struct {
     int mixer_audio_kbps;           /* [mixer] audio_kbps: each mix's Opus rate, 8..128, 32 */
     int mixer_max_speakers;         /* [mixer] max_speakers: voices decoded and mixed, 1..16, 3 */
     int mixer_hidden_kbps;          /* [mixer] hidden_bitrate: kbit/s asked of unseen senders, 50 */
+    cv_tiers_t mixer_tiers;         /* [mixer] tiers: output tiers, CV_TIERS_DEFAULT */
     int rooms_open;                 /* [rooms] open: any room name may be joined, yes */
     char rooms_names[1024];         /* [rooms] names: "a,b" rooms allowed when not open, "" */
     int rooms_max_participants;     /* [rooms] max_participants: 1..100, 16 */

@@ -153,6 +153,7 @@ int main(int argc, char **argv)
                 .port_min = cfg.ice_port_min,
                 .port_max = cfg.ice_port_max},
         .connect_timeout_us = (int64_t)cfg.ice_timeout * 1000000,
+        .tiers = cfg.mixer_tiers,
     };
     api = cv_api_create(&env, cfg.www_root, MAX_SESSIONS);
     if (!api) {

@@ -2,7 +2,8 @@
  * session.c - a participant's media session (shell: owns GLib timers, reads
  * the clock). Owned by one network loop thread after set-up.
  * RTP/RTCP per RFC 3550, VP8 payload per RFC 7741, Opus per RFC 7587,
- * PLI/FIR per RFC 4585 §6.3.1 / RFC 5104 §4.3.1.
+ * PLI/FIR per RFC 4585 §6.3.1 / RFC 5104 §4.3.1, NACK answered by RTX per
+ * RFC 4588, output tiers from REMB and receiver reports (tier.h).
  */
 #include "session.h"
 
@@ -20,8 +21,10 @@
 #include "rtcp.h"
 #include "rtp.h"
 #include "rxstats.h"
+#include "rtx.h"
 #include "seq.h"
 #include "srtp.h"
+#include "tier.h"
 #include "vp8.h"
 
 #include <stdatomic.h>
@@ -39,6 +42,9 @@
 #define NACK_MAX_AGE_US 400000      /* older than this, a retransmission is of no use */
 #define SILENCE_TIMEOUT_US 10000000 /* nothing at all received for 10 s: gone */
 #define REMB_INTERVAL_US 1000000    /* the sender's video cap, again every second */
+#define RTX_MAX_AGE_US 1000000      /* a NACK for an older packet is not answered */
+#define RTT_DEFAULT_US 100000       /* round trip assumed before a report tells */
+#define VIDEO_JITTER_MAX_US 250000  /* the longest wait for a retransmission */
 
 struct cv_session {
     atomic_int refs;
@@ -74,6 +80,13 @@ struct cv_session {
     cv_outstream_t aout, vout;
     char cname[17];
     uint64_t drop_pt, drop_parse;
+    /* weak links: the receiver's tier, retransmissions to it and from the sender */
+    cv_tier_ctl_t tierctl;
+    int tier;      /* last applied: 0.. or CV_TIER_AUDIO_ONLY */
+    cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
+    int rtx_pt;    /* the offer's rtx for VP8, -1: answer NACKs with plain copies */
+    uint32_t rtx_ssrc, rtx_ssrc_in;
+    int64_t rtt_us; /* smoothed round trip to this peer, -1 unknown */
 };
 
 static void session_unref(cv_session_t *s)
@@ -108,12 +121,24 @@ static void emit_rtp(void *ud, uint8_t *pkt, size_t len, size_t cap)
     cv_peer_send_rtp(s->peer, pkt, len, cap);
 }
 
+/* Video keeps a copy (before SRTP) for NACKs. */
+static void emit_video(void *ud, uint8_t *pkt, size_t len, size_t cap)
+{
+    cv_session_t *s = ud;
+    if (s->rtx)
+        cv_rtx_store(s->rtx, pkt, len, cv_now_us());
+    cv_peer_send_rtp(s->peer, pkt, len, cap);
+}
+
 static void send_frame(cv_session_t *s, const cv_frame_t *f)
 {
     _Alignas(8) uint8_t pkt[PKT_CAP];
-    cv_outstream_t *o = f->kind == CV_FRAME_VIDEO ? &s->vout : &s->aout;
-    cv_outstream_send(o, f->data, f->len, f->rtp_ts, f->t_us, f->keyframe, MAX_PAYLOAD, pkt,
-                      sizeof(pkt) - CV_SRTP_MAX_TRAILER, emit_rtp, s);
+    int video = f->kind == CV_FRAME_VIDEO;
+    if (video && s->tier == CV_TIER_AUDIO_ONLY)
+        return; /* weak connection: the video is paused, the audio goes on */
+    cv_outstream_send(video ? &s->vout : &s->aout, f->data, f->len, f->rtp_ts, f->t_us, f->keyframe,
+                      MAX_PAYLOAD, pkt, sizeof(pkt) - CV_SRTP_MAX_TRAILER,
+                      video ? emit_video : emit_rtp, s);
 }
 
 static gboolean flush_cb(gpointer arg)
@@ -141,6 +166,92 @@ static void on_mixer_output(void *ud)
         return;
     atomic_fetch_add(&s->refs, 1);
     cv_loop_invoke(s->env.loop, flush_cb, s);
+}
+
+/* ---- weak links: tiers from feedback, NACKs answered (loop thread) ---- */
+
+static void apply_tier(cv_session_t *s, int tier)
+{
+    if (tier == s->tier)
+        return;
+    int was_paused = s->tier == CV_TIER_AUDIO_ONLY, paused = tier == CV_TIER_AUDIO_ONLY;
+    CV_DEBUG("session: output tier %d -> %d", s->tier, tier);
+    s->tier = tier;
+    cv_part_set_tier(s->part, tier);
+    if (paused)
+        s->vout.started = 0; /* when it resumes, from a key frame */
+    else
+        cv_part_request_keyframe(s->part); /* another tier's stream, or a resume */
+    if (paused != was_paused && s->env.on_video_paused)
+        s->env.on_video_paused(s->env.ud, s, paused);
+}
+
+/* Waits for retransmissions about one round trip (RFC 4585 §3.2). */
+static void note_rtt(cv_session_t *s, int64_t rtt)
+{
+    s->rtt_us = s->rtt_us < 0 ? rtt : (7 * s->rtt_us + rtt) / 8;
+    int64_t wait = s->rtt_us + 30000;
+    s->vjit.max_wait_us = wait < VIDEO_JITTER_WAIT_US  ? VIDEO_JITTER_WAIT_US
+                          : wait > VIDEO_JITTER_MAX_US ? VIDEO_JITTER_MAX_US
+                                                       : wait;
+}
+
+/* RR/SR report blocks on our streams and REMB, from a receiver. */
+static void on_receiver_feedback(cv_session_t *s, const cv_rtcp_item_t *it, int64_t now)
+{
+    if (!s->sends)
+        return;
+    if (it->type == CV_RTCP_REMB) {
+        apply_tier(s, cv_tier_ctl_on_remb(&s->tierctl, it->remb_bps, now));
+        return;
+    }
+    uint32_t mid = cv_ntp_mid32(cv_ntp_from_unix_us(cv_wall_us()));
+    int loss = -1;
+    for (int i = 0; i < it->n_rb; i++) {
+        const cv_rtcp_rb_t *rb = &it->rb[i];
+        if (rb->ssrc != s->vout.ssrc && rb->ssrc != s->aout.ssrc)
+            continue;
+        if (rb->fraction_lost > loss)
+            loss = rb->fraction_lost;
+        if (rb->ssrc == s->aout.ssrc) /* sizes the Opus FEC of what it hears */
+            cv_part_set_receive_loss(s->part, rb->fraction_lost);
+        int64_t rtt = cv_tier_rtt_us(rb->lsr, rb->dlsr, mid);
+        if (rtt >= 0)
+            note_rtt(s, rtt);
+    }
+    if (loss >= 0)
+        apply_tier(s, cv_tier_ctl_on_loss(&s->tierctl, loss, now));
+}
+
+/* RFC 4588 §4: one packet again, as RTX when the offer has it, else as it was. */
+static void resend(cv_session_t *s, uint16_t seq, int64_t now)
+{
+    const uint8_t *orig;
+    int64_t gap = s->rtt_us > 0 ? s->rtt_us : RTT_DEFAULT_US;
+    int len = cv_rtx_find(s->rtx, seq, now, RTX_MAX_AGE_US, gap, &orig);
+    if (len < 0)
+        return;
+    _Alignas(8) uint8_t pkt[PKT_CAP];
+    int n = len;
+    if (s->rtx_pt >= 0)
+        n = cv_rtx_wrap(s->rtx, orig, (size_t)len, s->rtx_pt, s->rtx_ssrc, pkt,
+                        sizeof(pkt) - CV_SRTP_MAX_TRAILER);
+    else
+        memcpy(pkt, orig, (size_t)len);
+    if (n > 0)
+        cv_peer_send_rtp(s->peer, pkt, (size_t)n, sizeof(pkt));
+}
+
+static void on_nack(cv_session_t *s, const cv_rtcp_item_t *it, int64_t now)
+{
+    if (!s->rtx || it->media_ssrc != s->vout.ssrc)
+        return;
+    for (int i = 0; i < it->n_nack; i++) {
+        uint16_t seqs[17];
+        int n = cv_rtcp_nack_seqs(it->nack_pid[i], it->nack_blp[i], seqs, 17);
+        for (int k = 0; k < n; k++)
+            resend(s, seqs[k], now);
+    }
 }
 
 /* ---- RTCP (loop thread) ---- */
@@ -193,6 +304,8 @@ static gboolean rtcp_timer_cb(gpointer arg)
     if (cv_peer_state(s->peer) != CV_PEER_CONNECTED)
         return G_SOURCE_CONTINUE;
     send_reports(s);
+    if (s->sends)
+        apply_tier(s, cv_tier_ctl_poll(&s->tierctl, cv_now_us()));
     if (cv_now_us() - cv_peer_last_rx_us(s->peer) > SILENCE_TIMEOUT_US)
         cv_peer_fail(s->peer, "nothing received for 10 s");
     return G_SOURCE_CONTINUE;
@@ -233,6 +346,10 @@ static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
             cv_rxstats_on_sr(&s->v_rx, it->sr.ntp, cv_now_us());
         else if (it->type == CV_RTCP_SR && it->sender_ssrc == s->a_ssrc_in)
             cv_rxstats_on_sr(&s->a_rx, it->sr.ntp, cv_now_us());
+        if (it->type == CV_RTCP_NACK)
+            on_nack(s, it, cv_now_us());
+        else if (it->type == CV_RTCP_RR || it->type == CV_RTCP_SR || it->type == CV_RTCP_REMB)
+            on_receiver_feedback(s, it, cv_now_us());
     }
 }
 
@@ -242,7 +359,8 @@ static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
 static void send_nacks(cv_session_t *s, int64_t now)
 {
     uint16_t lost[32];
-    int n = cv_nack_poll(&s->vnack, now, NACK_RETRY_US, NACK_MAX_AGE_US, lost, 32);
+    int64_t retry = s->rtt_us + 10000 > NACK_RETRY_US ? s->rtt_us + 10000 : NACK_RETRY_US;
+    int n = cv_nack_poll(&s->vnack, now, retry, NACK_MAX_AGE_US, lost, 32);
     if (n == 0)
         return;
     _Alignas(8) uint8_t pkt[PKT_CAP];
@@ -354,6 +472,31 @@ static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt,
     drain_video(s, now);
 }
 
+/* The sender's RTX (RFC 4588 §4): the original packet rebuilt, then as if it came
+ * late. Padding-only probes and packets too short for an OSN are dropped. */
+static void on_video_rtx(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt, size_t len,
+                         int64_t now)
+{
+    uint16_t osn;
+    const uint8_t *pl;
+    size_t pll;
+    if (!s->v_ssrc_in || !same_sender(s, &s->rtx_ssrc_in, h->ssrc) ||
+        cv_rtx_unwrap(pkt, len, &osn, &pl, &pll) < 0 || pll == 0 || h->header_len + pll > PKT_CAP) {
+        s->drop_pt++;
+        return;
+    }
+    uint8_t buf[PKT_CAP];
+    memcpy(buf, pkt, h->header_len);
+    buf[0] &= (uint8_t)~0x20; /* its padding is gone */
+    buf[1] = (uint8_t)((buf[1] & 0x80) | s->v_pt);
+    wr16(buf + 2, osn);
+    wr32(buf + 8, s->v_ssrc_in);
+    memcpy(buf + h->header_len, pl, pll);
+    cv_rtp_hdr_t orig;
+    if (cv_rtp_parse(buf, h->header_len + pll, &orig) == 0)
+        on_video(s, &orig, buf, h->header_len + pll, now);
+}
+
 static void on_audio(cv_session_t *s, const cv_rtp_hdr_t *h, int64_t now)
 {
     if (!same_sender(s, &s->a_ssrc_in, h->ssrc))
@@ -389,6 +532,8 @@ static void on_rtp(void *ud, uint8_t *pkt, size_t len)
         on_video(s, &h, pkt, len, now);
     else if (h.pt == s->a_pt && s->a_pt >= 0)
         on_audio(s, &h, now);
+    else if (h.pt == s->rtx_pt && s->rtx_pt >= 0)
+        on_video_rtx(s, &h, pkt, len, now);
     else
         s->drop_pt++;
 }
@@ -491,7 +636,9 @@ static void setup_on_loop(void *arg)
                                 .session_id = ((uint64_t)rand32() << 20) ^ rand32(),
                                 .send_audio = s->sends,
                                 .send_video = s->sends,
-                                .offer_fb_remb = 0};
+                                .offer_fb_remb = 1,
+                                .use_rtx = s->rtx_pt >= 0,
+                                .video_rtx_ssrc = s->rtx_ssrc};
     int rc = cv_sdp_build_answer(o, &p, st->answer, st->cap);
     if (rc < 0) {
         st->status = 500;
@@ -521,6 +668,8 @@ static void teardown_on_loop(void *arg)
     s->part = NULL;
     cv_jitter_cleanup(&s->vjit);
     cv_vp8_depack_cleanup(&s->depack);
+    free(s->rtx);
+    s->rtx = NULL;
 }
 
 static int sends(const cv_sdp_media_t *m)
@@ -562,6 +711,22 @@ static const char *check_offer(int *role, const cv_sdp_media_t **am, const cv_sd
     }
 }
 
+static void init_weak_links(cv_session_t *s, const cv_session_env_t *env, const cv_sdp_media_t *vm)
+{
+    cv_tiers_t tiers = env->tiers;
+    if (tiers.n == 0)
+        cv_tiers_parse(CV_TIERS_DEFAULT, &tiers, NULL, 0);
+    cv_tier_ctl_init(&s->tierctl, &tiers, cv_now_us());
+    s->tier = 0;
+    s->rtt_us = -1;
+    s->rtx_pt = vm ? vm->rtx_pt : -1;
+    s->rtx_ssrc = rand32() & ~1u;
+    if (s->sends && vm) {
+        s->rtx = cv_xcalloc(1, sizeof(*s->rtx));
+        cv_rtx_init(s->rtx, (uint16_t)rand32());
+    }
+}
+
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
                                 const char *room, const char *name, int role, const char *owner,
                                 char *answer, size_t answer_cap, int *status, const char **reason)
@@ -594,6 +759,7 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     cv_outstream_init(&s->vout, rand32() & ~1u, s->v_pt, 1, (uint16_t)rand32(), rand32(),
                       (uint16_t)rand32());
     cv_jitter_init(&s->vjit, VIDEO_JITTER_WAIT_US);
+    init_weak_links(s, env, vm);
     cv_nack_init(&s->vnack);
     cv_vp8_depack_init(&s->depack, 2 << 20);
     int err = 0;

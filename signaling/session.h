@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "mixer.h"
 #include "sdp.h"
+#include "tier.h"
 
 #include <stdint.h>
 
@@ -43,6 +44,11 @@ typedef struct {
      * the owner must then remove the session and call cv_session_close. */
     void (*on_failed)(void *ud, cv_session_t *s);
     void *ud;
+    /* Output tiers ([mixer] tiers); n == 0: CV_TIERS_DEFAULT. */
+    cv_tiers_t tiers;
+    /* Called on the loop thread when the session's video is paused for a weak
+     * connection (paused = 1: audio only) or resumed (0). May be NULL. */
+    void (*on_video_paused)(void *ud, cv_session_t *s, int paused);
 } cv_session_env_t;
 
 /* Sets up a participant of `room` (NULL: the private echo check) as role

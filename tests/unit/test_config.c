@@ -356,6 +356,34 @@ static void test_mixer_values(void)
     CHECK_EQ(c.mixer_audio_kbps, 128);
 }
 
+/* [mixer] tiers: the default list, a custom one, and refusals with the line. */
+static void test_mixer_tiers(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_EQ(c.mixer_tiers.n, 3);
+    CHECK_EQ(c.mixer_tiers.t[0].kbps, 1500);
+    CHECK_EQ(c.mixer_tiers.t[1].width, 640);
+    CHECK_EQ(c.mixer_tiers.t[2].fps, 15);
+    CHECK_EQ(load_ok(&c, "[mixer]\ntiers = 960x540@25:900, 480x270@12:200\n"), 0);
+    CHECK_EQ(c.mixer_tiers.n, 2);
+    CHECK_EQ(c.mixer_tiers.t[0].width, 960);
+    CHECK_EQ(c.mixer_tiers.t[0].fps, 25);
+    CHECK_EQ(c.mixer_tiers.t[1].kbps, 200);
+    cv_config_t before = c;
+    char err[256];
+    CHECK_EQ(cv_config_load_string(&c, "conclave.ini",
+                                   "[mixer]\ntiers = 320x180@15:150,640x360@30:500\n", err,
+                                   sizeof(err)),
+             CV_E_INVAL);
+    CHECK(strstr(err, "conclave.ini:2: tiers:") != NULL);
+    CHECK_EQ(c.mixer_tiers.n, before.mixer_tiers.n);
+    CHECK_EQ(
+        cv_config_load_string(&c, "conclave.ini", "[mixer]\ntiers = 640x360\n", err, sizeof(err)),
+        CV_E_INVAL);
+    CHECK(strstr(err, "conclave.ini:2: tiers:") != NULL);
+}
+
 /* [rooms] open, names, max_participants, max_rooms: accepted values. */
 static void test_rooms_values(void)
 {
@@ -509,6 +537,7 @@ static void check_same_config(const cv_config_t *a, const cv_config_t *b)
     CHECK_EQ(a->mixer_audio_kbps, b->mixer_audio_kbps);
     CHECK_EQ(a->mixer_max_speakers, b->mixer_max_speakers);
     CHECK_EQ(a->mixer_hidden_kbps, b->mixer_hidden_kbps);
+    CHECK_MEM(&a->mixer_tiers, &b->mixer_tiers, sizeof(a->mixer_tiers));
     CHECK_EQ(a->rooms_open, b->rooms_open);
     CHECK_STR(a->rooms_names, b->rooms_names);
     CHECK_EQ(a->rooms_max_participants, b->rooms_max_participants);
@@ -541,27 +570,12 @@ static char *read_text(const char *path)
 static void test_example(void)
 {
     static const char *const want_keys[] = {
-        "http/listen",
-        "http/port",
-        "http/www",
-        "http/max_body",
-        "ice/port_min",
-        "ice/port_max",
-        "ice/addresses",
-        "ice/public_ip",
-        "ice/timeout",
-        "mixer/threads",
-        "mixer/fps",
-        "mixer/width",
-        "mixer/height",
-        "mixer/video_kbps",
-        "mixer/audio_kbps",
-        "mixer/max_speakers",
-        "mixer/hidden_bitrate",
-        "rooms/open",
-        "rooms/max_participants",
-        "rooms/max_rooms",
-        "log/level",
+        "http/listen",          "http/port",        "http/www",         "http/max_body",
+        "ice/port_min",         "ice/port_max",     "ice/addresses",    "ice/public_ip",
+        "ice/timeout",          "mixer/threads",    "mixer/fps",        "mixer/width",
+        "mixer/height",         "mixer/video_kbps", "mixer/audio_kbps", "mixer/max_speakers",
+        "mixer/hidden_bitrate", "mixer/tiers",      "rooms/open",       "rooms/max_participants",
+        "rooms/max_rooms",      "log/level",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
@@ -638,7 +652,7 @@ static void test_example(void)
                            "[ice]\nport_min = 2000\nport_max = 2001\naddresses = 10.0.0.9\n"
                            "public_ip = 192.0.2.1\n"
                            "[mixer]\nthreads = 9\nfps = 9\nwidth = 170\nheight = 98\n"
-                           "video_kbps = 99\naudio_kbps = 9\n"
+                           "video_kbps = 99\naudio_kbps = 9\ntiers = 200x100@9:99\n"
                            "[rooms]\nopen = no\nmax_participants = 9\nmax_rooms = 9\n"
                            "[log]\nlevel = debug\n"),
              0);
@@ -719,6 +733,7 @@ int main(void)
     test_ip_errors();
     test_port_range();
     test_mixer_values();
+    test_mixer_tiers();
     test_rooms_values();
     test_mixer_errors();
     test_rooms_errors();

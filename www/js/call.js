@@ -206,6 +206,7 @@ class Call {
                 speakers: (d) => this.link === link && this.onSpeakers(d),
                 chat: (d) => this.link === link && this.onChat(d),
                 layout: (d) => this.link === link && this.onLayout(d),
+                video: (d) => this.link === link && this.onVideoPaused(d),
             },
             { onTrouble: (why) => this.link === link && this.lost(why) },
         );
@@ -786,6 +787,19 @@ class Call {
         });
         ui.roster.replaceChildren(...items);
         ui.peopleCount.textContent = `(${people.length})`;
+    }
+
+    // The server paused our video because the link cannot carry even the lowest
+    // tier (the sound goes on), or resumed it.
+    onVideoPaused(d) {
+        this.videoPaused = d.paused === true;
+        window.conclave.videoPaused = this.videoPaused;
+        if (this.videoPaused) {
+            ui.stageNote.textContent = 'Video paused: weak connection';
+            ui.stageNote.hidden = false;
+        } else if (ui.stageNote.textContent === 'Video paused: weak connection') {
+            ui.stageNote.hidden = true;
+        }
     }
 
     onSpeakers(d) {

@@ -1,0 +1,136 @@
+/*
+ * test_rtx.c - the history of sent video packets, NACK answering and RFC 4588
+ * encapsulation, with sequence numbers starting at 0, 32767, 32768 and 65535.
+ */
+#include "check.h"
+#include "err.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "rtx.h"
+
+#include <stdlib.h>
+
+#define MS 1000LL
+#define VP8_PT 96
+#define RTX_PT 97
+#define RTX_SSRC 0x0badf00du
+
+/* A video packet as the outstream makes it: 12-byte header, then a payload whose
+ * bytes depend on seq so that a wrong slot shows. */
+static size_t make_pkt(uint8_t *p, uint16_t seq, int marker, size_t payload)
+{
+    cv_rtp_out_t o = {
+        .marker = marker, .pt = VP8_PT, .seq = seq, .ts = 90000u * seq, .ssrc = 0x11223344u};
+    int hl = cv_rtp_write_header(p, 1500, &o);
+    for (size_t i = 0; i < payload; i++)
+        p[hl + i] = (uint8_t)(seq * 7 + i);
+    return (size_t)hl + payload;
+}
+
+/* Sends 40 packets from start, then a NACK of pid start+3 with bits 0, 1 and 15:
+ * each named packet comes back once, as RTX, identical apart from the header fields
+ * RFC 4588 changes. */
+static void test_nack_from(uint16_t start)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    uint8_t pkt[1500], out[1500];
+    uint16_t rtx0 = (uint16_t)(start ^ 0x5555);
+    cv_rtx_init(h, rtx0);
+    for (int i = 0; i < 40; i++) {
+        size_t len = make_pkt(pkt, (uint16_t)(start + i), i % 5 == 4, 100 + (size_t)i);
+        CHECK_EQ(cv_rtx_store(h, pkt, len, i * MS), 0);
+    }
+    /* the receiver's NACK, through the real builder and parser */
+    uint16_t lost[4] = {(uint16_t)(start + 3), (uint16_t)(start + 4), (uint16_t)(start + 5),
+                        (uint16_t)(start + 19)};
+    uint8_t fb[64];
+    int fl = cv_rtcp_build_nack(fb, sizeof(fb), 1, 0x11223344u, lost, 4);
+    CHECK(fl > 0);
+    cv_rtcp_item_t it;
+    CHECK_EQ(cv_rtcp_parse(fb, (size_t)fl, &it, 1), 1);
+    CHECK_EQ(it.type, CV_RTCP_NACK);
+    CHECK_EQ(it.n_nack, 1);
+    CHECK_EQ(it.nack_pid[0], (uint16_t)(start + 3));
+    CHECK_EQ(it.nack_blp[0], 0x8003); /* bits 0, 1, 15 */
+    uint16_t seqs[17];
+    int n = cv_rtcp_nack_seqs(it.nack_pid[0], it.nack_blp[0], seqs, 17);
+    CHECK_EQ(n, 4);
+    for (int i = 0; i < n && i < 4; i++)
+        CHECK_EQ(seqs[i], lost[i]);
+    for (int i = 0; i < n; i++) {
+        const uint8_t *orig;
+        int len = cv_rtx_find(h, seqs[i], 45 * MS, 1000 * MS, 100 * MS, &orig);
+        uint16_t k = (uint16_t)(seqs[i] - start);
+        CHECK_EQ(len, 12 + 100 + k);
+        if (len < 0)
+            continue;
+        int w = cv_rtx_wrap(h, orig, (size_t)len, RTX_PT, RTX_SSRC, out, sizeof(out));
+        CHECK_EQ(w, len + 2);
+        cv_rtp_hdr_t r;
+        CHECK_EQ(cv_rtp_parse(out, (size_t)w, &r), 0);
+        CHECK_EQ(r.pt, RTX_PT);
+        CHECK_EQ(r.ssrc, RTX_SSRC);
+        CHECK_EQ(r.seq, (uint16_t)(rtx0 + i)); /* its own sequence, continuous */
+        CHECK_EQ(r.ts, (uint32_t)(90000u * seqs[i]));
+        CHECK_EQ(r.marker, k % 5 == 4);
+        uint16_t osn;
+        const uint8_t *pl;
+        size_t pll;
+        CHECK_EQ(cv_rtx_unwrap(out, (size_t)w, &osn, &pl, &pll), 0);
+        CHECK_EQ(osn, seqs[i]);
+        CHECK_EQ(pll, 100 + k);
+        CHECK_MEM(pl, orig + 12, pll);
+    }
+    /* the same NACK again within the interval: not resent; after it: resent */
+    const uint8_t *p;
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start + 3), 90 * MS, 1000 * MS, 100 * MS, &p), CV_E_AGAIN);
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start + 3), 150 * MS, 1000 * MS, 100 * MS, &p), 115);
+    /* never sent, and too old */
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start + 40), 150 * MS, 1000 * MS, 100 * MS, &p),
+             CV_E_NOTFOUND);
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start - 1), 150 * MS, 1000 * MS, 100 * MS, &p),
+             CV_E_NOTFOUND);
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start + 10), 1011 * MS, 1000 * MS, 100 * MS, &p),
+             CV_E_NOTFOUND);
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start + 11), 1011 * MS, 1000 * MS, 100 * MS, &p), 123);
+    /* overwritten a ring later: the slot holds another packet */
+    size_t len = make_pkt(pkt, (uint16_t)(start + 20 + CV_RTX_SLOTS), 0, 50);
+    CHECK_EQ(cv_rtx_store(h, pkt, len, 1100 * MS), 0);
+    CHECK_EQ(cv_rtx_find(h, (uint16_t)(start + 20), 1100 * MS, 1000 * MS, 100 * MS, &p),
+             CV_E_NOTFOUND);
+    CHECK_EQ(
+        cv_rtx_find(h, (uint16_t)(start + 20 + CV_RTX_SLOTS), 1100 * MS, 1000 * MS, 100 * MS, &p),
+        62);
+    free(h);
+}
+
+static void test_bad_input(void)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    cv_rtx_init(h, 0);
+    uint8_t big[CV_RTX_PKT_MAX + 1] = {0x80, VP8_PT};
+    uint8_t out[64];
+    CHECK_EQ(cv_rtx_store(h, big, 11, 0), CV_E_SHORT);
+    CHECK_EQ(cv_rtx_store(h, big, sizeof(big), 0), CV_E_NOSPACE);
+    CHECK_EQ(cv_rtx_wrap(h, big, 11, RTX_PT, 1, out, sizeof(out)), CV_E_SHORT);
+    CHECK_EQ(cv_rtx_wrap(h, big, 40, 128, 1, out, sizeof(out)), CV_E_INVAL);
+    CHECK_EQ(cv_rtx_wrap(h, big, 100, RTX_PT, 1, out, sizeof(out)), CV_E_NOSPACE);
+    big[0] = 0x40; /* version 1 */
+    CHECK(cv_rtx_wrap(h, big, 40, RTX_PT, 1, out, sizeof(out)) < 0);
+    uint16_t osn;
+    const uint8_t *pl;
+    size_t pll;
+    uint8_t one[13] = {0x80, RTX_PT};
+    CHECK_EQ(cv_rtx_unwrap(one, sizeof(one), &osn, &pl, &pll), CV_E_SHORT);
+    free(h);
+}
+
+int main(void)
+{
+    test_nack_from(0);
+    test_nack_from(32767);
+    test_nack_from(32768);
+    test_nack_from(65535);
+    test_bad_input();
+    return CHECK_DONE("rtx");
+}

@@ -1,0 +1,186 @@
+/*
+ * test_tier.c - the tier list parser and the tier controller, driven by
+ * synthetic REMB and receiver-report loss on a fake clock.
+ */
+#include "check.h"
+#include "err.h"
+#include "tier.h"
+
+#define MS 1000LL
+#define S 1000000LL
+#define PCT(x) ((x)*256 / 100) /* fraction lost of x % */
+
+static cv_tiers_t defaults(void)
+{
+    cv_tiers_t t;
+    char why[160];
+    CHECK_EQ(cv_tiers_parse(CV_TIERS_DEFAULT, &t, why, sizeof(why)), 0);
+    return t;
+}
+
+static void test_parse(void)
+{
+    cv_tiers_t t = defaults();
+    CHECK_EQ(t.n, 3);
+    CHECK_EQ(t.t[0].width, 1280);
+    CHECK_EQ(t.t[0].height, 720);
+    CHECK_EQ(t.t[0].fps, 30);
+    CHECK_EQ(t.t[0].kbps, 1500);
+    CHECK_EQ(t.t[2].width, 320);
+    CHECK_EQ(t.t[2].fps, 15);
+    CHECK_EQ(t.t[2].kbps, 150);
+
+    char why[160] = "";
+    CHECK_EQ(cv_tiers_parse(" 640x360@25:600 , 320x180@10:120 ", &t, why, sizeof(why)), 0);
+    CHECK_EQ(t.n, 2);
+    CHECK_EQ(t.t[1].kbps, 120);
+    CHECK_EQ(cv_tiers_parse("640x360@30:900", &t, why, sizeof(why)), 0);
+    CHECK_EQ(t.n, 1);
+
+    /* each bad form is refused with a reason, and *out left alone */
+    const char *bad[] = {"",
+                         "640x360",
+                         "640x360@30",
+                         "640x361@30:500",                /* odd */
+                         "640x360@0:500",                 /* fps 0 */
+                         "640x360@30:20",                 /* under 30 kbps */
+                         "4000x360@30:500",               /* too wide */
+                         "320x180@15:150,640x360@30:500", /* worst first */
+                         "640x360@30:500,,320x180@15:150",
+                         "640x360@30:500;320x180@15:150",
+                         "640x360@30:500,320x180@15:150,",
+                         "a,b,c,d,e,f,g",
+                         "1280x720@30:1500,1120x630@30:1200,960x540@30:900,800x450@30:700,"
+                         "640x360@30:500,480x270@20:300,320x180@15:150",
+                         "-640x360@30:500"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cv_tiers_t keep = t;
+        why[0] = 0;
+        CHECK_EQ(cv_tiers_parse(bad[i], &t, why, sizeof(why)), CV_E_INVAL);
+        CHECK(why[0] != 0);
+        CHECK_EQ(t.n, keep.n);
+    }
+}
+
+/* Loss above 10 % steps down one tier a second, to the lowest tier, never
+ * to audio only for 20 % (random loss is not congestion). */
+static void test_loss_down(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t c;
+    cv_tier_ctl_init(&c, &t, 0);
+    CHECK_EQ(c.tier, 0);
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(5), 0), 0); /* 5 %: stay */
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(20), 1 * S), 1);
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(20), 1 * S + 500 * MS), 1); /* same interval */
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(20), 2 * S), 2);
+    for (int64_t now = 3 * S; now < 60 * S; now += S)
+        CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(20), now), 2);
+    /* 60 % on the lowest tier: video paused */
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(60), 61 * S), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(c.downs, 3);
+}
+
+/* Up one tier at a time, only after a stable period. */
+static void test_up_slowly(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t c;
+    cv_tier_ctl_init(&c, &t, 0);
+    cv_tier_ctl_on_loss(&c, PCT(30), 0);
+    cv_tier_ctl_on_loss(&c, PCT(30), 1 * S);
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(50), 2 * S), CV_TIER_AUDIO_ONLY);
+    int64_t changed = -1;
+    int last = c.tier;
+    for (int64_t now = 3 * S; now < 40 * S; now += S) {
+        int tier = cv_tier_ctl_on_loss(&c, 0, now);
+        if (tier != last && changed >= 0)
+            CHECK(now - changed >= CV_TIER_UP_WAIT_US); /* never two steps in a row */
+        if (tier != last) {
+            CHECK(tier == (last == CV_TIER_AUDIO_ONLY ? 2 : last - 1)); /* one step */
+            changed = now;
+            last = tier;
+        }
+    }
+    CHECK_EQ(c.tier, 0);
+    CHECK_EQ(c.ups, 3);
+    /* the first step came no sooner than the wait after the last loss */
+    CHECK(c.up_us >= 2 * S + 3 * CV_TIER_UP_WAIT_US);
+}
+
+/* A link on the boundary of the lowest tier: every step up fails. The waits
+ * double, so the tier changes ever more rarely instead of oscillating. */
+static void test_no_oscillation(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t c;
+    cv_tier_ctl_init(&c, &t, 0);
+    int changes = 0, last = c.tier;
+    int64_t ups[16];
+    int n_up = 0;
+    for (int64_t now = 0; now < 600 * S; now += 500 * MS) {
+        /* video (any tier) loses 50 %, audio alone loses nothing */
+        int loss = c.tier == CV_TIER_AUDIO_ONLY ? 0 : PCT(50);
+        int tier = cv_tier_ctl_on_loss(&c, loss, now);
+        if (tier != last) {
+            changes++;
+            if (last == CV_TIER_AUDIO_ONLY && n_up < 16)
+                ups[n_up++] = now;
+            last = tier;
+        }
+    }
+    CHECK(n_up >= 3);
+    CHECK(changes < 20);
+    for (int i = 2; i < n_up; i++) /* each wait at least as long as the one before */
+        CHECK(ups[i] - ups[i - 1] >= ups[i - 1] - ups[i - 2]);
+    CHECK(c.up_wait_us <= CV_TIER_UP_MAX_US);
+    CHECK(ups[n_up - 1] - ups[n_up - 2] >= 60 * S);
+}
+
+/* REMB: a falling estimate below the tier's need goes down to the tier that
+ * fits, or audio only; a rising one (ramping up) does not. */
+static void test_remb(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t c;
+    cv_tier_ctl_init(&c, &t, 0);
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 2000000, 0), 0);
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 1700000, 100 * MS), 0); /* still carries 1500+40 */
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 300000, 200 * MS), 2);  /* 540k no, 190k yes */
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 120000, 300 * MS), CV_TIER_AUDIO_ONLY);
+    /* rising estimates (the browser catching up) never push down */
+    cv_tier_ctl_init(&c, &t, 0);
+    c.tier = 2;
+    for (int i = 0; i < 20; i++)
+        CHECK_EQ(cv_tier_ctl_on_remb(&c, 50000 + 5000 * (uint64_t)i, i * 200 * MS), 2);
+    /* a fresh REMB that cannot carry the current tier holds it there */
+    for (int64_t now = 4 * S; now < 30 * S; now += S)
+        CHECK_EQ(cv_tier_ctl_on_remb(&c, 150000, now), 2);
+    /* once it can, the step up comes after the wait */
+    int64_t now = 30 * S;
+    int stepped = 0;
+    for (; now < 60 * S && !stepped; now += S)
+        stepped = cv_tier_ctl_on_remb(&c, 700000, now) == 1;
+    CHECK(stepped);
+}
+
+static void test_rtt(void)
+{
+    /* SR sent at mid32 0x10000 (1 s); the receiver held it 0.5 s; now is 1.7 s */
+    CHECK_EQ(cv_tier_rtt_us(0x10000, 0x8000, 0x1b333), 199996); /* 0x1b333 ~ 1.7 s */
+    CHECK_EQ(cv_tier_rtt_us(0, 0, 12345), -1);                  /* no SR yet */
+    CHECK_EQ(cv_tier_rtt_us(0x20000, 0, 0x10000), -1);          /* negative */
+    /* across the wrap of the 32-bit middle word */
+    CHECK_EQ(cv_tier_rtt_us(0xffff8000u, 0x4000, 0x00004000u), 500000);
+}
+
+int main(void)
+{
+    test_parse();
+    test_loss_down();
+    test_up_slowly();
+    test_no_oscillation();
+    test_remb();
+    test_rtt();
+    return CHECK_DONE("tier");
+}

@@ -1,0 +1,188 @@
+/*
+ * tier.c - the tier list and the per-receiver tier controller. Pure; see
+ * tier.h for the rules. Owned by the receiver's network thread.
+ */
+#include "tier.h"
+
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define LOSS_DOWN 26         /* > 10 % lost in a report: one tier down */
+#define LOSS_AUDIO_ONLY 102  /* > 40 % lost on the lowest tier: video paused */
+#define LOSS_UNSTABLE 13     /* > 5 % lost: not a time to step up */
+#define LOSS_STEP_US 1000000 /* one loss-driven step a second: a report covers ~1 s */
+#define REMB_DROP 0.95       /* a REMB this much below the previous one: overuse */
+
+/* Reads a decimal in min..max at *p; advances *p. */
+static int num(const char **p, int min, int max, int *out)
+{
+    long v = 0;
+    const char *s = *p;
+    if (*s < '0' || *s > '9')
+        return CV_E_INVAL;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        v = v * 10 + (*s - '0');
+        if (v > max)
+            return CV_E_INVAL;
+    }
+    if (v < min)
+        return CV_E_INVAL;
+    *p = s;
+    *out = (int)v;
+    return 0;
+}
+
+static void skip_blanks(const char **p)
+{
+    while (**p == ' ' || **p == '\t')
+        (*p)++;
+}
+
+/* One "WxH@FPS:KBPS" entry at *p. */
+static int entry(const char **p, cv_tier_t *t)
+{
+    if (num(p, 16, 1920, &t->width) < 0 || *(*p)++ != 'x' || num(p, 16, 1080, &t->height) < 0 ||
+        *(*p)++ != '@' || num(p, 1, 60, &t->fps) < 0 || *(*p)++ != ':' ||
+        num(p, 30, 8000, &t->kbps) < 0)
+        return CV_E_INVAL;
+    return t->width % 2 || t->height % 2 ? CV_E_INVAL : 0;
+}
+
+int cv_tiers_parse(const char *s, cv_tiers_t *out, char *why, size_t whycap)
+{
+    cv_tiers_t t = {0};
+    const char *p = s;
+    for (;;) {
+        skip_blanks(&p);
+        if (t.n == CV_TIERS_MAX) {
+            snprintf(why, whycap, "more than %d tiers", CV_TIERS_MAX);
+            return CV_E_INVAL;
+        }
+        if (entry(&p, &t.t[t.n]) < 0) {
+            snprintf(why, whycap,
+                     "tier %d is not WIDTHxHEIGHT@FPS:KBPS (even size up to 1920x1080, "
+                     "fps 1..60, kbps 30..8000)",
+                     t.n + 1);
+            return CV_E_INVAL;
+        }
+        if (t.n > 0 && t.t[t.n].kbps >= t.t[t.n - 1].kbps) {
+            snprintf(why, whycap, "tier %d: list the best tier first (kbps decreasing)", t.n + 1);
+            return CV_E_INVAL;
+        }
+        t.n++;
+        skip_blanks(&p);
+        if (*p == '\0')
+            break;
+        if (*p++ != ',') {
+            snprintf(why, whycap, "tiers are separated by commas");
+            return CV_E_INVAL;
+        }
+    }
+    *out = t;
+    return 0;
+}
+
+void cv_tier_ctl_init(cv_tier_ctl_t *c, const cv_tiers_t *tiers, int64_t now_us)
+{
+    memset(c, 0, sizeof(*c));
+    c->tiers = *tiers;
+    c->tier = 0;
+    c->remb_bps = -1;
+    c->stable_us = now_us;
+    c->up_wait_us = CV_TIER_UP_WAIT_US;
+    c->last_step_us = now_us - LOSS_STEP_US;
+}
+
+/* What tier i needs, bit/s, audio included; the audio alone for audio only. */
+static int64_t need_bps(const cv_tier_ctl_t *c, int i)
+{
+    int kbps = i == CV_TIER_AUDIO_ONLY ? 0 : c->tiers.t[i].kbps;
+    return (int64_t)(kbps + CV_TIER_AUDIO_KBPS) * 1000;
+}
+
+static int lowest(const cv_tier_ctl_t *c)
+{
+    return c->tiers.n - 1;
+}
+
+/* Moves to a worse tier (higher index; audio only is worst of all). */
+static void go_down(cv_tier_ctl_t *c, int to, int64_t now_us)
+{
+    int worse = to == CV_TIER_AUDIO_ONLY ? c->tier != CV_TIER_AUDIO_ONLY
+                                         : c->tier != CV_TIER_AUDIO_ONLY && to > c->tier;
+    c->stable_us = now_us;
+    if (!worse)
+        return;
+    /* a step up that did not hold: wait longer before the next one */
+    if (c->up_us && now_us - c->up_us < c->up_wait_us) {
+        c->up_wait_us *= 2;
+        if (c->up_wait_us > CV_TIER_UP_MAX_US)
+            c->up_wait_us = CV_TIER_UP_MAX_US;
+    }
+    c->tier = to;
+    c->downs++;
+}
+
+int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us)
+{
+    int64_t b = bps > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)bps;
+    int dropped = c->remb_bps >= 0 && (double)b < (double)c->remb_bps * REMB_DROP;
+    c->remb_bps = b;
+    c->remb_us = now_us;
+    /* a falling estimate below what we send is overuse (a rising one is the
+     * browser catching up after a step up, and no reason to go back) */
+    if (dropped && c->tier != CV_TIER_AUDIO_ONLY && b < need_bps(c, c->tier)) {
+        int to = CV_TIER_AUDIO_ONLY;
+        for (int i = c->tier + 1; i < c->tiers.n && to == CV_TIER_AUDIO_ONLY; i++)
+            if (need_bps(c, i) <= b)
+                to = i;
+        go_down(c, to, now_us);
+    }
+    return cv_tier_ctl_poll(c, now_us);
+}
+
+int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
+{
+    c->last_loss = fraction_lost;
+    if (fraction_lost > LOSS_UNSTABLE)
+        c->stable_us = now_us;
+    if (fraction_lost > LOSS_DOWN && c->tier != CV_TIER_AUDIO_ONLY &&
+        now_us - c->last_step_us >= LOSS_STEP_US) {
+        if (c->tier < lowest(c))
+            go_down(c, c->tier + 1, now_us);
+        else if (fraction_lost > LOSS_AUDIO_ONLY)
+            go_down(c, CV_TIER_AUDIO_ONLY, now_us);
+        c->last_step_us = now_us;
+    }
+    return cv_tier_ctl_poll(c, now_us);
+}
+
+int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
+{
+    if (c->tier == 0 || now_us - c->stable_us < c->up_wait_us)
+        return c->tier;
+    /* a fresh REMB that cannot even carry the current tier holds us here */
+    if (c->remb_bps >= 0 && now_us - c->remb_us < CV_TIER_REMB_FRESH_US &&
+        c->remb_bps < need_bps(c, c->tier))
+        return c->tier;
+    /* the last step up held for a whole wait: the link is fine again */
+    if (c->up_us && now_us - c->up_us >= 2 * c->up_wait_us)
+        c->up_wait_us = CV_TIER_UP_WAIT_US;
+    c->tier = c->tier == CV_TIER_AUDIO_ONLY ? lowest(c) : c->tier - 1;
+    c->up_us = now_us;
+    c->stable_us = now_us;
+    c->ups++;
+    return c->tier;
+}
+
+int64_t cv_tier_rtt_us(uint32_t lsr, uint32_t dlsr, uint32_t now_mid32)
+{
+    if (lsr == 0)
+        return -1;
+    uint32_t rtt = now_mid32 - lsr - dlsr; /* 1/65536 s, modulo 2^32 */
+    if (rtt > 10u * 65536u)                /* over 10 s (or negative): not plausible */
+        return -1;
+    return (int64_t)rtt * 1000000 / 65536;
+}

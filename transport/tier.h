@@ -1,0 +1,77 @@
+/*
+ * tier.h - output tiers of the composite and the choice of one per receiver
+ * from its feedback (DESIGN.md principle 4, "weak links first").
+ *
+ * A tier list ("1280x720@30:1500,640x360@30:500,320x180@15:150", best first)
+ * comes from the ini. A receiver's controller eats its REMB
+ * (draft-alvestrand-rmcat-remb-03) and the fraction lost of its receiver
+ * reports (RFC 3550 §6.4.1) and says which tier it should get:
+ *  - down at once when REMB falls below what the tier needs (video + audio),
+ *    or a report loses more than 10 %: one tier per lossy report, never below
+ *    the lowest tier for loss alone (random loss is not congestion) unless a
+ *    report loses more than 40 % there; below the lowest tier's need: audio only;
+ *  - up one tier at a time after a stable period (no report above 5 % loss,
+ *    REMB not limiting the current tier); a step up that falls back within
+ *    the probe window doubles the wait (up to 2 min), so a link that sits on
+ *    a boundary does not oscillate.
+ * Pure: time comes in as now_us. Owned by the receiver's network thread.
+ */
+#ifndef CV_TIER_H
+#define CV_TIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_TIERS_MAX 6
+#define CV_TIERS_DEFAULT "1280x720@30:1500,640x360@30:500,320x180@15:150"
+#ifndef CV_TIER_AUDIO_ONLY
+#define CV_TIER_AUDIO_ONLY (-1) /* the same value as mixer/room.h's */
+#endif
+#define CV_TIER_AUDIO_KBPS 40       /* audio (Opus with FEC) and RTCP, on top of a tier */
+#define CV_TIER_UP_WAIT_US 8000000  /* stable this long before one step up */
+#define CV_TIER_UP_MAX_US 120000000 /* the longest wait after failed steps up */
+#define CV_TIER_REMB_FRESH_US 3000000
+
+typedef struct {
+    int width, height, fps, kbps;
+} cv_tier_t;
+
+typedef struct {
+    int n;                     /* 1..CV_TIERS_MAX */
+    cv_tier_t t[CV_TIERS_MAX]; /* best first: kbps strictly decreasing */
+} cv_tiers_t;
+
+/* Parses "WxH@FPS:KBPS[,...]" (blanks around entries allowed): 1..CV_TIERS_MAX
+ * entries, width 16..1920 and height 16..1080 even, fps 1..60, kbps 30..8000,
+ * best first (kbps strictly decreasing). Returns 0, or CV_E_INVAL with a
+ * one-line reason in why (whycap > 0). *out is written only on success. */
+int cv_tiers_parse(const char *s, cv_tiers_t *out, char *why, size_t whycap);
+
+typedef struct {
+    cv_tiers_t tiers;
+    int tier;             /* current: 0..n-1 or CV_TIER_AUDIO_ONLY */
+    int64_t remb_bps;     /* last REMB, -1 before any */
+    int64_t remb_us;      /* when it came */
+    int64_t stable_us;    /* since when nothing argued against a step up */
+    int64_t up_us;        /* when we last stepped up, 0 never */
+    int64_t up_wait_us;   /* current wait before a step up */
+    int64_t last_step_us; /* last loss-driven step down */
+    int last_loss;        /* fraction lost of the last report, 0..255 */
+    uint64_t downs, ups;  /* changes made */
+} cv_tier_ctl_t;
+
+/* Starts on the best tier. */
+void cv_tier_ctl_init(cv_tier_ctl_t *c, const cv_tiers_t *tiers, int64_t now_us);
+/* A REMB of bps. Returns the tier to use now. */
+int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us);
+/* A receiver report's fraction lost (0..255) for our stream. Returns the tier. */
+int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us);
+/* No feedback, just time: a step up may be due. Returns the tier. */
+int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us);
+
+/* Round-trip time from a report block on our SR (RFC 3550 §6.4.1): lsr and dlsr
+ * as received, now_mid32 the middle 32 bits of our NTP clock now. Microseconds,
+ * or -1 when lsr is 0 (no SR seen yet) or the result is not plausible. Pure. */
+int64_t cv_tier_rtt_us(uint32_t lsr, uint32_t dlsr, uint32_t now_mid32);
+
+#endif
