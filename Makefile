@@ -42,6 +42,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
 .PHONY: all deps run check unit unit-san fuzz-build fuzz bench install format-check clean
 
@@ -91,6 +92,11 @@ build/bench/%: bench/%.c build/libconclave.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS)
 
+# bench/loadgen: the load generator, its parts in bench/loadgen/.
+build/bench/loadgen: bench/loadgen.c $(LOADGEN_SRC) $(wildcard bench/loadgen/*.h) build/libconclave.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ibench/loadgen -o $@ bench/loadgen.c $(LOADGEN_SRC) build/libconclave.a $(PKG_LIBS)
+
 # Installs only the Debian and npm packages that are missing.
 deps:
 	@missing=""; for p in $(APT_PKGS); do \
@@ -133,7 +139,7 @@ install: all
 
 format-check:
 	clang-format --dry-run -Werror $(SRC) $(wildcard transport/*.h mixer/*.h signaling/*.h) \
-		$(UNIT_SRC) $(FUZZ_SRC) $(BENCH_SRC)
+		$(UNIT_SRC) $(FUZZ_SRC) $(BENCH_SRC) $(LOADGEN_SRC) $(wildcard bench/loadgen/*.h)
 
 clean:
 	rm -rf build conclave

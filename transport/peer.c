@@ -227,6 +227,11 @@ cv_ice_t *cv_peer_ice(cv_peer_t *p)
     return p->ice;
 }
 
+int cv_peer_set_remote_fingerprint(cv_peer_t *p, const uint8_t *fp, size_t fp_len)
+{
+    return cv_dtls_set_peer_fingerprint(p->dtls, fp, fp_len);
+}
+
 int cv_peer_state(const cv_peer_t *p)
 {
     return p->state;

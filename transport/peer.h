@@ -45,6 +45,9 @@ cv_peer_t *cv_peer_create_role(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
                                void *ud);
 void cv_peer_destroy(cv_peer_t *p);
 cv_ice_t *cv_peer_ice(cv_peer_t *p);
+/* Sets the remote certificate fingerprint after creation, for an offerer that
+ * learns it from the answer; before DTLS starts. 0 or CV_E_INVAL / CV_E_STATE. */
+int cv_peer_set_remote_fingerprint(cv_peer_t *p, const uint8_t *fp, size_t fp_len);
 /* Encrypts in place (buf has cap bytes) and sends. Returns bytes sent or CV_E_*. */
 int cv_peer_send_rtp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
 int cv_peer_send_rtcp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);

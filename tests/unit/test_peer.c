@@ -8,6 +8,7 @@
 #include "check.h"
 
 #include "clock.h"
+#include "err.h"
 #include "peer.h"
 
 #include <string.h>
@@ -137,9 +138,15 @@ static void run_pair(int wrong_fp)
     cv_peer_cb_t cb = {.on_rtp = on_rtp, .on_rtcp = on_rtcp, .on_state = on_state};
     cv_peer_t *sp = cv_peer_create(ctx, &scfg, scert, cv_dtls_cert_fingerprint(ccert),
                                    CV_DTLS_FP_LEN, 10000000, &cb, &ss);
-    cv_peer_t *cp = cv_peer_create_role(ctx, &ccfg, ccert, CV_DTLS_CLIENT, sfp, sizeof(sfp),
+    /* the client learns the server's fingerprint from the answer, after creation */
+    uint8_t unknown[CV_DTLS_FP_LEN] = {0};
+    cv_peer_t *cp = cv_peer_create_role(ctx, &ccfg, ccert, CV_DTLS_CLIENT, unknown, sizeof(unknown),
                                         10000000, &cb, &cs);
     CHECK(sp && cp);
+    if (cp) {
+        CHECK_EQ(cv_peer_set_remote_fingerprint(cp, sfp, 20), CV_E_INVAL);
+        CHECK_EQ(cv_peer_set_remote_fingerprint(cp, sfp, sizeof(sfp)), 0);
+    }
     if (sp && cp) {
         introduce(cp, sp);
         introduce(sp, cp);
