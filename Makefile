@@ -121,7 +121,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san fuzz-build
+check: deps all unit unit-san fuzz-build build/bench/loadgen
 	tests/run-suite
 
 fuzz: fuzz-build
