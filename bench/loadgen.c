@@ -102,6 +102,7 @@ static part_t parts[MAX_PARTS];
 static GMainContext *ctx;
 static int64_t flash_sent_us;     /* send time of participant 0's latest flash onset */
 static int measuring, garbage_on; /* latency samples only count while measuring */
+static uint64_t garbage_sent;
 static double lat_ms[MAX_LAT];
 static int n_lat;
 static int part_index(const part_t *p)
@@ -323,6 +324,7 @@ static void send_garbage(part_t *p)
         memcpy(buf + i, &v, 4);
     }
     int kind = (int)(r % 6);
+    garbage_sent++;
     if (kind <= 2) { /* raw: SRTP-looking, DTLS-looking, STUN-looking */
         buf[0] = kind == 0   ? (uint8_t)(0x80 | (buf[0] & 0x3f))
                  : kind == 1 ? (uint8_t)(20 + buf[0] % 44)
@@ -667,7 +669,7 @@ static void setup_parts(const media_t *m)
         p->vssrc = p->assrc + 1;
         p->aseq = (uint16_t)rnd(p);
         p->vseq = (uint16_t)rnd(p);
-        p->garbage = i >= 1 && i <= opt.garbage;
+        p->garbage = i >= opt.n - opt.garbage; /* the last joined flood */
         p->speaking = i < opt.speakers;
         p->clip = &m->clips[i == 0 ? 0 : 1 + (i - 1) % (m->n_clips - 1 > 0 ? m->n_clips - 1 : 1)];
         if (m->n_clips == 1)
@@ -732,14 +734,18 @@ static int measure(int connected, int layout_status)
     double secs = (double)(cv_now_us() - t0) / 1e6;
     double cpu_pct = 100.0 * (cpu_seconds() - cpu0) / secs;
     window_t clean = window(s0, s1, secs), w = clean;
+    double gcpu_pct = 0, gsecs = 0;
     if (opt.garbage) {
         garbage_on = 1;
         run_until(cv_now_us() + 1000000); /* the flood settles */
         int64_t t2 = cv_now_us();
+        double gcpu0 = cpu_seconds();
         snapshot(s2);
         run_until(t2 + (int64_t)opt.seconds * 1000000);
         snapshot(s3);
-        w = window(s2, s3, (double)(cv_now_us() - t2) / 1e6);
+        gsecs = (double)(cv_now_us() - t2) / 1e6;
+        gcpu_pct = 100.0 * (cpu_seconds() - gcpu0) / gsecs;
+        w = window(s2, s3, gsecs);
         garbage_on = 0;
     }
     measuring = 0;
@@ -767,8 +773,8 @@ static int measure(int connected, int layout_status)
            clean.dec_errors + w.dec_errors, layout_status, cpu_pct);
     if (opt.garbage)
         printf(" garbage=%d garbage_fps_mean=%.1f garbage_fps_min=%.1f garbage_audio_pps_mean=%.1f"
-               " garbage_audio_pps_min=%.1f",
-               opt.garbage, w.fps_mean, w.fps_min, w.apps_mean, w.apps_min);
+               " garbage_audio_pps_min=%.1f garbage_pkts=%" PRIu64 " garbage_loadgen_cpu_pct=%.0f",
+               opt.garbage, w.fps_mean, w.fps_min, w.apps_mean, w.apps_min, garbage_sent, gcpu_pct);
     printf(" valid=%s\n", valid ? "yes" : "no");
     fflush(stdout);
     free(s0);
