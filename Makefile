@@ -51,6 +51,11 @@ all: conclave
 conclave: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
 
+# The daemon under AddressSanitizer + UndefinedBehaviorSanitizer (leak checks).
+build/conclave-san: $(SAN_LIB_OBJ) build/san/signaling/main.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 build/libconclave.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
@@ -121,7 +126,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san fuzz-build build/bench/loadgen
+check: deps all unit unit-san fuzz-build build/bench/loadgen build/conclave-san
 	tests/run-suite
 
 fuzz: fuzz-build
@@ -144,4 +149,4 @@ format-check:
 clean:
 	rm -rf build conclave
 
--include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) build/san/signaling/main.d
