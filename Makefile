@@ -42,6 +42,7 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
+LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
 .PHONY: all deps run check unit unit-san fuzz-build fuzz bench install format-check clean
 
@@ -49,6 +50,11 @@ all: conclave
 
 conclave: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+
+# The daemon under AddressSanitizer + UndefinedBehaviorSanitizer (leak checks).
+build/conclave-san: $(SAN_LIB_OBJ) build/san/signaling/main.o
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 build/libconclave.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -91,6 +97,11 @@ build/bench/%: bench/%.c build/libconclave.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS)
 
+# bench/loadgen: the load generator, its parts in bench/loadgen/.
+build/bench/loadgen: bench/loadgen.c $(LOADGEN_SRC) $(wildcard bench/loadgen/*.h) build/libconclave.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Ibench/loadgen -o $@ bench/loadgen.c $(LOADGEN_SRC) build/libconclave.a $(PKG_LIBS)
+
 # Installs only the Debian and npm packages that are missing.
 deps:
 	@missing=""; for p in $(APT_PKGS); do \
@@ -115,7 +126,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san fuzz-build
+check: deps all unit unit-san fuzz-build build/bench/loadgen build/conclave-san
 	tests/run-suite
 
 fuzz: fuzz-build
@@ -133,9 +144,9 @@ install: all
 
 format-check:
 	clang-format --dry-run -Werror $(SRC) $(wildcard transport/*.h mixer/*.h signaling/*.h) \
-		$(UNIT_SRC) $(FUZZ_SRC) $(BENCH_SRC)
+		$(UNIT_SRC) $(FUZZ_SRC) $(BENCH_SRC) $(LOADGEN_SRC) $(wildcard bench/loadgen/*.h)
 
 clean:
 	rm -rf build conclave
 
--include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) build/san/signaling/main.d

@@ -603,6 +603,16 @@ static void read_records(cv_dtls_t *d)
     OPENSSL_cleanse(buf, sizeof(buf));
 }
 
+int cv_dtls_set_peer_fingerprint(cv_dtls_t *d, const uint8_t *peer_fp, size_t fp_len)
+{
+    if (!d || !peer_fp || fp_len != CV_DTLS_FP_LEN)
+        return CV_E_INVAL;
+    if (d->started)
+        return CV_E_STATE;
+    memcpy(d->peer_fp, peer_fp, CV_DTLS_FP_LEN);
+    return 0;
+}
+
 int cv_dtls_start(cv_dtls_t *d, int64_t now_us)
 {
     if (!d)

@@ -76,6 +76,11 @@ cv_dtls_t *cv_dtls_create(const cv_dtls_cert_t *cert, int role, const uint8_t *p
                           size_t fp_len);
 void cv_dtls_destroy(cv_dtls_t *d); /* NULL ok; sends no close_notify */
 
+/* Replaces the peer's fingerprint before the handshake starts: an offerer
+ * (a client such as bench/loadgen) makes its session before the answer names
+ * the peer's. 0, CV_E_INVAL (fp_len not 32, NULL), CV_E_STATE once started. */
+int cv_dtls_set_peer_fingerprint(cv_dtls_t *d, const uint8_t *peer_fp, size_t fp_len);
+
 /* Restricts the SRTP profiles offered (client) or accepted (server), by bits
  * (1 << CV_SRTP_AES128_CM_SHA1_80) | (1 << CV_SRTP_AEAD_AES_128_GCM). Default:
  * both, GCM preferred. Only before the handshake starts: else CV_E_STATE;

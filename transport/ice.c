@@ -93,8 +93,8 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
         nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
     if (!ice->agent)
         goto fail;
-    g_object_set(ice->agent, "controlling-mode", FALSE, "ice-tcp", FALSE, "upnp", FALSE,
-                 "keepalive-conncheck", TRUE, NULL);
+    g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
+                 "upnp", FALSE, "keepalive-conncheck", TRUE, NULL);
     for (int i = 0; i < cfg->n_addresses; i++)
         if (add_local(ice, cfg->addresses[i]) < 0)
             goto fail;

@@ -2,7 +2,8 @@
  * ice.h - ICE (RFC 8445) through libnice, one stream with one component
  * (BUNDLE + rtcp-mux). The server is ICE-controlled and full (not lite); its
  * candidates are host candidates on the configured addresses, announced all at
- * once (non-trickle) and, for a 1:1 NAT, under the public address.
+ * once (non-trickle) and, for a 1:1 NAT, under the public address. A client
+ * (bench/loadgen) sets cfg.controlling and nominates the pair itself.
  * Owned by one network thread: every call and callback happens on it.
  * RFC 7675 consent freshness is enabled.
  */
@@ -22,6 +23,7 @@ typedef struct {
     int n_addresses;
     const char *public_ip; /* "" or NULL: none */
     int port_min, port_max;
+    int controlling; /* 0: ICE-controlled (the server); 1: controlling (a client) */
 } cv_ice_cfg_t;
 
 typedef struct {

@@ -22,6 +22,8 @@ struct cv_peer {
     cv_peer_cb_t cb;
     void *ud;
     int state;
+    int client;       /* DTLS client: sends the ClientHello once ICE connects */
+    int dtls_started; /* it did */
     GSource *dtls_timer;
     GSource *connect_timer;
     cv_peer_stats_t stats;
@@ -150,8 +152,17 @@ static void on_ice_state(void *ud, int state)
     cv_peer_t *p = ud;
     if (state == CV_ICE_FAILED)
         fail(p, "ICE failed");
-    else if (state == CV_ICE_CONNECTED)
-        pump_dtls(p); /* the server side waits for the ClientHello */
+    else if (state == CV_ICE_CONNECTED) {
+        /* the server side waits for the ClientHello; a client sends it now */
+        if (p->client && !p->dtls_started) {
+            p->dtls_started = 1;
+            if (cv_dtls_start(p->dtls, cv_now_us()) < 0) {
+                fail(p, "DTLS could not start");
+                return;
+            }
+        }
+        pump_dtls(p);
+    }
 }
 
 static gboolean connect_timeout_cb(gpointer arg)
@@ -168,6 +179,15 @@ cv_peer_t *cv_peer_create(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
                           const cv_dtls_cert_t *cert, const uint8_t *remote_fp, size_t fp_len,
                           int64_t connect_timeout_us, const cv_peer_cb_t *cb, void *ud)
 {
+    return cv_peer_create_role(ctx, ice_cfg, cert, CV_DTLS_SERVER, remote_fp, fp_len,
+                               connect_timeout_us, cb, ud);
+}
+
+cv_peer_t *cv_peer_create_role(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
+                               const cv_dtls_cert_t *cert, int dtls_role, const uint8_t *remote_fp,
+                               size_t fp_len, int64_t connect_timeout_us, const cv_peer_cb_t *cb,
+                               void *ud)
+{
     cv_peer_t *p = cv_xcalloc(1, sizeof(*p));
     p->ctx = ctx;
     p->cb = *cb;
@@ -177,7 +197,8 @@ cv_peer_t *cv_peer_create(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
     p->ice = cv_ice_create(ctx, ice_cfg, &icb, p);
     if (!p->ice)
         goto fail;
-    p->dtls = cv_dtls_create(cert, CV_DTLS_SERVER, remote_fp, fp_len);
+    p->client = dtls_role == CV_DTLS_CLIENT;
+    p->dtls = cv_dtls_create(cert, dtls_role, remote_fp, fp_len);
     if (!p->dtls)
         goto fail;
     p->connect_timer = g_timeout_source_new((guint)(connect_timeout_us / 1000));
@@ -204,6 +225,11 @@ void cv_peer_destroy(cv_peer_t *p)
 cv_ice_t *cv_peer_ice(cv_peer_t *p)
 {
     return p->ice;
+}
+
+int cv_peer_set_remote_fingerprint(cv_peer_t *p, const uint8_t *fp, size_t fp_len)
+{
+    return cv_dtls_set_peer_fingerprint(p->dtls, fp, fp_len);
 }
 
 int cv_peer_state(const cv_peer_t *p)

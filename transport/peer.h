@@ -29,13 +29,25 @@ typedef struct {
 
 typedef struct cv_peer cv_peer_t;
 
-/* The cert is borrowed and must outlive the peer. connect_timeout_us bounds
- * ICE + DTLS set-up; past it the peer fails. NULL on failure. */
+/* The server side: ICE as ice_cfg->controlling says (0 for the daemon), DTLS
+ * server (a=setup:passive). The cert is borrowed and must outlive the peer.
+ * connect_timeout_us bounds ICE + DTLS set-up; past it the peer fails. NULL on
+ * failure. */
 cv_peer_t *cv_peer_create(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
                           const cv_dtls_cert_t *cert, const uint8_t *remote_fp, size_t fp_len,
                           int64_t connect_timeout_us, const cv_peer_cb_t *cb, void *ud);
+/* The same with the DTLS role given: CV_DTLS_CLIENT (a=setup:active) sends the
+ * ClientHello once ICE is connected; SRTP keys follow the role (dtls.h). A
+ * client (bench/loadgen) also sets ice_cfg->controlling. */
+cv_peer_t *cv_peer_create_role(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
+                               const cv_dtls_cert_t *cert, int dtls_role, const uint8_t *remote_fp,
+                               size_t fp_len, int64_t connect_timeout_us, const cv_peer_cb_t *cb,
+                               void *ud);
 void cv_peer_destroy(cv_peer_t *p);
 cv_ice_t *cv_peer_ice(cv_peer_t *p);
+/* Sets the remote certificate fingerprint after creation, for an offerer that
+ * learns it from the answer; before DTLS starts. 0 or CV_E_INVAL / CV_E_STATE. */
+int cv_peer_set_remote_fingerprint(cv_peer_t *p, const uint8_t *fp, size_t fp_len);
 /* Encrypts in place (buf has cap bytes) and sends. Returns bytes sent or CV_E_*. */
 int cv_peer_send_rtp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
 int cv_peer_send_rtcp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);

@@ -1,0 +1,140 @@
+/*
+ * lg_media.c - pre-encoding of the load generator's VP8 clips (libvpx, no
+ * frame dropping so every frame of the loop exists) and Opus frames.
+ */
+#include "lg_media.h"
+
+#include "audio_codec.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <vpx/vp8cx.h>
+#include <vpx/vpx_encoder.h>
+
+static void fill(vpx_image_t *im, int f, int n, int fps, int colour, int flash)
+{
+    int w = (int)im->d_w, h = (int)im->d_h;
+    double a = colour * 2.399963; /* golden angle: neighbours get distant hues */
+    uint8_t cy = (uint8_t)(70 + (colour * 37) % 60), cu = (uint8_t)(128 + 70 * cos(a)),
+            cv = (uint8_t)(128 + 70 * sin(a));
+    int white = flash && (f % fps == fps / 2 || f % fps == fps / 2 + 1);
+    if (white) {
+        cy = 235;
+        cu = cv = 128;
+    }
+    for (int y = 0; y < h; y++)
+        memset(im->planes[0] + (size_t)y * (size_t)im->stride[0], cy, (size_t)w);
+    for (int y = 0; y < (h + 1) / 2; y++) {
+        memset(im->planes[1] + (size_t)y * (size_t)im->stride[1], cu, (size_t)(w + 1) / 2);
+        memset(im->planes[2] + (size_t)y * (size_t)im->stride[2], cv, (size_t)(w + 1) / 2);
+    }
+    if (white)
+        return;
+    int bw = w / 8, bx = (w - bw) * f / (n > 1 ? n - 1 : 1);
+    for (int y = 0; y < h; y++)
+        memset(im->planes[0] + (size_t)y * (size_t)im->stride[0] + bx, 24, (size_t)bw);
+}
+
+static int store(lg_clip_t *c, vpx_codec_ctx_t *enc, int f, int flash)
+{
+    const vpx_codec_cx_pkt_t *pkt;
+    vpx_codec_iter_t it = NULL;
+    while ((pkt = vpx_codec_get_cx_data(enc, &it))) {
+        if (pkt->kind != VPX_CODEC_CX_FRAME_PKT)
+            continue;
+        lg_frame_t *fr = &c->f[f];
+        free(fr->data);
+        fr->data = malloc(pkt->data.frame.sz);
+        if (!fr->data)
+            return -1;
+        memcpy(fr->data, pkt->data.frame.buf, pkt->data.frame.sz);
+        fr->len = pkt->data.frame.sz;
+        fr->key = (pkt->data.frame.flags & VPX_FRAME_IS_KEY) != 0;
+        fr->flash_onset = flash && f % c->fps == c->fps / 2;
+    }
+    return c->f[f].len > 0 ? 0 : -1;
+}
+
+int lg_clip_encode(lg_clip_t *c, int w, int h, int fps, int n, int colour, int flash)
+{
+    memset(c, 0, sizeof(*c));
+    vpx_codec_enc_cfg_t cfg;
+    vpx_codec_ctx_t enc;
+    if (vpx_codec_enc_config_default(vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK)
+        return -1;
+    cfg.g_w = (unsigned)w;
+    cfg.g_h = (unsigned)h;
+    cfg.g_timebase.num = 1;
+    cfg.g_timebase.den = fps;
+    cfg.rc_target_bitrate = (unsigned)(w * h * fps / 400 / 1000 + 100); /* ~300 kbit/s QVGA */
+    cfg.rc_end_usage = VPX_VBR;
+    cfg.rc_dropframe_thresh = 0;
+    cfg.rc_min_quantizer = 4;
+    cfg.rc_max_quantizer = 48;
+    cfg.g_lag_in_frames = 0;
+    cfg.g_threads = 1;
+    cfg.g_error_resilient = VPX_ERROR_RESILIENT_DEFAULT;
+    cfg.kf_mode = VPX_KF_DISABLED;
+    if (vpx_codec_enc_init(&enc, vpx_codec_vp8_cx(), &cfg, 0) != VPX_CODEC_OK)
+        return -1;
+    vpx_codec_control(&enc, VP8E_SET_CPUUSED, 8);
+    vpx_image_t *im = vpx_img_alloc(NULL, VPX_IMG_FMT_I420, (unsigned)w, (unsigned)h, 32);
+    c->f = calloc((size_t)n, sizeof(*c->f));
+    c->n = n;
+    c->fps = fps;
+    int rc = im && c->f ? 0 : -1;
+    for (int f = 0; f < n && rc == 0; f++) {
+        fill(im, f, n, fps, colour, flash);
+        vpx_enc_frame_flags_t fl = f == 0 ? VPX_EFLAG_FORCE_KF : 0;
+        if (vpx_codec_encode(&enc, im, f, 1, fl, VPX_DL_REALTIME) != VPX_CODEC_OK ||
+            store(c, &enc, f, flash) < 0)
+            rc = -1;
+    }
+    vpx_img_free(im);
+    vpx_codec_destroy(&enc);
+    if (rc < 0 || !c->f[0].key)
+        rc = -1;
+    if (rc < 0)
+        lg_clip_free(c);
+    return rc;
+}
+
+void lg_clip_free(lg_clip_t *c)
+{
+    for (int i = 0; c->f && i < c->n; i++)
+        free(c->f[i].data);
+    free(c->f);
+    memset(c, 0, sizeof(*c));
+}
+
+int lg_opus_encode(lg_opus_t *out, int n, double freq)
+{
+    cv_opus_enc_t *e = cv_opus_enc_create(1, 32000, 0, 0);
+    if (!e)
+        return -1;
+    int16_t pcm[CV_AUDIO_FRAME];
+    int rc = 0;
+    for (int f = 0; f < n && rc == 0; f++) {
+        for (int i = 0; i < CV_AUDIO_FRAME; i++) {
+            double t = (double)(f * CV_AUDIO_FRAME + i) / CV_AUDIO_RATE;
+            pcm[i] = (int16_t)(freq > 0 ? 8192 * sin(2 * M_PI * freq * t) : 0);
+        }
+        out[f].len = cv_opus_enc_encode(e, pcm, out[f].data, sizeof(out[f].data));
+        if (out[f].len <= 0)
+            rc = -1;
+    }
+    cv_opus_enc_destroy(e);
+    return rc;
+}
+
+double lg_mean_luma(const uint8_t *y, int stride, int w, int h)
+{
+    uint64_t sum = 0, n = 0;
+    for (int r = 4; r < h; r += 8)
+        for (int c = 4; c < w; c += 8) {
+            sum += y[(size_t)r * (size_t)stride + (size_t)c];
+            n++;
+        }
+    return n ? (double)sum / (double)n : 0;
+}
