@@ -38,6 +38,7 @@ enum kind {
     K_IP,
     K_IPV4_OPT,
     K_PATH,
+    K_PATH_OPT,
     K_ADDRS,
     K_ROOMS,
     K_LEVEL,
@@ -60,6 +61,12 @@ static const struct key keys[] = {
     {"http", "port", K_INT, FIELD(http_port), 1, 65535},
     {"http", "www", K_PATH, FIELD(www_root), 0, 0},
     {"http", "max_body", K_LONG, FIELD(http_max_body), 1024, 1048576},
+    {"http", "cert", K_PATH_OPT, FIELD(http_cert), 0, 0},
+    {"http", "key", K_PATH_OPT, FIELD(http_key), 0, 0},
+    {"http", "trust_proxy", K_BOOL, FIELD(http_trust_proxy), 0, 1},
+    {"http", "max_connections", K_INT, FIELD(http_max_conns), 4, 100000},
+    {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000},
+    {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000},
     {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535},
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0},
@@ -78,6 +85,7 @@ static const struct key keys[] = {
     {"rooms", "names", K_ROOMS, FIELD(rooms_names), 0, 0},
     {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100},
     {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000},
+    {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000},
     {"log", "level", K_LEVEL, FIELD(log_level), 0, 0},
 };
 
@@ -105,6 +113,12 @@ void cv_config_defaults(cv_config_t *c)
     else
         snprintf(c->www_root, sizeof(c->www_root), "%s", CV_DATADIR "/www");
     c->http_max_body = 65536;
+    c->http_cert[0] = '\0';
+    c->http_key[0] = '\0';
+    c->http_trust_proxy = 0;
+    c->http_max_conns = 512;
+    c->http_conns_per_ip = 64;
+    c->http_joins_per_minute = 30;
     c->ice_port_min = 40000;
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
@@ -123,6 +137,7 @@ void cv_config_defaults(cv_config_t *c)
     c->rooms_names[0] = '\0';
     c->rooms_max_participants = 16;
     c->rooms_max = 32;
+    c->rooms_max_sessions = 256;
     c->log_level = CV_LOG_WARN;
 }
 
@@ -341,6 +356,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         snprintf(field, k->size, "%s", v);
         return 0;
     case K_PATH:
+    case K_PATH_OPT:
         if (strlen(v) >= k->size) {
             snprintf(why, whycap, "path longer than %zu bytes", k->size - 1);
             return CV_E_INVAL;
@@ -391,7 +407,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
              section);
         return 0;
     }
-    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT) {
+    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT) {
         fail(ld, ld->lineno, "%s: empty value", k->name);
         return 0;
     }
@@ -507,6 +523,8 @@ int cv_config_load_string(cv_config_t *c, const char *name, const char *text, ch
         fail(ld, line, "port_min %d is greater than port_max %d", ld->c.ice_port_min,
              ld->c.ice_port_max);
     }
+    if (!ld->c.http_cert[0] != !ld->c.http_key[0])
+        fail(ld, 0, "[http] cert and key go together: give both or neither");
     if (ld->failed) {
         report(name, ld->err_line, ld->why, err, errcap);
         free(ld);

@@ -23,7 +23,6 @@
 #include <unistd.h>
 
 #define CONCLAVE_VERSION "0.1.0"
-#define MAX_SESSIONS 256
 #define MAX_ADDRESSES CV_ICE_MAX_LOCAL
 
 static void usage(FILE *f)
@@ -46,6 +45,19 @@ static int split_addresses(char *list, const char **out, int max)
         out[n++] = tok;
     }
     return n;
+}
+
+/* Plain HTTP is for this machine only: without [http] cert a non-loopback
+ * listen address becomes the loopback address of its family, with a warning. */
+static void loopback_unless_tls(cv_config_t *cfg)
+{
+    if (cfg->http_cert[0] || cv_http_is_loopback(cfg->http_listen))
+        return;
+    const char *lo = strchr(cfg->http_listen, ':') ? "::1" : "127.0.0.1";
+    CV_WARN("no [http] cert: listening on %s only, not %s; put a TLS reverse proxy in front "
+            "(see conclave(8) HTTPS)",
+            lo, cfg->http_listen);
+    snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s", lo);
 }
 
 static int parse_args(int argc, char **argv, const char **config_path)
@@ -155,19 +167,32 @@ int main(int argc, char **argv)
         .connect_timeout_us = (int64_t)cfg.ice_timeout * 1000000,
         .tiers = cfg.mixer_tiers,
     };
-    api = cv_api_create(&env, cfg.www_root, MAX_SESSIONS);
+    api = cv_api_create(&env, cfg.www_root, cfg.rooms_max_sessions);
     if (!api) {
         fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg.www_root);
         goto out;
     }
-    http = cv_http_start(api, cfg.http_listen, cfg.http_port, cfg.http_max_body);
+    loopback_unless_tls(&cfg);
+    cv_http_cfg_t hcfg = {
+        .listen = cfg.http_listen,
+        .port = cfg.http_port,
+        .max_body = cfg.http_max_body,
+        .cert = cfg.http_cert,
+        .key = cfg.http_key,
+        .trust_proxy = cfg.http_trust_proxy,
+        .max_conns = cfg.http_max_conns,
+        .conns_per_ip = cfg.http_conns_per_ip,
+        .joins_per_minute = cfg.http_joins_per_minute,
+    };
+    http = cv_http_start(api, &hcfg, err, sizeof(err));
     if (!http) {
-        fprintf(stderr, "conclave: cannot listen on %s port %d\n", cfg.http_listen, cfg.http_port);
+        fprintf(stderr, "conclave: %s\n", err);
         goto out;
     }
-    fprintf(stderr, "conclave %s: serving http://%s%s%s:%d/ (%d mixer threads)\n", CONCLAVE_VERSION,
-            strchr(cfg.http_listen, ':') ? "[" : "", cfg.http_listen,
-            strchr(cfg.http_listen, ':') ? "]" : "", cfg.http_port, cfg.mixer_threads);
+    int v6 = strchr(cfg.http_listen, ':') != NULL;
+    fprintf(stderr, "conclave %s: serving %s://%s%s%s:%d/ (%d mixer threads)\n", CONCLAVE_VERSION,
+            cv_http_tls(http) ? "https" : "http", v6 ? "[" : "", cfg.http_listen, v6 ? "]" : "",
+            cfg.http_port, cfg.mixer_threads);
 
     int sig = 0;
     sigwait(&sigs, &sig);

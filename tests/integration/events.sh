@@ -40,7 +40,7 @@ threads = 1
 width = 320
 height = 180
 EOF2
-./conclave -c "$tmp/conclave.ini" 2>"$tmp/err" &
+"${CONCLAVE_BIN:-./conclave}" -c "$tmp/conclave.ini" 2>"$tmp/err" &
 pid=$!
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 20 "$@"; }

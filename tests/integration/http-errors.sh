@@ -6,7 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
-bin=$root/conclave
+bin=${CONCLAVE_BIN:-$root/conclave}
 
 passed=0
 failed=0

@@ -567,15 +567,79 @@ static char *read_text(const char *path)
  * its line in its section, except [rooms] names, whose default (none) cannot
  * be written because the key takes no empty value.
  */
+/* [http] TLS files, proxy trust and the limits of connections, joins and sessions. */
+static void test_http_limits(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_STR(c.http_cert, "");
+    CHECK_STR(c.http_key, "");
+    CHECK_EQ(c.http_trust_proxy, 0);
+    CHECK_EQ(c.http_max_conns, 512);
+    CHECK_EQ(c.http_conns_per_ip, 64);
+    CHECK_EQ(c.http_joins_per_minute, 30);
+    CHECK_EQ(c.rooms_max_sessions, 256);
+    CHECK_EQ(load_ok(&c, "[http]\ncert = /etc/c.pem\nkey = /etc/k.pem\ntrust_proxy = yes\n"
+                         "max_connections = 100\nmax_connections_per_ip = 0\n"
+                         "joins_per_minute = 0\n[rooms]\nmax_sessions = 10000\n"),
+             0);
+    CHECK_STR(c.http_cert, "/etc/c.pem");
+    CHECK_STR(c.http_key, "/etc/k.pem");
+    CHECK_EQ(c.http_trust_proxy, 1);
+    CHECK_EQ(c.http_max_conns, 100);
+    CHECK_EQ(c.http_conns_per_ip, 0);
+    CHECK_EQ(c.http_joins_per_minute, 0);
+    CHECK_EQ(c.rooms_max_sessions, 10000);
+    /* empty cert and key: back to plain HTTP */
+    CHECK_EQ(load_ok(&c, "[http]\ncert =\nkey =\n"), 0);
+    CHECK_STR(c.http_cert, "");
+
+    expect_error("[http]\ncert = /etc/c.pem\n",
+                 "conclave.ini: [http] cert and key go together: give both or neither");
+    expect_error("[http]\nkey = /etc/k.pem\n",
+                 "conclave.ini: [http] cert and key go together: give both or neither");
+    expect_error("[http]\nmax_connections = 3\n",
+                 "conclave.ini:2: max_connections: '3' is not an integer in 4..100000");
+    expect_error("[http]\njoins_per_minute = -1\n",
+                 "conclave.ini:2: joins_per_minute: '-1' is not an integer in 0..100000");
+    expect_error("[http]\ntrust_proxy = maybe\n", "conclave.ini:2: trust_proxy: 'maybe' is not "
+                                                  "one of yes, no, true, false, on, off");
+    expect_error("[rooms]\nmax_sessions = 0\n",
+                 "conclave.ini:2: max_sessions: '0' is not an integer in 1..10000");
+}
+
 static void test_example(void)
 {
     static const char *const want_keys[] = {
-        "http/listen",          "http/port",        "http/www",         "http/max_body",
-        "ice/port_min",         "ice/port_max",     "ice/addresses",    "ice/public_ip",
-        "ice/timeout",          "mixer/threads",    "mixer/fps",        "mixer/width",
-        "mixer/height",         "mixer/video_kbps", "mixer/audio_kbps", "mixer/max_speakers",
-        "mixer/hidden_bitrate", "mixer/tiers",      "rooms/open",       "rooms/max_participants",
-        "rooms/max_rooms",      "log/level",
+        "http/listen",
+        "http/port",
+        "http/www",
+        "http/max_body",
+        "http/cert",
+        "http/key",
+        "http/trust_proxy",
+        "http/max_connections",
+        "http/max_connections_per_ip",
+        "http/joins_per_minute",
+        "ice/port_min",
+        "ice/port_max",
+        "ice/addresses",
+        "ice/public_ip",
+        "ice/timeout",
+        "mixer/threads",
+        "mixer/fps",
+        "mixer/width",
+        "mixer/height",
+        "mixer/video_kbps",
+        "mixer/audio_kbps",
+        "mixer/max_speakers",
+        "mixer/hidden_bitrate",
+        "mixer/tiers",
+        "rooms/open",
+        "rooms/max_participants",
+        "rooms/max_rooms",
+        "rooms/max_sessions",
+        "log/level",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
@@ -737,6 +801,7 @@ int main(void)
     test_rooms_values();
     test_mixer_errors();
     test_rooms_errors();
+    test_http_limits();
     test_example();
     test_file();
     return CHECK_DONE("test_config");

@@ -1,0 +1,129 @@
+# Shared set-up of the integration tests that run in their own network
+# namespace (https.sh, limits.sh, privacy.sh); sourced after they cd to the
+# repo root. Not executable, so tests/run-suite does not run it.
+#   it_name=<suite>; . tests/integration/lib.sh; it_netns "$@"  (re-runs the
+#   script under `unshare -n` with only lo up; does not return outside)
+#   it_setup <tmp-prefix>; it_start <ini> [cwd]; it_wait_ready <url> [curl args];
+#   ... ok/bad/check ...; it_stop; it_finish
+# Environment: CONCLAVE_BIN (daemon binary, default ./conclave; relative to
+# the repo root), IT_READY_S (seconds to wait for /healthz, default 20).
+# shellcheck shell=bash
+
+it_name=${it_name:-integration}
+it_bin=${CONCLAVE_BIN:-./conclave}
+case $it_bin in /*) ;; *) it_bin=$PWD/$it_bin ;; esac
+it_pid=
+it_rc=
+passed=0
+failed=0
+
+ok() {
+    passed=$((passed + 1))
+    echo "ok - $1"
+}
+bad() {
+    failed=$((failed + 1))
+    echo "not ok - $1"
+}
+check() { # name shell-condition
+    if eval "$2"; then ok "$1"; else bad "$1"; fi
+}
+
+it_finish() {
+    if [ "$failed" -ne 0 ] && [ -f "${it_tmp:-/nonexistent}/err" ]; then
+        echo "# --- daemon stderr (last 30 lines) ---"
+        tail -n 30 "$it_tmp/err" | sed 's/^/# /'
+    fi
+    echo "$it_name: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+it_netns() {
+    if [ "${CONCLAVE_IT_NETNS:-}" != 1 ]; then
+        if [ ! -x "$it_bin" ]; then
+            bad "daemon $it_bin is built (run make)"
+            it_finish
+        fi
+        if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
+            bad "runs as root with unshare (util-linux) for its own network namespace"
+            it_finish
+        fi
+        exec env CONCLAVE_IT_NETNS=1 CONCLAVE_BIN="$it_bin" unshare -n -- bash "$0" "$@"
+    fi
+    ip link set lo up || {
+        bad "loopback is up in the test namespace"
+        it_finish
+    }
+}
+
+# shellcheck disable=SC2317 # called by the EXIT trap
+it_cleanup() {
+    it_stop
+    rm -rf "$it_tmp"
+}
+
+it_setup() {
+    it_tmp=$(mktemp -d "/tmp/${1:-conclave-it}.XXXXXX")
+    trap it_cleanup EXIT
+    trap 'exit 130' INT TERM
+}
+
+# it_start <ini> [cwd]: the daemon in the background, its output in
+# $it_tmp/out and $it_tmp/err; it_pid.
+it_start() {
+    local ini=$1 cwd=${2:-$PWD}
+    : >"$it_tmp/out"
+    : >"$it_tmp/err"
+    (cd "$cwd" && exec "$it_bin" -c "$ini" >"$it_tmp/out" 2>"$it_tmp/err") &
+    it_pid=$!
+}
+
+# it_wait_ready <url> [curl args]: 0 once GET url says 200; 1 if the daemon
+# died or IT_READY_S seconds passed.
+it_wait_ready() {
+    local url=$1 deadline=$((SECONDS + ${IT_READY_S:-20}))
+    shift
+    while [ $SECONDS -lt $deadline ]; do
+        kill -0 "$it_pid" 2>/dev/null || return 1
+        [ "$(curl -s --max-time 2 -o /dev/null -w '%{http_code}' "$@" "$url")" = 200 ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# SIGTERM, then SIGKILL after 15 s; the exit status in it_rc.
+it_stop() {
+    [ -n "$it_pid" ] || return 0
+    kill -TERM "$it_pid" 2>/dev/null
+    local deadline=$((SECONDS + 15))
+    while kill -0 "$it_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+        sleep 0.05
+    done
+    kill -KILL "$it_pid" 2>/dev/null
+    wait "$it_pid" 2>/dev/null
+    it_rc=$?
+    it_pid=
+}
+
+# A WHIP offer that never connects (ICE candidate 127.0.0.1 port 9).
+it_offer() {
+    local fp='a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC'
+    printf '%s\r\n' 'v=0' 'o=- 1 2 IN IP4 127.0.0.1' 's=-' 't=0 0' 'a=group:BUNDLE 0 1' \
+        'm=audio 9 UDP/TLS/RTP/SAVPF 111' 'c=IN IP4 127.0.0.1' 'a=mid:0' 'a=sendrecv' \
+        'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' "$fp" \
+        'a=setup:actpass' 'a=rtpmap:111 opus/48000/2' \
+        'a=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host' \
+        'm=video 9 UDP/TLS/RTP/SAVPF 96' 'c=IN IP4 127.0.0.1' 'a=mid:1' 'a=sendrecv' \
+        'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' "$fp" \
+        'a=setup:actpass' 'a=rtpmap:96 VP8/90000'
+}
+
+# it_cert <dir> [name]: a self-signed EC certificate for localhost and
+# 127.0.0.1 in <dir>/<name>.crt and <dir>/<name>.key.
+it_cert() {
+    local n=${2:-server}
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+        -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:10.99.0.1' \
+        -keyout "$1/$n.key" -out "$1/$n.crt" 2>/dev/null
+}
