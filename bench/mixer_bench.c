@@ -6,7 +6,16 @@
  * tick and what that is as a share of one core at real-time rate.
  *
  * usage: mixer_bench [participants=4] [seconds=10] [width=1280] [height=720]
- *                    [input_width=640] [input_height=480]
+ *                    [input_width=640] [input_height=480] [layout=grid] [speakers=0]
+ *
+ * layout grid | speaker | lecture (participant 0 the lecturer). speakers 0:
+ * everyone sends a tone without an RFC 6464 level (each voice is decoded to
+ * measure it); speakers s > 0: every packet carries its level, and only s
+ * participants speak (in lecture: the lecturer and s students), the others
+ * send silence; the loudest of them changes every 2 s. As the network thread does, video of a
+ * participant the layout does not show is dropped before the room (counted), and a sender asked for
+ * a key frame starts its input again from one. Participants beyond the 9th
+ * reuse the first 9 inputs (the cost is the same, the set-up much shorter).
  */
 #include "audio_codec.h"
 #include "frame.h"
@@ -23,12 +32,14 @@
 
 #define FPS 30
 #define MAX_IN_FRAMES 600 /* 20 s of input at 30 fps, looped */
+#define MAX_INPUTS 9      /* distinct inputs; more participants share them */
 
 typedef struct {
     cv_frame_t *video[MAX_IN_FRAMES];
     int n_video;
     cv_frame_t *audio[1000];
     int n_audio;
+    cv_frame_t *silence; /* 20 ms of digital silence */
 } input_t;
 
 static double cpu_s(void)
@@ -98,6 +109,11 @@ static int make_input(input_t *in, int k, int w, int h, int frames)
             memcpy(f->data, pkt, (size_t)n);
         in->audio[in->n_audio++] = f;
     }
+    memset(pcm, 0, sizeof(pcm));
+    int ns = cv_opus_enc_encode(aenc, pcm, pkt, sizeof(pkt));
+    in->silence = cv_frame_new(CV_FRAME_AUDIO, ns > 0 ? (size_t)ns : 0);
+    if (ns > 0)
+        memcpy(in->silence->data, pkt, (size_t)ns);
     cv_opus_enc_destroy(aenc);
     return 0;
 }
@@ -117,21 +133,41 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: mixer_bench [participants] [seconds] [w] [h] [in_w] [in_h]\n");
         return 2;
     }
-    input_t *in = calloc((size_t)n, sizeof(*in));
-    for (int k = 0; k < n; k++)
+    const char *layout = argc > 7 ? argv[7] : "grid";
+    int speakers = argc > 8 ? atoi(argv[8]) : 0;
+    int mode = strcmp(layout, "speaker") == 0   ? CV_LAYOUT_MODE_SPEAKER
+               : strcmp(layout, "lecture") == 0 ? CV_LAYOUT_MODE_LECTURE
+               : strcmp(layout, "grid") == 0    ? CV_LAYOUT_MODE_GRID
+                                                : -1;
+    if (mode < 0 || speakers < 0 || speakers > n) {
+        fprintf(stderr, "mixer_bench: layout grid, speaker or lecture; speakers 0..n\n");
+        return 2;
+    }
+    int n_in = n < MAX_INPUTS ? n : MAX_INPUTS;
+    input_t *in = calloc((size_t)n_in, sizeof(*in));
+    for (int k = 0; k < n_in; k++)
         if (make_input(&in[k], k, iw, ih, 300) < 0)
             return 1;
+    uint64_t *vpos = calloc((size_t)n, sizeof(*vpos)); /* each sender's place in its input */
     cv_room_cfg_t cfg = {.width = W,
                          .height = H,
                          .fps = FPS,
                          .video_kbps = 1500,
                          .audio_bps = 32000,
                          .max_participants = n,
-                         .self_monitor = 0};
+                         .self_monitor = 0,
+                         .max_speakers = 0,
+                         .hidden_kbps = 0};
     cv_room_t *room = cv_room_create(&cfg, 0);
     cv_part_t **parts = calloc((size_t)n, sizeof(*parts));
     for (int k = 0; k < n; k++)
         parts[k] = cv_room_join(room, "bench", count_out, NULL);
+    cv_room_set_layout(room, mode);
+    if (mode == CV_LAYOUT_MODE_LECTURE)
+        cv_part_set_lecturer(parts[0], 1);
+    /* who speaks: everyone without levels, or the first `speakers` (in a
+     * lecture the lecturer and `speakers` students) */
+    int loud_to = speakers == 0 ? n : mode == CV_LAYOUT_MODE_LECTURE ? speakers + 1 : speakers;
 
     double video_cpu = 0, audio_cpu = 0;
     uint64_t out_frames = 0, out_bytes = 0;
@@ -141,13 +177,16 @@ int main(int argc, char **argv)
         if (next_audio <= next_video) {
             now = next_audio;
             for (int k = 0; k < n; k++) {
-                cv_frame_t *f = cv_frame_ref(in[k].audio[aseq % 1000]);
+                int loud = k < loud_to;
+                cv_frame_t *f = loud ? in[k % n_in].audio[aseq % 1000] : in[k % n_in].silence;
                 /* frames are shared and immutable; give each push its own copy of seq */
                 cv_frame_t *c = cv_frame_new(CV_FRAME_AUDIO, f->len);
                 memcpy(c->data, f->data, f->len);
                 c->seq = (1 << 16) + aseq;
-                c->level = -1;
-                cv_frame_unref(f);
+                /* the loudest of the speakers changes every 2 s */
+                int turn = (int)(now / 2000000),
+                    lv = 20 + 3 * ((k + turn) % (loud_to ? loud_to : 1));
+                c->level = speakers == 0 ? -1 : loud ? lv : 127;
                 cv_part_push(parts[k], c);
             }
             aseq++;
@@ -158,9 +197,15 @@ int main(int argc, char **argv)
         } else {
             now = next_video;
             for (int k = 0; k < n; k++) {
-                /* loop the input; the first loop starts on a key frame */
-                cv_frame_t *f = in[k].video[vseq % (uint64_t)in[k].n_video];
-                cv_part_push(parts[k], cv_frame_ref(f));
+                /* what the network thread does for a sender not shown */
+                if (cv_part_take_keyframe_needed(parts[k]))
+                    vpos[k] = 0; /* the sender answers the PLI: its input restarts on a key frame */
+                const input_t *ik = &in[k % n_in];
+                cv_frame_t *f = ik->video[vpos[k]++ % (uint64_t)ik->n_video];
+                if (cv_part_video_wanted(parts[k]))
+                    cv_part_push(parts[k], cv_frame_ref(f));
+                else
+                    cv_part_count_hidden_drop(parts[k]);
             }
             vseq++;
             double c0 = cpu_s();
@@ -182,13 +227,22 @@ int main(int argc, char **argv)
     cv_room_stats_t st;
     cv_room_get_stats(room, &st);
     double total = video_cpu + audio_cpu;
+    int shown[CV_ROOM_MAX_PARTICIPANTS];
+    int n_shown = cv_room_shown(room, shown, CV_ROOM_MAX_PARTICIPANTS);
     printf("mixer_bench: %d participants, %dx%d inputs -> %dx%d composite @ %d fps, %d s "
-           "simulated\n",
-           n, iw, ih, W, H, FPS, secs);
-    printf("  video ticks %llu: %.2f ms CPU each (decode %d inputs + composite + 1 encode)\n",
-           (unsigned long long)st.video_ticks, 1000.0 * video_cpu / (double)st.video_ticks, n);
-    printf("  audio ticks %llu: %.3f ms CPU each (decode %d + mix-minus + encodes)\n",
-           (unsigned long long)st.audio_ticks, 1000.0 * audio_cpu / (double)st.audio_ticks, n);
+           "simulated, layout %s, %s\n",
+           n, iw, ih, W, H, FPS, secs, layout,
+           speakers ? "audio levels sent" : "no audio levels (every voice decoded)");
+    printf("  video ticks %llu: %.2f ms CPU each (decode the %d shown inputs + composite + 1 "
+           "encode)\n",
+           (unsigned long long)st.video_ticks, 1000.0 * video_cpu / (double)st.video_ticks,
+           n_shown);
+    printf("  audio ticks %llu: %.3f ms CPU each (decode the speakers + mix-minus + encodes)\n",
+           (unsigned long long)st.audio_ticks, 1000.0 * audio_cpu / (double)st.audio_ticks);
+    printf("  decoded: %llu pictures, %llu Opus packets; dropped undecoded: %llu video frames "
+           "(not shown), %llu Opus packets (not among the speakers)\n",
+           (unsigned long long)st.decoded, (unsigned long long)st.audio_decoded,
+           (unsigned long long)st.hidden_dropped, (unsigned long long)st.voices_dropped);
     printf("  output: %llu frames, %.0f kbit/s, decode errors %llu\n",
            (unsigned long long)out_frames, out_bytes * 8.0 / secs / 1000.0,
            (unsigned long long)st.decode_errors);
@@ -197,13 +251,15 @@ int main(int argc, char **argv)
     for (int k = 0; k < n; k++)
         cv_room_leave(room, parts[k]);
     cv_room_destroy(room);
-    for (int k = 0; k < n; k++) {
+    for (int k = 0; k < n_in; k++) {
         for (int i = 0; i < in[k].n_video; i++)
             cv_frame_unref(in[k].video[i]);
         for (int i = 0; i < in[k].n_audio; i++)
             cv_frame_unref(in[k].audio[i]);
+        cv_frame_unref(in[k].silence);
     }
     free(parts);
+    free(vpos);
     free(in);
     return st.decode_errors ? 1 : 0;
 }

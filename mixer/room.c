@@ -622,8 +622,8 @@ static void compose(cv_room_t *r, cv_part_t **shown, const cv_rect_t *rects, int
 static int wants_keyframe(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
 {
     int want = atomic_load(&r->want_keyframe);
-    for (int i = 0; i < n; i++)
-        if (atomic_load(&parts[i]->fresh))
+    for (int i = 0; i < n; i++) /* only receivers lose their fresh mark to a key frame */
+        if (receives_video(parts[i]) && atomic_load(&parts[i]->fresh))
             want = 1;
     if (!want || now - r->last_keyframe_us < KEYFRAME_MIN_US)
         return 0;

@@ -609,6 +609,43 @@ static void test_bug_redundant_keyframe(void)
     free(v);
 }
 
+/* Someone who receives no video (a publisher, or a receiver on audio only)
+ * never gets the key frame it "needs" as a newcomer, so it must not make the
+ * room force one every KEYFRAME_MIN_US: one key frame in 30 ticks. Back from
+ * audio only, a receiver gets a key frame. */
+static void test_no_keyframes_for_non_receivers(void)
+{
+    vroom_t *v = calloc(1, sizeof(*v));
+    v->all_same = 1;
+    v->r = cv_room_create(&CFG, 0);
+    member_init(&v->m[0], v->r, "A", 0);
+    member_init(&v->m[1], v->r, "B", 1);
+    cv_room_leave(v->r, v->m[1].p); /* B again, as a send-only publisher */
+    v->m[1].p = cv_room_join_as(v->r, "B", CV_ROLE_PUBLISHER, on_notify, &v->m[1].notified);
+    for (int k = 0; k < 30; k++)
+        vtick(v, -1);
+    CHECK_EQ(v->nkeys, 1);
+    CHECK_EQ(v->m[1].frames, 0);
+    /* A goes audio only: no video for A, and none made at all (nobody receives) */
+    int frames = v->m[0].frames;
+    cv_part_set_tier(v->m[0].p, CV_TIER_AUDIO_ONLY);
+    for (int k = 0; k < 10; k++)
+        vtick(v, -1);
+    CHECK_EQ(v->m[0].frames, frames);
+    CHECK_EQ(cv_part_video_wanted(v->m[1].p), 0); /* nobody sees B: not decoded */
+    cv_part_set_tier(v->m[0].p, 0);
+    int keys = v->m[0].keys;
+    for (int k = 0; k < 3; k++)
+        vtick(v, -1);
+    CHECK(v->m[0].frames > frames);
+    CHECK_EQ(v->m[0].keys, keys + 1);
+    CHECK_EQ(cv_part_video_wanted(v->m[1].p), 1);
+    for (int i = 0; i < 4; i++)
+        member_cleanup(&v->m[i], v->r);
+    cv_room_destroy(v->r);
+    free(v);
+}
+
 /* An empty room ticks without output; a full room refuses a join. */
 static void test_room_limits(void)
 {
@@ -1292,6 +1329,7 @@ int main(void)
     test_audio_mix_minus();
     test_audio_self_monitor();
     test_bug_redundant_keyframe();
+    test_no_keyframes_for_non_receivers();
     test_lecture_decodes_only_shown();
     test_speaker_layout();
     test_max_speakers();
