@@ -1,0 +1,256 @@
+// weak.mjs - a participant on a weak link: two participants in one headless
+// Chromium page, A direct, B through the impairment relay (bench/relay.c),
+// which listens on RELAY_IP (127.0.0.2) on the daemon's ICE ports and
+// forwards to 127.0.0.1. B is put behind it by rewriting, in the page, the
+// daemon's candidates in B's SDP answer to RELAY_IP and leaving B's own
+// candidates out of its offer (the daemon then learns B's address from its
+// checks, which come through the relay).
+//
+// Usage: node tests/e2e/weak.mjs http://127.0.0.1:PORT
+// Environment: WEAK_PROFILE (the relay's profile, for the log), WEAK_BENCH=1
+// (bench mode: no pass/fail on quality, a "#bench {json}" line of B's
+// figures over WEAK_RUN_S seconds, default 25), RELAY_IP.
+//
+// Test mode checks, over a 5 s window after B's media flows:
+//  - the relay is really in B's path: B's inbound packets show loss > 3 %;
+//  - B keeps hearing A: audio concealment < 40 % and A's tone > 20 dB above
+//    the median spectrum (averaged readings);
+//  - B sees a moving picture: frames decoded keep increasing, > 5 fps.
+// Prints "ok - ..." lines and ends with "weak: N passed, M failed".
+
+import { randomBytes } from 'node:crypto';
+import { installPageHelpers, makeReporter, pollUntil, runMain } from './lib.mjs';
+
+const RELAY_IP = process.env.RELAY_IP || '127.0.0.2';
+const PROFILE = process.env.WEAK_PROFILE || 'loss20';
+const BENCH = process.env.WEAK_BENCH === '1';
+const RUN_S = Number(process.env.WEAK_RUN_S) || 25;
+const PARTS = [
+    { name: 'A', rgb: [200, 40, 40], toneHz: 730, relay: false },
+    { name: 'B', rgb: [40, 160, 70], toneHz: 1230, relay: true },
+];
+const WINDOW_MS = 5000;
+const SETTLE_MS = 3000;
+const MAX_CONCEALED = 0.4;
+const MIN_FPS = 5;
+const MIN_TONE_DB = 20;
+const MIN_PATH_LOSS = 0.03;
+const WATCHDOG_MS = BENCH ? (RUN_S + 40) * 1000 : 60000;
+
+const T = makeReporter('weak');
+const check = T.check;
+
+// ---- code run inside the page ----
+
+async function pageInit({ parts, relayIp }) {
+    const H = window.__e2e;
+    const R = { parts: {}, relayIp, relayNext: false };
+    window.__weak = R;
+    // B's join goes through the relay: its answer names the relay, its offer
+    // names no address of its own.
+    const srd = RTCPeerConnection.prototype.setRemoteDescription;
+    RTCPeerConnection.prototype.setRemoteDescription = function (d) {
+        if (R.relayNext && d && d.type === 'answer') {
+            const sdp = d.sdp.replace(
+                /^(a=candidate:\S+ \d+ udp \d+ )127\.0\.0\.1 /gim,
+                `$1${R.relayIp} `,
+            );
+            return srd.call(this, { type: 'answer', sdp });
+        }
+        return srd.call(this, d);
+    };
+    const f = window.fetch;
+    window.fetch = function (url, init) {
+        if (R.relayNext && init && init.method === 'POST' && typeof init.body === 'string') {
+            init = { ...init, body: init.body.replace(/^a=candidate:.*\r\n/gm, '') };
+        }
+        return f.call(this, url, init);
+    };
+    R.ac = new AudioContext({ sampleRate: 48000 });
+    await R.ac.resume();
+    for (const p of parts) {
+        const video = H.colourTrack(p.rgb, { width: 320, height: 240, fps: 30 });
+        const tone = H.toneTrack(R.ac, p.toneHz, 0.25);
+        const sink = document.createElement('video');
+        sink.muted = true;
+        sink.autoplay = true;
+        document.body.append(sink);
+        R.parts[p.name] = { stream: new MediaStream([tone.track, video.track]), sink, analyser: null };
+    }
+    return true;
+}
+
+async function pageJoin({ name, url, relay }) {
+    const { whipConnect } = await import('/js/whip.js');
+    const H = window.__e2e;
+    const R = window.__weak;
+    const P = R.parts[name];
+    const onTrack = (track) => {
+        if (track.kind === 'video') {
+            P.sink.srcObject = new MediaStream([track]);
+            P.sink.play().catch(() => {});
+        } else {
+            P.analyser = H.remoteAnalyser(R.ac, track, document.body, 0);
+        }
+    };
+    R.relayNext = relay;
+    try {
+        P.session = await whipConnect(url, { stream: P.stream, onTrack, gatherTimeoutMs: 3000 });
+    } finally {
+        R.relayNext = false;
+    }
+    return P.session.location;
+}
+
+// B's receive figures now: inbound audio and video, and A's tone level.
+async function pageStats({ name, toneHz }) {
+    const H = window.__e2e;
+    const P = window.__weak.parts[name];
+    const out = { pc: P.session.pc.connectionState, t: performance.now() };
+    const st = await P.session.pc.getStats();
+    st.forEach((r) => {
+        if (r.type !== 'inbound-rtp') {
+            return;
+        }
+        if (r.kind === 'audio') {
+            out.nAudio = (out.nAudio || 0) + 1;
+            out.audio = {
+                concealed: r.concealedSamples || 0,
+                total: r.totalSamplesReceived || 0,
+                lost: r.packetsLost || 0,
+                received: r.packetsReceived || 0,
+            };
+        } else if (r.kind === 'video') {
+            out.video = {
+                decoded: r.framesDecoded || 0,
+                w: r.frameWidth || 0,
+                h: r.frameHeight || 0,
+                fps: r.framesPerSecond || 0,
+                freezes: r.freezeCount || 0,
+                lost: r.packetsLost || 0,
+                received: r.packetsReceived || 0,
+                nacks: r.nackCount || 0,
+                retransmitted: r.retransmittedPacketsReceived || 0,
+            };
+        }
+    });
+    if (P.analyser) {
+        const l = H.levels(P.analyser, [toneHz]);
+        out.toneDb = l.levels[0] - l.medianDb;
+    }
+    out.paused = window.conclave ? !!window.conclave.videoPaused : false;
+    return out;
+}
+
+// ---- node side ----
+
+const lossOf = (a, b, k) => {
+    const lost = b[k].lost - a[k].lost;
+    const got = b[k].received - a[k].received;
+    return lost + got > 0 ? lost / (lost + got) : 0;
+};
+
+// Figures between two readings, and the stalls seen in the readings between.
+function figures(first, last, samples) {
+    const dt = (last.t - first.t) / 1000;
+    const dTotal = last.audio.total - first.audio.total;
+    let stallMs = 0;
+    let since = null;
+    for (let i = 1; i < samples.length; i++) {
+        const moved = samples[i].video.decoded > samples[i - 1].video.decoded;
+        if (!moved && since === null) {
+            since = samples[i - 1].t;
+        } else if (moved && since !== null) {
+            stallMs = Math.max(stallMs, samples[i].t - since);
+            since = null;
+        }
+    }
+    if (since !== null) {
+        stallMs = Math.max(stallMs, last.t - since);
+    }
+    const tones = samples.map((s) => s.toneDb).filter((x) => Number.isFinite(x));
+    return {
+        seconds: Math.round(dt * 10) / 10,
+        concealed: dTotal > 0 ? (last.audio.concealed - first.audio.concealed) / dTotal : 1,
+        fps: (last.video.decoded - first.video.decoded) / dt,
+        size: `${last.video.w}x${last.video.h}`,
+        freezes: last.video.freezes - first.video.freezes,
+        audioLoss: lossOf(first, last, 'audio'),
+        videoLoss: lossOf(first, last, 'video'),
+        audioPps: Math.round((last.audio.received - first.audio.received) / dt),
+        videoPps: Math.round((last.video.received - first.video.received) / dt),
+        nacks: last.video.nacks - first.video.nacks,
+        rtx: last.video.retransmitted - first.video.retransmitted,
+        longestStallMs: Math.round(stallMs),
+        toneDb: tones.length ? tones.reduce((x, y) => x + y, 0) / tones.length : -200,
+    };
+}
+
+async function sampleFor(page, ms, name = 'B') {
+    const samples = [];
+    const t0 = Date.now();
+    const other = PARTS.find((p) => p.name !== name);
+    while (Date.now() - t0 < ms) {
+        const s = await page.evaluate(pageStats, { name, toneHz: other.toneHz });
+        if (s.audio && s.video) {
+            samples.push(s);
+        }
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    return samples;
+}
+
+async function run(base, browser) {
+    const page = await browser.newPage();
+    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    if (!check(res && res.status() === 200, 'page served')) {
+        return;
+    }
+    await installPageHelpers(page);
+    await page.evaluate(pageInit, { parts: PARTS, relayIp: RELAY_IP });
+    const room = `weak-${randomBytes(6).toString('hex')}`;
+    for (const p of PARTS) {
+        const url = `/rooms/${room}/whip?name=${p.name}`;
+        const loc = await page.evaluate(pageJoin, { name: p.name, url, relay: p.relay });
+        check(typeof loc === 'string', `${p.name} joins${p.relay ? ' through the relay' : ''}`);
+    }
+    const flowing = await pollUntil(
+        () => page.evaluate(pageStats, { name: 'B', toneHz: PARTS[0].toneHz }),
+        (s) => s.pc === 'connected' && s.video && s.video.decoded > 0 && s.audio,
+        20000,
+        200,
+    );
+    if (!check(flowing.ok, 'B (behind the relay) connects and decodes video', `after ${flowing.ms} ms, pc ${flowing.value.pc}`)) {
+        return;
+    }
+    if (BENCH) {
+        const samples = await sampleFor(page, RUN_S * 1000);
+        const f = figures(samples[0], samples[samples.length - 1], samples);
+        console.log(`#bench ${JSON.stringify({ profile: PROFILE, ...f })}`);
+        check(samples.length > 10, `B sampled for ${RUN_S} s`);
+        return;
+    }
+    const direct = await sampleFor(page, SETTLE_MS, 'A');
+    const fa = figures(direct[0], direct[direct.length - 1], direct);
+    console.log(`# A (direct) over ${fa.seconds} s: ${JSON.stringify(fa)}`);
+    const samples = await sampleFor(page, WINDOW_MS);
+    const f = figures(samples[0], samples[samples.length - 1], samples);
+    console.log(`# B over ${f.seconds} s: ${JSON.stringify(f)}`);
+    const after = await sampleFor(page, 1000, 'A');
+    const fa2 = figures(after[0], after[after.length - 1], after);
+    console.log(`# A (direct) after: ${after[after.length - 1].pc}, ${JSON.stringify(fa2)}`);
+    check(
+        Math.max(f.audioLoss, f.videoLoss) > MIN_PATH_LOSS,
+        `the relay (${PROFILE}) is in B's path: its packets are lost`,
+        `audio ${(f.audioLoss * 100).toFixed(1)} %, video ${(f.videoLoss * 100).toFixed(1)} %`,
+    );
+    check(f.concealed < MAX_CONCEALED, `B's audio concealment below ${MAX_CONCEALED * 100} %`, `${(f.concealed * 100).toFixed(1)} %`);
+    check(f.toneDb > MIN_TONE_DB, `B hears A's ${PARTS[0].toneHz} Hz tone`, `${f.toneDb.toFixed(1)} dB above the median`);
+    check(f.fps > MIN_FPS, `B's picture moves: more than ${MIN_FPS} frames decoded a second`, `${f.fps.toFixed(1)} fps, ${f.size}, ${f.freezes} freezes, ${f.nacks} NACKs, ${f.rtx} retransmitted`);
+    const monotonic = samples.every((s, i) => i === 0 || s.video.decoded >= samples[i - 1].video.decoded);
+    check(monotonic && samples[samples.length - 1].video.decoded > samples[0].video.decoded, 'frames decoded keep increasing');
+}
+
+const main = () => runMain({ name: 'weak', T, check, watchdogMs: WATCHDOG_MS, run });
+
+process.exitCode = await main();
