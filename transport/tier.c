@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define LOSS_DOWN 26         /* > 10 % lost in a report: one tier down */
-#define LOSS_AUDIO_ONLY 102  /* > 40 % lost on the lowest tier: video paused */
+#define LOSS_AUDIO_ONLY 153  /* > 60 % lost on the lowest tier: video paused */
 #define LOSS_UNSTABLE 13     /* > 5 % lost: not a time to step up */
 #define LOSS_STEP_US 1000000 /* one loss-driven step a second: a report covers ~1 s */
 #define REMB_DROP 0.95       /* a REMB this much below the previous one: overuse */

@@ -9,7 +9,7 @@
  *  - down at once when REMB falls below what the tier needs (video + audio),
  *    or a report loses more than 10 %: one tier per lossy report, never below
  *    the lowest tier for loss alone (random loss is not congestion) unless the
- *    reports' running average passes 40 % there; below the lowest tier's need
+ *    reports' running average passes 60 % there; below the lowest tier's need
  *    (REMB): audio only;
  *  - up one tier at a time after a stable period (no report above 5 % loss,
  *    REMB not limiting the current tier); a step up that falls back within
