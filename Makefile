@@ -1,5 +1,5 @@
 # conclave - self-hosted videoconference MCU.
-# Targets: all deps run check bench fuzz install format-check clean
+# Targets: all deps run check bench bench-network fuzz install format-check clean
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -44,7 +44,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
-.PHONY: all deps run check unit unit-san fuzz-build fuzz bench install format-check clean
+.PHONY: all deps run check unit unit-san fuzz-build fuzz bench bench-network install format-check clean
 
 all: conclave
 
@@ -126,7 +126,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san fuzz-build build/bench/loadgen build/conclave-san
+check: deps all unit unit-san fuzz-build build/bench/loadgen build/bench/relay build/conclave-san
 	tests/run-suite
 
 fuzz: fuzz-build
@@ -134,6 +134,10 @@ fuzz: fuzz-build
 
 bench: all $(BENCH_BIN)
 	bench/run
+
+# One participant behind the impairment relay, per profile (bench/network.sh).
+bench-network: all build/bench/relay
+	bench/network.sh
 
 install: all
 	install -D -m 0755 conclave $(DESTDIR)$(PREFIX)/bin/conclave

@@ -913,6 +913,17 @@ static cv_frame_t *encode_audio(cv_opus_enc_t *enc, const int16_t *pcm, uint32_t
     return f;
 }
 
+/* Sizes an encoder's in-band FEC for the worst receiver report of those who
+ * may hear it (RFC 6716 §2.1.7; fraction lost x 256 -> %). */
+static void set_expected_loss(cv_opus_enc_t *enc, cv_part_t **listeners, int n)
+{
+    int worst = 0;
+    for (int i = 0; i < n; i++)
+        if (receives(listeners[i]) && atomic_load(&listeners[i]->receive_loss) > worst)
+            worst = atomic_load(&listeners[i]->receive_loss);
+    cv_opus_enc_set_loss(enc, (worst * 100 + 255) / 256);
+}
+
 void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
 {
     cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS];
@@ -938,6 +949,7 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         need_shared = receives(parts[i]) && !(parts[i]->role == CV_ROLE_PARTICIPANT && in[i].pcm);
     cv_frame_t *shared = NULL;
     if (need_shared) {
+        set_expected_loss(r->aenc_shared, parts, n);
         cv_mix_minus(total, NULL, mix);
         shared = encode_audio(r->aenc_shared, mix, ts, now_us);
     }
@@ -950,6 +962,7 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
             if (!p->aenc)
                 p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);
             if (p->aenc) {
+                set_expected_loss(p->aenc, &p, 1);
                 cv_mix_minus(total, p->cur, mix); /* everyone but themselves */
                 f = encode_audio(p->aenc, mix, ts, now_us);
             }

@@ -211,7 +211,7 @@ static void on_receiver_feedback(cv_session_t *s, const cv_rtcp_item_t *it, int6
         const cv_rtcp_rb_t *rb = &it->rb[i];
         if (rb->ssrc != s->vout.ssrc && rb->ssrc != s->aout.ssrc)
             continue;
-        if (rb->fraction_lost > loss)
+        if (rb->ssrc == s->vout.ssrc) /* the tier follows what video loses */
             loss = rb->fraction_lost;
         if (rb->ssrc == s->aout.ssrc) /* sizes the Opus FEC of what it hears */
             cv_part_set_receive_loss(s->part, rb->fraction_lost);

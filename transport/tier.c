@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define LOSS_DOWN 26         /* > 10 % lost in a report: one tier down */
-#define LOSS_AUDIO_ONLY 102  /* > 40 % lost on the lowest tier: video paused */
+#define LOSS_AUDIO_ONLY 153  /* > 60 % lost on the lowest tier: video paused */
 #define LOSS_UNSTABLE 13     /* > 5 % lost: not a time to step up */
 #define LOSS_STEP_US 1000000 /* one loss-driven step a second: a report covers ~1 s */
 #define REMB_DROP 0.95       /* a REMB this much below the previous one: overuse */
@@ -145,6 +145,8 @@ int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us)
 
 int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
 {
+    /* a report on few packets is noisy: pausing the video takes a lossy average */
+    c->avg_loss = (c->avg_loss + fraction_lost) / 2;
     c->last_loss = fraction_lost;
     if (fraction_lost > LOSS_UNSTABLE)
         c->stable_us = now_us;
@@ -152,7 +154,7 @@ int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
         now_us - c->last_step_us >= LOSS_STEP_US) {
         if (c->tier < lowest(c))
             go_down(c, c->tier + 1, now_us);
-        else if (fraction_lost > LOSS_AUDIO_ONLY)
+        else if (c->avg_loss > LOSS_AUDIO_ONLY)
             go_down(c, CV_TIER_AUDIO_ONLY, now_us);
         c->last_step_us = now_us;
     }

@@ -8,8 +8,9 @@
  * reports (RFC 3550 §6.4.1) and says which tier it should get:
  *  - down at once when REMB falls below what the tier needs (video + audio),
  *    or a report loses more than 10 %: one tier per lossy report, never below
- *    the lowest tier for loss alone (random loss is not congestion) unless a
- *    report loses more than 40 % there; below the lowest tier's need: audio only;
+ *    the lowest tier for loss alone (random loss is not congestion) unless the
+ *    reports' running average passes 60 % there; below the lowest tier's need
+ *    (REMB): audio only;
  *  - up one tier at a time after a stable period (no report above 5 % loss,
  *    REMB not limiting the current tier); a step up that falls back within
  *    the probe window doubles the wait (up to 2 min), so a link that sits on
@@ -57,6 +58,7 @@ typedef struct {
     int64_t up_wait_us;   /* current wait before a step up */
     int64_t last_step_us; /* last loss-driven step down */
     int last_loss;        /* fraction lost of the last report, 0..255 */
+    int avg_loss;         /* the reports' running average (each half the weight) */
     uint64_t downs, ups;  /* changes made */
 } cv_tier_ctl_t;
 

@@ -76,8 +76,9 @@ static void test_loss_down(void)
     CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(20), 2 * S), 2);
     for (int64_t now = 3 * S; now < 60 * S; now += S)
         CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(20), now), 2);
-    /* 60 % on the lowest tier: video paused */
-    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(60), 61 * S), CV_TIER_AUDIO_ONLY);
+    /* one report of 80 % on the lowest tier is noise; a second one pauses the video */
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(80), 61 * S), 2);
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(80), 62 * S), CV_TIER_AUDIO_ONLY);
     CHECK_EQ(c.downs, 3);
 }
 
@@ -89,7 +90,7 @@ static void test_up_slowly(void)
     cv_tier_ctl_init(&c, &t, 0);
     cv_tier_ctl_on_loss(&c, PCT(30), 0);
     cv_tier_ctl_on_loss(&c, PCT(30), 1 * S);
-    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(50), 2 * S), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(100), 2 * S), CV_TIER_AUDIO_ONLY);
     int64_t changed = -1;
     int last = c.tier;
     for (int64_t now = 3 * S; now < 40 * S; now += S) {
@@ -119,8 +120,8 @@ static void test_no_oscillation(void)
     int64_t ups[16];
     int n_up = 0;
     for (int64_t now = 0; now < 600 * S; now += 500 * MS) {
-        /* video (any tier) loses 50 %, audio alone loses nothing */
-        int loss = c.tier == CV_TIER_AUDIO_ONLY ? 0 : PCT(50);
+        /* video (any tier) loses 90 %, audio alone loses nothing */
+        int loss = c.tier == CV_TIER_AUDIO_ONLY ? 0 : PCT(90);
         int tier = cv_tier_ctl_on_loss(&c, loss, now);
         if (tier != last) {
             changes++;
