@@ -1,5 +1,5 @@
 # conclave - self-hosted videoconference MCU.
-# Targets: all deps run check bench fuzz install format-check clean
+# Targets: all deps run check bench soak fuzz install format-check clean
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -44,7 +44,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
-.PHONY: all deps run check unit unit-san fuzz-build fuzz bench install format-check clean
+.PHONY: all deps run check unit unit-san fuzz-build fuzz bench soak install format-check clean
 
 all: conclave
 
@@ -132,8 +132,12 @@ check: deps all unit unit-san fuzz-build build/bench/loadgen build/conclave-san
 fuzz: fuzz-build
 	tests/fuzz/run-all $(FUZZ_SECONDS)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) build/bench/loadgen
 	bench/run
+
+# 20 loadgen participants for 10 minutes (SOAK_SECONDS), the daemon's RSS slope.
+soak: all build/bench/loadgen
+	bench/soak.sh
 
 install: all
 	install -D -m 0755 conclave $(DESTDIR)$(PREFIX)/bin/conclave
