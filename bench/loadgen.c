@@ -789,6 +789,16 @@ static int measure(int connected, int layout_status)
                " garbage_audio_pps_min=%.1f garbage_pkts=%" PRIu64 " garbage_loadgen_cpu_pct=%.0f",
                opt.garbage, w.fps_mean, w.fps_min, w.apps_mean, w.apps_min, garbage_sent, gcpu_pct);
     printf(" valid=%s\n", valid ? "yes" : "no");
+    if (!valid)
+        for (int i = 0; i < opt.n; i++)
+            fprintf(stderr,
+                    "loadgen: participant %d%s%s: state %d, window frames %" PRIu64
+                    " audio %" PRIu64 ", decoded %" PRIu64 " errors %" PRIu64
+                    "; since joining video packets %" PRIu64 " frames %" PRIu64 "\n",
+                    i, parts[i].garbage ? " (flooding)" : "", parts[i].decoder ? " (decoding)" : "",
+                    parts[i].state, s1[i].vframes - s0[i].vframes, s1[i].apkts - s0[i].apkts,
+                    s1[i].decoded - s0[i].decoded, s1[i].dec_errors - s0[i].dec_errors, s1[i].vpkts,
+                    s1[i].vframes);
     fflush(stdout);
     free(s0);
     free(s1);

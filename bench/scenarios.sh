@@ -23,15 +23,20 @@ rows=()
 status=0
 
 run_one() { # name n layout speakers threads
-    local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 line t0 t1 c0 c1 rss
+    local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 line t0 t1 c0 c1 w0 w1 rss
     LG_THREADS=$threads lg_start_daemon ./conclave || return 1
     : >"$lg_tmp/out"
     while IFS= read -r line; do
         echo "$line" >>"$lg_tmp/out"
         case $line in
-        "loadgen: window start") c0=$(lg_cpu_ticks); t0=${EPOCHREALTIME/[.,]/} ;;
+        "loadgen: window start")
+            c0=$(lg_cpu_ticks)
+            read -r _ w0 < <(lg_sched_ns)
+            t0=${EPOCHREALTIME/[.,]/}
+            ;;
         "loadgen: window end")
             c1=$(lg_cpu_ticks)
+            read -r _ w1 < <(lg_sched_ns)
             t1=${EPOCHREALTIME/[.,]/}
             rss=$(lg_rss_kb)
             ;;
@@ -48,13 +53,14 @@ run_one() { # name n layout speakers threads
         return 1
     fi
     v() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-    local cpu
+    local cpu wait
     cpu=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * c / hz / (us / 1e6)}')
-    rows+=("$(printf '%-13s %5s %-8s %3s %7s %7s %6s/%-5s %7s/%-7s %6s %7s %4s %5s' \
-        "$name" "$n" "$layout" "$threads" "$cpu" "$((rss / 1024))" "$(v fps_mean)" "$(v fps_min)" \
+    wait=$(awk -v w="$((w1 - w0))" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * w / 1000 / us}')
+    rows+=("$(printf '%-13s %5s %-8s %3s %7s %7s %7s %6s/%-5s %7s/%-7s %6s %7s %4s %5s' \
+        "$name" "$n" "$layout" "$threads" "$cpu" "$wait" "$((rss / 1024))" "$(v fps_mean)" "$(v fps_min)" \
         "$(v lat_p50_ms)" "$(v lat_p99_ms)" "$(v loss_pct)" "$(v loadgen_cpu_pct)" \
         "$(v layout_status)" "$(v valid)")")
-    [ "$(v valid)" = yes ]
+    [ "$(v valid)" = yes ] || { sed 's/^/    /' "$lg_tmp/err" | tail -n 110; return 1; }
 }
 
 for s in $all; do
@@ -65,8 +71,10 @@ for s in $all; do
 done
 echo
 echo "== the daemon under loadgen ($secs s windows; CPU % of one core; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
-printf '%-13s %5s %-8s %3s %7s %7s %12s %15s %6s %7s %4s %5s\n' scenario parts layout thr \
-    "srv CPU%" "RSS MiB" "fps mean/min" "lat p50/p99 ms" "loss%" "lg CPU%" "lay" valid
+printf '%-13s %5s %-8s %3s %7s %7s %7s %12s %15s %6s %7s %4s %5s\n' scenario parts layout thr \
+    "srv CPU%" "runq%" "RSS MiB" "fps mean/min" "lat p50/p99 ms" "loss%" "lg CPU%" "lay" valid
 for r in "${rows[@]}"; do echo "$r"; done
-echo "(lay: HTTP status of participant 0's layout command; 400 = not supported by this daemon)"
+echo "(runq%: time the daemon's threads waited for a CPU, % of the window summed over threads:"
+echo " high values mean the machine, not the daemon, set the pace; lay: HTTP status of"
+echo " participant 0's layout command, 400 = not supported by this daemon)"
 exit $status
