@@ -1,5 +1,5 @@
 # conclave - self-hosted videoconference MCU.
-# Targets: all deps run check bench bench-network fuzz install format-check clean
+# Targets: all deps run check bench bench-network fuzz install format-check clean soak
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -44,7 +44,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
-.PHONY: all deps run check unit unit-san fuzz-build fuzz bench bench-network install format-check clean
+.PHONY: all deps run check unit unit-san fuzz-build fuzz bench bench-network install format-check clean soak
 
 all: conclave
 
@@ -132,12 +132,16 @@ check: deps all unit unit-san fuzz-build build/bench/loadgen build/bench/relay b
 fuzz: fuzz-build
 	tests/fuzz/run-all $(FUZZ_SECONDS)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) build/bench/loadgen
 	bench/run
 
 # One participant behind the impairment relay, per profile (bench/network.sh).
 bench-network: all build/bench/relay
 	bench/network.sh
+
+# 20 loadgen participants for 10 minutes (SOAK_SECONDS), the daemon's RSS slope.
+soak: all build/bench/loadgen
+	bench/soak.sh
 
 install: all
 	install -D -m 0755 conclave $(DESTDIR)$(PREFIX)/bin/conclave

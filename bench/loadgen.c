@@ -78,7 +78,8 @@ typedef struct {
     cv_vp8_dec_t *dec;
     int64_t last_pli_us;
     double base_luma;
-    int luma_init, in_flash;
+    int luma_init, in_flash, flash_frames;
+    int64_t pending_lat_us; /* latency of the flash being seen, -1: none */
     uint32_t rng;
 } part_t;
 
@@ -152,7 +153,10 @@ static void send_pli(part_t *p, int64_t now)
         cv_peer_send_rtcp(p->peer, buf, (size_t)n, sizeof(buf));
 }
 
-/* A decoding receiver: luma of the composite, flash detection. */
+/* A decoding receiver: luma of the composite, flash detection. A rise of
+ * FLASH_THRESHOLD over the running baseline that falls back within a few
+ * frames is the flash (its latency counts); one that stays is a change of
+ * picture (someone joined, the layout changed): the baseline follows it. */
 static void look(part_t *p, const cv_image_t *im, int64_t now)
 {
     double l = lg_mean_luma(im->y, im->stride_y, im->w, im->h);
@@ -162,12 +166,17 @@ static void look(part_t *p, const cv_image_t *im, int64_t now)
         return;
     }
     if (!p->in_flash && l > p->base_luma + FLASH_THRESHOLD) {
-        p->in_flash = 1;
         int64_t d = now - flash_sent_us;
-        if (measuring && flash_sent_us && d > 0 && d < 1000000 && n_lat < MAX_LAT)
-            lat_ms[n_lat++] = (double)d / 1000.0;
+        p->in_flash = 1;
+        p->flash_frames = 0;
+        p->pending_lat_us = measuring && flash_sent_us && d > 0 && d < 1000000 ? d : -1;
+    } else if (p->in_flash && ++p->flash_frames > 8) {
+        p->in_flash = 0; /* a lasting change, not a flash */
+        p->base_luma = l;
     } else if (p->in_flash && l < p->base_luma + FLASH_THRESHOLD / 2) {
         p->in_flash = 0;
+        if (p->pending_lat_us > 0 && n_lat < MAX_LAT)
+            lat_ms[n_lat++] = (double)p->pending_lat_us / 1000.0;
     }
     if (!p->in_flash)
         p->base_luma = 0.8 * p->base_luma + 0.2 * l;
@@ -729,8 +738,12 @@ static int measure(int connected, int layout_status)
     int64_t t0 = cv_now_us();
     measuring = 1;
     snapshot(s0);
+    printf("loadgen: window start\n"); /* markers for scripts that sample the daemon */
+    fflush(stdout);
     run_until(t0 + (int64_t)opt.seconds * 1000000);
     snapshot(s1);
+    printf("loadgen: window end\n");
+    fflush(stdout);
     double secs = (double)(cv_now_us() - t0) / 1e6;
     double cpu_pct = 100.0 * (cpu_seconds() - cpu0) / secs;
     window_t clean = window(s0, s1, secs), w = clean;
@@ -776,6 +789,16 @@ static int measure(int connected, int layout_status)
                " garbage_audio_pps_min=%.1f garbage_pkts=%" PRIu64 " garbage_loadgen_cpu_pct=%.0f",
                opt.garbage, w.fps_mean, w.fps_min, w.apps_mean, w.apps_min, garbage_sent, gcpu_pct);
     printf(" valid=%s\n", valid ? "yes" : "no");
+    if (!valid)
+        for (int i = 0; i < opt.n; i++)
+            fprintf(stderr,
+                    "loadgen: participant %d%s%s: state %d, window frames %" PRIu64
+                    " audio %" PRIu64 ", decoded %" PRIu64 " errors %" PRIu64
+                    "; since joining video packets %" PRIu64 " frames %" PRIu64 "\n",
+                    i, parts[i].garbage ? " (flooding)" : "", parts[i].decoder ? " (decoding)" : "",
+                    parts[i].state, s1[i].vframes - s0[i].vframes, s1[i].apkts - s0[i].apkts,
+                    s1[i].decoded - s0[i].decoded, s1[i].dec_errors - s0[i].dec_errors, s1[i].vpkts,
+                    s1[i].vframes);
     fflush(stdout);
     free(s0);
     free(s1);

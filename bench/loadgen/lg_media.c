@@ -18,7 +18,7 @@ static void fill(vpx_image_t *im, int f, int n, int fps, int colour, int flash)
     double a = colour * 2.399963; /* golden angle: neighbours get distant hues */
     uint8_t cy = (uint8_t)(70 + (colour * 37) % 60), cu = (uint8_t)(128 + 70 * cos(a)),
             cv = (uint8_t)(128 + 70 * sin(a));
-    int white = flash && (f % fps == fps / 2 || f % fps == fps / 2 + 1);
+    int white = flash && f % fps >= fps / 2 && f % fps < fps / 2 + 3; /* 3 frames */
     if (white) {
         cy = 235;
         cu = cv = 128;

@@ -1,7 +1,7 @@
 /*
  * lg_media.h - media the load generator sends, encoded once at start:
  * a looped VP8 clip per picture (a colour of its own and a dark bar moving
- * across; the first frame a key frame; optionally two white "flash" frames
+ * across; the first frame a key frame; optionally three white "flash" frames
  * once a second, whose send time marks the mixer-latency probe) and looped
  * Opus 20 ms frames of a tone, plus one frame of silence.
  */

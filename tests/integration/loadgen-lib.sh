@@ -9,6 +9,7 @@
 #                          (more ini text, e.g. the rate-limit keys)
 #   lg_stop_daemon         SIGTERM, waits; sets lg_daemon_rc
 #   lg_cpu_ticks / lg_rss_kb   the daemon's utime+stime (clock ticks) and VmRSS
+#   lg_sched_ns            its threads' run and runqueue-wait nanoseconds
 #   lg_metric NAME         a value from /metrics (empty if absent)
 # Globals: lg_tmp (removed on exit), lg_pid, lg_url, lg_port.
 # shellcheck shell=bash
@@ -76,6 +77,12 @@ lg_stop_daemon() {
 lg_cpu_ticks() {
     # fields 14 and 15 of /proc/PID/stat, counted after the ")" that ends comm
     sed 's/^.*) //' "/proc/$lg_pid/stat" | awk '{print $12 + $13}'
+}
+
+# Nanoseconds the daemon's threads ran and waited for a CPU (runqueue), summed
+# over its threads (/proc/PID/task/*/schedstat): "run wait".
+lg_sched_ns() {
+    cat /proc/"$lg_pid"/task/*/schedstat 2>/dev/null | awk '{r += $1; w += $2} END {printf "%.0f %.0f\n", r, w}'
 }
 
 lg_rss_kb() {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The daemon under loadgen load, one scenario a row (part of `make bench`).
+# Each scenario starts a fresh daemon (default picture 1280x720 @ 30 fps) in
+# a network namespace of its own and runs bench/loadgen against it; over
+# loadgen's measurement window (BENCH_SECONDS, default 10) it reads the
+# daemon's CPU time (/proc/PID/stat utime+stime, as % of one core) and at its
+# end the daemon's RSS (/proc/PID/status VmRSS). Most loadgen receivers only
+# count packets; 2 decode the composite (validity, mixer latency). The
+# loadgen shares the machine's cores: its own CPU is in the last column.
+# BENCH_SCENARIOS picks rows by name (default: all), e.g. "grid4 lecture51".
+set -u
+cd "$(dirname "$0")/.." || exit 1
+. tests/integration/loadgen-lib.sh
+[ -x build/bench/loadgen ] || { echo "scenarios: build/bench/loadgen is not built"; exit 2; }
+lg_reexec_netns "$@" || exit 2
+secs=${BENCH_SECONDS:-10}
+hz=$(getconf CLK_TCK)
+
+# name participants layout speakers mixer-threads
+all="grid4:4:grid:1:2 grid4-t1:4:grid:1:1 lecture51:51:lecture:2:2 lecture51-t1:51:lecture:2:1 speaker100:100:speaker:1:2"
+want=${BENCH_SCENARIOS:-}
+rows=()
+status=0
+
+run_one() { # name n layout speakers threads
+    local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 line t0 t1 c0 c1 w0 w1 rss
+    LG_THREADS=$threads lg_start_daemon ./conclave || return 1
+    : >"$lg_tmp/out"
+    while IFS= read -r line; do
+        echo "$line" >>"$lg_tmp/out"
+        case $line in
+        "loadgen: window start")
+            c0=$(lg_cpu_ticks)
+            read -r _ w0 < <(lg_sched_ns)
+            t0=${EPOCHREALTIME/[.,]/}
+            ;;
+        "loadgen: window end")
+            c1=$(lg_cpu_ticks)
+            read -r _ w1 < <(lg_sched_ns)
+            t1=${EPOCHREALTIME/[.,]/}
+            rss=$(lg_rss_kb)
+            ;;
+        esac
+    done < <(build/bench/loadgen --url "$lg_url" --room "$name" --participants "$n" \
+        --layout "$layout" --speakers "$speakers" --decoders 2 --warmup 3 --seconds "$secs" \
+        2>"$lg_tmp/err")
+    lg_stop_daemon
+    grep -v '^loadgen: window' "$lg_tmp/out" | sed 's/^/    /'
+    line=$(grep '^loadgen: participants=' "$lg_tmp/out")
+    if [ -z "$line" ] || [ -z "${c1:-}" ]; then
+        echo "    (no result: $(tail -3 "$lg_tmp/err" | tr '\n' ' '))"
+        rows+=("$(printf '%-13s %5s %-8s %3s  %s' "$name" "$n" "$layout" "$threads" "failed")")
+        return 1
+    fi
+    v() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
+    local cpu wait
+    cpu=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * c / hz / (us / 1e6)}')
+    wait=$(awk -v w="$((w1 - w0))" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * w / 1000 / us}')
+    rows+=("$(printf '%-13s %5s %-8s %3s %7s %7s %7s %6s/%-5s %7s/%-7s %6s %7s %4s %5s' \
+        "$name" "$n" "$layout" "$threads" "$cpu" "$wait" "$((rss / 1024))" "$(v fps_mean)" "$(v fps_min)" \
+        "$(v lat_p50_ms)" "$(v lat_p99_ms)" "$(v loss_pct)" "$(v loadgen_cpu_pct)" \
+        "$(v layout_status)" "$(v valid)")")
+    [ "$(v valid)" = yes ] || { sed 's/^/    /' "$lg_tmp/err" | tail -n 110; return 1; }
+}
+
+for s in $all; do
+    IFS=: read -r name n layout speakers threads <<<"$s"
+    [ -n "$want" ] && [[ " $want " != *" $name "* ]] && continue
+    echo "== scenario $name: $n participants, $layout layout, $speakers speaking, [mixer] threads = $threads"
+    run_one "$name" "$n" "$layout" "$speakers" "$threads" || status=1
+done
+echo
+echo "== the daemon under loadgen ($secs s windows; CPU % of one core; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-13s %5s %-8s %3s %7s %7s %7s %12s %15s %6s %7s %4s %5s\n' scenario parts layout thr \
+    "srv CPU%" "runq%" "RSS MiB" "fps mean/min" "lat p50/p99 ms" "loss%" "lg CPU%" "lay" valid
+for r in "${rows[@]}"; do echo "$r"; done
+echo "(runq%: time the daemon's threads waited for a CPU, % of the window summed over threads:"
+echo " high values mean the machine, not the daemon, set the pace; lay: HTTP status of"
+echo " participant 0's layout command, 400 = not supported by this daemon)"
+exit $status
