@@ -33,6 +33,7 @@ LIB_SRC := $(filter-out signaling/main.c,$(SRC))
 OBJ := $(SRC:%.c=build/obj/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
 SAN_LIB_OBJ := $(LIB_SRC:%.c=build/san/%.o)
+SAN_OBJ := $(SRC:%.c=build/san/%.o)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzzobj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -43,12 +44,20 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 
-.PHONY: all deps run check unit unit-san fuzz-build fuzz bench install format-check clean
+.PHONY: all deps run check unit unit-san san fuzz-build fuzz bench install format-check clean
 
 all: conclave
 
 conclave: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
+
+# The daemon with ASan+UBSan, for the integration suites under sanitizers
+# (tests/run-suite runs them again with CONCLAVE_BIN=build/conclave-san).
+san: build/conclave-san
+
+build/conclave-san: $(SAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_OBJ) $(PKG_LIBS)
 
 build/libconclave.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -115,7 +124,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san fuzz-build
+check: deps all unit unit-san san fuzz-build
 	tests/run-suite
 
 fuzz: fuzz-build
@@ -138,4 +147,4 @@ format-check:
 clean:
 	rm -rf build conclave
 
--include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
