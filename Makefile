@@ -33,6 +33,7 @@ LIB_SRC := $(filter-out signaling/main.c,$(SRC))
 OBJ := $(SRC:%.c=build/obj/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
 SAN_LIB_OBJ := $(LIB_SRC:%.c=build/san/%.o)
+SAN_OBJ := $(SRC:%.c=build/san/%.o)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzzobj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -44,17 +45,21 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
-.PHONY: all deps run check unit unit-san fuzz-build fuzz bench bench-network install format-check clean soak
+.PHONY: all deps run check unit unit-san san fuzz-build fuzz bench bench-network soak install format-check clean
 
 all: conclave
 
 conclave: $(OBJ)
 	$(CC) $(CFLAGS) -o $@ $(OBJ) $(PKG_LIBS)
 
-# The daemon under AddressSanitizer + UndefinedBehaviorSanitizer (leak checks).
-build/conclave-san: $(SAN_LIB_OBJ) build/san/signaling/main.o
+# The daemon under AddressSanitizer + UndefinedBehaviorSanitizer, for the
+# integration suites under sanitizers (tests/run-suite runs them again with
+# CONCLAVE_BIN=build/conclave-san) and the leak check.
+san: build/conclave-san
+
+build/conclave-san: $(SAN_OBJ)
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_OBJ) $(PKG_LIBS)
 
 build/libconclave.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
@@ -126,7 +131,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san fuzz-build build/bench/loadgen build/bench/relay build/conclave-san
+check: deps all unit unit-san san fuzz-build build/bench/loadgen build/bench/relay
 	tests/run-suite
 
 fuzz: fuzz-build
@@ -157,4 +162,4 @@ format-check:
 clean:
 	rm -rf build conclave
 
--include $(OBJ:.o=.d) $(SAN_LIB_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) build/san/signaling/main.d
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -16,6 +16,7 @@
 #include "pool.h"
 #include "srtp.h"
 
+#include <glib.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,36 @@ static int split_addresses(char *list, const char **out, int max)
         out[n++] = tok;
     }
     return n;
+}
+
+/* GLib and libnice messages may carry addresses (a candidate, a peer): their
+ * text goes to the debug level only; a warning or worse says at the default
+ * level that one happened and where, without the text. */
+static void glib_message(const char *domain, GLogLevelFlags level, const char *text)
+{
+    if (level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+        CV_WARN("%s: a %s (its text at [log] level = debug)", domain ? domain : "glib",
+                (level & G_LOG_LEVEL_WARNING) ? "warning" : "critical error");
+    CV_DEBUG("%s: %s", domain ? domain : "glib", text ? text : "");
+}
+
+static void glib_handler(const gchar *domain, GLogLevelFlags level, const gchar *text, gpointer u)
+{
+    glib_message(domain, level, text);
+}
+
+static GLogWriterOutput glib_writer(GLogLevelFlags level, const GLogField *fields, gsize n,
+                                    gpointer u)
+{
+    const char *domain = NULL, *text = NULL;
+    for (gsize i = 0; i < n; i++) {
+        if (strcmp(fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+            domain = fields[i].value;
+        else if (strcmp(fields[i].key, "MESSAGE") == 0 && fields[i].length < 0)
+            text = fields[i].value;
+    }
+    glib_message(domain, level, text);
+    return G_LOG_WRITER_HANDLED;
 }
 
 /* Plain HTTP is for this machine only: without [http] cert a non-loopback
@@ -92,6 +123,8 @@ int main(int argc, char **argv)
         return 1;
     }
     cv_log_set_level(cfg.log_level);
+    g_log_set_default_handler(glib_handler, NULL);
+    g_log_set_writer_func(glib_writer, NULL, NULL);
 
     /* Signals go to the main thread only: block them before any thread starts. */
     sigset_t sigs;

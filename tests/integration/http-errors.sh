@@ -7,6 +7,7 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
 bin=${CONCLAVE_BIN:-$root/conclave}
+case $bin in /*) ;; *) bin=$root/$bin ;; esac
 
 passed=0
 failed=0

@@ -89,7 +89,10 @@ if wait_metric conclave_sessions 2 2; then ok "two sessions open"; else bad "ses
 
 code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X DELETE "$base$loc_b")
 [ "$code" = 200 ] && ok "DELETE of a live session -> 200" || bad "DELETE -> $code"
-if wait_metric conclave_sessions 1 1; then ok "leave ends the session at once"; else bad "sessions after DELETE: $(metric conclave_sessions)"; fi
+# fewer than 2 right after: the other may already have timed out on a slow
+# (sanitizer) run, but the one left is gone at once
+n=$(metric conclave_sessions)
+if [ -n "$n" ] && [ "$n" -lt 2 ]; then ok "leave ends the session at once"; else bad "sessions after DELETE: $n"; fi
 
 # The other one never connects: gone after the 2 s timeout (allow 4 s).
 if wait_metric conclave_sessions 0 4; then ok "unconnected session ended after [ice] timeout"; else bad "sessions still $(metric conclave_sessions) after 4 s"; fi
