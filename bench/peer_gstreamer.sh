@@ -21,8 +21,9 @@
 #               the same pipeline run over the first frame of each input only
 #               (process start-up, plugin loading, negotiation, first key
 #               frames), divided by the extra frames out.
-# Each side is run REPS times; the smallest figure is kept (other load on the
-# machine only ever adds CPU time).
+# The three runs (conclave, GStreamer two ways) are interleaved REPS times;
+# the smallest figure of each is kept (other load on the machine only ever
+# adds CPU time, and interleaving spreads its changes over all three).
 #
 # usage: bench/peer_gstreamer.sh [N:WxH:INWxINH ...]
 #   default cases: 4:1280x720:640x480 4:640x360:640x480 9:1280x720:320x240
@@ -129,76 +130,75 @@ run_gst() {
     BYTES=$(find "$dir/out" -type f -printf '%s\n' | awk '{ s += $1 } END { print s + 0 }')
 }
 
-# Smallest GStreamer CPU per frame over REPS runs, start-up taken off.
-# Sets GST_PF (ms per frame), GST_FRAMES, GST_KBPS.
-gst_per_frame() { # dir one_frame_dir how
-    local best="" r base pf
-    for ((r = 0; r < REPS; r++)); do
-        run_gst "$2" "$3"
-        base=$CPU_MS
-        local base_frames=$FRAMES
-        run_gst "$1" "$3"
-        [ "$FRAMES" -gt "$base_frames" ] || die "GStreamer produced $FRAMES frames"
-        pf=$(awk -v a="$CPU_MS" -v b="$base" -v n="$FRAMES" -v m="$base_frames" \
-            'BEGIN { printf "%.3f", (a - b) / (n - m) }')
-        best=$(awk -v a="$pf" -v b="$best" 'BEGIN { print (b == "" || a < b) ? a : b }')
-    done
-    GST_PF=$best
-    GST_FRAMES=$FRAMES
-    GST_KBPS=$(awk -v b="$BYTES" -v s="$SECS" 'BEGIN { printf "%.0f", b * 8 / s / 1000 }')
+# One GStreamer measurement, start-up taken off: CPU of the whole job minus
+# CPU of the same pipeline over the first frame of each input, divided by the
+# extra frames out. Sets PF (ms per frame), FRAMES, KBPS.
+gst_once() { # dir one_frame_dir how
+    run_gst "$2" "$3"
+    local base=$CPU_MS base_frames=$FRAMES
+    run_gst "$1" "$3"
+    [ "$FRAMES" -gt "$base_frames" ] || die "GStreamer produced $FRAMES frames"
+    PF=$(awk -v a="$CPU_MS" -v b="$base" -v n="$FRAMES" -v m="$base_frames" \
+        'BEGIN { printf "%.3f", (a - b) / (n - m) }')
+    KBPS=$(awk -v b="$BYTES" -v s="$SECS" 'BEGIN { printf "%.0f", b * 8 / s / 1000 }')
 }
 
-# Smallest conclave CPU per output frame over REPS runs of mixer_bench --peer,
-# which leaves its (deterministic) inputs and rects in $1. Sets CV_PF,
-# CV_FRAMES, CV_KBPS.
-conclave_per_frame() { # dir n W H iw ih
-    local best="" r out ms ticks pf
-    for ((r = 0; r < REPS; r++)); do
-        out=$("$MIXER_BENCH" --peer "$1" "$2" "$SECS" "$3" "$4" "$5" "$6") ||
-            die "mixer_bench failed: $out"
-        ms=$(echo "$out" | sed -n 's/^ *video ticks [0-9]*: \([0-9.]*\) ms CPU each.*/\1/p')
-        ticks=$(echo "$out" | sed -n 's/^ *video ticks \([0-9]*\):.*/\1/p')
-        CV_FRAMES=$(echo "$out" | sed -n 's/^ *output: \([0-9]*\) frames.*/\1/p')
-        CV_KBPS=$(echo "$out" | sed -n 's/^ *output: [0-9]* frames, \([0-9]*\) kbit.*/\1/p')
-        if [ -z "$ms" ] || [ -z "$ticks" ] || [ -z "$CV_FRAMES" ] || [ "$CV_FRAMES" -eq 0 ]; then
-            die "cannot read mixer_bench's output: $out"
-        fi
-        pf=$(awk -v ms="$ms" -v t="$ticks" -v f="$CV_FRAMES" 'BEGIN { printf "%.3f", ms * t / f }')
-        best=$(awk -v a="$pf" -v b="$best" 'BEGIN { print (b == "" || a < b) ? a : b }')
-    done
-    CV_PF=$best
+# One run of mixer_bench --peer, which leaves its (deterministic) inputs and
+# rects in $1. Sets PF (video tick CPU per output frame), FRAMES, KBPS.
+conclave_once() { # dir n W H iw ih
+    local out ms ticks
+    out=$("$MIXER_BENCH" --peer "$1" "$2" "$SECS" "$3" "$4" "$5" "$6") ||
+        die "mixer_bench failed: $out"
+    ms=$(echo "$out" | sed -n 's/^ *video ticks [0-9]*: \([0-9.]*\) ms CPU each.*/\1/p')
+    ticks=$(echo "$out" | sed -n 's/^ *video ticks \([0-9]*\):.*/\1/p')
+    FRAMES=$(echo "$out" | sed -n 's/^ *output: \([0-9]*\) frames.*/\1/p')
+    KBPS=$(echo "$out" | sed -n 's/^ *output: [0-9]* frames, \([0-9]*\) kbit.*/\1/p')
+    if [ -z "$ms" ] || [ -z "$ticks" ] || [ -z "$FRAMES" ] || [ "$FRAMES" -eq 0 ]; then
+        die "cannot read mixer_bench's output: $out"
+    fi
+    PF=$(awk -v ms="$ms" -v t="$ticks" -v f="$FRAMES" 'BEGIN { printf "%.3f", ms * t / f }')
 }
+
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
 
 echo "peer_gstreamer: conclave's offline mixer vs GStreamer $(gst-launch-1.0 --version |
     sed -n 's/^GStreamer //p') compositor + vp8enc, same VP8 inputs, grid rects and libvpx settings"
-echo "  ${SECS} s of 30 fps per case, best of $REPS runs each; CPU = user+sys ms per output frame"
+echo "  ${SECS} s of 30 fps per case; runs interleaved, best of $REPS each;" \
+    "CPU = user+sys ms per output frame"
+FMT="%-26s %9s %9s %9s %7s %8s %7s %10s\n"
 ROWS=()
 for c in "${CASES[@]}"; do
     IFS=':x' read -r n W H iw ih <<<"$c" || true
     [ -n "${ih:-}" ] || die "bad case '$c' (want N:WxH:INWxINH)"
     dir="$TMP/$n-${W}x$H" one="$TMP/$n-${W}x$H-1"
     mkdir -p "$dir" "$one"
-    conclave_per_frame "$dir" "$n" "$W" "$H" "$iw" "$ih"
-    cp "$dir/layout.txt" "$one/"
-    for ((k = 0; k < n; k++)); do
-        first_frame_ivf "$dir/in$k.ivf" "$one/in$k.ivf"
+    cv="" g1="" g2=""
+    for ((r = 0; r < REPS; r++)); do
+        conclave_once "$dir" "$n" "$W" "$H" "$iw" "$ih"
+        cv=$(min "$PF" "$cv") cf=$FRAMES ck=$KBPS
+        if [ $r -eq 0 ]; then
+            cp "$dir/layout.txt" "$one/"
+            for ((k = 0; k < n; k++)); do
+                first_frame_ivf "$dir/in$k.ivf" "$one/in$k.ivf"
+            done
+        fi
+        gst_once "$dir" "$one" scale
+        g1=$(min "$PF" "$g1") gf=$FRAMES gk=$KBPS
+        gst_once "$dir" "$one" comp
+        g2=$(min "$PF" "$g2")
     done
-    gst_per_frame "$dir" "$one" scale
-    g1=$GST_PF gf=$GST_FRAMES gk=$GST_KBPS
-    gst_per_frame "$dir" "$one" comp
-    g2=$GST_PF
-    ratio=$(awk -v g="$g1" -v c="$CV_PF" 'BEGIN { printf "%.2f", g / c }')
-    ratio2=$(awk -v g="$g2" -v c="$CV_PF" 'BEGIN { printf "%.2f", g / c }')
-    ROWS+=("$(printf "%-28s %9s %9s %9s %7s %9s %7s %11s" \
-        "$n x ${iw}x$ih -> ${W}x$H" "$CV_FRAMES/$gf" "$CV_KBPS/$gk" "$CV_PF" "$g1" "$ratio" \
-        "$g2" "$ratio2")")
+    # shellcheck disable=SC2059 # FMT is ours
+    ROWS+=("$(printf "$FMT" "$n x ${iw}x$ih -> ${W}x$H" "$cf/$gf" "$ck/$gk" "$cv" "$g1" \
+        "$(awk -v g="$g1" -v c="$cv" 'BEGIN { printf "%.2f", g / c }')" "$g2" \
+        "$(awk -v g="$g2" -v c="$cv" 'BEGIN { printf "%.2f", g / c }')")")
     echo "  done: $c"
 done
 echo
-printf "%-28s %9s %9s %9s %7s %9s %7s %11s\n" "case (participants, sizes)" "frames" "kbit/s" \
-    "conclave" "gst" "gst/conc" "gst-c" "gst-c/conc"
-printf "%-28s %9s %9s %9s %7s %9s %7s %11s\n" "" "cv/gst" "cv/gst" "ms/frame" "ms/fr" "ratio" \
-    "ms/fr" "ratio"
+# shellcheck disable=SC2059
+printf "$FMT" "case (participants, sizes)" "frames" "kbit/s" "conclave" "gst" "gst/conc" \
+    "gst-c" "gst-c/conc"
+# shellcheck disable=SC2059
+printf "$FMT" "" "cv/gst" "cv/gst" "ms/frame" "ms/fr" "ratio" "ms/fr" "ratio"
 printf '%s\n' "${ROWS[@]}"
 cat <<'EOF'
 
@@ -206,10 +206,10 @@ cat <<'EOF'
           by compositor; gst-c = compositor scales itself (default converter, cubic).
   Caveats: GStreamer converts and scales with its own code (GstVideoConverter),
   conclave with libyuv (I420Scale, bilinear); the decoder and encoder are the
-  same libvpx, both single-threaded, with the same settings; conclave's room runs
-  without its active-speaker border here (the pipeline draws none) and also mixes
-  audio, which is not counted; GStreamer
-  runs several threads (one per input plus the aggregator), counted together;
-  frame drops by rate control may differ, hence per output frame. On a shared
-  machine figures are noisy: compare the ratio, not the absolute ms.
+  same libvpx, both single-threaded, with the same settings. conclave's room runs
+  without its active-speaker border here (the pipeline draws none); its audio
+  ticks and input synthesis are not counted. GStreamer runs several threads (one
+  per input, plus the aggregator), all counted; its start-up is taken off.
+  Rate control may drop different frames, hence CPU per output frame. On a busy
+  machine the figures are noisy: compare the ratios, not the absolute ms.
 EOF
