@@ -5,7 +5,7 @@
  * as they can, for a given span of simulated time. Prints the CPU cost per
  * tick and what that is as a share of one core at real-time rate.
  *
- * usage: mixer_bench [participants=4] [seconds=10] [width=1280] [height=720]
+ * usage: mixer_bench [--peer DIR] [participants=4] [seconds=10] [width=1280] [height=720]
  *                    [input_width=640] [input_height=480] [layout=grid] [speakers=0]
  *
  * layout grid | speaker | lecture (participant 0 the lecturer). speakers 0:
@@ -16,10 +16,19 @@
  * participant the layout does not show is dropped before the room (counted), and a sender asked for
  * a key frame starts its input again from one. Participants beyond the 9th
  * reuse the first 9 inputs (the cost is the same, the set-up much shorter).
+ *
+ * --peer DIR: the video job as another mixer can repeat it, for
+ * bench/peer_gstreamer.sh. The room draws no active-speaker border (it runs
+ * in its self_monitor mode; the border is the one picture difference a plain
+ * compositor pipeline would not draw), and after the run the bench writes
+ * what the room was fed and how it laid it out: DIR/in<k>.ivf, participant
+ * k's VP8 stream exactly as pushed (one frame per video tick, looped input),
+ * and DIR/layout.txt, the grid tiles and the fitted picture rects inside them.
  */
 #include "audio_codec.h"
 #include "frame.h"
 #include "image.h"
+#include "layout.h"
 #include "room.h"
 #include "video_codec.h"
 
@@ -118,6 +127,69 @@ static int make_input(input_t *in, int k, int w, int h, int frames)
     return 0;
 }
 
+static void put_le(FILE *f, uint64_t v, int bytes)
+{
+    for (int i = 0; i < bytes; i++)
+        fputc((int)((v >> (8 * i)) & 0xff), f);
+}
+
+/* Writes participant k's stream as pushed in the first `ticks` video ticks
+ * to dir/in<k>.ivf (IVF: 32-byte file header, then per frame a 12-byte header
+ * of size and timestamp, in units of 1/FPS s). Returns 0 or -1. */
+static int dump_ivf(const char *dir, int k, const input_t *in, uint64_t ticks, int w, int h)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/in%d.ivf", dir, k);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    fputs("DKIF", f);
+    put_le(f, 0, 2);  /* version */
+    put_le(f, 32, 2); /* header size */
+    fputs("VP80", f);
+    put_le(f, (uint64_t)w, 2);
+    put_le(f, (uint64_t)h, 2);
+    put_le(f, FPS, 4); /* time base: 1 / FPS */
+    put_le(f, 1, 4);
+    put_le(f, ticks, 4);
+    put_le(f, 0, 4);
+    for (uint64_t t = 0; t < ticks; t++) {
+        const cv_frame_t *fr = in->video[t % (uint64_t)in->n_video];
+        put_le(f, fr->len, 4);
+        put_le(f, t, 8);
+        fwrite(fr->data, 1, fr->len, f);
+    }
+    int bad = ferror(f);
+    return fclose(f) == 0 && !bad ? 0 : -1;
+}
+
+/* Writes dir/layout.txt: "canvas W H fps FPS kbps K", then per tile
+ * "tile i x y w h fit x y w h" (the grid rect of cv_layout_grid and the
+ * aspect-kept picture rect inside it that cv_image_blit_fit fills). */
+static int dump_layout(const char *dir, int n, int W, int H, int iw, int ih, int kbps)
+{
+    cv_rect_t r[CV_LAYOUT_MAX];
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/layout.txt", dir);
+    FILE *f = fopen(path, "w");
+    if (!f || cv_layout_grid(n, W, H, r) != n) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fprintf(f, "canvas %d %d fps %d kbps %d\n", W, H, FPS, kbps);
+    for (int i = 0; i < n; i++) {
+        int fx, fy, fw, fh;
+        if (cv_image_fit_rect(r[i].x, r[i].y, r[i].w, r[i].h, iw, ih, &fx, &fy, &fw, &fh) < 0) {
+            fclose(f);
+            return -1;
+        }
+        fprintf(f, "tile %d %d %d %d %d fit %d %d %d %d\n", i, r[i].x, r[i].y, r[i].w, r[i].h, fx,
+                fy, fw, fh);
+    }
+    return fclose(f) == 0 ? 0 : -1;
+}
+
 static void count_out(void *ud)
 {
     (void)ud;
@@ -125,12 +197,19 @@ static void count_out(void *ud)
 
 int main(int argc, char **argv)
 {
+    const char *dump_dir = NULL;
+    if (argc > 2 && strcmp(argv[1], "--peer") == 0) {
+        dump_dir = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     int n = argc > 1 ? atoi(argv[1]) : 4;
     int secs = argc > 2 ? atoi(argv[2]) : 10;
     int W = argc > 3 ? atoi(argv[3]) : 1280, H = argc > 4 ? atoi(argv[4]) : 720;
     int iw = argc > 5 ? atoi(argv[5]) : 640, ih = argc > 6 ? atoi(argv[6]) : 480;
     if (n < 1 || n > CV_ROOM_MAX_PARTICIPANTS || secs < 1) {
-        fprintf(stderr, "usage: mixer_bench [participants] [seconds] [w] [h] [in_w] [in_h]\n");
+        fprintf(stderr, "usage: mixer_bench [--peer DIR] [participants] [seconds] [w] [h] "
+                        "[in_w] [in_h]\n");
         return 2;
     }
     const char *layout = argc > 7 ? argv[7] : "grid";
@@ -155,7 +234,7 @@ int main(int argc, char **argv)
                          .video_kbps = 1500,
                          .audio_bps = 32000,
                          .max_participants = n,
-                         .self_monitor = 0,
+                         .self_monitor = dump_dir != NULL,
                          .max_speakers = 0,
                          .hidden_kbps = 0};
     cv_room_t *room = cv_room_create(&cfg, 0);
@@ -248,6 +327,17 @@ int main(int argc, char **argv)
            (unsigned long long)st.decode_errors);
     printf("  real-time CPU share: %.1f %% of one core (video %.1f %%, audio %.1f %%)\n",
            100.0 * total / secs, 100.0 * video_cpu / secs, 100.0 * audio_cpu / secs);
+    if (dump_dir) {
+        for (int k = 0; k < n; k++)
+            if (dump_ivf(dump_dir, k, &in[k % n_in], vseq, iw, ih) < 0) {
+                fprintf(stderr, "mixer_bench: cannot write %s/in%d.ivf\n", dump_dir, k);
+                return 1;
+            }
+        if (dump_layout(dump_dir, n, W, H, iw, ih, cfg.video_kbps) < 0) {
+            fprintf(stderr, "mixer_bench: cannot write %s/layout.txt\n", dump_dir);
+            return 1;
+        }
+    }
     for (int k = 0; k < n; k++)
         cv_room_leave(room, parts[k]);
     cv_room_destroy(room);
