@@ -135,6 +135,8 @@ bench: all $(BENCH_BIN)
 # an existing configuration is never overwritten) and the systemd unit.
 # Paths in the installed files follow PREFIX, SYSCONFDIR and DATADIR.
 INSTALL_SED = sed -e 's|/usr/local/share/conclave|$(DATADIR)|g' \
+	-e 's|/usr/local/share/doc/conclave|$(DOCDIR)|g' \
+	-e 's|/usr/local/lib/systemd/system|$(SYSTEMDUNITDIR)|g' \
 	-e 's|/usr/local/bin/conclave|$(BINDIR)/conclave|g' \
 	-e 's|/etc/conclave/conclave.ini|$(SYSCONFDIR)/conclave/conclave.ini|g'
 

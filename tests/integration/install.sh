@@ -106,9 +106,11 @@ check "the installed config is conclave.ini.example with PREFIX's www" \
     'grep -qx ";www = /usr/share/conclave/www" "$root/etc/conclave/conclave.ini" &&
      sed "s|/usr/local/share/conclave|/usr/share/conclave|g" conclave.ini.example |
      cmp -s - "$root/etc/conclave/conclave.ini"'
-check "the installed man pages name PREFIX's www, not /usr/local's" \
+check "the installed man pages name PREFIX's paths, none below /usr/local/" \
     'grep -q "/usr/share/conclave/www" "$root/usr/share/man/man8/conclave.8" &&
-     ! grep -q "/usr/local/share" "$root/usr/share/man/man8/conclave.8" "$root/usr/share/man/man5/conclave.ini.5"'
+     grep -q "/usr/lib/systemd/system/conclave.service" "$root/usr/share/man/man8/conclave.8" &&
+     grep -q "/usr/share/doc/conclave/conclave.ini.example" "$root/usr/share/man/man5/conclave.ini.5" &&
+     ! grep -n "/usr/local/" "$root/usr/share/man/man8/conclave.8" "$root/usr/share/man/man5/conclave.ini.5"'
 
 # ---- a second install keeps the existing configuration ----
 echo "; local change 5d1e" >>"$root/etc/conclave/conclave.ini"

@@ -4,8 +4,8 @@
 # addresses, listen port and certificate paths are replaced for the test (it
 # fails if they cannot be found). Joins of several room names through nginx
 # land on both daemons (their /metrics), one room's further participants, its
-# event stream and its DELETEs all reach the daemon that holds it, and static
-# files and /healthz are served. Runs inside its own network namespace (only
+# event stream and its DELETEs all reach the daemon that holds it, an echo
+# check's DELETE reaches its server, and static files and /healthz are served. Runs inside its own network namespace (only
 # lo), nginx as nobody with everything under a temp dir.
 # Ends with "scale-out: N passed, M failed".
 # shellcheck disable=SC2016,SC2034,SC2317 # checks are eval'd strings
@@ -225,7 +225,13 @@ check "DELETEs of both through nginx -> 200 ($st1 $st2), participants back on a"
 check "the room link /r/$r through nginx -> 302 to /#/r/$r" \
     '[ "$(lbc -o /dev/null -w "%{http_code} %{redirect_url}" "$lb/r/$r")" = "302 $lb/#/r/$r" ]'
 
-# ---- anything else: any server ----
+# ---- anything else: any server, one per client ----
+lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$lb/echo/whip"
+echo_loc=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
+st=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$echo_loc")
+check "an echo check through nginx, and its DELETE -> 200 ($st): the same server" \
+    '[ -n "$echo_loc" ] && [ "$st" = 200 ]'
+
 lbc -o "$tmp/index.html" "$lb/"
 check "GET / through nginx is the browser client" 'cmp -s "$tmp/index.html" www/index.html'
 check "GET /healthz through nginx -> ok" '[ "$(lbc "$lb/healthz")" = ok ]'
