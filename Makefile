@@ -3,6 +3,12 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/conclave
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/conclave
+SYSCONFDIR ?= /etc
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 CC ?= cc
 FUZZ_CC ?= clang
 SAN ?= address,undefined
@@ -14,14 +20,14 @@ APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libs
 	libjansson-dev libglib2.0-dev iproute2 util-linux curl chromium \
 	python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0 \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
-	gstreamer1.0-nice gstreamer1.0-tools firefox-esr
+	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light strace groff-base man-db openssl
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imixer -Isignaling -MMD -MP \
-	-DCV_DATADIR='"$(PREFIX)/share/conclave"'
+	-DCV_DATADIR='"$(DATADIR)"'
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 SAN_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
@@ -45,7 +51,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 
-.PHONY: all deps run check unit unit-san san fuzz-build fuzz bench bench-network soak install format-check clean
+.PHONY: FORCE all deps run check unit unit-san san fuzz-build fuzz bench bench-network soak install format-check clean
 
 all: conclave
 
@@ -148,12 +154,39 @@ bench-network: all build/bench/relay
 soak: all build/bench/loadgen
 	bench/soak.sh
 
+# Installs the daemon, the browser client, the man pages, the example
+# configuration (as $(SYSCONFDIR)/conclave/conclave.ini only if there is none:
+# an existing configuration is never overwritten) and the systemd unit.
+# Paths in the installed files follow PREFIX, SYSCONFDIR and DATADIR.
+INSTALL_SED = sed -e 's|/usr/local/share/conclave|$(DATADIR)|g' \
+	-e 's|/usr/local/share/doc/conclave|$(DOCDIR)|g' \
+	-e 's|/usr/local/lib/systemd/system|$(SYSTEMDUNITDIR)|g' \
+	-e 's|/usr/local/bin/conclave|$(BINDIR)/conclave|g' \
+	-e 's|/etc/conclave/conclave.ini|$(SYSCONFDIR)/conclave/conclave.ini|g'
+
 install: all
-	install -D -m 0755 conclave $(DESTDIR)$(PREFIX)/bin/conclave
-	mkdir -p $(DESTDIR)$(PREFIX)/share/conclave/www
-	cp -R www/. $(DESTDIR)$(PREFIX)/share/conclave/www/
-	install -D -m 0644 man/conclave.8 $(DESTDIR)$(PREFIX)/share/man/man8/conclave.8
-	install -D -m 0644 man/conclave.ini.5 $(DESTDIR)$(PREFIX)/share/man/man5/conclave.ini.5
+	install -D -m 0755 conclave $(DESTDIR)$(BINDIR)/conclave
+	mkdir -p $(DESTDIR)$(DATADIR)/www
+	cp -R www/. $(DESTDIR)$(DATADIR)/www/
+	chmod -R u=rwX,go=rX $(DESTDIR)$(DATADIR)/www
+	mkdir -p $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/examples
+	$(INSTALL_SED) man/conclave.8 >$(DESTDIR)$(MANDIR)/man8/conclave.8
+	$(INSTALL_SED) man/conclave.ini.5 >$(DESTDIR)$(MANDIR)/man5/conclave.ini.5
+	$(INSTALL_SED) conclave.ini.example >$(DESTDIR)$(DOCDIR)/conclave.ini.example
+	cp man/examples/* $(DESTDIR)$(DOCDIR)/examples/
+	chmod 0644 $(DESTDIR)$(MANDIR)/man8/conclave.8 $(DESTDIR)$(MANDIR)/man5/conclave.ini.5 \
+		$(DESTDIR)$(DOCDIR)/conclave.ini.example $(DESTDIR)$(DOCDIR)/examples/*
+	mkdir -p $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(INSTALL_SED) conclave.service >$(DESTDIR)$(SYSTEMDUNITDIR)/conclave.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/conclave.service
+	mkdir -p $(DESTDIR)$(SYSCONFDIR)/conclave
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/conclave/conclave.ini ]; then \
+		echo "keeping the existing $(DESTDIR)$(SYSCONFDIR)/conclave/conclave.ini"; \
+	else \
+		$(INSTALL_SED) conclave.ini.example >$(DESTDIR)$(SYSCONFDIR)/conclave/conclave.ini && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/conclave/conclave.ini && \
+		echo "installed $(DESTDIR)$(SYSCONFDIR)/conclave/conclave.ini"; \
+	fi
 
 format-check:
 	clang-format --dry-run -Werror $(SRC) $(wildcard transport/*.h mixer/*.h signaling/*.h) \
@@ -161,5 +194,17 @@ format-check:
 
 clean:
 	rm -rf build conclave
+
+# The objects that compile CV_DATADIR in are rebuilt when DATADIR (PREFIX)
+# changes between builds: build/datadir.stamp holds the value and is only
+# rewritten when it differs, so an installed binary always finds its www/.
+DATADIR_SRC := $(shell grep -l CV_DATADIR $(SRC) $(UNIT_SRC) 2>/dev/null)
+$(DATADIR_SRC:%.c=build/obj/%.o) $(DATADIR_SRC:%.c=build/san/%.o) \
+	$(DATADIR_SRC:%.c=build/fuzzobj/%.o) $(filter $(DATADIR_SRC:tests/unit/%.c=build/tests/%) \
+	$(DATADIR_SRC:tests/unit/%.c=build/tests-san/%),$(UNIT_BIN) $(UNIT_SAN_BIN)): build/datadir.stamp
+build/datadir.stamp: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(DATADIR)' ]; then echo '$(DATADIR)' >$@; fi
+FORCE:
 
 -include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

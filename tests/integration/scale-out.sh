@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# scale-out.sh - two conclave daemons behind nginx with the shipped
+# man/examples/nginx-scale-out.conf (conclave(8) SCALING OUT): only its server
+# addresses, listen port and certificate paths are replaced for the test (it
+# fails if they cannot be found). Joins of several room names through nginx
+# land on both daemons (their /metrics), one room's further participants, its
+# event stream and its DELETEs all reach the daemon that holds it, an echo
+# check's DELETE reaches its server, and static files and /healthz are served. Runs inside its own network namespace (only
+# lo), nginx as nobody with everything under a temp dir.
+# Ends with "scale-out: N passed, M failed".
+# shellcheck disable=SC2016,SC2034,SC2317 # checks are eval'd strings
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+src=$PWD
+
+passed=0
+failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "not ok - $1"; failed=$((failed + 1)); }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+finish() {
+    echo "scale-out: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+}
+
+for tool in unshare nginx openssl setpriv curl; do
+    command -v "$tool" >/dev/null || {
+        bad "$tool is installed (make deps)"
+        finish
+    }
+done
+[ -x ./conclave ] || {
+    bad "./conclave is built (make)"
+    finish
+}
+[ "$(id -u)" = 0 ] || {
+    bad "runs as root (unshare -n needs it)"
+    finish
+}
+if [ "${CONCLAVE_SCALE_IN_NETNS:-}" != 1 ]; then
+    exec env CONCLAVE_SCALE_IN_NETNS=1 unshare -n -- bash "$src/tests/integration/scale-out.sh" "$@"
+fi
+ip link set lo up || {
+    bad "loopback is up in the test namespace"
+    finish
+}
+
+# Fixed ports: the namespace is ours alone, and fixed ports make the hash of
+# each room name to a server the same on every run.
+port_a=18081
+port_b=18082
+port_lb=18443
+tmp=$(mktemp -d /tmp/conclave-scale-out.XXXXXX)
+chmod 0755 "$tmp"
+pids=()
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+    for p in "${pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${pids[@]}"; do
+        for _ in $(seq 50); do
+            kill -0 "$p" 2>/dev/null || break
+            sleep 0.05
+        done
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+c() { curl -s --noproxy '*' --max-time 10 "$@"; }
+
+# ---- two daemons: own HTTP port and own ICE port range each ----
+start_daemon() { # name http-port ice-min ice-max
+    cat >"$tmp/$1.ini" <<EOF
+[http]
+listen = 127.0.0.1
+port = $2
+www = $src/www
+[ice]
+addresses = 127.0.0.1
+port_min = $3
+port_max = $4
+timeout = 60
+[mixer]
+threads = 1
+width = 320
+height = 180
+fps = 10
+EOF
+    ./conclave -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
+    pids+=($!)
+}
+start_daemon a "$port_a" 40000 40099
+start_daemon b "$port_b" 40100 40199
+
+# ---- nginx in front, with the shipped config ----
+ng=$tmp/nginx
+mkdir -p "$ng"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=meet.example.org \
+    -keyout "$ng/key.pem" -out "$ng/cert.pem" >/dev/null 2>&1
+conf=man/examples/nginx-scale-out.conf
+sed -e "s|^\( *server \)10\.0\.0\.11:8080;|\1127.0.0.1:$port_a;|" \
+    -e "s|^\( *server \)10\.0\.0\.12:8080;|\1127.0.0.1:$port_b;|" \
+    -e "s|^\( *listen \)443 ssl;|\1127.0.0.1:$port_lb ssl;|" \
+    -e "s|^\( *listen \)\[::\]:443 ssl;|\1[::1]:$port_lb ssl;|" \
+    -e "s|^\( *ssl_certificate \).*;|\1$ng/cert.pem;|" \
+    -e "s|^\( *ssl_certificate_key \).*;|\1$ng/key.pem;|" "$conf" >"$ng/scale-out.conf"
+check "the shipped config has the 4 server lines, 2 listen lines and the certificate paths the test replaces" \
+    '[ "$(grep -c "127\.0\.0\.1:\($port_a\|$port_b\);" "$ng/scale-out.conf")" = 4 ] &&
+     [ "$(grep -c "$port_lb ssl;" "$ng/scale-out.conf")" = 2 ] &&
+     [ "$(grep -c "$ng/[a-z]*\.pem;" "$ng/scale-out.conf")" = 2 ]'
+check "the shipped config hashes rooms with hash \$room consistent" \
+    'grep -qx " *hash \$room consistent;" "$ng/scale-out.conf"'
+cat >"$ng/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $ng/nginx.pid;
+error_log $ng/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log $ng/access.log;
+    client_body_temp_path $ng/body;
+    proxy_temp_path $ng/proxy;
+    fastcgi_temp_path $ng/fastcgi;
+    uwsgi_temp_path $ng/uwsgi;
+    scgi_temp_path $ng/scgi;
+    include $ng/scale-out.conf;
+}
+EOF
+chown -R 65534:65534 "$ng"
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all
+    --bounding-set=-all --no-new-privs)
+"${nobody[@]}" nginx -t -q -p "$ng" -c "$ng/nginx.conf" -e "$ng/error.log" >"$tmp/nginx-t.out" 2>&1
+rc=$?
+check "nginx -t accepts the config" '[ "$rc" = 0 ]'
+[ "$rc" = 0 ] || sed 's/^/# /' "$tmp/nginx-t.out" "$ng/error.log" | head
+"${nobody[@]}" nginx -p "$ng" -c "$ng/nginx.conf" -e "$ng/error.log" >"$tmp/nginx.out" 2>&1 &
+pids+=($!)
+
+lb=https://127.0.0.1:$port_lb
+lbc() { c -k "$@"; }
+up() { # url: true once it answers 200
+    for _ in $(seq 200); do
+        [ "$(c -k -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
+        sleep 0.05
+    done
+    return 1
+}
+check "daemon a, daemon b and nginx are up" \
+    'up "http://127.0.0.1:$port_a/healthz" && up "http://127.0.0.1:$port_b/healthz" && up "$lb/healthz"'
+
+metric() { # server-port name -> value
+    c "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+}
+sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
+# shellcheck disable=SC1091
+. "$tmp/offer.fn"
+# no candidate: ICE waits (until [ice] timeout) instead of failing at once
+offer | grep -v '^a=candidate' >"$tmp/offer.sdp"
+join() { # room -> Location of the session, through nginx
+    lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' \
+        --data-binary @"$tmp/offer.sdp" "$lb/rooms/$1/whip"
+    tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip'
+}
+
+# ---- several rooms: each lands on one server, and both servers get some ----
+declare -A where
+room_a=
+room_b=
+all_one=1
+for r in alpha bravo charlie delta echo foxtrot golf hotel; do
+    ra=$(metric "$port_a" conclave_rooms)
+    rb=$(metric "$port_b" conclave_rooms)
+    loc=$(join "$r")
+    da=$(($(metric "$port_a" conclave_rooms) - ra))
+    db=$(($(metric "$port_b" conclave_rooms) - rb))
+    if [ -n "$loc" ] && [ "$da" = 1 ] && [ "$db" = 0 ]; then
+        where[$r]=a
+        [ -z "$room_a" ] && room_a=$r
+    elif [ -n "$loc" ] && [ "$da" = 0 ] && [ "$db" = 1 ]; then
+        where[$r]=b
+        [ -z "$room_b" ] && room_b=$r
+    else
+        all_one=0
+        echo "# room $r: Location '$loc', rooms +$da on a, +$db on b"
+    fi
+done
+check "each of 8 joins through nginx made its room on exactly one server" '[ "$all_one" = 1 ]'
+echo "# rooms on a: $(for r in "${!where[@]}"; do [ "${where[$r]}" = a ] && printf '%s ' "$r"; done)"
+check "two rooms are on different servers ($room_a on a, $room_b on b)" \
+    '[ -n "$room_a" ] && [ -n "$room_b" ]'
+
+# ---- one room: its participants, events and DELETEs reach its server ----
+r=${room_a:-alpha}
+pa=$(metric "$port_a" conclave_participants)
+pb=$(metric "$port_b" conclave_participants)
+na=$(metric "$port_a" conclave_rooms)
+l1=$(join "$r")
+l2=$(join "$r")
+check "two more participants of $r land on a (participants +2 on a, +0 on b, no new room)" \
+    '[ -n "$l1" ] && [ -n "$l2" ] &&
+     [ "$(metric "$port_a" conclave_participants)" = $((pa + 2)) ] &&
+     [ "$(metric "$port_b" conclave_participants)" = "$pb" ] &&
+     [ "$(metric "$port_a" conclave_rooms)" = "$na" ]'
+sid=${l1##*/}
+lbc -N --max-time 3 "$lb/rooms/$r/events?session=$sid" >"$tmp/events" 2>/dev/null
+check "its event stream through nginx opens (hello, roster with 3 participants)" \
+    'grep -q "^event: hello" "$tmp/events" &&
+     [ "$(grep "^data: {\"participants\"" "$tmp/events" | head -1 | grep -o "\"role\":" | wc -l)" = 3 ]'
+code_a=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_a/rooms/$r/events?session=$sid")
+code_b=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_b/rooms/$r/events?session=$sid")
+check "the session is known on a and not on b (events asked directly: $code_a / $code_b)" \
+    '[ "$code_a" = 200 ] && [ "$code_b" = 404 ]'
+st1=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l1")
+st2=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l2")
+check "DELETEs of both through nginx -> 200 ($st1 $st2), participants back on a" \
+    '[ "$st1" = 200 ] && [ "$st2" = 200 ] &&
+     [ "$(metric "$port_a" conclave_participants)" = "$pa" ] &&
+     [ "$(metric "$port_b" conclave_participants)" = "$pb" ]'
+check "the room link /r/$r through nginx -> 302 to /#/r/$r" \
+    '[ "$(lbc -o /dev/null -w "%{http_code} %{redirect_url}" "$lb/r/$r")" = "302 $lb/#/r/$r" ]'
+
+# ---- anything else: any server, one per client ----
+lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$lb/echo/whip"
+echo_loc=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
+st=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$echo_loc")
+check "an echo check through nginx, and its DELETE -> 200 ($st): the same server" \
+    '[ -n "$echo_loc" ] && [ "$st" = 200 ]'
+
+lbc -o "$tmp/index.html" "$lb/"
+check "GET / through nginx is the browser client" 'cmp -s "$tmp/index.html" www/index.html'
+check "GET /healthz through nginx -> ok" '[ "$(lbc "$lb/healthz")" = ok ]'
+all_run() {
+    local p
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done
+}
+check "both daemons and nginx still run" all_run
+[ "$failed" = 0 ] || for f in "$tmp/a.log" "$tmp/b.log" "$ng/error.log"; do
+    echo "# --- $f"
+    tail -5 "$f" | sed 's/^/# /'
+done
+finish
