@@ -9,6 +9,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "stats.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,9 +64,11 @@ static void run_tick(void *arg)
     int64_t now = cv_now_us();
     if (t->video) {
         cv_room_video_tick(t->e->room, now);
+        cv_stats_observe_us(CV_HIST_VIDEO_TICK, cv_now_us() - now);
         atomic_store(&t->e->video_busy, 0);
     } else {
         cv_room_audio_tick(t->e->room, now);
+        cv_stats_observe_us(CV_HIST_AUDIO_TICK, cv_now_us() - now);
         atomic_store(&t->e->audio_busy, 0);
     }
     entry_unref(t->e);
@@ -83,6 +86,7 @@ static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
         return;
     if (atomic_exchange(busy, 1)) {
         m->late_ticks++;
+        cv_stats_add(video ? CV_STAT_LATE_VIDEO_TICKS : CV_STAT_LATE_AUDIO_TICKS, 1);
     } else {
         struct tick *t = cv_xmalloc(sizeof(*t));
         t->m = m;
@@ -188,6 +192,7 @@ static cv_mixer_room_t *find_room(cv_mixer_t *m, const char *room)
 static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
 {
     cv_room_cfg_t rc = m->cfg.room;
+    rc.clock_us = cv_now_us;
     if (!room) { /* the echo check: a small picture is enough to see oneself */
         rc.self_monitor = 1;
         rc.max_participants = 1;

@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "playout.h"
 #include "queue.h"
+#include "stats.h"
 #include "video_codec.h"
 
 #include <libyuv.h>
@@ -85,6 +86,12 @@ struct cv_room {
     cv_opus_enc_t *aenc_shared;
     int64_t active_since_us;
 };
+
+/* Now on the room's clock for timing codec calls, 0 without one. */
+static int64_t clk(const cv_room_t *r)
+{
+    return r->cfg.clock_us ? r->cfg.clock_us() : 0;
+}
 
 /* ---- participants ---- */
 
@@ -461,15 +468,22 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     if (n == 0)
         return;
     cv_room_stats_t st = {0};
+    int64_t t0 = clk(r);
     for (int i = 0; i < n; i++)
         decode_video(&st, parts[i], now_us);
+    cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(clk(r) - t0));
     compose(r, parts, n, now_us);
     int key_req = wants_keyframe(r, parts, n, now_us);
     if (key_req)
         cv_vp8_enc_request_keyframe(r->venc);
     int64_t pts = (now_us - r->start_us) * 9 / 100;
     int key = 0;
+    t0 = clk(r);
     int len = cv_vp8_enc_encode(r->venc, &r->canvas, pts, r->encbuf, r->enccap, &key);
+    cv_stats_add(CV_STAT_VIDEO_ENCODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_VIDEO_ENCODED, 1);
+    cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);
+    cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);
     if (len > 0) {
         cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
         memcpy(f->data, r->encbuf, (size_t)len);
@@ -598,10 +612,14 @@ static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     r->active_since_us = now;
 }
 
-static cv_frame_t *encode_audio(cv_opus_enc_t *enc, const int16_t *pcm, uint32_t ts, int64_t now)
+static cv_frame_t *encode_audio(const cv_room_t *r, cv_opus_enc_t *enc, const int16_t *pcm,
+                                uint32_t ts, int64_t now)
 {
     uint8_t pkt[1500];
+    int64_t t0 = clk(r);
     int n = cv_opus_enc_encode(enc, pcm, pkt, sizeof(pkt));
+    cv_stats_add(CV_STAT_AUDIO_ENCODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_AUDIO_ENCODED, 1);
     if (n <= CV_OPUS_DTX_MAX_BYTES)
         return NULL; /* DTX (or an error): nothing to send this period */
     cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, (size_t)n);
@@ -619,11 +637,14 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         return;
     cv_mix_in_t in[CV_ROOM_MAX_PARTICIPANTS];
     cv_room_stats_t st = {0};
+    int64_t t0 = clk(r);
     for (int i = 0; i < n; i++) {
         take_frame(&st, parts[i], now_us);
         int h = heard(parts[i], now_us);
         in[i].pcm = h ? parts[i]->cur : NULL;
     }
+    cv_stats_add(CV_STAT_AUDIO_DECODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_AUDIO_DECODED, st.audio_frames + st.concealed);
     pick_speaker(r, parts, n, now_us);
     int32_t total[CV_AUDIO_FRAME];
     int16_t mix[CV_AUDIO_FRAME];
@@ -637,7 +658,7 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
     cv_frame_t *shared = NULL;
     if (need_shared) {
         cv_mix_minus(total, NULL, mix);
-        shared = encode_audio(r->aenc_shared, mix, ts, now_us);
+        shared = encode_audio(r, r->aenc_shared, mix, ts, now_us);
     }
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
@@ -649,7 +670,7 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
                 p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);
             if (p->aenc) {
                 cv_mix_minus(total, p->cur, mix); /* everyone but themselves */
-                f = encode_audio(p->aenc, mix, ts, now_us);
+                f = encode_audio(r, p->aenc, mix, ts, now_us);
             }
         } else if (shared) {
             f = cv_frame_ref(shared);

@@ -29,6 +29,9 @@ typedef struct {
     int audio_bps;     /* Opus bit rate of each mix */
     int max_participants;
     int self_monitor; /* echo check: one participant who sees and hears themselves */
+    /* A monotonic clock in microseconds to time the codec calls with (the
+     * CV_STAT_*_US counters of stats.h); NULL: they are not timed. */
+    int64_t (*clock_us)(void);
 } cv_room_cfg_t;
 
 typedef struct cv_room cv_room_t;

@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "mem.h"
+#include "stats.h"
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -49,13 +50,20 @@ static void add_common_headers(struct MHD_Response *r, int no_store)
         MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
+/* Queues an answer and counts it by status class (GET /metrics). */
+static enum MHD_Result queue(struct MHD_Connection *c, int status, struct MHD_Response *r)
+{
+    cv_stats_add(cv_stats_http_class(status), 1);
+    return MHD_queue_response(c, (unsigned)status, r);
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *c, int status, const char *text)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
     add_common_headers(r, 1);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+    enum MHD_Result ret = queue(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -81,7 +89,7 @@ static enum MHD_Result send_api(struct MHD_Connection *c, cv_api_resp_t *rs)
     if (rs->allow)
         MHD_add_response_header(r, "Allow", rs->allow);
     add_common_headers(r, rs->no_store);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)rs->status, r);
+    enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -100,7 +108,7 @@ static enum MHD_Result send_stream(cv_http_t *h, struct MHD_Connection *c, cv_ap
     MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
     MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* for a reverse proxy */
     add_common_headers(r, 1);
-    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    enum MHD_Result ret = queue(c, 200, r);
     MHD_destroy_response(r);
     return ret;
 }
