@@ -217,12 +217,12 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
                          void (*notify)(void *ud), void *ud, cv_mixer_room_t **handle, int *err)
 {
     pthread_mutex_lock(&m->lock);
+    if (room && !name_allowed(m, room)) { /* checked on every join: names may be reloaded */
+        *err = CV_E_NOTFOUND;
+        goto fail;
+    }
     cv_mixer_room_t *e = room ? find_room(m, room) : NULL;
     if (!e) {
-        if (room && !name_allowed(m, room)) {
-            *err = CV_E_NOTFOUND;
-            goto fail;
-        }
         if (m->n_rooms >= m->cfg.max_rooms) {
             *err = CV_E_FULL;
             goto fail;
@@ -279,6 +279,23 @@ void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *e, cv_part_t *p)
     pthread_mutex_unlock(&m->lock);
     if (drop)
         entry_unref(e); /* freed now, or by the last tick in flight */
+}
+
+void cv_mixer_set_limits(cv_mixer_t *m, const cv_mixer_cfg_t *cfg)
+{
+    char *names = cv_xstrdup(cfg->names ? cfg->names : "");
+    pthread_mutex_lock(&m->lock);
+    char *old = m->names;
+    m->names = names;
+    m->cfg.names = names;
+    m->cfg.open_rooms = cfg->open_rooms;
+    m->cfg.max_rooms = cfg->max_rooms;
+    m->cfg.room.max_participants = cfg->room.max_participants;
+    for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
+        if (e->name[0]) /* not an echo check */
+            cv_room_set_max_participants(e->room, cfg->room.max_participants);
+    pthread_mutex_unlock(&m->lock);
+    free(old);
 }
 
 void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st)

@@ -325,6 +325,15 @@ int cv_room_count(cv_room_t *r)
     return n;
 }
 
+void cv_room_set_max_participants(cv_room_t *r, int n)
+{
+    if (n < 1 || n > CV_ROOM_MAX_PARTICIPANTS)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->cfg.max_participants = n;
+    pthread_mutex_unlock(&r->lock);
+}
+
 void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st)
 {
     pthread_mutex_lock(&r->lock);

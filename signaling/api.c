@@ -43,7 +43,8 @@ struct cv_api {
     cv_session_t **sessions; /* unordered; a room-less echo session or a room's */
     int n_sessions;
     cv_events_t *events;
-    GSource *tick; /* on the network loop: speakers and pings */
+    cv_settings_t *settings; /* borrowed */
+    GSource *tick;           /* on the network loop: speakers and pings */
     int ticks;
     struct {
         char room[65];
@@ -684,10 +685,25 @@ cv_events_t *cv_api_events(cv_api_t *api)
     return api->events;
 }
 
-void cv_api_end_streams(cv_api_t *api)
+void cv_api_end_streams(cv_api_t *api, const char *reason, int wait_ms)
 {
-    if (cv_events_end_all(api->events, 3000) < 0)
+    json_t *o = json_pack("{s:s}", "reason", reason ? reason : "");
+    char *json = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    cv_events_broadcast(api->events, "shutdown", json);
+    free(json);
+    if (cv_events_end_all(api->events, wait_ms) < 0)
         CV_WARN("event streams still open at shutdown");
+}
+
+void cv_api_set_settings(cv_api_t *api, cv_settings_t *settings)
+{
+    api->settings = settings;
+}
+
+cv_settings_t *cv_api_settings(cv_api_t *api)
+{
+    return api->settings;
 }
 
 /* ---- static files ---- */

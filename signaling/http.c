@@ -31,6 +31,7 @@ struct cv_http {
 struct upload {
     char *buf;
     size_t len;
+    long max_body; /* [http] max_body when the request arrived */
     int too_large;
 };
 
@@ -122,13 +123,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (!up) {
         up = cv_xcalloc(1, sizeof(*up));
         *con_cls = up;
+        up->max_body = h->max_body;
+        cv_settings_t *st = cv_api_settings(h->api);
+        if (st) { /* a reload may have changed it */
+            const cv_config_t *cfg = cv_settings_hold(st);
+            up->max_body = cfg->http_max_body;
+            cv_settings_release(cfg);
+        }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > h->max_body)
+        if (cl && strtoll(cl, NULL, 10) > up->max_body)
             up->too_large = 1;
         return MHD_YES;
     }
     if (*data_size) {
-        if (!up->too_large && up->len + *data_size <= (size_t)h->max_body) {
+        if (!up->too_large && up->len + *data_size <= (size_t)up->max_body) {
             up->buf = cv_xrealloc(up->buf, up->len + *data_size + 1);
             memcpy(up->buf + up->len, data, *data_size);
             up->len += *data_size;
