@@ -9,6 +9,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "stats.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -63,9 +64,11 @@ static void run_tick(void *arg)
     int64_t now = cv_now_us();
     if (t->video) {
         cv_room_video_tick(t->e->room, now);
+        cv_stats_observe_us(CV_HIST_VIDEO_TICK, cv_now_us() - now);
         atomic_store(&t->e->video_busy, 0);
     } else {
         cv_room_audio_tick(t->e->room, now);
+        cv_stats_observe_us(CV_HIST_AUDIO_TICK, cv_now_us() - now);
         atomic_store(&t->e->audio_busy, 0);
     }
     entry_unref(t->e);
@@ -83,6 +86,7 @@ static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
         return;
     if (atomic_exchange(busy, 1)) {
         m->late_ticks++;
+        cv_stats_add(video ? CV_STAT_LATE_VIDEO_TICKS : CV_STAT_LATE_AUDIO_TICKS, 1);
     } else {
         struct tick *t = cv_xmalloc(sizeof(*t));
         t->m = m;
@@ -188,6 +192,7 @@ static cv_mixer_room_t *find_room(cv_mixer_t *m, const char *room)
 static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
 {
     cv_room_cfg_t rc = m->cfg.room;
+    rc.clock_us = cv_now_us;
     if (!room) { /* the echo check: a small picture is enough to see oneself */
         rc.self_monitor = 1;
         rc.max_participants = 1;
@@ -212,12 +217,12 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
                          void (*notify)(void *ud), void *ud, cv_mixer_room_t **handle, int *err)
 {
     pthread_mutex_lock(&m->lock);
+    if (room && !name_allowed(m, room)) { /* checked on every join: names may be reloaded */
+        *err = CV_E_NOTFOUND;
+        goto fail;
+    }
     cv_mixer_room_t *e = room ? find_room(m, room) : NULL;
     if (!e) {
-        if (room && !name_allowed(m, room)) {
-            *err = CV_E_NOTFOUND;
-            goto fail;
-        }
         if (m->n_rooms >= m->cfg.max_rooms) {
             *err = CV_E_FULL;
             goto fail;
@@ -274,6 +279,23 @@ void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *e, cv_part_t *p)
     pthread_mutex_unlock(&m->lock);
     if (drop)
         entry_unref(e); /* freed now, or by the last tick in flight */
+}
+
+void cv_mixer_set_limits(cv_mixer_t *m, const cv_mixer_cfg_t *cfg)
+{
+    char *names = cv_xstrdup(cfg->names ? cfg->names : "");
+    pthread_mutex_lock(&m->lock);
+    char *old = m->names;
+    m->names = names;
+    m->cfg.names = names;
+    m->cfg.open_rooms = cfg->open_rooms;
+    m->cfg.max_rooms = cfg->max_rooms;
+    m->cfg.room.max_participants = cfg->room.max_participants;
+    for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
+        if (e->name[0]) /* not an echo check */
+            cv_room_set_max_participants(e->room, cfg->room.max_participants);
+    pthread_mutex_unlock(&m->lock);
+    free(old);
 }
 
 void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st)

@@ -38,6 +38,13 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
 int cv_mixer_active_speaker(cv_mixer_room_t *handle);
 void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *handle, cv_part_t *p);
 
+/* New limits from a reload (SIGHUP): cfg->room.max_participants (for new
+ * rooms and for later joins of open ones; an echo check stays at one),
+ * max_rooms, open_rooms and names (copied). The other fields of cfg are
+ * ignored. Whoever is in a room stays; a room no longer allowed takes no
+ * more joins. */
+void cv_mixer_set_limits(cv_mixer_t *m, const cv_mixer_cfg_t *cfg);
+
 typedef struct {
     int rooms, participants;
     uint64_t late_ticks; /* deadlines skipped because the previous tick still ran */

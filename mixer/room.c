@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "playout.h"
 #include "queue.h"
+#include "stats.h"
 #include "video_codec.h"
 
 #include <libyuv.h>
@@ -104,6 +105,12 @@ struct cv_room {
     cv_opus_enc_t *aenc_shared;
     int64_t active_since_us;
 };
+
+/* Now on the room's clock for timing codec calls, 0 without one. */
+static int64_t clk(const cv_room_t *r)
+{
+    return r->cfg.clock_us ? r->cfg.clock_us() : 0;
+}
 
 /* ---- participants ---- */
 
@@ -402,6 +409,15 @@ int cv_room_count(cv_room_t *r)
     return n;
 }
 
+void cv_room_set_max_participants(cv_room_t *r, int n)
+{
+    if (n < 1 || n > CV_ROOM_MAX_PARTICIPANTS)
+        return;
+    pthread_mutex_lock(&r->lock);
+    r->cfg.max_participants = n;
+    pthread_mutex_unlock(&r->lock);
+}
+
 void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st)
 {
     pthread_mutex_lock(&r->lock);
@@ -638,7 +654,10 @@ static int encode_video(cv_room_t *r, cv_part_t **parts, int n, int64_t now_us, 
     if (key_req)
         cv_vp8_enc_request_keyframe(r->venc);
     int64_t pts = (now_us - r->start_us) * 9 / 100;
+    int64_t t0 = clk(r);
     int len = cv_vp8_enc_encode(r->venc, &r->canvas, pts, r->encbuf, r->enccap, key);
+    cv_stats_add(CV_STAT_VIDEO_ENCODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_VIDEO_ENCODED, 1);
     if (len <= 0) {
         if (key_req)
             atomic_store(&r->want_keyframe, 1); /* the encoder dropped it: ask again */
@@ -676,6 +695,7 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     int c = plan(r, parts, n, shown, rects);
     set_visible(r, parts, n, shown, c);
     int n_seen = 0, any_receiver = 0;
+    int64_t t0 = clk(r);
     for (int i = 0; i < n; i++) {
         n_seen += seen(parts[i]);
         any_receiver |= receives_video(parts[i]);
@@ -684,6 +704,9 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
         else
             drop_video(parts[i]);
     }
+    cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);
+    cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);
     int len = 0, key = 0;
     if (any_receiver) { /* no picture is made that nobody receives */
         compose(r, shown, rects, c, n_seen, now_us);
@@ -900,10 +923,14 @@ static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     r->active_since_us = now;
 }
 
-static cv_frame_t *encode_audio(cv_opus_enc_t *enc, const int16_t *pcm, uint32_t ts, int64_t now)
+static cv_frame_t *encode_audio(const cv_room_t *r, cv_opus_enc_t *enc, const int16_t *pcm,
+                                uint32_t ts, int64_t now)
 {
     uint8_t pkt[1500];
+    int64_t t0 = clk(r);
     int n = cv_opus_enc_encode(enc, pcm, pkt, sizeof(pkt));
+    cv_stats_add(CV_STAT_AUDIO_ENCODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_AUDIO_ENCODED, 1);
     if (n <= CV_OPUS_DTX_MAX_BYTES)
         return NULL; /* DTX (or an error): nothing to send this period */
     cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, (size_t)n);
@@ -932,9 +959,12 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         return;
     cv_mix_in_t in[CV_ROOM_MAX_PARTICIPANTS];
     cv_room_stats_t st = {0};
+    int64_t t0 = clk(r);
     measure_all(&st, parts, n, now_us);
     select_speakers(r, parts, n, now_us);
     decode_speakers(&st, parts, n);
+    cv_stats_add(CV_STAT_AUDIO_DECODE_US, (uint64_t)(clk(r) - t0));
+    cv_stats_add(CV_STAT_AUDIO_DECODED, st.audio_frames + st.concealed);
     for (int i = 0; i < n; i++)
         in[i].pcm = heard(parts[i], now_us) ? parts[i]->cur : NULL;
     pick_speaker(r, parts, n, now_us);
@@ -951,7 +981,7 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
     if (need_shared) {
         set_expected_loss(r->aenc_shared, parts, n);
         cv_mix_minus(total, NULL, mix);
-        shared = encode_audio(r->aenc_shared, mix, ts, now_us);
+        shared = encode_audio(r, r->aenc_shared, mix, ts, now_us);
     }
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
@@ -964,7 +994,7 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
             if (p->aenc) {
                 set_expected_loss(p->aenc, &p, 1);
                 cv_mix_minus(total, p->cur, mix); /* everyone but themselves */
-                f = encode_audio(p->aenc, mix, ts, now_us);
+                f = encode_audio(r, p->aenc, mix, ts, now_us);
             }
         } else if (shared) {
             f = cv_frame_ref(shared);

@@ -31,6 +31,9 @@ typedef struct {
     int self_monitor; /* echo check: one participant who sees and hears themselves */
     int max_speakers; /* voices decoded and mixed at once, 1..CV_ROOM_MAX_SPEAKERS; 0: 3 */
     int hidden_kbps;  /* video bit rate asked (REMB) of a sender not shown; 0: 50 */
+    /* A monotonic clock in microseconds to time the codec calls with (the
+     * CV_STAT_*_US counters of stats.h); NULL: they are not timed. */
+    int64_t (*clock_us)(void);
 } cv_room_cfg_t;
 
 #define CV_ROOM_MAX_SPEAKERS 16
@@ -71,6 +74,9 @@ cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*noti
 /* Removes the participant from the room and drops the caller's reference. */
 void cv_room_leave(cv_room_t *r, cv_part_t *p);
 int cv_room_count(cv_room_t *r);
+/* A new limit (1..CV_ROOM_MAX_PARTICIPANTS) for later joins; whoever is in
+ * stays. Any thread. */
+void cv_room_set_max_participants(cv_room_t *r, int n);
 void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st);
 
 /* Network thread side. Takes ownership of f (video: one complete VP8 frame;

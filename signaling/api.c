@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "command.h"
 #include "config.h"
+#include "metrics.h"
 #include "sdp.h"
 
 #include <jansson.h>
@@ -42,7 +43,8 @@ struct cv_api {
     cv_session_t **sessions; /* unordered; a room-less echo session or a room's */
     int n_sessions;
     cv_events_t *events;
-    GSource *tick; /* on the network loop: speakers and pings */
+    cv_settings_t *settings; /* borrowed */
+    GSource *tick;           /* on the network loop: speakers and pings */
     int ticks;
     struct {
         char room[65];
@@ -683,10 +685,25 @@ cv_events_t *cv_api_events(cv_api_t *api)
     return api->events;
 }
 
-void cv_api_end_streams(cv_api_t *api)
+void cv_api_end_streams(cv_api_t *api, const char *reason, int wait_ms)
 {
-    if (cv_events_end_all(api->events, 3000) < 0)
+    json_t *o = json_pack("{s:s}", "reason", reason ? reason : "");
+    char *json = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    cv_events_broadcast(api->events, "shutdown", json);
+    free(json);
+    if (cv_events_end_all(api->events, wait_ms) < 0)
         CV_WARN("event streams still open at shutdown");
+}
+
+void cv_api_set_settings(cv_api_t *api, cv_settings_t *settings)
+{
+    api->settings = settings;
+}
+
+cv_settings_t *cv_api_settings(cv_api_t *api)
+{
+    return api->settings;
 }
 
 /* ---- static files ---- */
@@ -774,34 +791,40 @@ static void serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     rs->content_type = mime_type(dir ? "index.html" : path);
 }
 
-/* Prometheus text format (aggregate counters only: nothing names a room or a person). */
+/* GET /metrics (metrics.h): gauges counted from the session table under its
+ * lock, the rest from the mixer and stats.h; aggregates only. */
 static void metrics(cv_api_t *api, cv_api_resp_t *rs)
 {
+    cv_metrics_t *m = cv_xcalloc(1, sizeof(*m));
     cv_mixer_stats_t ms;
     cv_mixer_get_stats(api->env.mixer, &ms);
-    char buf[1024];
-    int n = snprintf(buf, sizeof(buf),
-                     "# HELP conclave_sessions Open sessions (participants and echo checks).\n"
-                     "# TYPE conclave_sessions gauge\n"
-                     "conclave_sessions %d\n"
-                     "# HELP conclave_rooms Rooms being mixed (an echo check is a room).\n"
-                     "# TYPE conclave_rooms gauge\n"
-                     "conclave_rooms %d\n"
-                     "# HELP conclave_participants Participants in all rooms.\n"
-                     "# TYPE conclave_participants gauge\n"
-                     "conclave_participants %d\n"
-                     "# HELP conclave_mixer_late_ticks_total Mixer ticks skipped because the "
-                     "previous one still ran.\n"
-                     "# TYPE conclave_mixer_late_ticks_total counter\n"
-                     "conclave_mixer_late_ticks_total %llu\n",
-                     cv_api_session_count(api), ms.rooms, ms.participants,
-                     (unsigned long long)ms.late_ticks);
+    m->rooms = ms.rooms;
+    m->tiers = 3;
+    pthread_mutex_lock(&api->lock);
+    m->sessions = api->n_sessions;
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        int role = cv_session_info(s)->role;
+        if (role >= 0 && role < CV_METRICS_ROLES)
+            m->participants[role]++;
+        if (role != CV_ROLE_PARTICIPANT && role != CV_ROLE_VIEWER)
+            continue; /* a screen share or a publisher receives nothing */
+        int tier = cv_part_tier(cv_session_part(s));
+        if (tier < 0)
+            m->audio_only++;
+        else
+            m->receivers[tier < CV_METRICS_TIERS ? tier : CV_METRICS_TIERS - 1]++;
+        if (tier >= m->tiers)
+            m->tiers = tier + 1;
+    }
+    pthread_mutex_unlock(&api->lock);
+    m->event_streams = cv_events_count(api->events);
+    cv_metrics_read_stats(m);
     rs->status = 200;
     rs->content_type = "text/plain; version=0.0.4; charset=utf-8";
-    rs->body = cv_xmalloc((size_t)n);
-    memcpy(rs->body, buf, (size_t)n);
-    rs->body_len = (size_t)n;
+    rs->body = cv_metrics_render(m, &rs->body_len);
     rs->no_store = 1;
+    free(m);
 }
 
 void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)

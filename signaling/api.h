@@ -12,6 +12,7 @@
 
 #include "events.h"
 #include "session.h"
+#include "settings.h"
 
 #include <stddef.h>
 
@@ -53,11 +54,13 @@ void cv_api_resp_cleanup(cv_api_resp_t *rs);
 int cv_api_session_count(cv_api_t *api);
 /* The event streams of the browser clients (owned by the API). */
 cv_events_t *cv_api_events(cv_api_t *api);
-/* Ends every event stream (before the HTTP server stops). */
-void cv_api_end_streams(cv_api_t *api);
-/* The event streams of the browser clients (owned by the API). */
-cv_events_t *cv_api_events(cv_api_t *api);
-/* Ends every event stream (before the HTTP server stops). */
-void cv_api_end_streams(cv_api_t *api);
+/* Tells every open event stream that the server is going down (event
+ * "shutdown", data {"reason": reason}), ends them all and waits (up to
+ * wait_ms) until the HTTP server has closed them. Before the HTTP server stops. */
+void cv_api_end_streams(cv_api_t *api, const char *reason, int wait_ms);
+/* The settings in force (borrowed; set once before requests arrive). The
+ * HTTP threads read what a reload may change through it (settings.h). */
+void cv_api_set_settings(cv_api_t *api, cv_settings_t *settings);
+cv_settings_t *cv_api_settings(cv_api_t *api);
 
 #endif

@@ -52,41 +52,45 @@ struct key {
     size_t off;  /* offset of the field in cv_config_t */
     size_t size; /* size of the field (char arrays) */
     long min, max;
+    int reload; /* R: a reload (SIGHUP) applies a change; 0: it needs a restart */
 };
+
+#define R 1       /* reloadable */
+#define RESTART 0 /* needs a restart */
 
 #define FIELD(f) offsetof(cv_config_t, f), sizeof(((cv_config_t *)0)->f)
 
 static const struct key keys[] = {
-    {"http", "listen", K_IP, FIELD(http_listen), 0, 0},
-    {"http", "port", K_INT, FIELD(http_port), 1, 65535},
-    {"http", "www", K_PATH, FIELD(www_root), 0, 0},
-    {"http", "max_body", K_LONG, FIELD(http_max_body), 1024, 1048576},
-    {"http", "cert", K_PATH_OPT, FIELD(http_cert), 0, 0},
-    {"http", "key", K_PATH_OPT, FIELD(http_key), 0, 0},
-    {"http", "trust_proxy", K_BOOL, FIELD(http_trust_proxy), 0, 1},
-    {"http", "max_connections", K_INT, FIELD(http_max_conns), 4, 100000},
-    {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000},
-    {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000},
-    {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535},
-    {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535},
-    {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0},
-    {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0},
-    {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120},
-    {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64},
-    {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60},
-    {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920},
-    {"mixer", "height", K_EVEN, FIELD(mixer_height), 90, 1080},
-    {"mixer", "video_kbps", K_INT, FIELD(mixer_video_kbps), 50, 8000},
-    {"mixer", "audio_kbps", K_INT, FIELD(mixer_audio_kbps), 8, 128},
-    {"mixer", "max_speakers", K_INT, FIELD(mixer_max_speakers), 1, 16},
-    {"mixer", "hidden_bitrate", K_INT, FIELD(mixer_hidden_kbps), 10, 1000},
-    {"mixer", "tiers", K_TIERS, FIELD(mixer_tiers), 0, 0},
-    {"rooms", "open", K_BOOL, FIELD(rooms_open), 0, 1},
-    {"rooms", "names", K_ROOMS, FIELD(rooms_names), 0, 0},
-    {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100},
-    {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000},
-    {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000},
-    {"log", "level", K_LEVEL, FIELD(log_level), 0, 0},
+    {"http", "listen", K_IP, FIELD(http_listen), 0, 0, RESTART},
+    {"http", "port", K_INT, FIELD(http_port), 1, 65535, RESTART},
+    {"http", "www", K_PATH, FIELD(www_root), 0, 0, RESTART},
+    {"http", "max_body", K_LONG, FIELD(http_max_body), 1024, 1048576, R},
+    {"http", "cert", K_PATH_OPT, FIELD(http_cert), 0, 0, RESTART},
+    {"http", "key", K_PATH_OPT, FIELD(http_key), 0, 0, RESTART},
+    {"http", "trust_proxy", K_BOOL, FIELD(http_trust_proxy), 0, 1, RESTART},
+    {"http", "max_connections", K_INT, FIELD(http_max_conns), 4, 100000, RESTART},
+    {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000, RESTART},
+    {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000, RESTART},
+    {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535, RESTART},
+    {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535, RESTART},
+    {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
+    {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0, RESTART},
+    {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120, RESTART},
+    {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
+    {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
+    {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
+    {"mixer", "height", K_EVEN, FIELD(mixer_height), 90, 1080, RESTART},
+    {"mixer", "video_kbps", K_INT, FIELD(mixer_video_kbps), 50, 8000, RESTART},
+    {"mixer", "audio_kbps", K_INT, FIELD(mixer_audio_kbps), 8, 128, RESTART},
+    {"mixer", "max_speakers", K_INT, FIELD(mixer_max_speakers), 1, 16, RESTART},
+    {"mixer", "hidden_bitrate", K_INT, FIELD(mixer_hidden_kbps), 10, 1000, RESTART},
+    {"mixer", "tiers", K_TIERS, FIELD(mixer_tiers), 0, 0, RESTART},
+    {"rooms", "open", K_BOOL, FIELD(rooms_open), 0, 1, R},
+    {"rooms", "names", K_ROOMS, FIELD(rooms_names), 0, 0, R},
+    {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100, R},
+    {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000, R},
+    {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000, RESTART},
+    {"log", "level", K_LEVEL, FIELD(log_level), 0, 0, R},
 };
 
 static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log"};
@@ -575,4 +579,28 @@ int cv_config_load(cv_config_t *c, const char *path, char *err, size_t errcap)
     int rc = cv_config_load_string(c, path, buf, err, errcap);
     free(buf);
     return rc;
+}
+
+int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
+                           void (*changed)(void *ud, const char *section, const char *key,
+                                           int reloadable),
+                           void *ud)
+{
+    int restart = 0;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        const struct key *k = &keys[i];
+        char *to = (char *)next + k->off;
+        const char *from = (const char *)old + k->off;
+        int text = k->kind == K_IP || k->kind == K_IPV4_OPT || k->kind == K_PATH ||
+                   k->kind == K_ADDRS || k->kind == K_ROOMS;
+        if (text ? strncmp(to, from, k->size) == 0 : memcmp(to, from, k->size) == 0)
+            continue;
+        if (changed)
+            changed(ud, k->section, k->name, k->reload);
+        if (!k->reload) {
+            memcpy(to, from, k->size); /* the running value stays in force */
+            restart++;
+        }
+    }
+    return restart;
 }

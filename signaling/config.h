@@ -76,6 +76,19 @@ int cv_config_load(cv_config_t *c, const char *path, char *err, size_t errcap);
 int cv_config_load_string(cv_config_t *c, const char *name, const char *text, char *err,
                           size_t errcap);
 
+/* A reload (SIGHUP): old is in force, next was just loaded from the file.
+ * For each key whose value differs, in the order of the key table, calls
+ * changed(ud, section, key, reloadable) (changed may be NULL); a key that
+ * needs a restart (listen, ports, [ice], [mixer], ...) gets its old value
+ * back in *next, so that *next is what will be in force. Whether a key is
+ * reloadable is a flag of its entry in config.c's table (conclave.ini(5)
+ * says which are). Returns the number of changed keys that need a restart.
+ * Pure. */
+int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
+                           void (*changed)(void *ud, const char *section, const char *key,
+                                           int reloadable),
+                           void *ud);
+
 /* Room names (in [rooms] names and in URLs): 1..64 of [A-Za-z0-9_-].
  * cv_config_room_chars checks the characters only. Pure. */
 int cv_config_room_name(const char *s, size_t len);

@@ -189,6 +189,17 @@ void cv_events_publish_to(cv_events_t *ev, const char *session_id, const char *n
     free(t);
 }
 
+void cv_events_broadcast(cv_events_t *ev, const char *name, const char *json)
+{
+    size_t n;
+    char *t = format(name, json, &n);
+    pthread_mutex_lock(&ev->lock);
+    for (struct sub *s = ev->subs; s; s = s->next)
+        append(s, t, n);
+    pthread_mutex_unlock(&ev->lock);
+    free(t);
+}
+
 void cv_events_end_session(cv_events_t *ev, const char *session_id)
 {
     pthread_mutex_lock(&ev->lock);

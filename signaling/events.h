@@ -33,6 +33,8 @@ void cv_events_publish(cv_events_t *ev, const char *room, const char *name, cons
 /* The same to the subscribers of one session only. */
 void cv_events_publish_to(cv_events_t *ev, const char *session_id, const char *name,
                           const char *json);
+/* The same to every subscriber of every room. */
+void cv_events_broadcast(cv_events_t *ev, const char *name, const char *json);
 /* Ends the streams of a session (it left). */
 void cv_events_end_session(cv_events_t *ev, const char *session_id);
 /* A comment line to every stream, so proxies keep idle streams open. */

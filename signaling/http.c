@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mem.h"
 #include "ratelimit.h"
+#include "stats.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -50,6 +51,7 @@ struct cv_http {
 struct upload {
     char *buf;
     size_t len;
+    long max_body; /* [http] max_body when the request arrived */
     int too_large;
 };
 
@@ -71,6 +73,13 @@ static void add_common_headers(const cv_http_t *h, struct MHD_Response *r, int n
         MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
+/* Queues an answer and counts it by status class (GET /metrics). */
+static enum MHD_Result queue(struct MHD_Connection *c, int status, struct MHD_Response *r)
+{
+    cv_stats_add(cv_stats_http_class(status), 1);
+    return MHD_queue_response(c, (unsigned)status, r);
+}
+
 /* A one-line plain text answer; retry_after > 0 adds Retry-After (seconds). */
 static enum MHD_Result send_text(const cv_http_t *h, struct MHD_Connection *c, int status,
                                  const char *text, int retry_after)
@@ -86,7 +95,7 @@ static enum MHD_Result send_text(const cv_http_t *h, struct MHD_Connection *c, i
         MHD_add_response_header(r, "Retry-After", secs);
     }
     add_common_headers(h, r, 1);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+    enum MHD_Result ret = queue(c, status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -112,7 +121,7 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
     if (rs->allow)
         MHD_add_response_header(r, "Allow", rs->allow);
     add_common_headers(h, r, rs->no_store);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)rs->status, r);
+    enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -131,7 +140,7 @@ static enum MHD_Result send_stream(cv_http_t *h, struct MHD_Connection *c, cv_ap
     MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
     MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* for a reverse proxy */
     add_common_headers(h, r, 1);
-    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    enum MHD_Result ret = queue(c, 200, r);
     MHD_destroy_response(r);
     return ret;
 }
@@ -262,13 +271,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (!up) {
         up = cv_xcalloc(1, sizeof(*up));
         *con_cls = up;
+        up->max_body = h->max_body;
+        cv_settings_t *st = cv_api_settings(h->api);
+        if (st) { /* a reload may have changed it */
+            const cv_config_t *cfg = cv_settings_hold(st);
+            up->max_body = cfg->http_max_body;
+            cv_settings_release(cfg);
+        }
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoll(cl, NULL, 10) > h->max_body)
+        if (cl && strtoll(cl, NULL, 10) > up->max_body)
             up->too_large = 1;
         return MHD_YES;
     }
     if (*data_size) {
-        if (!up->too_large && up->len + *data_size <= (size_t)h->max_body) {
+        if (!up->too_large && up->len + *data_size <= (size_t)up->max_body) {
             up->buf = cv_xrealloc(up->buf, up->len + *data_size + 1);
             memcpy(up->buf + up->len, data, *data_size);
             up->len += *data_size;

@@ -1,7 +1,8 @@
 /*
  * main.c - the conclave daemon: options, configuration, start-up of the
- * network loop, mixer pool and clock, and HTTP server, and a clean stop on SIGINT or
- * SIGTERM. The main thread only waits for signals.
+ * network loop, mixer pool and clock, and HTTP server; a reload of the
+ * configuration file on SIGHUP and a clean stop on SIGINT or SIGTERM
+ * (conclave(8) SIGNALS). The main thread only waits for signals.
  */
 #include "api.h"
 #include "config.h"
@@ -13,14 +14,17 @@
 #include "loop.h"
 #include "mem.h"
 #include "mixer.h"
+#include "settings.h"
 #include "pool.h"
 #include "srtp.h"
 
 #include <glib.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CONCLAVE_VERSION "0.1.0"
@@ -91,6 +95,68 @@ static void loopback_unless_tls(cv_config_t *cfg)
     snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s", lo);
 }
 
+#define SHUTDOWN_STREAMS_MS 1500 /* event streams get this long to take their last event */
+#define SHUTDOWN_LIMIT_S 5       /* the whole stop, at most */
+
+static void mixer_limits(const cv_config_t *c, cv_mixer_cfg_t *m)
+{
+    m->room.max_participants = c->rooms_max_participants;
+    m->max_rooms = c->rooms_max;
+    m->open_rooms = c->rooms_open;
+    m->names = c->rooms_names;
+}
+
+static void on_changed(void *ud, const char *section, const char *key, int reloadable)
+{
+    (void)ud;
+    if (reloadable)
+        CV_INFO("reload: [%s] %s changed", section, key);
+    else
+        CV_WARN("reload: [%s] %s changed, needs a restart", section, key);
+}
+
+/* SIGHUP: reads the file again (defaults first, as at start) and puts in
+ * force what may change while running; a file with an error changes nothing. */
+static void reload(const char *path, cv_settings_t *settings, cv_mixer_t *mixer)
+{
+    if (!path) {
+        CV_WARN("reload: no configuration file (-c) to read again");
+        return;
+    }
+    cv_config_t *next = cv_xmalloc(sizeof(*next));
+    char err[512];
+    cv_config_defaults(next);
+    if (cv_config_load(next, path, err, sizeof(err)) < 0) {
+        CV_ERROR("reload: %s; the settings in force are kept", err);
+        free(next);
+        return;
+    }
+    cv_log_set_level(next->log_level); /* first, so the lines below follow it */
+    const cv_config_t *old = cv_settings_hold(settings);
+    int restart = cv_config_reload_merge(old, next, on_changed, NULL);
+    cv_settings_release(old);
+    cv_settings_replace(settings, next);
+    cv_mixer_cfg_t limits;
+    mixer_limits(next, &limits);
+    cv_mixer_set_limits(mixer, &limits);
+    CV_INFO("reload: settings of %s in force (%d change%s need a restart)", path, restart,
+            restart == 1 ? "" : "s");
+    free(next);
+}
+
+/* The stop must not hang on a stuck client or thread: past SHUTDOWN_LIMIT_S
+ * the process ends anyway, with status 1. */
+static void *watchdog(void *arg)
+{
+    (void)arg;
+    struct timespec ts = {.tv_sec = SHUTDOWN_LIMIT_S - 1, .tv_nsec = 500 * 1000 * 1000};
+    while (nanosleep(&ts, &ts) != 0)
+        ;
+    CV_ERROR("shutdown still not done after %d.5 s: exiting now", SHUTDOWN_LIMIT_S - 1);
+    _exit(1);
+    return NULL;
+}
+
 static int parse_args(int argc, char **argv, const char **config_path)
 {
     int opt;
@@ -131,6 +197,7 @@ int main(int argc, char **argv)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -155,6 +222,7 @@ int main(int argc, char **argv)
     cv_mixer_t *mixer = NULL;
     cv_api_t *api = NULL;
     cv_http_t *http = NULL;
+    cv_settings_t *settings = cv_settings_create(&cfg);
     if (cv_srtp_global_init() < 0) {
         fprintf(stderr, "conclave: SRTP library initialisation failed\n");
         goto out;
@@ -205,6 +273,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg.www_root);
         goto out;
     }
+    cv_api_set_settings(api, settings);
     loopback_unless_tls(&cfg);
     cv_http_cfg_t hcfg = {
         .listen = cfg.http_listen,
@@ -228,17 +297,22 @@ int main(int argc, char **argv)
             cfg.http_port, cfg.mixer_threads);
 
     int sig = 0;
-    sigwait(&sigs, &sig);
+    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+        reload(config_path, settings, mixer);
     CV_INFO("signal %d: shutting down", sig);
+    pthread_t dog;
+    if (pthread_create(&dog, NULL, watchdog, NULL) == 0)
+        pthread_detach(dog);
     rc = 0;
 out:
-    if (api)
-        cv_api_end_streams(api); /* event streams end, so the HTTP server can stop */
-    cv_http_stop(http);          /* no new requests */
-    cv_api_destroy(api);         /* ends every session */
+    if (api) /* every browser hears why, then the streams end so the HTTP server can stop */
+        cv_api_end_streams(api, "The server is shutting down", SHUTDOWN_STREAMS_MS);
+    cv_http_stop(http);  /* no new requests */
+    cv_api_destroy(api); /* ends every session */
     cv_mixer_destroy(mixer);
     cv_loop_destroy(loop);
     cv_pool_destroy(pool);
     cv_dtls_cert_destroy(cert);
+    cv_settings_destroy(settings);
     return rc;
 }

@@ -25,6 +25,7 @@
 #include "seq.h"
 #include "srtp.h"
 #include "tier.h"
+#include "stats.h"
 #include "vp8.h"
 
 #include <stdatomic.h>
@@ -332,6 +333,7 @@ static void on_rtcp(void *ud, uint8_t *pkt, size_t len)
     int n = cv_rtcp_parse(pkt, len, items, 8);
     if (n < 0) {
         s->drop_parse++;
+        cv_stats_add(CV_STAT_DROP_MALFORMED_RTCP, 1);
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -378,6 +380,7 @@ static void push_video_frame(cv_session_t *s, const cv_vp8_frame_t *vf, int64_t 
     f->keyframe = vf->keyframe;
     f->t_us = now;
     if (cv_part_push(s->part, f) < 0) {
+        cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
         s->depack.need_keyframe = 1; /* a lost frame breaks the references */
         request_keyframe(s, now);
     }
@@ -396,6 +399,8 @@ static void drain_video(cv_session_t *s, int64_t now)
         int rc = cv_vp8_depack_push(&s->depack, ext, h.ts, h.marker, h.payload, h.payload_len, &vf);
         if (rc == 1)
             push_video_frame(s, &vf, now);
+        else if (rc < 0)
+            cv_stats_add(CV_STAT_DROP_BAD_VP8, 1);
     }
     if (cv_part_take_decoder_error(s->part) | cv_part_take_keyframe_needed(s->part))
         s->pli_wanted = 1;
@@ -451,6 +456,7 @@ static int same_sender(cv_session_t *s, uint32_t *latched, uint32_t ssrc)
     if (ssrc == *latched)
         return 1;
     s->drop_pt++;
+    cv_stats_add(CV_STAT_DROP_UNKNOWN_SSRC, 1);
     return 0;
 }
 
@@ -465,10 +471,13 @@ static void on_video(cv_session_t *s, const cv_rtp_hdr_t *h, const uint8_t *pkt,
         return;
     cv_nack_on_packet(&s->vnack, ext, now);
     send_nacks(s, now);
-    if (cv_jitter_push(&s->vjit, ext, pkt, len, now) == CV_E_FULL) {
+    int rc = cv_jitter_push(&s->vjit, ext, pkt, len, now);
+    if (rc == CV_E_FULL) {
         drain_video(s, now); /* the window moved on: release what it held, then store */
-        cv_jitter_push(&s->vjit, ext, pkt, len, now);
+        rc = cv_jitter_push(&s->vjit, ext, pkt, len, now);
     }
+    if (rc == 0)
+        cv_stats_add(CV_STAT_DROP_LATE, 1);
     drain_video(s, now);
 }
 
@@ -514,7 +523,8 @@ static void on_audio(cv_session_t *s, const cv_rtp_hdr_t *h, int64_t now)
     int vad, level;
     if (s->level_id > 0 && cv_rtp_audio_level(h, s->level_id, &vad, &level) == 0)
         f->level = level;
-    cv_part_push(s->part, f);
+    if (cv_part_push(s->part, f) < 0)
+        cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
 }
 
 static void on_rtp(void *ud, uint8_t *pkt, size_t len)
@@ -523,19 +533,23 @@ static void on_rtp(void *ud, uint8_t *pkt, size_t len)
     cv_rtp_hdr_t h;
     if (cv_rtp_parse(pkt, len, &h) < 0) {
         s->drop_parse++;
+        cv_stats_add(CV_STAT_DROP_MALFORMED_RTP, 1);
         return;
     }
     int64_t now = cv_now_us();
-    if (!s->takes)
+    if (!s->takes) {
         s->drop_pt++; /* a viewer's media is not used */
-    else if (h.pt == s->v_pt && s->v_pt >= 0)
+        cv_stats_add(CV_STAT_DROP_NOT_WANTED, 1);
+    } else if (h.pt == s->v_pt && s->v_pt >= 0) {
         on_video(s, &h, pkt, len, now);
-    else if (h.pt == s->a_pt && s->a_pt >= 0)
+    } else if (h.pt == s->a_pt && s->a_pt >= 0) {
         on_audio(s, &h, now);
-    else if (h.pt == s->rtx_pt && s->rtx_pt >= 0)
+    } else if (h.pt == s->rtx_pt && s->rtx_pt >= 0) {
         on_video_rtx(s, &h, pkt, len, now);
-    else
+    } else {
         s->drop_pt++;
+        cv_stats_add(CV_STAT_DROP_UNKNOWN_PT, 1);
+    }
 }
 
 static gboolean failed_cb(gpointer arg)

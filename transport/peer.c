@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mem.h"
 #include "srtp.h"
+#include "stats.h"
 
 #include <stdlib.h>
 
@@ -65,8 +66,12 @@ static void pump_dtls(cv_peer_t *p)
 {
     uint8_t out[2048];
     int n;
-    while ((n = cv_dtls_pop_output(p->dtls, out, sizeof(out))) > 0)
-        cv_ice_send(p->ice, out, (size_t)n);
+    while ((n = cv_dtls_pop_output(p->dtls, out, sizeof(out))) > 0) {
+        if (cv_ice_send(p->ice, out, (size_t)n) > 0) {
+            cv_stats_add(CV_STAT_TX_PACKETS, 1);
+            cv_stats_add(CV_STAT_TX_BYTES, (uint64_t)n);
+        }
+    }
     int st = cv_dtls_state(p->dtls);
     if (st == CV_DTLS_FAILED) {
         fail(p, cv_dtls_error(p->dtls));
@@ -107,8 +112,10 @@ static void arm_dtls_timer(cv_peer_t *p)
 
 static void on_dtls(cv_peer_t *p, uint8_t *data, size_t len)
 {
-    if (cv_dtls_input(p->dtls, data, len, cv_now_us()) < 0)
+    if (cv_dtls_input(p->dtls, data, len, cv_now_us()) < 0) {
         p->stats.drop_dtls++;
+        cv_stats_add(CV_STAT_DROP_DTLS, 1);
+    }
     pump_dtls(p);
 }
 
@@ -116,6 +123,7 @@ static void on_srtp(cv_peer_t *p, uint8_t *data, size_t len, int rtcp)
 {
     if (!p->srtp) {
         p->stats.drop_early++;
+        cv_stats_add(CV_STAT_DROP_NO_KEYS, 1);
         return;
     }
     int n = rtcp ? cv_srtp_unprotect_rtcp(p->srtp, data, len)
@@ -125,6 +133,7 @@ static void on_srtp(cv_peer_t *p, uint8_t *data, size_t len, int rtcp)
             p->stats.drop_replay++;
         else
             p->stats.drop_srtp++;
+        cv_stats_add(n == CV_E_REPLAY ? CV_STAT_DROP_SRTP_REPLAY : CV_STAT_DROP_SRTP_AUTH, 1);
         return;
     }
     if (rtcp && p->cb.on_rtcp)
@@ -138,12 +147,17 @@ static void on_ice_recv(void *ud, uint8_t *data, size_t len)
     cv_peer_t *p = ud;
     p->stats.rx_packets++;
     p->stats.rx_bytes += len;
+    cv_stats_add(CV_STAT_RX_PACKETS, 1);
+    cv_stats_add(CV_STAT_RX_BYTES, len);
     p->last_rx_us = cv_now_us();
     switch (cv_demux(data, len)) {
     case CV_DEMUX_DTLS: on_dtls(p, data, len); break;
     case CV_DEMUX_RTP: on_srtp(p, data, len, 0); break;
     case CV_DEMUX_RTCP: on_srtp(p, data, len, 1); break;
-    default: p->stats.drop_unknown++; break;
+    default:
+        p->stats.drop_unknown++;
+        cv_stats_add(CV_STAT_DROP_DEMUX, 1);
+        break;
     }
 }
 
@@ -264,6 +278,8 @@ static int send_protected(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap, in
     if (rc > 0) {
         p->stats.tx_packets++;
         p->stats.tx_bytes += (uint64_t)rc;
+        cv_stats_add(CV_STAT_TX_PACKETS, 1);
+        cv_stats_add(CV_STAT_TX_BYTES, (uint64_t)rc);
     }
     return rc;
 }

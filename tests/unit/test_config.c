@@ -564,8 +564,8 @@ static char *read_text(const char *path)
  * `make check` runs the tests): a key line is ";key = default", explanations
  * are "; text". Uncommenting every key line but www's must load without error
  * and give exactly the defaults, and every key of conclave.ini(5) must have
- * its line in its section, except [rooms] names, whose default (none) cannot
- * be written because the key takes no empty value.
+ * its line in its section, [rooms] names has its line but stays commented: its default (none)
+ * cannot be written because the key takes no empty value.
  */
 /* [http] TLS files, proxy trust and the limits of connections, joins and sessions. */
 static void test_http_limits(void)
@@ -637,6 +637,7 @@ static void test_example(void)
         "mixer/tiers",
         "rooms/open",
         "rooms/max_participants",
+        "rooms/names",
         "rooms/max_rooms",
         "rooms/max_sessions",
         "log/level",
@@ -688,7 +689,9 @@ static void test_example(void)
             CHECK(known);
             if (!known)
                 fprintf(stderr, "  example: key line of no known key: %s\n", full);
-            if (strcmp(full, "http/www") != 0) {
+            /* [http] www and [rooms] names stay commented: their example values
+             * are not the defaults */
+            if (strcmp(full, "http/www") != 0 && strcmp(full, "rooms/names") != 0) {
                 from = 1; /* uncomment it */
                 key_lines++;
             }
@@ -704,7 +707,7 @@ static void test_example(void)
         if (seen[i] != 1)
             fprintf(stderr, "  example: %s has %d key lines, want 1\n", want_keys[i], seen[i]);
     }
-    CHECK_EQ(key_lines, N_KEYS - 1);
+    CHECK_EQ(key_lines, N_KEYS - 2);
 
     cv_config_t c, defaults;
     cv_config_defaults(&defaults);
@@ -787,8 +790,79 @@ static void test_file(void)
     CHECK_EQ(small[6], 'z');
 }
 
+struct changes {
+    char seen[16][48];
+    int reloadable[16];
+    int n;
+};
+
+static void note_change(void *ud, const char *section, const char *key, int reloadable)
+{
+    struct changes *ch = ud;
+    if (ch->n < 16) {
+        snprintf(ch->seen[ch->n], sizeof(ch->seen[0]), "[%s] %s", section, key);
+        ch->reloadable[ch->n++] = reloadable;
+    }
+}
+
+/* A reload: limits, names and the log level change at once; listen, ports,
+ * [ice] and [mixer] keys are reported and keep their running values. */
+static void test_reload_merge(void)
+{
+    cv_config_t old, next, want;
+    struct changes ch = {0};
+    cv_config_defaults(&old);
+    CHECK_EQ(load_ok(&old, "[rooms]\nnames = a,b\nopen = no\n"), 0);
+    next = old;
+    CHECK_EQ(cv_config_reload_merge(&old, &next, note_change, &ch), 0);
+    CHECK_EQ(ch.n, 0); /* the same file: nothing changed */
+
+    CHECK_EQ(load_ok(&next, "[http]\nport = 9090\nmax_body = 2048\n"
+                            "[rooms]\nmax_participants = 2\nnames = a\nmax_rooms = 3\n"
+                            "[mixer]\nthreads = 4\n[ice]\nport_min = 40500\n"
+                            "[log]\nlevel = debug\n"),
+             0);
+    want = next;
+    want.http_port = old.http_port;
+    want.mixer_threads = old.mixer_threads;
+    want.ice_port_min = old.ice_port_min;
+    CHECK_EQ(cv_config_reload_merge(&old, &next, note_change, &ch), 3);
+    CHECK_MEM(&next, &want, sizeof(next));
+    CHECK_EQ(next.http_port, 8080);
+    CHECK_EQ(next.http_max_body, 2048);
+    CHECK_EQ(next.rooms_max_participants, 2);
+    CHECK_STR(next.rooms_names, "a");
+    CHECK_EQ(next.log_level, CV_LOG_DEBUG);
+    CHECK_EQ(ch.n, 8); /* in the order of the key table */
+    const char *order[] = {"[http] port",       "[http] max_body", "[ice] port_min",
+                           "[mixer] threads",   "[rooms] names",   "[rooms] max_participants",
+                           "[rooms] max_rooms", "[log] level"};
+    const int reloadable[] = {0, 1, 0, 0, 1, 1, 1, 1};
+    for (int i = 0; i < 8 && i < ch.n; i++) {
+        CHECK_STR(ch.seen[i], order[i]);
+        CHECK_EQ(ch.reloadable[i], reloadable[i]);
+    }
+
+    /* a shorter text value than before is a change, the bytes after it are not */
+    cv_config_t a, b;
+    cv_config_defaults(&a);
+    CHECK_EQ(load_ok(&a, "[rooms]\nnames = abcdef\n"), 0);
+    b = a;
+    CHECK_EQ(load_ok(&b, "[rooms]\nnames = abc\n"), 0);
+    ch.n = 0;
+    CHECK_EQ(cv_config_reload_merge(&a, &b, note_change, &ch), 0);
+    CHECK_EQ(ch.n, 1);
+    cv_config_defaults(&a);
+    CHECK_EQ(load_ok(&a, "[rooms]\nnames = abc\n"), 0);
+    ch.n = 0;
+    cv_config_reload_merge(&a, &b, note_change, &ch); /* same text, other history */
+    CHECK_EQ(ch.n, 0);
+    CHECK_EQ(cv_config_reload_merge(&a, &b, NULL, NULL), 0);
+}
+
 int main(void)
 {
+    test_reload_merge();
     test_defaults();
     test_full_file();
     test_values();

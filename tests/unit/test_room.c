@@ -19,6 +19,7 @@
 #include "image.h"
 #include "layout.h"
 #include "room.h"
+#include "stats.h"
 #include "video_codec.h"
 #include "vp8.h"
 
@@ -647,6 +648,74 @@ static void test_no_keyframes_for_non_receivers(void)
 }
 
 /* An empty room ticks without output; a full room refuses a join. */
+static int64_t fake_now_us;
+
+/* A clock for timing codec calls: every reading is 250 us after the last. */
+static int64_t fake_clock(void)
+{
+    return fake_now_us += 250;
+}
+
+/* With a clock in its configuration the room counts the time of its codec
+ * calls and the frames (stats.h); cv_room_set_max_participants moves the
+ * limit for later joins only. */
+static void test_room_codec_time(void)
+{
+    cv_room_cfg_t c = CFG;
+    c.width = 160;
+    c.height = 90;
+    c.max_participants = 1;
+    c.clock_us = fake_clock;
+    cv_room_t *r = cv_room_create(&c, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    int n = 0;
+    cv_part_t *p = cv_room_join(r, "one", on_notify, &n);
+    CHECK(p != NULL);
+    CHECK(cv_room_join(r, "two", NULL, NULL) == NULL);
+    cv_room_set_max_participants(r, 2);
+    cv_part_t *q = cv_room_join(r, "two", NULL, NULL);
+    CHECK(q != NULL);
+    cv_room_set_max_participants(r, 1); /* both stay */
+    CHECK_EQ(cv_room_count(r), 2);
+    cv_room_set_max_participants(r, 0); /* out of range: ignored */
+    cv_room_set_max_participants(r, CV_ROOM_MAX_PARTICIPANTS + 1);
+    CHECK(cv_room_join(r, "three", NULL, NULL) == NULL);
+
+    uint64_t enc_us = cv_stats_get(CV_STAT_VIDEO_ENCODE_US);
+    uint64_t dec_us = cv_stats_get(CV_STAT_VIDEO_DECODE_US);
+    uint64_t enc = cv_stats_get(CV_STAT_VIDEO_ENCODED);
+    cv_room_video_tick(r, 0);
+    cv_room_video_tick(r, TICK_US);
+    CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_ENCODE_US) - enc_us, 2 * 250);
+    CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_DECODE_US) - dec_us, 2 * 250);
+    CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_ENCODED) - enc, 2);
+    uint64_t aenc_us = cv_stats_get(CV_STAT_AUDIO_ENCODE_US);
+    uint64_t adec_us = cv_stats_get(CV_STAT_AUDIO_DECODE_US);
+    uint64_t aenc = cv_stats_get(CV_STAT_AUDIO_ENCODED);
+    cv_room_audio_tick(r, AUDIO_US);
+    CHECK_EQ(cv_stats_get(CV_STAT_AUDIO_DECODE_US) - adec_us, 250);
+    uint64_t calls = cv_stats_get(CV_STAT_AUDIO_ENCODED) - aenc;
+    CHECK(calls >= 1); /* silence: the shared mix at least */
+    CHECK_EQ(cv_stats_get(CV_STAT_AUDIO_ENCODE_US) - aenc_us, calls * 250);
+    cv_room_leave(r, p);
+    cv_room_leave(r, q);
+    cv_room_destroy(r);
+
+    /* without a clock nothing is timed, frames are still counted */
+    c.clock_us = NULL;
+    r = cv_room_create(&c, 0);
+    p = cv_room_join(r, "one", on_notify, &n);
+    enc_us = cv_stats_get(CV_STAT_VIDEO_ENCODE_US);
+    enc = cv_stats_get(CV_STAT_VIDEO_ENCODED);
+    cv_room_video_tick(r, 0);
+    CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_ENCODE_US), enc_us);
+    CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_ENCODED) - enc, 1);
+    cv_room_leave(r, p);
+    cv_room_destroy(r);
+}
+
 static void test_room_limits(void)
 {
     cv_room_cfg_t bad = CFG;
@@ -1325,6 +1394,7 @@ int main(void)
     test_audio_mute();
     test_audio_roles();
     test_room_limits();
+    test_room_codec_time();
     test_video();
     test_audio_mix_minus();
     test_audio_self_monitor();

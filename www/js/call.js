@@ -11,6 +11,9 @@
 // and a new event stream after 1 s, then 2 s, 4 s ... at most 30 s between
 // tries, saying "Reconnecting…" in the status line. The microphone, camera
 // and hand state and a running screen share are restored on the new session.
+// When the server says it is shutting down (a "shutdown" event), the call
+// shows "The server is shutting down" and tries again later with the same
+// backoff, starting at 4 s (a restart comes back; a stop is not hammered).
 //
 // For tests, while in a call window.conclave = { pc, sessionUrl, sessionId,
 // publicId, room, screen } (screen: { pc, sessionUrl } while sharing, else
@@ -23,6 +26,7 @@ import { say } from './status.js';
 
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
+const SHUTDOWN_FIRST_ATTEMPT = 2; // after a shutdown event the first try waits 4 s
 const DISCONNECTED_GRACE_MS = 5000;
 const CONNECT_TIMEOUT_MS = 20000;
 const STATS_EVERY_MS = 2000;
@@ -207,6 +211,7 @@ class Call {
                 chat: (d) => this.link === link && this.onChat(d),
                 layout: (d) => this.link === link && this.onLayout(d),
                 video: (d) => this.link === link && this.onVideoPaused(d),
+                shutdown: () => this.link === link && this.serverShuttingDown(),
             },
             { onTrouble: (why) => this.link === link && this.lost(why) },
         );
@@ -344,6 +349,21 @@ class Call {
         ui.stageNote.hidden = false;
         this.showQuality('poor', 'Connection: lost', why);
         this.retryLater(why);
+    }
+
+    // The server announced it is going down: its stream and session end in
+    // a moment. Say so, and rejoin later with the backoff (from 4 s).
+    serverShuttingDown() {
+        if (this.ended || this.reconnecting) {
+            return;
+        }
+        this.reconnecting = true;
+        this.dropLink();
+        this.attempt = Math.max(this.attempt, SHUTDOWN_FIRST_ATTEMPT);
+        ui.stageNote.textContent = 'The server is shutting down.';
+        ui.stageNote.hidden = false;
+        this.showQuality('poor', 'Connection: server stopped', 'the server is shutting down');
+        this.retryLater('The server is shutting down');
     }
 
     retryLater(why) {

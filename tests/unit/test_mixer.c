@@ -1,0 +1,99 @@
+/*
+ * test_mixer.c - unit tests of mixer/mixer.c: the limits a reload changes
+ * (cv_mixer_set_limits) take effect for the next join, in rooms already
+ * open too, while whoever is in stays; an echo check keeps its one place.
+ */
+#include "check.h"
+#include "err.h"
+#include "mixer.h"
+
+#include <stddef.h>
+
+static void no_notify(void *ud)
+{
+    (void)ud;
+}
+
+struct member {
+    cv_part_t *p;
+    cv_mixer_room_t *h;
+};
+
+/* Joins room (NULL: an echo check); returns 0 or the error. */
+static int join(cv_mixer_t *m, const char *room, struct member *out)
+{
+    int err = 0;
+    out->p = cv_mixer_join(m, room, "x", CV_ROLE_PARTICIPANT, no_notify, NULL, &out->h, &err);
+    return out->p ? 0 : err;
+}
+
+static void test_set_limits(void)
+{
+    cv_pool_t *pool = cv_pool_create(1);
+    cv_mixer_cfg_t cfg = {
+        .room = {.width = 160,
+                 .height = 90,
+                 .fps = 10,
+                 .video_kbps = 100,
+                 .audio_bps = 16000,
+                 .max_participants = 1},
+        .max_rooms = 3,
+        .open_rooms = 1,
+        .names = "",
+    };
+    cv_mixer_t *m = cv_mixer_create(pool, &cfg);
+    CHECK(m != NULL);
+    struct member a1, a2, a3, b1, c1, e1, e2;
+    CHECK_EQ(join(m, "a", &a1), 0);
+    CHECK_EQ(join(m, "a", &a2), CV_E_FULL);
+
+    cfg.room.max_participants = 2; /* the open room "a" takes one more */
+    cv_mixer_set_limits(m, &cfg);
+    CHECK_EQ(join(m, "a", &a2), 0);
+    CHECK_EQ(join(m, "a", &a3), CV_E_FULL);
+    CHECK_EQ(join(m, NULL, &e1), 0); /* an echo check stays a room of one */
+    CHECK_EQ(join(m, NULL, &e2), 0); /* (each its own room) */
+
+    cfg.open_rooms = 0; /* only "b" from now on, "a" included */
+    char names[] = "b";
+    cfg.names = names;
+    cv_mixer_set_limits(m, &cfg);
+    names[0] = 'z'; /* the mixer keeps its own copy */
+    cfg.names = "b";
+    CHECK_EQ(join(m, "a", &a3), CV_E_NOTFOUND);
+    CHECK_EQ(join(m, "c", &c1), CV_E_NOTFOUND);
+    cv_mixer_stats_t st;
+    cv_mixer_get_stats(m, &st);
+    CHECK_EQ(st.rooms, 3);                  /* a and the two echo checks */
+    CHECK_EQ(join(m, "b", &b1), CV_E_FULL); /* allowed, but max_rooms 3 */
+
+    cfg.max_rooms = 4;
+    cv_mixer_set_limits(m, &cfg);
+    CHECK_EQ(join(m, "b", &b1), 0);
+    cv_mixer_get_stats(m, &st);
+    CHECK_EQ(st.rooms, 4);
+    CHECK_EQ(st.participants, 5); /* nobody was put out by the changes */
+
+    cfg.room.max_participants = 1; /* lower than "a" holds: they stay */
+    cfg.open_rooms = 1;
+    cv_mixer_set_limits(m, &cfg);
+    cv_mixer_get_stats(m, &st);
+    CHECK_EQ(st.participants, 5);
+    CHECK_EQ(join(m, "a", &a3), CV_E_FULL);
+
+    cv_mixer_leave(m, a1.h, a1.p);
+    cv_mixer_leave(m, a2.h, a2.p);
+    cv_mixer_leave(m, b1.h, b1.p);
+    cv_mixer_leave(m, e1.h, e1.p);
+    cv_mixer_leave(m, e2.h, e2.p);
+    cv_mixer_get_stats(m, &st);
+    CHECK_EQ(st.rooms, 0);
+    cv_mixer_destroy(m);
+    cv_pool_destroy(pool);
+}
+
+int main(void)
+{
+    test_set_limits();
+    return CHECK_DONE("mixer");
+}
