@@ -157,6 +157,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg.www_root);
         goto out;
     }
+    cv_api_set_rooms(api, &cfg);
     http = cv_http_start(api, cfg.http_listen, cfg.http_port, cfg.http_max_body);
     if (!http) {
         fprintf(stderr, "conclave: cannot listen on %s port %d\n", cfg.http_listen, cfg.http_port);
