@@ -1,6 +1,6 @@
 // events.js - the room's server-sent event stream
 // (GET /rooms/{room}/events?session={id}, HTML "server-sent events" via
-// EventSource): hello, roster, speakers, chat and layout, each one JSON
+// EventSource): hello, roster, speakers, chat, layout, room and removed, each one JSON
 // object per "data:". A handler gets the parsed object; data that is not a
 // JSON object is dropped.
 //
@@ -11,7 +11,7 @@
 // 404 once the server no longer knows the session). The caller then
 // rejoins with a new session and a new stream.
 
-const NAMES = ['hello', 'roster', 'speakers', 'chat', 'layout'];
+const NAMES = ['hello', 'roster', 'speakers', 'chat', 'layout', 'room', 'removed'];
 
 export function openEvents(url, handlers, { onTrouble = () => {}, maxErrors = 3 } = {}) {
     const es = new EventSource(url);
