@@ -106,7 +106,10 @@ async function tryJoin(p, base, password, want) {
 }
 
 async function openRoom(p, base) {
-    await p.page.goto(`${base}/#/r/${ROOM}`, { timeout: CONNECT_MS, waitUntil: 'domcontentloaded' });
+    await p.page.goto(`${base}/#/r/${ROOM}`, {
+        timeout: 2 * CONNECT_MS,
+        waitUntil: 'domcontentloaded',
+    });
     await until(CONNECT_MS, async () => ({ ok: (await state(p)).view === 'prejoin' }));
     await p.page.fill('#display-name', p.name);
     // the fake camera and microphone are open before the first join
@@ -252,9 +255,18 @@ async function run(base, browser) {
     });
     check(r.ok, 'Alice locks the room: the button now offers to unlock it');
     await openRoom(carol, base);
-    r = await tryJoin(carol, base, null, askedAgain);
-    r = await tryJoin(carol, base, PASSWORD, (st) => st.view === 'prejoin' && /locked/.test(st.status));
-    check(r.ok, 'Carol, with the right password, is refused: "room is locked"', `"${r.last.s.status}"`);
+    await tryJoin(carol, base, null, askedAgain);
+    r = await tryJoin(
+        carol,
+        base,
+        PASSWORD,
+        (st) => st.view === 'prejoin' && /locked/.test(st.status),
+    );
+    check(
+        r.ok,
+        'Carol, with the right password, is refused: "room is locked"',
+        `"${r.last.s.status}"`,
+    );
 
     // ---- remove ----
     await alice.page.click(`#roster li[data-id="${bobId}"] button.mod:text("Remove")`, {
@@ -264,16 +276,23 @@ async function run(base, browser) {
         const st = await state(bob);
         return { ok: st.view === 'left' && /removed/.test(st.status), s: st };
     });
-    check(r.ok, 'Bob is removed: his page shows that the moderator removed him', `view ${r.last.s.view}, "${r.last.s.status}"`);
+    check(
+        r.ok,
+        'Bob is removed: his page shows that the moderator removed him',
+        `view ${r.last.s.view}, "${r.last.s.status}"`,
+    );
     r = await until(STEP_MS, async () => {
         const st = await state(alice);
         return { ok: !entryOf(st, bobId), s: st };
     });
     check(r.ok, "Bob leaves Alice's roster");
-    s = await state(bob);
     await new Promise((res) => setTimeout(res, 3000));
-    const later = await state(bob);
-    check(later.view === 'left' && later.pc === null, 'Bob does not rejoin on his own', `view ${later.view}`);
+    s = await state(bob);
+    check(
+        s.view === 'left' && s.pc === null,
+        'Bob does not rejoin on his own (3 s later)',
+        `view ${s.view}`,
+    );
 
     const foreign = requests.filter((l) => {
         const url = l.split(' ').slice(1).join(' ');

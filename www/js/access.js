@@ -74,7 +74,9 @@ export function saveToken(room, token) {
 
 // A refusal that a password would answer: 401, or 403 for a wrong one.
 export function needsPassword(err) {
-    return err && (err.status === 401 || (err.status === 403 && /wrong password/.test(err.message)));
+    return (
+        !!err && (err.status === 401 || (err.status === 403 && /wrong password/.test(err.message)))
+    );
 }
 
 // Calls join(bearer) with the token, the password, then nothing, moving on
