@@ -309,6 +309,11 @@ void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st)
     pthread_mutex_unlock(&m->lock);
 }
 
+cv_room_t *cv_mixer_room_of(cv_mixer_room_t *e)
+{
+    return e->room;
+}
+
 int cv_mixer_active_speaker(cv_mixer_room_t *e)
 {
     return cv_room_active_speaker(e->room);

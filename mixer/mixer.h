@@ -34,6 +34,9 @@ void cv_mixer_destroy(cv_mixer_t *m);
  * opened), CV_E_FULL (room or server full), CV_E_CODEC. */
 cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int role,
                          void (*notify)(void *ud), void *ud, cv_mixer_room_t **handle, int *err);
+/* The room behind a handle (for its layout), valid while a participant of it
+ * has not left. */
+cv_room_t *cv_mixer_room_of(cv_mixer_room_t *handle);
 /* The public index (cv_part_index) of the room's active speaker, or -1. */
 int cv_mixer_active_speaker(cv_mixer_room_t *handle);
 void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *handle, cv_part_t *p);

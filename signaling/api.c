@@ -14,6 +14,7 @@
 #include "command.h"
 #include "config.h"
 #include "metrics.h"
+#include "moderation.h"
 #include "sdp.h"
 
 #include <jansson.h>
@@ -44,6 +45,7 @@ struct cv_api {
     int n_sessions;
     cv_events_t *events;
     cv_settings_t *settings; /* borrowed */
+    cv_moderation_t *mod;    /* room states: under the lock */
     GSource *tick;           /* on the network loop: speakers and pings */
     int ticks;
     struct {
@@ -85,14 +87,21 @@ static void reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
 
 /* ---- session table ---- */
 
-static int table_add(cv_api_t *api, cv_session_t *s)
+/* Adds s (NULL: the join failed) and settles its admission to room (NULL:
+ * the echo check, no admission). */
+static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit)
 {
     int rc = CV_E_FULL;
     pthread_mutex_lock(&api->lock);
-    if (api->n_sessions < api->max_sessions) {
-        api->sessions[api->n_sessions++] = s;
+    if (s && api->n_sessions < api->max_sessions)
         rc = 0;
+    if (room) {
+        cv_moderation_enter(api->mod, room, rc == 0 ? s : NULL, admit);
+        if (rc < 0)
+            cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     }
+    if (rc == 0)
+        api->sessions[api->n_sessions++] = s;
     pthread_mutex_unlock(&api->lock);
     return rc;
 }
@@ -224,6 +233,32 @@ static const char *check_owner(cv_api_t *api, const char *room, const char *owne
     return why;
 }
 
+/* Checks the join's credential (RFC 6750 §2.1, §3: a 401 challenges with
+ * WWW-Authenticate: Bearer). Returns 1 when let in, with *admit, the join
+ * then pending; else 0 with the refusal in rs. */
+static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+                    cv_api_resp_t *rs)
+{
+    char cred[CV_ACCESS_SECRET_MAX + 1];
+    int b = cv_access_bearer(rq->authorization, cred, sizeof(cred));
+    if (b < 0) {
+        reply(rs, 401, "Authorization must be 'Bearer <password>' (printable ASCII)");
+        rs->www_authenticate = "Bearer realm=\"conclave\", error=\"invalid_request\"";
+        return 0;
+    }
+    const char *why = NULL;
+    pthread_mutex_lock(&api->lock);
+    int st = cv_moderation_admit(api->mod, api->sessions, api->n_sessions, room, b ? cred : NULL,
+                                 role, rq->session, admit, &why);
+    pthread_mutex_unlock(&api->lock);
+    if (!st)
+        return 1;
+    reply(rs, st, "%s", why);
+    if (st == 401)
+        rs->www_authenticate = "Bearer realm=\"conclave\"";
+    return 0;
+}
+
 /* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is
  * NULL; a WHEP viewer's (role CV_ROLE_VIEWER) the same way. */
 static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
@@ -263,21 +298,34 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         free(offer);
         return;
     }
+    int admit = CV_ACCESS_ATTENDEE;
+    if (room && !admitted(api, rq, room, role, &admit, rs)) {
+        free(offer);
+        return;
+    }
     char *answer = cv_xmalloc(ANSWER_CAP);
     cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, role,
                                         role == CV_ROLE_SCREEN ? rq->session : NULL, answer,
                                         ANSWER_CAP, &status, &reason);
     free(offer);
     if (!s) {
+        table_add(api, NULL, room, admit);
         reply(rs, status, "%s", reason);
         free(answer);
         return;
     }
-    if (table_add(api, s) < 0) {
+    if (table_add(api, s, room, admit) < 0) {
         cv_session_close(s);
         reply(rs, 503, "server full: too many sessions");
         free(answer);
         return;
+    }
+    if (room) {
+        pthread_mutex_lock(&api->lock);
+        const char *token = cv_moderation_token(api->mod, s);
+        if (token)
+            snprintf(rs->moderator_token, sizeof(rs->moderator_token), "%s", token);
+        pthread_mutex_unlock(&api->lock);
     }
     rs->status = 201;
     rs->content_type = "application/sdp";
@@ -421,74 +469,21 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
 
 /* ---- roster, events and commands (the browser client) ---- */
 
-/* Under the lock: the public id of the session with this id, or "". */
-static const char *public_of_locked(cv_api_t *api, const char *id)
-{
-    for (int i = 0; i < api->n_sessions; i++)
-        if (strcmp(cv_session_id(api->sessions[i]), id) == 0)
-            return cv_session_info(api->sessions[i])->public_id;
-    return "";
-}
-
-static const char *role_name(int role)
-{
-    switch (role) {
-    case CV_ROLE_SCREEN: return "screen";
-    case CV_ROLE_PUBLISHER: return "publisher";
-    case CV_ROLE_VIEWER: return "viewer";
-    default: return "participant";
-    }
-}
-
-/* Under the lock. The caller frees the result. */
-static char *roster_json_locked(cv_api_t *api, const char *room)
-{
-    json_t *list = json_array();
-    for (int i = 0; i < api->n_sessions; i++) {
-        cv_session_t *s = api->sessions[i];
-        if (!same_room(cv_session_room(s), room))
-            continue;
-        const cv_session_info_t *in = cv_session_info(s);
-        json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b}", "id", in->public_id, "name",
-                              in->name, "role", role_name(in->role), "muted", in->muted, "camera",
-                              in->camera, "hand", in->hand);
-        if (in->role == CV_ROLE_SCREEN)
-            json_object_set_new(p, "owner", json_string(public_of_locked(api, in->owner)));
-        json_array_append_new(list, p);
-    }
-    json_t *o = json_pack("{s:o}", "participants", list);
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    return text;
-}
-
-/* Under the lock. */
-static char *layout_json_locked(cv_api_t *api, const char *room)
-{
-    const char *screen = NULL;
-    for (int i = 0; i < api->n_sessions && !screen; i++) {
-        cv_session_t *s = api->sessions[i];
-        if (same_room(cv_session_room(s), room) && cv_session_info(s)->role == CV_ROLE_SCREEN)
-            screen = cv_session_info(s)->public_id;
-    }
-    json_t *o = json_pack("{s:s, s:o}", "mode", screen ? "presenter" : "grid", "screen",
-                          screen ? json_string(screen) : json_null());
-    char *text = json_dumps(o, JSON_COMPACT);
-    json_decref(o);
-    return text;
-}
-
 /* Tells everyone in the room who is there and how the picture is laid out. */
 static void publish_room(cv_api_t *api, const char *room)
 {
     pthread_mutex_lock(&api->lock);
-    char *roster = roster_json_locked(api, room);
-    char *layout = layout_json_locked(api, room);
+    char *roster = cv_moderation_roster_json(api->sessions, api->n_sessions, room);
+    char *layout = cv_moderation_layout_json(api->mod, api->sessions, api->n_sessions, room);
+    char *state = cv_moderation_room_json(api->mod, room);
+    cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     pthread_mutex_unlock(&api->lock);
     cv_events_publish(api->events, room, "roster", roster);
     cv_events_publish(api->events, room, "layout", layout);
+    cv_events_publish(api->events, room, "room", state);
     free(roster);
     free(layout);
+    free(state);
 }
 
 /* Under the lock: the public id of the room's active speaker, or NULL. */
@@ -532,13 +527,12 @@ static void events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_a
     }
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, rq->session);
-    char *hello = NULL, *roster = NULL, *layout = NULL, *speakers = NULL;
+    char *hello = NULL, *roster = NULL, *layout = NULL, *state = NULL, *speakers = NULL;
     if (s) {
-        json_t *o = json_pack("{s:s}", "you", cv_session_info(s)->public_id);
-        hello = json_dumps(o, JSON_COMPACT);
-        json_decref(o);
-        roster = roster_json_locked(api, room);
-        layout = layout_json_locked(api, room);
+        hello = cv_moderation_hello_json(api->mod, s);
+        roster = cv_moderation_roster_json(api->sessions, api->n_sessions, room);
+        layout = cv_moderation_layout_json(api->mod, api->sessions, api->n_sessions, room);
+        state = cv_moderation_room_json(api->mod, room);
         int idx;
         speakers = speakers_json(speaker_locked(api, room, &idx));
     }
@@ -547,15 +541,18 @@ static void events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_a
         reply(rs, 404, "no such session");
         return;
     }
-    size_t cap = strlen(hello) + strlen(roster) + strlen(layout) + strlen(speakers) + 128;
+    size_t cap =
+        strlen(hello) + strlen(roster) + strlen(layout) + strlen(state) + strlen(speakers) + 160;
     rs->body = cv_xmalloc(cap);
-    rs->body_len = (size_t)snprintf(rs->body, cap,
-                                    "event: hello\ndata: %s\n\nevent: roster\ndata: %s\n\n"
-                                    "event: layout\ndata: %s\n\nevent: speakers\ndata: %s\n\n",
-                                    hello, roster, layout, speakers);
+    rs->body_len = (size_t)snprintf(
+        rs->body, cap,
+        "event: hello\ndata: %s\n\nevent: roster\ndata: %s\n\n"
+        "event: layout\ndata: %s\n\nevent: room\ndata: %s\n\nevent: speakers\ndata: %s\n\n",
+        hello, roster, layout, state, speakers);
     free(hello);
     free(roster);
     free(layout);
+    free(state);
     free(speakers);
     rs->status = 200;
     rs->sse = 1;
@@ -563,36 +560,6 @@ static void events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_a
     rs->content_type = "text/event-stream; charset=utf-8";
     snprintf(rs->sse_room, sizeof(rs->sse_room), "%s", room);
     snprintf(rs->sse_session, sizeof(rs->sse_session), "%s", rq->session);
-}
-
-/* Applies a parsed command to s (under the lock). Returns the reason it is
- * refused, or NULL; sets *chat to the chat event to publish, *changed when
- * the roster changed. */
-static const char *apply_locked(cv_session_t *s, const cv_command_t *cmd, char **chat, int *changed)
-{
-    cv_session_info_t *in = cv_session_info(s);
-    if (in->role != CV_ROLE_PARTICIPANT)
-        return "only participants send commands";
-    switch (cmd->type) {
-    case CV_CMD_MUTE:
-        in->muted = cmd->flag;
-        cv_part_set_muted(cv_session_part(s), cmd->flag);
-        break;
-    case CV_CMD_CAMERA:
-        in->camera = cmd->flag;
-        cv_part_set_camera(cv_session_part(s), cmd->flag);
-        break;
-    case CV_CMD_HAND: in->hand = cmd->flag; break;
-    case CV_CMD_CHAT: {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", in->name,
-                              "text", cmd->text, "time", (json_int_t)(cv_wall_us() / 1000));
-        *chat = json_dumps(o, JSON_COMPACT);
-        json_decref(o);
-        return NULL;
-    }
-    }
-    *changed = 1;
-    return NULL;
 }
 
 /* POST /rooms/{room}/sessions/{id}/command, JSON; only the session's holder
@@ -610,26 +577,34 @@ static void command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         free(cmd);
         return;
     }
-    char *chat = NULL;
-    int changed = 0;
+    cv_moderation_fx_t fx = {0};
+    int st = 0;
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, id);
     if (s)
-        why = apply_locked(s, cmd, &chat, &changed);
+        st = cv_moderation_apply(api->mod, api->sessions, api->n_sessions, room, s, cmd, &fx, &why);
     pthread_mutex_unlock(&api->lock);
     free(cmd);
     if (!s) {
         reply(rs, 404, "no such session");
-    } else if (why) {
-        reply(rs, 400, "bad command: %s", why);
+    } else if (st) {
+        reply(rs, st, "%s%s", st == 400 ? "bad command: " : "", why);
     } else {
         rs->status = 204;
         rs->no_store = 1;
     }
-    if (chat)
-        cv_events_publish(api->events, room, "chat", chat);
-    free(chat);
-    if (changed)
+    if (fx.chat)
+        cv_events_publish(api->events, room, "chat", fx.chat);
+    free(fx.chat);
+    if (fx.remove[0]) {
+        /* the removed client learns why before its stream ends, and does not rejoin */
+        cv_events_publish_to(api->events, fx.remove, "removed", "{\"by\":\"moderator\"}");
+        cv_session_t *gone = table_take(api, fx.remove, room, NULL);
+        if (gone)
+            end_session(api, gone);
+        fx.changed = 1;
+    }
+    if (fx.changed)
         publish_room(api, room);
 }
 
@@ -678,6 +653,13 @@ static void stop_tick(void *arg)
     cv_api_t *api = arg;
     g_source_destroy(api->tick);
     g_source_unref(api->tick);
+}
+
+void cv_api_set_rooms(cv_api_t *api, const cv_config_t *cfg)
+{
+    pthread_mutex_lock(&api->lock);
+    cv_moderation_set_config(api->mod, cfg);
+    pthread_mutex_unlock(&api->lock);
 }
 
 cv_events_t *cv_api_events(cv_api_t *api)
@@ -891,6 +873,7 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     api->sessions = cv_xcalloc((size_t)max_sessions, sizeof(cv_session_t *));
     pthread_mutex_init(&api->lock, NULL);
     api->events = cv_events_create();
+    api->mod = cv_moderation_create();
     api->tick = g_timeout_source_new(TICK_MS);
     g_source_set_callback(api->tick, tick_cb, api, NULL);
     g_source_attach(api->tick, cv_loop_context(env->loop));
@@ -912,6 +895,7 @@ void cv_api_destroy(cv_api_t *api)
     }
     pthread_mutex_destroy(&api->lock);
     cv_events_destroy(api->events);
+    cv_moderation_destroy(api->mod);
     free(api->sessions);
     free(api);
 }

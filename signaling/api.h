@@ -10,6 +10,7 @@
 #ifndef CV_API_H
 #define CV_API_H
 
+#include "config.h"
 #include "events.h"
 #include "session.h"
 #include "settings.h"
@@ -18,11 +19,12 @@
 
 typedef struct {
     const char *method;
-    const char *path;         /* already %-decoded by the HTTP library */
-    const char *content_type; /* NULL if absent */
-    const char *name;         /* ?name= of a join, NULL if absent */
-    const char *role;         /* ?role= of a join ("screen"), NULL if absent */
-    const char *session;      /* ?session= of an event stream or a screen share's owner */
+    const char *path;          /* already %-decoded by the HTTP library */
+    const char *content_type;  /* NULL if absent */
+    const char *name;          /* ?name= of a join, NULL if absent */
+    const char *role;          /* ?role= of a join ("screen"), NULL if absent */
+    const char *session;       /* ?session= of an event stream or a screen share's owner */
+    const char *authorization; /* Authorization header of a join, NULL if absent */
     const char *body;
     size_t body_len;
 } cv_api_req_t;
@@ -32,9 +34,11 @@ typedef struct {
     const char *content_type;
     char *body; /* heap, owned by the response (cv_api_resp_cleanup) */
     size_t body_len;
-    char location[128]; /* "" if none */
-    const char *allow;  /* Allow header for 405, or NULL */
-    int fd;             /* static file to send, or -1 */
+    char location[128];           /* "" if none */
+    const char *allow;            /* Allow header for 405, or NULL */
+    const char *www_authenticate; /* WWW-Authenticate header of a 401, or NULL */
+    char moderator_token[33];     /* Conclave-Moderator-Token of a creator's 201, "" if none */
+    int fd;                       /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */
     int sse;      /* answer with an event stream (http.c asks cv_api_events) */
@@ -52,6 +56,10 @@ void cv_api_destroy(cv_api_t *api);
 void cv_api_handle(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);
 void cv_api_resp_cleanup(cv_api_resp_t *rs);
 int cv_api_session_count(cv_api_t *api);
+/* Takes the [room NAME] sections of cfg (passwords, moderator passwords,
+ * default layouts): at start-up and again on a configuration reload. Any
+ * thread; applies to the joins that follow. */
+void cv_api_set_rooms(cv_api_t *api, const cv_config_t *cfg);
 /* The event streams of the browser clients (owned by the API). */
 cv_events_t *cv_api_events(cv_api_t *api);
 /* Tells every open event stream that the server is going down (event

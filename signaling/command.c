@@ -4,6 +4,7 @@
  */
 #include "command.h"
 
+#include "access.h"
 #include "err.h"
 
 #include <jansson.h>
@@ -16,6 +17,63 @@ static int flag_of(json_t *cmd, const char *key, int *out)
         return CV_E_INVAL;
     *out = json_is_true(v);
     return 0;
+}
+
+/* "participant": the public id of a roster entry (16 lowercase hex digits). */
+static int participant_of(json_t *cmd, cv_command_t *out)
+{
+    const char *v = json_string_value(json_object_get(cmd, "participant"));
+    if (!v || strlen(v) != CV_PUBLIC_ID_LEN)
+        return CV_E_INVAL;
+    for (size_t i = 0; i < CV_PUBLIC_ID_LEN; i++)
+        if (!((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f')))
+            return CV_E_INVAL;
+    memcpy(out->participant, v, CV_PUBLIC_ID_LEN + 1);
+    return 0;
+}
+
+/* The commands of a moderator; CV_E_NOTFOUND for another type. */
+static int parse_moderator(json_t *cmd, const char *type, cv_command_t *out, const char **why)
+{
+    if (strcmp(type, "layout") == 0) {
+        out->type = CV_CMD_LAYOUT;
+        const char *v = json_string_value(json_object_get(cmd, "layout"));
+        out->layout = v ? cv_access_layout_parse(v) : CV_E_INVAL;
+        *why = "layout needs \"layout\": \"grid\", \"speaker\" or \"lecture\"";
+        return out->layout < 0 ? CV_E_INVAL : 0;
+    }
+    if (strcmp(type, "floor") == 0) {
+        out->type = CV_CMD_FLOOR;
+        *why = "floor needs \"participant\": an id of the roster and \"on\": true or false";
+        return participant_of(cmd, out) < 0 ? CV_E_INVAL : flag_of(cmd, "on", &out->flag);
+    }
+    if (strcmp(type, "mute_participant") == 0 || strcmp(type, "remove") == 0) {
+        out->type = type[0] == 'm' ? CV_CMD_MUTE_PARTICIPANT : CV_CMD_REMOVE;
+        *why = type[0] == 'm' ? "mute_participant needs \"participant\": an id of the roster"
+                              : "remove needs \"participant\": an id of the roster";
+        return participant_of(cmd, out);
+    }
+    if (strcmp(type, "lock") == 0) {
+        out->type = CV_CMD_LOCK;
+        *why = "lock needs \"locked\": true or false";
+        return flag_of(cmd, "locked", &out->flag);
+    }
+    if (strcmp(type, "password") == 0) {
+        out->type = CV_CMD_PASSWORD;
+        json_t *p = json_object_get(cmd, "password");
+        if (json_is_null(p))
+            return 0; /* text "" : no password */
+        size_t n = json_string_length(p);
+        const char *v = json_string_value(p);
+        if (!v || !cv_access_password_ok(v, n)) {
+            *why = "password needs \"password\": null or 1 to 128 printable ASCII characters, "
+                   "no space at either end";
+            return CV_E_INVAL;
+        }
+        memcpy(out->text, v, n + 1);
+        return 0;
+    }
+    return CV_E_NOTFOUND;
 }
 
 static int parse_object(json_t *cmd, cv_command_t *out, const char **why)
@@ -53,6 +111,9 @@ static int parse_object(json_t *cmd, cv_command_t *out, const char **why)
         out->text[n] = 0;
         return 0;
     }
+    int rc = parse_moderator(cmd, type, out, why);
+    if (rc != CV_E_NOTFOUND)
+        return rc;
     *why = "unknown command type";
     return CV_E_INVAL;
 }

@@ -11,12 +11,28 @@
 #define CV_COMMAND_MAX 4096 /* bytes of JSON */
 #define CV_CHAT_MAX 1000    /* bytes of a chat message (UTF-8) */
 
-enum { CV_CMD_MUTE = 1, CV_CMD_CAMERA, CV_CMD_HAND, CV_CMD_CHAT };
+#define CV_PUBLIC_ID_LEN 16 /* hex digits of a participant id in the roster */
+
+/* Commands of everyone (mute .. chat), then those of a moderator only. */
+enum {
+    CV_CMD_MUTE = 1,
+    CV_CMD_CAMERA,
+    CV_CMD_HAND,
+    CV_CMD_CHAT,
+    CV_CMD_LAYOUT,           /* {"layout": "grid" | "speaker" | "lecture"} */
+    CV_CMD_FLOOR,            /* {"participant": id, "on": bool} */
+    CV_CMD_MUTE_PARTICIPANT, /* {"participant": id} */
+    CV_CMD_REMOVE,           /* {"participant": id} */
+    CV_CMD_LOCK,             /* {"locked": bool} */
+    CV_CMD_PASSWORD,         /* {"password": "..." | null} */
+};
 
 typedef struct {
-    int type;                   /* CV_CMD_* */
-    int flag;                   /* mute: audio muted; camera: on; hand: raised */
-    char text[CV_CHAT_MAX + 1]; /* chat: valid UTF-8, NUL-free */
+    int type;   /* CV_CMD_* */
+    int flag;   /* mute: audio muted; camera, floor: on; hand: raised; lock */
+    int layout; /* layout: CV_LAYOUT_MODE_* */
+    char participant[CV_PUBLIC_ID_LEN + 1]; /* floor, mute_participant, remove: 16 hex digits */
+    char text[CV_CHAT_MAX + 1]; /* chat: valid UTF-8, NUL-free; password: the new one, "" = none */
 } cv_command_t;
 
 /* Parses one command. Returns 0, CV_E_NOSPACE (larger than CV_COMMAND_MAX)

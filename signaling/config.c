@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mem.h"
 #include "tier.h"
+#include "room.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -95,6 +96,10 @@ static const struct key keys[] = {
 
 static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log"};
 
+/* Keys of a [room NAME] section (one per room, up to CV_CONFIG_ROOMS_MAX). */
+enum room_key { R_PASSWORD, R_MODERATOR_PASSWORD, R_LAYOUT };
+static const char *const room_keys[] = {"password", "moderator_password", "layout"};
+
 /* One load in progress. */
 struct load {
     cv_config_t c; /* the copy being filled */
@@ -105,6 +110,7 @@ struct load {
     char why[256]; /* its reason */
     int line_min;  /* line that last set [ice] port_min, 0 = not in this text */
     int line_max;  /* the same for port_max */
+    int in_room;   /* the current section is [room NAME], c.rooms[c.n_rooms - 1] */
 };
 
 void cv_config_defaults(cv_config_t *c)
@@ -388,6 +394,95 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     return CV_E_INVAL;
 }
 
+/* A key of the current [room NAME] section. Returns 1 to go on, 0 on error. */
+static int on_room_pair(struct load *ld, const char *name, const char *value)
+{
+    cv_config_room_t *r = &ld->c.rooms[ld->c.n_rooms - 1];
+    char q[64];
+    size_t k = 0, n = strlen(value);
+    while (k < sizeof(room_keys) / sizeof(room_keys[0]) && strcmp(room_keys[k], name) != 0)
+        k++;
+    switch (k) {
+    case R_PASSWORD:
+    case R_MODERATOR_PASSWORD: {
+        /* the same rule as cv_access_password_ok: it must fit a Bearer header */
+        int ok = n >= 1 && n <= CV_CONFIG_SECRET_MAX && value[0] != ' ' && value[n - 1] != ' ';
+        for (size_t i = 0; i < n && ok; i++)
+            ok = (unsigned char)value[i] >= 0x20 && (unsigned char)value[i] <= 0x7e;
+        if (!ok) {
+            fail(ld, ld->lineno, "%s: 1 to %d printable ASCII characters", name,
+                 CV_CONFIG_SECRET_MAX);
+            return 0;
+        }
+        snprintf(k == R_PASSWORD ? r->password : r->moderator_password, CV_CONFIG_SECRET_MAX + 1,
+                 "%s", value);
+        return 1;
+    }
+    case R_LAYOUT:
+        if (strcmp(value, "grid") == 0)
+            r->layout = CV_LAYOUT_MODE_GRID;
+        else if (strcmp(value, "speaker") == 0)
+            r->layout = CV_LAYOUT_MODE_SPEAKER;
+        else if (strcmp(value, "lecture") == 0)
+            r->layout = CV_LAYOUT_MODE_LECTURE;
+        else {
+            fail(ld, ld->lineno, "layout: '%s' is not one of grid, speaker, lecture",
+                 quote(q, sizeof(q), value, n));
+            return 0;
+        }
+        return 1;
+    default:
+        fail(ld, ld->lineno, "unknown key '%s' in [room %s]",
+             quote(q, sizeof(q), name, strlen(name)), r->name);
+        return 0;
+    }
+}
+
+const cv_config_room_t *cv_config_room(const cv_config_t *c, const char *room)
+{
+    for (int i = 0; i < c->n_rooms; i++)
+        if (strcmp(c->rooms[i].name, room) == 0)
+            return &c->rooms[i];
+    return NULL;
+}
+
+/* "[room NAME]" (s + 1, n bytes, between the brackets): opens that room's
+ * section. libinih keeps only the first 50 bytes of a section name, so the
+ * name is taken from the line here. Returns 1 if it is one, 0 if not, or
+ * CV_E_INVAL after an error. */
+static int room_section(struct load *ld, const char *s, size_t n)
+{
+    char q[64];
+    if (n < 5 || memcmp(s, "room", 4) != 0 || (s[4] != ' ' && s[4] != '\t'))
+        return 0;
+    size_t i = 5;
+    while (i < n && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    const char *name = s + i;
+    size_t len = n - i;
+    if (!cv_config_room_name(name, len)) {
+        fail(ld, ld->lineno, "[room %s]: room names are 1 to 64 of A-Z a-z 0-9 _ -",
+             quote(q, sizeof(q), name, len));
+        return CV_E_INVAL;
+    }
+    for (int r = 0; r < ld->c.n_rooms; r++) {
+        if (strlen(ld->c.rooms[r].name) == len && memcmp(ld->c.rooms[r].name, name, len) == 0) {
+            fail(ld, ld->lineno, "[room %.*s] given twice", (int)len, name);
+            return CV_E_INVAL;
+        }
+    }
+    if (ld->c.n_rooms == CV_CONFIG_ROOMS_MAX) {
+        fail(ld, ld->lineno, "more than %d [room] sections", CV_CONFIG_ROOMS_MAX);
+        return CV_E_INVAL;
+    }
+    cv_config_room_t *r = &ld->c.rooms[ld->c.n_rooms++];
+    memset(r, 0, sizeof(*r));
+    memcpy(r->name, name, len);
+    r->layout = CV_LAYOUT_MODE_GRID;
+    ld->in_room = 1;
+    return 1;
+}
+
 /* libinih calls this for each key = value, right after our reader handed it
  * the line, so ld->lineno is that line. Returns 1 to go on, 0 on error. */
 static int on_pair(void *user, const char *section, const char *name, const char *value)
@@ -403,6 +498,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
              quote(q, sizeof(q), name, strlen(name)));
         return 0;
     }
+    if (ld->in_room)
+        return on_room_pair(ld, name, value);
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
             k = &keys[i];
@@ -437,6 +534,11 @@ static int check_section(struct load *ld, const char *s)
     }
     size_t n = (size_t)(close - s - 1);
     int known = 0;
+    ld->in_room = 0;
+    int room = room_section(ld, s + 1, n);
+    if (room < 0)
+        return CV_E_INVAL;
+    known = room;
     for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
         if (strlen(sections[i]) == n && memcmp(sections[i], s + 1, n) == 0)
             known = 1;
@@ -513,6 +615,7 @@ int cv_config_load_string(cv_config_t *c, const char *name, const char *text, ch
     }
     ld = cv_xcalloc(1, sizeof(*ld));
     ld->c = *c;
+    ld->c.n_rooms = 0; /* the rooms are those of this text */
     ld->p = text;
     rc = ini_parse_stream(next_line, ld, on_pair, ld);
     if (rc > 0 && (!ld->failed || rc < ld->err_line)) {
@@ -592,7 +695,7 @@ int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
         char *to = (char *)next + k->off;
         const char *from = (const char *)old + k->off;
         int text = k->kind == K_IP || k->kind == K_IPV4_OPT || k->kind == K_PATH ||
-                   k->kind == K_ADDRS || k->kind == K_ROOMS;
+                   k->kind == K_PATH_OPT || k->kind == K_ADDRS || k->kind == K_ROOMS;
         if (text ? strncmp(to, from, k->size) == 0 : memcmp(to, from, k->size) == 0)
             continue;
         if (changed)

@@ -24,6 +24,17 @@ int cv_config_room_chars(const char *s, size_t len);
 
 #endif
 
+#define CV_CONFIG_ROOMS_MAX 64   /* [room NAME] sections */
+#define CV_CONFIG_SECRET_MAX 128 /* bytes of a password */
+
+/* One [room NAME] section: settings of one room. */
+typedef struct {
+    char name[65];
+    char password[CV_CONFIG_SECRET_MAX + 1];           /* "" = none: anyone may join */
+    char moderator_password[CV_CONFIG_SECRET_MAX + 1]; /* "" = the first to join moderates */
+    int layout;                                        /* CV_LAYOUT_MODE_*, grid */
+} cv_config_room_t;
+
 typedef struct {
     char http_listen[64];           /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
     int http_port;                  /* [http] port: 1..65535, 8080 */
@@ -53,7 +64,12 @@ typedef struct {
     int rooms_max;                  /* [rooms] max_rooms: 1..1000, 32 */
     int rooms_max_sessions;         /* [rooms] max_sessions: all sessions, 1..10000, 256 */
     int log_level;                  /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
+    cv_config_room_t rooms[CV_CONFIG_ROOMS_MAX]; /* [room NAME] sections, in file order */
+    int n_rooms;
 } cv_config_t;
+
+/* The [room NAME] section of room, or NULL. */
+const cv_config_room_t *cv_config_room(const cv_config_t *c, const char *room);
 
 /* Sets every field to its default. www_root is "www" if ./www/index.html
  * exists (running from the source tree), else CV_DATADIR "/www". */
@@ -61,7 +77,8 @@ void cv_config_defaults(cv_config_t *c);
 
 /* Loads the ini file at path on top of the current values of *c. All or
  * nothing: on error *c is left as it was. ice_addresses is stored without
- * spaces ("10.0.0.2,::1").
+ * spaces ("10.0.0.2,::1"). The [room NAME] sections of the file replace
+ * the rooms of *c.
  * Returns 0; CV_E_IO if the file cannot be opened or read; CV_E_INVAL on the
  * first bad line (loading stops there). On error err (if errcap > 0) holds one
  * line without newline, "<path>:<line>: <reason>" or "<path>: <reason>":

@@ -120,6 +120,10 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
     }
     if (rs->allow)
         MHD_add_response_header(r, "Allow", rs->allow);
+    if (rs->www_authenticate)
+        MHD_add_response_header(r, "WWW-Authenticate", rs->www_authenticate);
+    if (rs->moderator_token[0])
+        MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
     add_common_headers(h, r, rs->no_store);
     enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);
@@ -310,6 +314,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"),
         .role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role"),
         .session = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "session"),
+        .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
         .body = up->buf ? up->buf : "",
         .body_len = up->len,
     };

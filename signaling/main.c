@@ -117,7 +117,7 @@ static void on_changed(void *ud, const char *section, const char *key, int reloa
 
 /* SIGHUP: reads the file again (defaults first, as at start) and puts in
  * force what may change while running; a file with an error changes nothing. */
-static void reload(const char *path, cv_settings_t *settings, cv_mixer_t *mixer)
+static void reload(const char *path, cv_settings_t *settings, cv_mixer_t *mixer, cv_api_t *api)
 {
     if (!path) {
         CV_WARN("reload: no configuration file (-c) to read again");
@@ -139,6 +139,7 @@ static void reload(const char *path, cv_settings_t *settings, cv_mixer_t *mixer)
     cv_mixer_cfg_t limits;
     mixer_limits(next, &limits);
     cv_mixer_set_limits(mixer, &limits);
+    cv_api_set_rooms(api, next); /* [room NAME] passwords and layouts */
     CV_INFO("reload: settings of %s in force (%d change%s need a restart)", path, restart,
             restart == 1 ? "" : "s");
     free(next);
@@ -273,6 +274,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg.www_root);
         goto out;
     }
+    cv_api_set_rooms(api, &cfg);
     cv_api_set_settings(api, settings);
     loopback_unless_tls(&cfg);
     cv_http_cfg_t hcfg = {
@@ -298,7 +300,7 @@ int main(int argc, char **argv)
 
     int sig = 0;
     while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
-        reload(config_path, settings, mixer);
+        reload(config_path, settings, mixer, api);
     CV_INFO("signal %d: shutting down", sig);
     pthread_t dog;
     if (pthread_create(&dog, NULL, watchdog, NULL) == 0)

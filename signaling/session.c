@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/rand.h>
 #include <sys/random.h>
 
 #define PKT_CAP 1500
@@ -104,10 +105,11 @@ static uint32_t rand32(void)
     return v;
 }
 
+/* Session ids and public ids: OpenSSL's CSPRNG (RAND_bytes), 4 bits a digit. */
 static void random_hex(char *out, size_t digits)
 {
     uint8_t b[32];
-    if (getrandom(b, digits / 2, 0) != (ssize_t)(digits / 2))
+    if (digits / 2 > sizeof(b) || RAND_bytes(b, (int)(digits / 2)) != 1)
         abort();
     for (size_t i = 0; i < digits / 2; i++)
         sprintf(out + 2 * i, "%02x", b[i]);

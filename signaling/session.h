@@ -32,6 +32,9 @@ typedef struct {
     int role;                          /* CV_ROLE_* */
     char owner[CV_SESSION_ID_LEN + 1]; /* a screen share: its owner's session id */
     int muted, camera, hand;
+    int moderator; /* may send moderator commands (access.h) */
+    int creator;   /* the room's creator: its hello event carries the moderator token */
+    int floor;     /* given the floor by a moderator (lecture layout) */
 } cv_session_info_t;
 
 typedef struct {

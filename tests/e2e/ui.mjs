@@ -230,7 +230,8 @@ async function pageState({ cols, rows }) {
     const c = window.conclave;
     const v = H.sampleCells($('remote-video'), U.canvas, cols, rows);
     const roster = Array.from($('roster').children).map((li) => ({
-        text: li.textContent,
+        // the name only: a moderator's entries also hold buttons
+        text: li.querySelector('.name') ? li.querySelector('.name').textContent : li.textContent,
         ...li.dataset,
     }));
     return {

@@ -1,10 +1,13 @@
 /*
  * fuzz_command.c - participant commands from the network (JSON).
- * Invariants: a result is either a known command with sane fields or a
- * refusal with a reason.
+ * Invariants: a result is either a known command with sane fields (a
+ * participant id of 16 hex digits, a layout mode, a password that fits a
+ * Bearer header) or a refusal with a reason.
  */
+#include "access.h"
 #include "command.h"
 #include "err.h"
+#include "room.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,15 +19,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *why = NULL;
     int rc = cv_command_parse((const char *)data, size, &c, &why);
     if (rc == 0) {
-        if (why != NULL || c.type < CV_CMD_MUTE || c.type > CV_CMD_CHAT)
+        if (why != NULL || c.type < CV_CMD_MUTE || c.type > CV_CMD_PASSWORD)
             abort();
-        if (c.type == CV_CMD_CHAT) {
-            size_t n = strlen(c.text);
-            if (n < 1 || n > CV_CHAT_MAX)
+        size_t n = strlen(c.text);
+        if (c.type == CV_CMD_CHAT && (n < 1 || n > CV_CHAT_MAX))
+            abort();
+        if (c.type == CV_CMD_PASSWORD && n > 0 && !cv_access_password_ok(c.text, n))
+            abort();
+        if (c.type == CV_CMD_LAYOUT &&
+            (c.layout < CV_LAYOUT_MODE_GRID || c.layout > CV_LAYOUT_MODE_LECTURE))
+            abort();
+        if (c.type == CV_CMD_FLOOR || c.type == CV_CMD_MUTE_PARTICIPANT ||
+            c.type == CV_CMD_REMOVE) {
+            if (strlen(c.participant) != CV_PUBLIC_ID_LEN ||
+                strspn(c.participant, "0123456789abcdef") != CV_PUBLIC_ID_LEN)
                 abort();
-        } else if (c.flag != 0 && c.flag != 1) {
-            abort();
         }
+        if (c.flag != 0 && c.flag != 1)
+            abort();
     } else if ((rc != CV_E_INVAL && rc != CV_E_NOSPACE) || !why) {
         abort();
     }

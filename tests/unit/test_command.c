@@ -4,6 +4,7 @@
 #include "check.h"
 #include "command.h"
 #include "err.h"
+#include "room.h"
 
 static int parse(const char *json, cv_command_t *c, const char **why)
 {
@@ -89,10 +90,96 @@ static void test_refused(void)
     CHECK_EQ(cv_command_parse(raw, 2, &c, &why), CV_E_INVAL);
 }
 
+static void test_moderator_commands(void)
+{
+    cv_command_t c;
+    const char *why;
+    CHECK_EQ(parse("{\"type\":\"layout\",\"layout\":\"lecture\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_LAYOUT);
+    CHECK_EQ(c.layout, CV_LAYOUT_MODE_LECTURE);
+    CHECK(why == NULL);
+    CHECK_EQ(parse("{\"type\":\"layout\",\"layout\":\"speaker\"}", &c, &why), 0);
+    CHECK_EQ(c.layout, CV_LAYOUT_MODE_SPEAKER);
+    CHECK_EQ(parse("{\"type\":\"layout\",\"layout\":\"grid\"}", &c, &why), 0);
+    CHECK_EQ(c.layout, CV_LAYOUT_MODE_GRID);
+    CHECK_EQ(
+        parse("{\"type\":\"floor\",\"participant\":\"0123456789abcdef\",\"on\":true}", &c, &why),
+        0);
+    CHECK_EQ(c.type, CV_CMD_FLOOR);
+    CHECK_EQ(c.flag, 1);
+    CHECK_STR(c.participant, "0123456789abcdef");
+    CHECK_EQ(
+        parse("{\"type\":\"floor\",\"participant\":\"fedcba9876543210\",\"on\":false}", &c, &why),
+        0);
+    CHECK_EQ(c.flag, 0);
+    CHECK_STR(c.participant, "fedcba9876543210");
+    CHECK_EQ(
+        parse("{\"type\":\"mute_participant\",\"participant\":\"00000000000000ff\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_MUTE_PARTICIPANT);
+    CHECK_STR(c.participant, "00000000000000ff");
+    CHECK_EQ(parse("{\"type\":\"remove\",\"participant\":\"a0a0a0a0a0a0a0a0\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_REMOVE);
+    CHECK_STR(c.participant, "a0a0a0a0a0a0a0a0");
+    CHECK_EQ(parse("{\"type\":\"lock\",\"locked\":true}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_LOCK);
+    CHECK_EQ(c.flag, 1);
+    CHECK_EQ(parse("{\"type\":\"lock\",\"locked\":false}", &c, &why), 0);
+    CHECK_EQ(c.flag, 0);
+    CHECK_EQ(parse("{\"type\":\"password\",\"password\":\"correct horse\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_PASSWORD);
+    CHECK_STR(c.text, "correct horse");
+    CHECK_EQ(parse("{\"type\":\"password\",\"password\":null}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_PASSWORD);
+    CHECK_STR(c.text, "");
+    /* exactly 128 characters: fine */
+    char json[400];
+    int n = snprintf(json, sizeof(json), "{\"type\":\"password\",\"password\":\"");
+    memset(json + n, 'p', 128);
+    strcpy(json + n + 128, "\"}");
+    CHECK_EQ(parse(json, &c, &why), 0);
+    CHECK_EQ(strlen(c.text), 128);
+    memset(json + n, 'p', 129);
+    strcpy(json + n + 129, "\"}");
+    CHECK_EQ(parse(json, &c, &why), CV_E_INVAL);
+}
+
+static void test_moderator_refused(void)
+{
+    const char *layout = "layout needs \"layout\": \"grid\", \"speaker\" or \"lecture\"";
+    expect_bad("{\"type\":\"layout\"}", layout);
+    expect_bad("{\"type\":\"layout\",\"layout\":\"Grid\"}", layout);
+    expect_bad("{\"type\":\"layout\",\"layout\":2}", layout);
+    const char *floor =
+        "floor needs \"participant\": an id of the roster and \"on\": true or false";
+    expect_bad("{\"type\":\"floor\",\"participant\":\"0123456789abcdef\"}", floor);
+    expect_bad("{\"type\":\"floor\",\"on\":true}", floor);
+    /* ids are 16 lowercase hex digits: shorter, longer, upper case, a secret session id */
+    expect_bad("{\"type\":\"floor\",\"participant\":\"0123456789abcde\",\"on\":true}", floor);
+    expect_bad("{\"type\":\"floor\",\"participant\":\"0123456789ABCDEF\",\"on\":true}", floor);
+    expect_bad("{\"type\":\"floor\",\"participant\":\"0123456789abcdef0\",\"on\":true}", floor);
+    expect_bad("{\"type\":\"floor\",\"participant\":7,\"on\":true}", floor);
+    expect_bad("{\"type\":\"mute_participant\"}",
+               "mute_participant needs \"participant\": an id of the roster");
+    expect_bad("{\"type\":\"remove\",\"participant\":\"../../etc/passwd\"}",
+               "remove needs \"participant\": an id of the roster");
+    expect_bad("{\"type\":\"lock\",\"locked\":\"yes\"}", "lock needs \"locked\": true or false");
+    const char *pw = "password needs \"password\": null or 1 to 128 printable ASCII characters, "
+                     "no space at either end";
+    expect_bad("{\"type\":\"password\"}", pw);
+    expect_bad("{\"type\":\"password\",\"password\":\"\"}", pw);
+    expect_bad("{\"type\":\"password\",\"password\":\" x\"}", pw);
+    expect_bad("{\"type\":\"password\",\"password\":\"x \"}", pw);
+    expect_bad("{\"type\":\"password\",\"password\":\"tab\\there\"}", pw);
+    expect_bad("{\"type\":\"password\",\"password\":\"caf\\u00e9\"}", pw);
+    expect_bad("{\"type\":\"password\",\"password\":1234}", pw);
+}
+
 int main(void)
 {
     test_accepted();
     test_chat_limits();
     test_refused();
+    test_moderator_commands();
+    test_moderator_refused();
     return CHECK_DONE("test_command");
 }

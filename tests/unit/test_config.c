@@ -8,6 +8,7 @@
 #include "config.h"
 #include "err.h"
 #include "log.h"
+#include "room.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -543,6 +544,7 @@ static void check_same_config(const cv_config_t *a, const cv_config_t *b)
     CHECK_EQ(a->rooms_max_participants, b->rooms_max_participants);
     CHECK_EQ(a->rooms_max, b->rooms_max);
     CHECK_EQ(a->log_level, b->log_level);
+    CHECK_EQ(a->n_rooms, b->n_rooms);
 }
 
 /* Reads the whole of a small text file; NULL if it cannot. Caller frees. */
@@ -860,9 +862,113 @@ static void test_reload_merge(void)
     CHECK_EQ(cv_config_reload_merge(&a, &b, NULL, NULL), 0);
 }
 
+static void test_room_sections(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_EQ(c.n_rooms, 0);
+    CHECK(cv_config_room(&c, "board") == NULL);
+    /* a name of 64 characters: longer than libinih keeps of a section name */
+    const char *long_name = "L123456789012345678901234567890123456789012345678901234567890123";
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "[http]\nport = 9000\n"
+             "[room board]\npassword = open sesame\nmoderator_password = chair-2!\n"
+             "[rooms]\nmax_rooms = 5\n"
+             "[room  lecture-1]   ; a comment\nlayout = lecture\n"
+             "[room %s]\nlayout = speaker\npassword = x\n"
+             "[room empty]\n",
+             long_name);
+    CHECK_EQ(load_ok(&c, text), 0);
+    CHECK_EQ(c.http_port, 9000);
+    CHECK_EQ(c.rooms_max, 5);
+    CHECK_EQ(c.n_rooms, 4);
+    const cv_config_room_t *r = cv_config_room(&c, "board");
+    CHECK(r != NULL);
+    if (r) {
+        CHECK_STR(r->password, "open sesame");
+        CHECK_STR(r->moderator_password, "chair-2!");
+        CHECK_EQ(r->layout, CV_LAYOUT_MODE_GRID);
+    }
+    r = cv_config_room(&c, "lecture-1");
+    CHECK(r != NULL && r->layout == CV_LAYOUT_MODE_LECTURE && r->password[0] == 0);
+    r = cv_config_room(&c, long_name);
+    CHECK(r != NULL && r->layout == CV_LAYOUT_MODE_SPEAKER && strcmp(r->password, "x") == 0);
+    r = cv_config_room(&c, "empty");
+    CHECK(r != NULL && r->layout == CV_LAYOUT_MODE_GRID && r->moderator_password[0] == 0);
+    CHECK(cv_config_room(&c, "Board") == NULL);
+    CHECK(cv_config_room(&c, "lecture") == NULL);
+
+    /* a reload: the rooms are those of the new text, the others are gone */
+    CHECK_EQ(load_ok(&c, "[room staff]\npassword = s\n"), 0);
+    CHECK_EQ(c.n_rooms, 1);
+    CHECK(cv_config_room(&c, "board") == NULL);
+    CHECK(cv_config_room(&c, "staff") != NULL);
+    CHECK_EQ(load_ok(&c, "[http]\nport = 9001\n"), 0);
+    CHECK_EQ(c.n_rooms, 0);
+
+    /* as many sections as there is room for, and one more */
+    char *many = malloc(CV_CONFIG_ROOMS_MAX * 24 + 64);
+    CHECK(many != NULL);
+    if (!many)
+        return;
+    size_t o = 0;
+    for (int i = 0; i < CV_CONFIG_ROOMS_MAX; i++)
+        o += (size_t)sprintf(many + o, "[room r%d]\n", i);
+    CHECK_EQ(load_ok(&c, many), 0);
+    CHECK_EQ(c.n_rooms, CV_CONFIG_ROOMS_MAX);
+    sprintf(many + o, "[room one-more]\n");
+    char want[96];
+    snprintf(want, sizeof(want), "conclave.ini:%d: more than %d [room] sections",
+             CV_CONFIG_ROOMS_MAX + 1, CV_CONFIG_ROOMS_MAX);
+    expect_error(many, want);
+    free(many);
+}
+
+static void test_room_errors(void)
+{
+    expect_error("[room]\n", "conclave.ini:1: unknown section [room]");
+    expect_error("[rooms board]\n", "conclave.ini:1: unknown section [rooms board]");
+    expect_error("[room a.b]\n",
+                 "conclave.ini:1: [room a.b]: room names are 1 to 64 of A-Z a-z 0-9 _ -");
+    expect_error("[room a b]\n",
+                 "conclave.ini:1: [room a b]: room names are 1 to 64 of A-Z a-z 0-9 _ -");
+    expect_error("[room "
+                 "L1234567890123456789012345678901234567890123456789012345678901234]\n",
+                 "conclave.ini:1: [room L12345678901234567890123456789012345678901234567..."
+                 "]: room names are 1 to 64 of A-Z a-z 0-9 _ -");
+    expect_error("[room a]\n[room b]\n[room a]\n", "conclave.ini:3: [room a] given twice");
+    expect_error("[room a]\nport = 1\n", "conclave.ini:2: unknown key 'port' in [room a]");
+    expect_error("[room a]\nlayout = Lecture\n",
+                 "conclave.ini:2: layout: 'Lecture' is not one of grid, speaker, lecture");
+    const char *pw = "password: 1 to 128 printable ASCII characters";
+    char want[128];
+    snprintf(want, sizeof(want), "conclave.ini:2: %s", pw);
+    expect_error("[room a]\npassword =\n", want);
+    expect_error("[room a]\npassword = caf\xC3\xA9\n", want);
+    expect_error("[room a]\npassword = a\tb\n", want);
+    char text[300];
+    int n = snprintf(text, sizeof(text), "[room a]\npassword = ");
+    memset(text + n, 'p', 129);
+    strcpy(text + n + 129, "\n");
+    expect_error(text, want);
+    memset(text + n, 'p', 128);
+    strcpy(text + n + 128, "\n");
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_EQ(load_ok(&c, text), 0);
+    CHECK_EQ(strlen(c.rooms[0].password), 128);
+    expect_error("[room a]\nmoderator_password =\n",
+                 "conclave.ini:2: moderator_password: 1 to 128 printable ASCII characters");
+    /* the keys of [room NAME] do not belong in other sections */
+    expect_error("[rooms]\npassword = x\n", "conclave.ini:2: unknown key 'password' in [rooms]");
+}
+
 int main(void)
 {
     test_reload_merge();
+    test_room_sections();
+    test_room_errors();
     test_defaults();
     test_full_file();
     test_values();

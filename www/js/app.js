@@ -11,6 +11,7 @@
 import { stopEcho } from './echo.js';
 import { enterPrejoin, leavePrejoin } from './prejoin.js';
 import { inCall, leaveCall, startCall } from './call.js';
+import { needsPassword } from './access.js';
 import { parseRoomInput, randomRoomName, roomFromHash } from './rooms.js';
 import { moveStatusTo, say } from './status.js';
 
@@ -47,11 +48,11 @@ function show(name, { focus = null } = {}) {
     }
 }
 
-function openPrejoin(room, reuse = null) {
+function openPrejoin(room, reuse = null, askPassword = false) {
     lastRoom = room;
     stopEcho();
     show('prejoin', { focus: $('prejoin-title') });
-    enterPrejoin(room, { onJoin, reuse });
+    enterPrejoin(room, { onJoin, reuse, askPassword });
 }
 
 async function onJoin(opts) {
@@ -63,7 +64,7 @@ async function onJoin(opts) {
         if (shown !== 'call') {
             return;
         }
-        openPrejoin(opts.room, opts);
+        openPrejoin(opts.room, opts, needsPassword(e));
         say(`Could not join the room: ${e.message}`, { error: true });
     }
 }

@@ -1,6 +1,7 @@
 // call.js - being in a room: the WHIP session (one composite picture and one
 // audio mix come back), the room's event stream (roster, active speaker,
-// chat, layout), the commands (mute, camera, hand, chat), a second WHIP
+// chat, layout, room), the commands (mute, camera, hand, chat, and a
+// moderator's, see access.js), a second WHIP
 // session for a screen share, a connection-quality reading, and automatic
 // rejoining when the connection or the server goes away.
 //
@@ -20,6 +21,13 @@
 // null); it is replaced on every rejoin and removed on leaving.
 
 import { whipConnect } from './whip.js';
+import {
+    entryControls,
+    hideRoomControls,
+    joinWithCredentials,
+    renderRoomControls,
+    saveToken,
+} from './access.js';
 import { openEvents } from './events.js';
 import { readStats, assess, describe } from './quality.js';
 import { say } from './status.js';
@@ -125,6 +133,9 @@ class Call {
         this.rosterSeen = false; // an initial roster of this link has arrived
         this.speaking = null;
         this.layout = { mode: 'grid', screen: null };
+        this.moderator = false; // this session may moderate (hello event)
+        this.roomState = { layout: 'grid', locked: false, password: false };
+        this.me = null; // own roster entry
         this.statsTimer = 0;
         this.unread = 0;
     }
@@ -151,14 +162,18 @@ class Call {
         const query = new URLSearchParams({ name: this.name });
         const url = `rooms/${encodeURIComponent(this.room)}/whip?${query}`;
         const link = { whip: null, events: null, timers: new Set(), prevStats: null, rejoin };
-        const whip = await whipConnect(url, {
-            stream: this.stream,
-            onTrack: (track) => {
-                if (this.link === link || this.link === null) {
-                    this.showTrack(track);
-                }
-            },
-        });
+        const { result: whip, bearer } = await joinWithCredentials(this.room, (token) =>
+            whipConnect(url, {
+                stream: this.stream,
+                token,
+                onTrack: (track) => {
+                    if (this.link === link || this.link === null) {
+                        this.showTrack(track);
+                    }
+                },
+            }),
+        );
+        link.bearer = bearer; // the screen share presents it too
         if (this.ended) {
             whip.close();
             return;
@@ -203,9 +218,17 @@ class Call {
                     if (this.link === link && typeof d.you === 'string') {
                         link.publicId = d.you;
                         window.conclave.publicId = d.you;
+                        this.moderator = d.moderator === true;
+                        if (typeof d.token === 'string') {
+                            saveToken(this.room, d.token);
+                        }
                         this.renderRoster();
                     }
                 },
+                room: (d) => this.link === link && this.onRoom(d),
+                removed: () =>
+                    this.link === link &&
+                    this.leave('The moderator removed you from the meeting.'),
                 roster: (d) => this.link === link && this.onRoster(d),
                 speakers: (d) => this.link === link && this.onSpeakers(d),
                 chat: (d) => this.link === link && this.onChat(d),
@@ -437,6 +460,7 @@ class Call {
             this.stream.getTracks().forEach((t) => t.stop());
         }
         delete window.conclave;
+        hideRoomControls();
         if (link) {
             await link.whip.close(); // DELETE, then close the connection
         }
@@ -532,11 +556,40 @@ class Call {
         if (!a) {
             return;
         }
-        this.muted = !this.muted;
-        a.enabled = !this.muted;
-        setPressed(ui.mic, this.muted);
+        if (this.muted && this.mustAsk()) {
+            say('You are muted by the moderator. Raise your hand to ask to speak.', {
+                transient: true,
+            });
+            return;
+        }
+        this.setMuted(!this.muted);
         say(this.muted ? 'Your microphone is off.' : 'Your microphone is on.', { transient: true });
-        this.command({ type: 'mute', audio: this.muted });
+        const want = this.muted;
+        this.muteInFlight = (this.muteInFlight || 0) + 1;
+        this.command({ type: 'mute', audio: want }).then((status) => {
+            this.muteInFlight--;
+            if (status === 403 && !want) {
+                this.setMuted(true); // the server keeps us muted (no floor)
+            }
+        });
+    }
+
+    setMuted(muted) {
+        const a = this.audioTrack();
+        this.muted = muted;
+        if (a) {
+            a.enabled = !muted;
+        }
+        setPressed(ui.mic, muted);
+    }
+
+    // In the lecture layout an attendee speaks only with the floor.
+    mustAsk() {
+        return (
+            this.roomState.layout === 'lecture' &&
+            !this.moderator &&
+            !(this.me && this.me.floor === true)
+        );
     }
 
     toggleCamera() {
@@ -652,7 +705,10 @@ class Call {
             name: this.name,
         });
         const url = `rooms/${encodeURIComponent(this.room)}/whip?${query}`;
-        const whip = await whipConnect(url, { stream: new MediaStream([screen.track]) });
+        const whip = await whipConnect(url, {
+            stream: new MediaStream([screen.track]),
+            token: link.bearer,
+        });
         if (this.screen !== screen || this.link !== link) {
             whip.close();
             return;
@@ -712,8 +768,56 @@ class Call {
             this.announceChanges(before, list);
         }
         this.rosterSeen = true;
+        this.followServer(list);
         this.renderRoster();
         this.renderPresenter();
+    }
+
+    // What the moderator changed about us: a mute (or the lecture's) is
+    // followed at once; the floor given unmutes (the hand asked for it).
+    followServer(list) {
+        const id = this.link ? this.link.publicId : null;
+        const was = this.me;
+        this.me = list.find((p) => p.id === id) || null;
+        const me = this.me;
+        if (!me || this.muteInFlight) {
+            this.renderControls();
+            return;
+        }
+        if (me.muted === true && !this.muted) {
+            this.setMuted(true);
+            say('The moderator muted your microphone.', { transient: true });
+        } else if (me.floor === true && !(was && was.floor === true) && me.muted === false) {
+            this.setMuted(false);
+            say('You have the floor: your microphone is on.', { transient: true });
+        }
+        if (me.hand === false && this.hand) {
+            this.hand = false;
+            setPressed(ui.hand, false);
+        }
+        this.renderControls();
+    }
+
+    onRoom(d) {
+        this.roomState = {
+            layout: ['grid', 'speaker', 'lecture'].includes(d.layout) ? d.layout : 'grid',
+            locked: d.locked === true,
+            password: d.password === true,
+        };
+        this.renderControls();
+        this.renderRoster();
+    }
+
+    renderControls() {
+        renderRoomControls(
+            {
+                ...this.roomState,
+                moderator: this.moderator,
+                floor: this.me ? this.me.floor === true : false,
+                lecture: this.roomState.layout === 'lecture',
+            },
+            (obj) => this.command(obj),
+        );
     }
 
     announceChanges(before, after) {
@@ -802,7 +906,17 @@ class Call {
             if (li.dataset.muted === 'true') {
                 mark('m-mic-off', 'microphone off');
             }
+            if (p.moderator === true) {
+                mark('m-moderator', 'moderator');
+            }
+            if (p.floor === true) {
+                mark('m-floor', 'has the floor');
+            }
             li.append(marks);
+            if (this.moderator && p.id !== me) {
+                const lecture = this.roomState.layout === 'lecture';
+                li.append(entryControls(p, { lecture, send: (obj) => this.command(obj) }));
+            }
             return li;
         });
         ui.roster.replaceChildren(...items);
@@ -829,7 +943,7 @@ class Call {
 
     onLayout(d) {
         this.layout = {
-            mode: d.mode === 'presenter' ? 'presenter' : 'grid',
+            mode: ['presenter', 'speaker', 'lecture'].includes(d.mode) ? d.mode : 'grid',
             screen: typeof d.screen === 'string' ? d.screen : null,
         };
         this.renderPresenter();
@@ -838,7 +952,7 @@ class Call {
     renderPresenter() {
         const me = this.link ? this.link.publicId : null;
         let text = '';
-        if (this.layout.mode === 'presenter' && this.layout.screen) {
+        if (this.layout.mode !== 'grid' && this.layout.screen) {
             const scr = this.roster.find((p) => p.id === this.layout.screen);
             const owner = scr ? this.roster.find((p) => p.id === scr.owner) : null;
             if (owner && owner.id === me) {

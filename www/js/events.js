@@ -1,9 +1,9 @@
 // events.js - the room's server-sent event stream
 // (GET /rooms/{room}/events?session={id}, HTML "server-sent events" via
-// EventSource): hello, roster, speakers, chat and layout, each one JSON
-// object per "data:", and shutdown ({"reason": "..."}) when the server is
-// going down. A handler gets the parsed object; data that is not a JSON
-// object is dropped.
+// EventSource): hello, roster, speakers, chat, layout, room and removed, each one
+// JSON object per "data:", and shutdown ({"reason": "..."}) when the server is
+// going down. A handler gets the parsed object; data that is not a JSON object
+// is dropped.
 //
 // The browser reconnects a dropped stream by itself (the server asks for
 // "retry: 2000"). openEvents() reports trouble once, through onTrouble,
@@ -12,7 +12,7 @@
 // 404 once the server no longer knows the session). The caller then
 // rejoins with a new session and a new stream.
 
-const NAMES = ['hello', 'roster', 'speakers', 'chat', 'layout', 'shutdown'];
+const NAMES = ['hello', 'roster', 'speakers', 'chat', 'layout', 'room', 'removed', 'shutdown'];
 
 export function openEvents(url, handlers, { onTrouble = () => {}, maxErrors = 3 } = {}) {
     const es = new EventSource(url);

@@ -2,7 +2,8 @@
 // a level meter, device pickers (filled once the browser allows the
 // devices, when their names are known), mute and camera toggles, the
 // display name (remembered in localStorage), the invite link, the server's
-// echo check (/echo/whip) as an optional step, and "Join now".
+// echo check (/echo/whip) as an optional step, the room's password when the
+// server asked for one (kept for the tab only, see access.js), and "Join now".
 //
 // For tests: when window.__conclaveTestStream (a MediaStream) is set, it is
 // used instead of getUserMedia, for the preview if it is there when the
@@ -19,6 +20,7 @@ import {
     openTrack,
 } from './media.js';
 import { roomLink } from './rooms.js';
+import { passwordProblem, savePassword } from './access.js';
 import { say } from './status.js';
 
 const NAME_KEY = 'conclave.name';
@@ -46,6 +48,8 @@ const ui = {
     echoAudio: $('echo-audio'),
     link: $('room-link'),
     copy: $('copy-link'),
+    passwordField: $('password-field'),
+    password: $('room-password'),
 };
 
 function store(key, value) {
@@ -299,11 +303,18 @@ function stopEcho(message = null) {
 // ---- entering and leaving ----
 
 // Shows the pre-join screen of `room`. reuse: { stream, ownsStream, muted,
-// cameraOff } to keep the devices of a join that failed. onJoin(opts) is
-// called with { room, name, stream, ownsStream, muted, cameraOff } when the
-// person presses "Join now"; the stream is theirs from then on.
-export async function enterPrejoin(room, { onJoin, reuse = null } = {}) {
+// cameraOff } to keep the devices of a join that failed. askPassword: the
+// server refused the join for want of the right password: show the field.
+// onJoin(opts) is called with { room, name, stream, ownsStream, muted,
+// cameraOff } when the person presses "Join now"; the stream is theirs from
+// then on.
+export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = false } = {}) {
     leavePrejoin();
+    ui.password.value = '';
+    ui.passwordField.hidden = !askPassword;
+    if (askPassword) {
+        ui.password.focus();
+    }
     const g = ++generation;
     state = {
         room,
@@ -414,6 +425,15 @@ function join() {
     const s = state;
     if (!s) {
         return;
+    }
+    if (!ui.passwordField.hidden) {
+        const problem = passwordProblem(ui.password.value);
+        if (problem) {
+            say(`Type the room's password. ${problem}`, { error: true });
+            ui.password.focus();
+            return;
+        }
+        savePassword(s.room, ui.password.value);
     }
     const name = cleanName(ui.name.value);
     store(NAME_KEY, name);

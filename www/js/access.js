@@ -1,0 +1,219 @@
+// access.js - room passwords, the moderator token and the moderator's
+// controls in the call.
+//
+// Credentials: a room's password (typed on the pre-join screen after the
+// server answered 401) and the moderator token the server gives the room's
+// creator (hello event) are kept in sessionStorage, so they last for this tab
+// only; never in the address, never in localStorage. They travel only as
+// "Authorization: Bearer ..." on a join (WHIP, RFC 9725 section 4.2).
+//
+// Joining tries the token first (a creator who reconnects stays moderator),
+// then the password, then nothing; a refused token is forgotten.
+//
+// Moderator controls: per roster entry (give or take the floor, mute,
+// remove) and for the room (layout, lock, password), each a JSON command on
+// the session's command URL. Everything is built with textContent.
+
+const $ = (id) => document.getElementById(id);
+const KEY = 'conclave.access.';
+
+function read(room) {
+    try {
+        const v = JSON.parse(sessionStorage.getItem(KEY + room) || '{}');
+        return v && typeof v === 'object' ? v : {};
+    } catch {
+        return {};
+    }
+}
+
+function write(room, v) {
+    try {
+        if (v.password || v.token) {
+            sessionStorage.setItem(KEY + room, JSON.stringify(v));
+        } else {
+            sessionStorage.removeItem(KEY + room);
+        }
+    } catch {
+        // storage refused (private mode): the credential lasts for this page only
+    }
+}
+
+// The server's rule: 1..128 printable ASCII characters, no space at either end.
+export function passwordProblem(pw) {
+    if (pw.length < 1 || pw.length > 128) {
+        return 'A password has 1 to 128 characters.';
+    }
+    if (!/^[\x20-\x7e]+$/.test(pw)) {
+        return 'A password uses letters, digits, spaces and ASCII punctuation only.';
+    }
+    if (pw[0] === ' ' || pw[pw.length - 1] === ' ') {
+        return 'A password cannot start or end with a space.';
+    }
+    return '';
+}
+
+export function savePassword(room, password) {
+    write(room, { ...read(room), password });
+}
+
+export function hasPassword(room) {
+    return typeof read(room).password === 'string';
+}
+
+export function forgetPassword(room) {
+    const v = read(room);
+    delete v.password;
+    write(room, v);
+}
+
+export function saveToken(room, token) {
+    if (/^[0-9a-f]{32}$/.test(token)) {
+        write(room, { ...read(room), token });
+    }
+}
+
+// A refusal that a password would answer: 401, or 403 for a wrong one.
+export function needsPassword(err) {
+    return (
+        !!err && (err.status === 401 || (err.status === 403 && /wrong password/.test(err.message)))
+    );
+}
+
+// Calls join(bearer) with the token, the password, then nothing, moving on
+// only when a credential is refused as wrong; resolves to { result, bearer }.
+export async function joinWithCredentials(room, join) {
+    const cred = read(room);
+    const tries = [];
+    if (typeof cred.token === 'string') {
+        tries.push({ bearer: cred.token, kind: 'token' });
+    }
+    if (typeof cred.password === 'string') {
+        tries.push({ bearer: cred.password, kind: 'password' });
+    }
+    tries.push({ bearer: null, kind: 'none' });
+    let wrongPassword = null;
+    for (const t of tries) {
+        try {
+            return { result: await join(t.bearer), bearer: t.bearer };
+        } catch (e) {
+            const wrong = e && e.status === 403 && /wrong password/.test(e.message);
+            if (!wrong || t.kind === 'none') {
+                // asked for a password after ours was refused: say it was wrong
+                throw e && e.status === 401 && wrongPassword ? wrongPassword : e;
+            }
+            const v = read(room);
+            delete v[t.kind]; // the room was opened again, or its password changed
+            write(room, v);
+            if (t.kind === 'password') {
+                wrongPassword = e;
+            }
+        }
+    }
+    throw new Error('no way to join');
+}
+
+// ---- the moderator's controls ----
+
+const ui = {
+    panel: $('moderator-panel'),
+    layout: $('layout-select'),
+    lock: $('lock-room'),
+    pwForm: $('room-password-form'),
+    pwInput: $('room-password-new'),
+    pwClear: $('room-password-clear'),
+    floorNote: $('floor-note'),
+};
+
+// Buttons of one roster entry p, for a moderator: floor (in the lecture
+// layout), mute, remove. send(obj) posts a command.
+export function entryControls(p, { lecture, send }) {
+    const box = document.createElement('span');
+    box.className = 'mod-controls';
+    const button = (text, label, obj) => {
+        const b = document.createElement('button');
+        b.type = 'button';
+        b.className = 'mod';
+        b.textContent = text;
+        b.setAttribute('aria-label', label);
+        b.title = label;
+        b.addEventListener('click', () => send(obj));
+        box.append(b);
+    };
+    const name = typeof p.name === 'string' && p.name !== '' ? p.name : 'this participant';
+    const voice = p.role === 'participant' || p.role === 'publisher';
+    if (voice && lecture && p.moderator !== true) {
+        if (p.floor === true) {
+            button('Take floor', `Take the floor from ${name}`, {
+                type: 'floor',
+                participant: p.id,
+                on: false,
+            });
+        } else {
+            button('Give floor', `Give the floor to ${name}`, {
+                type: 'floor',
+                participant: p.id,
+                on: true,
+            });
+        }
+    }
+    if (voice && p.muted !== true) {
+        button('Mute', `Mute ${name}`, { type: 'mute_participant', participant: p.id });
+    }
+    button('Remove', `Remove ${name} from the meeting`, { type: 'remove', participant: p.id });
+    return box;
+}
+
+let send = null; // the current call's command function
+
+// Shows the room panel to a moderator, and the note to a muted attendee.
+// state: { moderator, layout, locked, password, floor, lecture }
+export function renderRoomControls(state, sendCommand) {
+    send = sendCommand;
+    ui.panel.hidden = !state.moderator;
+    if (state.moderator) {
+        if (document.activeElement !== ui.layout) {
+            ui.layout.value = state.layout;
+        }
+        ui.lock.setAttribute('aria-pressed', state.locked ? 'true' : 'false');
+        ui.lock.textContent = state.locked ? 'Unlock the room' : 'Lock the room';
+        ui.pwClear.disabled = !state.password;
+    }
+    ui.floorNote.hidden = !(state.lecture && !state.moderator && !state.floor);
+}
+
+export function hideRoomControls() {
+    send = null;
+    ui.panel.hidden = true;
+    ui.floorNote.hidden = true;
+}
+
+ui.layout.addEventListener('change', () => {
+    if (send) {
+        send({ type: 'layout', layout: ui.layout.value });
+    }
+});
+ui.lock.addEventListener('click', () => {
+    if (send) {
+        send({ type: 'lock', locked: ui.lock.getAttribute('aria-pressed') !== 'true' });
+    }
+});
+ui.pwForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const pw = ui.pwInput.value;
+    const problem = passwordProblem(pw);
+    const err = $('room-password-error');
+    err.textContent = problem;
+    if (problem || !send) {
+        return;
+    }
+    const status = await send({ type: 'password', password: pw });
+    if (status === 204) {
+        ui.pwInput.value = '';
+        err.textContent = 'Password set: new joins must give it.';
+    }
+});
+ui.pwClear.addEventListener('click', async () => {
+    if (send && (await send({ type: 'password', password: null })) === 204) {
+        $('room-password-error').textContent = 'Password removed.';
+    }
+});
