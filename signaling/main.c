@@ -136,7 +136,7 @@ static void reload(const char *path, cv_settings_t *settings, cv_mixer_t *mixer,
     int restart = cv_config_reload_merge(old, next, on_changed, NULL);
     cv_settings_release(old);
     cv_settings_replace(settings, next);
-    cv_mixer_cfg_t limits;
+    cv_mixer_cfg_t limits = {0};
     mixer_limits(next, &limits);
     cv_mixer_set_limits(mixer, &limits);
     cv_api_set_rooms(api, next); /* [room NAME] passwords and layouts */

@@ -150,7 +150,7 @@ static void render_gauges(cv_metrics_out_t *o, const cv_metrics_t *m)
     cv_metrics_sample(o, "conclave_receivers", "tier", "-1", (uint64_t)m->audio_only);
     int tiers = m->tiers < 3 ? 3 : m->tiers > CV_METRICS_TIERS ? CV_METRICS_TIERS : m->tiers;
     for (int t = 0; t < tiers; t++) {
-        char tier[8];
+        char tier[16];
         snprintf(tier, sizeof(tier), "%d", t);
         cv_metrics_sample(o, "conclave_receivers", "tier", tier, (uint64_t)m->receivers[t]);
     }

@@ -41,6 +41,17 @@ async function run(base, browser) {
         }
     });
     await page.goto(`${base}/#/r/${ROOM}`, { timeout: 5000 });
+    // the pre-join screen is set up (it fills the name field) once the camera preview plays
+    const pre = await pollUntil(
+        async () => ({
+            s: await state(page),
+            preview: await page.evaluate(() => document.getElementById('preview').readyState),
+        }),
+        (v) => v.s.view === 'prejoin' && v.preview >= 2,
+        CONNECT_MS,
+        100,
+    );
+    check(pre.ok, 'the pre-join screen shows the camera', `view ${pre.value.s.view}`);
     await page.fill('#display-name', 'Ada');
     await page.click('#join');
     const conn = await pollUntil(
