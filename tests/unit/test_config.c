@@ -521,33 +521,22 @@ static char *read_text(const char *path)
 /*
  * conclave.ini.example, read from the top of the source tree (where
  * `make check` runs the tests): a key line is ";key = default", explanations
- * are "; text". Uncommenting every key line but www's must load without error
- * and give exactly the defaults, and every key of conclave.ini(5) must have
- * its line in its section, except [rooms] names, whose default (none) cannot
- * be written because the key takes no empty value.
+ * are "; text". Uncommenting every key line but those of www (its default
+ * depends on the working directory) and [rooms] names (its default, none,
+ * cannot be written because the key takes no empty value: the line is an
+ * example) must load without error and give exactly the defaults, and every
+ * key of conclave.ini(5) must have its line in its section.
  */
 static void test_example(void)
 {
     static const char *const want_keys[] = {
-        "http/listen",
-        "http/port",
-        "http/www",
-        "http/max_body",
-        "ice/port_min",
-        "ice/port_max",
-        "ice/addresses",
-        "ice/public_ip",
-        "ice/timeout",
-        "mixer/threads",
-        "mixer/fps",
-        "mixer/width",
-        "mixer/height",
-        "mixer/video_kbps",
-        "mixer/audio_kbps",
-        "rooms/open",
-        "rooms/max_participants",
-        "rooms/max_rooms",
-        "log/level",
+        "http/listen",     "http/port",        "http/www",
+        "http/max_body",   "ice/port_min",     "ice/port_max",
+        "ice/addresses",   "ice/public_ip",    "ice/timeout",
+        "mixer/threads",   "mixer/fps",        "mixer/width",
+        "mixer/height",    "mixer/video_kbps", "mixer/audio_kbps",
+        "rooms/open",      "rooms/names",      "rooms/max_participants",
+        "rooms/max_rooms", "log/level",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
@@ -596,7 +585,7 @@ static void test_example(void)
             CHECK(known);
             if (!known)
                 fprintf(stderr, "  example: key line of no known key: %s\n", full);
-            if (strcmp(full, "http/www") != 0) {
+            if (strcmp(full, "http/www") != 0 && strcmp(full, "rooms/names") != 0) {
                 from = 1; /* uncomment it */
                 key_lines++;
             }
@@ -612,7 +601,7 @@ static void test_example(void)
         if (seen[i] != 1)
             fprintf(stderr, "  example: %s has %d key lines, want 1\n", want_keys[i], seen[i]);
     }
-    CHECK_EQ(key_lines, N_KEYS - 1);
+    CHECK_EQ(key_lines, N_KEYS - 2);
 
     cv_config_t c, defaults;
     cv_config_defaults(&defaults);
@@ -631,7 +620,7 @@ static void test_example(void)
     CHECK_EQ(cv_config_load_string(&odd, "conclave.ini.example", out, err, sizeof(err)), 0);
     if (err[0])
         fprintf(stderr, "  example: %s\n", err);
-    odd.rooms_names[0] = '\0'; /* names has no line: it keeps what it had, "" here */
+    odd.rooms_names[0] = '\0'; /* names stays commented: it keeps what it had, "" here */
     check_same_config(&odd, &defaults);
 
     /* as shipped (all commented out), it changes nothing */
