@@ -564,10 +564,11 @@ static char *read_text(const char *path)
 /*
  * conclave.ini.example, read from the top of the source tree (where
  * `make check` runs the tests): a key line is ";key = default", explanations
- * are "; text". Uncommenting every key line but www's must load without error
- * and give exactly the defaults, and every key of conclave.ini(5) must have
- * its line in its section, [rooms] names has its line but stays commented: its default (none)
- * cannot be written because the key takes no empty value.
+ * are "; text". Uncommenting every key line but those of www (its default
+ * depends on the working directory) and [rooms] names (its default, none,
+ * cannot be written because the key takes no empty value: the line is an
+ * example) must load without error and give exactly the defaults, and every
+ * key of conclave.ini(5) must have its line in its section.
  */
 /* [http] TLS files, proxy trust and the limits of connections, joins and sessions. */
 static void test_http_limits(void)
@@ -728,7 +729,7 @@ static void test_example(void)
     CHECK_EQ(cv_config_load_string(&odd, "conclave.ini.example", out, err, sizeof(err)), 0);
     if (err[0])
         fprintf(stderr, "  example: %s\n", err);
-    odd.rooms_names[0] = '\0'; /* names has no line: it keeps what it had, "" here */
+    odd.rooms_names[0] = '\0'; /* names stays commented: it keeps what it had, "" here */
     check_same_config(&odd, &defaults);
 
     /* as shipped (all commented out), it changes nothing */
