@@ -78,6 +78,7 @@ typedef struct {
     cv_vp8_dec_t *dec;
     int64_t last_pli_us;
     double base_luma;
+    int got_key; /* a key frame of the composite arrived */
     int luma_init, in_flash, flash_frames;
     int64_t pending_lat_us; /* latency of the flash being seen, -1: none */
     uint32_t rng;
@@ -144,7 +145,7 @@ static void rxseq_push(rxseq_t *s, uint16_t seq)
 
 static void send_pli(part_t *p, int64_t now)
 {
-    if (now - p->last_pli_us < 300000 || !p->srv_vssrc)
+    if (now - p->last_pli_us < 500000)
         return;
     p->last_pli_us = now;
     _Alignas(4) uint8_t buf[64 + CV_SRTP_MAX_TRAILER];
@@ -182,10 +183,23 @@ static void look(part_t *p, const cv_image_t *im, int64_t now)
         p->base_luma = 0.8 * p->base_luma + 0.2 * l;
 }
 
+/* Until the first key frame, like a browser's receiver: look for it in the
+ * first packet of each frame. */
+static void watch_keyframe(part_t *p, const cv_rtp_hdr_t *h)
+{
+    cv_vp8_desc_t d;
+    int n = cv_vp8_parse_desc(h->payload, h->payload_len, &d);
+    if (n > 0 && d.s && d.pid == 0 &&
+        cv_vp8_is_keyframe(h->payload + n, h->payload_len - (size_t)n, NULL, NULL) == 1)
+        p->got_key = 1;
+}
+
 static void on_video(part_t *p, const cv_rtp_hdr_t *h, int64_t now)
 {
     p->srv_vssrc = h->ssrc;
     p->c.vpkts++;
+    if (!p->got_key)
+        watch_keyframe(p, h);
     rxseq_push(&p->rv, h->seq);
     if (h->marker && h->ts != p->last_vts) {
         p->c.vframes++;
@@ -396,6 +410,8 @@ static void tick_part(part_t *p, int64_t now, double garbage_budget)
         send_rr(p);
         p->next_rr_us = now + 1000000;
     }
+    if (!p->got_key)
+        send_pli(p, now); /* a browser asks until a key frame comes (rate-limited) */
 }
 
 static int64_t last_tick_us;
@@ -445,6 +461,7 @@ static int post_offer(part_t *p, const char *offer, lg_answer_t *ans)
         return -1;
     }
     snprintf(p->location, sizeof(p->location), "%s", r.location);
+    p->srv_vssrc = ans->video_ssrc;
     lg_http_resp_free(&r);
     return 0;
 }

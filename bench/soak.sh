@@ -31,7 +31,7 @@ while kill -0 "$lgp" 2>/dev/null; do
 done
 wait "$lgp"
 rc=$?
-cat "$lg_tmp/out"
+grep -v "^loadgen: window" "$lg_tmp/out"
 [ "$rc" -eq 0 ] || tail -5 "$lg_tmp/err"
 awk -v skip=60 '
     $1 >= skip { n++; sx += $1; sy += $2; sxx += $1 * $1; sxy += $1 * $2 }

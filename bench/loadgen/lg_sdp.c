@@ -70,10 +70,13 @@ static void candidate(const char *v, lg_answer_t *a)
     a->cand[a->n_cand++] = c;
 }
 
-/* One a= attribute line (without "a="), value after the colon. */
-static void attribute(const char *line, lg_answer_t *a)
+/* One a= attribute line (without "a="), value after the colon; video says
+ * whether it is in the video section. */
+static void attribute(const char *line, lg_answer_t *a, int video)
 {
     char fp[128];
+    if (video && strncmp(line, "ssrc:", 5) == 0 && !a->video_ssrc)
+        sscanf(line + 5, "%" SCNu32, &a->video_ssrc);
     if (strncmp(line, "ice-ufrag:", 10) == 0 && !a->ufrag[0])
         sscanf(line + 10, "%256s", a->ufrag);
     else if (strncmp(line, "ice-pwd:", 8) == 0 && !a->pwd[0])
@@ -90,6 +93,7 @@ static void attribute(const char *line, lg_answer_t *a)
 int lg_sdp_answer(const char *sdp, lg_answer_t *a, const char **why)
 {
     memset(a, 0, sizeof(*a));
+    int video = 0;
     for (const char *p = sdp; p && *p;) {
         const char *eol = strpbrk(p, "\r\n");
         size_t n = eol ? (size_t)(eol - p) : strlen(p);
@@ -97,7 +101,9 @@ int lg_sdp_answer(const char *sdp, lg_answer_t *a, const char **why)
         if (n < sizeof(line) && n > 2 && p[0] == 'a' && p[1] == '=') {
             memcpy(line, p + 2, n - 2);
             line[n - 2] = 0;
-            attribute(line, a);
+            attribute(line, a, video);
+        } else if (n > 2 && p[0] == 'm' && p[1] == '=') {
+            video = strncmp(p, "m=video", 7) == 0;
         }
         p = eol ? eol + strspn(eol, "\r\n") : NULL;
     }

@@ -32,6 +32,7 @@ typedef struct {
     uint8_t fingerprint[32];
     int has_fingerprint;
     int setup_passive;
+    uint32_t video_ssrc; /* first a=ssrc of the video section, 0 if none */
     int n_cand;
     cv_ice_cand_t cand[LG_MAX_CAND];
 } lg_answer_t;
