@@ -210,7 +210,7 @@ const fig = (samples) => figures(samples[0], samples[samples.length - 1], sample
 
 async function run(base, browser) {
     const page = await browser.newPage();
-    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    const res = await page.goto(`${base}/`, { timeout: 20000 });
     if (!check(res && res.status() === 200, 'page served')) {
         return;
     }
