@@ -8,8 +8,10 @@
 # the relay's first packet) it reads B's getStats and prints one table: audio
 # concealment (concealedSamples / totalSamplesReceived), video frames decoded
 # a second and frame size (the tier's), freezeCount, the longest stall of
-# frames decoded (for outage3: the outage plus the time to the first frame
-# after it), NACKs B sent and packets retransmitted to it, and the loss B saw.
+# frames decoded (for outage3 the outage plus the time to the first frame
+# after it; "recovery" is that minus the 3 s), NACKs B sent and packets
+# retransmitted to it, the loss B saw, and A's (direct) concealment as a
+# control for the machine's own load.
 # Environment: PROFILES (default all), WEAK_RUN_S, CONCLAVE.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -31,10 +33,11 @@ node -e '
 const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n")
     .filter(Boolean).map((l) => JSON.parse(l));
 const pct = (x) => (x * 100).toFixed(1) + " %";
-const head = ["profile", "concealed", "fps", "size", "freezes", "longest stall", "NACKs",
-    "retransmitted", "loss a/v", "direct A concealed"];
+const head = ["profile", "concealed", "fps", "size", "freezes", "longest stall", "recovery",
+    "NACKs", "retransmitted", "loss a/v", "direct A concealed"];
+const recovery = (r) => r.profile === "outage3" ? Math.max(0, r.longestStallMs - 3000) + " ms" : "-";
 const body = rows.map((r) => [r.profile, pct(r.concealed), r.fps.toFixed(1), r.size,
-    String(r.freezes), r.longestStallMs + " ms", String(r.nacks), String(r.rtx),
+    String(r.freezes), r.longestStallMs + " ms", recovery(r), String(r.nacks), String(r.rtx),
     pct(r.audioLoss) + " / " + pct(r.videoLoss), pct(r.direct.concealed)]);
 const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
 const line = (cells) => "| " + cells.map((c, i) => c.padEnd(w[i])).join(" | ") + " |";

@@ -133,7 +133,10 @@ int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us)
     c->remb_us = now_us;
     /* a falling estimate below what we send is overuse (a rising one is the
      * browser catching up after a step up, and no reason to go back) */
-    if (dropped && c->tier != CV_TIER_AUDIO_ONLY && b < need_bps(c, c->tier)) {
+    /* after a step up the browser's estimate lags the new rate for a while
+     * (it grows by some % a second): loss, not REMB, judges the step then */
+    int lagging = c->up_us && now_us - c->up_us < CV_TIER_REMB_GRACE_US;
+    if (dropped && !lagging && c->tier != CV_TIER_AUDIO_ONLY && b < need_bps(c, c->tier)) {
         int to = CV_TIER_AUDIO_ONLY;
         for (int i = c->tier + 1; i < c->tiers.n && to == CV_TIER_AUDIO_ONLY; i++)
             if (need_bps(c, i) <= b)

@@ -12,7 +12,8 @@
  *    reports' running average passes 60 % there; below the lowest tier's need
  *    (REMB): audio only;
  *  - up one tier at a time after a stable period (no report above 5 % loss,
- *    REMB not limiting the current tier); a step up that falls back within
+ *    REMB not limiting the current tier); for 15 s after a step up only loss
+ *    can undo it (the browser's REMB lags a new rate); a step up that falls back within
  *    the probe window doubles the wait (up to 2 min), so a link that sits on
  *    a boundary does not oscillate.
  * Pure: time comes in as now_us. Owned by the receiver's network thread.
@@ -32,6 +33,7 @@
 #define CV_TIER_UP_WAIT_US 8000000  /* stable this long before one step up */
 #define CV_TIER_UP_MAX_US 120000000 /* the longest wait after failed steps up */
 #define CV_TIER_REMB_FRESH_US 3000000
+#define CV_TIER_REMB_GRACE_US 15000000 /* REMB does not undo a step up this soon */
 
 typedef struct {
     int width, height, fps, kbps;

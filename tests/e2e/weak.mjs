@@ -70,10 +70,31 @@ async function pageInit({ parts, relayIp }) {
         }
         return f.call(this, url, init);
     };
+    // A picture that moves (squares sliding over the participant's colour), so
+    // the video has a bit rate that a rate cap can squeeze.
+    const movingTrack = (rgb) => {
+        const c = document.createElement('canvas');
+        c.width = 320;
+        c.height = 240;
+        const g = c.getContext('2d');
+        let f = 0;
+        const draw = () => {
+            f++;
+            g.fillStyle = `rgb(${rgb.join(',')})`;
+            g.fillRect(0, 0, 320, 240);
+            for (let k = 0; k < 24; k++) {
+                g.fillStyle = `hsl(${(k * 37 + f * 3) % 360},70%,50%)`;
+                g.fillRect((k * 53 + f * (2 + (k % 5))) % 320, (k * 29 + f * (1 + (k % 3))) % 240, 20, 20);
+            }
+        };
+        draw();
+        setInterval(draw, 33);
+        return { track: c.captureStream(30).getVideoTracks()[0] };
+    };
     R.ac = new AudioContext({ sampleRate: 48000 });
     await R.ac.resume();
     for (const p of parts) {
-        const video = H.colourTrack(p.rgb, { width: 320, height: 240, fps: 30 });
+        const video = movingTrack(p.rgb);
         const tone = H.toneTrack(R.ac, p.toneHz, 0.25);
         const sink = document.createElement('video');
         sink.muted = true;
@@ -210,7 +231,7 @@ const fig = (samples) => figures(samples[0], samples[samples.length - 1], sample
 
 async function run(base, browser) {
     const page = await browser.newPage();
-    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    const res = await page.goto(`${base}/`, { timeout: 20000 });
     if (!check(res && res.status() === 200, 'page served')) {
         return;
     }

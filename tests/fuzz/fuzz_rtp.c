@@ -1,13 +1,17 @@
 /*
  * fuzz_rtp.c - fuzz target for the RTP parser (rtp.c). Checks that a parsed header
  * accounts for every byte, that every extension element found lies inside the
- * extension block, and that written headers parse back to what was written.
+ * extension block, and that written headers parse back to what was written; RTX
+ * (rtx.c): any packet unwraps inside its bounds, and a wrapped packet unwraps to
+ * the original sequence number and payload.
  */
 #include "err.h"
 #include "rtp.h"
+#include "rtx.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void check_ext(const uint8_t *p, size_t len, const cv_rtp_hdr_t *h)
 {
@@ -72,6 +76,28 @@ static void check_write(const uint8_t *p, size_t len)
     }
 }
 
+static void check_rtx(const uint8_t *p, size_t len, const cv_rtp_hdr_t *h, int parsed)
+{
+    uint16_t osn;
+    const uint8_t *pl;
+    size_t pll;
+    if (cv_rtx_unwrap(p, len, &osn, &pl, &pll) == 0 && (pl < p || pl + pll > p + len))
+        abort();
+    if (!parsed)
+        return;
+    static cv_rtx_t rtx; /* large: not on the stack */
+    cv_rtx_init(&rtx, 7);
+    uint8_t out[2048];
+    int n = cv_rtx_wrap(&rtx, p, len, 97, 0x1234, out, sizeof(out));
+    if (n == CV_E_NOSPACE)
+        return;
+    if (n != (int)(h->header_len + 2 + h->payload_len))
+        abort();
+    if (cv_rtx_unwrap(out, (size_t)n, &osn, &pl, &pll) != 0 || osn != h->seq ||
+        pll != h->payload_len || memcmp(pl, h->payload, pll) != 0)
+        abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     cv_rtp_hdr_t h;
@@ -88,5 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     check_write(data, size);
+    check_rtx(data, size, &h, r == 0);
     return 0;
 }

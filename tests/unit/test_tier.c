@@ -165,6 +165,29 @@ static void test_remb(void)
     CHECK(stepped);
 }
 
+/* After a step up, the browser's REMB still reflects the old rate: its dips do
+ * not undo the step for CV_TIER_REMB_GRACE_US; loss still does. */
+static void test_remb_grace(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t c;
+    cv_tier_ctl_init(&c, &t, 0);
+    c.tier = CV_TIER_AUDIO_ONLY;
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 60000, 0), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(cv_tier_ctl_poll(&c, CV_TIER_UP_WAIT_US), 2); /* stepped up */
+    int64_t up = CV_TIER_UP_WAIT_US;
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 70000, up + 1 * S), 2);
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 50000, up + 2 * S), 2); /* a dip, within the grace */
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 80000, up + CV_TIER_REMB_GRACE_US), 2);
+    CHECK_EQ(cv_tier_ctl_on_remb(&c, 60000, up + CV_TIER_REMB_GRACE_US + S), CV_TIER_AUDIO_ONLY);
+    /* loss undoes a step at once, grace or not */
+    cv_tier_ctl_init(&c, &t, 0);
+    c.tier = 2;
+    c.up_us = 1;
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(100), 2 * S), 2);
+    CHECK_EQ(cv_tier_ctl_on_loss(&c, PCT(100), 3 * S), CV_TIER_AUDIO_ONLY);
+}
+
 static void test_rtt(void)
 {
     /* SR sent at mid32 0x10000 (1 s); the receiver held it 0.5 s; now is 1.7 s */
@@ -182,6 +205,7 @@ int main(void)
     test_up_slowly();
     test_no_oscillation();
     test_remb();
+    test_remb_grace();
     test_rtt();
     return CHECK_DONE("tier");
 }
