@@ -125,6 +125,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "conclave: could not start %d mixer threads\n", cfg.mixer_threads);
         goto out;
     }
+    /* output tiers for weak links: the composite, half its size at a third of
+     * its bit rate, a quarter at half the frame rate and a tenth of the rate */
+    int fps2 = cfg.mixer_fps > 1 ? cfg.mixer_fps / 2 : 1;
+    int kb2 = cfg.mixer_video_kbps / 3 > 30 ? cfg.mixer_video_kbps / 3 : 30;
+    int kb3 = cfg.mixer_video_kbps / 10 > 20 ? cfg.mixer_video_kbps / 10 : 20;
     cv_mixer_cfg_t mcfg = {
         .room = {.width = cfg.mixer_width,
                  .height = cfg.mixer_height,
@@ -133,7 +138,12 @@ int main(int argc, char **argv)
                  .audio_bps = cfg.mixer_audio_kbps * 1000,
                  .max_participants = cfg.rooms_max_participants,
                  .max_speakers = cfg.mixer_max_speakers,
-                 .hidden_kbps = cfg.mixer_hidden_kbps},
+                 .hidden_kbps = cfg.mixer_hidden_kbps,
+                 .n_tiers = 3,
+                 .tiers = {{cfg.mixer_width, cfg.mixer_height, cfg.mixer_fps, cfg.mixer_video_kbps},
+                           {(cfg.mixer_width / 2) & ~1, (cfg.mixer_height / 2) & ~1, cfg.mixer_fps,
+                            kb2},
+                           {(cfg.mixer_width / 4) & ~1, (cfg.mixer_height / 4) & ~1, fps2, kb3}}},
         .max_rooms = cfg.rooms_max,
         .open_rooms = cfg.rooms_open,
         .names = cfg.rooms_names,
