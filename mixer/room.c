@@ -19,7 +19,6 @@
 #include "video_codec.h"
 
 #include <libyuv.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -754,15 +753,6 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
 
 /* ---- audio ---- */
 
-static double rms_dbfs(const int16_t *pcm, int n)
-{
-    double acc = 0;
-    for (int i = 0; i < n; i++)
-        acc += (double)pcm[i] * pcm[i];
-    double rms = sqrt(acc / n) / 32768.0;
-    return rms > 1e-9 ? 20.0 * log10(rms) : -180.0;
-}
-
 /* Moves the arrived packets into the playout buffer and notes the newest
  * RFC 6464 level (RFC 6464 §3: 0 loudest .. 127 silence, in -dBov). */
 static void ingest(cv_part_t *p, int64_t now)
@@ -846,7 +836,7 @@ static double take_frame(cv_room_stats_t *st, cv_part_t *p)
     p->fifo_len -= CV_AUDIO_FRAME;
     memmove(p->fifo, p->fifo + CV_AUDIO_FRAME, (size_t)p->fifo_len * sizeof(int16_t));
     st->audio_frames++;
-    return rms_dbfs(p->cur, CV_AUDIO_FRAME);
+    return cv_mix_level_dbfs(p->cur, CV_AUDIO_FRAME);
 }
 
 /* Level of this period: sound keeps a voice a candidate for HANGOVER_US. */
@@ -888,23 +878,15 @@ static void measure_all(cv_room_stats_t *st, cv_part_t **parts, int n, int64_t n
  * place unless another is SPEAKER_MARGIN_DB louder. */
 static void select_speakers(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
 {
-    int sel[CV_ROOM_MAX_PARTICIPANTS] = {0};
-    for (int k = 0; k < r->cfg.max_speakers; k++) {
-        int best = -1;
-        double best_db = 0;
-        for (int i = 0; i < n; i++) {
-            if (sel[i] || !candidate(parts[i], now))
-                continue;
-            double db = parts[i]->ema_db + (parts[i]->selected ? SPEAKER_MARGIN_DB : 0);
-            if (best < 0 || db > best_db) {
-                best = i;
-                best_db = db;
-            }
-        }
-        if (best < 0)
-            break;
-        sel[best] = 1;
+    double db[CV_ROOM_MAX_PARTICIPANTS];
+    int cand[CV_ROOM_MAX_PARTICIPANTS], was[CV_ROOM_MAX_PARTICIPANTS],
+        sel[CV_ROOM_MAX_PARTICIPANTS];
+    for (int i = 0; i < n; i++) {
+        db[i] = parts[i]->ema_db;
+        cand[i] = candidate(parts[i], now);
+        was[i] = parts[i]->selected;
     }
+    cv_mix_pick(db, cand, was, n, r->cfg.max_speakers, SPEAKER_MARGIN_DB, sel);
     for (int i = 0; i < n; i++) {
         parts[i]->selected = sel[i];
         atomic_store(&parts[i]->speaking, sel[i]);
