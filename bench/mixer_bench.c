@@ -7,6 +7,7 @@
  *
  * usage: mixer_bench [--peer DIR] [participants=4] [seconds=10] [width=1280] [height=720]
  *                    [input_width=640] [input_height=480] [layout=grid] [speakers=0]
+ *                    [tiers=1]
  *
  * layout grid | speaker | lecture (participant 0 the lecturer). speakers 0:
  * everyone sends a tone without an RFC 6464 level (each voice is decoded to
@@ -24,8 +25,12 @@
  * what the room was fed and how it laid it out: DIR/in<k>.ivf, participant
  * k's VP8 stream exactly as pushed (one frame per video tick, looped input),
  * and DIR/layout.txt, the grid tiles and the fitted picture rects inside them.
+ * tiers 1..3: the receivers are spread over that many output tiers (the
+ * composite, half its size at 500 kbit/s, a quarter at 15 fps and 150 kbit/s);
+ * the room composes once and scales down for the smaller tiers.
  */
 #include "audio_codec.h"
+#include "compositor.h"
 #include "frame.h"
 #include "image.h"
 #include "layout.h"
@@ -190,6 +195,39 @@ static int dump_layout(const char *dir, int n, int W, int H, int iw, int ih, int
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* What a smaller tier costs made either way: the composite scaled down
+ * (what the room does) against composing the n tiles again at that size. */
+static void scale_vs_compose(int n, int W, int H, int iw, int ih)
+{
+    enum { REPS = 200 };
+    cv_image_t pic, big, small;
+    cv_image_alloc(&pic, iw, ih);
+    paint(&pic, 1, 0);
+    cv_image_alloc(&big, W, H);
+    cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
+    for (int i = 0; i < n; i++)
+        tiles[i] = (cv_tile_t){.pic = &pic, .name = "bench", .speaking = i == 0};
+    cv_compose_grid(&big, tiles, n);
+    for (int d = 2; d <= 4; d += 2) {
+        int w = (W / d) & ~1, h = (H / d) & ~1;
+        cv_image_alloc(&small, w, h);
+        double c0 = cpu_s();
+        for (int k = 0; k < REPS; k++)
+            cv_image_blit_fit(&small, 0, 0, w, h, big.y, big.stride_y, big.u, big.stride_u, big.v,
+                              big.stride_v, big.w, big.h);
+        double c1 = cpu_s();
+        for (int k = 0; k < REPS; k++)
+            cv_compose_grid(&small, tiles, n);
+        double c2 = cpu_s();
+        printf("  a %dx%d tier: scaling the composite down %.3f ms, composing %d tiles again "
+               "%.3f ms\n",
+               w, h, 1000.0 * (c1 - c0) / REPS, n, 1000.0 * (c2 - c1) / REPS);
+        cv_image_free(&small);
+    }
+    cv_image_free(&big);
+    cv_image_free(&pic);
+}
+
 static void count_out(void *ud)
 {
     (void)ud;
@@ -214,11 +252,12 @@ int main(int argc, char **argv)
     }
     const char *layout = argc > 7 ? argv[7] : "grid";
     int speakers = argc > 8 ? atoi(argv[8]) : 0;
+    int n_tiers = argc > 9 ? atoi(argv[9]) : 1;
     int mode = strcmp(layout, "speaker") == 0   ? CV_LAYOUT_MODE_SPEAKER
                : strcmp(layout, "lecture") == 0 ? CV_LAYOUT_MODE_LECTURE
                : strcmp(layout, "grid") == 0    ? CV_LAYOUT_MODE_GRID
                                                 : -1;
-    if (mode < 0 || speakers < 0 || speakers > n) {
+    if (mode < 0 || speakers < 0 || speakers > n || n_tiers < 1 || n_tiers > 3) {
         fprintf(stderr, "mixer_bench: layout grid, speaker or lecture; speakers 0..n\n");
         return 2;
     }
@@ -236,11 +275,17 @@ int main(int argc, char **argv)
                          .max_participants = n,
                          .self_monitor = dump_dir != NULL,
                          .max_speakers = 0,
-                         .hidden_kbps = 0};
+                         .hidden_kbps = 0,
+                         .n_tiers = 3,
+                         .tiers = {{W, H, FPS, 1500},
+                                   {(W / 2) & ~1, (H / 2) & ~1, FPS, 500},
+                                   {(W / 4) & ~1, (H / 4) & ~1, FPS / 2, 150}}};
     cv_room_t *room = cv_room_create(&cfg, 0);
     cv_part_t **parts = calloc((size_t)n, sizeof(*parts));
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < n; k++) {
         parts[k] = cv_room_join(room, "bench", count_out, NULL);
+        cv_part_set_tier(parts[k], k % n_tiers);
+    }
     cv_room_set_layout(room, mode);
     if (mode == CV_LAYOUT_MODE_LECTURE)
         cv_part_set_lecturer(parts[0], 1);
@@ -312,8 +357,8 @@ int main(int argc, char **argv)
            "simulated, layout %s, %s\n",
            n, iw, ih, W, H, FPS, secs, layout,
            speakers ? "audio levels sent" : "no audio levels (every voice decoded)");
-    printf("  video ticks %llu: %.2f ms CPU each (decode the %d shown inputs + composite + 1 "
-           "encode)\n",
+    printf("  video ticks %llu: %.2f ms CPU each (decode the %d shown inputs + composite + one "
+           "encode per tier)\n",
            (unsigned long long)st.video_ticks, 1000.0 * video_cpu / (double)st.video_ticks,
            n_shown);
     printf("  audio ticks %llu: %.3f ms CPU each (decode the speakers + mix-minus + encodes)\n",
@@ -322,6 +367,9 @@ int main(int argc, char **argv)
            "(not shown), %llu Opus packets (not among the speakers)\n",
            (unsigned long long)st.decoded, (unsigned long long)st.audio_decoded,
            (unsigned long long)st.hidden_dropped, (unsigned long long)st.voices_dropped);
+    printf("  frames encoded per tier: %llu %llu %llu (%d tier%s received)\n",
+           (unsigned long long)st.tier_frames[0], (unsigned long long)st.tier_frames[1],
+           (unsigned long long)st.tier_frames[2], n_tiers, n_tiers > 1 ? "s" : "");
     printf("  output: %llu frames, %.0f kbit/s, decode errors %llu\n",
            (unsigned long long)out_frames, out_bytes * 8.0 / secs / 1000.0,
            (unsigned long long)st.decode_errors);
@@ -338,6 +386,8 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (n_tiers > 1)
+        scale_vs_compose(n, W, H, iw, ih);
     for (int k = 0; k < n; k++)
         cv_room_leave(room, parts[k]);
     cv_room_destroy(room);

@@ -32,6 +32,40 @@ void cv_mix_sum(const cv_mix_in_t *in, int n, int32_t *total)
     }
 }
 
+double cv_mix_level_dbfs(const int16_t *pcm, int n)
+{
+    if (n <= 0)
+        return -180.0;
+    double acc = 0;
+    for (int i = 0; i < n; i++)
+        acc += (double)pcm[i] * pcm[i];
+    double rms = sqrt(acc / n) / 32768.0;
+    return rms > 1e-9 ? 20.0 * log10(rms) : -180.0;
+}
+
+int cv_mix_pick(const double *level_db, const int *cand, const int *was, int n, int k,
+                double margin_db, int *sel)
+{
+    int picked = 0;
+    for (int i = 0; i < n; i++)
+        sel[i] = 0;
+    for (; picked < k; picked++) {
+        int best = -1;
+        double best_db = 0;
+        for (int i = 0; i < n; i++) {
+            double db = level_db[i] + (was[i] ? margin_db : 0);
+            if (cand[i] && !sel[i] && (best < 0 || db > best_db)) {
+                best = i;
+                best_db = db;
+            }
+        }
+        if (best < 0)
+            break;
+        sel[best] = 1;
+    }
+    return picked;
+}
+
 int16_t cv_mix_limit(int32_t x)
 {
     int64_t a = x < 0 ? -(int64_t)x : x;

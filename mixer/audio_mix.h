@@ -44,4 +44,18 @@ void cv_mix_minus(const int32_t *total, const int16_t *own, int16_t *out);
  */
 int16_t cv_mix_limit(int32_t x);
 
+/* RMS level of n samples in dBFS (a full-scale square wave is 0, a
+ * full-scale sine about -3); -180 for silence or n <= 0. */
+double cv_mix_level_dbfs(const int16_t *pcm, int n);
+
+/*
+ * Picks the voices to mix: among the n inputs with cand[i] set, the k
+ * loudest by level_db[i], an input already picked (was[i]) counting margin_db
+ * louder so that two voices of about the same level do not take turns; ties
+ * go to the earlier input. Writes sel[i] = 1 for the picked ones, 0 for the
+ * others, and returns how many were picked (at most k). Pure.
+ */
+int cv_mix_pick(const double *level_db, const int *cand, const int *was, int n, int k,
+                double margin_db, int *sel);
+
 #endif

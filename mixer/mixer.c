@@ -199,6 +199,7 @@ static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
         rc.width = 640;
         rc.height = 360;
         rc.video_kbps = rc.video_kbps < 600 ? rc.video_kbps : 600;
+        rc.n_tiers = 0; /* one tier of that */
     }
     cv_room_t *r = cv_room_create(&rc, now);
     if (!r)

@@ -16,10 +16,10 @@
 #include "playout.h"
 #include "queue.h"
 #include "stats.h"
+#include "outtiers.h"
 #include "video_codec.h"
 
 #include <libyuv.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -43,6 +43,7 @@ _Static_assert((int)CV_LAYOUT_MODE_GRID == (int)CV_LAYOUT_GRID &&
                    (int)CV_LAYOUT_MODE_SPEAKER == (int)CV_LAYOUT_SPEAKER &&
                    (int)CV_LAYOUT_MODE_LECTURE == (int)CV_LAYOUT_LECTURE,
                "room.h and layout.h agree on the modes");
+_Static_assert(CV_ROOM_MAX_TIERS == CV_OUTTIERS_MAX, "room.h and outtiers.h agree on the tiers");
 
 struct cv_part {
     atomic_int refs;
@@ -66,6 +67,8 @@ struct cv_part {
     int64_t pic_us;
     int visible;  /* shown with its own picture in the last composite */
     int need_key; /* discard video until a key frame (joined, or shown again) */
+    int rx_tier;  /* output tier it received last (-1 none, -2 not yet) */
+    int rx_wait;  /* its tier changed: nothing until that tier's next key frame */
     /* audio tick */
     cv_playout_t playout;
     cv_opus_dec_t *adec;
@@ -96,11 +99,7 @@ struct cv_room {
     int shown_ids[CV_ROOM_MAX_PARTICIPANTS], n_shown;
     /* video tick */
     int recent[RECENT_MAX], n_recent;
-    cv_image_t canvas;
-    cv_vp8_enc_t *venc;
-    int64_t last_keyframe_us;
-    uint8_t *encbuf;
-    size_t enccap;
+    cv_outtiers_t tiers;
     /* audio tick */
     cv_opus_enc_t *aenc_shared;
     int64_t active_since_us;
@@ -235,25 +234,23 @@ cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
     if (!r->cfg.hidden_kbps)
         r->cfg.hidden_kbps = CV_ROOM_DEFAULT_HIDDEN_KBPS;
     r->start_us = now_us;
-    r->last_keyframe_us = now_us - KEYFRAME_MIN_US;
     pthread_mutex_init(&r->lock, NULL);
     atomic_init(&r->active_index, -1);
     atomic_init(&r->want_keyframe, 1);
-    if (cv_image_alloc(&r->canvas, cfg->width, cfg->height) < 0)
+    cv_outtier_cfg_t tc[CV_OUTTIERS_MAX] = {
+        {.width = cfg->width, .height = cfg->height, .fps = cfg->fps, .kbps = cfg->video_kbps}};
+    int nt = cfg->n_tiers ? cfg->n_tiers : 1;
+    for (int i = 0; i < cfg->n_tiers && i < CV_OUTTIERS_MAX; i++)
+        tc[i] = (cv_outtier_cfg_t){.width = cfg->tiers[i].width,
+                                   .height = cfg->tiers[i].height,
+                                   .fps = cfg->tiers[i].fps,
+                                   .kbps = cfg->tiers[i].kbps};
+    if (cfg->n_tiers < 0 || cfg->n_tiers > CV_OUTTIERS_MAX ||
+        cv_outtiers_init(&r->tiers, tc, nt, cfg->fps) < 0)
         goto fail;
-    cv_vp8_enc_cfg_t ec = {.width = cfg->width,
-                           .height = cfg->height,
-                           .fps = cfg->fps,
-                           .bitrate_kbps = cfg->video_kbps,
-                           .threads = 1,
-                           .cpu_used = -8,
-                           .keyframe_max_dist = 3000};
-    r->venc = cv_vp8_enc_create(&ec);
     r->aenc_shared = cv_opus_enc_create(1, cfg->audio_bps, 1, 1);
-    if (!r->venc || !r->aenc_shared)
+    if (!r->aenc_shared)
         goto fail;
-    r->enccap = (size_t)cfg->width * (size_t)cfg->height * 3 / 2 + 4096;
-    r->encbuf = cv_xmalloc(r->enccap);
     return r;
 fail:
     cv_room_destroy(r);
@@ -266,10 +263,8 @@ void cv_room_destroy(cv_room_t *r)
         return;
     for (int i = 0; i < r->n; i++)
         part_unref(r->parts[i]);
-    cv_image_free(&r->canvas);
-    cv_vp8_enc_destroy(r->venc);
+    cv_outtiers_cleanup(&r->tiers);
     cv_opus_enc_destroy(r->aenc_shared);
-    free(r->encbuf);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -319,9 +314,7 @@ void cv_part_set_lecturer(cv_part_t *p, int on)
 
 void cv_part_set_tier(cv_part_t *p, int tier)
 {
-    int was = atomic_exchange(&p->tier, tier);
-    if (was == CV_TIER_AUDIO_ONLY && tier != CV_TIER_AUDIO_ONLY)
-        atomic_store(&p->fresh, 1); /* video again: it starts from a key frame */
+    atomic_store(&p->tier, tier); /* the video tick notices the change (rx_tier) */
 }
 
 int cv_part_tier(const cv_part_t *p)
@@ -355,6 +348,7 @@ cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*noti
     atomic_init(&p->cap_kbps, r->cfg.video_kbps);
     p->visible = 1;
     p->need_key = 1;
+    p->rx_tier = -2;
     p->hdr_db = -127.0;
     p->hdr_us = INT64_MIN; /* no level heard yet */
     cv_playout_init(&p->playout, PLAYOUT_TARGET);
@@ -567,7 +561,8 @@ static void note_speaker(cv_room_t *r, cv_part_t **parts, int n)
 
 /* Who is shown where, for the room's layout mode (layout.c decides); nobody
  * while no one receives video. Returns the count, with the parts in shown. */
-static int plan(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, cv_rect_t *rects)
+static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas, cv_part_t **shown,
+                cv_rect_t *rects)
 {
     cv_layout_member_t m[CV_ROOM_MAX_PARTICIPANTS];
     cv_part_t *who[CV_ROOM_MAX_PARTICIPANTS];
@@ -584,9 +579,9 @@ static int plan(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, cv_re
         who[k++] = parts[i];
     }
     int pos[CV_ROOM_MAX_PARTICIPANTS];
-    int c = any_receiver
+    int c = any_receiver && canvas
                 ? cv_layout_plan(cv_room_layout(r), m, k, atomic_load(&r->active_index), r->recent,
-                                 r->n_recent, r->canvas.w, r->canvas.h, pos, rects)
+                                 r->n_recent, canvas->w, canvas->h, pos, rects)
                 : 0;
     if (c < 0)
         c = 0;
@@ -625,80 +620,135 @@ static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **show
     }
 }
 
-static void compose(cv_room_t *r, cv_part_t **shown, const cv_rect_t *rects, int c, int n_seen,
-                    int64_t now)
+static void compose(cv_room_t *r, cv_image_t *canvas, cv_part_t **shown, const cv_rect_t *rects,
+                    int c, int n_seen, int64_t now)
 {
     cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
     for (int i = 0; i < c; i++)
         make_tile(r, shown[i], n_seen, now, &tiles[i]);
-    if (cv_compose_rects(&r->canvas, tiles, rects, c) < 0)
-        cv_compose_rects(&r->canvas, NULL, NULL, 0);
+    if (cv_compose_rects(canvas, tiles, rects, c) < 0)
+        cv_compose_rects(canvas, NULL, NULL, 0);
 }
 
-static int wants_keyframe(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
+/* The output tier of each participant this tick (-1: no video for it), and
+ * the mask of tiers someone receives. A receiver whose tier changed waits
+ * for that tier's next key frame. */
+static unsigned tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of)
 {
-    int want = atomic_load(&r->want_keyframe);
-    for (int i = 0; i < n; i++) /* only receivers lose their fresh mark to a key frame */
-        if (receives_video(parts[i]) && atomic_load(&parts[i]->fresh))
+    unsigned mask = 0;
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        int t = -1;
+        if (receives_video(p)) {
+            t = cv_part_tier(p);
+            t = t < 0 ? 0 : t >= r->tiers.n ? r->tiers.n - 1 : t;
+            mask |= 1u << t;
+        }
+        if (t != p->rx_tier) {
+            if (p->rx_tier != -2 && t >= 0)
+                p->rx_wait = 1; /* its decoder has the old stream: inter frames would break it */
+            p->rx_tier = t;
+        }
+        tier_of[i] = t;
+    }
+    return mask;
+}
+
+/* Whether tier t's frame now is to be a key frame: someone on it needs one
+ * (joined, switched to it, asked by PLI) or the layout changed; at most one
+ * every KEYFRAME_MIN_US. */
+static int wants_keyframe(cv_room_t *r, int t, cv_part_t **parts, int n, const int *tier_of,
+                          int64_t now)
+{
+    cv_outtier_t *x = &r->tiers.t[t];
+    int want = x->want_key;
+    for (int i = 0; i < n; i++)
+        if (tier_of[i] == t && (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
             want = 1;
-    if (!want || now - r->last_keyframe_us < KEYFRAME_MIN_US)
-        return 0;
-    atomic_store(&r->want_keyframe, 0);
-    return 1;
+    x->want_key = want;
+    return want && now - x->last_keyframe_us >= KEYFRAME_MIN_US;
 }
 
-/* Encodes the composite and hands the same frame to every video receiver. */
-static int encode_video(cv_room_t *r, cv_part_t **parts, int n, int64_t now_us, int *key)
+/* Encodes tier t (scaled from the composite src) and hands the same frame to
+ * every receiver on it. Returns the length, 0 or CV_E_*. */
+static int encode_tier(cv_room_t *r, int t, const cv_image_t *src, cv_part_t **parts, int n,
+                       const int *tier_of, int64_t now_us, int *key)
 {
-    int key_req = wants_keyframe(r, parts, n, now_us);
-    if (key_req)
-        cv_vp8_enc_request_keyframe(r->venc);
-    int64_t pts = (now_us - r->start_us) * 9 / 100;
+    cv_outtier_t *x = &r->tiers.t[t];
+    int force = wants_keyframe(r, t, parts, n, tier_of, now_us);
+    int64_t pts = (now_us - r->start_us) * 9 / 100; /* one clock for every tier */
     int64_t t0 = clk(r);
-    int len = cv_vp8_enc_encode(r->venc, &r->canvas, pts, r->encbuf, r->enccap, key);
+    int len = cv_outtiers_encode(&r->tiers, t, src, pts, force, key);
     cv_stats_add(CV_STAT_VIDEO_ENCODE_US, (uint64_t)(clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_ENCODED, 1);
-    if (len <= 0) {
-        if (key_req)
-            atomic_store(&r->want_keyframe, 1); /* the encoder dropped it: ask again */
-        return len;
-    }
+    if (len <= 0)
+        return len; /* a dropped forced key frame stays wanted */
     cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
-    memcpy(f->data, r->encbuf, (size_t)len);
+    memcpy(f->data, r->tiers.buf, (size_t)len);
     f->rtp_ts = (uint32_t)pts;
     f->t_us = now_us;
     f->keyframe = *key;
     if (*key) { /* forced or not, it serves every pending request */
-        r->last_keyframe_us = now_us;
-        atomic_store(&r->want_keyframe, 0);
+        x->last_keyframe_us = now_us;
+        x->want_key = 0;
     }
     for (int i = 0; i < n; i++) {
-        if (!receives_video(parts[i]))
-            continue; /* a screen share, a publisher, or audio only */
-        if (*key)
-            atomic_store(&parts[i]->fresh, 0);
-        deliver(parts[i], f);
-        part_notify(parts[i]);
+        cv_part_t *p = parts[i];
+        if (tier_of[i] != t)
+            continue; /* another tier, or no video (a screen, a publisher, audio only) */
+        if (*key) {
+            atomic_store(&p->fresh, 0);
+            p->rx_wait = 0;
+        } else if (p->rx_wait) {
+            continue;
+        }
+        deliver(p, f);
+        part_notify(p);
     }
     cv_frame_unref(f);
     return len;
+}
+
+/* Composes once into the largest tier someone receives, then encodes every
+ * tier due this tick. */
+static void encode_tiers(cv_room_t *r, cv_part_t **parts, int n, const int *tier_of,
+                         unsigned active, int64_t now_us, cv_room_stats_t *st)
+{
+    int top = cv_outtiers_top(&r->tiers);
+    if (atomic_exchange(&r->want_keyframe, 0))
+        for (int t = 0; t < r->tiers.n; t++)
+            r->tiers.t[t].want_key = 1;
+    for (int t = 0; t < r->tiers.n; t++) {
+        if (!(active & (1u << t)) || !cv_outtiers_due(&r->tiers, t, now_us))
+            continue;
+        int key = 0;
+        int len = encode_tier(r, t, &r->tiers.t[top].img, parts, n, tier_of, now_us, &key);
+        if (len > 0) {
+            st->video_encoded++;
+            st->tier_frames[t]++;
+            st->keyframes += key;
+        }
+    }
 }
 
 void cv_room_video_tick(cv_room_t *r, int64_t now_us)
 {
     cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS], *shown[CV_ROOM_MAX_PARTICIPANTS];
     cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
+    int tier_of[CV_ROOM_MAX_PARTICIPANTS];
     int n = snapshot(r, parts);
     if (n == 0)
         return;
     cv_room_stats_t st = {0};
-    int c = plan(r, parts, n, shown, rects);
+    unsigned active = cv_outtiers_set_active(&r->tiers, tier_mask(r, parts, n, tier_of));
+    int top = cv_outtiers_top(&r->tiers);
+    cv_image_t *canvas = top >= 0 ? &r->tiers.t[top].img : NULL;
+    int c = plan(r, parts, n, canvas, shown, rects);
     set_visible(r, parts, n, shown, c);
-    int n_seen = 0, any_receiver = 0;
+    int n_seen = 0;
     int64_t t0 = clk(r);
     for (int i = 0; i < n; i++) {
         n_seen += seen(parts[i]);
-        any_receiver |= receives_video(parts[i]);
         if (parts[i]->visible)
             decode_video(&st, parts[i], now_us);
         else
@@ -707,33 +757,24 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);
     cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);
-    int len = 0, key = 0;
-    if (any_receiver) { /* no picture is made that nobody receives */
-        compose(r, shown, rects, c, n_seen, now_us);
-        len = encode_video(r, parts, n, now_us, &key);
+    if (canvas) { /* no picture is made that nobody receives */
+        compose(r, canvas, shown, rects, c, n_seen, now_us);
+        encode_tiers(r, parts, n, tier_of, active, now_us, &st);
     }
     pthread_mutex_lock(&r->lock);
     r->stats.decoded += st.decoded;
     r->stats.decode_errors += st.decode_errors;
     r->stats.video_ticks++;
-    if (len > 0)
-        r->stats.video_encoded++;
-    if (key && len > 0)
-        r->stats.keyframes++;
+    r->stats.video_encoded += st.video_encoded;
+    r->stats.keyframes += st.keyframes;
+    for (int t = 0; t < CV_ROOM_MAX_TIERS; t++)
+        r->stats.tier_frames[t] += st.tier_frames[t];
+    r->stats.active_tiers = (int)active;
     pthread_mutex_unlock(&r->lock);
     release(parts, n);
 }
 
 /* ---- audio ---- */
-
-static double rms_dbfs(const int16_t *pcm, int n)
-{
-    double acc = 0;
-    for (int i = 0; i < n; i++)
-        acc += (double)pcm[i] * pcm[i];
-    double rms = sqrt(acc / n) / 32768.0;
-    return rms > 1e-9 ? 20.0 * log10(rms) : -180.0;
-}
 
 /* Moves the arrived packets into the playout buffer and notes the newest
  * RFC 6464 level (RFC 6464 §3: 0 loudest .. 127 silence, in -dBov). */
@@ -818,7 +859,7 @@ static double take_frame(cv_room_stats_t *st, cv_part_t *p)
     p->fifo_len -= CV_AUDIO_FRAME;
     memmove(p->fifo, p->fifo + CV_AUDIO_FRAME, (size_t)p->fifo_len * sizeof(int16_t));
     st->audio_frames++;
-    return rms_dbfs(p->cur, CV_AUDIO_FRAME);
+    return cv_mix_level_dbfs(p->cur, CV_AUDIO_FRAME);
 }
 
 /* Level of this period: sound keeps a voice a candidate for HANGOVER_US. */
@@ -860,23 +901,15 @@ static void measure_all(cv_room_stats_t *st, cv_part_t **parts, int n, int64_t n
  * place unless another is SPEAKER_MARGIN_DB louder. */
 static void select_speakers(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
 {
-    int sel[CV_ROOM_MAX_PARTICIPANTS] = {0};
-    for (int k = 0; k < r->cfg.max_speakers; k++) {
-        int best = -1;
-        double best_db = 0;
-        for (int i = 0; i < n; i++) {
-            if (sel[i] || !candidate(parts[i], now))
-                continue;
-            double db = parts[i]->ema_db + (parts[i]->selected ? SPEAKER_MARGIN_DB : 0);
-            if (best < 0 || db > best_db) {
-                best = i;
-                best_db = db;
-            }
-        }
-        if (best < 0)
-            break;
-        sel[best] = 1;
+    double db[CV_ROOM_MAX_PARTICIPANTS];
+    int cand[CV_ROOM_MAX_PARTICIPANTS], was[CV_ROOM_MAX_PARTICIPANTS],
+        sel[CV_ROOM_MAX_PARTICIPANTS];
+    for (int i = 0; i < n; i++) {
+        db[i] = parts[i]->ema_db;
+        cand[i] = candidate(parts[i], now);
+        was[i] = parts[i]->selected;
     }
+    cv_mix_pick(db, cand, was, n, r->cfg.max_speakers, SPEAKER_MARGIN_DB, sel);
     for (int i = 0; i < n; i++) {
         parts[i]->selected = sel[i];
         atomic_store(&parts[i]->speaking, sel[i]);

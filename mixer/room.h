@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #define CV_ROOM_MAX_PARTICIPANTS 100
+#define CV_ROOM_MAX_TIERS 4
 #define CV_PART_NAME_MAX 64
 
 typedef struct {
@@ -34,6 +35,14 @@ typedef struct {
     /* A monotonic clock in microseconds to time the codec calls with (the
      * CV_STAT_*_US counters of stats.h); NULL: they are not timed. */
     int64_t (*clock_us)(void);
+    /* Output tiers (DESIGN.md principle 4), best first: each a composite size,
+     * frame rate (at most fps) and bit rate, encoded once for its receivers
+     * (cv_part_set_tier) and only while it has any. n_tiers 0: one tier of
+     * width x height at fps and video_kbps. */
+    int n_tiers;
+    struct {
+        int width, height, fps, kbps;
+    } tiers[CV_ROOM_MAX_TIERS];
 } cv_room_cfg_t;
 
 #define CV_ROOM_MAX_SPEAKERS 16
@@ -51,6 +60,8 @@ typedef struct {
                                 thread (cv_part_count_hidden_drop) and queued frames dropped */
     uint64_t voices_dropped; /* Opus packets of voices not among the speakers, not decoded */
     uint64_t audio_decoded;  /* Opus packets decoded (or concealed) */
+    uint64_t tier_frames[CV_ROOM_MAX_TIERS]; /* frames encoded per output tier */
+    int active_tiers;                        /* bit t: tier t has receivers now */
 } cv_room_stats_t;
 
 /* NULL on bad configuration or codec failure. */
@@ -106,9 +117,12 @@ int cv_room_layout(cv_room_t *r);
 /* The lecturer, shown large in the lecture layout. Any thread. */
 void cv_part_set_lecturer(cv_part_t *p, int on);
 
-/* Output tier of a receiver's video: 0 (best) .. tiers-1, or CV_TIER_AUDIO_ONLY
- * (video paused, audio continues). Chosen from the receiver's feedback on the
- * network thread; read by the mixer. Any thread. */
+/* Output tier of a receiver's video: 0 (best) .. tiers-1 (a larger value
+ * means the last tier), or CV_TIER_AUDIO_ONLY (video paused, audio
+ * continues). Chosen from the receiver's feedback on the network thread;
+ * read by the mixer. After a change the receiver gets no video until a key
+ * frame of its new tier, which the next video tick asks for (its outstream
+ * keeps sequence numbers, timestamps and picture ids continuous). Any thread. */
 #define CV_TIER_AUDIO_ONLY (-1)
 void cv_part_set_tier(cv_part_t *p, int tier);
 int cv_part_tier(const cv_part_t *p);

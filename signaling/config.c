@@ -102,16 +102,36 @@ static const char *const room_keys[] = {"password", "moderator_password", "layou
 
 /* One load in progress. */
 struct load {
-    cv_config_t c; /* the copy being filled */
-    const char *p; /* next unread byte of the text */
-    int lineno;    /* lines handed to libinih so far */
-    int failed;    /* an error was found: loading stops */
-    int err_line;  /* its line, 0 = not tied to a line */
-    char why[256]; /* its reason */
-    int line_min;  /* line that last set [ice] port_min, 0 = not in this text */
-    int line_max;  /* the same for port_max */
-    int in_room;   /* the current section is [room NAME], c.rooms[c.n_rooms - 1] */
+    cv_config_t c;  /* the copy being filled */
+    const char *p;  /* next unread byte of the text */
+    int lineno;     /* lines handed to libinih so far */
+    int failed;     /* an error was found: loading stops */
+    int err_line;   /* its line, 0 = not tied to a line */
+    char why[256];  /* its reason */
+    int line_min;   /* line that last set [ice] port_min, 0 = not in this text */
+    int line_max;   /* the same for port_max */
+    int line_tiers; /* line that set [mixer] tiers, 0 = derived from the composite keys */
+    int in_room;    /* the current section is [room NAME], c.rooms[c.n_rooms - 1] */
 };
+
+/* [mixer] tiers when the file does not give them: the composite of [mixer]
+ * width, height, fps and video_kbps, then half its size at a third of the bit
+ * rate, then a quarter at half the frame rate and a tenth of the bit rate
+ * (a smaller tier only while its rate stays above 30 kbit/s and below the one
+ * before). With the default keys: CV_TIERS_DEFAULT. */
+static void derive_tiers(cv_config_t *c)
+{
+    cv_tiers_t *t = &c->mixer_tiers;
+    int kbps[3] = {c->mixer_video_kbps, c->mixer_video_kbps / 3, c->mixer_video_kbps / 10};
+    int fps[3] = {c->mixer_fps, c->mixer_fps, c->mixer_fps > 1 ? c->mixer_fps / 2 : 1};
+    t->n = 0;
+    for (int i = 0; i < 3 && i < CV_TIERS_MAX; i++) {
+        int w = (c->mixer_width >> i) & ~1, h = (c->mixer_height >> i) & ~1;
+        if (i > 0 && (kbps[i] < 30 || kbps[i] >= t->t[t->n - 1].kbps || w < 16 || h < 16))
+            break;
+        t->t[t->n++] = (cv_tier_t){.width = w, .height = h, .fps = fps[i], .kbps = kbps[i]};
+    }
+}
 
 void cv_config_defaults(cv_config_t *c)
 {
@@ -142,7 +162,7 @@ void cv_config_defaults(cv_config_t *c)
     c->mixer_audio_kbps = 32;
     c->mixer_max_speakers = 3;
     c->mixer_hidden_kbps = 50;
-    cv_tiers_parse(CV_TIERS_DEFAULT, &c->mixer_tiers, NULL, 0);
+    derive_tiers(c);
     c->rooms_open = 1;
     c->rooms_names[0] = '\0';
     c->rooms_max_participants = 16;
@@ -520,6 +540,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
         ld->line_min = ld->lineno;
     if (k->off == offsetof(cv_config_t, ice_port_max))
         ld->line_max = ld->lineno;
+    if (k->off == offsetof(cv_config_t, mixer_tiers))
+        ld->line_tiers = ld->lineno;
     return 1;
 }
 
@@ -630,6 +652,8 @@ int cv_config_load_string(cv_config_t *c, const char *name, const char *text, ch
         fail(ld, line, "port_min %d is greater than port_max %d", ld->c.ice_port_min,
              ld->c.ice_port_max);
     }
+    if (!ld->line_tiers)
+        derive_tiers(&ld->c);
     if (!ld->c.http_cert[0] != !ld->c.http_key[0])
         fail(ld, 0, "[http] cert and key go together: give both or neither");
     if (ld->failed) {

@@ -247,11 +247,20 @@ int main(int argc, char **argv)
                  .audio_bps = cfg.mixer_audio_kbps * 1000,
                  .max_participants = cfg.rooms_max_participants,
                  .max_speakers = cfg.mixer_max_speakers,
-                 .hidden_kbps = cfg.mixer_hidden_kbps},
+                 .hidden_kbps = cfg.mixer_hidden_kbps,
+                 .n_tiers = cfg.mixer_tiers.n},
         .max_rooms = cfg.rooms_max,
         .open_rooms = cfg.rooms_open,
         .names = cfg.rooms_names,
     };
+    /* output tiers for weak links ([mixer] tiers), none faster than the room's tick */
+    for (int i = 0; i < cfg.mixer_tiers.n; i++) {
+        const cv_tier_t *t = &cfg.mixer_tiers.t[i];
+        mcfg.room.tiers[i].width = t->width;
+        mcfg.room.tiers[i].height = t->height;
+        mcfg.room.tiers[i].fps = t->fps < cfg.mixer_fps ? t->fps : cfg.mixer_fps;
+        mcfg.room.tiers[i].kbps = t->kbps;
+    }
     mixer = cv_mixer_create(pool, &mcfg);
     if (!mixer) {
         fprintf(stderr, "conclave: could not start the mixer clock\n");

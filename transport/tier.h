@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CV_TIERS_MAX 6
+#define CV_TIERS_MAX 4
 #define CV_TIERS_DEFAULT "1280x720@30:1500,640x360@30:500,320x180@15:150"
 #ifndef CV_TIER_AUDIO_ONLY
 #define CV_TIER_AUDIO_ONLY (-1) /* the same value as mixer/room.h's */

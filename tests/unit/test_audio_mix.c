@@ -183,8 +183,42 @@ static void check_limiter(void)
     CHECK(power(out, 500.0) > 0.3);
 }
 
+/* The level meter and the choice of voices to mix. */
+static void check_pick(void)
+{
+    int16_t pcm[960];
+    for (int i = 0; i < 960; i++)
+        pcm[i] = (int16_t)(i & 1 ? 16384 : -16384); /* square wave at half scale: -6.02 dBFS */
+    CHECK(fabs(cv_mix_level_dbfs(pcm, 960) + 6.0206) < 0.01);
+    memset(pcm, 0, sizeof(pcm));
+    CHECK(cv_mix_level_dbfs(pcm, 960) == -180.0);
+    CHECK(cv_mix_level_dbfs(pcm, 0) == -180.0);
+
+    double db[6] = {-20, -10, -30, -5, -12, -40};
+    int cand[6] = {1, 1, 1, 0, 1, 1}, was[6] = {0}, sel[6];
+    /* the two loudest candidates: -10 and -12 (-5 is no candidate) */
+    CHECK_EQ(cv_mix_pick(db, cand, was, 6, 2, 3.0, sel), 2);
+    CHECK(!sel[0] && sel[1] && !sel[2] && !sel[3] && sel[4] && !sel[5]);
+    /* input 0 was picked: -20 + 3 is not louder than -12, -20 + 9 is */
+    was[0] = 1;
+    cv_mix_pick(db, cand, was, 6, 2, 3.0, sel);
+    CHECK(sel[1] && sel[4] && !sel[0]);
+    cv_mix_pick(db, cand, was, 6, 2, 9.0, sel);
+    CHECK(sel[0] && sel[1] && !sel[4]);
+    /* fewer candidates than places; ties to the earlier input */
+    int one[6] = {0, 0, 1, 0, 0, 0}, none[6] = {0};
+    CHECK_EQ(cv_mix_pick(db, one, none, 6, 3, 3.0, sel), 1);
+    CHECK(sel[2]);
+    double same[3] = {-10, -10, -10};
+    int all[3] = {1, 1, 1};
+    CHECK_EQ(cv_mix_pick(same, all, none, 3, 1, 3.0, sel), 1);
+    CHECK(sel[0] && !sel[1] && !sel[2]);
+    CHECK_EQ(cv_mix_pick(same, all, none, 3, 0, 3.0, sel), 0);
+}
+
 int main(void)
 {
+    check_pick();
     check_mix_minus();
     check_silence();
     check_limiter();

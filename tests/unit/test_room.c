@@ -647,6 +647,106 @@ static void test_no_keyframes_for_non_receivers(void)
     free(v);
 }
 
+/* Output tiers: a tier is encoded only while someone receives it; a
+ * receiver who switches gets nothing of the new tier before its key frame,
+ * then pictures of the new size showing the same composite, on the same
+ * clock; the slow tier runs at its own frame rate. */
+static void test_tiers(void)
+{
+    cv_room_cfg_t c = CFG;
+    c.n_tiers = 3;
+    c.tiers[0].width = W, c.tiers[0].height = H, c.tiers[0].fps = 30, c.tiers[0].kbps = 1500;
+    c.tiers[1].width = W / 2, c.tiers[1].height = H / 2, c.tiers[1].fps = 30;
+    c.tiers[1].kbps = 500;
+    c.tiers[2].width = W / 4, c.tiers[2].height = H / 4, c.tiers[2].fps = 15;
+    c.tiers[2].kbps = 150;
+    cv_room_cfg_t bad = c;
+    bad.tiers[2].fps = 31; /* faster than the room ticks */
+    CHECK(cv_room_create(&bad, 0) == NULL);
+    bad = c;
+    bad.n_tiers = CV_ROOM_MAX_TIERS + 1;
+    CHECK(cv_room_create(&bad, 0) == NULL);
+    vroom_t *v = calloc(1, sizeof(*v));
+    v->r = cv_room_create(&c, 0);
+    CHECK(v->r != NULL);
+    if (!v->r) {
+        free(v);
+        return;
+    }
+    member_t *A = &v->m[0], *B = &v->m[1], *C = &v->m[2];
+    member_init(A, v->r, "A", 0);
+    member_init(B, v->r, "B", 1);
+    member_init(C, v->r, "C", 2);
+    for (int k = 0; k < 10; k++)
+        vtick(v, -1);
+    cv_room_stats_t st;
+    cv_room_get_stats(v->r, &st);
+    CHECK_EQ(st.active_tiers, 1); /* everyone on tier 0: no other encoder */
+    CHECK_EQ(st.tier_frames[1] + st.tier_frames[2], 0);
+    CHECK(B->have_pic && B->pic.w == W && B->pic.h == H);
+    /* B goes to tier 1, C to tier 2 */
+    int b_frames = B->frames, b_keys = B->keys;
+    uint32_t last_ts = (uint32_t)(v->now * 9 / 100);
+    cv_part_set_tier(B->p, 1);
+    cv_part_set_tier(C->p, 7); /* beyond the last: the last */
+    vtick(v, -1);
+    CHECK(B->ngot >= 1);
+    if (B->ngot >= 1) {
+        CHECK(B->got[0]->keyframe);
+        /* one clock for every tier: the next timestamp after tier 0's last one */
+        CHECK_EQ(B->got[0]->rtp_ts, (uint32_t)(v->now * 9 / 100));
+        CHECK(B->got[0]->rtp_ts - last_ts >= 2999 && B->got[0]->rtp_ts - last_ts <= 3000);
+    }
+    for (int k = 0; k < 19; k++)
+        vtick(v, -1);
+    cv_room_get_stats(v->r, &st);
+    printf("  tiers: frames per tier %llu %llu %llu in %d ticks, active mask %d\n",
+           (unsigned long long)st.tier_frames[0], (unsigned long long)st.tier_frames[1],
+           (unsigned long long)st.tier_frames[2], v->tick, st.active_tiers);
+    CHECK_EQ(st.active_tiers, 7);
+    CHECK(st.tier_frames[1] >= 18 && st.tier_frames[1] <= 20);
+    CHECK(st.tier_frames[2] >= 9 && st.tier_frames[2] <= 11); /* 15 of the room's 30 fps */
+    CHECK_EQ(B->keys, b_keys + 1);
+    CHECK(B->frames - b_frames >= 18);
+    CHECK_EQ(B->decode_errors + C->decode_errors, 0);
+    CHECK(B->pic.w == W / 2 && B->pic.h == H / 2);
+    CHECK(C->pic.w == W / 4 && C->pic.h == H / 4);
+    /* the same composite, smaller: B's picture against A's scaled down */
+    cv_image_t ref;
+    cv_image_alloc(&ref, W / 2, H / 2);
+    cv_image_blit_fit(&ref, 0, 0, W / 2, H / 2, A->pic.y, A->pic.stride_y, A->pic.u,
+                      A->pic.stride_u, A->pic.v, A->pic.stride_v, A->pic.w, A->pic.h);
+    double p = cv_image_psnr_y(&B->pic, &ref);
+    printf("  tier 1 picture against tier 0's scaled down: %.1f dB\n", p);
+    CHECK(p >= MIN_PSNR);
+    cv_image_free(&ref);
+    /* B back to tier 0 just after a key frame there, C audio only: B gets
+     * nothing until the next key frame the rate limit allows (A's inter
+     * frames are not for B's decoder), then only tier 0 is encoded */
+    cv_part_request_keyframe(A->p);
+    int a_keys = A->keys;
+    vtick(v, -1);
+    CHECK_EQ(A->keys, a_keys + 1);
+    cv_part_set_tier(B->p, 0);
+    cv_part_set_tier(C->p, CV_TIER_AUDIO_ONLY);
+    int c_frames = C->frames, b_keys2 = B->keys, b_frames2 = B->frames;
+    vtick(v, -1);
+    CHECK_EQ(B->frames, b_frames2);
+    for (int k = 0; k < 11; k++)
+        vtick(v, -1);
+    CHECK_EQ(B->keys, b_keys2 + 1);
+    CHECK(B->frames > b_frames2 + 1);
+    cv_room_get_stats(v->r, &st);
+    CHECK_EQ(st.active_tiers, 1);
+    CHECK_EQ(C->frames, c_frames);
+    CHECK(B->pic.w == W);
+    CHECK_EQ(B->decode_errors, 0);
+    for (int i = 0; i < 4; i++)
+        member_cleanup(&v->m[i], v->r);
+    cv_room_destroy(v->r);
+    free(v);
+}
+
 /* An empty room ticks without output; a full room refuses a join. */
 static int64_t fake_now_us;
 
@@ -1400,6 +1500,7 @@ int main(void)
     test_audio_self_monitor();
     test_bug_redundant_keyframe();
     test_no_keyframes_for_non_receivers();
+    test_tiers();
     test_lecture_decodes_only_shown();
     test_speaker_layout();
     test_max_speakers();
