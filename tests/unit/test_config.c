@@ -366,6 +366,20 @@ static void test_mixer_tiers(void)
     CHECK_EQ(c.mixer_tiers.t[0].kbps, 1500);
     CHECK_EQ(c.mixer_tiers.t[1].width, 640);
     CHECK_EQ(c.mixer_tiers.t[2].fps, 15);
+    /* the default is the string of tier.h, and follows the composite keys */
+    cv_tiers_t want;
+    CHECK_EQ(cv_tiers_parse(CV_TIERS_DEFAULT, &want, NULL, 0), 0);
+    CHECK_MEM(&c.mixer_tiers, &want, sizeof(want));
+    CHECK_EQ(load_ok(&c, "[mixer]\nwidth = 640\nheight = 360\nvideo_kbps = 600\nfps = 24\n"), 0);
+    CHECK_EQ(c.mixer_tiers.n, 3);
+    CHECK(c.mixer_tiers.t[0].width == 640 && c.mixer_tiers.t[0].height == 360);
+    CHECK(c.mixer_tiers.t[0].fps == 24 && c.mixer_tiers.t[0].kbps == 600);
+    CHECK(c.mixer_tiers.t[1].width == 320 && c.mixer_tiers.t[1].kbps == 200);
+    CHECK(c.mixer_tiers.t[2].width == 160 && c.mixer_tiers.t[2].fps == 12);
+    CHECK_EQ(c.mixer_tiers.t[2].kbps, 60);
+    /* a low rate leaves no room for smaller tiers */
+    CHECK_EQ(load_ok(&c, "[mixer]\nvideo_kbps = 80\n"), 0);
+    CHECK_EQ(c.mixer_tiers.n, 1);
     CHECK_EQ(load_ok(&c, "[mixer]\ntiers = 960x540@25:900, 480x270@12:200\n"), 0);
     CHECK_EQ(c.mixer_tiers.n, 2);
     CHECK_EQ(c.mixer_tiers.t[0].width, 960);
