@@ -5,7 +5,8 @@
 # fails if they cannot be found). Joins of several room names through nginx
 # land on both daemons (their /metrics), one room's further participants, its
 # event stream and its DELETEs all reach the daemon that holds it, an echo
-# check's DELETE reaches its server, and static files and /healthz are served. Runs inside its own network namespace (only
+# check's DELETE reaches its server, and static files and /healthz are served.
+# The same again through HAProxy with man/examples/haproxy-scale-out.cfg. Runs inside its own network namespace (only
 # lo), nginx as nobody with everything under a temp dir.
 # Ends with "scale-out: N passed, M failed".
 # shellcheck disable=SC2016,SC2034,SC2317 # checks are eval'd strings
@@ -168,78 +169,117 @@ join() { # room -> Location of the session, through nginx
     tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip'
 }
 
-# ---- several rooms: each lands on one server, and both servers get some ----
-declare -A where
-room_a=
-room_b=
-all_one=1
-for r in alpha bravo charlie delta echo foxtrot golf hotel; do
-    ra=$(metric "$port_a" conclave_rooms)
-    rb=$(metric "$port_b" conclave_rooms)
-    loc=$(join "$r")
-    da=$(($(metric "$port_a" conclave_rooms) - ra))
-    db=$(($(metric "$port_b" conclave_rooms) - rb))
-    if [ -n "$loc" ] && [ "$da" = 1 ] && [ "$db" = 0 ]; then
-        where[$r]=a
-        [ -z "$room_a" ] && room_a=$r
-    elif [ -n "$loc" ] && [ "$da" = 0 ] && [ "$db" = 1 ]; then
-        where[$r]=b
-        [ -z "$room_b" ] && room_b=$r
-    else
-        all_one=0
-        echo "# room $r: Location '$loc', rooms +$da on a, +$db on b"
-    fi
-done
-check "each of 8 joins through nginx made its room on exactly one server" '[ "$all_one" = 1 ]'
-echo "# rooms on a: $(for r in "${!where[@]}"; do [ "${where[$r]}" = a ] && printf '%s ' "$r"; done)"
-check "two rooms are on different servers ($room_a on a, $room_b on b)" \
-    '[ -n "$room_a" ] && [ -n "$room_b" ]'
+# The checks through one load balancer at $lb, named $1 in messages; $2 is
+# put before each room name, so that each balancer makes new rooms.
+lb_checks() {
+    local lbname=$1 prefix=$2
+    # ---- several rooms: each lands on one server, and both servers get some ----
+    local -A where
+    local r loc ra rb da db
+    room_a=
+    room_b=
+    all_one=1
+    for r in alpha bravo charlie delta echo foxtrot golf hotel; do
+        r=$prefix$r
+        ra=$(metric "$port_a" conclave_rooms)
+        rb=$(metric "$port_b" conclave_rooms)
+        loc=$(join "$r")
+        da=$(($(metric "$port_a" conclave_rooms) - ra))
+        db=$(($(metric "$port_b" conclave_rooms) - rb))
+        if [ -n "$loc" ] && [ "$da" = 1 ] && [ "$db" = 0 ]; then
+            where[$r]=a
+            [ -z "$room_a" ] && room_a=$r
+        elif [ -n "$loc" ] && [ "$da" = 0 ] && [ "$db" = 1 ]; then
+            where[$r]=b
+            [ -z "$room_b" ] && room_b=$r
+        else
+            all_one=0
+            echo "# room $r: Location '$loc', rooms +$da on a, +$db on b"
+        fi
+    done
+    check "each of 8 joins through $lbname made its room on exactly one server" '[ "$all_one" = 1 ]'
+    echo "# rooms on a: $(for r in "${!where[@]}"; do [ "${where[$r]}" = a ] && printf '%s ' "$r"; done)"
+    check "two rooms are on different servers ($room_a on a, $room_b on b)" \
+        '[ -n "$room_a" ] && [ -n "$room_b" ]'
 
-# ---- one room: its participants, events and DELETEs reach its server ----
-r=${room_a:-alpha}
-pa=$(metric "$port_a" conclave_participants)
-pb=$(metric "$port_b" conclave_participants)
-na=$(metric "$port_a" conclave_rooms)
-l1=$(join "$r")
-l2=$(join "$r")
-check "two more participants of $r land on a (participants +2 on a, +0 on b, no new room)" \
-    '[ -n "$l1" ] && [ -n "$l2" ] &&
-     [ "$(metric "$port_a" conclave_participants)" = $((pa + 2)) ] &&
-     [ "$(metric "$port_b" conclave_participants)" = "$pb" ] &&
-     [ "$(metric "$port_a" conclave_rooms)" = "$na" ]'
-sid=${l1##*/}
-lbc -N --max-time 3 "$lb/rooms/$r/events?session=$sid" >"$tmp/events" 2>/dev/null
-check "its event stream through nginx opens (hello, roster with 3 participants)" \
-    'grep -q "^event: hello" "$tmp/events" &&
-     [ "$(grep "^data: {\"participants\"" "$tmp/events" | head -1 | grep -o "\"role\":" | wc -l)" = 3 ]'
-code_a=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_a/rooms/$r/events?session=$sid")
-code_b=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_b/rooms/$r/events?session=$sid")
-check "the session is known on a and not on b (events asked directly: $code_a / $code_b)" \
-    '[ "$code_a" = 200 ] && [ "$code_b" = 404 ]'
-st1=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l1")
-st2=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l2")
-check "DELETEs of both through nginx -> 200 ($st1 $st2), participants back on a" \
-    '[ "$st1" = 200 ] && [ "$st2" = 200 ] &&
-     [ "$(metric "$port_a" conclave_participants)" = "$pa" ] &&
-     [ "$(metric "$port_b" conclave_participants)" = "$pb" ]'
-check "the room link /r/$r through nginx -> 302 to /#/r/$r" \
-    '[ "$(lbc -o /dev/null -w "%{http_code} %{redirect_url}" "$lb/r/$r")" = "302 $lb/#/r/$r" ]'
+    # ---- one room: its participants, events and DELETEs reach its server ----
+    r=${room_a:-${prefix}alpha}
+    pa=$(metric "$port_a" conclave_participants)
+    pb=$(metric "$port_b" conclave_participants)
+    na=$(metric "$port_a" conclave_rooms)
+    l1=$(join "$r")
+    l2=$(join "$r")
+    check "two more participants of $r land on a (participants +2 on a, +0 on b, no new room)" \
+        '[ -n "$l1" ] && [ -n "$l2" ] &&
+         [ "$(metric "$port_a" conclave_participants)" = $((pa + 2)) ] &&
+         [ "$(metric "$port_b" conclave_participants)" = "$pb" ] &&
+         [ "$(metric "$port_a" conclave_rooms)" = "$na" ]'
+    sid=${l1##*/}
+    lbc -N --max-time 3 "$lb/rooms/$r/events?session=$sid" >"$tmp/events" 2>/dev/null
+    check "its event stream through $lbname opens (hello, roster with 3 participants)" \
+        'grep -q "^event: hello" "$tmp/events" &&
+         [ "$(grep "^data: {\"participants\"" "$tmp/events" | head -1 | grep -o "\"role\":" | wc -l)" = 3 ]'
+    code_a=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_a/rooms/$r/events?session=$sid")
+    code_b=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_b/rooms/$r/events?session=$sid")
+    check "the session is known on a and not on b (events asked directly: $code_a / $code_b)" \
+        '[ "$code_a" = 200 ] && [ "$code_b" = 404 ]'
+    st1=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l1")
+    st2=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l2")
+    check "DELETEs of both through $lbname -> 200 ($st1 $st2), participants back on a" \
+        '[ "$st1" = 200 ] && [ "$st2" = 200 ] &&
+         [ "$(metric "$port_a" conclave_participants)" = "$pa" ] &&
+         [ "$(metric "$port_b" conclave_participants)" = "$pb" ]'
+    check "the room link /r/$r through $lbname -> 302 to /#/r/$r" \
+        '[ "$(lbc -o /dev/null -w "%{http_code} %{redirect_url}" "$lb/r/$r")" = "302 $lb/#/r/$r" ]'
 
-# ---- anything else: any server, one per client ----
-lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$lb/echo/whip"
-echo_loc=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
-st=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$echo_loc")
-check "an echo check through nginx, and its DELETE -> 200 ($st): the same server" \
-    '[ -n "$echo_loc" ] && [ "$st" = 200 ]'
+    # ---- anything else: any server, one per client ----
+    lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$lb/echo/whip"
+    echo_loc=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
+    st=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$echo_loc")
+    check "an echo check through $lbname, and its DELETE -> 200 ($st): the same server" \
+        '[ -n "$echo_loc" ] && [ "$st" = 200 ]'
 
-lbc -o "$tmp/index.html" "$lb/"
-check "GET / through nginx is the browser client" 'cmp -s "$tmp/index.html" www/index.html'
-check "GET /healthz through nginx -> ok" '[ "$(lbc "$lb/healthz")" = ok ]'
+    lbc -o "$tmp/index.html" "$lb/"
+    check "GET / through $lbname is the browser client" 'cmp -s "$tmp/index.html" www/index.html'
+    check "GET /healthz through $lbname -> ok" '[ "$(lbc "$lb/healthz")" = ok ]'
+}
+
+lb_checks nginx ""
+
 all_run() {
     local p
     for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || return 1; done
 }
 check "both daemons and nginx still run" all_run
+
+# ---- the same through HAProxy with the shipped haproxy-scale-out.cfg ----
+if command -v haproxy >/dev/null; then
+    hp=$tmp/haproxy
+    port_hp=18444
+    mkdir -p "$hp"
+    cat "$ng/cert.pem" "$ng/key.pem" >"$hp/site.pem"
+    sed -e "s|^\( *bind \):443 ssl crt .*|\1127.0.0.1:$port_hp ssl crt $hp/site.pem|" \
+        -e "s|^\( *server [a-z]* \)10\.0\.0\.11:8080|\1127.0.0.1:$port_a|" \
+        -e "s|^\( *server [a-z]* \)10\.0\.0\.12:8080|\1127.0.0.1:$port_b|" \
+        man/examples/haproxy-scale-out.cfg >"$hp/haproxy.cfg"
+    check "the shipped HAProxy config has the 4 server lines and the bind line the test replaces" \
+        '[ "$(grep -c "127\.0\.0\.1:\($port_a\|$port_b\)$" "$hp/haproxy.cfg")" = 4 ] &&
+         [ "$(grep -c "bind 127.0.0.1:$port_hp ssl" "$hp/haproxy.cfg")" = 1 ]'
+    chown -R 65534:65534 "$hp"
+    "${nobody[@]}" haproxy -c -f "$hp/haproxy.cfg" >"$tmp/haproxy-c.out" 2>&1
+    rc=$?
+    check "haproxy -c accepts the config, with no warning" \
+        '[ "$rc" = 0 ] && ! grep -qi "warning\|alert" "$tmp/haproxy-c.out"'
+    [ "$rc" = 0 ] || sed 's/^/# /' "$tmp/haproxy-c.out" | head
+    "${nobody[@]}" haproxy -db -f "$hp/haproxy.cfg" >"$hp/haproxy.log" 2>&1 &
+    pids+=($!)
+    lb=https://127.0.0.1:$port_hp
+    check "haproxy is up" 'up "$lb/healthz"'
+    lb_checks haproxy h-
+    check "both daemons, nginx and haproxy still run" all_run
+else
+    echo "# haproxy is not installed (make deps): its example is not tested"
+fi
 [ "$failed" = 0 ] || for f in "$tmp/a.log" "$tmp/b.log" "$ng/error.log"; do
     echo "# --- $f"
     tail -5 "$f" | sed 's/^/# /'
