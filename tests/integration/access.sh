@@ -127,6 +127,8 @@ r=$(join /rooms/secret/whip)
 check "no password -> 401 ($r)" '[ "$r" = 401 ]'
 check "401 challenges with WWW-Authenticate: Bearer" '[[ "$(header WWW-Authenticate)" == Bearer* ]]'
 check "401 says why in one line" 'grep -q "needs a password" "$tmp/b" && [ "$(wc -l <"$tmp/b")" = 1 ]'
+r=$(join /rooms/secret/whip "Bearer")
+check "an empty Bearer token counts as none -> 401 ($r)" '[ "$r" = 401 ] && grep -q "needs a password" "$tmp/b"'
 r=$(join /rooms/secret/whip "Bearer wrong")
 check "wrong password -> 403 ($r)" '[ "$r" = 403 ] && grep -q "wrong password" "$tmp/b"'
 r=$(join /rooms/secret/whip "Basic b3BlbjpzZXNhbWU=")
