@@ -30,7 +30,8 @@ int cv_access_bearer(const char *header, char *out, size_t cap)
         return 0;
     while (*header == ' ' || *header == '\t')
         header++;
-    if (strncasecmp(header, "Bearer", 6) != 0 || (header[6] != ' ' && header[6] != '\t'))
+    if (strncasecmp(header, "Bearer", 6) != 0 ||
+        (header[6] != ' ' && header[6] != '\t' && header[6] != 0))
         return CV_E_INVAL;
     const char *c = header + 6;
     while (*c == ' ' || *c == '\t')
@@ -38,6 +39,8 @@ int cv_access_bearer(const char *header, char *out, size_t cap)
     size_t n = strlen(c);
     while (n && (c[n - 1] == ' ' || c[n - 1] == '\t'))
         n--;
+    if (n == 0)
+        return 0; /* an empty token (a WHIP tool's empty field): none */
     if (!cv_access_password_ok(c, n) || n + 1 > cap)
         return CV_E_INVAL;
     memcpy(out, c, n);

@@ -22,8 +22,9 @@ int cv_access_password_ok(const char *s, size_t len);
 
 /* Parses an Authorization header value "Bearer <credential>" (scheme case-
  * insensitive). Returns 1 and copies the credential into out (cap bytes),
- * 0 if header is NULL, or CV_E_INVAL for another scheme or a credential
- * that is not a valid password (see cv_access_password_ok). */
+ * 0 if header is NULL or the token empty ("Bearer"), or CV_E_INVAL for
+ * another scheme or a credential that is not a valid password (see
+ * cv_access_password_ok). */
 int cv_access_bearer(const char *header, char *out, size_t cap);
 
 /* SHA-256 of the secret (so that comparing digests does not leak its length). */

@@ -4,8 +4,8 @@
 # password, the room's creator and its token), layouts, the floor in the
 # lecture layout, muting and removing a participant, and a password set by
 # the moderator. The daemon runs in its own network namespace (unshare -n,
-# loopback only); sessions come from offers that never connect ([ice]
-# timeout keeps them long enough). Ends with "access: N passed, M failed".
+# loopback only); sessions come from offers without ICE candidates, which
+# never connect ([ice] timeout keeps them long enough). Ends with "access: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 if [ "${CONCLAVE_ACCESS_IN_NETNS:-}" != 1 ]; then
@@ -42,12 +42,14 @@ port = 8080
 addresses = 127.0.0.1
 port_min = 44000
 port_max = 44999
-timeout = 60
+timeout = 120
 [mixer]
 threads = 1
 width = 320
 height = 180
 fps = 10
+[log]
+level = info
 [room secret]
 password = open sesame
 moderator_password = chair-pw
@@ -66,7 +68,8 @@ done
 sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
 # shellcheck disable=SC1091
 . "$tmp/offer.fn"
-# no candidate: ICE waits for [ice] timeout instead of failing within seconds
+# without a candidate ICE waits for one that never comes, so the sessions
+# last until [ice] timeout (with one, its checks fail after ~10 s)
 offer | grep -v '^a=candidate' >"$tmp/offer.sdp"
 
 # join URL [Authorization value] -> status; headers in $tmp/h (Location:
@@ -124,6 +127,8 @@ r=$(join /rooms/secret/whip)
 check "no password -> 401 ($r)" '[ "$r" = 401 ]'
 check "401 challenges with WWW-Authenticate: Bearer" '[[ "$(header WWW-Authenticate)" == Bearer* ]]'
 check "401 says why in one line" 'grep -q "needs a password" "$tmp/b" && [ "$(wc -l <"$tmp/b")" = 1 ]'
+r=$(join /rooms/secret/whip "Bearer")
+check "an empty Bearer token counts as none -> 401 ($r)" '[ "$r" = 401 ] && grep -q "needs a password" "$tmp/b"'
 r=$(join /rooms/secret/whip "Bearer wrong")
 check "wrong password -> 403 ($r)" '[ "$r" = 403 ] && grep -q "wrong password" "$tmp/b"'
 r=$(join /rooms/secret/whip "Basic b3BlbjpzZXNhbWU=")
@@ -311,5 +316,6 @@ wait "$pid"
 rc=$?
 pid=
 check "SIGTERM: exit 0 (got $rc)" '[ "$rc" = 0 ]'
+[ "$failed" -gt 0 ] && sed 's/^/# daemon: /' "$tmp/err" | tail -20
 echo "access: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
