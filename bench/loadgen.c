@@ -38,7 +38,8 @@
 #define MAX_LAT 8192
 #define AUDIO_LOOP 50 /* 1 s of tone, a whole number of periods at integer Hz */
 #define MTU_PAYLOAD 1100
-#define FLASH_THRESHOLD 6.0 /* mean luma rise that counts as the flash */
+#define FLASH_THRESHOLD 60.0 /* rise of a cell's mean luma that counts as the flash */
+#define FLASH_WHITE 190.0    /* ... to at least this: white (235), not a bar moving away */
 
 typedef struct {
     const char *url, *room, *layout, *silence;
@@ -77,7 +78,8 @@ typedef struct {
     cv_vp8_depack_t depack;
     cv_vp8_dec_t *dec;
     int64_t last_pli_us;
-    double base_luma;
+    double base[LG_CELLS]; /* per-cell luma baseline of the composite */
+    int luma_w, luma_h;
     int got_key; /* a key frame of the composite arrived */
     int luma_init, in_flash, flash_frames;
     int64_t pending_lat_us; /* latency of the flash being seen, -1: none */
@@ -154,33 +156,42 @@ static void send_pli(part_t *p, int64_t now)
         cv_peer_send_rtcp(p->peer, buf, (size_t)n, sizeof(buf));
 }
 
-/* A decoding receiver: luma of the composite, flash detection. A rise of
- * FLASH_THRESHOLD over the running baseline that falls back within a few
- * frames is the flash (its latency counts); one that stays is a change of
- * picture (someone joined, the layout changed): the baseline follows it. */
+/* A decoding receiver: luma of the composite's cells, flash detection. A
+ * rise of FLASH_THRESHOLD over a cell's running baseline to white (a white
+ * tile where a coloured one was; pictures are never that bright otherwise)
+ * that falls back within a few frames is the flash (its latency counts); one
+ * that stays is a change of picture (a join, a layout): the baselines follow. */
 static void look(part_t *p, const cv_image_t *im, int64_t now)
 {
-    double l = lg_mean_luma(im->y, im->stride_y, im->w, im->h);
-    if (!p->luma_init) {
-        p->base_luma = l;
+    double l[LG_CELLS], rise = -1e9;
+    lg_cell_luma(im->y, im->stride_y, im->w, im->h, l);
+    if (!p->luma_init || im->w != p->luma_w || im->h != p->luma_h) {
+        memcpy(p->base, l, sizeof(l));
         p->luma_init = 1;
+        p->luma_w = im->w;
+        p->luma_h = im->h;
+        p->in_flash = 0;
         return;
     }
-    if (!p->in_flash && l > p->base_luma + FLASH_THRESHOLD) {
+    for (int i = 0; i < LG_CELLS; i++) /* only cells that turned white count */
+        if (l[i] > FLASH_WHITE && l[i] - p->base[i] > rise)
+            rise = l[i] - p->base[i];
+    if (!p->in_flash && rise > FLASH_THRESHOLD) {
         int64_t d = now - flash_sent_us;
         p->in_flash = 1;
         p->flash_frames = 0;
         p->pending_lat_us = measuring && flash_sent_us && d > 0 && d < 1000000 ? d : -1;
     } else if (p->in_flash && ++p->flash_frames > 8) {
         p->in_flash = 0; /* a lasting change, not a flash */
-        p->base_luma = l;
-    } else if (p->in_flash && l < p->base_luma + FLASH_THRESHOLD / 2) {
+        memcpy(p->base, l, sizeof(l));
+    } else if (p->in_flash && rise < FLASH_THRESHOLD / 2) {
         p->in_flash = 0;
         if (p->pending_lat_us > 0 && n_lat < MAX_LAT)
             lat_ms[n_lat++] = (double)p->pending_lat_us / 1000.0;
     }
     if (!p->in_flash)
-        p->base_luma = 0.8 * p->base_luma + 0.2 * l;
+        for (int i = 0; i < LG_CELLS; i++)
+            p->base[i] = 0.8 * p->base[i] + 0.2 * l[i];
 }
 
 /* Until the first key frame, like a browser's receiver: look for it in the

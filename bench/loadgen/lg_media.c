@@ -128,13 +128,18 @@ int lg_opus_encode(lg_opus_t *out, int n, double freq)
     return rc;
 }
 
-double lg_mean_luma(const uint8_t *y, int stride, int w, int h)
+void lg_cell_luma(const uint8_t *y, int stride, int w, int h, double *out)
 {
-    uint64_t sum = 0, n = 0;
-    for (int r = 4; r < h; r += 8)
-        for (int c = 4; c < w; c += 8) {
-            sum += y[(size_t)r * (size_t)stride + (size_t)c];
-            n++;
+    for (int cy = 0; cy < LG_CELLS_Y; cy++)
+        for (int cx = 0; cx < LG_CELLS_X; cx++) {
+            int x0 = w * cx / LG_CELLS_X, x1 = w * (cx + 1) / LG_CELLS_X;
+            int y0 = h * cy / LG_CELLS_Y, y1 = h * (cy + 1) / LG_CELLS_Y;
+            uint64_t sum = 0, n = 0;
+            for (int r = y0 + 1; r < y1; r += 4)
+                for (int c = x0 + 1; c < x1; c += 4) {
+                    sum += y[(size_t)r * (size_t)stride + (size_t)c];
+                    n++;
+                }
+            out[cy * LG_CELLS_X + cx] = n ? (double)sum / (double)n : 0;
         }
-    return n ? (double)sum / (double)n : 0;
 }

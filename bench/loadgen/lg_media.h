@@ -38,7 +38,12 @@ void lg_clip_free(lg_clip_t *c);
  * silence with freq 0, into out[0..n-1]. 0 or -1. */
 int lg_opus_encode(lg_opus_t *out, int n, double freq);
 
-/* Mean luma of a decoded picture, sampled every 8th pixel of every 8th row. */
-double lg_mean_luma(const uint8_t *y, int stride, int w, int h);
+/* Mean luma of each cell of a LG_CELLS_X x LG_CELLS_Y grid over a decoded
+ * picture (sampled every 4th pixel of every 4th row) into out[row * X + col]:
+ * a flash of one small tile shows in the cells it covers. */
+#define LG_CELLS_X 32
+#define LG_CELLS_Y 18
+#define LG_CELLS (LG_CELLS_X * LG_CELLS_Y)
+void lg_cell_luma(const uint8_t *y, int stride, int w, int h, double *out);
 
 #endif
