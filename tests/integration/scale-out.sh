@@ -155,8 +155,9 @@ up() { # url: true once it answers 200
 check "daemon a, daemon b and nginx are up" \
     'up "http://127.0.0.1:$port_a/healthz" && up "http://127.0.0.1:$port_b/healthz" && up "$lb/healthz"'
 
-metric() { # server-port name -> value
-    c "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+metric() { # server-port name -> value (the sum over its labels, e.g. roles)
+    c "http://127.0.0.1:$1/metrics" |
+        awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
 }
 sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
 # shellcheck disable=SC1091
