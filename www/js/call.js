@@ -383,6 +383,7 @@ class Call {
         this.reconnecting = true;
         this.dropLink();
         this.attempt = Math.max(this.attempt, SHUTDOWN_FIRST_ATTEMPT);
+        this.serverDown = true; // said until a rejoin succeeds
         ui.stageNote.textContent = 'The server is shutting down.';
         ui.stageNote.hidden = false;
         this.showQuality('poor', 'Connection: server stopped', 'the server is shutting down');
@@ -412,10 +413,18 @@ class Call {
             }
             this.dropLink();
             this.reconnecting = true;
+            if (this.serverDown && !e.status) {
+                // still down: keep saying why rather than a bare network error
+                ui.stageNote.textContent = 'The server is shutting down.';
+                ui.stageNote.hidden = false;
+                this.retryLater('The server is shutting down');
+                return;
+            }
             // a refusal carries the server's reason; anything else is the network
             this.retryLater(e.status ? e.message : 'the server cannot be reached');
             return;
         }
+        this.serverDown = false;
         if (this.link && this.link.whip.pc.connectionState !== 'connected') {
             say('Rejoined the room; connecting…');
         }
