@@ -114,21 +114,26 @@ static void schedule(cv_impair_t *im, int fd, const struct sockaddr_in *to, cons
     memcpy(p->data, data, len);
 }
 
-/* Sends what is due; returns ms until the next one (-1: none). */
+/* Sends what is due, in the order it came (packets of equal time must not
+ * overtake each other), keeps the rest in order; returns ms until the next
+ * one (-1: none). */
 static int flush_due(int64_t now)
 {
     int64_t next = INT64_MAX;
-    for (int i = 0; i < n_pend;) {
+    int kept = 0;
+    for (int i = 0; i < n_pend; i++) {
         struct pending *p = &pend[i];
         if (p->at_us <= now) {
             sendto(p->fd, p->data, p->len, 0, (struct sockaddr *)&p->to, sizeof(p->to));
-            pend[i] = pend[--n_pend];
             continue;
         }
         if (p->at_us < next)
             next = p->at_us;
-        i++;
+        if (kept != i)
+            pend[kept] = *p;
+        kept++;
     }
+    n_pend = kept;
     if (next == INT64_MAX)
         return -1;
     return (int)((next - now + 999) / 1000);
