@@ -17,9 +17,11 @@
 //    readings);
 //  - B sees a moving picture: frames decoded keep increasing, > 5 fps.
 // B's audio concealment is printed against a bound of 40 % (or A's + 20 %)
-// but not asserted: with B's own uplink lossy, the server sends B's mix in
-// sparse packets in some runs (46..94 % concealed, A direct 2..26 %), which
-// is a mixer issue (room.c audio tick), not the link's.
+// but not asserted: the server sends B's mix in sparse packets (4..25 a
+// second instead of 50) in most runs, even through the clean profile, while A
+// (direct) gets 50 (B 50..92 % concealed, A 2..26 %); the daemon's own count
+// of packets sent to B shows it, so it is the mixer's audio path (room.c),
+// not the link.
 // Prints "ok - ..." lines and ends with "weak: N passed, M failed".
 
 import { randomBytes } from 'node:crypto';
