@@ -1,10 +1,15 @@
-# Shared set-up of the integration tests that run in their own network
-# namespace (https.sh, limits.sh, privacy.sh); sourced after they cd to the
+# Shared set-up of the integration tests (most of tests/integration/*.sh and,
+# through loadgen-lib.sh, the loadgen ones); sourced after they cd to the
 # repo root. Not executable, so tests/run-suite does not run it.
 #   it_name=<suite>; . tests/integration/lib.sh; it_netns "$@"  (re-runs the
-#   script under `unshare -n` with only lo up; does not return outside)
-#   it_setup <tmp-prefix>; it_start <ini> [cwd]; it_wait_ready <url> [curl args];
-#   ... ok/bad/check ...; it_stop; it_finish
+#   script under `unshare -n` with only lo up; does not return outside;
+#   it_need_bin=0 before it for a suite that needs no built daemon)
+#   it_setup <tmp-prefix>; it_start <ini> [cwd]; it_wait_ready <url> [curl args]
+#   (or it_daemon <ini> <base-url> for both); ... ok/bad/check ...;
+#   it_stop; it_finish
+# Helpers: it_offer (a WHIP offer without candidate), it_metric <base-url>
+# <name> (a /metrics family summed over its labels), it_wait_for <file>
+# <pattern> [s], it_until <shell-condition> [s].
 # Environment: CONCLAVE_BIN (daemon binary, default ./conclave; relative to
 # the repo root), IT_READY_S (seconds to wait for /healthz, default 20).
 # shellcheck shell=bash
@@ -41,7 +46,7 @@ it_finish() {
 
 it_netns() {
     if [ "${CONCLAVE_IT_NETNS:-}" != 1 ]; then
-        if [ ! -x "$it_bin" ]; then
+        if [ "${it_need_bin:-1}" = 1 ] && [ ! -x "$it_bin" ]; then
             bad "daemon $it_bin is built (run make)"
             it_finish
         fi
@@ -49,7 +54,9 @@ it_netns() {
             bad "runs as root with unshare (util-linux) for its own network namespace"
             it_finish
         fi
-        exec env CONCLAVE_IT_NETNS=1 CONCLAVE_BIN="$it_bin" unshare -n -- bash "$0" "$@"
+        # by its path from the repo root: $0 may be relative to another directory
+        exec env CONCLAVE_IT_NETNS=1 CONCLAVE_BIN="$it_bin" unshare -n -- \
+            bash "$PWD/tests/integration/${0##*/}" "$@"
     fi
     ip link set lo up || {
         bad "loopback is up in the test namespace"
@@ -92,6 +99,13 @@ it_wait_ready() {
     return 1
 }
 
+# it_daemon <ini> <base-url> [cwd]: it_start, then it_wait_ready on
+# <base-url>/healthz; a daemon that never answers is one failed check.
+it_daemon() {
+    it_start "$1" "${3:-$PWD}"
+    it_wait_ready "$2/healthz" --noproxy '*' || bad "daemon answers $2/healthz: $(tail -3 "$it_tmp/err")"
+}
+
 # SIGTERM, then SIGKILL after 15 s; the exit status in it_rc.
 it_stop() {
     [ -n "$it_pid" ] || return 0
@@ -128,4 +142,31 @@ it_cert() {
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
         -subj /CN=localhost -addext 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:10.99.0.1' \
         -keyout "$1/$n.key" -out "$1/$n.crt" 2>/dev/null
+}
+
+# it_metric <base-url> <name>: the value of that /metrics family, summed over
+# its labels (conclave_participants has one series per role); empty if absent.
+it_metric() {
+    curl -s --noproxy '*' --max-time 2 "$1/metrics" |
+        awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
+}
+
+# it_wait_for <file> <pattern> [seconds, default 5]: 0 once grep finds it.
+it_wait_for() {
+    local deadline=$((SECONDS + ${3:-5}))
+    while [ $SECONDS -le $deadline ]; do
+        grep -qs -- "$2" "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# it_until <shell-condition> [seconds, default 5]: 0 once it holds.
+it_until() {
+    local deadline=$((SECONDS + ${2:-5}))
+    while [ $SECONDS -le $deadline ]; do
+        eval "$1" && return 0
+        sleep 0.05
+    done
+    return 1
 }
