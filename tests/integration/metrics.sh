@@ -7,32 +7,13 @@
 # (unshare -n, loopback only; needs root). Ends with "metrics: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "metrics: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-if [ "${CONCLAVE_IN_NETNS:-}" != 1 ]; then
-    [ -x ./conclave ] || { bad "./conclave is built"; finish; }
-    command -v python3 >/dev/null || { bad "python3 is installed"; finish; }
-    [ "$(id -u)" = 0 ] || { bad "runs as root (unshare -n)"; finish; }
-    exec env CONCLAVE_IN_NETNS=1 unshare -n -- bash "$0" "$@"
-fi
-ip link set lo up || { bad "loopback up in the namespace"; finish; }
-
-tmp=$(mktemp -d /tmp/conclave-metrics.XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+it_name=metrics
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+command -v python3 >/dev/null || { bad "python3 is installed"; it_finish; }
+it_netns "$@"
+it_setup conclave-metrics
+tmp=$it_tmp
 
 port=8080
 cat >"$tmp/conclave.ini" <<EOF2
@@ -46,14 +27,9 @@ threads = 1
 width = 320
 height = 180
 EOF2
-./conclave -c "$tmp/conclave.ini" 2>"$tmp/err" &
-pid=$!
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 10 "$@"; }
-for _ in $(seq 100); do
-    [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
-    sleep 0.05
-done
+it_daemon "$tmp/conclave.ini" "$base"
 
 scrape() { c -o "$1" -D "$1.h" -w '%{http_code}' "$base/metrics"; }
 # value FILE SERIES: the value of that exact series, or empty
@@ -89,11 +65,7 @@ check "checker refuses a sample of no declared family" '! python3 tests/integrat
 sed 's/^\(conclave_mixer_tick_seconds_count{media="audio"}\) .*/\1 12345/' "$tmp/m0" >"$tmp/bad5"
 check "checker refuses _count != +Inf bucket" '! python3 tests/integration/promcheck.py <"$tmp/bad5" >/dev/null'
 
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-# no candidate: ICE then waits (up to [ice] timeout) instead of failing in seconds
-offer | grep -v "^a=candidate" >"$tmp/offer.sdp"
+it_offer >"$tmp/offer.sdp"
 room=Zanzibar_Quokka_7781
 name=Ottilie_Vandermeer
 r=$(c -o "$tmp/answer" -D "$tmp/h" -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
@@ -154,5 +126,5 @@ check "exposition after the leave is valid ($out)" '[ "${out%% *}" = ok ]'
 r=$(c -o /dev/null -w '%{http_code}' -X POST "$base/metrics")
 check "POST /metrics -> 405" '[ "$r" = 405 ]'
 check "nothing about the room in the daemon's log" '! grep -qi "zanzibar\|ottilie" "$tmp/err"'
-kill -0 "$pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
-finish
+kill -0 "$it_pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
+it_finish

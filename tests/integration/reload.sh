@@ -7,31 +7,12 @@
 # loopback only; needs root). Ends with "reload: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "reload: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-if [ "${CONCLAVE_IN_NETNS:-}" != 1 ]; then
-    [ -x ./conclave ] || { bad "./conclave is built"; finish; }
-    [ "$(id -u)" = 0 ] || { bad "runs as root (unshare -n)"; finish; }
-    exec env CONCLAVE_IN_NETNS=1 unshare -n -- bash "$0" "$@"
-fi
-ip link set lo up || { bad "loopback up in the namespace"; finish; }
-
-tmp=$(mktemp -d /tmp/conclave-reload.XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+it_name=reload
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+it_netns "$@"
+it_setup conclave-reload
+tmp=$it_tmp
 ini=$tmp/conclave.ini
 # write_ini MAX_PARTICIPANTS [extra lines for [rooms]] [log level] [threads] [max_body]
 write_ini() {
@@ -55,20 +36,11 @@ EOF2
     mv "$ini.new" "$ini"
 }
 write_ini 1
-./conclave -c "$ini" 2>"$tmp/err" &
-pid=$!
 base=http://127.0.0.1:8080
 c() { curl -s --noproxy '*' --max-time 10 "$@"; }
-for _ in $(seq 100); do
-    [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
-    sleep 0.05
-done
-
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-# no candidate: ICE then waits (up to [ice] timeout) instead of failing in seconds
-offer | grep -v "^a=candidate" >"$tmp/offer.sdp"
+it_daemon "$ini" "$base"
+pid=$it_pid
+it_offer >"$tmp/offer.sdp"
 join() { # room -> status
     c -o "$tmp/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
         --data-binary @"$tmp/offer.sdp" "$base/rooms/$1/whip"
@@ -76,15 +48,6 @@ join() { # room -> status
 # hup: sends SIGHUP and waits until the daemon has dealt with it (its
 # "reload:" lines at warn or error, or a probe that tells)
 hup() { kill -HUP "$pid"; }
-# until_ok CMD: polls (5 s) until CMD succeeds
-until_ok() {
-    local deadline=$((SECONDS + 5))
-    while [ $SECONDS -le $deadline ]; do
-        eval "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 r=$(join lab)
 check "first participant joins (max_participants 1) -> 201 ($r)" '[ "$r" = 201 ]'
@@ -94,7 +57,7 @@ check "second participant refused -> 503 ($r)" '[ "$r" = 503 ]'
 write_ini 2
 hup
 check "after max_participants = 2 and SIGHUP, the second joins -> 201" \
-    'until_ok "[ \"\$(join lab)\" = 201 ]"'
+    'it_until "[ \"\$(join lab)\" = 201 ]"'
 r=$(join lab)
 check "a third is refused -> 503 ($r)" '[ "$r" = 503 ]'
 check "nothing logged at warn for a reload of reloadable keys" '! grep -q "reload" "$tmp/err"'
@@ -103,7 +66,7 @@ check "nothing logged at warn for a reload of reloadable keys" '! grep -q "reloa
 write_ini 5 "max_rooms = lots"
 hup
 check "the error is logged with file:line" \
-    'until_ok "grep -q \"reload: $ini:13: max_rooms: .lots. is not an integer\" \"$tmp/err\""'
+    'it_until "grep -q \"reload: $ini:13: max_rooms: .lots. is not an integer\" \"$tmp/err\""'
 check "and says the settings in force are kept" 'grep -q "settings in force are kept" "$tmp/err"'
 kill -0 "$pid" 2>/dev/null && ok "daemon still running after a bad file" || bad "daemon died"
 r=$(join lab)
@@ -120,21 +83,21 @@ check "a 2000-byte body under the default max_body -> 400, not 413 ($r)" '[ "$r"
 write_ini 2 "" warn 2 1024
 hup
 check "[mixer] threads: one warning that it needs a restart" \
-    'until_ok "grep -q \"reload: \[mixer\] threads changed, needs a restart\" \"$tmp/err\""'
+    'it_until "grep -q \"reload: \[mixer\] threads changed, needs a restart\" \"$tmp/err\""'
 check "exactly one such line" '[ "$(grep -c "needs a restart" "$tmp/err")" = 1 ]'
 head -c 2000 /dev/zero | tr '\0' x >"$tmp/big"
 post_big() {
     c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
         --data-binary @"$tmp/big" "$base/rooms/lab/whip"
 }
-check "max_body 1024 in force: a 2000-byte body -> 413" 'until_ok "[ \"\$(post_big)\" = 413 ]"'
+check "max_body 1024 in force: a 2000-byte body -> 413" 'it_until "[ \"\$(post_big)\" = 413 ]"'
 
 # rooms closed except one: another room is refused, and so are new joins of
 # a room that is no longer allowed
 write_ini 10 "open = no
 names = annex"
 hup
-check "open = no: a room not in names -> 404" 'until_ok "[ \"\$(join lab)\" = 404 ]"'
+check "open = no: a room not in names -> 404" 'it_until "[ \"\$(join lab)\" = 404 ]"'
 r=$(join annex)
 check "a room in names -> 201 ($r)" '[ "$r" = 201 ]'
 
@@ -144,20 +107,18 @@ write_ini 10 "open = no
 names = annex" info
 hup
 check "level = info: the reload's own info line shows" \
-    'until_ok "grep -q \"conclave: info: reload: settings of $ini in force (0 changes need a restart)\" \"$tmp/err\""'
+    'it_until "grep -q \"conclave: info: reload: settings of $ini in force (0 changes need a restart)\" \"$tmp/err\""'
 check "the changed key is named at info" 'grep -q "conclave: info: reload: \[log\] level changed" "$tmp/err"'
 lines=$(grep -c "conclave: info:" "$tmp/err")
 write_ini 10 "open = no
 names = annex" warn
 hup
-check "level = warn again: the daemon takes it (annex still joins)" 'until_ok "[ \"\$(join annex)\" = 201 ]"'
+check "level = warn again: the daemon takes it (annex still joins)" 'it_until "[ \"\$(join annex)\" = 201 ]"'
 sleep 0.2
 check "and no more info lines" '[ "$(grep -c "conclave: info:" "$tmp/err")" = "$lines" ]'
 check "no room name in the log" '! grep -q "lab\|annex" "$tmp/err"'
 
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=
+it_stop
+rc=$it_rc
 check "SIGTERM after reloads: exit 0 (got $rc)" '[ "$rc" = 0 ]'
-finish
+it_finish
