@@ -5,7 +5,8 @@
 #   script under `unshare -n` with only lo up; does not return outside;
 #   it_need_bin=0 before it for a suite that needs no built daemon)
 #   it_setup <tmp-prefix>; it_start <ini> [cwd]; it_wait_ready <url> [curl args]
-#   (or it_daemon <ini> <base-url> for both); ... ok/bad/check ...;
+#   (or it_daemon <ini> <base-url> for both); it_bg+=($!) for other
+#   background processes to kill on exit; ... ok/bad/check ...;
 #   it_stop; it_finish
 # Helpers: it_offer (a WHIP offer without candidate), it_metric <base-url>
 # <name> (a /metrics family summed over its labels), it_wait_for <file>
@@ -19,6 +20,7 @@ it_bin=${CONCLAVE_BIN:-./conclave}
 case $it_bin in /*) ;; *) it_bin=$PWD/$it_bin ;; esac
 it_pid=
 it_rc=
+it_bg=() # other background processes (event streams...), killed on exit
 passed=0
 failed=0
 
@@ -66,6 +68,8 @@ it_netns() {
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 it_cleanup() {
+    local p
+    for p in "${it_bg[@]}"; do kill "$p" 2>/dev/null; done
     it_stop
     rm -rf "$it_tmp"
 }

@@ -5,33 +5,12 @@
 # (unshare -n, loopback only; needs root). Ends with "shutdown: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "shutdown: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-if [ "${CONCLAVE_IN_NETNS:-}" != 1 ]; then
-    [ -x ./conclave ] || { bad "./conclave is built"; finish; }
-    [ "$(id -u)" = 0 ] || { bad "runs as root (unshare -n)"; finish; }
-    exec env CONCLAVE_IN_NETNS=1 unshare -n -- bash "$0" "$@"
-fi
-ip link set lo up || { bad "loopback up in the namespace"; finish; }
-
-tmp=$(mktemp -d /tmp/conclave-shutdown.XXXXXX)
-pid=
-streams=()
-cleanup() {
-    for s in "${streams[@]}"; do kill "$s" 2>/dev/null; done
-    [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+it_name=shutdown
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+it_netns "$@"
+it_setup conclave-shutdown
+tmp=$it_tmp
 cat >"$tmp/conclave.ini" <<EOF2
 [ice]
 addresses = 127.0.0.1
@@ -43,32 +22,15 @@ height = 180
 EOF2
 base=http://127.0.0.1:8080
 c() { curl -s --noproxy '*' --max-time 10 "$@"; }
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-# no candidate: ICE then waits (up to [ice] timeout) instead of failing in seconds
-offer | grep -v "^a=candidate" >"$tmp/offer.sdp"
+it_offer >"$tmp/offer.sdp"
 now_ms() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 1000)); }
-wait_for() { # FILE PATTERN (5 s)
-    local deadline=$((SECONDS + 5))
-    while [ $SECONDS -le $deadline ]; do
-        grep -q -- "$2" "$1" 2>/dev/null && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # run SIGNAL: a daemon with two rooms, a session and an event stream in each
 # and a third session without a stream, stopped by SIGNAL
 run() {
     local sig=$1
-    streams=()
-    ./conclave -c "$tmp/conclave.ini" 2>"$tmp/err.$sig" &
-    pid=$!
-    for _ in $(seq 100); do
-        [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
-        sleep 0.05
-    done
+    it_bg=()
+    it_daemon "$tmp/conclave.ini" "$base"
     local room loc n=0
     for room in north south north; do
         loc=$(c -o /dev/null -D - -X POST -H 'Content-Type: application/sdp' \
@@ -79,17 +41,18 @@ run() {
         [ $n = 3 ] && continue
         curl -s -N --noproxy '*' --max-time 30 "$base/rooms/$room/events?session=${loc##*/}" \
             >"$tmp/sse.$sig.$n" &
-        streams+=($!)
+        it_bg+=($!)
     done
-    check "$sig: both streams open" 'wait_for "$tmp/sse.$sig.1" "^event: hello" &&
-        wait_for "$tmp/sse.$sig.2" "^event: hello"'
+    check "$sig: both streams open" 'it_wait_for "$tmp/sse.$sig.1" "^event: hello" &&
+        it_wait_for "$tmp/sse.$sig.2" "^event: hello"'
     local t0 t1 rc
     t0=$(now_ms)
-    kill "-$sig" "$pid"
-    wait "$pid"
+    kill "-$sig" "$it_pid"
+    wait "$it_pid"
     rc=$?
     t1=$(now_ms)
-    pid=
+    it_pid=
+    mv "$tmp/err" "$tmp/err.$sig"
     check "$sig: exit status 0 (got $rc)" '[ "$rc" = 0 ]'
     check "$sig: stopped within 5 s ($((t1 - t0)) ms)" '[ $((t1 - t0)) -lt 5000 ]'
     for n in 1 2; do
@@ -98,7 +61,7 @@ run() {
              grep -q "^data: {\"reason\":\"The server is shutting down\"}$"'
     done
     local s ended=1
-    for s in "${streams[@]}"; do
+    for s in "${it_bg[@]}"; do
         for _ in $(seq 40); do kill -0 "$s" 2>/dev/null || break; sleep 0.05; done
         kill -0 "$s" 2>/dev/null && ended=0
     done
@@ -108,4 +71,4 @@ run() {
 
 run TERM
 run INT
-finish
+it_finish
