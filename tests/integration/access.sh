@@ -8,31 +8,12 @@
 # never connect ([ice] timeout keeps them long enough). Ends with "access: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-if [ "${CONCLAVE_ACCESS_IN_NETNS:-}" != 1 ]; then
-    if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
-        echo "not ok - runs as root with unshare (a network namespace of its own)"
-        echo "access: 0 passed, 1 failed"
-        exit 1
-    fi
-    exec env CONCLAVE_ACCESS_IN_NETNS=1 unshare -n -- bash "$PWD/tests/integration/access.sh"
-fi
-ip link set lo up || { echo "access: 0 passed, 1 failed"; exit 1; }
-
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-
-tmp=$(mktemp -d /tmp/conclave-access.XXXXXX)
-pid=
-sse_pids=()
-cleanup() {
-    for p in "${sse_pids[@]}"; do kill "$p" 2>/dev/null; done
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+it_name=access
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+it_netns "$@"
+it_setup conclave-access
+tmp=$it_tmp
 
 port=8080
 cat >"$tmp/conclave.ini" <<'EOF2'
@@ -56,21 +37,10 @@ moderator_password = chair-pw
 [room lect]
 layout = lecture
 EOF2
-./conclave -c "$tmp/conclave.ini" 2>"$tmp/err" &
-pid=$!
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 20 "$@"; }
-for _ in $(seq 100); do
-    [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
-    sleep 0.05
-done
-
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-# without a candidate ICE waits for one that never comes, so the sessions
-# last until [ice] timeout (with one, its checks fail after ~10 s)
-offer | grep -v '^a=candidate' >"$tmp/offer.sdp"
+it_daemon "$tmp/conclave.ini" "$base"
+it_offer >"$tmp/offer.sdp"
 
 # join URL [Authorization value] -> status; headers in $tmp/h (Location:
 # loc), body in $tmp/b
@@ -89,23 +59,14 @@ cmd() { # location json -> "status body"
         --data "$2" "$base$1/command"
     printf ' %s' "$(head -c 200 "$tmp/body")"
 }
-# wait_for FILE PATTERN: polls a growing stream file for a line (5 s)
-wait_for() {
-    local deadline=$((SECONDS + 5))
-    while [ $SECONDS -le $deadline ]; do
-        grep -qs -- "$2" "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 # listen NAME LOCATION: opens the session's event stream into $tmp/NAME.sse
 listen() {
     local room=${2#/rooms/}
     room=${room%%/*}
     c -N --max-time 120 "$base/rooms/$room/events?session=${2##*/}" >"$tmp/$1.sse" &
-    sse_pids+=($!)
+    it_bg+=($!)
     eval "${1}_sse_pid=$!"
-    wait_for "$tmp/$1.sse" '^event: speakers'
+    it_wait_for "$tmp/$1.sse" '^event: speakers'
 }
 # public id of a stream's owner (its hello event)
 me() { sed -n 's/^data: {"you":"\([0-9a-f]*\)".*/\1/p' "$tmp/$1.sse" | head -1; }
@@ -160,7 +121,7 @@ r=$(cmd "$ann" '{"type":"lock","locked":true}')
 check "an attendee cannot lock -> 403 ($r)" '[ "${r%% *}" = 403 ]'
 r=$(cmd "$chair" '{"type":"lock","locked":true}')
 check "the moderator locks -> 204 ($r)" '[ "${r%% *}" = 204 ]'
-check "room event shows locked" 'wait_for "$tmp/ann.sse" "\"locked\":true"'
+check "room event shows locked" 'it_wait_for "$tmp/ann.sse" "\"locked\":true"'
 r=$(join /rooms/secret/whip "Bearer open sesame")
 check "locked room: a new join -> 403 ($r)" '[ "$r" = 403 ] && grep -q "room is locked" "$tmp/b"'
 r=$(join /rooms/secret/whep "Bearer chair-pw")
@@ -198,7 +159,7 @@ r=$(cmd "$chair" '{"type":"layout","layout":"theatre"}')
 check "an unknown layout -> 400 ($r)" '[ "${r%% *}" = 400 ]'
 r=$(cmd "$chair" '{"type":"layout","layout":"speaker"}')
 check "the moderator chooses speaker -> 204 ($r)" '[ "${r%% *}" = 204 ]'
-check "everyone gets the layout event" 'wait_for "$tmp/ann.sse" "^data: {\"mode\":\"speaker\""'
+check "everyone gets the layout event" 'it_wait_for "$tmp/ann.sse" "^data: {\"mode\":\"speaker\""'
 r=$(cmd "$ann" "{\"type\":\"floor\",\"participant\":\"$chair_id\",\"on\":true}")
 check "an attendee cannot give the floor -> 403 ($r)" '[ "${r%% *}" = 403 ]'
 r=$(cmd "$ann" "{\"type\":\"remove\",\"participant\":\"$chair_id\"}")
@@ -231,7 +192,7 @@ check "an attendee cannot choose lecture -> 403 ($r)" '[ "${r%% *}" = 403 ]'
 r=$(cmd "$host" '{"type":"layout","layout":"lecture"}')
 check "the creator chooses lecture -> 204 ($r)" '[ "${r%% *}" = 204 ]'
 check "lecture layout event names the lecturer" \
-    'wait_for "$tmp/bob.sse" "^data: {\"mode\":\"lecture\",\"screen\":null,\"lecturer\":\"$host_id\"}"'
+    'it_wait_for "$tmp/bob.sse" "^data: {\"mode\":\"lecture\",\"screen\":null,\"lecturer\":\"$host_id\"}"'
 check "Bob is muted by the lecture" 'wait_entry host "$bob_id" "\"muted\":true"'
 r=$(cmd "$bob" '{"type":"mute","audio":false}')
 check "Bob cannot unmute without the floor -> 403 ($r)" \
@@ -279,16 +240,8 @@ r=$(cmd "$host" "{\"type\":\"remove\",\"participant\":\"$host_id\"}")
 check "removing oneself -> 400 ($r)" '[ "${r%% *}" = 400 ]'
 r=$(cmd "$host" "{\"type\":\"remove\",\"participant\":\"$cat_id\"}")
 check "the moderator removes Cat -> 204 ($r)" '[ "${r%% *}" = 204 ]'
-check "Cat's stream says removed" 'wait_for "$tmp/cat.sse" "^event: removed"'
-stream_ended() {
-    local deadline=$((SECONDS + 5))
-    while [ $SECONDS -le $deadline ]; do
-        kill -0 "$cat_sse_pid" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    return 1
-}
-check "Cat's event stream ends" stream_ended
+check "Cat's stream says removed" 'it_wait_for "$tmp/cat.sse" "^event: removed"'
+check "Cat's event stream ends" 'it_ended "$cat_sse_pid" 5'
 r=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base$cat_loc")
 check "Cat's DELETE -> 404 (the session is gone)" '[ "$r" = 404 ]'
 check "roster no longer lists Cat" \
@@ -310,12 +263,8 @@ check "the second is an attendee without the floor -> 403 ($r)" '[ "${r%% *}" = 
 check "no session id in any stream" \
     '! cat "$tmp"/*.sse | grep -q "${ann##*/}\|${chair##*/}\|${host##*/}\|${bob##*/}\|${cat_loc##*/}"'
 
-kill -0 "$pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=
+kill -0 "$it_pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
+it_stop
+rc=$it_rc
 check "SIGTERM: exit 0 (got $rc)" '[ "$rc" = 0 ]'
-[ "$failed" -gt 0 ] && sed 's/^/# daemon: /' "$tmp/err" | tail -20
-echo "access: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+it_finish

@@ -6,25 +6,11 @@
 # Loopback only; ends with "events: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-
-tmp=$(mktemp -d /tmp/conclave-events.XXXXXX)
-pid=
-cleanup() {
-    [ -n "${sse_pid:-}" ] && kill "$sse_pid" 2>/dev/null
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-finish() {
-    echo "events: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
+it_name=events
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+it_setup conclave-events
+tmp=$it_tmp
 
 port=$((20000 + RANDOM % 1000))
 cat >"$tmp/conclave.ini" <<EOF2
@@ -40,20 +26,10 @@ threads = 1
 width = 320
 height = 180
 EOF2
-"${CONCLAVE_BIN:-./conclave}" -c "$tmp/conclave.ini" 2>"$tmp/err" &
-pid=$!
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 20 "$@"; }
-for _ in $(seq 100); do
-    [ "$(c -o /dev/null -w '%{http_code}' "$base/healthz")" = 200 ] && break
-    sleep 0.05
-done
-
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-# without its candidate the session never fails ICE, it waits for [ice] timeout
-offer | grep -v '^a=candidate' >"$tmp/offer.sdp"
+it_daemon "$tmp/conclave.ini" "$base"
+it_offer >"$tmp/offer.sdp"
 
 join() { # url -> Location
     c -o /dev/null -D "$tmp/h" -X POST -H 'Content-Type: application/sdp' \
@@ -66,15 +42,6 @@ cmd() { # location json -> "status body"
         --data "$2" "$base$1/command"
     printf ' %s' "$(head -c 200 "$tmp/body")"
 }
-# wait_for FILE PATTERN: polls a growing stream file for a line (5 s)
-wait_for() {
-    local deadline=$((SECONDS + 5))
-    while [ $SECONDS -le $deadline ]; do
-        grep -q -- "$2" "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 alice=$(join "/rooms/ev/whip?name=Alice")
 bob=$(join "/rooms/ev/whip?name=Bob")
@@ -84,8 +51,9 @@ bid=${bob##*/}
 
 c -N --max-time 60 "$base/rooms/ev/events?session=$bid" >"$tmp/bob.sse" &
 sse_pid=$!
+it_bg+=("$sse_pid")
 check "stream opens with hello, roster, layout" \
-    'wait_for "$tmp/bob.sse" "^event: layout" && grep -q "^event: hello" "$tmp/bob.sse"'
+    'it_wait_for "$tmp/bob.sse" "^event: layout" && grep -q "^event: hello" "$tmp/bob.sse"'
 check "roster lists Alice and Bob, unmuted, camera on" \
     'grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":false,\"camera\":true,\"hand\":false" &&
      grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"name\":\"Bob\""'
@@ -95,16 +63,16 @@ check "layout is a grid" 'grep -q "^data: {\"mode\":\"grid\",\"screen\":null}" "
 r=$(cmd "$alice" '{"type":"chat","text":"hello <b>bob</b> \u00e9"}')
 check "chat command -> 204 ($r)" '[ "${r%% *}" = 204 ]'
 check "chat event reaches Bob with Alice's name and the text" \
-    'wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"text\":\"hello <b>bob</b> é\""'
+    'it_wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"text\":\"hello <b>bob</b> é\""'
 r=$(cmd "$alice" '{"type":"mute","audio":true}')
 check "mute -> 204 ($r)" '[ "${r%% *}" = 204 ]'
-check "roster shows Alice muted" 'wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":true"'
+check "roster shows Alice muted" 'it_wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":true"'
 r=$(cmd "$alice" '{"type":"camera","on":false}')
 check "camera off -> 204" '[ "${r%% *}" = 204 ]'
 r=$(cmd "$alice" '{"type":"hand","raised":true}')
 check "hand -> 204" '[ "${r%% *}" = 204 ]'
 check "roster shows camera off and hand raised" \
-    'wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":true,\"camera\":false,\"hand\":true"'
+    'it_wait_for "$tmp/bob.sse" "\"name\":\"Alice\",\"role\":\"participant\",\"muted\":true,\"camera\":false,\"hand\":true"'
 
 # errors
 r=$(cmd "$alice" '{"type":"mute"}')
@@ -137,7 +105,7 @@ check "events without a session -> 404" '[ "$r" = 404 ]'
 # screen share
 screen=$(join "/rooms/ev/whip?role=screen&session=$aid")
 check "screen share of Alice -> 201" '[ -n "$screen" ] && [ "$(status_of)" = 201 ]'
-check "layout becomes presenter" 'wait_for "$tmp/bob.sse" "^data: {\"mode\":\"presenter\",\"screen\":\"[0-9a-f]*\"}"'
+check "layout becomes presenter" 'it_wait_for "$tmp/bob.sse" "^data: {\"mode\":\"presenter\",\"screen\":\"[0-9a-f]*\"}"'
 check "roster shows the screen with Alice as owner" \
     'grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"role\":\"screen\".*\"owner\":\"[0-9a-f]\{16\}\""'
 join "/rooms/ev/whip?role=screen&session=$aid" >/dev/null
@@ -162,12 +130,12 @@ r=$(post "/rooms/ev/whip?name=OBS" "$tmp/sendonly.sdp")
 check "send-only offer to /whip -> 201 ($r)" '[ "$r" = 201 ]'
 check "its answer receives only" 'grep -c "^a=recvonly" "$tmp/answer" | grep -q "^2$" && ! grep -q "^a=ssrc:" "$tmp/answer"'
 publisher=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
-check "roster shows a publisher" 'wait_for "$tmp/bob.sse" "\"name\":\"OBS\",\"role\":\"publisher\""'
+check "roster shows a publisher" 'it_wait_for "$tmp/bob.sse" "\"name\":\"OBS\",\"role\":\"publisher\""'
 r=$(post "/rooms/ev/whep" "$tmp/recvonly.sdp")
 check "receive-only offer to /whep -> 201 ($r)" '[ "$r" = 201 ]'
 check "its answer sends only, with our SSRCs" 'grep -c "^a=sendonly" "$tmp/answer" | grep -q "^2$" && grep -q "^a=ssrc:" "$tmp/answer"'
 viewer=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip')
-check "roster shows a viewer" 'wait_for "$tmp/bob.sse" "\"role\":\"viewer\""'
+check "roster shows a viewer" 'it_wait_for "$tmp/bob.sse" "\"role\":\"viewer\""'
 r=$(post "/rooms/ev/whep" "$tmp/sendonly.sdp")
 check "send-only offer to /whep -> 400 ($r)" '[ "$r" = 400 ] && grep -q "viewer" "$tmp/answer"'
 r=$(post "/rooms/ev/whip" "$tmp/recvonly.sdp")
@@ -180,26 +148,16 @@ for loc in "$publisher" "$viewer"; do c -o /dev/null -X DELETE "$base$loc"; done
 r=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base$alice")
 check "Alice leaves -> 200" '[ "$r" = 200 ]'
 check "Bob's roster is Bob alone, the screen gone too" \
-    'wait_for "$tmp/bob.sse" "^data: {\"participants\":\[{\"id\":\"[0-9a-f]*\",\"name\":\"Bob\",[^]]*}\]}$"'
+    'it_wait_for "$tmp/bob.sse" "^data: {\"participants\":\[{\"id\":\"[0-9a-f]*\",\"name\":\"Bob\",[^]]*}\]}$"'
 check "layout back to grid" 'tail -n 20 "$tmp/bob.sse" | grep -q "^data: {\"mode\":\"grid\""'
 r=$(c -o /dev/null -w '%{http_code}' -X DELETE "$base$screen")
 check "the screen session is gone (404)" '[ "$r" = 404 ]'
 
 # Bob leaves: his event stream ends.
 c -X DELETE -o /dev/null "$base$bob"
-stream_ended() {
-    local deadline=$((SECONDS + 3))
-    while [ $SECONDS -le $deadline ]; do
-        kill -0 "$sse_pid" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    return 1
-}
-check "Bob's event stream ends when he leaves" stream_ended
-kill -0 "$pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
-kill -TERM "$pid"
-wait "$pid"
-rc=$?
-pid=
+check "Bob's event stream ends when he leaves" 'it_ended "$sse_pid" 3'
+kill -0 "$it_pid" 2>/dev/null && ok "daemon still running" || bad "daemon died: $(tail -5 "$tmp/err")"
+it_stop
+rc=$it_rc
 check "SIGTERM with event streams done: exit 0 (got $rc)" '[ "$rc" = 0 ]'
-finish
+it_finish

@@ -10,7 +10,7 @@
 #   it_stop; it_finish
 # Helpers: it_offer (a WHIP offer without candidate), it_metric <base-url>
 # <name> (a /metrics family summed over its labels), it_wait_for <file>
-# <pattern> [s], it_until <shell-condition> [s].
+# <pattern> [s], it_ended <pid> [s], it_until <shell-condition> [s].
 # Environment: CONCLAVE_BIN (daemon binary, default ./conclave; relative to
 # the repo root), IT_READY_S (seconds to wait for /healthz, default 20).
 # shellcheck shell=bash
@@ -160,6 +160,16 @@ it_wait_for() {
     local deadline=$((SECONDS + ${3:-5}))
     while [ $SECONDS -le $deadline ]; do
         grep -qs -- "$2" "$1" && return 0
+        sleep 0.05
+    done
+    return 1
+}
+
+# it_ended <pid> [seconds, default 5]: 0 once that process has ended.
+it_ended() {
+    local deadline=$((SECONDS + ${2:-5}))
+    while [ $SECONDS -le $deadline ]; do
+        kill -0 "$1" 2>/dev/null || return 0
         sleep 0.05
     done
     return 1
