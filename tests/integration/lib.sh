@@ -127,13 +127,14 @@ it_stop() {
 # A WHIP offer that never connects: no ICE candidate, so the session waits
 # for checks that never come and lives until [ice] timeout (an unreachable
 # candidate would make ICE fail after a few seconds, sooner than a slow
-# sanitizer run needs).
+# sanitizer run needs). it_offer <candidate> puts that a=candidate line in
+# the audio section (session-timeout.sh: a port nobody answers on).
 it_offer() {
     local fp='a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC'
     printf '%s\r\n' 'v=0' 'o=- 1 2 IN IP4 127.0.0.1' 's=-' 't=0 0' 'a=group:BUNDLE 0 1' \
         'm=audio 9 UDP/TLS/RTP/SAVPF 111' 'c=IN IP4 127.0.0.1' 'a=mid:0' 'a=sendrecv' \
         'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' "$fp" \
-        'a=setup:actpass' 'a=rtpmap:111 opus/48000/2' \
+        'a=setup:actpass' 'a=rtpmap:111 opus/48000/2' ${1:+"a=candidate:$1"} \
         'm=video 9 UDP/TLS/RTP/SAVPF 96' 'c=IN IP4 127.0.0.1' 'a=mid:1' 'a=sendrecv' \
         'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' "$fp" \
         'a=setup:actpass' 'a=rtpmap:96 VP8/90000'
@@ -151,7 +152,7 @@ it_cert() {
 # it_metric <base-url> <name>: the value of that /metrics family, summed over
 # its labels (conclave_participants has one series per role); empty if absent.
 it_metric() {
-    curl -s --noproxy '*' --max-time 2 "$1/metrics" |
+    curl -s --noproxy '*' --max-time 10 "$1/metrics" |
         awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
 }
 

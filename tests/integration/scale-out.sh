@@ -14,45 +14,25 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 src=$PWD
 
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "scale-out: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
+it_name=scale-out
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
 
 for tool in unshare nginx openssl setpriv curl; do
     command -v "$tool" >/dev/null || {
         bad "$tool is installed (make deps)"
-        finish
+        it_finish
     }
 done
-[ -x ./conclave ] || {
-    bad "./conclave is built (make)"
-    finish
-}
-[ "$(id -u)" = 0 ] || {
-    bad "runs as root (unshare -n needs it)"
-    finish
-}
-if [ "${CONCLAVE_SCALE_IN_NETNS:-}" != 1 ]; then
-    exec env CONCLAVE_SCALE_IN_NETNS=1 unshare -n -- bash "$src/tests/integration/scale-out.sh" "$@"
-fi
-ip link set lo up || {
-    bad "loopback is up in the test namespace"
-    finish
-}
+it_netns "$@"
 
 # Fixed ports: the namespace is ours alone, and fixed ports make the hash of
 # each room name to a server the same on every run.
 port_a=18081
 port_b=18082
 port_lb=18443
-tmp=$(mktemp -d /tmp/conclave-scale-out.XXXXXX)
+it_setup conclave-scale-out
+tmp=$it_tmp
 chmod 0755 "$tmp"
 pids=()
 # shellcheck disable=SC2317 # called by the EXIT trap
@@ -93,7 +73,7 @@ width = 320
 height = 180
 fps = 10
 EOF
-    ./conclave -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
+    "$it_bin" -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
     pids+=($!)
 }
 start_daemon a "$port_a" 40000 40099
@@ -155,15 +135,8 @@ up() { # url: true once it answers 200
 check "daemon a, daemon b and nginx are up" \
     'up "http://127.0.0.1:$port_a/healthz" && up "http://127.0.0.1:$port_b/healthz" && up "$lb/healthz"'
 
-metric() { # server-port name -> value (the sum over its labels, e.g. roles)
-    c "http://127.0.0.1:$1/metrics" |
-        awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
-}
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-# no candidate: ICE waits (until [ice] timeout) instead of failing at once
-offer | grep -v '^a=candidate' >"$tmp/offer.sdp"
+metric() { it_metric "http://127.0.0.1:$1" "$2"; } # server-port name -> sum over labels
+it_offer >"$tmp/offer.sdp"
 join() { # room -> Location of the session, through nginx
     lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' \
         --data-binary @"$tmp/offer.sdp" "$lb/rooms/$1/whip"
@@ -285,4 +258,4 @@ fi
     echo "# --- $f"
     tail -5 "$f" | sed 's/^/# /'
 done
-finish
+it_finish

@@ -4,23 +4,11 @@
 # Runs the daemon on loopback only; ends with "session-timeout: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-finish() {
-    echo "session-timeout: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-tmp=$(mktemp -d /tmp/conclave-timeout.XXXXXX)
-pid=
-cleanup() {
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
+it_name=session-timeout
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+it_setup conclave-timeout
+tmp=$it_tmp
 
 port=$((19000 + RANDOM % 1000))
 # [ice] timeout in seconds; longer for a slow daemon (tests/run-suite sets 6
@@ -39,14 +27,10 @@ threads = 1
 width = 320
 height = 180
 EOF2
-"${CONCLAVE_BIN:-./conclave}" -c "$tmp/conclave.ini" 2>"$tmp/err" &
-pid=$!
+it_start "$tmp/conclave.ini"
 base=http://127.0.0.1:$port
 
-# metric NAME: its value, or empty
-metric() {
-    curl -s --noproxy '*' --max-time 2 "$base/metrics" | sed -n "s/^$1 \([0-9][0-9]*\)$/\1/p"
-}
+metric() { it_metric "$base" "$1"; } # NAME: its value, or empty
 # wait_metric NAME VALUE SECONDS: polls until the gauge has that value
 wait_metric() {
     local deadline=$((SECONDS + $3))
@@ -61,23 +45,11 @@ if wait_metric conclave_sessions 0 10; then
     ok "daemon up, no session"
 else
     bad "daemon did not answer /metrics: $(cat "$tmp/err")"
-    finish
+    it_finish
 fi
 
 # An offer whose only candidate is a port nobody answers on.
-offer() {
-    printf '%s\r\n' 'v=0' 'o=- 1 2 IN IP4 127.0.0.1' 's=-' 't=0 0' 'a=group:BUNDLE 0 1' \
-        'm=audio 9 UDP/TLS/RTP/SAVPF 111' 'c=IN IP4 127.0.0.1' 'a=mid:0' 'a=sendrecv' \
-        'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' \
-        'a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC' \
-        'a=setup:actpass' 'a=rtpmap:111 opus/48000/2' \
-        'a=candidate:1 1 udp 2122260223 127.0.0.1 9 typ host' \
-        'm=video 9 UDP/TLS/RTP/SAVPF 96' 'c=IN IP4 127.0.0.1' 'a=mid:1' 'a=sendrecv' \
-        'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' \
-        'a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CC:87:32:BE:DD:8C:66:A5:8E:50:55:EA:8C:D3:B6:5C:09:5E:D6:BC' \
-        'a=setup:actpass' 'a=rtpmap:96 VP8/90000'
-}
-offer >"$tmp/offer.sdp"
+it_offer '1 1 udp 2122260223 127.0.0.1 9 typ host' >"$tmp/offer.sdp"
 join() { # room -> prints "status location"
     curl -s --noproxy '*' -o /dev/null -D "$tmp/h" -w '%{http_code}' -X POST \
         -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$base/rooms/$1/whip"
@@ -102,5 +74,5 @@ if wait_metric conclave_sessions 0 $((2 * ice_timeout)); then ok "unconnected se
 [ "$(metric conclave_rooms)" = 0 ] && ok "its room was freed" || bad "rooms: $(metric conclave_rooms)"
 code=$(curl -s --noproxy '*' -o /dev/null -w '%{http_code}' -X DELETE "$base$loc_a")
 [ "$code" = 404 ] && ok "DELETE after the timeout -> 404" || bad "DELETE after timeout -> $code"
-kill -0 "$pid" 2>/dev/null && ok "daemon still running" || bad "daemon died"
-finish
+kill -0 "$it_pid" 2>/dev/null && ok "daemon still running" || bad "daemon died"
+it_finish
