@@ -6,54 +6,21 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 root=$PWD
-bin=${CONCLAVE_BIN:-$root/conclave}
-case $bin in /*) ;; *) bin=$root/$bin ;; esac
 
-passed=0
-failed=0
-pid=
-tmp=$(mktemp -d /tmp/conclave-http-errors.XXXXXX)
-
-# shellcheck disable=SC2317 # called by the EXIT trap
-cleanup() {
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    fi
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() {
-    passed=$((passed + 1))
-    echo "ok - $1"
-}
-
-bad() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-}
+it_name=http-errors
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
+it_setup conclave-http-errors
+tmp=$it_tmp
 
 # The start of a body on one line, for messages.
 short() {
     printf '%s' "$1" | tr -s '\r\n\t' '   ' | head -c "${2:-200}"
 }
 
-finish() {
-    echo "http-errors: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-
-if [ ! -x "$bin" ]; then
-    bad "no daemon: $bin is not built (run make)"
-    finish
+if [ ! -x "$it_bin" ]; then
+    bad "no daemon: $it_bin is not built (run make)"
+    it_finish
 fi
 
 # ---- fixtures: our own www/, a secret beside it, the config ----
@@ -89,18 +56,6 @@ port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# GET /healthz until 200, the daemon dies, or 10 s pass.
-wait_healthy() {
-    local deadline=$((SECONDS + 10))
-    while [ $SECONDS -lt $deadline ]; do
-        kill -0 "$pid" 2>/dev/null || return 1
-        code=$(curl -s --noproxy '*' --max-time 1 -o /dev/null -w '%{http_code}' \
-            "http://127.0.0.1:$port/healthz")
-        [ "$code" = 200 ] && return 0
-        sleep 0.05
-    done
-    return 1
-}
 
 # Start the daemon on a free port; a few tries in case another process takes it
 # first (then the daemon exits at once).
@@ -109,22 +64,18 @@ for _ in 1 2 3 4 5; do
     port=$((18000 + RANDOM % 1000))
     port_in_use "$port" && continue
     write_ini "$port" $((42000 + (RANDOM % 100) * 10))
-    "$bin" -c "$tmp/conclave.ini" >"$tmp/daemon.out" 2>"$tmp/daemon.err" &
-    pid=$!
-    if wait_healthy; then
+    it_start "$tmp/conclave.ini"
+    if it_wait_ready "http://127.0.0.1:$port/healthz" --noproxy '*'; then
         started=1
         break
     fi
     # still running but not healthy: no point in another port
-    kill -0 "$pid" 2>/dev/null && break
-    wait "$pid" 2>/dev/null
-    pid=
+    kill -0 "$it_pid" 2>/dev/null && break
+    it_stop
 done
 if [ "$started" -ne 1 ]; then
-    bad "daemon did not answer /healthz within 10 s"
-    echo "--- daemon stderr:"
-    tail -n 40 "$tmp/daemon.err" 2>/dev/null
-    finish
+    bad "daemon did not answer /healthz within ${IT_READY_S:-20} s"
+    it_finish
 fi
 base=http://127.0.0.1:$port
 
@@ -315,24 +266,24 @@ expect "POST /rooms/$room_canary/whip without VP8 -> 400" 400
 req GET /healthz
 expect "GET /healthz after the bad requests -> 200" 200
 
-if grep -q "$room_canary" "$tmp/daemon.err" "$tmp/daemon.out"; then
+if grep -q "$room_canary" "$tmp/err" "$tmp/out"; then
     bad "the daemon's output at the default log level names a room"
 else
     ok "the daemon's output at the default log level names no room"
 fi
 
 # ---- SIGTERM: exit 0 within 5 s ----
-kill -TERM "$pid"
+kill -TERM "$it_pid"
 deadline=$((SECONDS + 5))
-while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
+while kill -0 "$it_pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do
     sleep 0.05
 done
-if kill -0 "$pid" 2>/dev/null; then
+if kill -0 "$it_pid" 2>/dev/null; then
     bad "SIGTERM: still running after 5 s"
 else
-    wait "$pid"
+    wait "$it_pid"
     rc=$?
-    pid=
+    it_pid=
     if [ "$rc" -eq 0 ]; then
         ok "SIGTERM: exit 0 within 5 s"
     else
@@ -342,7 +293,7 @@ fi
 
 # ---- a bad config file: exit 1 with "<file>:<line>: reason" ----
 printf '[http]\nprot = 8080\n' >"$tmp/bad.ini"
-(cd "$tmp" && timeout 10 "$bin" -c bad.ini >"$tmp/bad.out" 2>"$tmp/bad.err")
+(cd "$tmp" && timeout 10 "$it_bin" -c bad.ini >"$tmp/bad.out" 2>"$tmp/bad.err")
 rc=$?
 if [ "$rc" -eq 1 ]; then
     ok "bad.ini: exit 1"
@@ -355,8 +306,4 @@ else
     bad "bad.ini: stderr is '$(short "$(cat "$tmp/bad.err")" 300)'"
 fi
 
-if [ "$failed" -ne 0 ]; then
-    echo "--- daemon stderr:"
-    tail -n 40 "$tmp/daemon.err"
-fi
-finish
+it_finish
