@@ -9,19 +9,11 @@
 # (when it has a drop counter). Ends with "garbage: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+it_name=garbage
+# shellcheck source=tests/integration/loadgen-lib.sh
 . tests/integration/loadgen-lib.sh
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "garbage: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-[ -x build/bench/loadgen ] || { bad "build/bench/loadgen is built (make check builds it)"; finish; }
-lg_reexec_netns "$@" || { bad "runs in a network namespace"; finish; }
+[ -x build/bench/loadgen ] || { bad "build/bench/loadgen is built (make check builds it)"; it_finish; }
+lg_reexec_netns "$@" || { bad "runs in a network namespace"; it_finish; }
 
 # Sum of every /metrics sample whose name mentions drops (any labels).
 drops() {
@@ -29,7 +21,7 @@ drops() {
         awk '$1 !~ /^#/ && $1 ~ /drop/ {s += $NF; n++} END {if (n) printf "%d\n", s}'
 }
 
-LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon ./conclave || { bad "daemon starts"; finish; }
+LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon ./conclave || { bad "daemon starts"; it_finish; }
 ok "daemon starts"
 drops_before=$(drops)
 build/bench/loadgen --url "$lg_url" --room flood --participants 8 --speakers 2 --decoders 2 \
@@ -59,4 +51,4 @@ else
 fi
 lg_stop_daemon
 check "daemon exits cleanly on SIGTERM (rc $lg_daemon_rc)" '[ "$lg_daemon_rc" -eq 0 ]'
-finish
+it_finish

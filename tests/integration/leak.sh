@@ -6,26 +6,18 @@
 # one-time allocations inside libraries. Ends with "leak: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+it_name=leak
+# shellcheck source=tests/integration/loadgen-lib.sh
 . tests/integration/loadgen-lib.sh
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "leak: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
 for b in build/bench/loadgen build/conclave-san; do
-    [ -x "$b" ] || { bad "$b is built (make check builds it)"; finish; }
+    [ -x "$b" ] || { bad "$b is built (make check builds it)"; it_finish; }
 done
-lg_reexec_netns "$@" || { bad "runs in a network namespace"; finish; }
+lg_reexec_netns "$@" || { bad "runs in a network namespace"; it_finish; }
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1
-LG_THREADS=2 LG_WIDTH=320 LG_HEIGHT=180 lg_start_daemon build/conclave-san || { bad "daemon starts"; finish; }
+LG_THREADS=2 LG_WIDTH=320 LG_HEIGHT=180 lg_start_daemon build/conclave-san || { bad "daemon starts"; it_finish; }
 ok "sanitized daemon starts"
 build/bench/loadgen --url "$lg_url" --room leak --participants 10 --speakers 2 --decoders 1 \
     --warmup 2 --seconds ${LEAK_SECONDS:-25} >"$lg_tmp/out" 2>"$lg_tmp/err"
@@ -43,4 +35,4 @@ if grep -qE "LeakSanitizer|AddressSanitizer|runtime error" "$lg_tmp/daemon.err";
 else
     ok "no sanitizer report"
 fi
-finish
+it_finish

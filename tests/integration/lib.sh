@@ -11,6 +11,7 @@
 # Helpers: it_offer (a WHIP offer without candidate), it_metric <base-url>
 # <name> (a /metrics family summed over its labels), it_wait_for <file>
 # <pattern> [s], it_ended <pid> [s], it_until <shell-condition> [s].
+# it_err: the daemon's stderr file, if not $it_tmp/err.
 # Environment: CONCLAVE_BIN (daemon binary, default ./conclave; relative to
 # the repo root), IT_READY_S (seconds to wait for /healthz, default 20).
 # shellcheck shell=bash
@@ -37,9 +38,10 @@ check() { # name shell-condition
 }
 
 it_finish() {
-    if [ "$failed" -ne 0 ] && [ -f "${it_tmp:-/nonexistent}/err" ]; then
+    local err=${it_err:-${it_tmp:-/nonexistent}/err}
+    if [ "$failed" -ne 0 ] && [ -f "$err" ]; then
         echo "# --- daemon stderr (last 30 lines) ---"
-        tail -n 30 "$it_tmp/err" | sed 's/^/# /'
+        tail -n 30 "$err" | sed 's/^/# /'
     fi
     echo "$it_name: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
@@ -56,9 +58,10 @@ it_netns() {
             bad "runs as root with unshare (util-linux) for its own network namespace"
             it_finish
         fi
-        # by its path from the repo root: $0 may be relative to another directory
-        exec env CONCLAVE_IT_NETNS=1 CONCLAVE_BIN="$it_bin" unshare -n -- \
-            bash "$PWD/tests/integration/${0##*/}" "$@"
+        # $0 may be relative to the directory the script was started from
+        local self=$0
+        [ -f "$self" ] || self=$PWD/tests/integration/${0##*/}
+        exec env CONCLAVE_IT_NETNS=1 CONCLAVE_BIN="$it_bin" unshare -n -- bash "$self" "$@"
     fi
     ip link set lo up || {
         bad "loopback is up in the test namespace"
@@ -80,13 +83,13 @@ it_setup() {
     trap 'exit 130' INT TERM
 }
 
-# it_start <ini> [cwd]: the daemon in the background, its output in
-# $it_tmp/out and $it_tmp/err; it_pid.
+# it_start <ini> [cwd]: the daemon ($it_bin) in the background, its output
+# in $it_tmp/out and $it_err (default $it_tmp/err); it_pid.
 it_start() {
-    local ini=$1 cwd=${2:-$PWD}
+    local ini=$1 cwd=${2:-$PWD} err=${it_err:-$it_tmp/err}
     : >"$it_tmp/out"
-    : >"$it_tmp/err"
-    (cd "$cwd" && exec "$it_bin" -c "$ini" >"$it_tmp/out" 2>"$it_tmp/err") &
+    : >"$err"
+    (cd "$cwd" && exec "$it_bin" -c "$ini" >"$it_tmp/out" 2>"$err") &
     it_pid=$!
 }
 
@@ -107,7 +110,8 @@ it_wait_ready() {
 # <base-url>/healthz; a daemon that never answers is one failed check.
 it_daemon() {
     it_start "$1" "${3:-$PWD}"
-    it_wait_ready "$2/healthz" --noproxy '*' || bad "daemon answers $2/healthz: $(tail -3 "$it_tmp/err")"
+    it_wait_ready "$2/healthz" --noproxy '*' ||
+        bad "daemon answers $2/healthz: $(tail -3 "${it_err:-$it_tmp/err}")"
 }
 
 # SIGTERM, then SIGKILL after 15 s; the exit status in it_rc.

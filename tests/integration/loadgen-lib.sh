@@ -3,39 +3,45 @@
 # bench/soak.sh); sourced after they cd to the repo root; not a test itself
 # (not executable, so tests/run-suite skips it).
 #   lg_reexec_netns "$@"   re-runs the calling script under `unshare -n` (only
-#                          lo, brought up) unless it already runs there
+#                          lo, brought up) unless it already runs there; then
+#                          makes $lg_tmp
 #   lg_start_daemon BIN    writes $lg_tmp/conclave.ini and starts BIN with it;
 #                          knobs: LG_THREADS, LG_WIDTH, LG_HEIGHT, LG_EXTRA_INI
 #                          (more ini text, e.g. the rate-limit keys)
 #   lg_stop_daemon         SIGTERM, waits; sets lg_daemon_rc
 #   lg_cpu_ticks / lg_rss_kb   the daemon's utime+stime (clock ticks) and VmRSS
 #   lg_sched_ns            its threads' run and runqueue-wait nanoseconds
-#   lg_metric NAME         a value from /metrics (empty if absent)
+#   lg_metric NAME         a /metrics family summed over its labels (empty if
+#                          absent)
 # Globals: lg_tmp (removed on exit), lg_pid, lg_url, lg_port.
+# Built on tests/integration/lib.sh (sourced here): the tests use its
+# ok/bad/check/it_finish (it_name set before sourcing).
 # shellcheck shell=bash
 
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
 lg_pid=""
 lg_port=8080
 lg_url=http://127.0.0.1:$lg_port
 
-lg_reexec_netns() {
-    if [ "${CONCLAVE_LG_IN_NETNS:-}" != 1 ]; then
-        [ "$(id -u)" = 0 ] || { echo "needs root for unshare -n"; return 1; }
-        exec env CONCLAVE_LG_IN_NETNS=1 unshare -n -- bash "$0" "$@"
-    fi
-    ip link set lo up
+lg_tmp=""
+# the temporary directory, made in the namespace (a directory made before the
+# re-exec would never be removed)
+lg_setup() {
+    [ -n "$lg_tmp" ] && return 0
+    it_setup conclave-lg
+    lg_tmp=$it_tmp
+    it_err=$lg_tmp/daemon.err
 }
 
-lg_tmp=$(mktemp -d /tmp/conclave-lg.XXXXXX)
-lg_cleanup() {
-    if [ -n "$lg_pid" ]; then
-        kill "$lg_pid" 2>/dev/null && wait "$lg_pid" 2>/dev/null
-    fi
-    rm -rf "$lg_tmp"
+# the daemon is an argument of lg_start_daemon, not $CONCLAVE_BIN
+lg_reexec_netns() {
+    it_need_bin=0 it_netns "$@"
+    lg_setup
 }
-trap lg_cleanup EXIT
 
 lg_start_daemon() {
+    lg_setup
     cat >"$lg_tmp/conclave.ini" <<EOF2
 [http]
 port = $lg_port
@@ -52,24 +58,19 @@ max_participants = 100
 max_rooms = 32
 ${LG_EXTRA_INI:-}
 EOF2
-    "$1" -c "$lg_tmp/conclave.ini" 2>"$lg_tmp/daemon.err" &
-    lg_pid=$!
-    local i
-    for i in $(seq 100); do
-        curl -s --noproxy '*' --max-time 1 -o /dev/null "$lg_url/healthz" && return 0
-        kill -0 "$lg_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    echo "daemon did not start: $(tail -5 "$lg_tmp/daemon.err")"
+    local it_bin=$1 # seen by it_start
+    it_start "$lg_tmp/conclave.ini"
+    lg_pid=$it_pid
+    it_wait_ready "$lg_url/healthz" --noproxy '*' && return 0
+    echo "daemon did not start: $(tail -5 "$it_err")"
     return 1
 }
 
 lg_stop_daemon() {
     lg_daemon_rc=0
     if [ -n "$lg_pid" ]; then
-        kill -TERM "$lg_pid" 2>/dev/null
-        wait "$lg_pid"
-        lg_daemon_rc=$?
+        it_stop
+        lg_daemon_rc=$it_rc
         lg_pid=""
     fi
 }
@@ -89,6 +90,4 @@ lg_rss_kb() {
     awk '/^VmRSS:/ {print $2}' "/proc/$lg_pid/status"
 }
 
-lg_metric() {
-    curl -s --noproxy '*' --max-time 2 "$lg_url/metrics" | awk -v n="$1" '$1 == n {print $2}'
-}
+lg_metric() { it_metric "$lg_url" "$1"; }

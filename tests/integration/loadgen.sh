@@ -6,21 +6,13 @@
 # figures are plausible. Ends with "loadgen: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
+it_name=loadgen
+# shellcheck source=tests/integration/loadgen-lib.sh
 . tests/integration/loadgen-lib.sh
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "loadgen: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
-[ -x build/bench/loadgen ] || { bad "build/bench/loadgen is built (make check builds it)"; finish; }
-lg_reexec_netns "$@" || { bad "runs in a network namespace"; finish; }
+[ -x build/bench/loadgen ] || { bad "build/bench/loadgen is built (make check builds it)"; it_finish; }
+lg_reexec_netns "$@" || { bad "runs in a network namespace"; it_finish; }
 
-LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon ./conclave || { bad "daemon starts"; finish; }
+LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon ./conclave || { bad "daemon starts"; it_finish; }
 ok "daemon starts"
 build/bench/loadgen --url "$lg_url" --room smoke --participants 8 --speakers 2 --decoders 2 \
     --warmup 3 --seconds 8 >"$lg_tmp/out" 2>"$lg_tmp/err"
@@ -40,4 +32,4 @@ check "mixer latency measured (p50 $(val lat_p50_ms) ms over $(val lat_n) flashe
 check "daemon still alive" 'kill -0 "$lg_pid"'
 lg_stop_daemon
 check "daemon exits cleanly on SIGTERM (rc $lg_daemon_rc)" '[ "$lg_daemon_rc" -eq 0 ]'
-finish
+it_finish
