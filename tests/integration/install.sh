@@ -15,30 +15,15 @@ set -u
 cd "$(dirname "$0")/../.." || exit 1
 src=$PWD
 
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
-finish() {
-    echo "install: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
+it_name=install
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
 
-if [ "$(id -u)" != 0 ] || ! command -v unshare >/dev/null; then
-    bad "runs as root with unshare (util-linux) for a network namespace"
-    finish
-fi
-if [ "${CONCLAVE_INSTALL_IN_NETNS:-}" != 1 ]; then
-    exec env CONCLAVE_INSTALL_IN_NETNS=1 unshare -n -- bash "$src/tests/integration/install.sh" "$@"
-fi
-ip link set lo up || {
-    bad "loopback is up in the test namespace"
-    finish
-}
+it_need_bin=0 # it installs and runs its own build
+it_netns "$@"
 
-tmp=$(mktemp -d /tmp/conclave-install.XXXXXX)
+it_setup conclave-install
+tmp=$it_tmp
 chmod 0755 "$tmp"
 pid=
 dpid=
@@ -180,10 +165,7 @@ check "GET / is the installed www/index.html" \
     '[ -s "$tmp/index.html" ] && cmp -s "$tmp/index.html" "$root/usr/share/conclave/www/index.html"'
 
 # a join and a leave, so that the trace covers ICE set-up and the mixer
-sed -n '/^offer() {/,/^}/p' tests/integration/session-timeout.sh >"$tmp/offer.fn"
-# shellcheck disable=SC1091
-. "$tmp/offer.fn"
-offer >"$tmp/offer.sdp"
+it_offer '1 1 udp 2122260223 127.0.0.1 9 typ host' >"$tmp/offer.sdp"
 loc=$(c -o /dev/null -D - -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" \
     "$base/rooms/inst/whip" | tr -d '\r' | sed -n 's/^Location: //Ip')
 check "a WHIP join is answered with a Location" '[ -n "$loc" ]'
@@ -264,4 +246,4 @@ else
     echo "# systemd-analyze not installed: unit not verified by systemd"
 fi
 [ "$have_strace" = 1 ] || echo "# strace not installed: system calls not checked (make deps)"
-finish
+it_finish

@@ -13,23 +13,17 @@
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
-passed=0
-failed=0
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-bad() { echo "not ok - $1"; failed=$((failed + 1)); }
-finish() {
-    echo "man: $passed passed, $failed failed"
-    [ "$failed" -eq 0 ]
-    exit
-}
+it_name=man
+# shellcheck source=tests/integration/lib.sh
+. tests/integration/lib.sh
 for tool in groff man python3; do
     command -v "$tool" >/dev/null || {
         bad "$tool is installed (make deps)"
-        finish
+        it_finish
     }
 done
-tmp=$(mktemp -d /tmp/conclave-man.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+it_setup conclave-man
+tmp=$it_tmp
 
 # ---- rendering ----
 for page in man/conclave.8 man/conclave.ini.5; do
@@ -212,4 +206,4 @@ cat "$tmp/py.out"
 passed=$((passed + $(grep -c '^ok - ' "$tmp/py.out")))
 failed=$((failed + $(grep -c '^not ok - ' "$tmp/py.out")))
 [ "$python_rc" = 0 ] || bad "the source checks ran (python3 exit $python_rc)"
-finish
+it_finish
