@@ -16,18 +16,10 @@ it_setup conclave-access
 tmp=$it_tmp
 
 port=8080
-cat >"$tmp/conclave.ini" <<'EOF2'
-[http]
-port = 8080
-[ice]
-addresses = 127.0.0.1
-port_min = 44000
-port_max = 44999
-timeout = 120
+{
+    it_ini 8080 120 44000 44999
+    cat <<'EOF2'
 [mixer]
-threads = 1
-width = 320
-height = 180
 fps = 10
 [log]
 level = info
@@ -37,6 +29,7 @@ moderator_password = chair-pw
 [room lect]
 layout = lecture
 EOF2
+} >"$tmp/conclave.ini"
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 20 "$@"; }
 it_daemon "$tmp/conclave.ini" "$base"

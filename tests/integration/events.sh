@@ -13,19 +13,7 @@ it_setup conclave-events
 tmp=$it_tmp
 
 port=$((20000 + RANDOM % 1000))
-cat >"$tmp/conclave.ini" <<EOF2
-[http]
-port = $port
-[ice]
-addresses = 127.0.0.1
-port_min = $((44000 + RANDOM % 90 * 10))
-port_max = 44999
-timeout = 60
-[mixer]
-threads = 1
-width = 320
-height = 180
-EOF2
+it_ini "$port" 60 $((44000 + RANDOM % 90 * 10)) 44999 >"$tmp/conclave.ini"
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 20 "$@"; }
 it_daemon "$tmp/conclave.ini" "$base"

@@ -8,7 +8,8 @@
 #   (or it_daemon <ini> <base-url> for both); it_bg+=($!) for other
 #   background processes to kill on exit; ... ok/bad/check ...;
 #   it_stop; it_finish
-# Helpers: it_offer (a WHIP offer without candidate), it_metric <base-url>
+# Helpers: it_ini (a small daemon's ini), it_offer (a WHIP offer without
+# candidate), it_metric <base-url>
 # <name> (a /metrics family summed over its labels), it_wait_for <file>
 # <pattern> [s], it_ended <pid> [s], it_until <shell-condition> [s].
 # it_err: the daemon's stderr file, if not $it_tmp/err.
@@ -142,6 +143,15 @@ it_offer() {
         'm=video 9 UDP/TLS/RTP/SAVPF 96' 'c=IN IP4 127.0.0.1' 'a=mid:1' 'a=sendrecv' \
         'a=rtcp-mux' 'a=ice-ufrag:abcd' 'a=ice-pwd:abcdefghijklmnopqrstuvwx' "$fp" \
         'a=setup:actpass' 'a=rtpmap:96 VP8/90000'
+}
+
+# it_ini <port> [ice-timeout, default 60] [ice-port-min ice-port-max]: the
+# ini of a small daemon on stdout (ICE on 127.0.0.1, one mixer thread at
+# 320x180); append more sections after it (a section may come again).
+it_ini() {
+    printf '[http]\nport = %s\n[ice]\naddresses = 127.0.0.1\ntimeout = %s\n' "$1" "${2:-60}"
+    [ -n "${3:-}" ] && printf 'port_min = %s\nport_max = %s\n' "$3" "$4"
+    printf '[mixer]\nthreads = 1\nwidth = 320\nheight = 180\n'
 }
 
 # it_cert <dir> [name]: a self-signed EC certificate for localhost and

@@ -16,17 +16,7 @@ it_setup conclave-metrics
 tmp=$it_tmp
 
 port=8080
-cat >"$tmp/conclave.ini" <<EOF2
-[http]
-port = $port
-[ice]
-addresses = 127.0.0.1
-timeout = 60
-[mixer]
-threads = 1
-width = 320
-height = 180
-EOF2
+it_ini "$port" >"$tmp/conclave.ini"
 base=http://127.0.0.1:$port
 c() { curl -s --noproxy '*' --max-time 10 "$@"; }
 it_daemon "$tmp/conclave.ini" "$base"

@@ -14,19 +14,7 @@ port=$((19000 + RANDOM % 1000))
 # [ice] timeout in seconds; longer for a slow daemon (tests/run-suite sets 6
 # for the sanitizer build), so that both sessions are still there to count
 ice_timeout=${IT_ICE_TIMEOUT:-4}
-cat >"$tmp/conclave.ini" <<EOF2
-[http]
-port = $port
-[ice]
-addresses = 127.0.0.1
-port_min = $((43000 + RANDOM % 100 * 10))
-port_max = $((43999))
-timeout = $ice_timeout
-[mixer]
-threads = 1
-width = 320
-height = 180
-EOF2
+it_ini "$port" "$ice_timeout" $((43000 + RANDOM % 100 * 10)) 43999 >"$tmp/conclave.ini"
 it_start "$tmp/conclave.ini"
 base=http://127.0.0.1:$port
 

@@ -11,15 +11,7 @@ it_name=shutdown
 it_netns "$@"
 it_setup conclave-shutdown
 tmp=$it_tmp
-cat >"$tmp/conclave.ini" <<EOF2
-[ice]
-addresses = 127.0.0.1
-timeout = 60
-[mixer]
-threads = 1
-width = 320
-height = 180
-EOF2
+it_ini 8080 >"$tmp/conclave.ini"
 base=http://127.0.0.1:8080
 c() { curl -s --noproxy '*' --max-time 10 "$@"; }
 it_offer >"$tmp/offer.sdp"
