@@ -1491,11 +1491,11 @@ static void test_max_speakers(void)
 }
 
 /* A listener whose own voice arrives in bursts (a jittery uplink: nothing
- * for two ticks, then three packets at once) flickers in and out of the
- * mix. Its mix (the other's tone) must still be one stream from one encoder
- * (not flipping to the shared one, which a silent C gets), with a packet
- * every 20 ms tick except in a DTX period that a 1-2 byte packet announced
- * (else a browser conceals the gap as loss), decodable and with A's tone. */
+ * for 140 ms, then 8 packets at once; its playout runs dry after 60 ms of
+ * concealment) flickers in and out of the mix. Its mix (the other's tone) must still be one stream
+ * from one encoder (not flipping to the shared one, which a silent C gets), with a packet every 20
+ * ms tick except in a DTX period that a 1-2 byte packet announced (else a browser conceals the gap
+ * as loss), decodable and with A's tone. */
 static void test_audio_flicker(void)
 {
     cv_room_t *r = cv_room_create(&CFG, 0);
@@ -1506,13 +1506,13 @@ static void test_audio_flicker(void)
     speaker_init(&sp[0], r, "A", 400.0, 0.3, 100);
     speaker_init(&sp[1], r, "B", 700.0, 0.2, 500);
     speaker_init(&sp[2], r, "C", 1100.0, 0.0, 900);
-    const int ticks = 300, from = 50;
+    const int ticks = 300, from = 50, burst = 8;
     int frames = 0, gaps = 0, flips = 0, was_shared = -1, in_dtx = 0;
     for (int k = 0; k < ticks; k++) {
         speak(&sp[0]);
         speak(&sp[2]);
-        if (k % 3 == 2)
-            for (int j = 0; j < 3; j++)
+        if (k % burst == burst - 1)
+            for (int j = 0; j < burst; j++)
                 speak(&sp[1]);
         cv_room_audio_tick(r, (int64_t)k * AUDIO_US);
         for (int i = 0; i < 3; i++)
