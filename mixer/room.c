@@ -35,6 +35,7 @@
 #define HANGOVER_US 400000       /* keep mixing a voice this long after it went quiet */
 #define SPEAKER_HOLD_US 1000000  /* the active speaker border moves at most once a second */
 #define PLAYOUT_TARGET 2         /* 40 ms of audio buffered per input */
+#define DTX_SENT 3               /* DTX packets sent at the start of a DTX period */
 #define OWN_MIX_HOLD_US 400000   /* a listener keeps its own encoder this long after it was heard */
 #define LEVEL_KEEP_US 60000      /* a header level stands this long without a newer packet */
 #define SPEAKER_MARGIN_DB 3.0    /* a voice must be this much louder to take a speaker's place */
@@ -75,7 +76,7 @@ struct cv_part {
     cv_opus_dec_t *adec;
     cv_opus_enc_t *aenc;  /* this participant's mix-minus, while they are heard */
     int64_t own_until_us; /* its mix comes from aenc until then (no encoder flip-flop) */
-    int sent_dtx;         /* the last audio packet it got was a DTX one (1-2 bytes) */
+    int sent_dtx;         /* DTX packets (1-2 bytes) it got since the last real one */
     int16_t fifo[CV_AUDIO_MAX_FRAME + CV_AUDIO_FRAME];
     int fifo_len;
     int16_t cur[CV_AUDIO_FRAME];
@@ -959,16 +960,19 @@ static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     r->active_since_us = now;
 }
 
-/* Sends a listener this tick's packet. A DTX packet (1-2 bytes) goes out
- * once, at the start of a DTX period, so the receiver knows the silence is
- * meant and plays comfort noise instead of concealing a loss; the following
- * ones are left out (the RTP clock runs on across the gap). */
+/* Sends a listener this tick's packet. The first DTX_SENT DTX packets
+ * (1-2 bytes) of a DTX period go out, so the receiver knows the silence is
+ * meant and plays comfort noise instead of concealing a loss (sent more than
+ * once: one lost would leave up to 400 ms concealed); the following ones are
+ * left out (the RTP clock runs on across the gap). */
 static void send_audio(cv_part_t *p, cv_frame_t *f)
 {
-    int dtx = f->len <= CV_OPUS_DTX_MAX_BYTES;
-    if (dtx && p->sent_dtx)
+    if (f->len > CV_OPUS_DTX_MAX_BYTES)
+        p->sent_dtx = 0;
+    else if (p->sent_dtx >= DTX_SENT)
         return;
-    p->sent_dtx = dtx;
+    else
+        p->sent_dtx++;
     deliver(p, f);
     part_notify(p);
 }

@@ -960,11 +960,14 @@ static void listen(speaker_t *s)
         s->nframes++;
         if (s->nheard == s->capheard)
             continue;
-        int n =
-            cv_opus_dec_decode(s->dec, f->data, f->len,
-                               s->heard + (size_t)s->nheard * CV_AUDIO_FRAME, CV_AUDIO_FRAME, 0);
+        /* a DTX packet decodes (to comfort noise) but is not kept as heard */
+        int dtx = f->len <= CV_OPUS_DTX_MAX_BYTES;
+        int16_t cn[CV_AUDIO_FRAME];
+        int n = cv_opus_dec_decode(s->dec, f->data, f->len,
+                                   dtx ? cn : s->heard + (size_t)s->nheard * CV_AUDIO_FRAME,
+                                   CV_AUDIO_FRAME, 0);
         CHECK_EQ(n, CV_AUDIO_FRAME);
-        if (n == CV_AUDIO_FRAME)
+        if (n == CV_AUDIO_FRAME && !dtx)
             s->nheard++;
     }
 }
