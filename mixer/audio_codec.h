@@ -76,6 +76,10 @@ int cv_opus_enc_set_loss(cv_opus_enc_t *e, int percent);
 
 /* Changes the bit rate (bit/s, 6000..510000). Returns 0, CV_E_INVAL or CV_E_CODEC. */
 int cv_opus_enc_set_bitrate(cv_opus_enc_t *e, int bitrate);
+/* Turns DTX on or off from the next frame (a caller may keep it off while
+ * the input holds sound that the encoder's voice detector would take for
+ * background, such as a steady tone). 0 or CV_E_INVAL / CV_E_CODEC. */
+int cv_opus_enc_set_dtx(cv_opus_enc_t *e, int on);
 
 /*
  * Encodes CV_AUDIO_FRAME samples per channel (20 ms, interleaved, borrowed

@@ -982,6 +982,9 @@ static cv_frame_t *encode_audio(const cv_room_t *r, cv_opus_enc_t *enc, const in
 {
     uint8_t pkt[1500];
     int64_t t0 = clk(r);
+    /* DTX only while the mix is quiet: Opus's voice detector takes a steady
+     * sound (a held note, a tone) for background and would drop it */
+    cv_opus_enc_set_dtx(enc, cv_mix_level_dbfs(pcm, CV_AUDIO_FRAME) <= SPEECH_DBFS);
     int n = cv_opus_enc_encode(enc, pcm, pkt, sizeof(pkt));
     cv_stats_add(CV_STAT_AUDIO_ENCODE_US, (uint64_t)(clk(r) - t0));
     cv_stats_add(CV_STAT_AUDIO_ENCODED, 1);

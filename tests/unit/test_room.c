@@ -1539,6 +1539,7 @@ static void test_audio_flicker(void)
            "unannounced gaps, %d encoder flips; hears A at %.3g\n",
            frames, ticks - from, gaps, flips, tone);
     CHECK_EQ(gaps, 0);
+    CHECK_EQ(frames, ticks - from); /* A's tone is sound: never DTX */
     CHECK_EQ(flips, 0);
     CHECK(sp[1].ts_ok);
     CHECK(fabs(db(tone / (0.3 * 0.3))) < 6.0);
