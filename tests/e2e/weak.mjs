@@ -17,11 +17,11 @@
 //    readings);
 //  - B sees a moving picture: frames decoded keep increasing, > 5 fps.
 //  - B's audio concealment stays under 40 % (or A's + 20 %, if A's own is
-//    high: the machine is busy). B's mix of A's steady tone is mostly DTX
-//    (the server's Opus encoder takes a steady tone for background), so
-//    B gets ~20 packets a second: the first DTX packet of each run is sent,
-//    so Chrome plays comfort noise instead of concealing (before that fix,
-//    B's concealment was 60..92 %).
+//    high: the machine is busy). It was 60..92 % while the server's Opus
+//    encoder took A's steady tone for background and sent B's mix as DTX
+//    (4..25 packets a second) without telling Chrome (the first DTX packet
+//    was dropped too), so Chrome concealed each gap as loss; now B gets 50
+//    a second less the relay's loss, and about that much is concealed.
 // Prints "ok - ..." lines and ends with "weak: N passed, M failed".
 
 import { randomBytes } from 'node:crypto';
