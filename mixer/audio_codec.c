@@ -162,6 +162,14 @@ int cv_opus_enc_set_bitrate(cv_opus_enc_t *e, int bitrate)
     return rc == OPUS_OK ? 0 : CV_E_CODEC;
 }
 
+int cv_opus_enc_set_dtx(cv_opus_enc_t *e, int on)
+{
+    if (!e)
+        return CV_E_INVAL;
+    int rc = opus_encoder_ctl(e->enc, OPUS_SET_DTX(on ? 1 : 0));
+    return rc == OPUS_OK ? 0 : CV_E_CODEC;
+}
+
 int cv_opus_enc_encode(cv_opus_enc_t *e, const int16_t *pcm, uint8_t *out, size_t cap)
 {
     if (!e || !pcm || !out || cap == 0)

@@ -22,7 +22,9 @@
  * buffer of this many samples per channel fits any packet. */
 #define CV_AUDIO_MAX_FRAME 5760
 /* An encoded packet of at most this many bytes is a DTX packet (nothing to
- * code): it need not be sent (the receiver runs comfort noise / PLC). */
+ * code). The first of a DTX period must be sent: it tells the receiver that
+ * the silence is meant (comfort noise, not loss concealment); the next ones
+ * need not be, until a real packet ends the period. */
 #define CV_OPUS_DTX_MAX_BYTES 2
 /* Encoder complexity (0..10): mid-range, as the server encodes several streams. */
 #define CV_OPUS_COMPLEXITY 6
@@ -74,12 +76,16 @@ int cv_opus_enc_set_loss(cv_opus_enc_t *e, int percent);
 
 /* Changes the bit rate (bit/s, 6000..510000). Returns 0, CV_E_INVAL or CV_E_CODEC. */
 int cv_opus_enc_set_bitrate(cv_opus_enc_t *e, int bitrate);
+/* Turns DTX on or off from the next frame (a caller may keep it off while
+ * the input holds sound that the encoder's voice detector would take for
+ * background, such as a steady tone). 0 or CV_E_INVAL / CV_E_CODEC. */
+int cv_opus_enc_set_dtx(cv_opus_enc_t *e, int on);
 
 /*
  * Encodes CV_AUDIO_FRAME samples per channel (20 ms, interleaved, borrowed
  * until return) into out (cap bytes). Returns the packet length. With DTX on,
- * during silence the packet is 1-2 bytes (<= CV_OPUS_DTX_MAX_BYTES): it need
- * not be sent, and cv_opus_enc_in_dtx() then says 1. Errors: CV_E_NOSPACE
+ * during silence the packet is 1-2 bytes (<= CV_OPUS_DTX_MAX_BYTES; send the
+ * first of a run, see there), and cv_opus_enc_in_dtx() then says 1. Errors: CV_E_NOSPACE
  * (cap too small), CV_E_INVAL, CV_E_CODEC.
  */
 int cv_opus_enc_encode(cv_opus_enc_t *e, const int16_t *pcm, uint8_t *out, size_t cap);

@@ -35,6 +35,8 @@
 #define HANGOVER_US 400000       /* keep mixing a voice this long after it went quiet */
 #define SPEAKER_HOLD_US 1000000  /* the active speaker border moves at most once a second */
 #define PLAYOUT_TARGET 2         /* 40 ms of audio buffered per input */
+#define DTX_SENT 3               /* DTX packets sent at the start of a DTX period */
+#define OWN_MIX_HOLD_US 400000   /* a listener keeps its own encoder this long after it was heard */
 #define LEVEL_KEEP_US 60000      /* a header level stands this long without a newer packet */
 #define SPEAKER_MARGIN_DB 3.0    /* a voice must be this much louder to take a speaker's place */
 #define RECENT_MAX 8             /* recent speakers remembered for the speaker layout */
@@ -72,7 +74,9 @@ struct cv_part {
     /* audio tick */
     cv_playout_t playout;
     cv_opus_dec_t *adec;
-    cv_opus_enc_t *aenc; /* this participant's mix-minus, while they are heard */
+    cv_opus_enc_t *aenc;  /* this participant's mix-minus, while they are heard */
+    int64_t own_until_us; /* its mix comes from aenc until then (no encoder flip-flop) */
+    int sent_dtx;         /* DTX packets (1-2 bytes) it got since the last real one */
     int16_t fifo[CV_AUDIO_MAX_FRAME + CV_AUDIO_FRAME];
     int fifo_len;
     int16_t cur[CV_AUDIO_FRAME];
@@ -956,16 +960,36 @@ static void pick_speaker(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
     r->active_since_us = now;
 }
 
+/* Sends a listener this tick's packet. The first DTX_SENT DTX packets
+ * (1-2 bytes) of a DTX period go out, so the receiver knows the silence is
+ * meant and plays comfort noise instead of concealing a loss (sent more than
+ * once: one lost would leave up to 400 ms concealed); the following ones are
+ * left out (the RTP clock runs on across the gap). */
+static void send_audio(cv_part_t *p, cv_frame_t *f)
+{
+    if (f->len > CV_OPUS_DTX_MAX_BYTES)
+        p->sent_dtx = 0;
+    else if (p->sent_dtx >= DTX_SENT)
+        return;
+    else
+        p->sent_dtx++;
+    deliver(p, f);
+    part_notify(p);
+}
+
 static cv_frame_t *encode_audio(const cv_room_t *r, cv_opus_enc_t *enc, const int16_t *pcm,
                                 uint32_t ts, int64_t now)
 {
     uint8_t pkt[1500];
     int64_t t0 = clk(r);
+    /* DTX only while the mix is quiet: Opus's voice detector takes a steady
+     * sound (a held note, a tone) for background and would drop it */
+    cv_opus_enc_set_dtx(enc, cv_mix_level_dbfs(pcm, CV_AUDIO_FRAME) <= SPEECH_DBFS);
     int n = cv_opus_enc_encode(enc, pcm, pkt, sizeof(pkt));
     cv_stats_add(CV_STAT_AUDIO_ENCODE_US, (uint64_t)(clk(r) - t0));
     cv_stats_add(CV_STAT_AUDIO_ENCODED, 1);
-    if (n <= CV_OPUS_DTX_MAX_BYTES)
-        return NULL; /* DTX (or an error): nothing to send this period */
+    if (n <= 0)
+        return NULL; /* an error: nothing to send this period */
     cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, (size_t)n);
     memcpy(f->data, pkt, (size_t)n);
     f->rtp_ts = ts;
@@ -982,6 +1006,19 @@ static void set_expected_loss(cv_opus_enc_t *enc, cv_part_t **listeners, int n)
         if (receives(listeners[i]) && atomic_load(&listeners[i]->receive_loss) > worst)
             worst = atomic_load(&listeners[i]->receive_loss);
     cv_opus_enc_set_loss(enc, (worst * 100 + 255) / 256);
+}
+
+/* Whether a listener's mix is its own encode (mix-minus): while it is heard,
+ * and for OWN_MIX_HOLD_US after, so that a voice flickering in and out of
+ * the mix (jittery arrival) does not flip its listener between two encoders
+ * whose states have nothing in common. Updates the hold. */
+static int own_mix(const cv_room_t *r, cv_part_t *p, int is_heard, int64_t now)
+{
+    if (r->cfg.self_monitor || p->role != CV_ROLE_PARTICIPANT)
+        return 0;
+    if (is_heard)
+        p->own_until_us = now + OWN_MIX_HOLD_US;
+    return is_heard || now < p->own_until_us;
 }
 
 void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
@@ -1008,8 +1045,9 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
     uint32_t ts = (uint32_t)((now_us - r->start_us) / 20000) * CV_AUDIO_FRAME;
     /* the shared mix (everyone heard) goes to every receiver who is not heard */
     int need_shared = r->cfg.self_monitor;
-    for (int i = 0; i < n && !need_shared; i++)
-        need_shared = receives(parts[i]) && !(parts[i]->role == CV_ROLE_PARTICIPANT && in[i].pcm);
+    for (int i = 0; i < n; i++)
+        if (receives(parts[i]) && !own_mix(r, parts[i], in[i].pcm != NULL, now_us))
+            need_shared = 1;
     cv_frame_t *shared = NULL;
     if (need_shared) {
         set_expected_loss(r->aenc_shared, parts, n);
@@ -1021,21 +1059,20 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         cv_frame_t *f = NULL;
         if (!receives(p))
             continue;
-        if (!r->cfg.self_monitor && p->role == CV_ROLE_PARTICIPANT && in[i].pcm) {
+        if (own_mix(r, p, in[i].pcm != NULL, now_us)) {
             if (!p->aenc)
                 p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);
             if (p->aenc) {
                 set_expected_loss(p->aenc, &p, 1);
-                cv_mix_minus(total, p->cur, mix); /* everyone but themselves */
+                cv_mix_minus(total, in[i].pcm, mix); /* everyone but themselves */
                 f = encode_audio(r, p->aenc, mix, ts, now_us);
             }
         } else if (shared) {
             f = cv_frame_ref(shared);
         }
         if (f) {
-            deliver(p, f);
+            send_audio(p, f);
             cv_frame_unref(f);
-            part_notify(p);
         }
     }
     cv_frame_unref(shared);

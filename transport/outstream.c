@@ -24,13 +24,19 @@ void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint
 static int send_audio(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
                       uint8_t *scratch, size_t cap, cv_outstream_emit_fn emit, void *ud)
 {
-    cv_rtp_out_t h = {.pt = o->pt, .seq = o->seq, .ts = ts, .ssrc = o->ssrc};
+    /* an Opus packet of 1-2 bytes is DTX (RFC 7587 section 3.1.3): the
+     * next real one starts a talkspurt and gets the marker bit (RFC 3551
+     * section 4.1) */
+    int dtx = len <= CV_OUTSTREAM_DTX_MAX_BYTES;
+    cv_rtp_out_t h = {
+        .marker = !dtx && o->in_dtx, .pt = o->pt, .seq = o->seq, .ts = ts, .ssrc = o->ssrc};
     int hl = cv_rtp_write_header(scratch, cap, &h);
     if (hl < 0)
         return hl;
     if (len > cap - (size_t)hl)
         return CV_E_NOSPACE;
     memcpy(scratch + hl, frame, len);
+    o->in_dtx = dtx;
     o->seq++;
     o->packets++;
     o->octets += (uint32_t)len;

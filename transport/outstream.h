@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CV_OUTSTREAM_DTX_MAX_BYTES 2 /* an Opus packet this short is DTX (no audio) */
+
 typedef struct {
     uint32_t ssrc;
     int pt;
@@ -27,6 +29,7 @@ typedef struct {
     uint32_t last_ts;         /* our timestamp of the last frame sent */
     int64_t last_us;          /* the mixer's clock of that frame */
     uint64_t skipped;         /* frames withheld before the first key frame */
+    int in_dtx;               /* audio: the last packet was a DTX one (1-2 bytes) */
 } cv_outstream_t;
 
 /* Called once per packet built: pkt has len bytes and cap bytes of room

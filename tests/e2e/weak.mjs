@@ -16,12 +16,12 @@
 //  - B keeps hearing A: A's tone > 20 dB above the median spectrum (averaged
 //    readings);
 //  - B sees a moving picture: frames decoded keep increasing, > 5 fps.
-// B's audio concealment is printed against a bound of 40 % (or A's + 20 %)
-// but not asserted: the server sends B's mix in sparse packets (4..25 a
-// second instead of 50) in most runs, even through the clean profile, while A
-// (direct) gets 50 (B 50..92 % concealed, A 2..26 %); the daemon's own count
-// of packets sent to B shows it, so it is the mixer's audio path (room.c),
-// not the link.
+//  - B's audio concealment stays under 40 % (or A's + 20 %, if A's own is
+//    high: the machine is busy). It was 60..92 % while the server's Opus
+//    encoder took A's steady tone for background and sent B's mix as DTX
+//    (4..25 packets a second) without telling Chrome (the first DTX packet
+//    was dropped too), so Chrome concealed each gap as loss; now B gets 50
+//    a second less the relay's loss, and about that much is concealed.
 // Prints "ok - ..." lines and ends with "weak: N passed, M failed".
 
 import { randomBytes } from 'node:crypto';
@@ -272,11 +272,12 @@ async function run(base, browser) {
         `the relay (${PROFILE}) is in B's path: its packets are lost`,
         `audio ${(f.audioLoss * 100).toFixed(1)} %, video ${(f.videoLoss * 100).toFixed(1)} %`,
     );
-    // Not asserted (a known issue, see the header): B's concealment beyond A's.
     const bound = Math.max(MAX_CONCEALED, fa.concealed + MAX_CONCEALED / 2);
-    console.log(
-        `# ${f.concealed < bound ? 'within' : 'NOT within'} the bound of ${(bound * 100).toFixed(0)} %: ` +
-            `B's audio concealment ${(f.concealed * 100).toFixed(1)} %, A's ${(fa.concealed * 100).toFixed(1)} %`,
+    check(
+        f.concealed < bound,
+        `B's audio concealment is under ${(bound * 100).toFixed(0)} %`,
+        `${(f.concealed * 100).toFixed(1)} %, A's ${(fa.concealed * 100).toFixed(1)} %, ` +
+            `B gets ${f.audioPps} audio packets a second`,
     );
     check(
         f.toneDb > MIN_TONE_DB,

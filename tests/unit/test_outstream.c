@@ -445,7 +445,8 @@ static void test_audio_header_bytes(void)
 }
 
 /* One packet per frame; the sequence number goes +1 per packet even when the
- * mixer sent nothing for a while (DTX), the timestamp follows the mixer. */
+ * mixer sent nothing for a while (DTX), the timestamp follows the mixer; the
+ * first packet after a DTX one (1-2 bytes) has the marker bit. */
 static void run_audio(uint16_t seq0, uint32_t ts_offset)
 {
     sink_t *s = calloc(1, sizeof(*s));
@@ -485,7 +486,8 @@ static void run_audio(uint16_t seq0, uint32_t ts_offset)
         CHECK_EQ(h.ts, (uint32_t)(mts[i] + ts_offset));
         CHECK_EQ(h.ssrc, 0x0a0b0c0d);
         CHECK_EQ(h.pt, AUDIO_PT);
-        CHECK_EQ(h.marker, 0);
+        /* marker: the first real packet after a DTX one (len 1 at k 0, 2 at k 13) */
+        CHECK_EQ(h.marker, i > 0 && lens[i - 1] <= 2 && lens[i] > 2);
         CHECK_EQ(h.payload_len, lens[i]);
         int same = h.payload_len == lens[i];
         for (size_t j = 0; same && j < lens[i]; j++)
