@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,7 @@ struct cv_api {
     cv_settings_t *settings; /* borrowed */
     cv_moderation_t *mod;    /* room states: under the lock */
     GSource *tick;           /* on the network loop: speakers and pings */
+    atomic_int stopping;     /* shutdown began: failed sessions wait for cv_api_destroy */
     int ticks;
     struct {
         char room[65];
@@ -143,7 +145,9 @@ int cv_api_session_count(cv_api_t *api)
 static void on_session_failed(void *ud, cv_session_t *s)
 {
     cv_api_t *api = ud;
-    if (!table_take(api, NULL, NULL, s))
+    /* during shutdown the event streams and the HTTP server are being stopped on
+     * the main thread: leave the session to cv_api_destroy, which closes them all */
+    if (atomic_load(&api->stopping) || !table_take(api, NULL, NULL, s))
         return;
     char id[CV_SESSION_ID_LEN + 1], room[65];
     snprintf(id, sizeof(id), "%s", cv_session_id(s));
@@ -669,6 +673,7 @@ cv_events_t *cv_api_events(cv_api_t *api)
 
 void cv_api_end_streams(cv_api_t *api, const char *reason, int wait_ms)
 {
+    atomic_store(&api->stopping, 1);
     json_t *o = json_pack("{s:s}", "reason", reason ? reason : "");
     char *json = json_dumps(o, JSON_COMPACT);
     json_decref(o);
