@@ -194,6 +194,11 @@ int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len)
     return n < 0 ? CV_E_IO : n;
 }
 
+int cv_ice_state(const cv_ice_t *ice)
+{
+    return ice->state;
+}
+
 int cv_ice_default_addresses(char *out, size_t cap)
 {
     struct ifaddrs *ifs = NULL, *i;

@@ -55,6 +55,8 @@ int cv_ice_add_remote_candidate(cv_ice_t *ice, const char *addr, int port, uint3
                                 const char *foundation);
 /* Sends one datagram on the selected pair; CV_E_STATE before it exists. */
 int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len);
+/* CV_ICE_CHECKING, CV_ICE_CONNECTED (a pair is selected) or CV_ICE_FAILED. */
+int cv_ice_state(const cv_ice_t *ice);
 
 /* Every IPv4 address of an up interface, plus 127.0.0.1, comma-separated into out. */
 int cv_ice_default_addresses(char *out, size_t cap);

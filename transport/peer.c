@@ -50,23 +50,28 @@ static void stop_timer(GSource **t)
 }
 
 static void arm_dtls_timer(cv_peer_t *p);
+static void pump_dtls(cv_peer_t *p);
 
 static gboolean dtls_timer_cb(gpointer arg)
 {
     cv_peer_t *p = arg;
     g_source_unref(p->dtls_timer);
     p->dtls_timer = NULL;
+    /* a retransmitted flight is queued here: send it (and notice a failure) */
     cv_dtls_on_timeout(p->dtls, cv_now_us());
-    arm_dtls_timer(p);
+    pump_dtls(p);
     return G_SOURCE_REMOVE;
 }
 
-/* Sends what DTLS queued and follows its state. */
+/* Sends what DTLS queued and follows its state. Until ICE has selected a
+ * pair the output stays queued (the ClientHello can arrive before the
+ * controlled side's own check has succeeded); on_ice_state sends it. */
 static void pump_dtls(cv_peer_t *p)
 {
     uint8_t out[2048];
     int n;
-    while ((n = cv_dtls_pop_output(p->dtls, out, sizeof(out))) > 0) {
+    while (cv_ice_state(p->ice) == CV_ICE_CONNECTED &&
+           (n = cv_dtls_pop_output(p->dtls, out, sizeof(out))) > 0) {
         if (cv_ice_send(p->ice, out, (size_t)n) > 0) {
             cv_stats_add(CV_STAT_TX_PACKETS, 1);
             cv_stats_add(CV_STAT_TX_BYTES, (uint64_t)n);

@@ -3,7 +3,10 @@
  * peer (ICE controlled, DTLS server) over 127.0.0.1 on one GMainContext: both
  * connect, SRTP keys match in both directions (an RTP and an RTCP packet each
  * way arrive decrypted and unchanged), and a client that expects another
- * fingerprint fails instead of connecting.
+ * fingerprint fails instead of connecting. Then each role against a bare
+ * ICE + DTLS end that drops the first DTLS datagram it receives and never
+ * retransmits itself: the peer must resend its flight on its own timer and
+ * still connect (a lost ClientHello or server flight must not stall set-up).
  */
 #include "check.h"
 
@@ -171,9 +174,111 @@ static void run_pair(int wrong_fp)
     g_main_context_unref(ctx);
 }
 
+/* --- a bare end that loses the first DTLS datagram ----------------------- */
+
+typedef struct {
+    cv_ice_t *ice;
+    cv_dtls_t *dtls;
+    int client;
+    int to_drop; /* DTLS datagrams still to lose on arrival */
+    int dropped, received;
+} bare_t;
+
+static void bare_pump(bare_t *b)
+{
+    uint8_t out[2048];
+    int n;
+    while ((n = cv_dtls_pop_output(b->dtls, out, sizeof(out))) > 0)
+        cv_ice_send(b->ice, out, (size_t)n);
+}
+
+static void bare_recv(void *ud, uint8_t *data, size_t len)
+{
+    bare_t *b = ud;
+    if (len == 0 || data[0] < 20 || data[0] > 63)
+        return; /* only DTLS here */
+    if (b->to_drop > 0) {
+        b->to_drop--;
+        b->dropped++;
+        return;
+    }
+    b->received++;
+    cv_dtls_input(b->dtls, data, len, cv_now_us());
+    bare_pump(b);
+}
+
+static void bare_state(void *ud, int state)
+{
+    bare_t *b = ud;
+    if (state == CV_ICE_CONNECTED && b->client && cv_dtls_start(b->dtls, cv_now_us()) >= 0)
+        bare_pump(b);
+}
+
+static const bare_t *bare_seen;
+
+static int peer_and_bare_done(side_t *a, side_t *unused)
+{
+    (void)unused;
+    return a->state != CV_PEER_CONNECTING && cv_dtls_state(bare_seen->dtls) != CV_DTLS_CONNECTING;
+}
+
+/* The peer under test in role peer_role, the bare end in the other. */
+static void run_lossy(int peer_role)
+{
+    GMainContext *ctx = g_main_context_new();
+    const char *addrs[] = {"127.0.0.1"};
+    cv_ice_cfg_t pcfg = {.addresses = addrs, .n_addresses = 1};
+    cv_ice_cfg_t bcfg = pcfg;
+    int peer_client = peer_role == CV_DTLS_CLIENT;
+    pcfg.controlling = peer_client;
+    bcfg.controlling = !peer_client;
+    cv_dtls_cert_t *pcert = cv_dtls_cert_create(), *bcert = cv_dtls_cert_create();
+    CHECK(pcert && bcert);
+    side_t ps = {0};
+    cv_peer_cb_t cb = {.on_rtp = on_rtp, .on_rtcp = on_rtcp, .on_state = on_state};
+    cv_peer_t *pp = cv_peer_create_role(ctx, &pcfg, pcert, peer_role,
+                                        cv_dtls_cert_fingerprint(bcert), CV_DTLS_FP_LEN, 10000000,
+                                        &cb, &ps);
+    bare_t b = {.client = !peer_client, .to_drop = 1};
+    cv_ice_cb_t icb = {.on_recv = bare_recv, .on_state = bare_state};
+    b.ice = cv_ice_create(ctx, &bcfg, &icb, &b);
+    b.dtls = cv_dtls_create(bcert, peer_client ? CV_DTLS_SERVER : CV_DTLS_CLIENT,
+                            cv_dtls_cert_fingerprint(pcert), CV_DTLS_FP_LEN);
+    CHECK(pp && b.ice && b.dtls);
+    if (pp && b.ice && b.dtls) {
+        cv_ice_t *pi = cv_peer_ice(pp);
+        CHECK_EQ(cv_ice_set_remote(b.ice, cv_ice_ufrag(pi), cv_ice_pwd(pi)), 0);
+        CHECK_EQ(cv_ice_set_remote(pi, cv_ice_ufrag(b.ice), cv_ice_pwd(b.ice)), 0);
+        const cv_ice_cand_t *c;
+        int n = cv_ice_local_candidates(b.ice, &c);
+        for (int i = 0; i < n; i++)
+            cv_ice_add_remote_candidate(pi, c[i].addr, c[i].port, c[i].priority, c[i].foundation);
+        n = cv_ice_local_candidates(pi, &c);
+        for (int i = 0; i < n; i++)
+            cv_ice_add_remote_candidate(b.ice, c[i].addr, c[i].port, c[i].priority,
+                                        c[i].foundation);
+        bare_seen = &b;
+        spin(ctx, peer_and_bare_done, &ps, &ps, 8000);
+        CHECK_EQ(b.dropped, 1);
+        CHECK(b.received >= 1); /* the flight came again */
+        CHECK_EQ(ps.state, CV_PEER_CONNECTED);
+        CHECK_EQ(cv_dtls_state(b.dtls), CV_DTLS_CONNECTED);
+    }
+    cv_peer_destroy(pp);
+    cv_dtls_destroy(b.dtls);
+    cv_ice_destroy(b.ice);
+    cv_dtls_cert_destroy(bcert);
+    cv_dtls_cert_destroy(pcert);
+    while (g_main_context_iteration(ctx, FALSE))
+        ;
+    g_main_context_unref(ctx);
+}
+
 int main(void)
 {
     run_pair(0);
     run_pair(1);
+    run_lossy(CV_DTLS_CLIENT); /* its ClientHello is lost */
+    run_lossy(CV_DTLS_SERVER); /* its first flight is lost */
     return CHECK_DONE("test_peer");
 }
