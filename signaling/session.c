@@ -205,7 +205,10 @@ static void on_receiver_feedback(cv_session_t *s, const cv_rtcp_item_t *it, int6
     if (!s->sends)
         return;
     if (it->type == CV_RTCP_REMB) {
-        apply_tier(s, cv_tier_ctl_on_remb(&s->tierctl, it->remb_bps, now));
+        int t = cv_tier_ctl_on_remb(&s->tierctl, it->remb_bps, now);
+        if (t != s->tier)
+            CV_DEBUG("session: REMB %llu kbit/s", (unsigned long long)(it->remb_bps / 1000));
+        apply_tier(s, t);
         return;
     }
     uint32_t mid = cv_ntp_mid32(cv_ntp_from_unix_us(cv_wall_us()));
@@ -222,8 +225,12 @@ static void on_receiver_feedback(cv_session_t *s, const cv_rtcp_item_t *it, int6
         if (rtt >= 0)
             note_rtt(s, rtt);
     }
-    if (loss >= 0)
-        apply_tier(s, cv_tier_ctl_on_loss(&s->tierctl, loss, now));
+    if (loss >= 0) {
+        int t = cv_tier_ctl_on_loss(&s->tierctl, loss, now);
+        if (t != s->tier)
+            CV_DEBUG("session: receiver lost %d/256 (mean %d/256)", loss, s->tierctl.avg_loss);
+        apply_tier(s, t);
+    }
 }
 
 /* RFC 4588 §4: one packet again, as RTX when the offer has it, else as it was. */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LOSS_DOWN 26         /* > 10 % lost in a report: one tier down */
+#define LOSS_DOWN 26         /* > 10 % lost (report and average): one tier down */
 #define LOSS_AUDIO_ONLY 153  /* > 60 % lost on the lowest tier: video paused */
 #define LOSS_UNSTABLE 13     /* > 5 % lost: not a time to step up */
 #define LOSS_STEP_US 1000000 /* one loss-driven step a second: a report covers ~1 s */
@@ -148,12 +148,15 @@ int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us)
 
 int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
 {
-    /* a report on few packets is noisy: pausing the video takes a lossy average */
-    c->avg_loss = (c->avg_loss + fraction_lost) / 2;
+    /* A report covers ~1 s, often a few dozen packets: on a link losing 5 % at
+     * random one report in a dozen says more than 10 %. A step down takes the
+     * running average too (a quarter of the weight to each report), so only
+     * loss that lasts costs a tier, and a tier is not lost to a noisy report. */
+    c->avg_loss = (3 * c->avg_loss + fraction_lost + 2) / 4;
     c->last_loss = fraction_lost;
     if (fraction_lost > LOSS_UNSTABLE)
         c->stable_us = now_us;
-    if (fraction_lost > LOSS_DOWN && c->tier != CV_TIER_AUDIO_ONLY &&
+    if (fraction_lost > LOSS_DOWN && c->avg_loss > LOSS_DOWN && c->tier != CV_TIER_AUDIO_ONLY &&
         now_us - c->last_step_us >= LOSS_STEP_US) {
         if (c->tier < lowest(c))
             go_down(c, c->tier + 1, now_us);

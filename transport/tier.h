@@ -6,11 +6,12 @@
  * comes from the ini. A receiver's controller eats its REMB
  * (draft-alvestrand-rmcat-remb-03) and the fraction lost of its receiver
  * reports (RFC 3550 §6.4.1) and says which tier it should get:
- *  - down at once when REMB falls below what the tier needs (video + audio),
- *    or a report loses more than 10 %: one tier per lossy report, never below
- *    the lowest tier for loss alone (random loss is not congestion) unless the
- *    reports' running average passes 60 % there; below the lowest tier's need
- *    (REMB): audio only;
+ *  - down at once when REMB falls below what the tier needs (video + audio);
+ *    down one tier a second while a report and the reports' running average
+ *    both lose more than 10 % (so a noisy report on a link losing 5 % costs
+ *    nothing), never below the lowest tier for loss alone (random loss is not
+ *    congestion) unless the running average passes 60 % there; below the
+ *    lowest tier's need (REMB): audio only;
  *  - up one tier at a time after a stable period (no report above 5 % loss,
  *    REMB not limiting the current tier); for 15 s after a step up only loss
  *    can undo it (the browser's REMB lags a new rate); a step up that falls back within
@@ -60,7 +61,7 @@ typedef struct {
     int64_t up_wait_us;   /* current wait before a step up */
     int64_t last_step_us; /* last loss-driven step down */
     int last_loss;        /* fraction lost of the last report, 0..255 */
-    int avg_loss;         /* the reports' running average (each half the weight) */
+    int avg_loss;         /* the reports' running average (a quarter of the weight to each) */
     uint64_t downs, ups;  /* changes made */
 } cv_tier_ctl_t;
 
