@@ -38,16 +38,27 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+    aloneCentred,
     analyseGrid,
     audioWindow as libAudioWindow,
     classifyGrid,
+    evaluateOrError,
+    fmtAnalysis as libFmtAnalysis,
     fmtAudio as libFmtAudio,
     fmtRgb,
+    hears,
     installPageHelpers,
     makeReporter,
-    pollUntil,
+    openPage,
+    pollComposites,
+    printDiagnostics,
+    printGrid as libPrintGrid,
     rgbToYuv601,
     runMain,
+    sessionUrlOk,
+    sideBySide,
+    threeOnGrid,
+    videoText as libVideoText,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -103,72 +114,40 @@ const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
 // Share of the cells and centroid (0..1 of the canvas) of each colour.
 const analyse = (classes) => analyseGrid(classes, null, PARTS, GRID_COLS, GRID_ROWS);
 
-function fmtAnalysis(an) {
-    return PARTS.map((p) => {
-        const a = an[p.name];
-        const where = a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)})` : '';
-        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
-    }).join(', ');
-}
+const fmtAnalysis = (an) => libFmtAnalysis(an, PARTS);
 
-// The classified grid as lines of text, for the log.
-function gridLines(classes) {
-    const lines = [];
-    for (let r = 0; r < GRID_ROWS; r++) {
-        lines.push(classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS));
-    }
-    return lines;
-}
+const LIM = {
+    minShare: MIN_SHARE,
+    maxGoneShare: MAX_GONE_SHARE,
+    minAloneShare: MIN_ALONE_SHARE,
+    centreTol: CENTRE_TOL,
+    sideMargin: SIDE_MARGIN,
+};
 
 // Only `name` is shown, as one centred tile covering most of the canvas.
-function layoutAlone(an, name) {
-    const a = an[name];
-    const others = PARTS.filter((p) => p.name !== name);
-    return (
-        a.share >= MIN_ALONE_SHARE &&
-        Math.abs(a.cx - 0.5) <= CENTRE_TOL &&
-        Math.abs(a.cy - 0.5) <= CENTRE_TOL &&
-        others.every((p) => an[p.name].share < MAX_GONE_SHARE)
+const layoutAlone = (an, name) =>
+    aloneCentred(
+        an[name],
+        PARTS.filter((p) => p.name !== name).map((p) => an[p.name]),
+        LIM,
     );
-}
 
 // Exactly `names` (two) are shown, side by side, vertically centred; every
 // other colour is gone.
-function layoutSideBySide(an, names) {
-    const shown = names.map((n) => an[n]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const gone = PARTS.filter((p) => !names.includes(p.name));
-    if (!gone.every((p) => an[p.name].share < MAX_GONE_SHARE)) {
-        return false;
-    }
-    const [l, r] = [...shown].sort((x, y) => x.cx - y.cx);
-    return (
-        l.cx < 0.5 - SIDE_MARGIN &&
-        r.cx > 0.5 + SIDE_MARGIN &&
-        shown.every((a) => Math.abs(a.cy - 0.5) <= CENTRE_TOL)
+const layoutSideBySide = (an, names) =>
+    PARTS.filter((p) => !names.includes(p.name)).every((p) => an[p.name].share < MAX_GONE_SHARE) &&
+    sideBySide(
+        names.map((n) => an[n]),
+        LIM,
     );
-}
 
 // All three are shown on a 2x2 grid: two tiles in the top half (one left,
 // one right), one centred in the bottom half.
-function layoutThree(an) {
-    const shown = PARTS.map((p) => an[p.name]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const byY = [...shown].sort((x, y) => x.cy - y.cy);
-    const top = byY.slice(0, 2).sort((x, y) => x.cx - y.cx);
-    const bottom = byY[2];
-    return (
-        top.every((a) => a.cy < 0.5 - SIDE_MARGIN) &&
-        bottom.cy > 0.5 + SIDE_MARGIN &&
-        top[0].cx < 0.5 - SIDE_MARGIN &&
-        top[1].cx > 0.5 + SIDE_MARGIN &&
-        Math.abs(bottom.cx - 0.5) <= CENTRE_TOL
+const layoutThree = (an) =>
+    threeOnGrid(
+        PARTS.map((p) => an[p.name]),
+        LIM,
     );
-}
 
 // Averages of the last AUDIO_WINDOW readings of one participant: level of
 // each tone above the median (dB).
@@ -178,15 +157,12 @@ const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
 
 // me hears every name in `heard` > MIN_HEARD_DB above the median, and every
 // name in `silent` >= MIN_OWN_BELOW_DB below the weakest of them.
-function hearsOnly(aw, heard, silent) {
-    if (aw.n < AUDIO_WINDOW) {
-        return false;
-    }
-    const weakest = Math.min(...heard.map((n) => aw.above[n]));
-    return (
-        weakest > MIN_HEARD_DB && silent.every((n) => aw.above[n] <= weakest - MIN_OWN_BELOW_DB)
-    );
-}
+const hearsOnly = (aw, heard, silent) =>
+    hears(aw, heard, silent, {
+        window: AUDIO_WINDOW,
+        minHeardDb: MIN_HEARD_DB,
+        belowDb: MIN_OWN_BELOW_DB,
+    });
 
 // ---- code run inside the page (serialised by playwright; no closures) ----
 
@@ -195,32 +171,18 @@ async function pageInit({ parts, toneGain }) {
     const H = window.__e2e;
     const R = { parts: {}, logs: H.logs };
     window.__room = R;
-    const box = document.createElement('section');
-    box.id = 'e2e';
-    box.setAttribute('aria-label', 'end-to-end test media');
-    box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
-    document.body.append(box);
-    R.box = box;
+    R.box = H.mediaBox();
     R.ac = new AudioContext({ sampleRate: 48000 });
     await R.ac.resume();
     const sources = {};
     for (const p of parts) {
         const video = H.colourTrack(p.rgb, { width: 320, height: 240, fps: 30 });
         const tone = H.toneTrack(R.ac, p.toneHz, toneGain);
-        const sink = document.createElement('video');
-        sink.id = `composite-${p.name}`;
-        sink.muted = true;
-        sink.autoplay = true;
-        sink.playsInline = true;
-        sink.style.width = '320px';
-        sink.style.background = '#000';
-        sink.title = `what ${p.name} receives`;
-        box.append(sink);
         R.parts[p.name] = {
             video,
             tone,
             stream: new MediaStream([tone.track, video.track]),
-            sink,
+            sink: H.compositeSink(R.box, p.name),
             canvas: document.createElement('canvas'),
             frameCallbacks: 0,
             analyser: null,
@@ -233,37 +195,13 @@ async function pageInit({ parts, toneGain }) {
 
 // Joins one participant; resolves once the WHIP answer is applied.
 async function pageJoin({ name, url, connectTimeoutMs }) {
-    const { whipConnect } = await import('/js/whip.js');
     const H = window.__e2e;
     const R = window.__room;
     const P = R.parts[name];
-    const onTrack = (track) => {
-        if (track.kind === 'video') {
-            P.sink.srcObject = new MediaStream([track]);
-            P.sink.play().catch((e) => R.logs.push(`${name} video.play: ${e.message}`));
-            if (P.sink.requestVideoFrameCallback) {
-                const count = () => {
-                    P.frameCallbacks++;
-                    P.sink.requestVideoFrameCallback(count);
-                };
-                P.sink.requestVideoFrameCallback(count);
-            }
-        } else if (track.kind === 'audio') {
-            // No smoothing: each reading stands alone and node averages them.
-            // (With smoothing a departed tone fades out over seconds.)
-            P.analyser = H.remoteAnalyser(R.ac, track, R.box, 0);
-        }
-    };
+    const onTrack = (track) =>
+        H.receiveTrack(P, track, { ac: R.ac, box: R.box, label: `${name} ` });
     const t = performance.now();
-    P.session = await Promise.race([
-        whipConnect(url, { stream: P.stream, onTrack, gatherTimeoutMs: 3000 }),
-        new Promise((_, rej) =>
-            setTimeout(
-                () => rej(new Error(`no WHIP answer within ${connectTimeoutMs} ms`)),
-                connectTimeoutMs,
-            ),
-        ),
-    ]);
+    P.session = await H.whip(url, { stream: P.stream, onTrack }, connectTimeoutMs);
     return { location: P.session.location, connectMs: Math.round(performance.now() - t) };
 }
 
@@ -285,10 +223,7 @@ async function pageSample({ names, cols, rows, freqs, tolHz }) {
     const R = window.__room;
     const out = {};
     for (const n of names) {
-        const P = R.parts[n];
-        const v = H.sampleCells(P.sink, P.canvas, cols, rows);
-        const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
-        out[n] = { ...v, frames: P.frameCallbacks, audio: a, pc: P.session.pc.connectionState };
+        out[n] = H.samplePart(R.parts[n], { cols, rows, freqs, tolHz });
     }
     return out;
 }
@@ -328,12 +263,7 @@ async function pageDiagnostics({ names }) {
         return out;
     }
     for (const n of names) {
-        const P = R.parts[n];
-        out[n] = P.session
-            ? await window.__e2e.diagnostics(P.session.pc)
-            : { connectionState: 'not joined', stats: [] };
-        out[n].frameCallbacks = P.frameCallbacks;
-        out[n].hasAnalyser = !!P.analyser;
+        out[n] = await window.__e2e.partDiagnostics(R.parts[n]);
     }
     return { parts: out, logs: R.logs, ctxState: R.ac.state };
 }
@@ -346,105 +276,49 @@ const freqs = PARTS.map((p) => p.toneHz);
 // is true or deadlineMs passes; history[name] keeps the audio readings taken
 // since the start of this wait. Returns { ok, samples, history, ms }.
 async function pollRoom(page, names, deadlineMs, done) {
-    const history = Object.fromEntries(names.map((n) => [n, []]));
-    const sample = async (t0) => {
-        const samples = await page.evaluate(pageSample, {
+    const read = () =>
+        page.evaluate(pageSample, {
             names,
             cols: GRID_COLS,
             rows: GRID_ROWS,
             freqs,
             tolHz: TONE_TOL_HZ,
         });
-        for (const n of names) {
-            const s = samples[n];
-            s.classes = s.cells ? classify(s.cells) : '';
-            s.an = s.cells ? analyse(s.classes) : null;
-            if (s.audio) {
-                if (DEBUG) {
-                    const above = s.audio.levels.map((l) => (l - s.audio.medianDb).toFixed(1));
-                    console.log(
-                        `# ${Date.now() - t0} ms ${n} hears ${above.join(' ')} dB above the ` +
-                            `median ${s.audio.medianDb.toFixed(1)} dB`,
-                    );
-                }
-                history[n].push(s.audio);
-            }
-        }
-        return samples;
-    };
-    const r = await pollUntil(sample, (samples) => done(samples, history), deadlineMs, POLL_MS);
-    return { ok: r.ok, samples: r.value, history, ms: r.ms };
+    const r = await pollComposites({
+        names,
+        read,
+        classify,
+        analyse,
+        done,
+        deadlineMs,
+        pollMs: POLL_MS,
+        debug: DEBUG,
+    });
+    return { ok: r.ok, samples: r.value, history: r.history, ms: r.ms };
 }
 
-function videoText(s) {
-    if (!s.an) {
-        return `no picture yet (size ${s.size}, pc ${s.pc})`;
-    }
-    return `${fmtAnalysis(s.an)}; ${s.size}, ${s.frames} frames shown`;
-}
+const videoText = (s) => libVideoText(s, fmtAnalysis);
 
-function printGrid(who, s) {
-    if (s && s.classes) {
-        console.log(`# ${who}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
-        gridLines(s.classes).forEach((l) => console.log(`#   ${l}`));
-    }
-}
+const printGrid = (who, s) => libPrintGrid(who, s, GRID_COLS, GRID_ROWS);
 
 async function dumpDiagnostics(page, pageErrors) {
-    const d = await page
-        .evaluate(pageDiagnostics, { names: PARTS.map((p) => p.name) })
-        .catch((e) => ({ error: e.message }));
-    if (d.error) {
-        console.log(`# diagnostics failed: ${d.error}`);
-        return;
-    }
-    for (const [n, x] of Object.entries(d.parts || {})) {
-        console.log(
-            `# ${n}: connectionState=${x.connectionState} ` +
-                `iceConnectionState=${x.iceConnectionState} ` +
-                `iceGatheringState=${x.iceGatheringState} signalingState=${x.signalingState} ` +
-                `frameCallbacks=${x.frameCallbacks} remoteAudio=${x.hasAnalyser}`,
-        );
-        x.stats.forEach((l) => console.log(`#   ${l}`));
-    }
-    console.log(`# audio context ${d.ctxState}`);
-    (d.logs || []).forEach((l) => console.log(`# ${l}`));
-    pageErrors.forEach((l) => console.log(`# ${l}`));
+    const d = await evaluateOrError(page, pageDiagnostics, { names: PARTS.map((p) => p.name) });
+    printDiagnostics(d, pageErrors);
 }
 
-async function joinRoom(page, room, name) {
-    try {
-        return await page.evaluate(pageJoin, {
-            name,
-            url: `/rooms/${room}/whip?name=${name}`,
-            connectTimeoutMs: CONNECT_TIMEOUT_MS,
-        });
-    } catch (e) {
-        return { error: e.message.split('\n')[0] };
-    }
-}
+const joinRoom = (page, room, name) =>
+    evaluateOrError(page, pageJoin, {
+        name,
+        url: `/rooms/${room}/whip?name=${name}`,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
 
-function joinedOk(r, base, room) {
-    return (
-        !r.error &&
-        r.location.startsWith(`${base}/rooms/${room}/sessions/`) &&
-        /\/sessions\/[0-9a-f]{32,}$/.test(r.location)
-    );
-}
+const joinedOk = sessionUrlOk;
 
 async function run(base, browser) {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') {
-            pageErrors.push(`console.${m.type()}: ${m.text()}`);
-        }
-    });
-    const requests = [];
-    page.on('request', (r) => requests.push(r.url()));
-
-    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    const opened = await openPage(browser, base, { viewport: { width: 1100, height: 800 } });
+    const { page, res, requests } = opened;
+    const pageErrors = opened.errors;
     if (!check(res && res.status() === 200, 'page served', `status=${res && res.status()}`)) {
         return;
     }
