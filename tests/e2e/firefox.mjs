@@ -47,12 +47,21 @@ import {
     analyseGrid,
     audioWindow as libAudioWindow,
     classifyGrid,
+    evaluateOrError,
+    fmtAnalysis as libFmtAnalysis,
     fmtAudio as libFmtAudio,
     fmtRgb,
+    hears,
     installPageHelpers,
     makeReporter,
-    pollUntil,
+    openPage as libOpenPage,
+    pollComposites,
+    printDiagnostics,
+    printGrid as libPrintGrid,
     rgbToYuv601,
+    sessionUrlOk,
+    sideBySide,
+    videoText as libVideoText,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -141,27 +150,14 @@ function maxDiff(a, b) {
     return Math.max(...a.map((v, k) => Math.abs(v - b[k])));
 }
 
-function fmtAnalysis(an) {
-    return PARTS.map((p) => {
-        const a = an[p.name];
-        const where = a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)})` : '';
-        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
-    }).join(', ');
-}
+const fmtAnalysis = (an) => libFmtAnalysis(an, PARTS);
 
 // Both participants side by side, vertically centred.
-function layoutTwo(an) {
-    const shown = PARTS.map((p) => an[p.name]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const [l, r] = [...shown].sort((x, y) => x.cx - y.cx);
-    return (
-        l.cx < 0.5 - SIDE_MARGIN &&
-        r.cx > 0.5 + SIDE_MARGIN &&
-        shown.every((a) => Math.abs(a.cy - 0.5) <= CENTRE_TOL)
+const layoutTwo = (an) =>
+    sideBySide(
+        PARTS.map((p) => an[p.name]),
+        { minShare: MIN_SHARE, sideMargin: SIDE_MARGIN, centreTol: CENTRE_TOL },
     );
-}
 
 // Averages of the last AUDIO_WINDOW readings: level of each tone above the
 // median (dB).
@@ -169,13 +165,12 @@ const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
 
 const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
 
-function hearsOnly(aw, heard, own) {
-    return (
-        aw.n >= AUDIO_WINDOW &&
-        aw.above[heard] > MIN_HEARD_DB &&
-        aw.above[own] <= aw.above[heard] - MIN_OWN_BELOW_DB
-    );
-}
+const hearsOnly = (aw, heard, own) =>
+    hears(aw, [heard], [own], {
+        window: AUDIO_WINDOW,
+        minHeardDb: MIN_HEARD_DB,
+        belowDb: MIN_OWN_BELOW_DB,
+    });
 
 // The candidates of an SDP: "address port type" each.
 function candidates(sdp) {
@@ -200,23 +195,14 @@ async function pageInit({ name, rgb, toneHz, toneGain }) {
     const H = window.__e2e;
     const P = { name, logs: H.logs, frameCallbacks: 0, analyser: null, session: null };
     window.__part = P;
-    const box = document.createElement('section');
-    box.id = 'e2e';
-    box.setAttribute('aria-label', 'end-to-end test media');
-    document.body.append(box);
-    P.box = box;
+    P.box = H.mediaBox();
     P.ac = new AudioContext({ sampleRate: 48000 });
     // resume() waits for a user gesture where autoplay is blocked.
     await Promise.race([P.ac.resume(), new Promise((res) => setTimeout(res, 2000))]);
     P.video = H.colourTrack(rgb, { width: 320, height: 240, fps: 30 });
     P.tone = H.toneTrack(P.ac, toneHz, toneGain);
     P.stream = new MediaStream([P.tone.track, P.video.track]);
-    P.sink = document.createElement('video');
-    P.sink.muted = true;
-    P.sink.autoplay = true;
-    P.sink.playsInline = true;
-    P.sink.style.width = '320px';
-    box.append(P.sink);
+    P.sink = H.compositeSink(P.box, name);
     P.canvas = document.createElement('canvas');
     return {
         source: P.video.source,
@@ -229,35 +215,12 @@ async function pageInit({ name, rgb, toneHz, toneGain }) {
 // Joins; resolves once the WHIP answer is applied, with the candidates of
 // the offer and of the answer.
 async function pageJoin({ url, connectTimeoutMs }) {
-    const { whipConnect } = await import('/js/whip.js');
     const H = window.__e2e;
     const P = window.__part;
-    const onTrack = (track) => {
-        if (track.kind === 'video') {
-            P.sink.srcObject = new MediaStream([track]);
-            P.sink.play().catch((e) => P.logs.push(`video.play: ${e.message}`));
-            if (P.sink.requestVideoFrameCallback) {
-                const count = () => {
-                    P.frameCallbacks++;
-                    P.sink.requestVideoFrameCallback(count);
-                };
-                P.sink.requestVideoFrameCallback(count);
-            }
-        } else if (track.kind === 'audio') {
-            P.analyser = H.remoteAnalyser(P.ac, track, P.box, 0);
-        }
-    };
+    const onTrack = (track) => H.receiveTrack(P, track, { ac: P.ac, box: P.box });
     const t = performance.now();
     try {
-        P.session = await Promise.race([
-            whipConnect(url, { stream: P.stream, onTrack, gatherTimeoutMs: 3000 }),
-            new Promise((_, rej) =>
-                setTimeout(
-                    () => rej(new Error(`no WHIP answer within ${connectTimeoutMs} ms`)),
-                    connectTimeoutMs,
-                ),
-            ),
-        ]);
+        P.session = await H.whip(url, { stream: P.stream, onTrack }, connectTimeoutMs);
     } catch (e) {
         return { error: e.message };
     }
@@ -310,15 +273,7 @@ async function pageSelectedPair() {
 async function pageSample({ cols, rows, freqs, tolHz }) {
     const H = window.__e2e;
     const P = window.__part;
-    const v = H.sampleCells(P.sink, P.canvas, cols, rows);
-    const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
-    return {
-        ...v,
-        frames: P.frameCallbacks,
-        audio: a,
-        pc: P.session.pc.connectionState,
-        ctxState: P.ac.state,
-    };
+    return { ...H.samplePart(P, { cols, rows, freqs, tolHz }), ctxState: P.ac.state };
 }
 
 // The composite as last sampled, as a PNG data URL.
@@ -340,64 +295,32 @@ async function pageDiagnostics() {
     if (!P) {
         return { error: 'not initialised' };
     }
-    const d = P.session
-        ? await window.__e2e.diagnostics(P.session.pc)
-        : { connectionState: 'not joined', stats: [] };
-    return { ...d, frameCallbacks: P.frameCallbacks, logs: P.logs, ctxState: P.ac.state };
+    const d = await window.__e2e.partDiagnostics(P);
+    return { ...d, logs: P.logs, ctxState: P.ac.state };
 }
 
 // ---- the run ----
 
 // One participant's page: the driver's page object plus what it logged.
 async function openPage(part, browser, base) {
-    const page = await browser.newPage();
-    const errors = [];
-    const requests = [];
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-        const t = m.type();
-        if (t === 'error' || t === 'warning' || t === 'warn') {
-            errors.push(`console.${t}: ${m.text()}`);
-        }
+    const { page, res, errors, requests } = await libOpenPage(browser, base, {
+        timeoutMs: GOTO_TIMEOUT_MS,
     });
-    page.on('request', (r) => requests.push(r.url()));
-    const res = await page.goto(`${base}/`, { timeout: GOTO_TIMEOUT_MS });
-    const status = res ? res.status() : 0;
-    return { part, page, errors, requests, status };
+    return { part, page, errors, requests, status: res ? res.status() : 0 };
 }
 
 async function dumpDiagnostics(P) {
-    const d = await P.page.evaluate(pageDiagnostics).catch((e) => ({ error: e.message }));
-    if (d.error) {
-        console.log(`# ${P.part.name} diagnostics failed: ${d.error}`);
-        return;
-    }
-    console.log(
-        `# ${P.part.name} (${P.part.browser}): connectionState=${d.connectionState} ` +
-            `iceConnectionState=${d.iceConnectionState} ` +
-            `iceGatheringState=${d.iceGatheringState} signalingState=${d.signalingState} ` +
-            `frameCallbacks=${d.frameCallbacks} audio context ${d.ctxState}`,
+    const d = await evaluateOrError(P.page, pageDiagnostics);
+    const who = `${P.part.name} (${P.part.browser})`;
+    printDiagnostics(
+        d.error ? d : { parts: { [who]: d }, logs: d.logs, ctxState: d.ctxState },
+        P.errors,
     );
-    d.stats.forEach((l) => console.log(`#   ${l}`));
-    (d.logs || []).forEach((l) => console.log(`#   ${l}`));
-    P.errors.forEach((l) => console.log(`#   ${l}`));
 }
 
-function printGrid(name, s) {
-    if (s && s.classes) {
-        console.log(`# ${name}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
-        for (let r = 0; r < GRID_ROWS; r++) {
-            console.log(`#   ${s.classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS)}`);
-        }
-    }
-}
+const printGrid = (name, s) => libPrintGrid(name, s, GRID_COLS, GRID_ROWS);
 
-function videoText(s) {
-    if (!s.an) {
-        return `no picture yet (size ${s.size}, pc ${s.pc})`;
-    }
-    return `${fmtAnalysis(s.an)}; ${s.size}, ${s.frames} frames shown`;
-}
+const videoText = (s) => libVideoText(s, fmtAnalysis);
 
 // Colour of each participant's tile as received: the mean of its cells and
 // of the middle of its tile, and how far each is from what was sent.
@@ -436,8 +359,7 @@ function withTimeout(promise, ms, what) {
 // Polls both pages every POLL_MS until done(samples, history) is true or
 // deadlineMs passes; history[name] keeps the audio readings of this wait.
 async function pollBoth(pages, deadlineMs, done) {
-    const history = Object.fromEntries(pages.map((P) => [P.part.name, []]));
-    const sample = async (t0) => {
+    const read = async () => {
         const got = await Promise.all(
             pages.map((P) =>
                 withTimeout(
@@ -452,39 +374,28 @@ async function pollBoth(pages, deadlineMs, done) {
                 ),
             ),
         );
-        const samples = {};
-        pages.forEach((P, i) => {
-            const n = P.part.name;
-            const s = got[i];
-            s.classes = s.cells ? classify(s.cells) : '';
-            s.an = s.cells ? analyse(s.classes, s.cells) : null;
-            if (s.audio) {
-                history[n].push(s.audio);
-                if (DEBUG) {
-                    const above = s.audio.levels.map((l) => (l - s.audio.medianDb).toFixed(1));
-                    console.log(
-                        `# ${Date.now() - t0} ms ${n}: ${s.an ? fmtAnalysis(s.an) : s.size}; ` +
-                            `hears ${above.join(' ')} dB above the median`,
-                    );
-                }
-            }
-            samples[n] = s;
-        });
-        return samples;
+        return Object.fromEntries(pages.map((P, i) => [P.part.name, got[i]]));
     };
-    const r = await pollUntil(sample, (samples) => done(samples, history), deadlineMs, POLL_MS);
-    return { ok: r.ok, samples: r.value, history, ms: r.ms };
+    const r = await pollComposites({
+        names: pages.map((P) => P.part.name),
+        read,
+        classify,
+        analyse,
+        done,
+        deadlineMs,
+        pollMs: POLL_MS,
+        debug: DEBUG,
+    });
+    return { ok: r.ok, samples: r.value, history: r.history, ms: r.ms };
 }
 
 async function joinRoom(P, base, room) {
     const url = `/rooms/${room}/whip?name=${P.part.name}`;
-    const r = await P.page
-        .evaluate(pageJoin, { url, connectTimeoutMs: CONNECT_TIMEOUT_MS })
-        .catch((e) => ({ error: e.message.split('\n')[0] }));
-    const ok =
-        !r.error &&
-        r.location.startsWith(`${base}/rooms/${room}/sessions/`) &&
-        /\/sessions\/[0-9a-f]{32,}$/.test(r.location);
+    const r = await evaluateOrError(P.page, pageJoin, {
+        url,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
+    const ok = sessionUrlOk(r, base, room);
     check(
         ok,
         `${P.part.name} (${P.part.browser}) joins ${url}: 201 with a session URL in the room`,
