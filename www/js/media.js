@@ -64,7 +64,7 @@ export async function openCameraAndMic({ cameraId = '', micId = '' } = {}) {
 export function screenAvailable() {
     return Boolean(
         (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) ||
-            window.__conclaveTestScreenStream,
+        window.__conclaveTestScreenStream,
     );
 }
 
