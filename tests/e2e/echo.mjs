@@ -21,7 +21,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colourNear, fmtRgb, installPageHelpers, makeReporter, openPage, runMain } from './lib.mjs';
+import {
+    checkSameHost,
+    colourNear,
+    fmtRgb,
+    installPageHelpers,
+    makeReporter,
+    openPage,
+    runMain,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCREENSHOT = join(HERE, 'artifacts', 'echo.png'); // the known source and what came back
@@ -430,12 +438,7 @@ async function run(base, browser) {
             `${bad.location ? `, Location ${bad.location}` : ''}`,
     );
 
-    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
-    check(
-        foreign.length === 0,
-        'the page requested nothing from another host',
-        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
-    );
+    checkSameHost(check, requests, base);
 }
 
 // Out of time: report it and exit at once.

@@ -46,6 +46,7 @@ import {
     CHROMIUM_ARGS,
     analyseGrid,
     audioWindow as libAudioWindow,
+    checkSameHost,
     classifyGrid,
     evaluateOrError,
     fmtAnalysis as libFmtAnalysis,
@@ -61,6 +62,7 @@ import {
     rgbToYuv601,
     sessionUrlOk,
     sideBySide,
+    TILES,
     videoText as libVideoText,
 } from './lib.mjs';
 
@@ -85,9 +87,6 @@ const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour (as room.mjs)
 // canvas capture too, arrive within 1 of what was sent in the middle of
 // their tiles (cells at tile edges, mixed by the scaler, within about 4).
 const MIDDLE_TOLERANCE = 8;
-const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
-const CENTRE_TOL = 0.06; // of the canvas, for "vertically centred"
-const SIDE_MARGIN = 0.05; // a left tile's centroid is left of 0.5 - this
 const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
 const MIN_OWN_BELOW_DB = 15; // own tone below the one heard
@@ -153,11 +152,7 @@ function maxDiff(a, b) {
 const fmtAnalysis = (an) => libFmtAnalysis(an, PARTS);
 
 // Both participants side by side, vertically centred.
-const layoutTwo = (an) =>
-    sideBySide(
-        PARTS.map((p) => an[p.name]),
-        { minShare: MIN_SHARE, sideMargin: SIDE_MARGIN, centreTol: CENTRE_TOL },
-    );
+const layoutTwo = (an) => sideBySide(PARTS.map((p) => an[p.name]));
 
 // Averages of the last AUDIO_WINDOW readings: level of each tone above the
 // median (dB).
@@ -376,13 +371,11 @@ async function pollBoth(pages, deadlineMs, done) {
         );
         return Object.fromEntries(pages.map((P, i) => [P.part.name, got[i]]));
     };
-    const r = await pollComposites({
+    const r = await pollComposites(read, done, {
         names: pages.map((P) => P.part.name),
-        read,
+        deadlineMs,
         classify,
         analyse,
-        done,
-        deadlineMs,
         pollMs: POLL_MS,
         debug: DEBUG,
     });
@@ -518,7 +511,7 @@ async function run(base, browsers) {
         check(
             ok,
             `${p.name} (${p.browser}) sees both colours side by side as two tiles (each ` +
-                `>= ${MIN_SHARE * 100} % of cells, within ${RGB_TOLERANCE} per channel) ` +
+                `>= ${TILES.minShare * 100} % of cells, within ${RGB_TOLERANCE} per channel) ` +
                 `on a ${expectSize} composite`,
             videoText(s),
         );
@@ -569,12 +562,7 @@ async function run(base, browsers) {
         );
     }
     for (const P of pages) {
-        const foreign = P.requests.filter((u) => !u.startsWith(`${base}/`));
-        check(
-            foreign.length === 0,
-            `${P.part.browser}'s page requested nothing from another host`,
-            foreign.length ? foreign.join(' ') : `${P.requests.length} requests`,
-        );
+        checkSameHost(check, P.requests, base, `${P.part.browser}'s page`);
     }
 }
 

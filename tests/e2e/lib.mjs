@@ -185,6 +185,16 @@ export function evaluateOrError(page, fn, arg) {
     return page.evaluate(fn, arg).catch((e) => ({ error: e.message.split('\n')[0] }));
 }
 
+// Checks that every URL in requests went to base, none to another host.
+export function checkSameHost(check, requests, base, who = 'the page') {
+    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
+    return check(
+        foreign.length === 0,
+        `${who} requested nothing from another host`,
+        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
+    );
+}
+
 // A join's result r carries a session URL of `room` on the server at base.
 export function sessionUrlOk(r, base, room) {
     const prefix = `${base}/rooms/${room}/sessions/`;
@@ -253,14 +263,18 @@ export function analyseGrid(classes, cells, parts, cols, rows, key = 'name') {
     return out;
 }
 
-// Where the tiles are, from analyseGrid's entries ({ share, cx, cy }). lim
-// holds the test's tolerances: minShare (of the cells, a tile that is
-// shown), sideMargin (a left or right centroid is this far from the middle),
-// centreTol (for "centred"), and for aloneCentred minAloneShare and
-// maxGoneShare (of the cells, a colour that is not shown).
+// Where the tiles are, from analyseGrid's entries ({ share, cx, cy }), with
+// the tolerances lim (TILES unless a test needs others).
+export const TILES = {
+    minShare: 0.08, // of the cells, for a colour that is shown
+    maxGoneShare: 0.01, // of the cells, for a colour that is not shown
+    minAloneShare: 0.5, // one full-canvas 4:3 tile on 16:9 covers 75 %
+    centreTol: 0.06, // of the canvas, for "centred"
+    sideMargin: 0.05, // a left tile's centroid is left of 0.5 - this
+};
 
 // Two tiles side by side, vertically centred.
-export function sideBySide(shown, lim) {
+export function sideBySide(shown, lim = TILES) {
     if (!shown.every((a) => a.share >= lim.minShare)) {
         return false;
     }
@@ -274,7 +288,7 @@ export function sideBySide(shown, lim) {
 
 // Three tiles on a 2x2 grid: two in the top half (left and right), one
 // centred in the bottom half.
-export function threeOnGrid(shown, lim) {
+export function threeOnGrid(shown, lim = TILES) {
     if (!shown.every((a) => a.share >= lim.minShare)) {
         return false;
     }
@@ -292,7 +306,7 @@ export function threeOnGrid(shown, lim) {
 
 // Tile a alone: one centred tile covering most of the canvas; every entry
 // of `gone` is not shown.
-export function aloneCentred(a, gone, lim) {
+export function aloneCentred(a, gone, lim = TILES) {
     return (
         a.share >= lim.minAloneShare &&
         Math.abs(a.cx - 0.5) <= lim.centreTol &&
@@ -337,17 +351,11 @@ export function printGrid(who, s, cols, rows) {
 // name) that carry a picture (cells) get classes = classify(cells) and
 // an = analyse(classes, cells); their audio readings are kept in
 // history[name] (and printed with debug). Returns { ok, value, history, ms }.
-export async function pollComposites({
-    names,
+export async function pollComposites(
     read,
-    classify,
-    analyse,
     done,
-    deadlineMs,
-    pollMs,
-    partsOf = (v) => v,
-    debug = false,
-}) {
+    { names, deadlineMs, classify, analyse, pollMs, partsOf = (v) => v, debug = false },
+) {
     const history = Object.fromEntries(names.map((n) => [n, []]));
     const sample = async (t0) => {
         const value = await read(t0);

@@ -41,6 +41,7 @@ import {
     aloneCentred,
     analyseGrid,
     audioWindow as libAudioWindow,
+    checkSameHost,
     classifyGrid,
     evaluateOrError,
     fmtAnalysis as libFmtAnalysis,
@@ -58,6 +59,7 @@ import {
     sessionUrlOk,
     sideBySide,
     threeOnGrid,
+    TILES,
     videoText as libVideoText,
 } from './lib.mjs';
 
@@ -79,11 +81,6 @@ const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
 const GRID_COLS = 32;
 const GRID_ROWS = 18;
 const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
-const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
-const MAX_GONE_SHARE = 0.01; // of the cells, for a colour that is not shown
-const MIN_ALONE_SHARE = 0.5; // one full-canvas 4:3 tile on 16:9 covers 75 %
-const CENTRE_TOL = 0.06; // of the canvas, for "centred"
-const SIDE_MARGIN = 0.05; // a left tile's centroid is left of 0.5 - this
 const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
 const MIN_OWN_BELOW_DB = 15; // own tone below the weaker of the two heard
@@ -116,38 +113,23 @@ const analyse = (classes) => analyseGrid(classes, null, PARTS, GRID_COLS, GRID_R
 
 const fmtAnalysis = (an) => libFmtAnalysis(an, PARTS);
 
-const LIM = {
-    minShare: MIN_SHARE,
-    maxGoneShare: MAX_GONE_SHARE,
-    minAloneShare: MIN_ALONE_SHARE,
-    centreTol: CENTRE_TOL,
-    sideMargin: SIDE_MARGIN,
-};
-
 // Only `name` is shown, as one centred tile covering most of the canvas.
 const layoutAlone = (an, name) =>
     aloneCentred(
         an[name],
         PARTS.filter((p) => p.name !== name).map((p) => an[p.name]),
-        LIM,
     );
 
 // Exactly `names` (two) are shown, side by side, vertically centred; every
 // other colour is gone.
 const layoutSideBySide = (an, names) =>
-    PARTS.filter((p) => !names.includes(p.name)).every((p) => an[p.name].share < MAX_GONE_SHARE) &&
-    sideBySide(
-        names.map((n) => an[n]),
-        LIM,
-    );
+    PARTS.filter((p) => !names.includes(p.name)).every(
+        (p) => an[p.name].share < TILES.maxGoneShare,
+    ) && sideBySide(names.map((n) => an[n]));
 
 // All three are shown on a 2x2 grid: two tiles in the top half (one left,
 // one right), one centred in the bottom half.
-const layoutThree = (an) =>
-    threeOnGrid(
-        PARTS.map((p) => an[p.name]),
-        LIM,
-    );
+const layoutThree = (an) => threeOnGrid(PARTS.map((p) => an[p.name]));
 
 // Averages of the last AUDIO_WINDOW readings of one participant: level of
 // each tone above the median (dB).
@@ -275,6 +257,8 @@ const freqs = PARTS.map((p) => p.toneHz);
 // Polls pageSample for `names` every POLL_MS until done(samples, history)
 // is true or deadlineMs passes; history[name] keeps the audio readings taken
 // since the start of this wait. Returns { ok, samples, history, ms }.
+const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
+
 async function pollRoom(page, names, deadlineMs, done) {
     const read = () =>
         page.evaluate(pageSample, {
@@ -284,16 +268,7 @@ async function pollRoom(page, names, deadlineMs, done) {
             freqs,
             tolHz: TONE_TOL_HZ,
         });
-    const r = await pollComposites({
-        names,
-        read,
-        classify,
-        analyse,
-        done,
-        deadlineMs,
-        pollMs: POLL_MS,
-        debug: DEBUG,
-    });
+    const r = await pollComposites(read, done, { ...READING, names, deadlineMs });
     return { ok: r.ok, samples: r.value, history: r.history, ms: r.ms };
 }
 
@@ -362,7 +337,7 @@ async function run(base, browser) {
     check(
         sA.an && layoutAlone(sA.an, 'A') && sA.size === expectSize,
         `(d) A alone: the composite is ${expectSize} with only A's colour, one centred tile ` +
-            `(>= ${MIN_ALONE_SHARE * 100} %), B and C < ${MAX_GONE_SHARE * 100} %`,
+            `(>= ${TILES.minAloneShare * 100} %), B and C < ${TILES.maxGoneShare * 100} %`,
         `${videoText(sA)}, after ${alone.ms} ms`,
     );
     const awAlone = audioWindow(alone.history.A);
@@ -416,7 +391,7 @@ async function run(base, browser) {
         const ok = !!s.an && layoutThree(s.an) && s.size === expectSize;
         check(
             ok,
-            `(a) ${n} sees all three colours (each >= ${MIN_SHARE * 100} % of cells) ` +
+            `(a) ${n} sees all three colours (each >= ${TILES.minShare * 100} % of cells) ` +
                 `on a ${expectSize} 2x2 grid, two tiles on top and one centred below`,
             videoText(s),
         );
@@ -470,8 +445,8 @@ async function run(base, browser) {
         check(
             firstOk[n] !== undefined && firstOk[n] <= LEAVE_DEADLINE_MS,
             `(c) within ${LEAVE_DEADLINE_MS / 1000} s of C's DELETE ${n} sees two tiles side ` +
-                `by side (A and B each >= ${MIN_SHARE * 100} %) and C on ` +
-                `< ${MAX_GONE_SHARE * 100} % of cells`,
+                `by side (A and B each >= ${TILES.minShare * 100} %) and C on ` +
+                `< ${TILES.maxGoneShare * 100} % of cells`,
             `${when}; last: ${videoText(s)}`,
         );
         if (firstOk[n] === undefined) {
@@ -520,7 +495,7 @@ async function run(base, browser) {
         goneMs !== null && goneMs <= CRASH_DEADLINE_MS,
         `(e) B closes its peer connection without DELETE (crashed tab): within ` +
             `${CRASH_DEADLINE_MS / 1000} s A's composite is A alone again, B < ` +
-            `${MAX_GONE_SHARE * 100} %`,
+            `${TILES.maxGoneShare * 100} %`,
         `${goneMs !== null ? `after ${goneMs} ms` : `not within ${CRASH_OBSERVE_MS} ms`}; ` +
             `B's pc ${crashed.state}; last: ${videoText(gone.samples.A)}`,
     );
@@ -541,12 +516,7 @@ async function run(base, browser) {
         `DELETE ${leftA.status}`,
     );
 
-    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
-    check(
-        foreign.length === 0,
-        'the page requested nothing from another host',
-        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
-    );
+    checkSameHost(check, requests, base);
 }
 
 const main = () =>

@@ -47,6 +47,7 @@ import {
     aloneCentred,
     analyseGrid,
     audioWindow as libAudioWindow,
+    checkSameHost,
     classifyGrid,
     evaluateOrError,
     fmtAnalysis as libFmtAnalysis,
@@ -63,6 +64,7 @@ import {
     runMain,
     sessionUrlOk,
     threeOnGrid,
+    TILES,
     videoText as libVideoText,
 } from './lib.mjs';
 
@@ -86,11 +88,6 @@ const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
 const GRID_COLS = 32;
 const GRID_ROWS = 18;
 const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
-const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
-const MAX_GONE_SHARE = 0.01; // of the cells, for a colour that is not shown
-const MIN_ALONE_SHARE = 0.5; // one full-canvas 4:3 tile on 16:9 covers 75 %
-const CENTRE_TOL = 0.06;
-const SIDE_MARGIN = 0.05;
 const TONE_TOL_HZ = 15;
 // A tone heard: above the median of 100..4000 Hz. A real tone measures 50 to
 // 65 dB here, while a tone 80 Hz away (520 Hz sent, 440 Hz looked for) leaks
@@ -223,28 +220,15 @@ const analyse = (classes, cells) =>
 
 const fmtAnalysis = (an) => libFmtAnalysis(an, SOURCES, { key: 'key', rgb: true });
 
-const LIM = {
-    minShare: MIN_SHARE,
-    maxGoneShare: MAX_GONE_SHARE,
-    minAloneShare: MIN_ALONE_SHARE,
-    centreTol: CENTRE_TOL,
-    sideMargin: SIDE_MARGIN,
-};
-
 // Three tiles on a 2x2 grid: two in the top half (left and right), one
 // centred in the bottom half.
-const layoutThree = (an) =>
-    threeOnGrid(
-        SOURCES.map((p) => an[p.key]),
-        LIM,
-    );
+const layoutThree = (an) => threeOnGrid(SOURCES.map((p) => an[p.key]));
 
 // Only `key` is shown, as one centred tile covering most of the canvas.
 const layoutAlone = (an, key) =>
     aloneCentred(
         an[key],
         SOURCES.filter((p) => p.key !== key).map((p) => an[p.key]),
-        LIM,
     );
 
 const audioWindow = (readings) => libAudioWindow(readings, SOURCES, AUDIO_WINDOW, 'key');
@@ -375,6 +359,8 @@ const freqs = SOURCES.map((p) => p.toneHz);
 // Polls pageSample every POLL_MS until done(sample, history) or deadlineMs;
 // history[name] holds the audio readings taken since the start of this wait.
 // With video false only the audio is read (quicker on a busy machine).
+const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
+
 async function poll(page, names, deadlineMs, done, { video = true } = {}) {
     const read = () =>
         page.evaluate(pageSample, {
@@ -385,16 +371,11 @@ async function poll(page, names, deadlineMs, done, { video = true } = {}) {
             tolHz: TONE_TOL_HZ,
             video,
         });
-    const r = await pollComposites({
+    const r = await pollComposites(read, done, {
+        ...READING,
         names,
-        read,
-        classify,
-        analyse,
-        done,
         deadlineMs,
-        pollMs: POLL_MS,
         partsOf: (v) => v.parts,
-        debug: DEBUG,
     });
     return { ok: r.ok, s: r.value, history: r.history, ms: r.ms };
 }
@@ -586,7 +567,7 @@ async function run(base, browser) {
             videoOk(x),
             `(v) ${n === 'C' ? 'C (participant)' : 'V (viewer)'} sees the ${expectSize} ` +
                 "composite with three tiles: both publishers' colours and C's (each >= " +
-                `${MIN_SHARE * 100} % of cells), two on top and one centred below`,
+                `${TILES.minShare * 100} % of cells), two on top and one centred below`,
             videoText(x),
         );
         if (!videoOk(x)) {
@@ -684,12 +665,7 @@ async function run(base, browser) {
         'V and C leave: DELETE on their session URLs answered 200',
         `V ${lv.status}, C ${lc.status}`,
     );
-    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
-    check(
-        foreign.length === 0,
-        'the page requested nothing from another host',
-        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
-    );
+    checkSameHost(check, requests, base);
 }
 
 const main = () =>
