@@ -28,6 +28,7 @@ import {
     renderRoomControls,
     saveToken,
 } from './access.js';
+import { $, setPressed } from './dom.js';
 import { openEvents } from './events.js';
 import {
     addChatMessage,
@@ -35,7 +36,6 @@ import {
     renderRoster,
     resetPanel,
     sendChat,
-    setPressed,
     str,
 } from './panel.js';
 import { openScreen, screenAvailable } from './media.js';
@@ -51,8 +51,6 @@ const STATS_EVERY_MS = 2000;
 const COMMAND_TIMEOUT_MS = 8000;
 const SHUTDOWN_NOTE = 'The server is shutting down.';
 const PAUSED_NOTE = 'Video paused: weak connection';
-
-const $ = (id) => document.getElementById(id);
 
 const ui = {
     video: $('remote-video'),

@@ -6,12 +6,11 @@
 // textContent. call.js feeds it the events and sends the commands.
 
 import { entryControls } from './access.js';
+import { $, setPressed } from './dom.js';
 import { say } from './status.js';
 
 const CHAT_MAX_BYTES = 1000;
 const CHAT_KEEP = 500; // messages kept in the log
-
-const $ = (id) => document.getElementById(id);
 
 const ui = {
     view: $('view-call'),
@@ -45,10 +44,6 @@ let unread = 0; // chat messages from others while the chat was hidden
 
 export function str(v, fallback = '') {
     return typeof v === 'string' ? v : fallback;
-}
-
-export function setPressed(btn, on) {
-    btn.setAttribute('aria-pressed', on ? 'true' : 'false');
 }
 
 function utf8Length(s) {

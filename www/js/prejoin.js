@@ -19,6 +19,7 @@ import {
     openCameraAndMic,
     openTrack,
 } from './media.js';
+import { $, setPressed } from './dom.js';
 import { roomLink } from './rooms.js';
 import { passwordProblem, savePassword } from './access.js';
 import { say } from './status.js';
@@ -28,7 +29,6 @@ const CAMERA_KEY = 'conclave.camera';
 const MIC_KEY = 'conclave.mic';
 const NAME_MAX_BYTES = 64;
 
-const $ = (id) => document.getElementById(id);
 const ui = {
     title: $('prejoin-title'),
     room: $('prejoin-room'),
@@ -92,10 +92,6 @@ let generation = 0; // bumps on every enter/leave, so late results are dropped
 function testStream() {
     const s = window.__conclaveTestStream;
     return s && typeof s.getTracks === 'function' ? s : null;
-}
-
-function setPressed(btn, on) {
-    btn.setAttribute('aria-pressed', on ? 'true' : 'false');
 }
 
 function applyToggles() {
