@@ -38,7 +38,7 @@ import {
     sendChat,
     str,
 } from './panel.js';
-import { openScreen, screenAvailable } from './media.js';
+import { applyMute, openScreen, screenAvailable } from './media.js';
 import { readStats, assess, describe } from './quality.js';
 import { say } from './status.js';
 
@@ -479,14 +479,7 @@ class Call {
     }
 
     applyLocalTracks() {
-        const a = this.audioTrack();
-        const v = this.videoTrack();
-        if (a) {
-            a.enabled = !this.muted;
-        }
-        if (v) {
-            v.enabled = !this.cameraOff;
-        }
+        const { audio: a, video: v } = applyMute(this.stream, this);
         setPressed(ui.mic, this.muted);
         setPressed(ui.camera, this.cameraOff);
         setPressed(ui.hand, this.hand);

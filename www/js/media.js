@@ -59,6 +59,21 @@ export async function openCameraAndMic({ cameraId = '', micId = '' } = {}) {
     }
 }
 
+// Turns the tracks of stream (may be null) on or off: the microphone is off
+// when muted, the camera when cameraOff. Returns { audio, video }, each the
+// first track of its kind or null.
+export function applyMute(stream, { muted, cameraOff }) {
+    const audio = stream ? stream.getAudioTracks()[0] || null : null;
+    const video = stream ? stream.getVideoTracks()[0] || null : null;
+    if (audio) {
+        audio.enabled = !muted;
+    }
+    if (video) {
+        video.enabled = !cameraOff;
+    }
+    return { audio, video };
+}
+
 // Whether a screen can be shared: the browser has a picker, or a test put a
 // stream in window.__conclaveTestScreenStream.
 export function screenAvailable() {

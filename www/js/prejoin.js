@@ -13,6 +13,7 @@
 import { whipConnect } from './whip.js';
 import {
     LevelMeter,
+    applyMute,
     deviceErrorText,
     listDevices,
     mediaAvailable,
@@ -96,14 +97,7 @@ function testStream() {
 
 function applyToggles() {
     const s = state;
-    const a = s.stream ? s.stream.getAudioTracks()[0] : null;
-    const v = s.stream ? s.stream.getVideoTracks()[0] : null;
-    if (a) {
-        a.enabled = !s.muted;
-    }
-    if (v) {
-        v.enabled = !s.cameraOff;
-    }
+    const { audio: a, video: v } = applyMute(s.stream, s);
     setPressed(ui.mic, s.muted);
     setPressed(ui.cam, s.cameraOff);
     ui.mic.disabled = !a;
