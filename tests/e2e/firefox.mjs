@@ -44,13 +44,9 @@ import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import {
     CHROMIUM_ARGS,
-    analyseGrid,
-    audioWindow as libAudioWindow,
     checkSameHost,
-    classifyGrid,
+    compositeKit,
     evaluateOrError,
-    fmtAnalysis as libFmtAnalysis,
-    fmtAudio as libFmtAudio,
     fmtRgb,
     hears,
     installPageHelpers,
@@ -58,12 +54,10 @@ import {
     openPage as libOpenPage,
     pollComposites,
     printDiagnostics,
-    printGrid as libPrintGrid,
     rgbToYuv601,
     sessionUrlOk,
     sideBySide,
     TILES,
-    videoText as libVideoText,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -80,9 +74,6 @@ const TONE_GAIN = 0.25;
 const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
 const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
 const VETH_ADDR = process.env.E2E_VETH_ADDR || '198.18.0.1';
-const GRID_COLS = 32;
-const GRID_ROWS = 18;
-const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour (as room.mjs)
 // Per channel, for the middle of a tile. Measured: both colours, Firefox's
 // canvas capture too, arrive within 1 of what was sent in the middle of
 // their tiles (cells at tile edges, mixed by the scaler, within about 4).
@@ -90,7 +81,6 @@ const MIDDLE_TOLERANCE = 8;
 const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
 const MIN_OWN_BELOW_DB = 15; // own tone below the one heard
-const AUDIO_WINDOW = 8; // readings averaged
 const POLL_MS = 125;
 const LAUNCH_TIMEOUT_MS = 30000; // Firefox ESR takes 4..10 s, 24 s at a load of 15 on 2 CPUs
 const GOTO_TIMEOUT_MS = 15000;
@@ -120,25 +110,22 @@ const freqs = PARTS.map((p) => p.toneHz);
 
 // ---- analysis of what the pages measured (node side) ----
 
-// One character per cell: the participant whose colour it is (within
-// RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
-// border, '?' anything else (edges of tiles, mixed cells).
-const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
-
-// Share of the cells, centroid (0..1 of the canvas) and mean colour of the
-// cells of each participant.
-const analyse = (classes, cells) => analyseGrid(classes, cells, PARTS, GRID_COLS, GRID_ROWS);
+// The composite's readers (lib.mjs compositeKit, as room.mjs): one
+// character per cell, share, centroid and mean colour of each
+// participant's cells, and averages of the last kit.window tone readings.
+const kit = compositeKit(PARTS);
+const { classify, analyse, fmtAnalysis, videoText, printGrid, audioWindow, fmtAudio } = kit;
 
 // The mean colour of the 4x4 cells around a point (fractions of the
 // canvas): the middle of a tile, measured without classifying anything.
 function meanAround(cells, fx, fy) {
-    const c0 = Math.round(fx * GRID_COLS) - 2;
-    const r0 = Math.round(fy * GRID_ROWS) - 2;
+    const c0 = Math.round(fx * kit.cols) - 2;
+    const r0 = Math.round(fy * kit.rows) - 2;
     const rgb = [0, 0, 0];
     for (let r = r0; r < r0 + 4; r++) {
         for (let c = c0; c < c0 + 4; c++) {
             for (let k = 0; k < 3; k++) {
-                rgb[k] += cells[(r * GRID_COLS + c) * 3 + k] / 16;
+                rgb[k] += cells[(r * kit.cols + c) * 3 + k] / 16;
             }
         }
     }
@@ -149,20 +136,12 @@ function maxDiff(a, b) {
     return Math.max(...a.map((v, k) => Math.abs(v - b[k])));
 }
 
-const fmtAnalysis = (an) => libFmtAnalysis(an, PARTS);
-
 // Both participants side by side, vertically centred.
 const layoutTwo = (an) => sideBySide(PARTS.map((p) => an[p.name]));
 
-// Averages of the last AUDIO_WINDOW readings: level of each tone above the
-// median (dB).
-const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
-
-const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
-
 const hearsOnly = (aw, heard, own) =>
     hears(aw, [heard], [own], {
-        window: AUDIO_WINDOW,
+        window: kit.window,
         minHeardDb: MIN_HEARD_DB,
         belowDb: MIN_OWN_BELOW_DB,
     });
@@ -313,10 +292,6 @@ async function dumpDiagnostics(P) {
     );
 }
 
-const printGrid = (name, s) => libPrintGrid(name, s, GRID_COLS, GRID_ROWS);
-
-const videoText = (s) => libVideoText(s, fmtAnalysis);
-
 // Colour of each participant's tile as received: the mean of its cells and
 // of the middle of its tile, and how far each is from what was sent.
 // Returns { ok (every middle within MIDDLE_TOLERANCE), text }.
@@ -359,8 +334,8 @@ async function pollBoth(pages, deadlineMs, done) {
             pages.map((P) =>
                 withTimeout(
                     P.page.evaluate(pageSample, {
-                        cols: GRID_COLS,
-                        rows: GRID_ROWS,
+                        cols: kit.cols,
+                        rows: kit.rows,
                         freqs,
                         tolHz: TONE_TOL_HZ,
                     }),
@@ -511,7 +486,7 @@ async function run(base, browsers) {
         check(
             ok,
             `${p.name} (${p.browser}) sees both colours side by side as two tiles (each ` +
-                `>= ${TILES.minShare * 100} % of cells, within ${RGB_TOLERANCE} per channel) ` +
+                `>= ${TILES.minShare * 100} % of cells, within ${kit.rgbTol} per channel) ` +
                 `on a ${expectSize} composite`,
             videoText(s),
         );

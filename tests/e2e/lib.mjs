@@ -346,6 +346,26 @@ export function printGrid(who, s, cols, rows) {
     }
 }
 
+// The readers of a test's received composites and tones: parts (each with
+// name, rgb and toneHz; p[key] its letter in a classified grid) on a
+// cols x rows grid, a colour within rgbTol per channel, tone readings
+// averaged over the last `window`; with rgb, fmtAnalysis shows each part's
+// mean colour. The defaults are what room, whip_gst and firefox use.
+export function compositeKit(
+    parts,
+    { key = 'name', cols = 32, rows = 18, rgbTol = 30, window = 8, rgb = false } = {},
+) {
+    const kit = { cols, rows, rgbTol, window };
+    kit.classify = (cells) => classifyGrid(cells, parts, rgbTol, key);
+    kit.analyse = (classes, cells) => analyseGrid(classes, cells, parts, cols, rows, key);
+    kit.fmtAnalysis = (an) => fmtAnalysis(an, parts, { key, rgb });
+    kit.videoText = (s) => videoText(s, kit.fmtAnalysis);
+    kit.printGrid = (who, s) => printGrid(who, s, cols, rows);
+    kit.audioWindow = (readings) => audioWindow(readings, parts, window, key);
+    kit.fmtAudio = (aw) => fmtAudio(aw, parts, key);
+    return kit;
+}
+
 // Polls read(t0) every pollMs until done(value, history) is true or
 // deadlineMs have passed. The readings of a value (partsOf(value), keyed by
 // name) that carry a picture (cells) get classes = classify(cells) and

@@ -39,13 +39,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
     aloneCentred,
-    analyseGrid,
-    audioWindow as libAudioWindow,
     checkSameHost,
-    classifyGrid,
+    compositeKit,
     evaluateOrError,
-    fmtAnalysis as libFmtAnalysis,
-    fmtAudio as libFmtAudio,
     fmtRgb,
     hears,
     installPageHelpers,
@@ -53,14 +49,12 @@ import {
     openPage,
     pollComposites,
     printDiagnostics,
-    printGrid as libPrintGrid,
     rgbToYuv601,
     runMain,
     sessionUrlOk,
     sideBySide,
     threeOnGrid,
     TILES,
-    videoText as libVideoText,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -78,14 +72,10 @@ const PARTS = [
 const TONE_GAIN = 0.25; // two mixed tones stay below full scale
 const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
 const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
-const GRID_COLS = 32;
-const GRID_ROWS = 18;
-const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
 const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
 const MIN_OWN_BELOW_DB = 15; // own tone below the weaker of the two heard
 const MIN_GONE_BELOW_DB = 40; // a departed participant's tone below the one heard
-const AUDIO_WINDOW = 8; // readings averaged
 const POLL_MS = 125;
 const CONNECT_TIMEOUT_MS = 8000; // gathering (<= 3 s) plus the POST
 const ALONE_DEADLINE_MS = 8000; // from A's answer to A alone checked
@@ -103,15 +93,13 @@ const byName = Object.fromEntries(PARTS.map((p) => [p.name, p]));
 
 // ---- analysis of what the page measured (node side) ----
 
-// One character per cell: the participant whose colour it is (within
-// RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
-// border, '?' anything else (edges of tiles, mixed cells).
-const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
-
-// Share of the cells and centroid (0..1 of the canvas) of each colour.
-const analyse = (classes) => analyseGrid(classes, null, PARTS, GRID_COLS, GRID_ROWS);
-
-const fmtAnalysis = (an) => libFmtAnalysis(an, PARTS);
+// The composite's readers (lib.mjs compositeKit): one character per cell
+// (classify: the participant whose colour it is, '.' black, 'g' placeholder
+// grey, 'y' speaker border, '?' anything else), share of the cells and
+// centroid of each colour (analyse), and averages of the last kit.window
+// tone readings (audioWindow: level of each tone above the median, dB).
+const kit = compositeKit(PARTS);
+const { classify, analyse, fmtAnalysis, videoText, printGrid, audioWindow, fmtAudio } = kit;
 
 // Only `name` is shown, as one centred tile covering most of the canvas.
 const layoutAlone = (an, name) =>
@@ -131,17 +119,11 @@ const layoutSideBySide = (an, names) =>
 // one right), one centred in the bottom half.
 const layoutThree = (an) => threeOnGrid(PARTS.map((p) => an[p.name]));
 
-// Averages of the last AUDIO_WINDOW readings of one participant: level of
-// each tone above the median (dB).
-const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
-
-const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
-
 // me hears every name in `heard` > MIN_HEARD_DB above the median, and every
 // name in `silent` >= MIN_OWN_BELOW_DB below the weakest of them.
 const hearsOnly = (aw, heard, silent) =>
     hears(aw, heard, silent, {
-        window: AUDIO_WINDOW,
+        window: kit.window,
         minHeardDb: MIN_HEARD_DB,
         belowDb: MIN_OWN_BELOW_DB,
     });
@@ -254,27 +236,24 @@ async function pageDiagnostics({ names }) {
 
 const freqs = PARTS.map((p) => p.toneHz);
 
+const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
+
 // Polls pageSample for `names` every POLL_MS until done(samples, history)
 // is true or deadlineMs passes; history[name] keeps the audio readings taken
 // since the start of this wait. Returns { ok, samples, history, ms }.
-const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
 
 async function pollRoom(page, names, deadlineMs, done) {
     const read = () =>
         page.evaluate(pageSample, {
             names,
-            cols: GRID_COLS,
-            rows: GRID_ROWS,
+            cols: kit.cols,
+            rows: kit.rows,
             freqs,
             tolHz: TONE_TOL_HZ,
         });
     const r = await pollComposites(read, done, { ...READING, names, deadlineMs });
     return { ok: r.ok, samples: r.value, history: r.history, ms: r.ms };
 }
-
-const videoText = (s) => libVideoText(s, fmtAnalysis);
-
-const printGrid = (who, s) => libPrintGrid(who, s, GRID_COLS, GRID_ROWS);
 
 async function dumpDiagnostics(page, pageErrors) {
     const d = await evaluateOrError(page, pageDiagnostics, { names: PARTS.map((p) => p.name) });
@@ -329,7 +308,7 @@ async function run(base, browser) {
             a.pc === 'connected' &&
             a.an &&
             layoutAlone(a.an, 'A') &&
-            h.A.length >= AUDIO_WINDOW &&
+            h.A.length >= kit.window &&
             a.frames > 10
         );
     });

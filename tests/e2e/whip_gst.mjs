@@ -45,13 +45,9 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
     aloneCentred,
-    analyseGrid,
-    audioWindow as libAudioWindow,
     checkSameHost,
-    classifyGrid,
+    compositeKit,
     evaluateOrError,
-    fmtAnalysis as libFmtAnalysis,
-    fmtAudio as libFmtAudio,
     fmtRgb,
     hears as libHears,
     installPageHelpers,
@@ -59,13 +55,11 @@ import {
     openPage,
     pollComposites,
     printDiagnostics,
-    printGrid as libPrintGrid,
     rgbToYuv601,
     runMain,
     sessionUrlOk,
     threeOnGrid,
     TILES,
-    videoText as libVideoText,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -85,9 +79,6 @@ const PUBS = SOURCES.filter((s) => s.mode);
 const TONE_GAIN = 0.25;
 const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
 const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
-const GRID_COLS = 32;
-const GRID_ROWS = 18;
-const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
 const TONE_TOL_HZ = 15;
 // A tone heard: above the median of 100..4000 Hz. A real tone measures 50 to
 // 65 dB here, while a tone 80 Hz away (520 Hz sent, 440 Hz looked for) leaks
@@ -95,7 +86,6 @@ const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 40;
 const MIN_OWN_BELOW_DB = 15; // own tone below the weaker heard one
 const MAX_GONE_ABOVE_DB = 10; // a departed publisher's tone, above the median
-const AUDIO_WINDOW = 8; // readings averaged
 const POLL_MS = 125;
 const CONNECT_TIMEOUT_MS = 8000; // a browser join: gathering plus the POST
 // A publisher's start (slow on a busy machine), offer, POST, ICE + DTLS; and
@@ -209,16 +199,11 @@ async function waitFor(probe, deadlineMs, everyMs = 50) {
 
 // ---- analysis of what the page measured ----
 
-// One character per cell: the source whose colour it is, '.' black, 'g'
-// placeholder grey, 'y' speaker border, '?' anything else.
-const classify = (cells) => classifyGrid(cells, SOURCES, RGB_TOLERANCE, 'key');
-
-// Share of the cells, centroid (0..1 of the canvas) and mean colour of
-// each source's cells.
-const analyse = (classes, cells) =>
-    analyseGrid(classes, cells, SOURCES, GRID_COLS, GRID_ROWS, 'key');
-
-const fmtAnalysis = (an) => libFmtAnalysis(an, SOURCES, { key: 'key', rgb: true });
+// The composite's readers (lib.mjs compositeKit), by source key: one
+// character per cell, share, centroid and mean colour of each source's
+// cells, and tone readings.
+const kit = compositeKit(SOURCES, { key: 'key', rgb: true });
+const { classify, analyse, fmtAnalysis, videoText, printGrid, audioWindow, fmtAudio } = kit;
 
 // Three tiles on a 2x2 grid: two in the top half (left and right), one
 // centred in the bottom half.
@@ -231,15 +216,11 @@ const layoutAlone = (an, key) =>
         SOURCES.filter((p) => p.key !== key).map((p) => an[p.key]),
     );
 
-const audioWindow = (readings) => libAudioWindow(readings, SOURCES, AUDIO_WINDOW, 'key');
-
-const fmtAudio = (aw) => libFmtAudio(aw, SOURCES, 'key');
-
 // Every key in `heard` > MIN_HEARD_DB above the median, every key in
 // `silent` at least `below` dB under the weakest heard one.
 const hears = (aw, heard, silent, below = MIN_OWN_BELOW_DB) =>
     libHears(aw, heard, silent, {
-        window: AUDIO_WINDOW,
+        window: kit.window,
         minHeardDb: MIN_HEARD_DB,
         belowDb: below,
     });
@@ -356,17 +337,18 @@ async function pageDiagnostics() {
 
 const freqs = SOURCES.map((p) => p.toneHz);
 
+const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
+
 // Polls pageSample every POLL_MS until done(sample, history) or deadlineMs;
 // history[name] holds the audio readings taken since the start of this wait.
 // With video false only the audio is read (quicker on a busy machine).
-const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
 
 async function poll(page, names, deadlineMs, done, { video = true } = {}) {
     const read = () =>
         page.evaluate(pageSample, {
             names,
-            cols: GRID_COLS,
-            rows: GRID_ROWS,
+            cols: kit.cols,
+            rows: kit.rows,
             freqs,
             tolHz: TONE_TOL_HZ,
             video,
@@ -379,10 +361,6 @@ async function poll(page, names, deadlineMs, done, { video = true } = {}) {
     });
     return { ok: r.ok, s: r.value, history: r.history, ms: r.ms };
 }
-
-const videoText = (x) => libVideoText(x, fmtAnalysis);
-
-const printGrid = (who, x) => libPrintGrid(who, x, GRID_COLS, GRID_ROWS);
 
 function rosterRoles(roster) {
     const out = {};
@@ -646,7 +624,7 @@ async function run(base, browser) {
     }
     const quietOk = (h) => {
         const aw = audioWindow(h.C);
-        return aw.n >= AUDIO_WINDOW && ['F', 'T'].every((k) => aw.above[k] < MAX_GONE_ABOVE_DB);
+        return aw.n >= kit.window && ['F', 'T'].every((k) => aw.above[k] < MAX_GONE_ABOVE_DB);
     };
     const quiet = await poll(page, ['C'], QUIET_DEADLINE_MS, (s, h) => quietOk(h), {
         video: false,
