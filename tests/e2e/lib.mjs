@@ -2,14 +2,17 @@
 // room.mjs, ui.mjs, whip_gst.mjs, firefox.mjs): the Chromium flags that make
 // WebRTC work in a namespace holding only the loopback interface, the
 // "ok / not ok" reporter, the main() harness (runMain), opening the page
-// (openPage), polling (pollUntil, pollComposites), colour arithmetic,
+// and checking where it went (openPage, checkSameHost, evaluateOrError,
+// sessionUrlOk), polling (pollUntil, pollComposites), colour arithmetic,
 // analysis of a composite's colour grid (classifyGrid, analyseGrid, the
-// layout predicates sideBySide, threeOnGrid, aloneCentred), tone readings
-// (audioWindow, fmtAudio, hears), what to print (fmtAnalysis, videoText,
-// printGrid, printDiagnostics), and pageHelpers, which installs window.__e2e
-// in a page: known sources (a solid-colour video track, a sine tone), a
-// WHIP join with a deadline, sinks for what comes back, FFT readings,
-// sampling of a received picture, and getStats summaries.
+// layout predicates sideBySide, threeOnGrid, aloneCentred with the
+// tolerances TILES), tone readings (audioWindow, fmtAudio, hears), what to
+// print (fmtAnalysis, videoText, printGrid, printDiagnostics), compositeKit
+// (those readers bound to one test's parts), and pageHelpers, which
+// installs window.__e2e in a page: known sources (a solid-colour video
+// track, a sine tone), a WHIP join with a deadline, sinks for what comes
+// back, FFT readings, sampling of a received picture, and getStats
+// summaries.
 //
 // Code that runs in the page is serialised by playwright, so pageHelpers is
 // self-contained (no closures over this module); install it once per page
