@@ -21,7 +21,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { colourNear, fmtRgb, installPageHelpers, makeReporter, runMain } from './lib.mjs';
+import {
+    checkSameHost,
+    colourNear,
+    fmtRgb,
+    installPageHelpers,
+    makeReporter,
+    openPage,
+    runMain,
+} from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SCREENSHOT = join(HERE, 'artifacts', 'echo.png'); // the known source and what came back
@@ -47,16 +55,11 @@ const check = T.check;
 // Builds the known source, joins the echo room and keeps everything the later
 // steps need in window.__echo. Resolves once the WHIP answer is applied.
 async function pageSetup({ sentRgb, toneHz, connectTimeoutMs }) {
-    const { whipConnect } = await import('/js/whip.js');
     const H = window.__e2e; // lib.mjs pageHelpers
     const E = { logs: H.logs, until: H.until };
     window.__echo = E;
 
-    const box = document.createElement('section');
-    box.id = 'e2e';
-    box.setAttribute('aria-label', 'end-to-end test media');
-    box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
-    document.body.append(box);
+    const box = H.mediaBox();
 
     // Video source: 320x240 frames of one solid colour, 30 per second, as
     // I420 BT.601 limited range frames where the browser can (see lib.mjs).
@@ -74,46 +77,15 @@ async function pageSetup({ sentRgb, toneHz, connectTimeoutMs }) {
     E.ac = ac;
     const audioTrack = H.toneTrack(ac, toneHz, 0.5).track;
 
-    // Sinks for what comes back. The remote audio must play through a media
-    // element (muted is enough) or Chromium feeds WebAudio with silence.
-    const video = document.createElement('video');
-    video.muted = true;
-    video.autoplay = true;
-    video.playsInline = true;
-    video.style.width = '160px';
-    video.style.background = '#000';
-    box.append(video);
-    E.video = video;
+    // Sinks for what comes back (the remote audio plays through a muted
+    // media element too, see remoteAnalyser).
+    E.sink = H.compositeSink(box, 'echo', '160px');
     E.frameCallbacks = 0;
-
-    const onTrack = (track) => {
-        const ms = new MediaStream([track]);
-        if (track.kind === 'video') {
-            video.srcObject = ms;
-            video.play().catch((e) => E.logs.push(`video.play: ${e.message}`));
-            if (video.requestVideoFrameCallback) {
-                const count = () => {
-                    E.frameCallbacks++;
-                    video.requestVideoFrameCallback(count);
-                };
-                video.requestVideoFrameCallback(count);
-            }
-        } else if (track.kind === 'audio') {
-            E.analyser = H.remoteAnalyser(ac, track, box, 0.5);
-        }
-    };
+    const onTrack = (track) => H.receiveTrack(E, track, { ac, box, smoothing: 0.5 });
 
     const stream = new MediaStream([audioTrack, videoTrack]);
     const t = performance.now();
-    const session = await Promise.race([
-        whipConnect('/echo/whip', { stream, onTrack, gatherTimeoutMs: 3000 }),
-        new Promise((_, rej) =>
-            setTimeout(
-                () => rej(new Error(`no WHIP answer within ${connectTimeoutMs} ms`)),
-                connectTimeoutMs,
-            ),
-        ),
-    ]);
+    const session = await H.whip('/echo/whip', { stream, onTrack }, connectTimeoutMs);
     E.session = session;
     E.t0 = performance.now();
 
@@ -165,7 +137,7 @@ async function pageWaitFrames({ deadlineMs, minFrames }) {
 // until it is within tol of want, and returns the last measurement either way.
 async function pageWaitColour({ deadlineMs, want, tol }) {
     const E = window.__echo;
-    const v = E.video;
+    const v = E.sink;
     const c = document.createElement('canvas');
     const ctx = c.getContext('2d', { willReadFrequently: true });
     return E.until(() => {
@@ -326,18 +298,9 @@ async function pageButtonFlow(page) {
 }
 
 async function run(base, browser) {
-    const page = await browser.newPage({ viewport: { width: 800, height: 900 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') {
-            pageErrors.push(`console.${m.type()}: ${m.text()}`);
-        }
-    });
-    const requests = [];
-    page.on('request', (r) => requests.push(r.url()));
-
-    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    const opened = await openPage(browser, base, { viewport: { width: 800, height: 900 } });
+    const { page, res, requests } = opened;
+    const pageErrors = opened.errors;
     const title = await page.title();
     const buttons = await page
         .getByRole('button', { name: 'Test my camera and microphone' })
@@ -475,12 +438,7 @@ async function run(base, browser) {
             `${bad.location ? `, Location ${bad.location}` : ''}`,
     );
 
-    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
-    check(
-        foreign.length === 0,
-        'the page requested nothing from another host',
-        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
-    );
+    checkSameHost(check, requests, base);
 }
 
 // Out of time: report it and exit at once.

@@ -44,15 +44,20 @@ import { chromium } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import {
     CHROMIUM_ARGS,
-    analyseGrid,
-    audioWindow as libAudioWindow,
-    classifyGrid,
-    fmtAudio as libFmtAudio,
+    checkSameHost,
+    compositeKit,
+    evaluateOrError,
     fmtRgb,
+    hears,
     installPageHelpers,
     makeReporter,
-    pollUntil,
+    openPage as libOpenPage,
+    pollComposites,
+    printDiagnostics,
     rgbToYuv601,
+    sessionUrlOk,
+    sideBySide,
+    TILES,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -69,20 +74,13 @@ const TONE_GAIN = 0.25;
 const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
 const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
 const VETH_ADDR = process.env.E2E_VETH_ADDR || '198.18.0.1';
-const GRID_COLS = 32;
-const GRID_ROWS = 18;
-const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour (as room.mjs)
 // Per channel, for the middle of a tile. Measured: both colours, Firefox's
 // canvas capture too, arrive within 1 of what was sent in the middle of
 // their tiles (cells at tile edges, mixed by the scaler, within about 4).
 const MIDDLE_TOLERANCE = 8;
-const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
-const CENTRE_TOL = 0.06; // of the canvas, for "vertically centred"
-const SIDE_MARGIN = 0.05; // a left tile's centroid is left of 0.5 - this
 const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
 const MIN_OWN_BELOW_DB = 15; // own tone below the one heard
-const AUDIO_WINDOW = 8; // readings averaged
 const POLL_MS = 125;
 const LAUNCH_TIMEOUT_MS = 30000; // Firefox ESR takes 4..10 s, 24 s at a load of 15 on 2 CPUs
 const GOTO_TIMEOUT_MS = 15000;
@@ -112,25 +110,22 @@ const freqs = PARTS.map((p) => p.toneHz);
 
 // ---- analysis of what the pages measured (node side) ----
 
-// One character per cell: the participant whose colour it is (within
-// RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
-// border, '?' anything else (edges of tiles, mixed cells).
-const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
-
-// Share of the cells, centroid (0..1 of the canvas) and mean colour of the
-// cells of each participant.
-const analyse = (classes, cells) => analyseGrid(classes, cells, PARTS, GRID_COLS, GRID_ROWS);
+// The composite's readers (lib.mjs compositeKit, as room.mjs): one
+// character per cell, share, centroid and mean colour of each
+// participant's cells, and averages of the last kit.window tone readings.
+const kit = compositeKit(PARTS);
+const { classify, analyse, fmtAnalysis, videoText, printGrid, audioWindow, fmtAudio } = kit;
 
 // The mean colour of the 4x4 cells around a point (fractions of the
 // canvas): the middle of a tile, measured without classifying anything.
 function meanAround(cells, fx, fy) {
-    const c0 = Math.round(fx * GRID_COLS) - 2;
-    const r0 = Math.round(fy * GRID_ROWS) - 2;
+    const c0 = Math.round(fx * kit.cols) - 2;
+    const r0 = Math.round(fy * kit.rows) - 2;
     const rgb = [0, 0, 0];
     for (let r = r0; r < r0 + 4; r++) {
         for (let c = c0; c < c0 + 4; c++) {
             for (let k = 0; k < 3; k++) {
-                rgb[k] += cells[(r * GRID_COLS + c) * 3 + k] / 16;
+                rgb[k] += cells[(r * kit.cols + c) * 3 + k] / 16;
             }
         }
     }
@@ -141,41 +136,15 @@ function maxDiff(a, b) {
     return Math.max(...a.map((v, k) => Math.abs(v - b[k])));
 }
 
-function fmtAnalysis(an) {
-    return PARTS.map((p) => {
-        const a = an[p.name];
-        const where = a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)})` : '';
-        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
-    }).join(', ');
-}
-
 // Both participants side by side, vertically centred.
-function layoutTwo(an) {
-    const shown = PARTS.map((p) => an[p.name]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const [l, r] = [...shown].sort((x, y) => x.cx - y.cx);
-    return (
-        l.cx < 0.5 - SIDE_MARGIN &&
-        r.cx > 0.5 + SIDE_MARGIN &&
-        shown.every((a) => Math.abs(a.cy - 0.5) <= CENTRE_TOL)
-    );
-}
+const layoutTwo = (an) => sideBySide(PARTS.map((p) => an[p.name]));
 
-// Averages of the last AUDIO_WINDOW readings: level of each tone above the
-// median (dB).
-const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
-
-const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
-
-function hearsOnly(aw, heard, own) {
-    return (
-        aw.n >= AUDIO_WINDOW &&
-        aw.above[heard] > MIN_HEARD_DB &&
-        aw.above[own] <= aw.above[heard] - MIN_OWN_BELOW_DB
-    );
-}
+const hearsOnly = (aw, heard, own) =>
+    hears(aw, [heard], [own], {
+        window: kit.window,
+        minHeardDb: MIN_HEARD_DB,
+        belowDb: MIN_OWN_BELOW_DB,
+    });
 
 // The candidates of an SDP: "address port type" each.
 function candidates(sdp) {
@@ -200,23 +169,14 @@ async function pageInit({ name, rgb, toneHz, toneGain }) {
     const H = window.__e2e;
     const P = { name, logs: H.logs, frameCallbacks: 0, analyser: null, session: null };
     window.__part = P;
-    const box = document.createElement('section');
-    box.id = 'e2e';
-    box.setAttribute('aria-label', 'end-to-end test media');
-    document.body.append(box);
-    P.box = box;
+    P.box = H.mediaBox();
     P.ac = new AudioContext({ sampleRate: 48000 });
     // resume() waits for a user gesture where autoplay is blocked.
     await Promise.race([P.ac.resume(), new Promise((res) => setTimeout(res, 2000))]);
     P.video = H.colourTrack(rgb, { width: 320, height: 240, fps: 30 });
     P.tone = H.toneTrack(P.ac, toneHz, toneGain);
     P.stream = new MediaStream([P.tone.track, P.video.track]);
-    P.sink = document.createElement('video');
-    P.sink.muted = true;
-    P.sink.autoplay = true;
-    P.sink.playsInline = true;
-    P.sink.style.width = '320px';
-    box.append(P.sink);
+    P.sink = H.compositeSink(P.box, name);
     P.canvas = document.createElement('canvas');
     return {
         source: P.video.source,
@@ -229,35 +189,12 @@ async function pageInit({ name, rgb, toneHz, toneGain }) {
 // Joins; resolves once the WHIP answer is applied, with the candidates of
 // the offer and of the answer.
 async function pageJoin({ url, connectTimeoutMs }) {
-    const { whipConnect } = await import('/js/whip.js');
     const H = window.__e2e;
     const P = window.__part;
-    const onTrack = (track) => {
-        if (track.kind === 'video') {
-            P.sink.srcObject = new MediaStream([track]);
-            P.sink.play().catch((e) => P.logs.push(`video.play: ${e.message}`));
-            if (P.sink.requestVideoFrameCallback) {
-                const count = () => {
-                    P.frameCallbacks++;
-                    P.sink.requestVideoFrameCallback(count);
-                };
-                P.sink.requestVideoFrameCallback(count);
-            }
-        } else if (track.kind === 'audio') {
-            P.analyser = H.remoteAnalyser(P.ac, track, P.box, 0);
-        }
-    };
+    const onTrack = (track) => H.receiveTrack(P, track, { ac: P.ac, box: P.box });
     const t = performance.now();
     try {
-        P.session = await Promise.race([
-            whipConnect(url, { stream: P.stream, onTrack, gatherTimeoutMs: 3000 }),
-            new Promise((_, rej) =>
-                setTimeout(
-                    () => rej(new Error(`no WHIP answer within ${connectTimeoutMs} ms`)),
-                    connectTimeoutMs,
-                ),
-            ),
-        ]);
+        P.session = await H.whip(url, { stream: P.stream, onTrack }, connectTimeoutMs);
     } catch (e) {
         return { error: e.message };
     }
@@ -310,15 +247,7 @@ async function pageSelectedPair() {
 async function pageSample({ cols, rows, freqs, tolHz }) {
     const H = window.__e2e;
     const P = window.__part;
-    const v = H.sampleCells(P.sink, P.canvas, cols, rows);
-    const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
-    return {
-        ...v,
-        frames: P.frameCallbacks,
-        audio: a,
-        pc: P.session.pc.connectionState,
-        ctxState: P.ac.state,
-    };
+    return { ...H.samplePart(P, { cols, rows, freqs, tolHz }), ctxState: P.ac.state };
 }
 
 // The composite as last sampled, as a PNG data URL.
@@ -340,63 +269,27 @@ async function pageDiagnostics() {
     if (!P) {
         return { error: 'not initialised' };
     }
-    const d = P.session
-        ? await window.__e2e.diagnostics(P.session.pc)
-        : { connectionState: 'not joined', stats: [] };
-    return { ...d, frameCallbacks: P.frameCallbacks, logs: P.logs, ctxState: P.ac.state };
+    const d = await window.__e2e.partDiagnostics(P);
+    return { ...d, logs: P.logs, ctxState: P.ac.state };
 }
 
 // ---- the run ----
 
 // One participant's page: the driver's page object plus what it logged.
 async function openPage(part, browser, base) {
-    const page = await browser.newPage();
-    const errors = [];
-    const requests = [];
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-        const t = m.type();
-        if (t === 'error' || t === 'warning' || t === 'warn') {
-            errors.push(`console.${t}: ${m.text()}`);
-        }
+    const { page, res, errors, requests } = await libOpenPage(browser, base, {
+        timeoutMs: GOTO_TIMEOUT_MS,
     });
-    page.on('request', (r) => requests.push(r.url()));
-    const res = await page.goto(`${base}/`, { timeout: GOTO_TIMEOUT_MS });
-    const status = res ? res.status() : 0;
-    return { part, page, errors, requests, status };
+    return { part, page, errors, requests, status: res ? res.status() : 0 };
 }
 
 async function dumpDiagnostics(P) {
-    const d = await P.page.evaluate(pageDiagnostics).catch((e) => ({ error: e.message }));
-    if (d.error) {
-        console.log(`# ${P.part.name} diagnostics failed: ${d.error}`);
-        return;
-    }
-    console.log(
-        `# ${P.part.name} (${P.part.browser}): connectionState=${d.connectionState} ` +
-            `iceConnectionState=${d.iceConnectionState} ` +
-            `iceGatheringState=${d.iceGatheringState} signalingState=${d.signalingState} ` +
-            `frameCallbacks=${d.frameCallbacks} audio context ${d.ctxState}`,
+    const d = await evaluateOrError(P.page, pageDiagnostics);
+    const who = `${P.part.name} (${P.part.browser})`;
+    printDiagnostics(
+        d.error ? d : { parts: { [who]: d }, logs: d.logs, ctxState: d.ctxState },
+        P.errors,
     );
-    d.stats.forEach((l) => console.log(`#   ${l}`));
-    (d.logs || []).forEach((l) => console.log(`#   ${l}`));
-    P.errors.forEach((l) => console.log(`#   ${l}`));
-}
-
-function printGrid(name, s) {
-    if (s && s.classes) {
-        console.log(`# ${name}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
-        for (let r = 0; r < GRID_ROWS; r++) {
-            console.log(`#   ${s.classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS)}`);
-        }
-    }
-}
-
-function videoText(s) {
-    if (!s.an) {
-        return `no picture yet (size ${s.size}, pc ${s.pc})`;
-    }
-    return `${fmtAnalysis(s.an)}; ${s.size}, ${s.frames} frames shown`;
 }
 
 // Colour of each participant's tile as received: the mean of its cells and
@@ -436,14 +329,13 @@ function withTimeout(promise, ms, what) {
 // Polls both pages every POLL_MS until done(samples, history) is true or
 // deadlineMs passes; history[name] keeps the audio readings of this wait.
 async function pollBoth(pages, deadlineMs, done) {
-    const history = Object.fromEntries(pages.map((P) => [P.part.name, []]));
-    const sample = async (t0) => {
+    const read = async () => {
         const got = await Promise.all(
             pages.map((P) =>
                 withTimeout(
                     P.page.evaluate(pageSample, {
-                        cols: GRID_COLS,
-                        rows: GRID_ROWS,
+                        cols: kit.cols,
+                        rows: kit.rows,
                         freqs,
                         tolHz: TONE_TOL_HZ,
                     }),
@@ -452,39 +344,26 @@ async function pollBoth(pages, deadlineMs, done) {
                 ),
             ),
         );
-        const samples = {};
-        pages.forEach((P, i) => {
-            const n = P.part.name;
-            const s = got[i];
-            s.classes = s.cells ? classify(s.cells) : '';
-            s.an = s.cells ? analyse(s.classes, s.cells) : null;
-            if (s.audio) {
-                history[n].push(s.audio);
-                if (DEBUG) {
-                    const above = s.audio.levels.map((l) => (l - s.audio.medianDb).toFixed(1));
-                    console.log(
-                        `# ${Date.now() - t0} ms ${n}: ${s.an ? fmtAnalysis(s.an) : s.size}; ` +
-                            `hears ${above.join(' ')} dB above the median`,
-                    );
-                }
-            }
-            samples[n] = s;
-        });
-        return samples;
+        return Object.fromEntries(pages.map((P, i) => [P.part.name, got[i]]));
     };
-    const r = await pollUntil(sample, (samples) => done(samples, history), deadlineMs, POLL_MS);
-    return { ok: r.ok, samples: r.value, history, ms: r.ms };
+    const r = await pollComposites(read, done, {
+        names: pages.map((P) => P.part.name),
+        deadlineMs,
+        classify,
+        analyse,
+        pollMs: POLL_MS,
+        debug: DEBUG,
+    });
+    return { ok: r.ok, samples: r.value, history: r.history, ms: r.ms };
 }
 
 async function joinRoom(P, base, room) {
     const url = `/rooms/${room}/whip?name=${P.part.name}`;
-    const r = await P.page
-        .evaluate(pageJoin, { url, connectTimeoutMs: CONNECT_TIMEOUT_MS })
-        .catch((e) => ({ error: e.message.split('\n')[0] }));
-    const ok =
-        !r.error &&
-        r.location.startsWith(`${base}/rooms/${room}/sessions/`) &&
-        /\/sessions\/[0-9a-f]{32,}$/.test(r.location);
+    const r = await evaluateOrError(P.page, pageJoin, {
+        url,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
+    const ok = sessionUrlOk(r, base, room);
     check(
         ok,
         `${P.part.name} (${P.part.browser}) joins ${url}: 201 with a session URL in the room`,
@@ -607,7 +486,7 @@ async function run(base, browsers) {
         check(
             ok,
             `${p.name} (${p.browser}) sees both colours side by side as two tiles (each ` +
-                `>= ${MIN_SHARE * 100} % of cells, within ${RGB_TOLERANCE} per channel) ` +
+                `>= ${TILES.minShare * 100} % of cells, within ${kit.rgbTol} per channel) ` +
                 `on a ${expectSize} composite`,
             videoText(s),
         );
@@ -658,12 +537,7 @@ async function run(base, browsers) {
         );
     }
     for (const P of pages) {
-        const foreign = P.requests.filter((u) => !u.startsWith(`${base}/`));
-        check(
-            foreign.length === 0,
-            `${P.part.browser}'s page requested nothing from another host`,
-            foreign.length ? foreign.join(' ') : `${P.requests.length} requests`,
-        );
+        checkSameHost(check, P.requests, base, `${P.part.browser}'s page`);
     }
 }
 

@@ -1,12 +1,18 @@
 // lib.mjs - helpers shared by conclave's browser end-to-end tests (echo.mjs,
 // room.mjs, ui.mjs, whip_gst.mjs, firefox.mjs): the Chromium flags that make
 // WebRTC work in a namespace holding only the loopback interface, the
-// "ok / not ok" reporter, the main() harness (runMain), polling (pollUntil),
-// colour arithmetic, analysis of a composite's colour grid (classifyGrid,
-// analyseGrid), tone readings (audioWindow, fmtAudio), and pageHelpers,
-// which installs window.__e2e in a page: known sources (a solid-colour video
-// track, a sine tone), sinks for remote audio, FFT readings, sampling of a
-// received picture, and getStats summaries.
+// "ok / not ok" reporter, the main() harness (runMain), opening the page
+// and checking where it went (openPage, checkSameHost, evaluateOrError,
+// sessionUrlOk), polling (pollUntil, pollComposites), colour arithmetic,
+// analysis of a composite's colour grid (classifyGrid, analyseGrid, the
+// layout predicates sideBySide, threeOnGrid, aloneCentred with the
+// tolerances TILES), tone readings (audioWindow, fmtAudio, hears), what to
+// print (fmtAnalysis, videoText, printGrid, printDiagnostics), compositeKit
+// (those readers bound to one test's parts), and pageHelpers, which
+// installs window.__e2e in a page: known sources (a solid-colour video
+// track, a sine tone), a WHIP join with a deadline, sinks for what comes
+// back, FFT readings, sampling of a received picture, and getStats
+// summaries.
 //
 // Code that runs in the page is serialised by playwright, so pageHelpers is
 // self-contained (no closures over this module); install it once per page
@@ -157,6 +163,52 @@ export async function pollUntil(sample, done, deadlineMs, pollMs) {
     }
 }
 
+// Opens base/ in a new page of browser (playwright or puppeteer), collecting
+// page errors and console errors and warnings in errors and every requested
+// URL in requests. Returns { page, res (the answer to the page), errors,
+// requests }.
+export async function openPage(browser, base, { viewport = null, timeoutMs = 5000 } = {}) {
+    const page = await (viewport ? browser.newPage({ viewport }) : browser.newPage());
+    const errors = [];
+    const requests = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+        const t = m.type();
+        if (t === 'error' || t === 'warning' || t === 'warn') {
+            errors.push(`console.${t}: ${m.text()}`);
+        }
+    });
+    page.on('request', (r) => requests.push(r.url()));
+    const res = await page.goto(`${base}/`, { timeout: timeoutMs });
+    return { page, res, errors, requests };
+}
+
+// page.evaluate(fn, arg), or { error: the first line of why it failed }.
+export function evaluateOrError(page, fn, arg) {
+    return page.evaluate(fn, arg).catch((e) => ({ error: e.message.split('\n')[0] }));
+}
+
+// Checks that every URL in requests went to base, none to another host.
+export function checkSameHost(check, requests, base, who = 'the page') {
+    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
+    return check(
+        foreign.length === 0,
+        `${who} requested nothing from another host`,
+        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
+    );
+}
+
+// A join's result r carries a session URL of `room` on the server at base.
+export function sessionUrlOk(r, base, room) {
+    const prefix = `${base}/rooms/${room}/sessions/`;
+    return (
+        !r.error &&
+        typeof r.location === 'string' &&
+        r.location.startsWith(prefix) &&
+        /^[0-9a-f]{32,}$/.test(r.location.slice(prefix.length))
+    );
+}
+
 // ---- the composite's colour grid (node side) ----
 
 // One character per cell of cells (flat [r, g, b, ...]): p[key] of the first
@@ -214,6 +266,165 @@ export function analyseGrid(classes, cells, parts, cols, rows, key = 'name') {
     return out;
 }
 
+// Where the tiles are, from analyseGrid's entries ({ share, cx, cy }), with
+// the tolerances lim (TILES unless a test needs others).
+export const TILES = {
+    minShare: 0.08, // of the cells, for a colour that is shown
+    maxGoneShare: 0.01, // of the cells, for a colour that is not shown
+    minAloneShare: 0.5, // one full-canvas 4:3 tile on 16:9 covers 75 %
+    centreTol: 0.06, // of the canvas, for "centred"
+    sideMargin: 0.05, // a left tile's centroid is left of 0.5 - this
+};
+
+// Two tiles side by side, vertically centred.
+export function sideBySide(shown, lim = TILES) {
+    if (!shown.every((a) => a.share >= lim.minShare)) {
+        return false;
+    }
+    const [l, r] = [...shown].sort((x, y) => x.cx - y.cx);
+    return (
+        l.cx < 0.5 - lim.sideMargin &&
+        r.cx > 0.5 + lim.sideMargin &&
+        shown.every((a) => Math.abs(a.cy - 0.5) <= lim.centreTol)
+    );
+}
+
+// Three tiles on a 2x2 grid: two in the top half (left and right), one
+// centred in the bottom half.
+export function threeOnGrid(shown, lim = TILES) {
+    if (!shown.every((a) => a.share >= lim.minShare)) {
+        return false;
+    }
+    const byY = [...shown].sort((x, y) => x.cy - y.cy);
+    const top = byY.slice(0, 2).sort((x, y) => x.cx - y.cx);
+    const bottom = byY[2];
+    return (
+        top.every((a) => a.cy < 0.5 - lim.sideMargin) &&
+        bottom.cy > 0.5 + lim.sideMargin &&
+        top[0].cx < 0.5 - lim.sideMargin &&
+        top[1].cx > 0.5 + lim.sideMargin &&
+        Math.abs(bottom.cx - 0.5) <= lim.centreTol
+    );
+}
+
+// Tile a alone: one centred tile covering most of the canvas; every entry
+// of `gone` is not shown.
+export function aloneCentred(a, gone, lim = TILES) {
+    return (
+        a.share >= lim.minAloneShare &&
+        Math.abs(a.cx - 0.5) <= lim.centreTol &&
+        Math.abs(a.cy - 0.5) <= lim.centreTol &&
+        gone.every((g) => g.share < lim.maxGoneShare)
+    );
+}
+
+// analyseGrid's result as "A 24.1% @(0.25,0.50), ..." (with rgb, each
+// shown part's mean colour too).
+export function fmtAnalysis(an, parts, { key = 'name', rgb = false } = {}) {
+    return parts
+        .map((p) => {
+            const a = an[p[key]];
+            const colour = rgb ? ` ${fmtRgb(a.rgb)}` : '';
+            const where = a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)})${colour}` : '';
+            return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
+        })
+        .join(', ');
+}
+
+// One reading of a composite (s.an from analyseGrid, fmt formats it) in words.
+export function videoText(s, fmt) {
+    if (!s.an) {
+        return `no picture yet (size ${s.size}, pc ${s.pc})`;
+    }
+    return `${fmt(s.an)}; ${s.size}, ${s.frames} frames shown`;
+}
+
+// Prints the classified grid of one reading (s.classes), a row a line.
+export function printGrid(who, s, cols, rows) {
+    if (s && s.classes) {
+        console.log(`# ${who}'s composite, ${cols}x${rows} cells:`);
+        for (let r = 0; r < rows; r++) {
+            console.log(`#   ${s.classes.slice(r * cols, (r + 1) * cols)}`);
+        }
+    }
+}
+
+// The readers of a test's received composites and tones: parts (each with
+// name, rgb and toneHz; p[key] its letter in a classified grid) on a
+// cols x rows grid, a colour within rgbTol per channel, tone readings
+// averaged over the last `window`; with rgb, fmtAnalysis shows each part's
+// mean colour. The defaults are what room, whip_gst and firefox use.
+export function compositeKit(
+    parts,
+    { key = 'name', cols = 32, rows = 18, rgbTol = 30, window = 8, rgb = false } = {},
+) {
+    const kit = { cols, rows, rgbTol, window };
+    kit.classify = (cells) => classifyGrid(cells, parts, rgbTol, key);
+    kit.analyse = (classes, cells) => analyseGrid(classes, cells, parts, cols, rows, key);
+    kit.fmtAnalysis = (an) => fmtAnalysis(an, parts, { key, rgb });
+    kit.videoText = (s) => videoText(s, kit.fmtAnalysis);
+    kit.printGrid = (who, s) => printGrid(who, s, cols, rows);
+    kit.audioWindow = (readings) => audioWindow(readings, parts, window, key);
+    kit.fmtAudio = (aw) => fmtAudio(aw, parts, key);
+    return kit;
+}
+
+// Polls read(t0) every pollMs until done(value, history) is true or
+// deadlineMs have passed. The readings of a value (partsOf(value), keyed by
+// name) that carry a picture (cells) get classes = classify(cells) and
+// an = analyse(classes, cells); their audio readings are kept in
+// history[name] (and printed with debug). Returns { ok, value, history, ms }.
+export async function pollComposites(
+    read,
+    done,
+    { names, deadlineMs, classify, analyse, pollMs, partsOf = (v) => v, debug = false },
+) {
+    const history = Object.fromEntries(names.map((n) => [n, []]));
+    const sample = async (t0) => {
+        const value = await read(t0);
+        const parts = partsOf(value);
+        for (const n of names) {
+            const s = parts[n];
+            s.classes = s.cells ? classify(s.cells) : '';
+            s.an = s.cells ? analyse(s.classes, s.cells) : null;
+            if (s.audio) {
+                history[n].push(s.audio);
+                if (debug) {
+                    const above = s.audio.levels.map((l) => (l - s.audio.medianDb).toFixed(1));
+                    console.log(
+                        `# ${Date.now() - t0} ms ${n} hears ${above.join(' ')} dB above the ` +
+                            `median ${s.audio.medianDb.toFixed(1)} dB`,
+                    );
+                }
+            }
+        }
+        return value;
+    };
+    const r = await pollUntil(sample, (v) => done(v, history), deadlineMs, pollMs);
+    return { ok: r.ok, value: r.value, history, ms: r.ms };
+}
+
+// Prints what a page's diagnostics say ({ parts: { name: a partDiagnostics
+// result }, logs, ctxState } or { error }), then the page's errors.
+export function printDiagnostics(d, pageErrors = []) {
+    if (d.error) {
+        console.log(`# diagnostics failed: ${d.error}`);
+        return;
+    }
+    for (const [n, x] of Object.entries(d.parts || {})) {
+        console.log(
+            `# ${n}: connectionState=${x.connectionState} ` +
+                `iceConnectionState=${x.iceConnectionState} ` +
+                `iceGatheringState=${x.iceGatheringState} signalingState=${x.signalingState} ` +
+                `frameCallbacks=${x.frameCallbacks} remoteAudio=${x.hasAnalyser}`,
+        );
+        x.stats.forEach((l) => console.log(`#   ${l}`));
+    }
+    console.log(`# audio context ${d.ctxState}`);
+    (d.logs || []).forEach((l) => console.log(`# ${l}`));
+    pageErrors.forEach((l) => console.log(`# ${l}`));
+}
+
 // ---- tone readings (node side) ----
 
 // Averages of the last `window` readings ({ levels (dB, one per part, in
@@ -244,6 +455,17 @@ export function fmtAudio(aw, parts, key = 'name') {
     );
 }
 
+// Every key of `heard` more than lim.minHeardDb above the median and every
+// key of `silent` at least lim.belowDb under the weakest heard one, over a
+// full window of lim.window readings (aw from audioWindow).
+export function hears(aw, heard, silent, lim) {
+    if (aw.n < lim.window) {
+        return false;
+    }
+    const weakest = Math.min(...heard.map((k) => aw.above[k]));
+    return weakest > lim.minHeardDb && silent.every((k) => aw.above[k] <= weakest - lim.belowDb);
+}
+
 export async function installPageHelpers(page) {
     await page.evaluate(pageHelpers);
 }
@@ -264,6 +486,83 @@ export function pageHelpers() {
             }
             await new Promise((res) => setTimeout(res, everyMs));
         }
+    };
+
+    // A section for the test's own media elements, at the end of the page.
+    H.mediaBox = () => {
+        const box = document.createElement('section');
+        box.id = 'e2e';
+        box.setAttribute('aria-label', 'end-to-end test media');
+        box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
+        document.body.append(box);
+        return box;
+    };
+
+    // A muted video element in box that shows what `name` receives.
+    H.compositeSink = (box, name, width = '320px') => {
+        const sink = document.createElement('video');
+        sink.id = `composite-${name}`;
+        sink.muted = true;
+        sink.autoplay = true;
+        sink.playsInline = true;
+        sink.style.width = width;
+        sink.style.background = '#000';
+        sink.title = `what ${name} receives`;
+        box.append(sink);
+        return sink;
+    };
+
+    // Joins with the page's own whip.js (options as whipConnect's, gathering
+    // for at most 3 s); rejects when no answer came within timeoutMs.
+    H.whip = async (url, options, timeoutMs) => {
+        const { whipConnect } = await import('/js/whip.js');
+        return Promise.race([
+            whipConnect(url, { gatherTimeoutMs: 3000, ...options }),
+            new Promise((_, rej) =>
+                setTimeout(
+                    () => rej(new Error(`no WHIP answer within ${timeoutMs} ms`)),
+                    timeoutMs,
+                ),
+            ),
+        ]);
+    };
+
+    // Takes a received track for P: video plays in P.sink and counts the
+    // frames shown in P.frameCallbacks; audio feeds P.analyser (see
+    // remoteAnalyser; smoothing 0: each reading stands alone, and a departed
+    // tone does not fade out over seconds). label prefixes a log line.
+    H.receiveTrack = (P, track, { ac, box, label = '', smoothing = 0 }) => {
+        if (track.kind === 'video') {
+            P.sink.srcObject = new MediaStream([track]);
+            P.sink.play().catch((e) => H.logs.push(`${label}video.play: ${e.message}`));
+            if (P.sink.requestVideoFrameCallback) {
+                const count = () => {
+                    P.frameCallbacks++;
+                    P.sink.requestVideoFrameCallback(count);
+                };
+                P.sink.requestVideoFrameCallback(count);
+            }
+        } else if (track.kind === 'audio') {
+            P.analyser = H.remoteAnalyser(ac, track, box, smoothing);
+        }
+    };
+
+    // One reading of what P receives: its composite's cells and size (none
+    // without video), frames shown, the levels of the tones freqs, and the
+    // state of its connection.
+    H.samplePart = (P, { cols, rows, freqs, tolHz, video = true }) => {
+        const v = video ? H.sampleCells(P.sink, P.canvas, cols, rows) : { cells: null };
+        const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
+        return { ...v, frames: P.frameCallbacks, audio: a, pc: P.session.pc.connectionState };
+    };
+
+    // diagnostics() of P's session (or "not joined"), with the frames shown
+    // and whether its audio arrived.
+    H.partDiagnostics = async (P) => {
+        const d = P.session
+            ? await H.diagnostics(P.session.pc)
+            : { connectionState: 'not joined', stats: [] };
+        return { ...d, frameCallbacks: P.frameCallbacks, hasAnalyser: !!P.analyser };
     };
 
     // A video track of one solid colour, width x height, fps frames a second.

@@ -38,16 +38,23 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-    analyseGrid,
-    audioWindow as libAudioWindow,
-    classifyGrid,
-    fmtAudio as libFmtAudio,
+    aloneCentred,
+    checkSameHost,
+    compositeKit,
+    evaluateOrError,
     fmtRgb,
+    hears,
     installPageHelpers,
     makeReporter,
-    pollUntil,
+    openPage,
+    pollComposites,
+    printDiagnostics,
     rgbToYuv601,
     runMain,
+    sessionUrlOk,
+    sideBySide,
+    threeOnGrid,
+    TILES,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -65,19 +72,10 @@ const PARTS = [
 const TONE_GAIN = 0.25; // two mixed tones stay below full scale
 const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
 const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
-const GRID_COLS = 32;
-const GRID_ROWS = 18;
-const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
-const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
-const MAX_GONE_SHARE = 0.01; // of the cells, for a colour that is not shown
-const MIN_ALONE_SHARE = 0.5; // one full-canvas 4:3 tile on 16:9 covers 75 %
-const CENTRE_TOL = 0.06; // of the canvas, for "centred"
-const SIDE_MARGIN = 0.05; // a left tile's centroid is left of 0.5 - this
 const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 25; // above the median of 100..4000 Hz
 const MIN_OWN_BELOW_DB = 15; // own tone below the weaker of the two heard
 const MIN_GONE_BELOW_DB = 40; // a departed participant's tone below the one heard
-const AUDIO_WINDOW = 8; // readings averaged
 const POLL_MS = 125;
 const CONNECT_TIMEOUT_MS = 8000; // gathering (<= 3 s) plus the POST
 const ALONE_DEADLINE_MS = 8000; // from A's answer to A alone checked
@@ -95,98 +93,40 @@ const byName = Object.fromEntries(PARTS.map((p) => [p.name, p]));
 
 // ---- analysis of what the page measured (node side) ----
 
-// One character per cell: the participant whose colour it is (within
-// RGB_TOLERANCE per channel), '.' black, 'g' placeholder grey, 'y' speaker
-// border, '?' anything else (edges of tiles, mixed cells).
-const classify = (cells) => classifyGrid(cells, PARTS, RGB_TOLERANCE);
-
-// Share of the cells and centroid (0..1 of the canvas) of each colour.
-const analyse = (classes) => analyseGrid(classes, null, PARTS, GRID_COLS, GRID_ROWS);
-
-function fmtAnalysis(an) {
-    return PARTS.map((p) => {
-        const a = an[p.name];
-        const where = a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)})` : '';
-        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
-    }).join(', ');
-}
-
-// The classified grid as lines of text, for the log.
-function gridLines(classes) {
-    const lines = [];
-    for (let r = 0; r < GRID_ROWS; r++) {
-        lines.push(classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS));
-    }
-    return lines;
-}
+// The composite's readers (lib.mjs compositeKit): one character per cell
+// (classify: the participant whose colour it is, '.' black, 'g' placeholder
+// grey, 'y' speaker border, '?' anything else), share of the cells and
+// centroid of each colour (analyse), and averages of the last kit.window
+// tone readings (audioWindow: level of each tone above the median, dB).
+const kit = compositeKit(PARTS);
+const { classify, analyse, fmtAnalysis, videoText, printGrid, audioWindow, fmtAudio } = kit;
 
 // Only `name` is shown, as one centred tile covering most of the canvas.
-function layoutAlone(an, name) {
-    const a = an[name];
-    const others = PARTS.filter((p) => p.name !== name);
-    return (
-        a.share >= MIN_ALONE_SHARE &&
-        Math.abs(a.cx - 0.5) <= CENTRE_TOL &&
-        Math.abs(a.cy - 0.5) <= CENTRE_TOL &&
-        others.every((p) => an[p.name].share < MAX_GONE_SHARE)
+const layoutAlone = (an, name) =>
+    aloneCentred(
+        an[name],
+        PARTS.filter((p) => p.name !== name).map((p) => an[p.name]),
     );
-}
 
 // Exactly `names` (two) are shown, side by side, vertically centred; every
 // other colour is gone.
-function layoutSideBySide(an, names) {
-    const shown = names.map((n) => an[n]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const gone = PARTS.filter((p) => !names.includes(p.name));
-    if (!gone.every((p) => an[p.name].share < MAX_GONE_SHARE)) {
-        return false;
-    }
-    const [l, r] = [...shown].sort((x, y) => x.cx - y.cx);
-    return (
-        l.cx < 0.5 - SIDE_MARGIN &&
-        r.cx > 0.5 + SIDE_MARGIN &&
-        shown.every((a) => Math.abs(a.cy - 0.5) <= CENTRE_TOL)
-    );
-}
+const layoutSideBySide = (an, names) =>
+    PARTS.filter((p) => !names.includes(p.name)).every(
+        (p) => an[p.name].share < TILES.maxGoneShare,
+    ) && sideBySide(names.map((n) => an[n]));
 
 // All three are shown on a 2x2 grid: two tiles in the top half (one left,
 // one right), one centred in the bottom half.
-function layoutThree(an) {
-    const shown = PARTS.map((p) => an[p.name]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const byY = [...shown].sort((x, y) => x.cy - y.cy);
-    const top = byY.slice(0, 2).sort((x, y) => x.cx - y.cx);
-    const bottom = byY[2];
-    return (
-        top.every((a) => a.cy < 0.5 - SIDE_MARGIN) &&
-        bottom.cy > 0.5 + SIDE_MARGIN &&
-        top[0].cx < 0.5 - SIDE_MARGIN &&
-        top[1].cx > 0.5 + SIDE_MARGIN &&
-        Math.abs(bottom.cx - 0.5) <= CENTRE_TOL
-    );
-}
-
-// Averages of the last AUDIO_WINDOW readings of one participant: level of
-// each tone above the median (dB).
-const audioWindow = (readings) => libAudioWindow(readings, PARTS, AUDIO_WINDOW);
-
-const fmtAudio = (aw) => libFmtAudio(aw, PARTS);
+const layoutThree = (an) => threeOnGrid(PARTS.map((p) => an[p.name]));
 
 // me hears every name in `heard` > MIN_HEARD_DB above the median, and every
 // name in `silent` >= MIN_OWN_BELOW_DB below the weakest of them.
-function hearsOnly(aw, heard, silent) {
-    if (aw.n < AUDIO_WINDOW) {
-        return false;
-    }
-    const weakest = Math.min(...heard.map((n) => aw.above[n]));
-    return (
-        weakest > MIN_HEARD_DB && silent.every((n) => aw.above[n] <= weakest - MIN_OWN_BELOW_DB)
-    );
-}
+const hearsOnly = (aw, heard, silent) =>
+    hears(aw, heard, silent, {
+        window: kit.window,
+        minHeardDb: MIN_HEARD_DB,
+        belowDb: MIN_OWN_BELOW_DB,
+    });
 
 // ---- code run inside the page (serialised by playwright; no closures) ----
 
@@ -195,32 +135,18 @@ async function pageInit({ parts, toneGain }) {
     const H = window.__e2e;
     const R = { parts: {}, logs: H.logs };
     window.__room = R;
-    const box = document.createElement('section');
-    box.id = 'e2e';
-    box.setAttribute('aria-label', 'end-to-end test media');
-    box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
-    document.body.append(box);
-    R.box = box;
+    R.box = H.mediaBox();
     R.ac = new AudioContext({ sampleRate: 48000 });
     await R.ac.resume();
     const sources = {};
     for (const p of parts) {
         const video = H.colourTrack(p.rgb, { width: 320, height: 240, fps: 30 });
         const tone = H.toneTrack(R.ac, p.toneHz, toneGain);
-        const sink = document.createElement('video');
-        sink.id = `composite-${p.name}`;
-        sink.muted = true;
-        sink.autoplay = true;
-        sink.playsInline = true;
-        sink.style.width = '320px';
-        sink.style.background = '#000';
-        sink.title = `what ${p.name} receives`;
-        box.append(sink);
         R.parts[p.name] = {
             video,
             tone,
             stream: new MediaStream([tone.track, video.track]),
-            sink,
+            sink: H.compositeSink(R.box, p.name),
             canvas: document.createElement('canvas'),
             frameCallbacks: 0,
             analyser: null,
@@ -233,37 +159,13 @@ async function pageInit({ parts, toneGain }) {
 
 // Joins one participant; resolves once the WHIP answer is applied.
 async function pageJoin({ name, url, connectTimeoutMs }) {
-    const { whipConnect } = await import('/js/whip.js');
     const H = window.__e2e;
     const R = window.__room;
     const P = R.parts[name];
-    const onTrack = (track) => {
-        if (track.kind === 'video') {
-            P.sink.srcObject = new MediaStream([track]);
-            P.sink.play().catch((e) => R.logs.push(`${name} video.play: ${e.message}`));
-            if (P.sink.requestVideoFrameCallback) {
-                const count = () => {
-                    P.frameCallbacks++;
-                    P.sink.requestVideoFrameCallback(count);
-                };
-                P.sink.requestVideoFrameCallback(count);
-            }
-        } else if (track.kind === 'audio') {
-            // No smoothing: each reading stands alone and node averages them.
-            // (With smoothing a departed tone fades out over seconds.)
-            P.analyser = H.remoteAnalyser(R.ac, track, R.box, 0);
-        }
-    };
+    const onTrack = (track) =>
+        H.receiveTrack(P, track, { ac: R.ac, box: R.box, label: `${name} ` });
     const t = performance.now();
-    P.session = await Promise.race([
-        whipConnect(url, { stream: P.stream, onTrack, gatherTimeoutMs: 3000 }),
-        new Promise((_, rej) =>
-            setTimeout(
-                () => rej(new Error(`no WHIP answer within ${connectTimeoutMs} ms`)),
-                connectTimeoutMs,
-            ),
-        ),
-    ]);
+    P.session = await H.whip(url, { stream: P.stream, onTrack }, connectTimeoutMs);
     return { location: P.session.location, connectMs: Math.round(performance.now() - t) };
 }
 
@@ -285,10 +187,7 @@ async function pageSample({ names, cols, rows, freqs, tolHz }) {
     const R = window.__room;
     const out = {};
     for (const n of names) {
-        const P = R.parts[n];
-        const v = H.sampleCells(P.sink, P.canvas, cols, rows);
-        const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
-        out[n] = { ...v, frames: P.frameCallbacks, audio: a, pc: P.session.pc.connectionState };
+        out[n] = H.samplePart(R.parts[n], { cols, rows, freqs, tolHz });
     }
     return out;
 }
@@ -328,12 +227,7 @@ async function pageDiagnostics({ names }) {
         return out;
     }
     for (const n of names) {
-        const P = R.parts[n];
-        out[n] = P.session
-            ? await window.__e2e.diagnostics(P.session.pc)
-            : { connectionState: 'not joined', stats: [] };
-        out[n].frameCallbacks = P.frameCallbacks;
-        out[n].hasAnalyser = !!P.analyser;
+        out[n] = await window.__e2e.partDiagnostics(R.parts[n]);
     }
     return { parts: out, logs: R.logs, ctxState: R.ac.state };
 }
@@ -342,109 +236,43 @@ async function pageDiagnostics({ names }) {
 
 const freqs = PARTS.map((p) => p.toneHz);
 
+const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
+
 // Polls pageSample for `names` every POLL_MS until done(samples, history)
 // is true or deadlineMs passes; history[name] keeps the audio readings taken
 // since the start of this wait. Returns { ok, samples, history, ms }.
+
 async function pollRoom(page, names, deadlineMs, done) {
-    const history = Object.fromEntries(names.map((n) => [n, []]));
-    const sample = async (t0) => {
-        const samples = await page.evaluate(pageSample, {
+    const read = () =>
+        page.evaluate(pageSample, {
             names,
-            cols: GRID_COLS,
-            rows: GRID_ROWS,
+            cols: kit.cols,
+            rows: kit.rows,
             freqs,
             tolHz: TONE_TOL_HZ,
         });
-        for (const n of names) {
-            const s = samples[n];
-            s.classes = s.cells ? classify(s.cells) : '';
-            s.an = s.cells ? analyse(s.classes) : null;
-            if (s.audio) {
-                if (DEBUG) {
-                    const above = s.audio.levels.map((l) => (l - s.audio.medianDb).toFixed(1));
-                    console.log(
-                        `# ${Date.now() - t0} ms ${n} hears ${above.join(' ')} dB above the ` +
-                            `median ${s.audio.medianDb.toFixed(1)} dB`,
-                    );
-                }
-                history[n].push(s.audio);
-            }
-        }
-        return samples;
-    };
-    const r = await pollUntil(sample, (samples) => done(samples, history), deadlineMs, POLL_MS);
-    return { ok: r.ok, samples: r.value, history, ms: r.ms };
-}
-
-function videoText(s) {
-    if (!s.an) {
-        return `no picture yet (size ${s.size}, pc ${s.pc})`;
-    }
-    return `${fmtAnalysis(s.an)}; ${s.size}, ${s.frames} frames shown`;
-}
-
-function printGrid(who, s) {
-    if (s && s.classes) {
-        console.log(`# ${who}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
-        gridLines(s.classes).forEach((l) => console.log(`#   ${l}`));
-    }
+    const r = await pollComposites(read, done, { ...READING, names, deadlineMs });
+    return { ok: r.ok, samples: r.value, history: r.history, ms: r.ms };
 }
 
 async function dumpDiagnostics(page, pageErrors) {
-    const d = await page
-        .evaluate(pageDiagnostics, { names: PARTS.map((p) => p.name) })
-        .catch((e) => ({ error: e.message }));
-    if (d.error) {
-        console.log(`# diagnostics failed: ${d.error}`);
-        return;
-    }
-    for (const [n, x] of Object.entries(d.parts || {})) {
-        console.log(
-            `# ${n}: connectionState=${x.connectionState} ` +
-                `iceConnectionState=${x.iceConnectionState} ` +
-                `iceGatheringState=${x.iceGatheringState} signalingState=${x.signalingState} ` +
-                `frameCallbacks=${x.frameCallbacks} remoteAudio=${x.hasAnalyser}`,
-        );
-        x.stats.forEach((l) => console.log(`#   ${l}`));
-    }
-    console.log(`# audio context ${d.ctxState}`);
-    (d.logs || []).forEach((l) => console.log(`# ${l}`));
-    pageErrors.forEach((l) => console.log(`# ${l}`));
+    const d = await evaluateOrError(page, pageDiagnostics, { names: PARTS.map((p) => p.name) });
+    printDiagnostics(d, pageErrors);
 }
 
-async function joinRoom(page, room, name) {
-    try {
-        return await page.evaluate(pageJoin, {
-            name,
-            url: `/rooms/${room}/whip?name=${name}`,
-            connectTimeoutMs: CONNECT_TIMEOUT_MS,
-        });
-    } catch (e) {
-        return { error: e.message.split('\n')[0] };
-    }
-}
+const joinRoom = (page, room, name) =>
+    evaluateOrError(page, pageJoin, {
+        name,
+        url: `/rooms/${room}/whip?name=${name}`,
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+    });
 
-function joinedOk(r, base, room) {
-    return (
-        !r.error &&
-        r.location.startsWith(`${base}/rooms/${room}/sessions/`) &&
-        /\/sessions\/[0-9a-f]{32,}$/.test(r.location)
-    );
-}
+const joinedOk = sessionUrlOk;
 
 async function run(base, browser) {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') {
-            pageErrors.push(`console.${m.type()}: ${m.text()}`);
-        }
-    });
-    const requests = [];
-    page.on('request', (r) => requests.push(r.url()));
-
-    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    const opened = await openPage(browser, base, { viewport: { width: 1100, height: 800 } });
+    const { page, res, requests } = opened;
+    const pageErrors = opened.errors;
     if (!check(res && res.status() === 200, 'page served', `status=${res && res.status()}`)) {
         return;
     }
@@ -480,7 +308,7 @@ async function run(base, browser) {
             a.pc === 'connected' &&
             a.an &&
             layoutAlone(a.an, 'A') &&
-            h.A.length >= AUDIO_WINDOW &&
+            h.A.length >= kit.window &&
             a.frames > 10
         );
     });
@@ -488,7 +316,7 @@ async function run(base, browser) {
     check(
         sA.an && layoutAlone(sA.an, 'A') && sA.size === expectSize,
         `(d) A alone: the composite is ${expectSize} with only A's colour, one centred tile ` +
-            `(>= ${MIN_ALONE_SHARE * 100} %), B and C < ${MAX_GONE_SHARE * 100} %`,
+            `(>= ${TILES.minAloneShare * 100} %), B and C < ${TILES.maxGoneShare * 100} %`,
         `${videoText(sA)}, after ${alone.ms} ms`,
     );
     const awAlone = audioWindow(alone.history.A);
@@ -542,7 +370,7 @@ async function run(base, browser) {
         const ok = !!s.an && layoutThree(s.an) && s.size === expectSize;
         check(
             ok,
-            `(a) ${n} sees all three colours (each >= ${MIN_SHARE * 100} % of cells) ` +
+            `(a) ${n} sees all three colours (each >= ${TILES.minShare * 100} % of cells) ` +
                 `on a ${expectSize} 2x2 grid, two tiles on top and one centred below`,
             videoText(s),
         );
@@ -596,8 +424,8 @@ async function run(base, browser) {
         check(
             firstOk[n] !== undefined && firstOk[n] <= LEAVE_DEADLINE_MS,
             `(c) within ${LEAVE_DEADLINE_MS / 1000} s of C's DELETE ${n} sees two tiles side ` +
-                `by side (A and B each >= ${MIN_SHARE * 100} %) and C on ` +
-                `< ${MAX_GONE_SHARE * 100} % of cells`,
+                `by side (A and B each >= ${TILES.minShare * 100} %) and C on ` +
+                `< ${TILES.maxGoneShare * 100} % of cells`,
             `${when}; last: ${videoText(s)}`,
         );
         if (firstOk[n] === undefined) {
@@ -646,7 +474,7 @@ async function run(base, browser) {
         goneMs !== null && goneMs <= CRASH_DEADLINE_MS,
         `(e) B closes its peer connection without DELETE (crashed tab): within ` +
             `${CRASH_DEADLINE_MS / 1000} s A's composite is A alone again, B < ` +
-            `${MAX_GONE_SHARE * 100} %`,
+            `${TILES.maxGoneShare * 100} %`,
         `${goneMs !== null ? `after ${goneMs} ms` : `not within ${CRASH_OBSERVE_MS} ms`}; ` +
             `B's pc ${crashed.state}; last: ${videoText(gone.samples.A)}`,
     );
@@ -667,12 +495,7 @@ async function run(base, browser) {
         `DELETE ${leftA.status}`,
     );
 
-    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
-    check(
-        foreign.length === 0,
-        'the page requested nothing from another host',
-        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
-    );
+    checkSameHost(check, requests, base);
 }
 
 const main = () =>

@@ -44,16 +44,22 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import {
-    analyseGrid,
-    audioWindow as libAudioWindow,
-    classifyGrid,
-    fmtAudio as libFmtAudio,
+    aloneCentred,
+    checkSameHost,
+    compositeKit,
+    evaluateOrError,
     fmtRgb,
+    hears as libHears,
     installPageHelpers,
     makeReporter,
-    pollUntil,
+    openPage,
+    pollComposites,
+    printDiagnostics,
     rgbToYuv601,
     runMain,
+    sessionUrlOk,
+    threeOnGrid,
+    TILES,
 } from './lib.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -73,14 +79,6 @@ const PUBS = SOURCES.filter((s) => s.mode);
 const TONE_GAIN = 0.25;
 const COMPOSITE_W = Number(process.env.ROOM_W) || 640;
 const COMPOSITE_H = Number(process.env.ROOM_H) || 360;
-const GRID_COLS = 32;
-const GRID_ROWS = 18;
-const RGB_TOLERANCE = 30; // per channel, for a cell's mean colour
-const MIN_SHARE = 0.08; // of the cells, for a colour that is shown
-const MAX_GONE_SHARE = 0.01; // of the cells, for a colour that is not shown
-const MIN_ALONE_SHARE = 0.5; // one full-canvas 4:3 tile on 16:9 covers 75 %
-const CENTRE_TOL = 0.06;
-const SIDE_MARGIN = 0.05;
 const TONE_TOL_HZ = 15;
 // A tone heard: above the median of 100..4000 Hz. A real tone measures 50 to
 // 65 dB here, while a tone 80 Hz away (520 Hz sent, 440 Hz looked for) leaks
@@ -88,7 +86,6 @@ const TONE_TOL_HZ = 15;
 const MIN_HEARD_DB = 40;
 const MIN_OWN_BELOW_DB = 15; // own tone below the weaker heard one
 const MAX_GONE_ABOVE_DB = 10; // a departed publisher's tone, above the median
-const AUDIO_WINDOW = 8; // readings averaged
 const POLL_MS = 125;
 const CONNECT_TIMEOUT_MS = 8000; // a browser join: gathering plus the POST
 // A publisher's start (slow on a busy machine), offer, POST, ICE + DTLS; and
@@ -202,67 +199,31 @@ async function waitFor(probe, deadlineMs, everyMs = 50) {
 
 // ---- analysis of what the page measured ----
 
-// One character per cell: the source whose colour it is, '.' black, 'g'
-// placeholder grey, 'y' speaker border, '?' anything else.
-const classify = (cells) => classifyGrid(cells, SOURCES, RGB_TOLERANCE, 'key');
-
-// Share of the cells, centroid (0..1 of the canvas) and mean colour of
-// each source's cells.
-const analyse = (classes, cells) =>
-    analyseGrid(classes, cells, SOURCES, GRID_COLS, GRID_ROWS, 'key');
-
-function fmtAnalysis(an) {
-    return SOURCES.map((p) => {
-        const a = an[p.key];
-        const where =
-            a.share > 0 ? ` @(${a.cx.toFixed(2)},${a.cy.toFixed(2)}) ${fmtRgb(a.rgb)}` : '';
-        return `${p.name} ${(a.share * 100).toFixed(1)}%${where}`;
-    }).join(', ');
-}
+// The composite's readers (lib.mjs compositeKit), by source key: one
+// character per cell, share, centroid and mean colour of each source's
+// cells, and tone readings.
+const kit = compositeKit(SOURCES, { key: 'key', rgb: true });
+const { classify, analyse, fmtAnalysis, videoText, printGrid, audioWindow, fmtAudio } = kit;
 
 // Three tiles on a 2x2 grid: two in the top half (left and right), one
 // centred in the bottom half.
-function layoutThree(an) {
-    const shown = SOURCES.map((p) => an[p.key]);
-    if (!shown.every((a) => a.share >= MIN_SHARE)) {
-        return false;
-    }
-    const byY = [...shown].sort((x, y) => x.cy - y.cy);
-    const top = byY.slice(0, 2).sort((x, y) => x.cx - y.cx);
-    const bottom = byY[2];
-    return (
-        top.every((a) => a.cy < 0.5 - SIDE_MARGIN) &&
-        bottom.cy > 0.5 + SIDE_MARGIN &&
-        top[0].cx < 0.5 - SIDE_MARGIN &&
-        top[1].cx > 0.5 + SIDE_MARGIN &&
-        Math.abs(bottom.cx - 0.5) <= CENTRE_TOL
-    );
-}
+const layoutThree = (an) => threeOnGrid(SOURCES.map((p) => an[p.key]));
 
 // Only `key` is shown, as one centred tile covering most of the canvas.
-function layoutAlone(an, key) {
-    const a = an[key];
-    return (
-        a.share >= MIN_ALONE_SHARE &&
-        Math.abs(a.cx - 0.5) <= CENTRE_TOL &&
-        Math.abs(a.cy - 0.5) <= CENTRE_TOL &&
-        SOURCES.filter((p) => p.key !== key).every((p) => an[p.key].share < MAX_GONE_SHARE)
+const layoutAlone = (an, key) =>
+    aloneCentred(
+        an[key],
+        SOURCES.filter((p) => p.key !== key).map((p) => an[p.key]),
     );
-}
-
-const audioWindow = (readings) => libAudioWindow(readings, SOURCES, AUDIO_WINDOW, 'key');
-
-const fmtAudio = (aw) => libFmtAudio(aw, SOURCES, 'key');
 
 // Every key in `heard` > MIN_HEARD_DB above the median, every key in
 // `silent` at least `below` dB under the weakest heard one.
-function hears(aw, heard, silent, below = MIN_OWN_BELOW_DB) {
-    if (aw.n < AUDIO_WINDOW) {
-        return false;
-    }
-    const weakest = Math.min(...heard.map((k) => aw.above[k]));
-    return weakest > MIN_HEARD_DB && silent.every((k) => aw.above[k] <= weakest - below);
-}
+const hears = (aw, heard, silent, below = MIN_OWN_BELOW_DB) =>
+    libHears(aw, heard, silent, {
+        window: kit.window,
+        minHeardDb: MIN_HEARD_DB,
+        belowDb: below,
+    });
 
 // ---- code run inside the page (serialised by playwright; no closures) ----
 
@@ -270,29 +231,15 @@ async function pageInit({ rgb, toneHz, toneGain }) {
     const H = window.__e2e;
     const R = { parts: {}, logs: H.logs, roster: null, rosterEvents: 0, events: [] };
     window.__wg = R;
-    const box = document.createElement('section');
-    box.id = 'e2e';
-    box.setAttribute('aria-label', 'end-to-end test media');
-    box.style.cssText = 'display:flex;gap:8px;flex-wrap:wrap;margin-top:8px';
-    document.body.append(box);
-    R.box = box;
+    R.box = H.mediaBox();
     R.ac = new AudioContext({ sampleRate: 48000 });
     await R.ac.resume();
     R.video = H.colourTrack(rgb, { width: 320, height: 240, fps: 30 });
     R.tone = H.toneTrack(R.ac, toneHz, toneGain);
     R.stream = new MediaStream([R.tone.track, R.video.track]);
     for (const n of ['C', 'V']) {
-        const sink = document.createElement('video');
-        sink.id = `composite-${n}`;
-        sink.muted = true;
-        sink.autoplay = true;
-        sink.playsInline = true;
-        sink.style.width = '320px';
-        sink.style.background = '#000';
-        sink.title = `what ${n} receives`;
-        box.append(sink);
         R.parts[n] = {
-            sink,
+            sink: H.compositeSink(R.box, n),
             canvas: document.createElement('canvas'),
             frameCallbacks: 0,
             analyser: null,
@@ -305,39 +252,13 @@ async function pageInit({ rgb, toneHz, toneGain }) {
 // Joins as C (participant, sendrecv) or V (viewer, recvonly) and resolves
 // once the answer is applied; C also subscribes to the room's events.
 async function pageJoin({ who, url, eventsUrl, connectTimeoutMs }) {
-    const { whipConnect } = await import('/js/whip.js');
     const H = window.__e2e;
     const R = window.__wg;
     const P = R.parts[who];
-    const onTrack = (track) => {
-        if (track.kind === 'video') {
-            P.sink.srcObject = new MediaStream([track]);
-            P.sink.play().catch((e) => R.logs.push(`${who} video.play: ${e.message}`));
-            if (P.sink.requestVideoFrameCallback) {
-                const count = () => {
-                    P.frameCallbacks++;
-                    P.sink.requestVideoFrameCallback(count);
-                };
-                P.sink.requestVideoFrameCallback(count);
-            }
-        } else if (track.kind === 'audio') {
-            P.analyser = H.remoteAnalyser(R.ac, track, R.box, 0);
-        }
-    };
-    const opts =
-        who === 'V'
-            ? { recvOnly: true, onTrack, gatherTimeoutMs: 3000 }
-            : { stream: R.stream, onTrack, gatherTimeoutMs: 3000 };
+    const onTrack = (track) => H.receiveTrack(P, track, { ac: R.ac, box: R.box, label: `${who} ` });
+    const opts = who === 'V' ? { recvOnly: true, onTrack } : { stream: R.stream, onTrack };
     const t = performance.now();
-    P.session = await Promise.race([
-        whipConnect(url, opts),
-        new Promise((_, rej) =>
-            setTimeout(
-                () => rej(new Error(`no answer within ${connectTimeoutMs} ms`)),
-                connectTimeoutMs,
-            ),
-        ),
-    ]);
+    P.session = await H.whip(url, opts, connectTimeoutMs);
     const dirs = P.session.answer
         .split(/\r?\n/)
         .filter((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l))
@@ -377,10 +298,7 @@ async function pageSample({ names, cols, rows, freqs, tolHz, video }) {
     const R = window.__wg;
     const out = {};
     for (const n of names) {
-        const P = R.parts[n];
-        const v = video ? H.sampleCells(P.sink, P.canvas, cols, rows) : { cells: null };
-        const a = P.analyser ? H.levels(P.analyser, freqs, tolHz) : null;
-        out[n] = { ...v, frames: P.frameCallbacks, audio: a, pc: P.session.pc.connectionState };
+        out[n] = H.samplePart(R.parts[n], { cols, rows, freqs, tolHz, video });
     }
     return { parts: out, roster: R.roster, rosterEvents: R.rosterEvents };
 }
@@ -410,11 +328,7 @@ async function pageDiagnostics() {
     }
     const out = {};
     for (const [n, P] of Object.entries(R.parts)) {
-        out[n] = P.session
-            ? await window.__e2e.diagnostics(P.session.pc)
-            : { connectionState: 'not joined', stats: [] };
-        out[n].frameCallbacks = P.frameCallbacks;
-        out[n].hasAnalyser = !!P.analyser;
+        out[n] = await window.__e2e.partDiagnostics(P);
     }
     return { parts: out, logs: R.logs, ctxState: R.ac.state, roster: R.roster };
 }
@@ -423,52 +337,29 @@ async function pageDiagnostics() {
 
 const freqs = SOURCES.map((p) => p.toneHz);
 
+const READING = { classify, analyse, pollMs: POLL_MS, debug: DEBUG };
+
 // Polls pageSample every POLL_MS until done(sample, history) or deadlineMs;
 // history[name] holds the audio readings taken since the start of this wait.
 // With video false only the audio is read (quicker on a busy machine).
+
 async function poll(page, names, deadlineMs, done, { video = true } = {}) {
-    const history = Object.fromEntries(names.map((n) => [n, []]));
-    const sample = async (t0) => {
-        const s = await page.evaluate(pageSample, {
+    const read = () =>
+        page.evaluate(pageSample, {
             names,
-            cols: GRID_COLS,
-            rows: GRID_ROWS,
+            cols: kit.cols,
+            rows: kit.rows,
             freqs,
             tolHz: TONE_TOL_HZ,
             video,
         });
-        for (const n of names) {
-            const x = s.parts[n];
-            x.classes = x.cells ? classify(x.cells) : '';
-            x.an = x.cells ? analyse(x.classes, x.cells) : null;
-            if (x.audio) {
-                history[n].push(x.audio);
-                if (DEBUG) {
-                    const above = x.audio.levels.map((l) => (l - x.audio.medianDb).toFixed(1));
-                    console.log(`# ${Date.now() - t0} ms ${n} hears ${above.join(' ')} dB`);
-                }
-            }
-        }
-        return s;
-    };
-    const r = await pollUntil(sample, (s) => done(s, history), deadlineMs, POLL_MS);
-    return { ok: r.ok, s: r.value, history, ms: r.ms };
-}
-
-function videoText(x) {
-    if (!x.an) {
-        return `no picture yet (size ${x.size}, pc ${x.pc})`;
-    }
-    return `${fmtAnalysis(x.an)}; ${x.size}, ${x.frames} frames shown`;
-}
-
-function printGrid(who, x) {
-    if (x && x.classes) {
-        console.log(`# ${who}'s composite, ${GRID_COLS}x${GRID_ROWS} cells:`);
-        for (let r = 0; r < GRID_ROWS; r++) {
-            console.log(`#   ${x.classes.slice(r * GRID_COLS, (r + 1) * GRID_COLS)}`);
-        }
-    }
+    const r = await pollComposites(read, done, {
+        ...READING,
+        names,
+        deadlineMs,
+        partsOf: (v) => v.parts,
+    });
+    return { ok: r.ok, s: r.value, history: r.history, ms: r.ms };
 }
 
 function rosterRoles(roster) {
@@ -486,42 +377,15 @@ function fmtRoster(roster) {
 }
 
 async function dumpDiagnostics(page, pageErrors) {
-    const d = await page.evaluate(pageDiagnostics).catch((e) => ({ error: e.message }));
-    if (d.error) {
-        console.log(`# diagnostics failed: ${d.error}`);
-        return;
-    }
-    for (const [n, x] of Object.entries(d.parts || {})) {
-        console.log(
-            `# ${n}: connectionState=${x.connectionState} iceConnectionState=` +
-                `${x.iceConnectionState} frameCallbacks=${x.frameCallbacks} ` +
-                `remoteAudio=${x.hasAnalyser}`,
-        );
-        x.stats.forEach((l) => console.log(`#   ${l}`));
-    }
-    console.log(`# audio context ${d.ctxState}; roster ${JSON.stringify(d.roster)}`);
-    (d.logs || []).forEach((l) => console.log(`# ${l}`));
-    pageErrors.forEach((l) => console.log(`# ${l}`));
-}
-
-async function joinAs(page, who, url, eventsUrl) {
-    try {
-        return await page.evaluate(pageJoin, {
-            who,
-            url,
-            eventsUrl,
-            connectTimeoutMs: CONNECT_TIMEOUT_MS,
-        });
-    } catch (e) {
-        return { error: e.message.split('\n')[0] };
+    const d = await evaluateOrError(page, pageDiagnostics);
+    printDiagnostics(d, pageErrors);
+    if (!d.error) {
+        console.log(`# roster ${JSON.stringify(d.roster)}`);
     }
 }
 
-function sessionUrlOk(j, base, room) {
-    return (
-        !j.error && new RegExp(`^${base}/rooms/${room}/sessions/[0-9a-f]{32,}$`).test(j.location)
-    );
-}
+const joinAs = (page, who, url, eventsUrl) =>
+    evaluateOrError(page, pageJoin, { who, url, eventsUrl, connectTimeoutMs: CONNECT_TIMEOUT_MS });
 
 // (p): what one publisher printed about its WHIP exchange.
 function checkPublisher(h) {
@@ -571,17 +435,9 @@ function checkPublisher(h) {
 }
 
 async function run(base, browser) {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' || m.type() === 'warning') {
-            pageErrors.push(`console.${m.type()}: ${m.text()}`);
-        }
-    });
-    const requests = [];
-    page.on('request', (r) => requests.push(r.url()));
-    const res = await page.goto(`${base}/`, { timeout: 5000 });
+    const opened = await openPage(browser, base, { viewport: { width: 1100, height: 800 } });
+    const { page, res, requests } = opened;
+    const pageErrors = opened.errors;
     if (!check(res && res.status() === 200, 'page served', `status=${res && res.status()}`)) {
         return;
     }
@@ -689,7 +545,7 @@ async function run(base, browser) {
             videoOk(x),
             `(v) ${n === 'C' ? 'C (participant)' : 'V (viewer)'} sees the ${expectSize} ` +
                 "composite with three tiles: both publishers' colours and C's (each >= " +
-                `${MIN_SHARE * 100} % of cells), two on top and one centred below`,
+                `${TILES.minShare * 100} % of cells), two on top and one centred below`,
             videoText(x),
         );
         if (!videoOk(x)) {
@@ -768,7 +624,7 @@ async function run(base, browser) {
     }
     const quietOk = (h) => {
         const aw = audioWindow(h.C);
-        return aw.n >= AUDIO_WINDOW && ['F', 'T'].every((k) => aw.above[k] < MAX_GONE_ABOVE_DB);
+        return aw.n >= kit.window && ['F', 'T'].every((k) => aw.above[k] < MAX_GONE_ABOVE_DB);
     };
     const quiet = await poll(page, ['C'], QUIET_DEADLINE_MS, (s, h) => quietOk(h), {
         video: false,
@@ -787,12 +643,7 @@ async function run(base, browser) {
         'V and C leave: DELETE on their session URLs answered 200',
         `V ${lv.status}, C ${lc.status}`,
     );
-    const foreign = requests.filter((u) => !u.startsWith(`${base}/`));
-    check(
-        foreign.length === 0,
-        'the page requested nothing from another host',
-        foreign.length ? foreign.join(' ') : `${requests.length} requests`,
-    );
+    checkSameHost(check, requests, base);
 }
 
 const main = () =>

@@ -14,7 +14,8 @@
 // remove) and for the room (layout, lock, password), each a JSON command on
 // the session's command URL. Everything is built with textContent.
 
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
+
 const KEY = 'conclave.access.';
 
 function read(room) {

@@ -8,6 +8,7 @@
 //                enters the call (call.js); leaving shows "You left".
 // "/?r={room}" is accepted too and rewritten to "/#/r/{room}".
 
+import { $ } from './dom.js';
 import { stopEcho } from './echo.js';
 import { enterPrejoin, leavePrejoin } from './prejoin.js';
 import { inCall, leaveCall, startCall } from './call.js';
@@ -15,7 +16,6 @@ import { needsPassword } from './access.js';
 import { parseRoomInput, randomRoomName, roomFromHash } from './rooms.js';
 import { moveStatusTo, say } from './status.js';
 
-const $ = (id) => document.getElementById(id);
 const views = {
     landing: $('view-landing'),
     prejoin: $('view-prejoin'),

@@ -3,7 +3,8 @@
 // chat, layout, room), the commands (mute, camera, hand, chat, and a
 // moderator's, see access.js), a second WHIP
 // session for a screen share, a connection-quality reading, and automatic
-// rejoining when the connection or the server goes away.
+// rejoining when the connection or the server goes away. The people list
+// and the chat log are drawn by panel.js.
 //
 // Rejoining: when the peer connection fails, stays "disconnected" for more
 // than 5 s, does not connect within 20 s, or the event stream fails
@@ -22,13 +23,22 @@
 
 import { whipConnect } from './whip.js';
 import {
-    entryControls,
     hideRoomControls,
     joinWithCredentials,
     renderRoomControls,
     saveToken,
 } from './access.js';
+import { $, setPressed } from './dom.js';
 import { openEvents } from './events.js';
+import {
+    addChatMessage,
+    announceChanges,
+    renderRoster,
+    resetPanel,
+    sendChat,
+    str,
+} from './panel.js';
+import { applyMute, openScreen, screenAvailable } from './media.js';
 import { readStats, assess, describe } from './quality.js';
 import { say } from './status.js';
 
@@ -38,14 +48,11 @@ const SHUTDOWN_FIRST_ATTEMPT = 2; // after a shutdown event the first try waits 
 const DISCONNECTED_GRACE_MS = 5000;
 const CONNECT_TIMEOUT_MS = 20000;
 const STATS_EVERY_MS = 2000;
-const CHAT_MAX_BYTES = 1000;
-const CHAT_KEEP = 500; // messages kept in the log
 const COMMAND_TIMEOUT_MS = 8000;
-
-const $ = (id) => document.getElementById(id);
+const SHUTDOWN_NOTE = 'The server is shutting down.';
+const PAUSED_NOTE = 'Video paused: weak connection';
 
 const ui = {
-    view: $('view-call'),
     video: $('remote-video'),
     audio: $('remote-audio'),
     stageNote: $('stage-note'),
@@ -54,59 +61,35 @@ const ui = {
     presenter: $('presenter-note'),
     qualityBox: $('quality-box'),
     quality: $('quality'),
-    panel: $('side-panel'),
-    peopleSection: $('people-section'),
-    chatSection: $('chat-section'),
-    roster: $('roster'),
-    peopleCount: $('people-count'),
-    chatLog: $('chat-log'),
-    chatScroll: document.querySelector('#chat-section .chat-scroll'),
     chatForm: $('chat-form'),
-    chatInput: $('chat-input'),
-    chatSend: $('chat-send'),
-    unread: $('chat-unread'),
     mic: $('mute-mic'),
     camera: $('mute-camera'),
     share: $('share-screen'),
     hand: $('raise-hand'),
-    showPeople: $('show-people'),
-    showChat: $('show-chat'),
     leave: $('leave'),
 };
-
-// A second, quiet live region for who joins, leaves or raises a hand, so
-// those notes do not overwrite the connection status.
-const announcer = document.createElement('p');
-announcer.className = 'sr-only';
-announcer.setAttribute('aria-live', 'polite');
-ui.view.append(announcer);
-function announce(text) {
-    announcer.textContent = text;
-}
-
-const wide = window.matchMedia('(min-width: 56rem)');
-const finePointer = window.matchMedia('(pointer: fine)');
-
-function utf8Length(s) {
-    return new TextEncoder().encode(s).length;
-}
 
 function sessionIdOf(url) {
     const m = /\/sessions\/([^/?#]+)$/.exec(new URL(url).pathname);
     return m ? m[1] : '';
 }
 
-function str(v, fallback = '') {
-    return typeof v === 'string' ? v : fallback;
+// The line on the picture (joining, reconnecting, ...).
+function showStageNote(text) {
+    ui.stageNote.textContent = text;
+    ui.stageNote.hidden = false;
 }
 
-function setPressed(btn, on) {
-    btn.setAttribute('aria-pressed', on ? 'true' : 'false');
-}
-
-function clockText(ms) {
-    const d = new Date(typeof ms === 'number' && Number.isFinite(ms) ? ms : Date.now());
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+// Stops the timers, the watcher and the event stream of a session.
+function quietLink(link) {
+    link.timers.forEach((t) => clearTimeout(t));
+    link.timers.clear();
+    if (link.unwatch) {
+        link.unwatch();
+    }
+    if (link.events) {
+        link.events.close();
+    }
 }
 
 // One call at a time; the controls in the page talk to `current`.
@@ -137,7 +120,6 @@ class Call {
         this.roomState = { layout: 'grid', locked: false, password: false };
         this.me = null; // own roster entry
         this.statsTimer = 0;
-        this.unread = 0;
     }
 
     audioTrack() {
@@ -222,7 +204,7 @@ class Call {
                         if (typeof d.token === 'string') {
                             saveToken(this.room, d.token);
                         }
-                        this.renderRoster();
+                        this.showRoster();
                     }
                 },
                 room: (d) => this.link === link && this.onRoom(d),
@@ -231,7 +213,7 @@ class Call {
                     this.leave('The moderator removed you from the meeting.'),
                 roster: (d) => this.link === link && this.onRoster(d),
                 speakers: (d) => this.link === link && this.onSpeakers(d),
-                chat: (d) => this.link === link && this.onChat(d),
+                chat: (d) => this.link === link && addChatMessage(d, link.publicId),
                 layout: (d) => this.link === link && this.onLayout(d),
                 video: (d) => this.link === link && this.onVideoPaused(d),
                 shutdown: () => this.link === link && this.serverShuttingDown(),
@@ -341,14 +323,7 @@ class Call {
         if (!link) {
             return;
         }
-        link.timers.forEach((t) => clearTimeout(t));
-        link.timers.clear();
-        if (link.unwatch) {
-            link.unwatch();
-        }
-        if (link.events) {
-            link.events.close();
-        }
+        quietLink(link);
         // DELETE (the server may still know us), and stop using the old
         // connection at once rather than after the DELETE's answer.
         link.whip.close();
@@ -361,17 +336,22 @@ class Call {
         }
     }
 
-    // Something broke: drop the session and rejoin with backoff.
-    lost(why) {
+    // Drops the session, shows `note` on the stage and the connection as
+    // poor (`quality`, `detail`), and rejoins with backoff (`why` is said).
+    interrupt(note, quality, detail, why) {
         if (this.ended || this.reconnecting) {
             return;
         }
         this.reconnecting = true;
         this.dropLink();
-        ui.stageNote.textContent = 'Reconnecting…';
-        ui.stageNote.hidden = false;
-        this.showQuality('poor', 'Connection: lost', why);
+        showStageNote(note);
+        this.showQuality('poor', quality, detail);
         this.retryLater(why);
+    }
+
+    // Something broke: drop the session and rejoin with backoff.
+    lost(why) {
+        this.interrupt('Reconnecting…', 'Connection: lost', why, why);
     }
 
     // The server announced it is going down: its stream and session end in
@@ -380,14 +360,14 @@ class Call {
         if (this.ended || this.reconnecting) {
             return;
         }
-        this.reconnecting = true;
-        this.dropLink();
         this.attempt = Math.max(this.attempt, SHUTDOWN_FIRST_ATTEMPT);
         this.serverDown = true; // said until a rejoin succeeds
-        ui.stageNote.textContent = 'The server is shutting down.';
-        ui.stageNote.hidden = false;
-        this.showQuality('poor', 'Connection: server stopped', 'the server is shutting down');
-        this.retryLater('The server is shutting down');
+        this.interrupt(
+            SHUTDOWN_NOTE,
+            'Connection: server stopped',
+            'the server is shutting down',
+            'The server is shutting down',
+        );
     }
 
     retryLater(why) {
@@ -415,8 +395,7 @@ class Call {
             this.reconnecting = true;
             if (this.serverDown && !e.status) {
                 // still down: keep saying why rather than a bare network error
-                ui.stageNote.textContent = 'The server is shutting down.';
-                ui.stageNote.hidden = false;
+                showStageNote(SHUTDOWN_NOTE);
                 this.retryLater('The server is shutting down');
                 return;
             }
@@ -457,13 +436,7 @@ class Call {
             this.releaseScreen(s);
         }
         if (link) {
-            link.timers.forEach((t) => clearTimeout(t));
-            if (link.unwatch) {
-                link.unwatch();
-            }
-            if (link.events) {
-                link.events.close();
-            }
+            quietLink(link);
         }
         if (this.ownsStream && this.stream) {
             this.stream.getTracks().forEach((t) => t.stop());
@@ -506,14 +479,7 @@ class Call {
     }
 
     applyLocalTracks() {
-        const a = this.audioTrack();
-        const v = this.videoTrack();
-        if (a) {
-            a.enabled = !this.muted;
-        }
-        if (v) {
-            v.enabled = !this.cameraOff;
-        }
+        const { audio: a, video: v } = applyMute(this.stream, this);
         setPressed(ui.mic, this.muted);
         setPressed(ui.camera, this.cameraOff);
         setPressed(ui.hand, this.hand);
@@ -620,26 +586,6 @@ class Call {
         this.command({ type: 'hand', raised: this.hand });
     }
 
-    async sendChat() {
-        const text = ui.chatInput.value.trim();
-        if (text === '') {
-            return;
-        }
-        if (utf8Length(text) > CHAT_MAX_BYTES) {
-            say('The message is too long (at most 1000 bytes).', { error: true, transient: true });
-            return;
-        }
-        ui.chatSend.disabled = true;
-        const status = await this.command({ type: 'chat', text });
-        ui.chatSend.disabled = false;
-        if (status === 204 || status === 200) {
-            ui.chatInput.value = '';
-        } else if (status === 0) {
-            say('The message was not sent: no connection.', { error: true, transient: true });
-        }
-        ui.chatInput.focus();
-    }
-
     // ---- screen share ----
 
     async toggleShare() {
@@ -651,38 +597,14 @@ class Call {
             say('Wait for the connection before sharing.', { transient: true });
             return;
         }
-        let stream = window.__conclaveTestScreenStream || null;
-        const injected = Boolean(stream);
-        if (!stream) {
-            if (!navigator.mediaDevices || !navigator.mediaDevices.getDisplayMedia) {
-                say('This browser cannot share a screen.', { error: true, transient: true });
-                return;
-            }
-            try {
-                stream = await navigator.mediaDevices.getDisplayMedia({
-                    video: { frameRate: { ideal: 15, max: 30 } },
-                    audio: false,
-                });
-            } catch (e) {
-                say(
-                    e && e.name === 'NotAllowedError'
-                        ? 'Screen sharing was cancelled.'
-                        : `Cannot share the screen: ${e && e.message ? e.message : e}`,
-                    { error: !(e && e.name === 'NotAllowedError'), transient: true },
-                );
-                return;
-            }
-        }
-        const track = stream.getVideoTracks()[0];
-        if (!track || this.ended) {
+        const got = await openScreen();
+        if (got.problem) {
+            say(got.problem, { error: got.error, transient: true });
             return;
         }
-        if ('contentHint' in track) {
-            try {
-                track.contentHint = 'detail';
-            } catch {
-                // not every hint is accepted everywhere
-            }
+        const { stream, track, injected } = got;
+        if (!track || this.ended) {
+            return;
         }
         const screen = { stream, track, injected, whip: null };
         screen.onEnded = () => {
@@ -774,11 +696,11 @@ class Call {
         const before = this.roster;
         this.roster = list;
         if (this.rosterSeen) {
-            this.announceChanges(before, list);
+            announceChanges(before, list, this.link ? this.link.publicId : null);
         }
         this.rosterSeen = true;
         this.followServer(list);
-        this.renderRoster();
+        this.showRoster();
         this.renderPresenter();
     }
 
@@ -814,7 +736,7 @@ class Call {
             password: d.password === true,
         };
         this.renderControls();
-        this.renderRoster();
+        this.showRoster();
     }
 
     renderControls() {
@@ -829,107 +751,14 @@ class Call {
         );
     }
 
-    announceChanges(before, after) {
-        const me = this.link ? this.link.publicId : null;
-        const people = (l) => new Map(l.filter((p) => p.role !== 'screen').map((p) => [p.id, p]));
-        const a = people(before);
-        const b = people(after);
-        const notes = [];
-        b.forEach((p, id) => {
-            if (id === me) {
-                return;
-            }
-            const was = a.get(id);
-            const name = str(p.name) || 'Someone';
-            if (!was) {
-                notes.push(`${name} joined.`);
-            } else if (p.hand === true && was.hand !== true) {
-                notes.push(`${name} raised a hand.`);
-            }
+    showRoster() {
+        renderRoster(this.roster, {
+            me: this.link ? this.link.publicId : null,
+            speaking: this.speaking,
+            moderator: this.moderator,
+            lecture: this.roomState.layout === 'lecture',
+            send: (obj) => this.command(obj),
         });
-        a.forEach((p, id) => {
-            if (id !== me && !b.has(id)) {
-                notes.push(`${str(p.name) || 'Someone'} left.`);
-            }
-        });
-        if (notes.length) {
-            announce(notes.join(' '));
-        }
-    }
-
-    renderRoster() {
-        const me = this.link ? this.link.publicId : null;
-        const sharing = new Set(
-            this.roster.filter((p) => p.role === 'screen').map((p) => str(p.owner)),
-        );
-        const people = this.roster.filter((p) => p.role !== 'screen');
-        // Oneself first, then raised hands, then the server's order.
-        const order = people
-            .map((p, i) => ({ p, i }))
-            .sort((x, y) => {
-                const kx = x.p.id === me ? 0 : x.p.hand === true ? 1 : 2;
-                const ky = y.p.id === me ? 0 : y.p.hand === true ? 1 : 2;
-                return kx - ky || x.i - y.i;
-            })
-            .map((e) => e.p);
-        const items = order.map((p) => {
-            const li = document.createElement('li');
-            const name = str(p.name);
-            li.dataset.id = p.id;
-            li.dataset.muted = p.muted === true ? 'true' : 'false';
-            li.dataset.camera = p.camera === false ? 'false' : 'true';
-            li.dataset.hand = p.hand === true ? 'true' : 'false';
-            li.dataset.speaking = p.id === this.speaking ? 'true' : 'false';
-            li.dataset.sharing = sharing.has(p.id) ? 'true' : 'false';
-            li.dataset.you = p.id === me ? 'true' : 'false';
-            li.dataset.initial = (name.trim()[0] || '?').toUpperCase();
-            const nameEl = document.createElement('span');
-            nameEl.className = 'name';
-            nameEl.textContent = name;
-            if (name === '') {
-                nameEl.classList.add('anonymous');
-            }
-            li.append(nameEl);
-            const marks = document.createElement('span');
-            marks.className = 'marks';
-            const mark = (cls, label) => {
-                const m = document.createElement('span');
-                m.className = `mark ${cls}`;
-                m.setAttribute('role', 'img');
-                m.setAttribute('aria-label', label);
-                m.title = label;
-                marks.append(m);
-            };
-            if (li.dataset.speaking === 'true') {
-                mark('m-speaking', 'speaking');
-            }
-            if (li.dataset.hand === 'true') {
-                mark('m-hand', 'hand raised');
-            }
-            if (li.dataset.sharing === 'true') {
-                mark('m-screen', 'sharing a screen');
-            }
-            if (li.dataset.camera === 'false') {
-                mark('m-camera-off', 'camera off');
-            }
-            if (li.dataset.muted === 'true') {
-                mark('m-mic-off', 'microphone off');
-            }
-            if (p.moderator === true) {
-                mark('m-moderator', 'moderator');
-            }
-            if (p.floor === true) {
-                mark('m-floor', 'has the floor');
-            }
-            li.append(marks);
-            if (this.moderator && p.id !== me) {
-                const lecture = this.roomState.layout === 'lecture';
-                li.append(entryControls(p, { lecture, send: (obj) => this.command(obj) }));
-            }
-            return li;
-        });
-        ui.roster.replaceChildren(...items);
-        ui.peopleCount.textContent = `(${people.length})`;
     }
 
     // The server paused our video because the link cannot carry even the lowest
@@ -938,16 +767,15 @@ class Call {
         this.videoPaused = d.paused === true;
         window.conclave.videoPaused = this.videoPaused;
         if (this.videoPaused) {
-            ui.stageNote.textContent = 'Video paused: weak connection';
-            ui.stageNote.hidden = false;
-        } else if (ui.stageNote.textContent === 'Video paused: weak connection') {
+            showStageNote(PAUSED_NOTE);
+        } else if (ui.stageNote.textContent === PAUSED_NOTE) {
             ui.stageNote.hidden = true;
         }
     }
 
     onSpeakers(d) {
         this.speaking = typeof d.active === 'string' ? d.active : null;
-        this.renderRoster();
+        this.showRoster();
     }
 
     onLayout(d) {
@@ -975,99 +803,7 @@ class Call {
         ui.presenter.textContent = text;
         ui.presenter.hidden = text === '';
     }
-
-    onChat(d) {
-        const text = str(d.text);
-        if (text === '') {
-            return;
-        }
-        const me = this.link ? this.link.publicId : null;
-        const li = document.createElement('li');
-        li.dataset.from = str(d.from);
-        if (d.from === me) {
-            li.classList.add('mine');
-        }
-        const head = document.createElement('span');
-        head.className = 'head';
-        const who = document.createElement('span');
-        who.className = 'who';
-        who.textContent = str(d.name) || 'Someone';
-        const when = document.createElement('time');
-        const t = typeof d.time === 'number' ? d.time : Date.now();
-        when.dateTime = new Date(t).toISOString();
-        when.textContent = clockText(t);
-        head.append(who, ' ', when);
-        const body = document.createElement('span');
-        body.className = 'text';
-        body.textContent = text;
-        li.append(head, ' ', body);
-
-        const sc = ui.chatScroll;
-        const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 40;
-        ui.chatLog.append(li);
-        while (ui.chatLog.children.length > CHAT_KEEP) {
-            ui.chatLog.firstElementChild.remove();
-        }
-        if (atBottom || d.from === me) {
-            sc.scrollTop = sc.scrollHeight;
-        }
-        if (ui.chatSection.hidden && d.from !== me) {
-            this.unread++;
-            ui.unread.textContent = String(this.unread);
-            ui.unread.hidden = false;
-        }
-    }
-
-    clearUnread() {
-        this.unread = 0;
-        ui.unread.hidden = true;
-        ui.unread.textContent = '';
-    }
 }
-
-// ---- the side panel (people and chat) ----
-
-let showPeople = false;
-let showChat = false;
-
-function renderPanel() {
-    ui.peopleSection.hidden = !showPeople;
-    ui.chatSection.hidden = !showChat;
-    ui.panel.hidden = !showPeople && !showChat;
-    ui.view.classList.toggle('panel-open', showPeople || showChat);
-    setPressed(ui.showPeople, showPeople);
-    setPressed(ui.showChat, showChat);
-    if (showChat && current) {
-        current.clearUnread();
-        ui.chatScroll.scrollTop = ui.chatScroll.scrollHeight;
-    }
-}
-
-function panelDefaults() {
-    showPeople = wide.matches;
-    showChat = wide.matches;
-    renderPanel();
-}
-
-wide.addEventListener('change', panelDefaults);
-
-ui.showPeople.addEventListener('click', () => {
-    showPeople = !showPeople;
-    if (showPeople && !wide.matches) {
-        showChat = false;
-    }
-    renderPanel();
-});
-ui.showChat.addEventListener('click', () => {
-    showChat = !showChat;
-    if (showChat && !wide.matches) {
-        showPeople = false;
-    }
-    renderPanel();
-    if (showChat && finePointer.matches) {
-        ui.chatInput.focus(); // not on touch screens: it would pop the keyboard up
-    }
-});
 
 // ---- the controls ----
 
@@ -1079,7 +815,7 @@ ui.leave.addEventListener('click', () => current && current.leave());
 ui.chatForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
     if (current) {
-        current.sendChat();
+        sendChat((obj) => current.command(obj));
     }
 });
 ui.enableSound.addEventListener('click', () => {
@@ -1106,25 +842,14 @@ function resetView(room) {
     ui.room.textContent = room;
     ui.video.srcObject = null;
     ui.audio.srcObject = null;
-    ui.stageNote.textContent = 'Joining…';
-    ui.stageNote.hidden = false;
+    showStageNote('Joining…');
     ui.enableSound.hidden = true;
     ui.presenter.hidden = true;
-    ui.roster.replaceChildren();
-    ui.peopleCount.textContent = '';
-    ui.chatLog.replaceChildren();
-    ui.chatInput.value = '';
-    ui.chatSend.disabled = false;
-    ui.unread.hidden = true;
-    ui.share.hidden = !(
-        (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) ||
-        window.__conclaveTestScreenStream
-    );
+    ui.share.hidden = !screenAvailable();
     ui.qualityBox.dataset.level = 'unknown';
     ui.quality.dataset.level = 'unknown';
     ui.quality.textContent = 'Connection: connecting';
-    announcer.textContent = '';
-    panelDefaults();
+    resetPanel();
 }
 
 // Joins `room` as `name`, sending `stream` (a kind it lacks is received

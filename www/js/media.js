@@ -1,6 +1,7 @@
 // media.js - the camera and the microphone: opening them with a chosen
 // device, listing devices, words for the errors a person can act on, and a
-// small microphone level meter (WebAudio, nothing leaves the page).
+// small microphone level meter (WebAudio, nothing leaves the page); and a
+// screen to share.
 
 export function mediaAvailable() {
     return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
@@ -56,6 +57,69 @@ export async function openCameraAndMic({ cameraId = '', micId = '' } = {}) {
         }
         return { stream: tracks.length ? new MediaStream(tracks) : null, error: first };
     }
+}
+
+// Turns the tracks of stream (may be null) on or off: the microphone is off
+// when muted, the camera when cameraOff. Returns { audio, video }, each the
+// first track of its kind or null.
+export function applyMute(stream, { muted, cameraOff }) {
+    const audio = stream ? stream.getAudioTracks()[0] || null : null;
+    const video = stream ? stream.getVideoTracks()[0] || null : null;
+    if (audio) {
+        audio.enabled = !muted;
+    }
+    if (video) {
+        video.enabled = !cameraOff;
+    }
+    return { audio, video };
+}
+
+// Whether a screen can be shared: the browser has a picker, or a test put a
+// stream in window.__conclaveTestScreenStream.
+export function screenAvailable() {
+    return Boolean(
+        (navigator.mediaDevices && navigator.mediaDevices.getDisplayMedia) ||
+        window.__conclaveTestScreenStream,
+    );
+}
+
+// Asks for a screen (or window) to share with the browser's picker, or
+// takes the test's stream (injected: true). Returns { stream, track,
+// injected }, track being its video track (hinted as "detail", so text stays
+// sharp) or undefined; or { problem, error } with the words to say and
+// whether it is an error rather than a choice (cancelled).
+export async function openScreen() {
+    let stream = window.__conclaveTestScreenStream || null;
+    const injected = Boolean(stream);
+    if (!stream) {
+        const md = navigator.mediaDevices;
+        if (!md || !md.getDisplayMedia) {
+            return { problem: 'This browser cannot share a screen.', error: true };
+        }
+        try {
+            stream = await md.getDisplayMedia({
+                video: { frameRate: { ideal: 15, max: 30 } },
+                audio: false,
+            });
+        } catch (e) {
+            const cancelled = Boolean(e && e.name === 'NotAllowedError');
+            return {
+                problem: cancelled
+                    ? 'Screen sharing was cancelled.'
+                    : `Cannot share the screen: ${e && e.message ? e.message : e}`,
+                error: !cancelled,
+            };
+        }
+    }
+    const track = stream.getVideoTracks()[0];
+    if (track && 'contentHint' in track) {
+        try {
+            track.contentHint = 'detail';
+        } catch {
+            // not every hint is accepted everywhere
+        }
+    }
+    return { stream, track, injected };
 }
 
 // Opens one kind ('audio' or 'video') from the device `id`; returns its track.

@@ -13,12 +13,14 @@
 import { whipConnect } from './whip.js';
 import {
     LevelMeter,
+    applyMute,
     deviceErrorText,
     listDevices,
     mediaAvailable,
     openCameraAndMic,
     openTrack,
 } from './media.js';
+import { $, setPressed } from './dom.js';
 import { roomLink } from './rooms.js';
 import { passwordProblem, savePassword } from './access.js';
 import { say } from './status.js';
@@ -28,7 +30,6 @@ const CAMERA_KEY = 'conclave.camera';
 const MIC_KEY = 'conclave.mic';
 const NAME_MAX_BYTES = 64;
 
-const $ = (id) => document.getElementById(id);
 const ui = {
     title: $('prejoin-title'),
     room: $('prejoin-room'),
@@ -94,20 +95,9 @@ function testStream() {
     return s && typeof s.getTracks === 'function' ? s : null;
 }
 
-function setPressed(btn, on) {
-    btn.setAttribute('aria-pressed', on ? 'true' : 'false');
-}
-
 function applyToggles() {
     const s = state;
-    const a = s.stream ? s.stream.getAudioTracks()[0] : null;
-    const v = s.stream ? s.stream.getVideoTracks()[0] : null;
-    if (a) {
-        a.enabled = !s.muted;
-    }
-    if (v) {
-        v.enabled = !s.cameraOff;
-    }
+    const { audio: a, video: v } = applyMute(s.stream, s);
     setPressed(ui.mic, s.muted);
     setPressed(ui.cam, s.cameraOff);
     ui.mic.disabled = !a;

@@ -1,0 +1,289 @@
+// panel.js - the call's side panel: the people list (the room's roster, each
+// entry with its marks and, for a moderator, its controls from access.js) and
+// the chat log with its unread count; which of the two is shown (both on a
+// wide screen, one at a time on a narrow one); and a quiet live region that
+// says who joins, leaves or raises a hand. Everything is built with
+// textContent. call.js feeds it the events and sends the commands.
+
+import { entryControls } from './access.js';
+import { $, setPressed } from './dom.js';
+import { say } from './status.js';
+
+const CHAT_MAX_BYTES = 1000;
+const CHAT_KEEP = 500; // messages kept in the log
+
+const ui = {
+    view: $('view-call'),
+    panel: $('side-panel'),
+    peopleSection: $('people-section'),
+    chatSection: $('chat-section'),
+    roster: $('roster'),
+    peopleCount: $('people-count'),
+    chatLog: $('chat-log'),
+    chatScroll: document.querySelector('#chat-section .chat-scroll'),
+    chatInput: $('chat-input'),
+    chatSend: $('chat-send'),
+    unread: $('chat-unread'),
+    showPeople: $('show-people'),
+    showChat: $('show-chat'),
+};
+
+// A second, quiet live region for who joins, leaves or raises a hand, so
+// those notes do not overwrite the connection status.
+const announcer = document.createElement('p');
+announcer.className = 'sr-only';
+announcer.setAttribute('aria-live', 'polite');
+ui.view.append(announcer);
+
+const wide = window.matchMedia('(min-width: 56rem)');
+const finePointer = window.matchMedia('(pointer: fine)');
+
+let showPeople = false;
+let showChat = false;
+let unread = 0; // chat messages from others while the chat was hidden
+
+export function str(v, fallback = '') {
+    return typeof v === 'string' ? v : fallback;
+}
+
+function utf8Length(s) {
+    return new TextEncoder().encode(s).length;
+}
+
+function clockText(ms) {
+    const d = new Date(typeof ms === 'number' && Number.isFinite(ms) ? ms : Date.now());
+    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+// ---- which part is shown ----
+
+function clearUnread() {
+    unread = 0;
+    ui.unread.hidden = true;
+    ui.unread.textContent = '';
+}
+
+function renderPanel() {
+    ui.peopleSection.hidden = !showPeople;
+    ui.chatSection.hidden = !showChat;
+    ui.panel.hidden = !showPeople && !showChat;
+    ui.view.classList.toggle('panel-open', showPeople || showChat);
+    setPressed(ui.showPeople, showPeople);
+    setPressed(ui.showChat, showChat);
+    if (showChat) {
+        clearUnread();
+        ui.chatScroll.scrollTop = ui.chatScroll.scrollHeight;
+    }
+}
+
+function panelDefaults() {
+    showPeople = wide.matches;
+    showChat = wide.matches;
+    renderPanel();
+}
+
+wide.addEventListener('change', panelDefaults);
+
+ui.showPeople.addEventListener('click', () => {
+    showPeople = !showPeople;
+    if (showPeople && !wide.matches) {
+        showChat = false;
+    }
+    renderPanel();
+});
+ui.showChat.addEventListener('click', () => {
+    showChat = !showChat;
+    if (showChat && !wide.matches) {
+        showPeople = false;
+    }
+    renderPanel();
+    if (showChat && finePointer.matches) {
+        ui.chatInput.focus(); // not on touch screens: it would pop the keyboard up
+    }
+});
+
+// Empties the panel for a new call and shows its default parts.
+export function resetPanel() {
+    ui.roster.replaceChildren();
+    ui.peopleCount.textContent = '';
+    ui.chatLog.replaceChildren();
+    ui.chatInput.value = '';
+    ui.chatSend.disabled = false;
+    clearUnread();
+    announcer.textContent = '';
+    panelDefaults();
+}
+
+// ---- people ----
+
+// Says who joined, left or raised a hand between two rosters (`me`: one's
+// own public id, left out).
+export function announceChanges(before, after, me) {
+    const people = (l) => new Map(l.filter((p) => p.role !== 'screen').map((p) => [p.id, p]));
+    const a = people(before);
+    const b = people(after);
+    const notes = [];
+    b.forEach((p, id) => {
+        if (id === me) {
+            return;
+        }
+        const was = a.get(id);
+        const name = str(p.name) || 'Someone';
+        if (!was) {
+            notes.push(`${name} joined.`);
+        } else if (p.hand === true && was.hand !== true) {
+            notes.push(`${name} raised a hand.`);
+        }
+    });
+    a.forEach((p, id) => {
+        if (id !== me && !b.has(id)) {
+            notes.push(`${str(p.name) || 'Someone'} left.`);
+        }
+    });
+    if (notes.length) {
+        announcer.textContent = notes.join(' ');
+    }
+}
+
+function markList(li, p) {
+    const marks = document.createElement('span');
+    marks.className = 'marks';
+    const mark = (cls, label) => {
+        const m = document.createElement('span');
+        m.className = `mark ${cls}`;
+        m.setAttribute('role', 'img');
+        m.setAttribute('aria-label', label);
+        m.title = label;
+        marks.append(m);
+    };
+    if (li.dataset.speaking === 'true') {
+        mark('m-speaking', 'speaking');
+    }
+    if (li.dataset.hand === 'true') {
+        mark('m-hand', 'hand raised');
+    }
+    if (li.dataset.sharing === 'true') {
+        mark('m-screen', 'sharing a screen');
+    }
+    if (li.dataset.camera === 'false') {
+        mark('m-camera-off', 'camera off');
+    }
+    if (li.dataset.muted === 'true') {
+        mark('m-mic-off', 'microphone off');
+    }
+    if (p.moderator === true) {
+        mark('m-moderator', 'moderator');
+    }
+    if (p.floor === true) {
+        mark('m-floor', 'has the floor');
+    }
+    return marks;
+}
+
+// Shows the people of `roster` (the server's participants list): oneself
+// first, then raised hands, then the server's order. A moderator gets each
+// other one's controls, whose commands go through send(obj).
+export function renderRoster(roster, { me, speaking, moderator, lecture, send }) {
+    const sharing = new Set(roster.filter((p) => p.role === 'screen').map((p) => str(p.owner)));
+    const people = roster.filter((p) => p.role !== 'screen');
+    const order = people
+        .map((p, i) => ({ p, i }))
+        .sort((x, y) => {
+            const kx = x.p.id === me ? 0 : x.p.hand === true ? 1 : 2;
+            const ky = y.p.id === me ? 0 : y.p.hand === true ? 1 : 2;
+            return kx - ky || x.i - y.i;
+        })
+        .map((e) => e.p);
+    const items = order.map((p) => {
+        const li = document.createElement('li');
+        const name = str(p.name);
+        li.dataset.id = p.id;
+        li.dataset.muted = p.muted === true ? 'true' : 'false';
+        li.dataset.camera = p.camera === false ? 'false' : 'true';
+        li.dataset.hand = p.hand === true ? 'true' : 'false';
+        li.dataset.speaking = p.id === speaking ? 'true' : 'false';
+        li.dataset.sharing = sharing.has(p.id) ? 'true' : 'false';
+        li.dataset.you = p.id === me ? 'true' : 'false';
+        li.dataset.initial = (name.trim()[0] || '?').toUpperCase();
+        const nameEl = document.createElement('span');
+        nameEl.className = 'name';
+        nameEl.textContent = name;
+        if (name === '') {
+            nameEl.classList.add('anonymous');
+        }
+        li.append(nameEl, markList(li, p));
+        if (moderator && p.id !== me) {
+            li.append(entryControls(p, { lecture, send }));
+        }
+        return li;
+    });
+    ui.roster.replaceChildren(...items);
+    ui.peopleCount.textContent = `(${people.length})`;
+}
+
+// ---- chat ----
+
+// Adds one chat event to the log (`me`: one's own public id); counts it as
+// unread while the chat is hidden.
+export function addChatMessage(d, me) {
+    const text = str(d.text);
+    if (text === '') {
+        return;
+    }
+    const li = document.createElement('li');
+    li.dataset.from = str(d.from);
+    if (d.from === me) {
+        li.classList.add('mine');
+    }
+    const head = document.createElement('span');
+    head.className = 'head';
+    const who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = str(d.name) || 'Someone';
+    const when = document.createElement('time');
+    const t = typeof d.time === 'number' ? d.time : Date.now();
+    when.dateTime = new Date(t).toISOString();
+    when.textContent = clockText(t);
+    head.append(who, ' ', when);
+    const body = document.createElement('span');
+    body.className = 'text';
+    body.textContent = text;
+    li.append(head, ' ', body);
+
+    const sc = ui.chatScroll;
+    const atBottom = sc.scrollHeight - sc.scrollTop - sc.clientHeight < 40;
+    ui.chatLog.append(li);
+    while (ui.chatLog.children.length > CHAT_KEEP) {
+        ui.chatLog.firstElementChild.remove();
+    }
+    if (atBottom || d.from === me) {
+        sc.scrollTop = sc.scrollHeight;
+    }
+    if (ui.chatSection.hidden && d.from !== me) {
+        unread++;
+        ui.unread.textContent = String(unread);
+        ui.unread.hidden = false;
+    }
+}
+
+// Sends what is typed in the chat box through command(obj), which resolves
+// to the HTTP status (0: not sent); the box is emptied once it went.
+export async function sendChat(command) {
+    const text = ui.chatInput.value.trim();
+    if (text === '') {
+        return;
+    }
+    if (utf8Length(text) > CHAT_MAX_BYTES) {
+        say('The message is too long (at most 1000 bytes).', { error: true, transient: true });
+        return;
+    }
+    ui.chatSend.disabled = true;
+    const status = await command({ type: 'chat', text });
+    ui.chatSend.disabled = false;
+    if (status === 204 || status === 200) {
+        ui.chatInput.value = '';
+    } else if (status === 0) {
+        say('The message was not sent: no connection.', { error: true, transient: true });
+    }
+    ui.chatInput.focus();
+}
