@@ -80,7 +80,7 @@ const CONNECT_MS = 10000; // #join to connected
 const MEDIA_MS = 15000; // connected to pictures and tones
 const EVENT_MS = 3000; // a command reaching the other's page
 const MUTE_AUDIO_MS = 4000;
-const SHARE_MS = 8000;
+const SHARE_MS = 15000; // a screen session connecting and its picture in the composite (8 s was short on a loaded machine)
 const WATCHDOG_MS = 85000;
 
 const T = makeReporter('ui');
