@@ -15,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "parse.h"
 #include "tier.h"
 #include "room.h"
 
@@ -204,25 +205,6 @@ static void fail(struct load *ld, int line, const char *fmt, ...)
     ld->err_line = line;
 }
 
-/* Strict decimal: digits only, no sign, no blanks, min <= v <= max. */
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    long v = 0;
-    if (!*s)
-        return CV_E_INVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return CV_E_INVAL;
-        v = v * 10 + (*s - '0');
-        if (v > max)
-            return CV_E_INVAL;
-    }
-    if (v < min)
-        return CV_E_INVAL;
-    *out = v;
-    return 0;
-}
-
 static int is_ip(const char *s, int allow_v6)
 {
     unsigned char buf[16];
@@ -338,7 +320,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
 
     switch (k->kind) {
     case K_EVEN:
-        if (parse_long(v, k->min, k->max, &n) < 0 || n % 2) {
+        if (cv_parse_long(v, k->min, k->max, &n, NULL) < 0 || n % 2) {
             snprintf(why, whycap, "'%s' is not an even integer in %ld..%ld",
                      quote(q, sizeof(q), v, strlen(v)), k->min, k->max);
             return CV_E_INVAL;
@@ -362,7 +344,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         return 0;
     case K_INT:
     case K_LONG:
-        if (parse_long(v, k->min, k->max, &n) < 0) {
+        if (cv_parse_long(v, k->min, k->max, &n, NULL) < 0) {
             snprintf(why, whycap, "'%s' is not an integer in %ld..%ld",
                      quote(q, sizeof(q), v, strlen(v)), k->min, k->max);
             return CV_E_INVAL;
