@@ -233,173 +233,247 @@ static void count_out(void *ud)
     (void)ud;
 }
 
-int main(int argc, char **argv)
+/* The run's options (from the command line) and state. */
+struct bench {
+    const char *dump_dir, *layout;
+    int n, secs, W, H, iw, ih, speakers, n_tiers, mode;
+    int n_in;
+    input_t *in;
+    uint64_t *vpos; /* each sender's place in its input */
+    cv_room_cfg_t cfg;
+    cv_room_t *room;
+    cv_part_t **parts;
+    int loud_to;
+    double video_cpu, audio_cpu;
+    uint64_t out_frames, out_bytes, vseq, aseq;
+};
+
+/* Returns 0, or 2 (the exit status) after a usage message. */
+static int parse_args(int argc, char **argv, struct bench *b)
 {
-    const char *dump_dir = NULL;
     if (argc > 2 && strcmp(argv[1], "--peer") == 0) {
-        dump_dir = argv[2];
+        b->dump_dir = argv[2];
         argv += 2;
         argc -= 2;
     }
-    int n = argc > 1 ? atoi(argv[1]) : 4;
-    int secs = argc > 2 ? atoi(argv[2]) : 10;
-    int W = argc > 3 ? atoi(argv[3]) : 1280, H = argc > 4 ? atoi(argv[4]) : 720;
-    int iw = argc > 5 ? atoi(argv[5]) : 640, ih = argc > 6 ? atoi(argv[6]) : 480;
-    if (n < 1 || n > CV_ROOM_MAX_PARTICIPANTS || secs < 1) {
+    b->n = argc > 1 ? atoi(argv[1]) : 4;
+    b->secs = argc > 2 ? atoi(argv[2]) : 10;
+    b->W = argc > 3 ? atoi(argv[3]) : 1280, b->H = argc > 4 ? atoi(argv[4]) : 720;
+    b->iw = argc > 5 ? atoi(argv[5]) : 640, b->ih = argc > 6 ? atoi(argv[6]) : 480;
+    if (b->n < 1 || b->n > CV_ROOM_MAX_PARTICIPANTS || b->secs < 1) {
         fprintf(stderr, "usage: mixer_bench [--peer DIR] [participants] [seconds] [w] [h] "
                         "[in_w] [in_h]\n");
         return 2;
     }
-    const char *layout = argc > 7 ? argv[7] : "grid";
-    int speakers = argc > 8 ? atoi(argv[8]) : 0;
-    int n_tiers = argc > 9 ? atoi(argv[9]) : 1;
-    int mode = strcmp(layout, "speaker") == 0   ? CV_LAYOUT_MODE_SPEAKER
-               : strcmp(layout, "lecture") == 0 ? CV_LAYOUT_MODE_LECTURE
-               : strcmp(layout, "grid") == 0    ? CV_LAYOUT_MODE_GRID
-                                                : -1;
-    if (mode < 0 || speakers < 0 || speakers > n || n_tiers < 1 || n_tiers > 3) {
+    b->layout = argc > 7 ? argv[7] : "grid";
+    b->speakers = argc > 8 ? atoi(argv[8]) : 0;
+    b->n_tiers = argc > 9 ? atoi(argv[9]) : 1;
+    b->mode = strcmp(b->layout, "speaker") == 0   ? CV_LAYOUT_MODE_SPEAKER
+              : strcmp(b->layout, "lecture") == 0 ? CV_LAYOUT_MODE_LECTURE
+              : strcmp(b->layout, "grid") == 0    ? CV_LAYOUT_MODE_GRID
+                                                  : -1;
+    if (b->mode < 0 || b->speakers < 0 || b->speakers > b->n || b->n_tiers < 1 || b->n_tiers > 3) {
         fprintf(stderr, "mixer_bench: layout grid, speaker or lecture; speakers 0..n\n");
         return 2;
     }
-    int n_in = n < MAX_INPUTS ? n : MAX_INPUTS;
-    input_t *in = calloc((size_t)n_in, sizeof(*in));
-    for (int k = 0; k < n_in; k++)
-        if (make_input(&in[k], k, iw, ih, 300) < 0)
-            return 1;
-    uint64_t *vpos = calloc((size_t)n, sizeof(*vpos)); /* each sender's place in its input */
-    cv_room_cfg_t cfg = {.width = W,
-                         .height = H,
-                         .fps = FPS,
-                         .video_kbps = 1500,
-                         .audio_bps = 32000,
-                         .max_participants = n,
-                         .self_monitor = dump_dir != NULL,
-                         .max_speakers = 0,
-                         .hidden_kbps = 0,
-                         .n_tiers = 3,
-                         .tiers = {{W, H, FPS, 1500},
-                                   {(W / 2) & ~1, (H / 2) & ~1, FPS, 500},
-                                   {(W / 4) & ~1, (H / 4) & ~1, FPS / 2, 150}}};
-    cv_room_t *room = cv_room_create(&cfg, 0);
-    cv_part_t **parts = calloc((size_t)n, sizeof(*parts));
+    return 0;
+}
+
+/* The inputs, the room and its participants. */
+static int setup(struct bench *b)
+{
+    int n = b->n, W = b->W, H = b->H;
+    b->n_in = n < MAX_INPUTS ? n : MAX_INPUTS;
+    b->in = calloc((size_t)b->n_in, sizeof(*b->in));
+    for (int k = 0; k < b->n_in; k++)
+        if (make_input(&b->in[k], k, b->iw, b->ih, 300) < 0)
+            return -1;
+    b->vpos = calloc((size_t)n, sizeof(*b->vpos));
+    b->cfg = (cv_room_cfg_t){.width = W,
+                             .height = H,
+                             .fps = FPS,
+                             .video_kbps = 1500,
+                             .audio_bps = 32000,
+                             .max_participants = n,
+                             .self_monitor = b->dump_dir != NULL,
+                             .max_speakers = 0,
+                             .hidden_kbps = 0,
+                             .n_tiers = 3,
+                             .tiers = {{W, H, FPS, 1500},
+                                       {(W / 2) & ~1, (H / 2) & ~1, FPS, 500},
+                                       {(W / 4) & ~1, (H / 4) & ~1, FPS / 2, 150}}};
+    b->room = cv_room_create(&b->cfg, 0);
+    b->parts = calloc((size_t)n, sizeof(*b->parts));
     for (int k = 0; k < n; k++) {
-        parts[k] = cv_room_join(room, "bench", count_out, NULL);
-        cv_part_set_tier(parts[k], k % n_tiers);
+        b->parts[k] = cv_room_join(b->room, "bench", count_out, NULL);
+        cv_part_set_tier(b->parts[k], k % b->n_tiers);
     }
-    cv_room_set_layout(room, mode);
-    if (mode == CV_LAYOUT_MODE_LECTURE)
-        cv_part_set_lecturer(parts[0], 1);
+    cv_room_set_layout(b->room, b->mode);
+    if (b->mode == CV_LAYOUT_MODE_LECTURE)
+        cv_part_set_lecturer(b->parts[0], 1);
     /* who speaks: everyone without levels, or the first `speakers` (in a
      * lecture the lecturer and `speakers` students) */
-    int loud_to = speakers == 0 ? n : mode == CV_LAYOUT_MODE_LECTURE ? speakers + 1 : speakers;
+    b->loud_to = b->speakers == 0                    ? n
+                 : b->mode == CV_LAYOUT_MODE_LECTURE ? b->speakers + 1
+                                                     : b->speakers;
+    return 0;
+}
 
-    double video_cpu = 0, audio_cpu = 0;
-    uint64_t out_frames = 0, out_bytes = 0;
-    int64_t video_period = 1000000 / FPS, next_video = 0, next_audio = 0;
-    uint64_t vseq = 0, aseq = 0;
-    for (int64_t now = 0; now < (int64_t)secs * 1000000;) {
+/* One 20 ms packet from every participant, then the audio tick. */
+static void audio_period(struct bench *b, int64_t now)
+{
+    for (int k = 0; k < b->n; k++) {
+        int loud = k < b->loud_to;
+        const input_t *ik = &b->in[k % b->n_in];
+        cv_frame_t *f = loud ? ik->audio[b->aseq % 1000] : ik->silence;
+        /* frames are shared and immutable; give each push its own copy of seq */
+        cv_frame_t *c = cv_frame_new(CV_FRAME_AUDIO, f->len);
+        memcpy(c->data, f->data, f->len);
+        c->seq = (1 << 16) + b->aseq;
+        /* the loudest of the speakers changes every 2 s */
+        int turn = (int)(now / 2000000), lv = 20 + 3 * ((k + turn) % (b->loud_to ? b->loud_to : 1));
+        c->level = b->speakers == 0 ? -1 : loud ? lv : 127;
+        cv_part_push(b->parts[k], c);
+    }
+    b->aseq++;
+    double c0 = cpu_s();
+    cv_room_audio_tick(b->room, now);
+    b->audio_cpu += cpu_s() - c0;
+}
+
+/* One picture from every participant the room wants video of, then the
+ * video tick. */
+static void video_period(struct bench *b, int64_t now)
+{
+    for (int k = 0; k < b->n; k++) {
+        /* what the network thread does for a sender not shown */
+        if (cv_part_take_keyframe_needed(b->parts[k]))
+            b->vpos[k] = 0; /* the sender answers the PLI: its input restarts on a key frame */
+        const input_t *ik = &b->in[k % b->n_in];
+        cv_frame_t *f = ik->video[b->vpos[k]++ % (uint64_t)ik->n_video];
+        if (cv_part_video_wanted(b->parts[k]))
+            cv_part_push(b->parts[k], cv_frame_ref(f));
+        else
+            cv_part_count_hidden_drop(b->parts[k]);
+    }
+    b->vseq++;
+    double c0 = cpu_s();
+    cv_room_video_tick(b->room, now);
+    b->video_cpu += cpu_s() - c0;
+}
+
+/* Empties every participant's output; participant 0's video is counted. */
+static void drain_output(struct bench *b)
+{
+    for (int k = 0; k < b->n; k++) {
+        cv_frame_t *f;
+        while ((f = cv_part_pop(b->parts[k]))) {
+            if (k == 0 && f->kind == CV_FRAME_VIDEO) {
+                b->out_frames++;
+                b->out_bytes += f->len;
+            }
+            cv_frame_unref(f);
+        }
+    }
+}
+
+/* The simulated span: audio and video periods in time order. */
+static void run(struct bench *b)
+{
+    int64_t video_period_us = 1000000 / FPS, next_video = 0, next_audio = 0;
+    for (int64_t now = 0; now < (int64_t)b->secs * 1000000;) {
         if (next_audio <= next_video) {
             now = next_audio;
-            for (int k = 0; k < n; k++) {
-                int loud = k < loud_to;
-                cv_frame_t *f = loud ? in[k % n_in].audio[aseq % 1000] : in[k % n_in].silence;
-                /* frames are shared and immutable; give each push its own copy of seq */
-                cv_frame_t *c = cv_frame_new(CV_FRAME_AUDIO, f->len);
-                memcpy(c->data, f->data, f->len);
-                c->seq = (1 << 16) + aseq;
-                /* the loudest of the speakers changes every 2 s */
-                int turn = (int)(now / 2000000),
-                    lv = 20 + 3 * ((k + turn) % (loud_to ? loud_to : 1));
-                c->level = speakers == 0 ? -1 : loud ? lv : 127;
-                cv_part_push(parts[k], c);
-            }
-            aseq++;
-            double c0 = cpu_s();
-            cv_room_audio_tick(room, now);
-            audio_cpu += cpu_s() - c0;
+            audio_period(b, now);
             next_audio += 20000;
         } else {
             now = next_video;
-            for (int k = 0; k < n; k++) {
-                /* what the network thread does for a sender not shown */
-                if (cv_part_take_keyframe_needed(parts[k]))
-                    vpos[k] = 0; /* the sender answers the PLI: its input restarts on a key frame */
-                const input_t *ik = &in[k % n_in];
-                cv_frame_t *f = ik->video[vpos[k]++ % (uint64_t)ik->n_video];
-                if (cv_part_video_wanted(parts[k]))
-                    cv_part_push(parts[k], cv_frame_ref(f));
-                else
-                    cv_part_count_hidden_drop(parts[k]);
-            }
-            vseq++;
-            double c0 = cpu_s();
-            cv_room_video_tick(room, now);
-            video_cpu += cpu_s() - c0;
-            next_video += video_period;
+            video_period(b, now);
+            next_video += video_period_us;
         }
-        for (int k = 0; k < n; k++) {
-            cv_frame_t *f;
-            while ((f = cv_part_pop(parts[k]))) {
-                if (k == 0 && f->kind == CV_FRAME_VIDEO) {
-                    out_frames++;
-                    out_bytes += f->len;
-                }
-                cv_frame_unref(f);
-            }
-        }
+        drain_output(b);
     }
-    cv_room_stats_t st;
-    cv_room_get_stats(room, &st);
+}
+
+static void report(const struct bench *b, const cv_room_stats_t *st)
+{
+    int n = b->n, secs = b->secs, n_tiers = b->n_tiers;
+    double video_cpu = b->video_cpu, audio_cpu = b->audio_cpu;
     double total = video_cpu + audio_cpu;
     int shown[CV_ROOM_MAX_PARTICIPANTS];
-    int n_shown = cv_room_shown(room, shown, CV_ROOM_MAX_PARTICIPANTS);
+    int n_shown = cv_room_shown(b->room, shown, CV_ROOM_MAX_PARTICIPANTS);
     printf("mixer_bench: %d participants, %dx%d inputs -> %dx%d composite @ %d fps, %d s "
            "simulated, layout %s, %s\n",
-           n, iw, ih, W, H, FPS, secs, layout,
-           speakers ? "audio levels sent" : "no audio levels (every voice decoded)");
+           n, b->iw, b->ih, b->W, b->H, FPS, secs, b->layout,
+           b->speakers ? "audio levels sent" : "no audio levels (every voice decoded)");
     printf("  video ticks %llu: %.2f ms CPU each (decode the %d shown inputs + composite + one "
            "encode per tier)\n",
-           (unsigned long long)st.video_ticks, 1000.0 * video_cpu / (double)st.video_ticks,
+           (unsigned long long)st->video_ticks, 1000.0 * video_cpu / (double)st->video_ticks,
            n_shown);
     printf("  audio ticks %llu: %.3f ms CPU each (decode the speakers + mix-minus + encodes)\n",
-           (unsigned long long)st.audio_ticks, 1000.0 * audio_cpu / (double)st.audio_ticks);
+           (unsigned long long)st->audio_ticks, 1000.0 * audio_cpu / (double)st->audio_ticks);
     printf("  decoded: %llu pictures, %llu Opus packets; dropped undecoded: %llu video frames "
            "(not shown), %llu Opus packets (not among the speakers)\n",
-           (unsigned long long)st.decoded, (unsigned long long)st.audio_decoded,
-           (unsigned long long)st.hidden_dropped, (unsigned long long)st.voices_dropped);
+           (unsigned long long)st->decoded, (unsigned long long)st->audio_decoded,
+           (unsigned long long)st->hidden_dropped, (unsigned long long)st->voices_dropped);
     printf("  frames encoded per tier: %llu %llu %llu (%d tier%s received)\n",
-           (unsigned long long)st.tier_frames[0], (unsigned long long)st.tier_frames[1],
-           (unsigned long long)st.tier_frames[2], n_tiers, n_tiers > 1 ? "s" : "");
+           (unsigned long long)st->tier_frames[0], (unsigned long long)st->tier_frames[1],
+           (unsigned long long)st->tier_frames[2], n_tiers, n_tiers > 1 ? "s" : "");
     printf("  output: %llu frames, %.0f kbit/s, decode errors %llu\n",
-           (unsigned long long)out_frames, out_bytes * 8.0 / secs / 1000.0,
-           (unsigned long long)st.decode_errors);
+           (unsigned long long)b->out_frames, b->out_bytes * 8.0 / secs / 1000.0,
+           (unsigned long long)st->decode_errors);
     printf("  real-time CPU share: %.1f %% of one core (video %.1f %%, audio %.1f %%)\n",
            100.0 * total / secs, 100.0 * video_cpu / secs, 100.0 * audio_cpu / secs);
-    if (dump_dir) {
-        for (int k = 0; k < n; k++)
-            if (dump_ivf(dump_dir, k, &in[k % n_in], vseq, iw, ih) < 0) {
-                fprintf(stderr, "mixer_bench: cannot write %s/in%d.ivf\n", dump_dir, k);
-                return 1;
-            }
-        if (dump_layout(dump_dir, n, W, H, iw, ih, cfg.video_kbps) < 0) {
-            fprintf(stderr, "mixer_bench: cannot write %s/layout.txt\n", dump_dir);
-            return 1;
+}
+
+/* --peer DIR: what the room was fed and how it laid it out. */
+static int dump(const struct bench *b)
+{
+    for (int k = 0; k < b->n; k++)
+        if (dump_ivf(b->dump_dir, k, &b->in[k % b->n_in], b->vseq, b->iw, b->ih) < 0) {
+            fprintf(stderr, "mixer_bench: cannot write %s/in%d.ivf\n", b->dump_dir, k);
+            return -1;
         }
+    if (dump_layout(b->dump_dir, b->n, b->W, b->H, b->iw, b->ih, b->cfg.video_kbps) < 0) {
+        fprintf(stderr, "mixer_bench: cannot write %s/layout.txt\n", b->dump_dir);
+        return -1;
     }
-    if (n_tiers > 1)
-        scale_vs_compose(n, W, H, iw, ih);
-    for (int k = 0; k < n; k++)
-        cv_room_leave(room, parts[k]);
-    cv_room_destroy(room);
-    for (int k = 0; k < n_in; k++) {
-        for (int i = 0; i < in[k].n_video; i++)
-            cv_frame_unref(in[k].video[i]);
-        for (int i = 0; i < in[k].n_audio; i++)
-            cv_frame_unref(in[k].audio[i]);
-        cv_frame_unref(in[k].silence);
+    return 0;
+}
+
+static void teardown(struct bench *b)
+{
+    for (int k = 0; k < b->n; k++)
+        cv_room_leave(b->room, b->parts[k]);
+    cv_room_destroy(b->room);
+    for (int k = 0; k < b->n_in; k++) {
+        for (int i = 0; i < b->in[k].n_video; i++)
+            cv_frame_unref(b->in[k].video[i]);
+        for (int i = 0; i < b->in[k].n_audio; i++)
+            cv_frame_unref(b->in[k].audio[i]);
+        cv_frame_unref(b->in[k].silence);
     }
-    free(parts);
-    free(vpos);
-    free(in);
+    free(b->parts);
+    free(b->vpos);
+    free(b->in);
+}
+
+int main(int argc, char **argv)
+{
+    struct bench b = {0};
+    int rc = parse_args(argc, argv, &b);
+    if (rc)
+        return rc;
+    if (setup(&b) < 0)
+        return 1;
+    run(&b);
+    cv_room_stats_t st;
+    cv_room_get_stats(b.room, &st);
+    report(&b, &st);
+    if (b.dump_dir && dump(&b) < 0)
+        return 1;
+    if (b.n_tiers > 1)
+        scale_vs_compose(b.n, b.W, b.H, b.iw, b.ih);
+    teardown(&b);
     return st.decode_errors ? 1 : 0;
 }

@@ -15,6 +15,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "parse.h"
 #include "tier.h"
 #include "room.h"
 
@@ -204,25 +205,6 @@ static void fail(struct load *ld, int line, const char *fmt, ...)
     ld->err_line = line;
 }
 
-/* Strict decimal: digits only, no sign, no blanks, min <= v <= max. */
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    long v = 0;
-    if (!*s)
-        return CV_E_INVAL;
-    for (; *s; s++) {
-        if (*s < '0' || *s > '9')
-            return CV_E_INVAL;
-        v = v * 10 + (*s - '0');
-        if (v > max)
-            return CV_E_INVAL;
-    }
-    if (v < min)
-        return CV_E_INVAL;
-    *out = v;
-    return 0;
-}
-
 static int is_ip(const char *s, int allow_v6)
 {
     unsigned char buf[16];
@@ -329,62 +311,81 @@ static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t why
     return 0;
 }
 
+/* Writes "'V' is not WHAT" as the reason, V quoted and WHAT a format;
+ * returns CV_E_INVAL. */
+static int not_a(char *why, size_t whycap, const char *v, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int not_a(char *why, size_t whycap, const char *v, const char *fmt, ...)
+{
+    char q[64];
+    int n = snprintf(why, whycap, "'%s' is not ", quote(q, sizeof(q), v, strlen(v)));
+    if (n >= 0 && (size_t)n < whycap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why + n, whycap - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return CV_E_INVAL;
+}
+
+/* K_EVEN, K_INT and K_LONG: a decimal in the key's range. */
+static int set_number(const struct key *k, char *field, const char *v, char *why, size_t whycap)
+{
+    long n;
+    if (k->kind == K_EVEN) {
+        if (cv_parse_long(v, k->min, k->max, &n, NULL) < 0 || n % 2)
+            return not_a(why, whycap, v, "an even integer in %ld..%ld", k->min, k->max);
+    } else if (cv_parse_long(v, k->min, k->max, &n, NULL) < 0) {
+        return not_a(why, whycap, v, "an integer in %ld..%ld", k->min, k->max);
+    }
+    if (k->kind == K_LONG)
+        *(long *)(void *)field = n;
+    else
+        *(int *)(void *)field = (int)n;
+    return 0;
+}
+
+static int set_bool(char *field, const char *v, char *why, size_t whycap)
+{
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0)
+        *(int *)(void *)field = 1;
+    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0)
+        *(int *)(void *)field = 0;
+    else
+        return not_a(why, whycap, v, "one of yes, no, true, false, on, off");
+    return 0;
+}
+
+/* K_IP: an IPv4 or IPv6 literal; K_IPV4_OPT: an IPv4 literal or nothing. */
+static int set_ip(const struct key *k, char *field, const char *v, char *why, size_t whycap)
+{
+    if (k->kind == K_IPV4_OPT && !*v) {
+        field[0] = '\0';
+        return 0;
+    }
+    if (strlen(v) >= k->size || !is_ip(v, k->kind == K_IP))
+        return not_a(why, whycap, v, "an %s address", k->kind == K_IP ? "IPv4 or IPv6" : "IPv4");
+    snprintf(field, k->size, "%s", v);
+    return 0;
+}
+
 static int set_value(cv_config_t *c, const struct key *k, const char *v, char *why, size_t whycap)
 {
     char *field = (char *)c + k->off;
-    char q[64];
-    long n;
     int lvl;
 
     switch (k->kind) {
     case K_EVEN:
-        if (parse_long(v, k->min, k->max, &n) < 0 || n % 2) {
-            snprintf(why, whycap, "'%s' is not an even integer in %ld..%ld",
-                     quote(q, sizeof(q), v, strlen(v)), k->min, k->max);
-            return CV_E_INVAL;
-        }
-        *(int *)(void *)field = (int)n;
-        return 0;
-    case K_BOOL:
-        if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0) {
-            *(int *)(void *)field = 1;
-        } else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0) {
-            *(int *)(void *)field = 0;
-        } else {
-            snprintf(why, whycap, "'%s' is not one of yes, no, true, false, on, off",
-                     quote(q, sizeof(q), v, strlen(v)));
-            return CV_E_INVAL;
-        }
-        return 0;
+    case K_INT:
+    case K_LONG: return set_number(k, field, v, why, whycap);
+    case K_BOOL: return set_bool(field, v, why, whycap);
     case K_ROOMS:
         if (set_rooms(field, k->size, v, why, whycap) < 0)
             return CV_E_INVAL;
         return 0;
-    case K_INT:
-    case K_LONG:
-        if (parse_long(v, k->min, k->max, &n) < 0) {
-            snprintf(why, whycap, "'%s' is not an integer in %ld..%ld",
-                     quote(q, sizeof(q), v, strlen(v)), k->min, k->max);
-            return CV_E_INVAL;
-        }
-        if (k->kind == K_INT)
-            *(int *)(void *)field = (int)n;
-        else
-            *(long *)(void *)field = n;
-        return 0;
     case K_IP:
-    case K_IPV4_OPT:
-        if (k->kind == K_IPV4_OPT && !*v) {
-            field[0] = '\0';
-            return 0;
-        }
-        if (strlen(v) >= k->size || !is_ip(v, k->kind == K_IP)) {
-            snprintf(why, whycap, "'%s' is not an %s address", quote(q, sizeof(q), v, strlen(v)),
-                     k->kind == K_IP ? "IPv4 or IPv6" : "IPv4");
-            return CV_E_INVAL;
-        }
-        snprintf(field, k->size, "%s", v);
-        return 0;
+    case K_IPV4_OPT: return set_ip(k, field, v, why, whycap);
     case K_PATH:
     case K_PATH_OPT:
         if (strlen(v) >= k->size) {
@@ -403,11 +404,8 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     case K_TIERS: return cv_tiers_parse(v, (cv_tiers_t *)(void *)field, why, whycap);
     case K_LEVEL:
         lvl = cv_log_parse_level(v);
-        if (lvl < 0) {
-            snprintf(why, whycap, "'%s' is not one of error, warn, info, debug",
-                     quote(q, sizeof(q), v, strlen(v)));
-            return CV_E_INVAL;
-        }
+        if (lvl < 0)
+            return not_a(why, whycap, v, "one of error, warn, info, debug");
         *(int *)(void *)field = lvl;
         return 0;
     }

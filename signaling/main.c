@@ -177,23 +177,26 @@ static int parse_args(int argc, char **argv, const char **config_path)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* Reads the configuration: the built-in defaults, then the file if one was
+ * given. Sets the log level and routes GLib's messages through our log. */
+static int load_config(const char *path, cv_config_t *cfg)
 {
-    const char *config_path = NULL;
-    if (parse_args(argc, argv, &config_path) < 0)
-        return 1;
-    cv_config_t cfg;
-    cv_config_defaults(&cfg);
+    cv_config_defaults(cfg);
     char err[512];
-    if (config_path && cv_config_load(&cfg, config_path, err, sizeof(err)) < 0) {
+    if (path && cv_config_load(cfg, path, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
-        return 1;
+        return -1;
     }
-    cv_log_set_level(cfg.log_level);
+    cv_log_set_level(cfg->log_level);
     g_log_set_default_handler(glib_handler, NULL);
     g_log_set_writer_func(glib_writer, NULL, NULL);
+    return 0;
+}
 
-    /* Signals go to the main thread only: block them before any thread starts. */
+/* Signals go to the main thread only: block them before any thread starts;
+ * returns the set that main waits for. */
+static sigset_t block_signals(void)
+{
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGINT);
@@ -201,129 +204,194 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    return sigs;
+}
 
-    char addr_buf[sizeof(cfg.ice_addresses)];
-    if (cfg.ice_addresses[0])
-        snprintf(addr_buf, sizeof(addr_buf), "%s", cfg.ice_addresses);
-    else
-        cv_ice_default_addresses(addr_buf, sizeof(addr_buf));
+/* What the daemon runs, started by start() and stopped by stop() in its
+ * order. The ICE addresses point into addr_buf, which lives as long. */
+struct daemon {
+    char addr_buf[sizeof(((cv_config_t *)0)->ice_addresses)];
     const char *addresses[MAX_ADDRESSES];
-    int n_addresses = split_addresses(addr_buf, addresses, MAX_ADDRESSES);
-    if (n_addresses < 0 && !cfg.ice_addresses[0])
-        n_addresses = MAX_ADDRESSES; /* automatic: the first ones found */
-    if (n_addresses < 0) {
-        fprintf(stderr, "conclave: [ice] addresses: at most %d addresses\n", MAX_ADDRESSES);
-        return 1;
-    }
+    int n_addresses;
+    cv_settings_t *settings;
+    cv_dtls_cert_t *cert;
+    cv_loop_t *loop;
+    cv_pool_t *pool;
+    cv_mixer_t *mixer;
+    cv_api_t *api;
+    cv_http_t *http;
+};
 
-    int rc = 1;
-    cv_dtls_cert_t *cert = NULL;
-    cv_loop_t *loop = NULL;
-    cv_pool_t *pool = NULL;
-    cv_mixer_t *mixer = NULL;
-    cv_api_t *api = NULL;
-    cv_http_t *http = NULL;
-    cv_settings_t *settings = cv_settings_create(&cfg);
-    if (cv_srtp_global_init() < 0) {
-        fprintf(stderr, "conclave: SRTP library initialisation failed\n");
-        goto out;
+/* The addresses of the host candidates: [ice] addresses, else those found. */
+static int local_addresses(const cv_config_t *cfg, struct daemon *d)
+{
+    if (cfg->ice_addresses[0])
+        snprintf(d->addr_buf, sizeof(d->addr_buf), "%s", cfg->ice_addresses);
+    else
+        cv_ice_default_addresses(d->addr_buf, sizeof(d->addr_buf));
+    d->n_addresses = split_addresses(d->addr_buf, d->addresses, MAX_ADDRESSES);
+    if (d->n_addresses < 0 && !cfg->ice_addresses[0])
+        d->n_addresses = MAX_ADDRESSES; /* automatic: the first ones found */
+    if (d->n_addresses < 0) {
+        fprintf(stderr, "conclave: [ice] addresses: at most %d addresses\n", MAX_ADDRESSES);
+        return -1;
     }
-    cert = cv_dtls_cert_create();
-    if (!cert) {
-        fprintf(stderr, "conclave: could not create the DTLS certificate\n");
-        goto out;
-    }
-    loop = cv_loop_create("cv-net");
-    pool = cv_pool_create(cfg.mixer_threads);
-    if (!pool) {
-        fprintf(stderr, "conclave: could not start %d mixer threads\n", cfg.mixer_threads);
-        goto out;
-    }
-    cv_mixer_cfg_t mcfg = {
-        .room = {.width = cfg.mixer_width,
-                 .height = cfg.mixer_height,
-                 .fps = cfg.mixer_fps,
-                 .video_kbps = cfg.mixer_video_kbps,
-                 .audio_bps = cfg.mixer_audio_kbps * 1000,
-                 .max_participants = cfg.rooms_max_participants,
-                 .max_speakers = cfg.mixer_max_speakers,
-                 .hidden_kbps = cfg.mixer_hidden_kbps,
-                 .n_tiers = cfg.mixer_tiers.n},
-        .max_rooms = cfg.rooms_max,
-        .open_rooms = cfg.rooms_open,
-        .names = cfg.rooms_names,
+    return 0;
+}
+
+static void mixer_config(const cv_config_t *cfg, cv_mixer_cfg_t *mcfg)
+{
+    *mcfg = (cv_mixer_cfg_t){
+        .room = {.width = cfg->mixer_width,
+                 .height = cfg->mixer_height,
+                 .fps = cfg->mixer_fps,
+                 .video_kbps = cfg->mixer_video_kbps,
+                 .audio_bps = cfg->mixer_audio_kbps * 1000,
+                 .max_participants = cfg->rooms_max_participants,
+                 .max_speakers = cfg->mixer_max_speakers,
+                 .hidden_kbps = cfg->mixer_hidden_kbps,
+                 .n_tiers = cfg->mixer_tiers.n},
+        .max_rooms = cfg->rooms_max,
+        .open_rooms = cfg->rooms_open,
+        .names = cfg->rooms_names,
     };
     /* output tiers for weak links ([mixer] tiers), none faster than the room's tick */
-    for (int i = 0; i < cfg.mixer_tiers.n; i++) {
-        const cv_tier_t *t = &cfg.mixer_tiers.t[i];
-        mcfg.room.tiers[i].width = t->width;
-        mcfg.room.tiers[i].height = t->height;
-        mcfg.room.tiers[i].fps = t->fps < cfg.mixer_fps ? t->fps : cfg.mixer_fps;
-        mcfg.room.tiers[i].kbps = t->kbps;
+    for (int i = 0; i < cfg->mixer_tiers.n; i++) {
+        const cv_tier_t *t = &cfg->mixer_tiers.t[i];
+        mcfg->room.tiers[i].width = t->width;
+        mcfg->room.tiers[i].height = t->height;
+        mcfg->room.tiers[i].fps = t->fps < cfg->mixer_fps ? t->fps : cfg->mixer_fps;
+        mcfg->room.tiers[i].kbps = t->kbps;
     }
-    mixer = cv_mixer_create(pool, &mcfg);
-    if (!mixer) {
-        fprintf(stderr, "conclave: could not start the mixer clock\n");
-        goto out;
-    }
-    cv_session_env_t env = {
-        .loop = loop,
-        .mixer = mixer,
-        .cert = cert,
-        .ice = {.addresses = addresses,
-                .n_addresses = n_addresses,
-                .public_ip = cfg.ice_public_ip,
-                .port_min = cfg.ice_port_min,
-                .port_max = cfg.ice_port_max},
-        .connect_timeout_us = (int64_t)cfg.ice_timeout * 1000000,
-        .tiers = cfg.mixer_tiers,
-    };
-    api = cv_api_create(&env, cfg.www_root, cfg.rooms_max_sessions);
-    if (!api) {
-        fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg.www_root);
-        goto out;
-    }
-    cv_api_set_rooms(api, &cfg);
-    cv_api_set_settings(api, settings);
-    loopback_unless_tls(&cfg);
-    cv_http_cfg_t hcfg = {
-        .listen = cfg.http_listen,
-        .port = cfg.http_port,
-        .max_body = cfg.http_max_body,
-        .cert = cfg.http_cert,
-        .key = cfg.http_key,
-        .trust_proxy = cfg.http_trust_proxy,
-        .max_conns = cfg.http_max_conns,
-        .conns_per_ip = cfg.http_conns_per_ip,
-        .joins_per_minute = cfg.http_joins_per_minute,
-    };
-    http = cv_http_start(api, &hcfg, err, sizeof(err));
-    if (!http) {
-        fprintf(stderr, "conclave: %s\n", err);
-        goto out;
-    }
-    int v6 = strchr(cfg.http_listen, ':') != NULL;
-    fprintf(stderr, "conclave %s: serving %s://%s%s%s:%d/ (%d mixer threads)\n", CONCLAVE_VERSION,
-            cv_http_tls(http) ? "https" : "http", v6 ? "[" : "", cfg.http_listen, v6 ? "]" : "",
-            cfg.http_port, cfg.mixer_threads);
+}
 
+/* The HTTP API and its sessions, on the network loop and the mixer. */
+static int start_api(struct daemon *d, const cv_config_t *cfg)
+{
+    cv_session_env_t env = {
+        .loop = d->loop,
+        .mixer = d->mixer,
+        .cert = d->cert,
+        .ice = {.addresses = d->addresses,
+                .n_addresses = d->n_addresses,
+                .public_ip = cfg->ice_public_ip,
+                .port_min = cfg->ice_port_min,
+                .port_max = cfg->ice_port_max},
+        .connect_timeout_us = (int64_t)cfg->ice_timeout * 1000000,
+        .tiers = cfg->mixer_tiers,
+    };
+    d->api = cv_api_create(&env, cfg->www_root, cfg->rooms_max_sessions);
+    if (!d->api) {
+        fprintf(stderr, "conclave: www directory '%s' not usable\n", cfg->www_root);
+        return -1;
+    }
+    cv_api_set_rooms(d->api, cfg);
+    cv_api_set_settings(d->api, d->settings);
+    return 0;
+}
+
+static int start_http(struct daemon *d, cv_config_t *cfg)
+{
+    loopback_unless_tls(cfg);
+    cv_http_cfg_t hcfg = {
+        .listen = cfg->http_listen,
+        .port = cfg->http_port,
+        .max_body = cfg->http_max_body,
+        .cert = cfg->http_cert,
+        .key = cfg->http_key,
+        .trust_proxy = cfg->http_trust_proxy,
+        .max_conns = cfg->http_max_conns,
+        .conns_per_ip = cfg->http_conns_per_ip,
+        .joins_per_minute = cfg->http_joins_per_minute,
+    };
+    char err[512];
+    d->http = cv_http_start(d->api, &hcfg, err, sizeof(err));
+    if (!d->http) {
+        fprintf(stderr, "conclave: %s\n", err);
+        return -1;
+    }
+    int v6 = strchr(cfg->http_listen, ':') != NULL;
+    fprintf(stderr, "conclave %s: serving %s://%s%s%s:%d/ (%d mixer threads)\n", CONCLAVE_VERSION,
+            cv_http_tls(d->http) ? "https" : "http", v6 ? "[" : "", cfg->http_listen, v6 ? "]" : "",
+            cfg->http_port, cfg->mixer_threads);
+    return 0;
+}
+
+/* Starts everything in order; on a failure what started is left to stop(). */
+static int start(struct daemon *d, cv_config_t *cfg)
+{
+    if (cv_srtp_global_init() < 0) {
+        fprintf(stderr, "conclave: SRTP library initialisation failed\n");
+        return -1;
+    }
+    d->cert = cv_dtls_cert_create();
+    if (!d->cert) {
+        fprintf(stderr, "conclave: could not create the DTLS certificate\n");
+        return -1;
+    }
+    d->loop = cv_loop_create("cv-net");
+    d->pool = cv_pool_create(cfg->mixer_threads);
+    if (!d->pool) {
+        fprintf(stderr, "conclave: could not start %d mixer threads\n", cfg->mixer_threads);
+        return -1;
+    }
+    cv_mixer_cfg_t mcfg;
+    mixer_config(cfg, &mcfg);
+    d->mixer = cv_mixer_create(d->pool, &mcfg);
+    if (!d->mixer) {
+        fprintf(stderr, "conclave: could not start the mixer clock\n");
+        return -1;
+    }
+    if (start_api(d, cfg) < 0 || start_http(d, cfg) < 0)
+        return -1;
+    return 0;
+}
+
+/* Waits for signals: SIGHUP reloads, SIGINT or SIGTERM returns, with the
+ * watchdog started for the stop. */
+static void serve(struct daemon *d, const char *config_path, const sigset_t *sigs)
+{
     int sig = 0;
-    while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
-        reload(config_path, settings, mixer, api);
+    while (sigwait(sigs, &sig) == 0 && sig == SIGHUP)
+        reload(config_path, d->settings, d->mixer, d->api);
     CV_INFO("signal %d: shutting down", sig);
     pthread_t dog;
     if (pthread_create(&dog, NULL, watchdog, NULL) == 0)
         pthread_detach(dog);
-    rc = 0;
-out:
-    if (api) /* every browser hears why, then the streams end so the HTTP server can stop */
-        cv_api_end_streams(api, "The server is shutting down", SHUTDOWN_STREAMS_MS);
-    cv_http_stop(http);  /* no new requests */
-    cv_api_destroy(api); /* ends every session */
-    cv_mixer_destroy(mixer);
-    cv_loop_destroy(loop);
-    cv_pool_destroy(pool);
-    cv_dtls_cert_destroy(cert);
-    cv_settings_destroy(settings);
+}
+
+/* Stops what start() started, in this order; each part may be NULL. */
+static void stop(struct daemon *d)
+{
+    if (d->api) /* every browser hears why, then the streams end so the HTTP server can stop */
+        cv_api_end_streams(d->api, "The server is shutting down", SHUTDOWN_STREAMS_MS);
+    cv_http_stop(d->http);  /* no new requests */
+    cv_api_destroy(d->api); /* ends every session */
+    cv_mixer_destroy(d->mixer);
+    cv_loop_destroy(d->loop);
+    cv_pool_destroy(d->pool);
+    cv_dtls_cert_destroy(d->cert);
+    cv_settings_destroy(d->settings);
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    if (parse_args(argc, argv, &config_path) < 0)
+        return 1;
+    cv_config_t cfg;
+    if (load_config(config_path, &cfg) < 0)
+        return 1;
+    sigset_t sigs = block_signals();
+    struct daemon d = {0};
+    if (local_addresses(&cfg, &d) < 0)
+        return 1;
+    int rc = 1;
+    d.settings = cv_settings_create(&cfg);
+    if (start(&d, &cfg) == 0) {
+        serve(&d, config_path, &sigs);
+        rc = 0;
+    }
+    stop(&d);
     return rc;
 }

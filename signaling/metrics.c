@@ -173,30 +173,30 @@ static void render_mixer(cv_metrics_out_t *o, const cv_metrics_t *m)
                       "Mixer ticks skipped because the previous one still ran.");
     cv_metrics_sample(o, "conclave_mixer_late_ticks_total", NULL, NULL,
                       c[CV_STAT_LATE_VIDEO_TICKS] + c[CV_STAT_LATE_AUDIO_TICKS]);
-    cv_metrics_family(o, "conclave_decode_seconds_total", "counter",
-                      "Time spent decoding participants' media.");
-    cv_metrics_sample_us(o, "conclave_decode_seconds_total", "media", "video",
-                         c[CV_STAT_VIDEO_DECODE_US]);
-    cv_metrics_sample_us(o, "conclave_decode_seconds_total", "media", "audio",
-                         c[CV_STAT_AUDIO_DECODE_US]);
-    cv_metrics_family(o, "conclave_encode_seconds_total", "counter",
-                      "Time spent encoding the composites and the mixes.");
-    cv_metrics_sample_us(o, "conclave_encode_seconds_total", "media", "video",
-                         c[CV_STAT_VIDEO_ENCODE_US]);
-    cv_metrics_sample_us(o, "conclave_encode_seconds_total", "media", "audio",
-                         c[CV_STAT_AUDIO_ENCODE_US]);
-    cv_metrics_family(o, "conclave_decoded_frames_total", "counter",
-                      "Frames decoded (audio: 20 ms frames, concealed ones included).");
-    cv_metrics_sample(o, "conclave_decoded_frames_total", "media", "video",
-                      c[CV_STAT_VIDEO_DECODED]);
-    cv_metrics_sample(o, "conclave_decoded_frames_total", "media", "audio",
-                      c[CV_STAT_AUDIO_DECODED]);
-    cv_metrics_family(o, "conclave_encoded_frames_total", "counter",
-                      "Encoder calls (video: one per composite, audio: one per mix).");
-    cv_metrics_sample(o, "conclave_encoded_frames_total", "media", "video",
-                      c[CV_STAT_VIDEO_ENCODED]);
-    cv_metrics_sample(o, "conclave_encoded_frames_total", "media", "audio",
-                      c[CV_STAT_AUDIO_ENCODED]);
+    /* counters kept per medium: one family each, a video and an audio sample */
+    static const struct {
+        const char *name, *help;
+        enum cv_stat video, audio;
+        int us; /* microseconds, shown in seconds */
+    } per_media[] = {
+        {"conclave_decode_seconds_total", "Time spent decoding participants' media.",
+         CV_STAT_VIDEO_DECODE_US, CV_STAT_AUDIO_DECODE_US, 1},
+        {"conclave_encode_seconds_total", "Time spent encoding the composites and the mixes.",
+         CV_STAT_VIDEO_ENCODE_US, CV_STAT_AUDIO_ENCODE_US, 1},
+        {"conclave_decoded_frames_total",
+         "Frames decoded (audio: 20 ms frames, concealed ones included).", CV_STAT_VIDEO_DECODED,
+         CV_STAT_AUDIO_DECODED, 0},
+        {"conclave_encoded_frames_total",
+         "Encoder calls (video: one per composite, audio: one per mix).", CV_STAT_VIDEO_ENCODED,
+         CV_STAT_AUDIO_ENCODED, 0},
+    };
+    for (size_t i = 0; i < sizeof(per_media) / sizeof(per_media[0]); i++) {
+        void (*sample)(cv_metrics_out_t *, const char *, const char *, const char *, uint64_t) =
+            per_media[i].us ? cv_metrics_sample_us : cv_metrics_sample;
+        cv_metrics_family(o, per_media[i].name, "counter", per_media[i].help);
+        sample(o, per_media[i].name, "media", "video", c[per_media[i].video]);
+        sample(o, per_media[i].name, "media", "audio", c[per_media[i].audio]);
+    }
     cv_metrics_family(o, "conclave_video_decode_errors_total", "counter",
                       "Video frames the decoder refused.");
     cv_metrics_sample(o, "conclave_video_decode_errors_total", NULL, NULL,

@@ -5,6 +5,7 @@
 #include "tier.h"
 
 #include "err.h"
+#include "parse.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,18 +19,9 @@
 /* Reads a decimal in min..max at *p; advances *p. */
 static int num(const char **p, int min, int max, int *out)
 {
-    long v = 0;
-    const char *s = *p;
-    if (*s < '0' || *s > '9')
+    long v;
+    if (cv_parse_long(*p, min, max, &v, p) < 0)
         return CV_E_INVAL;
-    for (; *s >= '0' && *s <= '9'; s++) {
-        v = v * 10 + (*s - '0');
-        if (v > max)
-            return CV_E_INVAL;
-    }
-    if (v < min)
-        return CV_E_INVAL;
-    *p = s;
     *out = (int)v;
     return 0;
 }

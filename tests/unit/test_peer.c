@@ -236,9 +236,9 @@ static void run_lossy(int peer_role)
     CHECK(pcert && bcert);
     side_t ps = {0};
     cv_peer_cb_t cb = {.on_rtp = on_rtp, .on_rtcp = on_rtcp, .on_state = on_state};
-    cv_peer_t *pp = cv_peer_create_role(ctx, &pcfg, pcert, peer_role,
-                                        cv_dtls_cert_fingerprint(bcert), CV_DTLS_FP_LEN, 10000000,
-                                        &cb, &ps);
+    cv_peer_t *pp =
+        cv_peer_create_role(ctx, &pcfg, pcert, peer_role, cv_dtls_cert_fingerprint(bcert),
+                            CV_DTLS_FP_LEN, 10000000, &cb, &ps);
     bare_t b = {.client = !peer_client, .to_drop = 1};
     cv_ice_cb_t icb = {.on_recv = bare_recv, .on_state = bare_state};
     b.ice = cv_ice_create(ctx, &bcfg, &icb, &b);

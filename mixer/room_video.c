@@ -1,0 +1,328 @@
+/*
+ * room_video.c - the video tick of a room: who is shown where, decoding the
+ * shown senders, composing once and encoding each output tier once for all
+ * its receivers. Run by a mixer worker, time as an argument; it shares only
+ * the queues and the participant list with other threads.
+ * DESIGN.md principle 3 ("Data flow of one frame") and principle 4 (tiers).
+ */
+#include "room_int.h"
+
+#include "compositor.h"
+#include "stats.h"
+
+#include <libyuv.h>
+#include <string.h>
+
+#define PICTURE_STALE_US 2000000 /* no picture for 2 s: show the placeholder */
+#define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second */
+
+_Static_assert((int)CV_LAYOUT_MODE_GRID == (int)CV_LAYOUT_GRID &&
+                   (int)CV_LAYOUT_MODE_SPEAKER == (int)CV_LAYOUT_SPEAKER &&
+                   (int)CV_LAYOUT_MODE_LECTURE == (int)CV_LAYOUT_LECTURE,
+               "room.h and layout.h agree on the modes");
+
+/* Keeps an owned copy of the newest picture: the decoder's own buffer is not
+ * ours past its next call. */
+static void keep_picture(cv_part_t *p, const cv_image_t *v, int64_t now)
+{
+    if (!p->has_pic || p->pic.w != v->w || p->pic.h != v->h) {
+        cv_image_free(&p->pic);
+        if (cv_image_alloc(&p->pic, (v->w + 1) & ~1, (v->h + 1) & ~1) < 0)
+            return;
+        p->pic.w = v->w;
+        p->pic.h = v->h;
+    }
+    I420Copy(v->y, v->stride_y, v->u, v->stride_u, v->v, v->stride_v, p->pic.y, p->pic.stride_y,
+             p->pic.u, p->pic.stride_u, p->pic.v, p->pic.stride_v, v->w, v->h);
+    p->has_pic = 1;
+    p->pic_us = now;
+}
+
+/* Decodes the queued frames of a shown participant; after a gap (joined,
+ * or hidden until now) from a key frame on. */
+static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
+{
+    cv_frame_t *f;
+    while ((f = cv_queue_pop(&p->vin))) {
+        if (p->need_key && !f->keyframe) {
+            cv_frame_unref(f); /* no reference to decode it against */
+            continue;
+        }
+        p->need_key = 0;
+        cv_image_t view;
+        int rc = cv_vp8_dec_decode(p->vdec, f->data, f->len, &view);
+        if (rc == 1) {
+            keep_picture(p, &view, now);
+            st->decoded++;
+            atomic_fetch_add(&p->n_vdecoded, 1);
+        } else if (rc < 0) {
+            st->decode_errors++;
+            atomic_store(&p->decoder_error, 1);
+        }
+        cv_frame_unref(f);
+    }
+}
+
+/* A participant not shown: its queued frames go undecoded. */
+static void drop_video(cv_part_t *p)
+{
+    cv_frame_t *f;
+    while ((f = cv_queue_pop(&p->vin))) {
+        atomic_fetch_add(&p->n_hidden, 1);
+        cv_frame_unref(f);
+    }
+}
+
+static void make_tile(cv_room_t *r, cv_part_t *p, int n, int64_t now, cv_tile_t *t)
+{
+    int fresh = p->visible && p->has_pic && now - p->pic_us < PICTURE_STALE_US;
+    t->pic = fresh && !atomic_load(&p->camera_off) ? &p->pic : NULL;
+    t->name = p->name;
+    t->speaking = !r->cfg.self_monitor && n > 1 && p->index == atomic_load(&r->active_index) &&
+                  p->role != CV_ROLE_SCREEN;
+}
+
+/* Who gets the room's picture, and who is seen in it. */
+static int receives_video(const cv_part_t *p)
+{
+    return cv_part_receives(p) && cv_part_tier(p) != CV_TIER_AUDIO_ONLY;
+}
+
+static int seen(const cv_part_t *p)
+{
+    return p->role != CV_ROLE_VIEWER;
+}
+
+/* The active speaker goes to the front of the recent speakers (distinct,
+ * most recent first); those who left are forgotten. */
+static void note_speaker(cv_room_t *r, cv_part_t **parts, int n)
+{
+    int a = atomic_load(&r->active_index), k = 0;
+    int keep[RECENT_MAX];
+    if (a >= 0)
+        keep[k++] = a;
+    for (int i = 0; i < r->n_recent && k < RECENT_MAX; i++) {
+        int present = 0;
+        for (int j = 0; j < n && !present; j++)
+            present = parts[j]->index == r->recent[i];
+        if (present && r->recent[i] != a)
+            keep[k++] = r->recent[i];
+    }
+    memcpy(r->recent, keep, sizeof(int) * (size_t)k);
+    r->n_recent = k;
+}
+
+/* Who is shown where, for the room's layout mode (layout.c decides); nobody
+ * while no one receives video. Returns the count, with the parts in shown. */
+static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas, cv_part_t **shown,
+                cv_rect_t *rects)
+{
+    cv_layout_member_t m[CV_ROOM_MAX_PARTICIPANTS];
+    cv_part_t *who[CV_ROOM_MAX_PARTICIPANTS];
+    int k = 0, any_receiver = 0;
+    note_speaker(r, parts, n);
+    for (int i = 0; i < n; i++) {
+        any_receiver |= receives_video(parts[i]);
+        if (!seen(parts[i]))
+            continue;
+        m[k] = (cv_layout_member_t){.id = parts[i]->index,
+                                    .screen = parts[i]->role == CV_ROLE_SCREEN,
+                                    .lecturer = atomic_load(&parts[i]->lecturer),
+                                    .speaking = atomic_load(&parts[i]->speaking)};
+        who[k++] = parts[i];
+    }
+    int pos[CV_ROOM_MAX_PARTICIPANTS];
+    int c = any_receiver && canvas
+                ? cv_layout_plan(cv_room_layout(r), m, k, atomic_load(&r->active_index), r->recent,
+                                 r->n_recent, canvas->w, canvas->h, pos, rects)
+                : 0;
+    if (c < 0)
+        c = 0;
+    for (int i = 0; i < c; i++)
+        shown[i] = who[pos[i]];
+    pthread_mutex_lock(&r->lock);
+    for (int i = 0; i < c; i++)
+        r->shown_ids[i] = shown[i]->index;
+    r->n_shown = c;
+    pthread_mutex_unlock(&r->lock);
+    return c;
+}
+
+/* Marks who is decoded: those shown with their camera on. A sender shown
+ * again starts from a key frame, which the network thread asks for; a
+ * hidden one is asked (REMB) to send little. */
+static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, int c)
+{
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        int want = 0;
+        for (int j = 0; j < c && !want; j++)
+            want = shown[j] == p;
+        want = want && !atomic_load(&p->camera_off);
+        if (want == p->visible)
+            continue;
+        p->visible = want;
+        atomic_store(&p->video_wanted, want);
+        atomic_store(&p->cap_kbps, want ? r->cfg.video_kbps : r->cfg.hidden_kbps);
+        if (want) {
+            p->need_key = 1;
+            atomic_store(&p->keyframe_needed, 1);
+        } else {
+            p->has_pic = 0; /* stale by the time it is shown again */
+        }
+    }
+}
+
+static void compose(cv_room_t *r, cv_image_t *canvas, cv_part_t **shown, const cv_rect_t *rects,
+                    int c, int n_seen, int64_t now)
+{
+    cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
+    for (int i = 0; i < c; i++)
+        make_tile(r, shown[i], n_seen, now, &tiles[i]);
+    if (cv_compose_rects(canvas, tiles, rects, c) < 0)
+        cv_compose_rects(canvas, NULL, NULL, 0);
+}
+
+/* The output tier of each participant this tick (-1: no video for it), and
+ * the mask of tiers someone receives. A receiver whose tier changed waits
+ * for that tier's next key frame. */
+static unsigned tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of)
+{
+    unsigned mask = 0;
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        int t = -1;
+        if (receives_video(p)) {
+            t = cv_part_tier(p);
+            t = t < 0 ? 0 : t >= r->tiers.n ? r->tiers.n - 1 : t;
+            mask |= 1u << t;
+        }
+        if (t != p->rx_tier) {
+            if (p->rx_tier != -2 && t >= 0)
+                p->rx_wait = 1; /* its decoder has the old stream: inter frames would break it */
+            p->rx_tier = t;
+        }
+        tier_of[i] = t;
+    }
+    return mask;
+}
+
+/* Whether tier t's frame now is to be a key frame: someone on it needs one
+ * (joined, switched to it, asked by PLI) or the layout changed; at most one
+ * every KEYFRAME_MIN_US. */
+static int wants_keyframe(cv_room_t *r, int t, cv_part_t **parts, int n, const int *tier_of,
+                          int64_t now)
+{
+    cv_outtier_t *x = &r->tiers.t[t];
+    int want = x->want_key;
+    for (int i = 0; i < n; i++)
+        if (tier_of[i] == t && (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
+            want = 1;
+    x->want_key = want;
+    return want && now - x->last_keyframe_us >= KEYFRAME_MIN_US;
+}
+
+/* Encodes tier t (scaled from the composite src) and hands the same frame to
+ * every receiver on it. Returns the length, 0 or CV_E_*. */
+static int encode_tier(cv_room_t *r, int t, const cv_image_t *src, cv_part_t **parts, int n,
+                       const int *tier_of, int64_t now_us, int *key)
+{
+    cv_outtier_t *x = &r->tiers.t[t];
+    int force = wants_keyframe(r, t, parts, n, tier_of, now_us);
+    int64_t pts = (now_us - r->start_us) * 9 / 100; /* one clock for every tier */
+    int64_t t0 = cv_room_clk(r);
+    int len = cv_outtiers_encode(&r->tiers, t, src, pts, force, key);
+    cv_stats_add(CV_STAT_VIDEO_ENCODE_US, (uint64_t)(cv_room_clk(r) - t0));
+    cv_stats_add(CV_STAT_VIDEO_ENCODED, 1);
+    if (len <= 0)
+        return len; /* a dropped forced key frame stays wanted */
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
+    memcpy(f->data, r->tiers.buf, (size_t)len);
+    f->rtp_ts = (uint32_t)pts;
+    f->t_us = now_us;
+    f->keyframe = *key;
+    if (*key) { /* forced or not, it serves every pending request */
+        x->last_keyframe_us = now_us;
+        x->want_key = 0;
+    }
+    for (int i = 0; i < n; i++) {
+        cv_part_t *p = parts[i];
+        if (tier_of[i] != t)
+            continue; /* another tier, or no video (a screen, a publisher, audio only) */
+        if (*key) {
+            atomic_store(&p->fresh, 0);
+            p->rx_wait = 0;
+        } else if (p->rx_wait) {
+            continue;
+        }
+        cv_part_deliver(p, f);
+        cv_part_notify(p);
+    }
+    cv_frame_unref(f);
+    return len;
+}
+
+/* Composes once into the largest tier someone receives, then encodes every
+ * tier due this tick. */
+static void encode_tiers(cv_room_t *r, cv_part_t **parts, int n, const int *tier_of,
+                         unsigned active, int64_t now_us, cv_room_stats_t *st)
+{
+    int top = cv_outtiers_top(&r->tiers);
+    if (atomic_exchange(&r->want_keyframe, 0))
+        for (int t = 0; t < r->tiers.n; t++)
+            r->tiers.t[t].want_key = 1;
+    for (int t = 0; t < r->tiers.n; t++) {
+        if (!(active & (1u << t)) || !cv_outtiers_due(&r->tiers, t, now_us))
+            continue;
+        int key = 0;
+        int len = encode_tier(r, t, &r->tiers.t[top].img, parts, n, tier_of, now_us, &key);
+        if (len > 0) {
+            st->video_encoded++;
+            st->tier_frames[t]++;
+            st->keyframes += key;
+        }
+    }
+}
+
+void cv_room_video_tick(cv_room_t *r, int64_t now_us)
+{
+    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS], *shown[CV_ROOM_MAX_PARTICIPANTS];
+    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
+    int tier_of[CV_ROOM_MAX_PARTICIPANTS];
+    int n = cv_room_snapshot(r, parts);
+    if (n == 0)
+        return;
+    cv_room_stats_t st = {0};
+    unsigned active = cv_outtiers_set_active(&r->tiers, tier_mask(r, parts, n, tier_of));
+    int top = cv_outtiers_top(&r->tiers);
+    cv_image_t *canvas = top >= 0 ? &r->tiers.t[top].img : NULL;
+    int c = plan(r, parts, n, canvas, shown, rects);
+    set_visible(r, parts, n, shown, c);
+    int n_seen = 0;
+    int64_t t0 = cv_room_clk(r);
+    for (int i = 0; i < n; i++) {
+        n_seen += seen(parts[i]);
+        if (parts[i]->visible)
+            decode_video(&st, parts[i], now_us);
+        else
+            drop_video(parts[i]);
+    }
+    cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(cv_room_clk(r) - t0));
+    cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);
+    cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);
+    if (canvas) { /* no picture is made that nobody receives */
+        compose(r, canvas, shown, rects, c, n_seen, now_us);
+        encode_tiers(r, parts, n, tier_of, active, now_us, &st);
+    }
+    pthread_mutex_lock(&r->lock);
+    r->stats.decoded += st.decoded;
+    r->stats.decode_errors += st.decode_errors;
+    r->stats.video_ticks++;
+    r->stats.video_encoded += st.video_encoded;
+    r->stats.keyframes += st.keyframes;
+    for (int t = 0; t < CV_ROOM_MAX_TIERS; t++)
+        r->stats.tier_frames[t] += st.tier_frames[t];
+    r->stats.active_tiers = (int)active;
+    pthread_mutex_unlock(&r->lock);
+    cv_room_release(parts, n);
+}
