@@ -212,23 +212,24 @@ static void on_receiver_feedback(cv_session_t *s, const cv_rtcp_item_t *it, int6
         return;
     }
     uint32_t mid = cv_ntp_mid32(cv_ntp_from_unix_us(cv_wall_us()));
-    int loss = -1;
+    const cv_rtcp_rb_t *video = NULL;
     for (int i = 0; i < it->n_rb; i++) {
         const cv_rtcp_rb_t *rb = &it->rb[i];
         if (rb->ssrc != s->vout.ssrc && rb->ssrc != s->aout.ssrc)
             continue;
         if (rb->ssrc == s->vout.ssrc) /* the tier follows what video loses */
-            loss = rb->fraction_lost;
+            video = rb;
         if (rb->ssrc == s->aout.ssrc) /* sizes the Opus FEC of what it hears */
             cv_part_set_receive_loss(s->part, rb->fraction_lost);
         int64_t rtt = cv_tier_rtt_us(rb->lsr, rb->dlsr, mid);
         if (rtt >= 0)
             note_rtt(s, rtt);
     }
-    if (loss >= 0) {
-        int t = cv_tier_ctl_on_loss(&s->tierctl, loss, now);
+    if (video) {
+        int t = cv_tier_ctl_on_report(&s->tierctl, video->cum_lost, video->ext_high_seq, now);
         if (t != s->tier)
-            CV_DEBUG("session: receiver lost %d/256 (mean %d/256)", loss, s->tierctl.avg_loss);
+            CV_DEBUG("session: receiver lost %d/256 in a window (mean %d/256)",
+                     s->tierctl.last_loss, s->tierctl.avg_loss);
         apply_tier(s, t);
     }
 }

@@ -159,6 +159,29 @@ int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
     return cv_tier_ctl_poll(c, now_us);
 }
 
+int cv_tier_ctl_on_report(cv_tier_ctl_t *c, int32_t cum_lost, uint32_t ext_high_seq, int64_t now_us)
+{
+    uint32_t expected = ext_high_seq - c->win_high; /* modulo 2^32 */
+    if (c->win_open && expected > (1u << 30)) {
+        c->win_open = 0; /* the sequence went back: a stale report, or a reset */
+        return cv_tier_ctl_poll(c, now_us);
+    }
+    if (!c->win_open || expected == 0 || now_us - c->win_us >= CV_TIER_LOSS_WINDOW_US) {
+        int open = c->win_open && expected > 0;
+        int64_t lost = (int64_t)cum_lost - c->win_lost;
+        c->win_open = 1;
+        c->win_lost = cum_lost;
+        c->win_high = ext_high_seq;
+        c->win_us = now_us;
+        if (open) {
+            lost = lost < 0 ? 0 : lost > (int64_t)expected ? (int64_t)expected : lost;
+            int fraction = (int)(lost * 256 / (int64_t)expected);
+            return cv_tier_ctl_on_loss(c, fraction > 255 ? 255 : fraction, now_us);
+        }
+    }
+    return cv_tier_ctl_poll(c, now_us);
+}
+
 int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
 {
     if (c->tier == 0 || now_us - c->stable_us < c->up_wait_us)

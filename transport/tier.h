@@ -7,12 +7,13 @@
  * (draft-alvestrand-rmcat-remb-03) and the fraction lost of its receiver
  * reports (RFC 3550 §6.4.1) and says which tier it should get:
  *  - down at once when REMB falls below what the tier needs (video + audio);
- *    down one tier a second while a report and the reports' running average
- *    both lose more than 10 % (so a noisy report on a link losing 5 % costs
- *    nothing), never below the lowest tier for loss alone (random loss is not
+ *    down one tier a second while the loss of a 1 s window (from the reports'
+ *    cumulative counts, not their fraction lost) and the windows' running
+ *    average both pass 10 % (so a link losing 5 % at random keeps its tier),
+ *    never below the lowest tier for loss alone (random loss is not
  *    congestion) unless the running average passes 60 % there; below the
  *    lowest tier's need (REMB): audio only;
- *  - up one tier at a time after a stable period (no report above 5 % loss,
+ *  - up one tier at a time after a stable period (no window above 5 % loss,
  *    REMB not limiting the current tier); for 15 s after a step up only loss
  *    can undo it (the browser's REMB lags a new rate); a step up that falls back within
  *    the probe window doubles the wait (up to 2 min), so a link that sits on
@@ -35,6 +36,7 @@
 #define CV_TIER_UP_MAX_US 120000000 /* the longest wait after failed steps up */
 #define CV_TIER_REMB_FRESH_US 3000000
 #define CV_TIER_REMB_GRACE_US 15000000 /* REMB does not undo a step up this soon */
+#define CV_TIER_LOSS_WINDOW_US 1000000 /* loss is measured over windows this long */
 
 typedef struct {
     int width, height, fps, kbps;
@@ -60,7 +62,11 @@ typedef struct {
     int64_t up_us;        /* when we last stepped up, 0 never */
     int64_t up_wait_us;   /* current wait before a step up */
     int64_t last_step_us; /* last loss-driven step down */
-    int last_loss;        /* fraction lost of the last report, 0..255 */
+    int last_loss;        /* fraction lost of the last window or report, 0..255 */
+    int win_open;         /* a loss window has its start below */
+    int32_t win_lost;     /* cumulative lost at the window's start */
+    uint32_t win_high;    /* extended highest sequence number there */
+    int64_t win_us;       /* when it started */
     int avg_loss;         /* the reports' running average (a quarter of the weight to each) */
     uint64_t downs, ups;  /* changes made */
 } cv_tier_ctl_t;
@@ -71,6 +77,15 @@ void cv_tier_ctl_init(cv_tier_ctl_t *c, const cv_tiers_t *tiers, int64_t now_us)
 int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us);
 /* A receiver report's fraction lost (0..255) for our stream. Returns the tier. */
 int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us);
+/* A report block on our stream, by its cumulative counts (RFC 3550 §6.4.1).
+ * Browsers send reports at any rate: one goes with every NACK, just after a
+ * loss, so the fraction lost of a single report is biased high and, over a
+ * handful of packets, noisy (1 of 4 = 25 %). The loss is measured here over
+ * windows of CV_TIER_LOSS_WINDOW_US from the cumulative counts, and each window
+ * counts as one cv_tier_ctl_on_loss. A report whose highest sequence number
+ * went back (reordered, or a reset) starts a new window. Returns the tier. */
+int cv_tier_ctl_on_report(cv_tier_ctl_t *c, int32_t cum_lost, uint32_t ext_high_seq,
+                          int64_t now_us);
 /* No feedback, just time: a step up may be due. Returns the tier. */
 int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us);
 

@@ -114,6 +114,78 @@ static void test_loss_noise(void)
     CHECK_EQ(off_best, 0); /* reports answered with a tier below the best */
 }
 
+/* Loss measured from the cumulative counts over ~1 s windows. */
+static void test_report_windows(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t c;
+    cv_tier_ctl_init(&c, &t, 0);
+    CHECK_EQ(cv_tier_ctl_on_report(&c, 0, 1000, 0), 0); /* opens a window */
+    CHECK_EQ(c.win_open, 1);
+    cv_tier_ctl_on_report(&c, 3, 1040, 500 * MS); /* inside the window: no verdict yet */
+    CHECK_EQ(c.last_loss, 0);
+    CHECK_EQ(c.win_high, 1000u);
+    cv_tier_ctl_on_report(&c, 10, 1100, 1 * S); /* 10 of 100: 25/256 */
+    CHECK_EQ(c.last_loss, 25);
+    CHECK_EQ(c.win_high, 1100u);
+    /* a report from before the window (reordered): a new window, no verdict */
+    cv_tier_ctl_on_report(&c, 90, 1050, 2 * S);
+    CHECK_EQ(c.win_open, 0);
+    CHECK_EQ(c.last_loss, 25);
+    cv_tier_ctl_on_report(&c, 10, 1200, 3 * S);
+    cv_tier_ctl_on_report(&c, 10, 1300, 4 * S); /* nothing lost */
+    CHECK_EQ(c.last_loss, 0);
+    /* a receiver whose cumulative count falls (duplicates) loses nothing, not < 0 */
+    cv_tier_ctl_on_report(&c, 4, 1400, 5 * S);
+    CHECK_EQ(c.last_loss, 0);
+    /* across the 32-bit wrap of the extended sequence number: 50 of 200 */
+    cv_tier_ctl_init(&c, &t, 0);
+    cv_tier_ctl_on_report(&c, 0, 0xffffff9cu, 0);
+    cv_tier_ctl_on_report(&c, 50, 100, 1 * S);
+    CHECK_EQ(c.last_loss, 64);
+    /* no packet sent in the window (video paused): no verdict */
+    cv_tier_ctl_init(&c, &t, 0);
+    cv_tier_ctl_on_report(&c, 7, 500, 0);
+    cv_tier_ctl_on_report(&c, 9, 500, 2 * S);
+    CHECK_EQ(c.last_loss, 0);
+    CHECK_EQ(c.avg_loss, 0);
+}
+
+/* A browser adds a report to every NACK, right after a loss: on a link losing
+ * 5 % at random, at 50 packets a second, those reports say 1/3, 1/2, ... The
+ * windows see 5 % and keep the best tier; the single reports would not. */
+static void test_report_bias(void)
+{
+    cv_tiers_t t = defaults();
+    cv_tier_ctl_t win, single;
+    cv_tier_ctl_init(&win, &t, 0);
+    cv_tier_ctl_init(&single, &t, 0);
+    uint32_t rng = 777, high = 5000, last_high = high;
+    int32_t lost = 0, last_lost = 0;
+    int64_t next_rr = 1 * S;
+    for (int64_t now = 0; now < 600 * S; now += 20 * MS) { /* one packet each 20 ms */
+        high++;
+        rng = rng * 1664525u + 1013904223u;
+        int is_lost = (rng >> 8) % 1000 < 50;
+        lost += is_lost;
+        if (!is_lost && now < next_rr)
+            continue;
+        /* a report: the regular one each second, or one with a NACK */
+        uint32_t expected = high - last_high;
+        int fraction = expected ? (int)((lost - last_lost) * 256 / (int32_t)expected) : 0;
+        cv_tier_ctl_on_loss(&single, fraction > 255 ? 255 : fraction, now);
+        cv_tier_ctl_on_report(&win, lost, high, now);
+        last_high = high;
+        last_lost = lost;
+        if (now >= next_rr)
+            next_rr = now + 1 * S;
+    }
+    CHECK(single.downs > 0); /* the biased reports cost a tier */
+    CHECK_EQ(win.downs, 0);
+    CHECK_EQ(win.tier, 0);
+    CHECK(win.avg_loss >= 5 && win.avg_loss <= 25); /* ~13/256 */
+}
+
 /* Up one tier at a time, only after a stable period. */
 static void test_up_slowly(void)
 {
@@ -239,6 +311,8 @@ int main(void)
     test_parse();
     test_loss_down();
     test_loss_noise();
+    test_report_windows();
+    test_report_bias();
     test_up_slowly();
     test_no_oscillation();
     test_remb();
