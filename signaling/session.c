@@ -42,7 +42,7 @@
 #define VIDEO_JITTER_WAIT_US 40000
 #define NACK_RETRY_US 40000         /* ask again for a missing packet after this */
 #define NACK_MAX_AGE_US 400000      /* older than this, a retransmission is of no use */
-#define SILENCE_TIMEOUT_US 10000000 /* nothing at all received for 10 s: gone */
+#define SILENCE_TIMEOUT_US 10000000 /* nothing authenticated for 10 s: gone */
 #define REMB_INTERVAL_US 1000000    /* the sender's video cap, again every second */
 #define RTX_MAX_AGE_US 1000000      /* a NACK for an older packet is not answered */
 #define RTT_DEFAULT_US 100000       /* round trip assumed before a report tells */
@@ -318,7 +318,7 @@ static gboolean rtcp_timer_cb(gpointer arg)
     if (s->sends)
         apply_tier(s, cv_tier_ctl_poll(&s->tierctl, cv_now_us()));
     if (cv_now_us() - cv_peer_last_rx_us(s->peer) > SILENCE_TIMEOUT_US)
-        cv_peer_fail(s->peer, "nothing received for 10 s");
+        cv_peer_fail(s->peer, "nothing authenticated received for 10 s");
     return G_SOURCE_CONTINUE;
 }
 

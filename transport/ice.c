@@ -1,5 +1,5 @@
 /*
- * ice.c - libnice shell for ICE (RFC 8445), consent freshness (RFC 7675).
+ * ice.c - libnice shell for ICE (RFC 8445).
  * Owned by one network thread (the GMainContext given at creation).
  */
 #include "ice.h"
@@ -89,12 +89,17 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
     ice->cb = *cb;
     ice->ud = ud;
     ice->state = CV_ICE_CHECKING;
-    ice->agent =
-        nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+    /* No libnice consent freshness and no keepalive checks that can time out:
+     * libnice 0.1.21 sends one unrepeated check every ~5 s and drops consent
+     * for good 10 s after the last answer, so one lost check or answer on a
+     * lossy link, or a 3 s outage, ended about half the calls it hit. The
+     * session ends a connection instead after 10 s without an authenticated
+     * packet from the peer (peer.c, session.c); keepalives are indications. */
+    ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
     if (!ice->agent)
         goto fail;
     g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
-                 "upnp", FALSE, "keepalive-conncheck", TRUE, NULL);
+                 "upnp", FALSE, "keepalive-conncheck", FALSE, NULL);
     for (int i = 0; i < cfg->n_addresses; i++)
         if (add_local(ice, cfg->addresses[i]) < 0)
             goto fail;

@@ -5,7 +5,9 @@
  * once (non-trickle) and, for a 1:1 NAT, under the public address. A client
  * (bench/loadgen) sets cfg.controlling and nominates the pair itself.
  * Owned by one network thread: every call and callback happens on it.
- * RFC 7675 consent freshness is enabled.
+ * Once connected the agent never fails the pair on its own: liveness (in the
+ * spirit of RFC 7675 consent) is the session's, from authenticated packets
+ * (cv_peer_last_rx_us).
  */
 #ifndef CV_ICE_H
 #define CV_ICE_H

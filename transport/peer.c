@@ -93,6 +93,7 @@ static void pump_dtls(cv_peer_t *p)
             return;
         }
         stop_timer(&p->connect_timer);
+        p->last_rx_us = cv_now_us(); /* the handshake just ended: the peer is there */
         p->state = CV_PEER_CONNECTED;
         if (p->cb.on_state)
             p->cb.on_state(p->ud, CV_PEER_CONNECTED, "connected");
@@ -141,6 +142,7 @@ static void on_srtp(cv_peer_t *p, uint8_t *data, size_t len, int rtcp)
         cv_stats_add(n == CV_E_REPLAY ? CV_STAT_DROP_SRTP_REPLAY : CV_STAT_DROP_SRTP_AUTH, 1);
         return;
     }
+    p->last_rx_us = cv_now_us(); /* the peer is there: only it has the keys */
     if (rtcp && p->cb.on_rtcp)
         p->cb.on_rtcp(p->ud, data, (size_t)n);
     else if (!rtcp && p->cb.on_rtp)
@@ -154,7 +156,6 @@ static void on_ice_recv(void *ud, uint8_t *data, size_t len)
     p->stats.rx_bytes += len;
     cv_stats_add(CV_STAT_RX_PACKETS, 1);
     cv_stats_add(CV_STAT_RX_BYTES, len);
-    p->last_rx_us = cv_now_us();
     switch (cv_demux(data, len)) {
     case CV_DEMUX_DTLS: on_dtls(p, data, len); break;
     case CV_DEMUX_RTP: on_srtp(p, data, len, 0); break;

@@ -52,7 +52,9 @@ int cv_peer_set_remote_fingerprint(cv_peer_t *p, const uint8_t *fp, size_t fp_le
 int cv_peer_send_rtp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
 int cv_peer_send_rtcp(cv_peer_t *p, uint8_t *buf, size_t len, size_t cap);
 int cv_peer_state(const cv_peer_t *p);
-/* Monotonic time of the last datagram received (0: none yet). */
+/* Monotonic time the peer last showed it is there: the end of the DTLS
+ * handshake, then each SRTP or SRTCP packet that authenticates (junk, replays
+ * and stray datagrams do not count). 0 before the handshake ends. */
 int64_t cv_peer_last_rx_us(const cv_peer_t *p);
 /* Declares the peer failed (e.g. it said goodbye with RTCP BYE or went
  * silent); on_state reports it as usual. */

@@ -3,7 +3,8 @@
  * peer (ICE controlled, DTLS server) over 127.0.0.1 on one GMainContext: both
  * connect, SRTP keys match in both directions (an RTP and an RTCP packet each
  * way arrive decrypted and unchanged), and a client that expects another
- * fingerprint fails instead of connecting. Then each role against a bare
+ * fingerprint fails instead of connecting; junk does not count as a sign of
+ * life (cv_peer_last_rx_us), a protected packet does. Then each role against a bare
  * ICE + DTLS end that drops the first DTLS datagram it receives and never
  * retransmits itself: the peer must resend its flight on its own timer and
  * still connect (a lost ClientHello or server flight must not stall set-up).
@@ -124,6 +125,43 @@ static void exchange_media(GMainContext *ctx, cv_peer_t *cp, cv_peer_t *sp, side
     }
 }
 
+static void spin_ms(GMainContext *ctx, int ms)
+{
+    int64_t end = cv_now_us() + (int64_t)ms * 1000;
+    while (cv_now_us() < end)
+        if (!g_main_context_iteration(ctx, FALSE))
+            g_usleep(1000);
+}
+
+/* Only what authenticates shows the peer is there: junk that looks like RTP
+ * does not move cv_peer_last_rx_us, a protected packet does. */
+static void check_liveness(GMainContext *ctx, cv_peer_t *cp, cv_peer_t *sp, side_t *ss)
+{
+    int64_t before = cv_peer_last_rx_us(sp);
+    CHECK(before > 0);
+    spin_ms(ctx, 30);
+    uint8_t junk[80];
+    for (size_t i = 0; i < sizeof(junk); i++)
+        junk[i] = (uint8_t)(i * 37 + 11);
+    junk[0] = 0x80;
+    junk[1] = 96;
+    for (int i = 0; i < 5; i++)
+        CHECK(cv_ice_send(cv_peer_ice(cp), junk, sizeof(junk)) > 0);
+    spin_ms(ctx, 50);
+    CHECK(cv_peer_stats(sp)->drop_srtp >= 5); /* they arrived, and were refused */
+    CHECK_EQ(cv_peer_last_rx_us(sp), before);
+    _Alignas(4) uint8_t buf[256];
+    size_t n = make_rtp(buf, 4242);
+    ss->rtp_len = 0;
+    CHECK(cv_peer_send_rtp(cp, buf, n, sizeof(buf)) > 0);
+    int64_t end = cv_now_us() + 2000000;
+    while (!ss->rtp_len && cv_now_us() < end)
+        if (!g_main_context_iteration(ctx, FALSE))
+            g_usleep(1000);
+    CHECK(ss->rtp_len > 0);
+    CHECK(cv_peer_last_rx_us(sp) > before);
+}
+
 static void run_pair(int wrong_fp)
 {
     GMainContext *ctx = g_main_context_new();
@@ -157,8 +195,10 @@ static void run_pair(int wrong_fp)
             spin(ctx, both_settled, &cs, &ss, 10000);
             CHECK_EQ(cs.state, CV_PEER_CONNECTED);
             CHECK_EQ(ss.state, CV_PEER_CONNECTED);
-            if (cs.state == CV_PEER_CONNECTED && ss.state == CV_PEER_CONNECTED)
+            if (cs.state == CV_PEER_CONNECTED && ss.state == CV_PEER_CONNECTED) {
                 exchange_media(ctx, cp, sp, &cs, &ss);
+                check_liveness(ctx, cp, sp, &ss);
+            }
         } else {
             spin(ctx, client_settled, &cs, &ss, 10000);
             CHECK_EQ(cs.state, CV_PEER_FAILED);
