@@ -43,6 +43,7 @@
 
 typedef struct {
     const char *url, *room, *layout, *silence;
+    const char *via; /* reach the server's candidates at this address (an impairment relay) */
     int n, seconds, speakers, garbage, garbage_pps, decoders, warmup, w, h, fps, distinct;
     int connect_timeout;
 } opts_t;
@@ -120,7 +121,7 @@ static void usage(void)
             "usage: loadgen [--url http://127.0.0.1:8080] [--room NAME] [--participants N]\n"
             "  [--seconds S] [--warmup S] [--speakers K] [--layout grid|speaker|lecture]\n"
             "  [--garbage G] [--garbage-pps P] [--decoders D] [--size WxH] [--fps F]\n"
-            "  [--distinct M] [--silence full|dtx]\n");
+            "  [--distinct M] [--silence full|dtx] [--via IP]\n");
 }
 
 static uint32_t rnd(part_t *p)
@@ -502,6 +503,8 @@ static int join(part_t *p, const cv_dtls_cert_t *cert)
                     .index = part_index(p)};
     o.n_cand = cv_ice_local_candidates(ice, &cand);
     o.cand = cand;
+    if (opt.via)
+        o.n_cand = 0; /* the server must learn our address from our checks, via the relay */
     lg_answer_t ans;
     if (lg_sdp_offer(&o, offer, sizeof(offer)) < 0 || post_offer(p, offer, &ans) < 0)
         return -1;
@@ -510,8 +513,9 @@ static int join(part_t *p, const cv_dtls_cert_t *cert)
         return -1;
     int added = 0;
     for (int i = 0; i < ans.n_cand; i++)
-        added += cv_ice_add_remote_candidate(ice, ans.cand[i].addr, ans.cand[i].port,
-                                             ans.cand[i].priority, ans.cand[i].foundation) == 0;
+        added +=
+            cv_ice_add_remote_candidate(ice, opt.via ? opt.via : ans.cand[i].addr, ans.cand[i].port,
+                                        ans.cand[i].priority, ans.cand[i].foundation) == 0;
     return added > 0 ? 0 : -1;
 }
 
@@ -620,14 +624,23 @@ static double cpu_seconds(void)
 
 static int parse_opts(int argc, char **argv)
 {
-    static const struct option lo[] = {{"url", 1, 0, 'u'},          {"room", 1, 0, 'r'},
-                                       {"participants", 1, 0, 'n'}, {"seconds", 1, 0, 's'},
-                                       {"speakers", 1, 0, 'k'},     {"layout", 1, 0, 'l'},
-                                       {"garbage", 1, 0, 'g'},      {"garbage-pps", 1, 0, 'G'},
-                                       {"decoders", 1, 0, 'd'},     {"size", 1, 0, 'z'},
-                                       {"fps", 1, 0, 'f'},          {"warmup", 1, 0, 'w'},
-                                       {"distinct", 1, 0, 'm'},     {"silence", 1, 0, 'S'},
-                                       {"help", 0, 0, 'h'},         {0, 0, 0, 0}};
+    static const struct option lo[] = {{"url", 1, 0, 'u'},
+                                       {"room", 1, 0, 'r'},
+                                       {"participants", 1, 0, 'n'},
+                                       {"seconds", 1, 0, 's'},
+                                       {"speakers", 1, 0, 'k'},
+                                       {"layout", 1, 0, 'l'},
+                                       {"garbage", 1, 0, 'g'},
+                                       {"garbage-pps", 1, 0, 'G'},
+                                       {"decoders", 1, 0, 'd'},
+                                       {"size", 1, 0, 'z'},
+                                       {"fps", 1, 0, 'f'},
+                                       {"warmup", 1, 0, 'w'},
+                                       {"distinct", 1, 0, 'm'},
+                                       {"silence", 1, 0, 'S'},
+                                       {"via", 1, 0, 'v'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -644,6 +657,7 @@ static int parse_opts(int argc, char **argv)
         case 'w': opt.warmup = atoi(optarg); break;
         case 'm': opt.distinct = atoi(optarg); break;
         case 'S': opt.silence = optarg; break;
+        case 'v': opt.via = optarg; break;
         case 'z':
             if (sscanf(optarg, "%dx%d", &opt.w, &opt.h) != 2)
                 return -1;

@@ -6,7 +6,8 @@
 #                          lo, brought up) unless it already runs there; then
 #                          makes $lg_tmp
 #   lg_start_daemon BIN    writes $lg_tmp/conclave.ini and starts BIN with it;
-#                          knobs: LG_THREADS, LG_WIDTH, LG_HEIGHT, LG_EXTRA_INI
+#                          knobs: LG_THREADS, LG_WIDTH, LG_HEIGHT, LG_ICE_MIN and
+#                          LG_ICE_MAX (the media ports), LG_EXTRA_INI
 #                          (more ini text, e.g. the rate-limit keys)
 #   lg_stop_daemon         SIGTERM, waits; sets lg_daemon_rc
 #   lg_cpu_ticks / lg_rss_kb   the daemon's utime+stime (clock ticks) and VmRSS
@@ -47,8 +48,8 @@ lg_start_daemon() {
 port = $lg_port
 [ice]
 addresses = 127.0.0.1
-port_min = 40000
-port_max = 40999
+port_min = ${LG_ICE_MIN:-40000}
+port_max = ${LG_ICE_MAX:-40999}
 [mixer]
 threads = ${LG_THREADS:-2}
 width = ${LG_WIDTH:-1280}
