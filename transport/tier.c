@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define LOSS_DOWN 26         /* > 10 % lost (report and average): one tier down */
+#define LOSS_DOWN 26         /* > 10 % lost (window and average): one tier down */
 #define LOSS_AUDIO_ONLY 153  /* > 60 % lost on the lowest tier: video paused */
 #define LOSS_UNSTABLE 13     /* > 5 % lost: not a time to step up */
-#define LOSS_STEP_US 1000000 /* one loss-driven step a second: a report covers ~1 s */
+#define LOSS_STEP_US 1000000 /* one loss-driven step a second: a window covers ~1 s */
 #define REMB_DROP 0.95       /* a REMB this much below the previous one: overuse */
 
 /* Reads a decimal in min..max at *p; advances *p. */
@@ -140,10 +140,10 @@ int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us)
 
 int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
 {
-    /* A report covers ~1 s, often a few dozen packets: on a link losing 5 % at
-     * random one report in a dozen says more than 10 %. A step down takes the
-     * running average too (a quarter of the weight to each report), so only
-     * loss that lasts costs a tier, and a tier is not lost to a noisy report. */
+    /* A window (cv_tier_ctl_on_report) covers ~1 s, often a few dozen packets:
+     * on a link losing 5 % at random one in a dozen says more than 10 %. A step
+     * down takes the running average too (a quarter of the weight to each), so
+     * only loss that lasts costs a tier, not one noisy window. */
     c->avg_loss = (3 * c->avg_loss + fraction_lost + 2) / 4;
     c->last_loss = fraction_lost;
     if (fraction_lost > LOSS_UNSTABLE)
