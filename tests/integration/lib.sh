@@ -170,26 +170,6 @@ it_metric() {
         awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
 }
 
-# it_wait_for <file> <pattern> [seconds, default 5]: 0 once grep finds it.
-it_wait_for() {
-    local deadline=$((SECONDS + ${3:-5}))
-    while [ $SECONDS -le $deadline ]; do
-        grep -qs -- "$2" "$1" && return 0
-        sleep 0.05
-    done
-    return 1
-}
-
-# it_ended <pid> [seconds, default 5]: 0 once that process has ended.
-it_ended() {
-    local deadline=$((SECONDS + ${2:-5}))
-    while [ $SECONDS -le $deadline ]; do
-        kill -0 "$1" 2>/dev/null || return 0
-        sleep 0.05
-    done
-    return 1
-}
-
 # it_until <shell-condition> [seconds, default 5]: 0 once it holds.
 it_until() {
     local deadline=$((SECONDS + ${2:-5}))
@@ -198,4 +178,14 @@ it_until() {
         sleep 0.05
     done
     return 1
+}
+
+# it_wait_for <file> <pattern> [seconds, default 5]: 0 once grep finds it.
+it_wait_for() {
+    it_until "grep -qs -- $(printf '%q' "$2") $(printf '%q' "$1")" "${3:-5}"
+}
+
+# it_ended <pid> [seconds, default 5]: 0 once that process has ended.
+it_ended() {
+    it_until "! kill -0 $(printf '%q' "$1") 2>/dev/null" "${2:-5}"
 }
