@@ -26,7 +26,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imixer -Isignaling -MMD -MP \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imedia -Imixer -Isignaling -MMD -MP \
 	-DCV_DATADIR='"$(DATADIR)"'
 CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
@@ -34,7 +34,7 @@ SAN_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=$(SAN) -fno-sanitize-recover=all
 FUZZ_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 
-SRC := $(wildcard transport/*.c mixer/*.c signaling/*.c)
+SRC := $(wildcard transport/*.c media/*.c mixer/*.c signaling/*.c)
 LIB_SRC := $(filter-out signaling/main.c,$(SRC))
 OBJ := $(SRC:%.c=build/obj/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
@@ -189,7 +189,7 @@ install: all
 	fi
 
 format-check:
-	clang-format --dry-run -Werror $(SRC) $(wildcard transport/*.h mixer/*.h signaling/*.h) \
+	clang-format --dry-run -Werror $(SRC) $(wildcard transport/*.h media/*.h mixer/*.h signaling/*.h) \
 		$(UNIT_SRC) $(FUZZ_SRC) $(BENCH_SRC) $(LOADGEN_SRC) $(wildcard bench/loadgen/*.h)
 
 clean:

@@ -1,12 +1,13 @@
 /*
- * session.h - one participant's session: its transport (peer), its RTP
- * input path (reorder, VP8 depacketising, receiver statistics), its output
- * path (packetising, SSRC/sequence/timestamp/picture-id rewriting, sender
- * reports) and its link to the mixer.
+ * session.h - one participant's session as signaling sees it: its ids, what
+ * the roster shows, the role its offer fits, its place in a room of the mixer
+ * and the SDP answer. Its media (transport, RTP in and out, feedback, tiers)
+ * is the link's (media/link.h), whose core (media/core.h) gets the parameters
+ * the offer negotiated.
  *
- * Threads: created on an HTTP thread, then owned by one network loop thread
- * (every peer callback, timer and send runs there). The mixer side talks to
- * it only through the echo's queues and cv_loop_invoke.
+ * Threads: created and closed on an HTTP thread (or closed on the link's loop
+ * thread after a failure); the callbacks of cv_session_env_t run on the
+ * session's network loop thread.
  */
 #ifndef CV_SESSION_H
 #define CV_SESSION_H

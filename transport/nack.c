@@ -68,3 +68,18 @@ int cv_nack_poll(cv_nack_t *k, int64_t now_us, int64_t retry_us, int64_t max_age
     }
     return count;
 }
+
+int64_t cv_nack_next_deadline(const cv_nack_t *k, int64_t retry_us, int64_t max_age_us)
+{
+    int64_t next = -1;
+    for (int i = 0; i < k->n; i++) {
+        const cv_nack_entry_t *e = &k->e[i];
+        int64_t t = e->tries == 0 ? e->first_us : e->sent_us + retry_us;
+        int64_t expire = e->first_us + max_age_us + 1;
+        if (e->tries >= CV_NACK_TRIES || expire < t)
+            t = expire; /* only its removal is left */
+        if (next < 0 || t < next)
+            next = t;
+    }
+    return next;
+}

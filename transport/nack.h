@@ -35,5 +35,9 @@ void cv_nack_on_packet(cv_nack_t *k, uint64_t seq, int64_t now_us);
  * in ascending order, and counts the tries. Returns how many. */
 int cv_nack_poll(cv_nack_t *k, int64_t now_us, int64_t retry_us, int64_t max_age_us, uint16_t *out,
                  int max);
+/* When cv_nack_poll next has something to do with retry_us and max_age_us: a
+ * packet never asked for yet (now), a retry due, or an entry to give up; -1
+ * when nothing is missing. */
+int64_t cv_nack_next_deadline(const cv_nack_t *k, int64_t retry_us, int64_t max_age_us);
 
 #endif

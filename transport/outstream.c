@@ -21,75 +21,93 @@ void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint
     o->picture_id = (uint16_t)(picture_id0 & 0x7fff);
 }
 
-static int send_audio(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
-                      uint8_t *scratch, size_t cap, cv_outstream_emit_fn emit, void *ud)
+int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_t *frame,
+                       size_t len, uint32_t ts, int64_t t_us, int keyframe)
 {
-    /* an Opus packet of 1-2 bytes is DTX (RFC 7587 section 3.1.3): the
-     * next real one starts a talkspurt and gets the marker bit (RFC 3551
-     * section 4.1) */
-    int dtx = len <= CV_OUTSTREAM_DTX_MAX_BYTES;
-    cv_rtp_out_t h = {
-        .marker = !dtx && o->in_dtx, .pt = o->pt, .seq = o->seq, .ts = ts, .ssrc = o->ssrc};
-    int hl = cv_rtp_write_header(scratch, cap, &h);
-    if (hl < 0)
-        return hl;
-    if (len > cap - (size_t)hl)
-        return CV_E_NOSPACE;
-    memcpy(scratch + hl, frame, len);
-    o->in_dtx = dtx;
-    o->seq++;
-    o->packets++;
-    o->octets += (uint32_t)len;
-    emit(ud, scratch, (size_t)hl + len, cap);
+    if (o->video && !o->started && !keyframe) {
+        o->skipped++;
+        return 0;
+    }
+    *fr = (cv_outstream_frame_t){.data = frame, .len = len, .ts = ts + o->ts_offset, .t_us = t_us};
+    if (o->video) {
+        cv_vp8_pack_init(&fr->pk, frame, len, o->picture_id, 0);
+        o->picture_id = (uint16_t)((o->picture_id + 1) & 0x7fff);
+    }
     return 1;
 }
 
-static int send_video(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
-                      size_t max_payload, uint8_t *scratch, size_t cap, cv_outstream_emit_fn emit,
-                      void *ud)
+/* An Opus packet of 1-2 bytes is DTX (RFC 7587 section 3.1.3): the next real
+ * one starts a talkspurt and gets the marker bit (RFC 3551 section 4.1). */
+static int next_audio(cv_outstream_t *o, cv_outstream_frame_t *fr, uint8_t *out, size_t cap,
+                      int *payload)
 {
-    cv_vp8_pack_t pk;
-    cv_vp8_pack_init(&pk, frame, len, o->picture_id, 0);
-    o->picture_id = (uint16_t)((o->picture_id + 1) & 0x7fff);
-    int count = 0;
-    for (;;) {
-        cv_rtp_out_t h = {.pt = o->pt, .seq = o->seq, .ts = ts, .ssrc = o->ssrc};
-        int hl = cv_rtp_write_header(scratch, cap, &h);
-        if (hl < 0)
-            return hl;
-        int marker = 0;
-        int n = cv_vp8_pack_next(&pk, scratch + hl, cap - (size_t)hl, max_payload, &marker);
-        if (n < 0)
-            return n;
-        if (n == 0)
-            return count;
-        if (marker)
-            scratch[1] |= 0x80; /* RFC 7741 §4.1: marker on the last packet of a frame */
-        o->seq++;
-        o->packets++;
-        o->octets += (uint32_t)n;
-        emit(ud, scratch, (size_t)(hl + n), cap);
-        count++;
+    int dtx = fr->len <= CV_OUTSTREAM_DTX_MAX_BYTES;
+    cv_rtp_out_t h = {
+        .marker = !dtx && o->in_dtx, .pt = o->pt, .seq = o->seq, .ts = fr->ts, .ssrc = o->ssrc};
+    int hl = cv_rtp_write_header(out, cap, &h);
+    if (hl < 0)
+        return hl;
+    if (fr->len > cap - (size_t)hl)
+        return CV_E_NOSPACE;
+    memcpy(out + hl, fr->data, fr->len);
+    o->in_dtx = dtx;
+    fr->done = 1;
+    *payload = (int)fr->len;
+    return hl + (int)fr->len;
+}
+
+static int next_video(cv_outstream_t *o, cv_outstream_frame_t *fr, size_t max_payload, uint8_t *out,
+                      size_t cap, int *payload)
+{
+    cv_rtp_out_t h = {.pt = o->pt, .seq = o->seq, .ts = fr->ts, .ssrc = o->ssrc};
+    int hl = cv_rtp_write_header(out, cap, &h);
+    if (hl < 0)
+        return hl;
+    int marker = 0;
+    int n = cv_vp8_pack_next(&fr->pk, out + hl, cap - (size_t)hl, max_payload, &marker);
+    if (n <= 0)
+        return n;
+    if (marker)
+        out[1] |= 0x80; /* RFC 7741 §4.1: marker on the last packet of a frame */
+    *payload = n;
+    return hl + n;
+}
+
+int cv_outstream_next(cv_outstream_t *o, cv_outstream_frame_t *fr, size_t max_payload, uint8_t *out,
+                      size_t cap)
+{
+    if (fr->done)
+        return 0;
+    int payload = 0;
+    int n = o->video ? next_video(o, fr, max_payload, out, cap, &payload)
+                     : next_audio(o, fr, out, cap, &payload);
+    if (n <= 0) {
+        fr->done = 1;
+        return n;
     }
+    o->seq++;
+    o->packets++;
+    o->octets += (uint32_t)payload;
+    /* the first packet out opens the gate: an empty key frame does not */
+    o->started = 1;
+    o->last_ts = fr->ts;
+    o->last_us = fr->t_us;
+    return n;
 }
 
 int cv_outstream_send(cv_outstream_t *o, const uint8_t *frame, size_t len, uint32_t ts,
                       int64_t t_us, int keyframe, size_t max_payload, uint8_t *scratch, size_t cap,
                       cv_outstream_emit_fn emit, void *ud)
 {
-    if (o->video && !o->started && !keyframe) {
-        o->skipped++;
+    cv_outstream_frame_t fr;
+    if (!cv_outstream_begin(o, &fr, frame, len, ts, t_us, keyframe))
         return 0;
+    int count = 0, n;
+    while ((n = cv_outstream_next(o, &fr, max_payload, scratch, cap)) > 0) {
+        emit(ud, scratch, (size_t)n, cap);
+        count++;
     }
-    uint32_t our_ts = ts + o->ts_offset;
-    int rc = o->video ? send_video(o, frame, len, our_ts, max_payload, scratch, cap, emit, ud)
-                      : send_audio(o, frame, len, our_ts, scratch, cap, emit, ud);
-    if (rc <= 0)
-        return rc; /* nothing went out: an empty key frame does not open the gate */
-    o->started = 1;
-    o->last_ts = our_ts;
-    o->last_us = t_us;
-    return rc;
+    return n < 0 ? n : count;
 }
 
 uint32_t cv_outstream_ts_at(const cv_outstream_t *o, int64_t now_us, uint32_t rate)

@@ -12,6 +12,8 @@
 #ifndef CV_OUTSTREAM_H
 #define CV_OUTSTREAM_H
 
+#include "vp8.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,17 @@ typedef struct {
     int in_dtx;               /* audio: the last packet was a DTX one (1-2 bytes) */
 } cv_outstream_t;
 
+/* One frame being packetised: cv_outstream_begin, then cv_outstream_next until
+ * it returns 0. Borrows the frame's bytes until then. */
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+    uint32_t ts; /* our timestamp */
+    int64_t t_us;
+    int done;
+    cv_vp8_pack_t pk;
+} cv_outstream_frame_t;
+
 /* Called once per packet built: pkt has len bytes and cap bytes of room
  * (the spare room is for SRTP). */
 typedef void (*cv_outstream_emit_fn)(void *ud, uint8_t *pkt, size_t len, size_t cap);
@@ -39,6 +52,15 @@ typedef void (*cv_outstream_emit_fn)(void *ud, uint8_t *pkt, size_t len, size_t 
 /* seq0, ts_offset and picture_id0 should be random. */
 void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint16_t seq0,
                        uint32_t ts_offset, uint16_t picture_id0);
+/* Starts sending one frame (the mixer's timestamp ts at its clock t_us).
+ * Returns 1, or 0 when a delta frame is withheld before the first key frame. */
+int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_t *frame,
+                       size_t len, uint32_t ts, int64_t t_us, int keyframe);
+/* Builds the frame's next RTP packet into out (cap bytes; leave room for SRTP
+ * after max_payload + 12). Returns its length, 0 when the frame is done, or
+ * CV_E_* (the frame is then given up). */
+int cv_outstream_next(cv_outstream_t *o, cv_outstream_frame_t *fr, size_t max_payload, uint8_t *out,
+                      size_t cap);
 /* Packetises one frame (mixer timestamp ts at mixer clock t_us) into RTP
  * packets of at most max_payload payload bytes, built in scratch (cap bytes,
  * leave room for SRTP after max_payload + 12). Returns packets emitted

@@ -1,0 +1,760 @@
+/*
+ * core.c - a participant's media session core (core.h). Pure.
+ * RTP/RTCP per RFC 3550, VP8 payload per RFC 7741, Opus per RFC 7587,
+ * PLI/FIR per RFC 4585 §6.3.1 / RFC 5104 §4.3.1, NACK answered by RTX per
+ * RFC 4588, REMB per draft-alvestrand-rmcat-remb-03, output tiers (tier.h).
+ */
+#include "core.h"
+
+#include "bytes.h"
+#include "err.h"
+#include "jitter.h"
+#include "mem.h"
+#include "nack.h"
+#include "outstream.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "rtx.h"
+#include "rxstats.h"
+#include "seq.h"
+#include "srtp.h"
+#include "stats.h"
+#include "vp8.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define EVQ 16        /* events not yet polled */
+#define CTLQ 16       /* RTCP packets not yet polled */
+#define CTL_CAP 320   /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
+#define RESENDQ 64    /* NACKed sequence numbers not yet answered */
+#define TXQ 8         /* the mixer's frames not yet packetised */
+#define NACK_BATCH 32 /* sequence numbers asked for in one NACK */
+#define VP8_FRAME_MAX (2 << 20)
+
+typedef struct {
+    int event, value;
+    const char *why;
+} ev_t;
+
+struct cv_core {
+    cv_core_params_t p;
+    int64_t now; /* the latest time given */
+    int connected, dead;
+    int64_t last_rx_us, next_report_us;
+    /* what the participant sends */
+    uint32_t a_ssrc_in, v_ssrc_in, rtx_ssrc_in;
+    cv_seq_unwrap_t a_unwrap, v_unwrap;
+    cv_jitter_t vjit;
+    cv_nack_t vnack;
+    cv_vp8_depack_t depack;
+    cv_rtp_rxstats_t a_rx, v_rx;
+    int64_t last_pli_us;
+    int pli_wanted; /* a key frame request waits for the rate limit or an SSRC */
+    int shown;      /* the room shows its video (cv_core_set_view) */
+    int v_hidden;   /* packets were dropped as hidden: start afresh when shown */
+    int cap_kbps, remb_kbps;
+    int64_t remb_us;
+    /* what it receives */
+    cv_outstream_t aout, vout;
+    cv_tier_ctl_t tierctl;
+    int tier;
+    cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
+    int64_t rtt_us;
+    /* output, polled in this order */
+    ev_t ev[EVQ];
+    int ev_head, ev_n;
+    uint8_t ctl[CTLQ][CTL_CAP];
+    uint16_t ctl_len[CTLQ];
+    int ctl_head, ctl_n;
+    uint16_t resend[RESENDQ];
+    int rs_head, rs_n;
+    cv_frame_t *mixq[CV_CORE_MIXQ];
+    int mq_head, mq_n;
+    cv_frame_t *txq[TXQ];
+    int tx_head, tx_n;
+    cv_frame_t *tx_frame; /* being packetised */
+    cv_outstream_t *tx_out;
+    cv_outstream_frame_t tx;
+    cv_core_stats_t st;
+    _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
+};
+
+static void set_now(cv_core_t *c, int64_t now)
+{
+    if (now > c->now)
+        c->now = now;
+}
+
+/* ---- output queues ---- */
+
+static void emit(cv_core_t *c, int event, int value, const char *why)
+{
+    if (c->ev_n == EVQ) {
+        c->st.events_dropped++;
+        return;
+    }
+    c->ev[(c->ev_head + c->ev_n++) % EVQ] = (ev_t){event, value, why};
+}
+
+/* The next free RTCP slot, NULL when the queue is full. */
+static uint8_t *ctl_slot(cv_core_t *c)
+{
+    return c->ctl_n == CTLQ ? NULL : c->ctl[(c->ctl_head + c->ctl_n) % CTLQ];
+}
+
+static void ctl_commit(cv_core_t *c, int len)
+{
+    if (len <= 0)
+        return;
+    c->ctl_len[(c->ctl_head + c->ctl_n) % CTLQ] = (uint16_t)len;
+    c->ctl_n++;
+}
+
+static void die(cv_core_t *c, const char *why)
+{
+    if (c->dead)
+        return;
+    c->dead = 1;
+    emit(c, CV_CORE_EV_DEAD, 0, why);
+}
+
+/* ---- what the participant sends: key frames, REMB, NACK ---- */
+
+/* Asks the sender for a key frame, at most every CV_CORE_PLI_INTERVAL_US. */
+static void request_keyframe(cv_core_t *c)
+{
+    c->pli_wanted = 1;
+    if (!c->v_ssrc_in || c->now - c->last_pli_us < CV_CORE_PLI_INTERVAL_US)
+        return;
+    uint8_t *pkt = ctl_slot(c);
+    if (!pkt)
+        return; /* stays wanted */
+    c->pli_wanted = 0;
+    c->last_pli_us = c->now;
+    c->st.plis_sent++;
+    ctl_commit(c, cv_rtcp_build_pli(pkt, CTL_CAP, c->vout.ssrc, c->v_ssrc_in));
+}
+
+/* The sender's video bit rate follows whether the room shows it: at once when
+ * that changes, and every CV_CORE_REMB_US. */
+static void send_remb(cv_core_t *c)
+{
+    if (!c->v_ssrc_in || c->cap_kbps <= 0)
+        return;
+    if (c->cap_kbps == c->remb_kbps && c->now - c->remb_us < CV_CORE_REMB_US)
+        return;
+    uint8_t *pkt = ctl_slot(c);
+    if (!pkt)
+        return;
+    c->remb_kbps = c->cap_kbps;
+    c->remb_us = c->now;
+    c->st.rembs_sent++;
+    ctl_commit(c, cv_rtcp_build_remb(pkt, CTL_CAP, c->vout.ssrc, (uint64_t)c->cap_kbps * 1000,
+                                     &c->v_ssrc_in, 1));
+}
+
+static int64_t nack_retry_us(const cv_core_t *c)
+{
+    int64_t r = c->rtt_us + 10000;
+    return r > CV_CORE_NACK_RETRY_US ? r : CV_CORE_NACK_RETRY_US;
+}
+
+/* RFC 4585 §6.2.1: ask the sender again for the video packets we miss. */
+static void send_nacks(cv_core_t *c)
+{
+    uint8_t *pkt = ctl_slot(c);
+    if (!pkt)
+        return;
+    uint16_t lost[NACK_BATCH];
+    int n = cv_nack_poll(&c->vnack, c->now, nack_retry_us(c), CV_CORE_NACK_MAX_AGE_US, lost,
+                         NACK_BATCH);
+    if (n == 0)
+        return;
+    c->st.nacks_sent++;
+    ctl_commit(c, cv_rtcp_build_nack(pkt, CTL_CAP, c->vout.ssrc, c->v_ssrc_in, lost, n));
+}
+
+/* ---- input path ---- */
+
+static void push_video_frame(cv_core_t *c, const cv_vp8_frame_t *vf)
+{
+    if (c->mq_n == CV_CORE_MIXQ) {
+        c->st.mixq_full++;
+        cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
+        cv_core_frame_lost(c, c->now);
+        return;
+    }
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, vf->len);
+    memcpy(f->data, vf->data, vf->len);
+    f->rtp_ts = vf->ts;
+    f->keyframe = vf->keyframe;
+    f->t_us = c->now;
+    c->mixq[(c->mq_head + c->mq_n++) % CV_CORE_MIXQ] = f;
+    c->st.frames_in++;
+}
+
+static void drain_video(cv_core_t *c)
+{
+    uint64_t ext;
+    const uint8_t *data;
+    int len;
+    while ((len = cv_jitter_pop(&c->vjit, c->now, &ext, &data)) > 0) {
+        cv_rtp_hdr_t h;
+        if (cv_rtp_parse(data, (size_t)len, &h) < 0)
+            continue;
+        cv_vp8_frame_t vf;
+        int rc = cv_vp8_depack_push(&c->depack, ext, h.ts, h.marker, h.payload, h.payload_len, &vf);
+        if (rc == 1)
+            push_video_frame(c, &vf);
+        else if (rc < 0)
+            cv_stats_add(CV_STAT_DROP_BAD_VP8, 1);
+    }
+    if (c->depack.need_keyframe || c->pli_wanted)
+        request_keyframe(c);
+}
+
+/* Whether the room shows this sender's video. While it does not, its packets
+ * are dropped and counted; when it is shown again the depacketiser starts
+ * afresh and a key frame is asked for. */
+static int video_wanted(cv_core_t *c)
+{
+    send_remb(c);
+    if (!c->shown) {
+        emit(c, CV_CORE_EV_HIDDEN_DROP, 0, NULL);
+        c->v_hidden = 1;
+        return 0;
+    }
+    if (c->v_hidden) {
+        c->v_hidden = 0;
+        cv_jitter_reset(&c->vjit);
+        cv_nack_init(&c->vnack);
+        cv_vp8_depack_reset(&c->depack);
+        request_keyframe(c);
+    }
+    return 1;
+}
+
+/* The first SSRC seen on a stream is its sender's; packets of any other are
+ * dropped and counted. */
+static int same_sender(cv_core_t *c, uint32_t *latched, uint32_t ssrc)
+{
+    if (!*latched)
+        *latched = ssrc;
+    if (ssrc == *latched)
+        return 1;
+    c->st.drop_pt++;
+    cv_stats_add(CV_STAT_DROP_UNKNOWN_SSRC, 1);
+    return 0;
+}
+
+static void on_video(cv_core_t *c, const cv_rtp_hdr_t *h, const uint8_t *pkt, size_t len)
+{
+    if (!same_sender(c, &c->v_ssrc_in, h->ssrc))
+        return;
+    uint64_t ext = cv_seq_unwrap(&c->v_unwrap, h->seq);
+    cv_rxstats_update(&c->v_rx, h->seq, h->ts, 90000, c->now);
+    if (!video_wanted(c))
+        return;
+    cv_nack_on_packet(&c->vnack, ext, c->now);
+    send_nacks(c);
+    int rc = cv_jitter_push(&c->vjit, ext, pkt, len, c->now);
+    if (rc == CV_E_FULL) {
+        drain_video(c); /* the window moved on: release what it held, then store */
+        rc = cv_jitter_push(&c->vjit, ext, pkt, len, c->now);
+    }
+    if (rc == 0)
+        cv_stats_add(CV_STAT_DROP_LATE, 1);
+    drain_video(c);
+}
+
+/* The sender's RTX (RFC 4588 §4): the original packet rebuilt, then as if it came
+ * late. Padding-only probes and packets too short for an OSN are dropped. */
+static void on_video_rtx(cv_core_t *c, const cv_rtp_hdr_t *h, const uint8_t *pkt, size_t len)
+{
+    uint16_t osn;
+    const uint8_t *pl;
+    size_t pll;
+    if (!c->v_ssrc_in || !same_sender(c, &c->rtx_ssrc_in, h->ssrc) ||
+        cv_rtx_unwrap(pkt, len, &osn, &pl, &pll) < 0 || pll == 0 ||
+        h->header_len + pll > CV_CORE_PKT_CAP) {
+        c->st.drop_pt++;
+        return;
+    }
+    uint8_t buf[CV_CORE_PKT_CAP];
+    memcpy(buf, pkt, h->header_len);
+    buf[0] &= (uint8_t)~0x20; /* its padding is gone */
+    buf[1] = (uint8_t)((buf[1] & 0x80) | c->p.v_pt);
+    wr16(buf + 2, osn);
+    wr32(buf + 8, c->v_ssrc_in);
+    memcpy(buf + h->header_len, pl, pll);
+    cv_rtp_hdr_t orig;
+    if (cv_rtp_parse(buf, h->header_len + pll, &orig) == 0)
+        on_video(c, &orig, buf, h->header_len + pll);
+}
+
+static void on_audio(cv_core_t *c, const cv_rtp_hdr_t *h)
+{
+    if (!same_sender(c, &c->a_ssrc_in, h->ssrc))
+        return;
+    uint64_t ext = cv_seq_unwrap(&c->a_unwrap, h->seq);
+    cv_rxstats_update(&c->a_rx, h->seq, h->ts, 48000, c->now);
+    if (h->payload_len == 0) /* reordering and duplicates: the room's playout buffer */
+        return;
+    if (c->mq_n == CV_CORE_MIXQ) {
+        c->st.mixq_full++;
+        cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
+        return;
+    }
+    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, h->payload_len);
+    memcpy(f->data, h->payload, h->payload_len);
+    f->rtp_ts = h->ts;
+    f->t_us = c->now;
+    f->seq = ext;
+    f->level = -1;
+    int vad, level;
+    if (c->p.level_id > 0 && cv_rtp_audio_level(h, c->p.level_id, &vad, &level) == 0)
+        f->level = level;
+    c->mixq[(c->mq_head + c->mq_n++) % CV_CORE_MIXQ] = f;
+    c->st.frames_in++;
+}
+
+void cv_core_on_rtp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us)
+{
+    set_now(c, now_us);
+    if (c->dead)
+        return;
+    c->last_rx_us = c->now;
+    cv_rtp_hdr_t h;
+    if (cv_rtp_parse(pkt, len, &h) < 0) {
+        c->st.drop_parse++;
+        cv_stats_add(CV_STAT_DROP_MALFORMED_RTP, 1);
+        return;
+    }
+    if (!c->p.takes) {
+        c->st.drop_pt++; /* a viewer's media is not used */
+        cv_stats_add(CV_STAT_DROP_NOT_WANTED, 1);
+    } else if (h.pt == c->p.v_pt && c->p.v_pt >= 0) {
+        on_video(c, &h, pkt, len);
+    } else if (h.pt == c->p.a_pt && c->p.a_pt >= 0) {
+        on_audio(c, &h);
+    } else if (h.pt == c->p.rtx_pt && c->p.rtx_pt >= 0) {
+        on_video_rtx(c, &h, pkt, len);
+    } else {
+        c->st.drop_pt++;
+        cv_stats_add(CV_STAT_DROP_UNKNOWN_PT, 1);
+    }
+}
+
+/* ---- what it receives: tiers from feedback, NACKs answered ---- */
+
+static void apply_tier(cv_core_t *c, int tier)
+{
+    if (tier == c->tier)
+        return;
+    int was_paused = c->tier == CV_TIER_AUDIO_ONLY, paused = tier == CV_TIER_AUDIO_ONLY;
+    c->tier = tier;
+    emit(c, CV_CORE_EV_TIER, tier, NULL);
+    if (paused)
+        c->vout.started = 0; /* when it resumes, from a key frame */
+    else
+        emit(c, CV_CORE_EV_KEYFRAME, 0, NULL); /* another tier's stream, or a resume */
+    if (paused != was_paused)
+        emit(c, CV_CORE_EV_PAUSED, paused, NULL);
+}
+
+/* Waits for retransmissions about one round trip (RFC 4585 §3.2). */
+static void note_rtt(cv_core_t *c, int64_t rtt)
+{
+    c->rtt_us = c->rtt_us < 0 ? rtt : (7 * c->rtt_us + rtt) / 8;
+    int64_t wait = c->rtt_us + 30000;
+    c->vjit.max_wait_us = wait < CV_CORE_JITTER_WAIT_US  ? CV_CORE_JITTER_WAIT_US
+                          : wait > CV_CORE_JITTER_MAX_US ? CV_CORE_JITTER_MAX_US
+                                                         : wait;
+}
+
+static uint64_t ntp_now(const cv_core_t *c)
+{
+    return cv_ntp_from_unix_us(c->now + c->p.wall_offset_us);
+}
+
+/* RR/SR report blocks on our streams and REMB, from a receiver. */
+static void on_receiver_feedback(cv_core_t *c, const cv_rtcp_item_t *it)
+{
+    if (!c->p.sends)
+        return;
+    if (it->type == CV_RTCP_REMB) {
+        apply_tier(c, cv_tier_ctl_on_remb(&c->tierctl, it->remb_bps, c->now));
+        return;
+    }
+    uint32_t mid = cv_ntp_mid32(ntp_now(c));
+    const cv_rtcp_rb_t *video = NULL;
+    for (int i = 0; i < it->n_rb; i++) {
+        const cv_rtcp_rb_t *rb = &it->rb[i];
+        if (rb->ssrc != c->vout.ssrc && rb->ssrc != c->aout.ssrc)
+            continue;
+        if (rb->ssrc == c->vout.ssrc) /* the tier follows what video loses */
+            video = rb;
+        else /* sizes the Opus FEC of what it hears */
+            emit(c, CV_CORE_EV_RECEIVE_LOSS, rb->fraction_lost, NULL);
+        int64_t rtt = cv_tier_rtt_us(rb->lsr, rb->dlsr, mid);
+        if (rtt >= 0)
+            note_rtt(c, rtt);
+    }
+    if (video)
+        apply_tier(
+            c, cv_tier_ctl_on_report(&c->tierctl, video->cum_lost, video->ext_high_seq, c->now));
+}
+
+static void on_nack(cv_core_t *c, const cv_rtcp_item_t *it)
+{
+    if (!c->rtx || it->media_ssrc != c->vout.ssrc)
+        return;
+    for (int i = 0; i < it->n_nack; i++) {
+        uint16_t seqs[17];
+        int n = cv_rtcp_nack_seqs(it->nack_pid[i], it->nack_blp[i], seqs, 17);
+        for (int k = 0; k < n && c->rs_n < RESENDQ; k++)
+            c->resend[(c->rs_head + c->rs_n++) % RESENDQ] = seqs[k];
+    }
+}
+
+static void on_rtcp_item(cv_core_t *c, const cv_rtcp_item_t *it)
+{
+    if ((it->type == CV_RTCP_PLI || it->type == CV_RTCP_FIR) && it->media_ssrc == c->vout.ssrc)
+        emit(c, CV_CORE_EV_KEYFRAME, 0, NULL);
+    else if (it->type == CV_RTCP_BYE && it->sender_ssrc != 0 &&
+             (it->sender_ssrc == c->v_ssrc_in || it->sender_ssrc == c->a_ssrc_in))
+        die(c, "the participant said goodbye (RTCP BYE)");
+    else if (it->type == CV_RTCP_SR && it->sender_ssrc == c->v_ssrc_in)
+        cv_rxstats_on_sr(&c->v_rx, it->sr.ntp, c->now);
+    else if (it->type == CV_RTCP_SR && it->sender_ssrc == c->a_ssrc_in)
+        cv_rxstats_on_sr(&c->a_rx, it->sr.ntp, c->now);
+    if (it->type == CV_RTCP_NACK)
+        on_nack(c, it);
+    else if (it->type == CV_RTCP_RR || it->type == CV_RTCP_SR || it->type == CV_RTCP_REMB)
+        on_receiver_feedback(c, it);
+}
+
+void cv_core_on_rtcp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us)
+{
+    set_now(c, now_us);
+    if (c->dead)
+        return;
+    c->last_rx_us = c->now;
+    cv_rtcp_item_t items[8];
+    int n = cv_rtcp_parse(pkt, len, items, 8);
+    if (n < 0) {
+        c->st.drop_parse++;
+        cv_stats_add(CV_STAT_DROP_MALFORMED_RTCP, 1);
+        return;
+    }
+    for (int i = 0; i < n && !c->dead; i++)
+        on_rtcp_item(c, &items[i]);
+}
+
+/* ---- reports and time ---- */
+
+static int put_sr(cv_core_t *c, uint8_t *pkt, size_t cap, const cv_outstream_t *o, uint32_t rate,
+                  uint64_t ntp, const cv_rtcp_rb_t *rb, int n_rb)
+{
+    cv_rtcp_sr_t sr = {.ssrc = o->ssrc,
+                       .ntp = ntp,
+                       .rtp_ts = cv_outstream_ts_at(o, c->now, rate),
+                       .packets = o->packets,
+                       .octets = o->octets};
+    return cv_rtcp_build_sr(pkt, cap, &sr, rb, n_rb);
+}
+
+/* One compound packet: SR (or RR) with the report blocks on what it sends,
+ * the audio SR, our CNAME. */
+static void send_reports(cv_core_t *c)
+{
+    uint8_t *pkt = ctl_slot(c);
+    if (!pkt)
+        return;
+    uint64_t ntp = ntp_now(c);
+    cv_rtcp_rb_t rb[2];
+    int n_rb = 0;
+    if (c->v_ssrc_in)
+        cv_rxstats_report(&c->v_rx, c->v_ssrc_in, c->now, &rb[n_rb++]);
+    if (c->a_ssrc_in)
+        cv_rxstats_report(&c->a_rx, c->a_ssrc_in, c->now, &rb[n_rb++]);
+    int n = c->vout.packets ? put_sr(c, pkt, CTL_CAP, &c->vout, 90000, ntp, rb, n_rb)
+                            : cv_rtcp_build_rr(pkt, CTL_CAP, c->vout.ssrc, rb, n_rb);
+    if (n < 0)
+        return;
+    size_t len = (size_t)n;
+    if (c->aout.packets &&
+        (n = put_sr(c, pkt + len, CTL_CAP - len, &c->aout, 48000, ntp, NULL, 0)) > 0)
+        len += (size_t)n;
+    n = cv_rtcp_build_sdes_cname(pkt + len, CTL_CAP - len, c->vout.ssrc, c->p.cname);
+    if (n > 0)
+        len += (size_t)n;
+    ctl_commit(c, (int)len);
+}
+
+void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
+{
+    set_now(c, now_us);
+    if (c->dead || !c->connected)
+        return;
+    if (c->p.takes && c->v_ssrc_in) {
+        if (!c->v_hidden) {
+            drain_video(c);
+            send_nacks(c);
+        }
+        if (c->pli_wanted)
+            request_keyframe(c);
+        send_remb(c);
+    }
+    if (c->now >= c->next_report_us) {
+        send_reports(c);
+        if (c->p.sends)
+            apply_tier(c, cv_tier_ctl_poll(&c->tierctl, c->now));
+        while (c->next_report_us <= c->now)
+            c->next_report_us += CV_CORE_REPORT_US;
+    }
+    if (c->now - c->last_rx_us > CV_CORE_SILENCE_US)
+        die(c, "nothing authenticated received for 10 s");
+}
+
+static void earliest(int64_t *d, int64_t t)
+{
+    if (t >= 0 && (*d < 0 || t < *d))
+        *d = t;
+}
+
+int64_t cv_core_deadline(const cv_core_t *c)
+{
+    if (c->dead || !c->connected)
+        return -1;
+    int64_t d = c->next_report_us;
+    earliest(&d, c->last_rx_us + CV_CORE_SILENCE_US + 1);
+    if (c->p.takes && c->v_ssrc_in) {
+        if (!c->v_hidden) {
+            earliest(&d, cv_jitter_next_deadline(&c->vjit));
+            earliest(&d,
+                     cv_nack_next_deadline(&c->vnack, nack_retry_us(c), CV_CORE_NACK_MAX_AGE_US));
+        }
+        if (c->pli_wanted)
+            earliest(&d, c->last_pli_us + CV_CORE_PLI_INTERVAL_US);
+        if (c->cap_kbps > 0)
+            earliest(&d, c->remb_us + CV_CORE_REMB_US);
+    }
+    return d;
+}
+
+/* ---- inputs from the shell ---- */
+
+void cv_core_on_connected(cv_core_t *c, int64_t now_us)
+{
+    set_now(c, now_us);
+    if (c->connected || c->dead)
+        return;
+    c->connected = 1;
+    c->last_rx_us = c->now;
+    c->next_report_us = c->now + CV_CORE_REPORT_US;
+    cv_tier_ctl_init(&c->tierctl, &c->p.tiers, c->now);
+    emit(c, CV_CORE_EV_KEYFRAME, 0, NULL);
+    request_keyframe(c);
+}
+
+void cv_core_set_view(cv_core_t *c, int shown, int cap_kbps, int64_t now_us)
+{
+    set_now(c, now_us);
+    c->shown = shown;
+    c->cap_kbps = cap_kbps;
+    if (c->connected && !c->dead && c->p.takes && cap_kbps != c->remb_kbps)
+        send_remb(c);
+}
+
+void cv_core_request_keyframe(cv_core_t *c, int64_t now_us)
+{
+    set_now(c, now_us);
+    if (!c->dead)
+        request_keyframe(c);
+}
+
+void cv_core_frame_lost(cv_core_t *c, int64_t now_us)
+{
+    set_now(c, now_us);
+    c->depack.need_keyframe = 1; /* a lost frame breaks the references */
+    if (!c->dead)
+        request_keyframe(c);
+}
+
+void cv_core_on_frame(cv_core_t *c, cv_frame_t *f, int64_t now_us)
+{
+    set_now(c, now_us);
+    int video = f->kind == CV_FRAME_VIDEO;
+    if (!c->connected || c->dead || !c->p.sends)
+        return;
+    if (video && c->tier == CV_TIER_AUDIO_ONLY)
+        return; /* weak connection: the video is paused, the audio goes on */
+    if (c->tx_n == TXQ) {
+        cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
+        return;
+    }
+    c->txq[(c->tx_head + c->tx_n++) % TXQ] = cv_frame_ref(f);
+}
+
+/* ---- output ---- */
+
+static int poll_ctl(cv_core_t *c, cv_core_out_t *out)
+{
+    size_t len = c->ctl_len[c->ctl_head];
+    memcpy(c->out, c->ctl[c->ctl_head], len);
+    c->ctl_head = (c->ctl_head + 1) % CTLQ;
+    c->ctl_n--;
+    c->st.rtcp_out++;
+    *out = (cv_core_out_t){.kind = CV_CORE_RTCP, .pkt = c->out, .len = len, .cap = sizeof(c->out)};
+    return out->kind;
+}
+
+/* RFC 4588 §4: one packet again, as RTX when the offer has it, else as it was. */
+static int poll_resend(cv_core_t *c, cv_core_out_t *out)
+{
+    while (c->rs_n > 0) {
+        uint16_t seq = c->resend[c->rs_head];
+        c->rs_head = (c->rs_head + 1) % RESENDQ;
+        c->rs_n--;
+        const uint8_t *orig;
+        int64_t gap = c->rtt_us > 0 ? c->rtt_us : CV_CORE_RTT_DEFAULT_US;
+        int len = cv_rtx_find(c->rtx, seq, c->now, CV_CORE_RTX_MAX_AGE_US, gap, &orig);
+        if (len < 0)
+            continue;
+        size_t cap = sizeof(c->out) - CV_SRTP_MAX_TRAILER;
+        int n = len;
+        if (c->p.rtx_pt >= 0)
+            n = cv_rtx_wrap(c->rtx, orig, (size_t)len, c->p.rtx_pt, c->p.rtx_ssrc, c->out, cap);
+        else
+            memcpy(c->out, orig, (size_t)len);
+        if (n <= 0)
+            continue;
+        c->st.resent++;
+        *out = (cv_core_out_t){
+            .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
+        return out->kind;
+    }
+    return CV_CORE_NONE;
+}
+
+static int poll_media(cv_core_t *c, cv_core_out_t *out)
+{
+    for (;;) {
+        if (!c->tx_frame) {
+            if (c->tx_n == 0)
+                return CV_CORE_NONE;
+            cv_frame_t *f = c->txq[c->tx_head];
+            c->tx_head = (c->tx_head + 1) % TXQ;
+            c->tx_n--;
+            c->tx_out = f->kind == CV_FRAME_VIDEO ? &c->vout : &c->aout;
+            if (!cv_outstream_begin(c->tx_out, &c->tx, f->data, f->len, f->rtp_ts, f->t_us,
+                                    f->keyframe)) {
+                cv_frame_unref(f);
+                continue;
+            }
+            c->tx_frame = f;
+            c->st.frames_out++;
+        }
+        int n = cv_outstream_next(c->tx_out, &c->tx, CV_CORE_MAX_PAYLOAD, c->out,
+                                  sizeof(c->out) - CV_SRTP_MAX_TRAILER);
+        if (n <= 0) {
+            cv_frame_unref(c->tx_frame);
+            c->tx_frame = NULL;
+            continue;
+        }
+        if (c->tx_out == &c->vout && c->rtx) /* a copy, before SRTP, for NACKs */
+            cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);
+        c->st.rtp_out++;
+        *out = (cv_core_out_t){
+            .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
+        return out->kind;
+    }
+}
+
+int cv_core_poll(cv_core_t *c, cv_core_out_t *out)
+{
+    *out = (cv_core_out_t){.kind = CV_CORE_NONE};
+    if (c->ev_n > 0) {
+        ev_t *e = &c->ev[c->ev_head];
+        c->ev_head = (c->ev_head + 1) % EVQ;
+        c->ev_n--;
+        *out = (cv_core_out_t){
+            .kind = CV_CORE_EVENT, .event = e->event, .value = e->value, .why = e->why};
+        return out->kind;
+    }
+    if (c->dead)
+        return CV_CORE_NONE;
+    if (c->ctl_n > 0)
+        return poll_ctl(c, out);
+    if (poll_resend(c, out))
+        return out->kind;
+    if (c->mq_n > 0) {
+        out->kind = CV_CORE_FRAME;
+        out->frame = c->mixq[c->mq_head];
+        c->mq_head = (c->mq_head + 1) % CV_CORE_MIXQ;
+        c->mq_n--;
+        return out->kind;
+    }
+    return poll_media(c, out);
+}
+
+/* ---- life ---- */
+
+cv_core_t *cv_core_new(const cv_core_params_t *p)
+{
+    cv_core_t *c = cv_xcalloc(1, sizeof(*c));
+    c->p = *p;
+    if (c->p.tiers.n == 0)
+        cv_tiers_parse(CV_TIERS_DEFAULT, &c->p.tiers, NULL, 0);
+    cv_outstream_init(&c->aout, p->a_ssrc, p->a_pt, 0, p->a_seq0, p->a_ts0, 0);
+    cv_outstream_init(&c->vout, p->v_ssrc, p->v_pt, 1, p->v_seq0, p->v_ts0, p->picture_id0);
+    cv_jitter_init(&c->vjit, CV_CORE_JITTER_WAIT_US);
+    cv_nack_init(&c->vnack);
+    cv_vp8_depack_init(&c->depack, VP8_FRAME_MAX);
+    cv_tier_ctl_init(&c->tierctl, &c->p.tiers, 0);
+    c->shown = 1;
+    c->rtt_us = -1;
+    c->last_pli_us = -CV_CORE_PLI_INTERVAL_US;
+    if (p->sends && p->v_pt >= 0) {
+        c->rtx = cv_xcalloc(1, sizeof(*c->rtx));
+        cv_rtx_init(c->rtx, p->rtx_seq0);
+    }
+    return c;
+}
+
+void cv_core_free(cv_core_t *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->mq_n; i++)
+        cv_frame_unref(c->mixq[(c->mq_head + i) % CV_CORE_MIXQ]);
+    for (int i = 0; i < c->tx_n; i++)
+        cv_frame_unref(c->txq[(c->tx_head + i) % TXQ]);
+    cv_frame_unref(c->tx_frame);
+    cv_jitter_cleanup(&c->vjit);
+    cv_vp8_depack_cleanup(&c->depack);
+    free(c->rtx);
+    free(c);
+}
+
+int cv_core_tier(const cv_core_t *c)
+{
+    return c->tier;
+}
+
+int cv_core_dead(const cv_core_t *c)
+{
+    return c->dead;
+}
+
+int64_t cv_core_rtt_us(const cv_core_t *c)
+{
+    return c->rtt_us;
+}
+
+const cv_core_stats_t *cv_core_stats(const cv_core_t *c)
+{
+    return &c->st;
+}
