@@ -121,19 +121,31 @@ static void die(cv_core_t *c, const char *why)
 
 /* ---- what the participant sends: key frames, REMB, NACK ---- */
 
-/* Asks the sender for a key frame, at most every CV_CORE_PLI_INTERVAL_US. */
-static void request_keyframe(cv_core_t *c)
+static int keyframe_needed(const cv_core_t *c)
 {
-    c->pli_wanted = 1;
-    if (!c->v_ssrc_in || c->now - c->last_pli_us < CV_CORE_PLI_INTERVAL_US)
+    return c->pli_wanted || c->depack.need_keyframe;
+}
+
+/* A PLI while a key frame is needed (asked for, or the depacketiser waits for
+ * one), at most every CV_CORE_PLI_INTERVAL_US: one more each interval until it
+ * comes. */
+static void send_pli_if_due(cv_core_t *c)
+{
+    if (!keyframe_needed(c) || !c->v_ssrc_in || c->now - c->last_pli_us < CV_CORE_PLI_INTERVAL_US)
         return;
     uint8_t *pkt = ctl_slot(c);
     if (!pkt)
-        return; /* stays wanted */
+        return;
     c->pli_wanted = 0;
     c->last_pli_us = c->now;
     c->st.plis_sent++;
     ctl_commit(c, cv_rtcp_build_pli(pkt, CTL_CAP, c->vout.ssrc, c->v_ssrc_in));
+}
+
+static void request_keyframe(cv_core_t *c)
+{
+    c->pli_wanted = 1;
+    send_pli_if_due(c);
 }
 
 /* The sender's video bit rate follows whether the room shows it: at once when
@@ -192,6 +204,8 @@ static void push_video_frame(cv_core_t *c, const cv_vp8_frame_t *vf)
     f->t_us = c->now;
     c->mixq[(c->mq_head + c->mq_n++) % CV_CORE_MIXQ] = f;
     c->st.frames_in++;
+    if (vf->keyframe)
+        c->pli_wanted = 0; /* it came */
 }
 
 static void drain_video(cv_core_t *c)
@@ -210,8 +224,7 @@ static void drain_video(cv_core_t *c)
         else if (rc < 0)
             cv_stats_add(CV_STAT_DROP_BAD_VP8, 1);
     }
-    if (c->depack.need_keyframe || c->pli_wanted)
-        request_keyframe(c);
+    send_pli_if_due(c);
 }
 
 /* Whether the room shows this sender's video. While it does not, its packets
@@ -503,8 +516,8 @@ void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
             drain_video(c);
             send_nacks(c);
         }
-        if (c->pli_wanted)
-            request_keyframe(c);
+        if (!c->v_hidden)
+            send_pli_if_due(c);
         send_remb(c);
     }
     if (c->now >= c->next_report_us) {
@@ -536,7 +549,7 @@ int64_t cv_core_deadline(const cv_core_t *c)
             earliest(&d,
                      cv_nack_next_deadline(&c->vnack, nack_retry_us(c), CV_CORE_NACK_MAX_AGE_US));
         }
-        if (c->pli_wanted)
+        if (!c->v_hidden && keyframe_needed(c))
             earliest(&d, c->last_pli_us + CV_CORE_PLI_INTERVAL_US);
         if (c->cap_kbps > 0)
             earliest(&d, c->remb_us + CV_CORE_REMB_US);

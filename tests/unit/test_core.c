@@ -1,0 +1,959 @@
+/*
+ * test_core.c - the media session core (media/core.h) on a virtual clock:
+ * every input and timeout at a chosen microsecond, every output polled and
+ * looked at. Deterministic: loss and reordering come from a seeded generator.
+ */
+#include "check.h"
+#include "core.h"
+#include "bytes.h"
+#include "outstream.h"
+#include "rtcp.h"
+#include "rtp.h"
+#include "rtx.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MS 1000LL
+#define S 1000000LL
+#define V_PT 96
+#define A_PT 111
+#define RTX_PT 97
+#define OUR_V 0x1000u /* the core's SSRCs towards the participant */
+#define OUR_A 0x1001u
+#define OUR_RTX 0x1002u
+#define THEIR_V 0x2000u /* the participant's */
+#define THEIR_A 0x2001u
+#define THEIR_RTX 0x2002u
+
+static uint64_t rng = 88172645463325252ull;
+
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 11);
+}
+
+static int chance(double p)
+{
+    return rnd() % 1000000 < (uint32_t)(p * 1000000);
+}
+
+static cv_core_params_t params(void)
+{
+    cv_core_params_t p = {.a_pt = A_PT,
+                          .v_pt = V_PT,
+                          .rtx_pt = RTX_PT,
+                          .sends = 1,
+                          .takes = 1,
+                          .a_ssrc = OUR_A,
+                          .v_ssrc = OUR_V,
+                          .rtx_ssrc = OUR_RTX,
+                          .a_seq0 = 100,
+                          .v_seq0 = 65530, /* wraps after six packets */
+                          .rtx_seq0 = 7,
+                          .picture_id0 = 32760,
+                          .a_ts0 = 0xfffff000u,
+                          .v_ts0 = 0xffffc000u, /* wraps at the third frame */
+                          .wall_offset_us = 1700000000LL * S};
+    snprintf(p.cname, sizeof(p.cname), "core-test");
+    return p;
+}
+
+/* ---- what came out ---- */
+
+#define LOG_MAX 4096
+
+typedef struct {
+    int rtp, rtcp, plis, nacks, rembs, srs, rrs;
+    int video_frames, keyframes, audio_frames;
+    uint32_t last_frame_ts;
+    int64_t last_frame_us, longest_gap_us;
+    int n_nacked;
+    uint16_t nacked[LOG_MAX];
+    int64_t nacked_us[LOG_MAX];
+    int64_t pli_us[64];
+    uint64_t remb_bps;
+    int ev[8]; /* events by kind */
+    int tier, paused;
+    const char *dead;
+    uint64_t sr_ntp;
+    /* RTP towards the participant, by kind */
+    int video_rtp, audio_rtp, rtx_rtp;
+    int n_pkts;
+    struct {
+        uint16_t len;
+        uint8_t data[CV_CORE_PKT_CAP];
+    } pkt[256]; /* the last 256 RTP packets sent to it */
+    /* the RTCP sent to it, also handed here when set (a simulated wire) */
+    void (*rtcp_out)(void *ud, const uint8_t *p, size_t len, int64_t now);
+    void *rtcp_ud;
+} log_t;
+
+static void note_rtcp(log_t *lg, const uint8_t *p, size_t len, int64_t now)
+{
+    cv_rtcp_item_t it[8];
+    int n = cv_rtcp_parse(p, len, it, 8);
+    CHECK(n > 0);
+    for (int i = 0; i < n; i++) {
+        switch (it[i].type) {
+        case CV_RTCP_PLI:
+            if (lg->plis < 64)
+                lg->pli_us[lg->plis] = now;
+            lg->plis++;
+            break;
+        case CV_RTCP_NACK:
+            lg->nacks++;
+            for (int k = 0; k < it[i].n_nack; k++) {
+                uint16_t seqs[17];
+                int m = cv_rtcp_nack_seqs(it[i].nack_pid[k], it[i].nack_blp[k], seqs, 17);
+                for (int j = 0; j < m && lg->n_nacked < LOG_MAX; j++) {
+                    lg->nacked_us[lg->n_nacked] = now;
+                    lg->nacked[lg->n_nacked++] = seqs[j];
+                }
+            }
+            break;
+        case CV_RTCP_REMB:
+            lg->rembs++;
+            lg->remb_bps = it[i].remb_bps;
+            break;
+        case CV_RTCP_SR:
+            lg->srs++;
+            if (it[i].sender_ssrc == OUR_V || it[i].sender_ssrc == OUR_A)
+                lg->sr_ntp = it[i].sr.ntp;
+            break;
+        case CV_RTCP_RR: lg->rrs++; break;
+        }
+    }
+}
+
+static void note_rtp(log_t *lg, const uint8_t *p, size_t len)
+{
+    cv_rtp_hdr_t h;
+    CHECK(cv_rtp_parse(p, len, &h) == 0);
+    lg->rtp++;
+    if (h.ssrc == OUR_V)
+        lg->video_rtp++;
+    else if (h.ssrc == OUR_A)
+        lg->audio_rtp++;
+    else if (h.ssrc == OUR_RTX)
+        lg->rtx_rtp++;
+    int i = lg->n_pkts++ % 256;
+    lg->pkt[i].len = (uint16_t)len;
+    memcpy(lg->pkt[i].data, p, len);
+}
+
+static void note_frame(log_t *lg, cv_frame_t *f, int64_t now)
+{
+    if (f->kind == CV_FRAME_AUDIO) {
+        lg->audio_frames++;
+    } else {
+        if (lg->video_frames && now - lg->last_frame_us > lg->longest_gap_us)
+            lg->longest_gap_us = now - lg->last_frame_us;
+        if (lg->video_frames)
+            CHECK((int32_t)(f->rtp_ts - lg->last_frame_ts) > 0); /* in order */
+        lg->video_frames++;
+        lg->keyframes += f->keyframe;
+        lg->last_frame_ts = f->rtp_ts;
+        lg->last_frame_us = now;
+    }
+    cv_frame_unref(f);
+}
+
+/* Polls everything out, as the shell does after each input. */
+static void drain(cv_core_t *c, log_t *lg, int64_t now)
+{
+    cv_core_out_t o;
+    while (cv_core_poll(c, &o) != CV_CORE_NONE) {
+        CHECK(o.kind != CV_CORE_RTP || o.cap >= o.len + 16); /* room for the SRTP trailer */
+        switch (o.kind) {
+        case CV_CORE_RTP: note_rtp(lg, o.pkt, o.len); break;
+        case CV_CORE_RTCP:
+            lg->rtcp++;
+            note_rtcp(lg, o.pkt, o.len, now);
+            if (lg->rtcp_out)
+                lg->rtcp_out(lg->rtcp_ud, o.pkt, o.len, now);
+            break;
+        case CV_CORE_FRAME: note_frame(lg, o.frame, now); break;
+        case CV_CORE_EVENT:
+            if (o.event > 0 && o.event < 8)
+                lg->ev[o.event]++;
+            if (o.event == CV_CORE_EV_TIER)
+                lg->tier = o.value;
+            if (o.event == CV_CORE_EV_PAUSED)
+                lg->paused = o.value;
+            if (o.event == CV_CORE_EV_DEAD)
+                lg->dead = o.why;
+            break;
+        }
+    }
+}
+
+/* Runs the timer as the shell does: at each deadline up to until. */
+static void run_until(cv_core_t *c, log_t *lg, int64_t until)
+{
+    int64_t d;
+    while ((d = cv_core_deadline(c)) >= 0 && d <= until) {
+        cv_core_on_timeout(c, d);
+        drain(c, lg, d);
+    }
+}
+
+/* ---- the participant's side: its camera's RTP ---- */
+
+typedef struct {
+    int n;
+    uint16_t len[64];
+    uint8_t data[64][1300];
+} pkts_t;
+
+static void collect(void *ud, uint8_t *pkt, size_t len, size_t cap)
+{
+    pkts_t *p = ud;
+    if (p->n < 64) {
+        memcpy(p->data[p->n], pkt, len);
+        p->len[p->n++] = (uint16_t)len;
+    }
+}
+
+static void fake_frame(uint8_t *buf, size_t len, int key)
+{
+    for (size_t i = 0; i < len; i++)
+        buf[i] = (uint8_t)rnd();
+    if (key) {
+        static const uint8_t hdr[] = {0x50, 0x2d, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00};
+        memcpy(buf, hdr, sizeof(hdr));
+    } else {
+        buf[0] = 0x31;
+    }
+}
+
+/* One frame of the participant's camera, packetised into p. */
+static void camera_frame(cv_outstream_t *cam, pkts_t *p, size_t size, int key, uint32_t ts)
+{
+    static uint8_t buf[64 * 1100];
+    uint8_t scratch[1500];
+    fake_frame(buf, size, key);
+    p->n = 0;
+    cv_outstream_send(cam, buf, size, ts, 0, key, 1100, scratch, sizeof(scratch), collect, p);
+}
+
+static cv_core_t *connected_core(log_t *lg, const cv_core_params_t *p)
+{
+    memset(lg, 0, sizeof(*lg));
+    cv_core_t *c = cv_core_new(p);
+    cv_core_set_view(c, 1, 500, 0);
+    cv_core_on_connected(c, 0);
+    drain(c, lg, 0);
+    return c;
+}
+
+static void feed(cv_core_t *c, log_t *lg, const pkts_t *p, int i, int64_t now)
+{
+    cv_core_on_rtp(c, p->data[i], p->len[i], now);
+    drain(c, lg, now);
+}
+
+static int nacked_count(const log_t *lg, uint16_t seq, int64_t *times, int max)
+{
+    int n = 0;
+    for (int i = 0; i < lg->n_nacked; i++)
+        if (lg->nacked[i] == seq) {
+            if (n < max)
+                times[n] = lg->nacked_us[i];
+            n++;
+        }
+    return n;
+}
+
+/* ---- tests ---- */
+
+/* A key frame held behind a hole is released at the jitter deadline with no
+ * packet after it: the timer, not the next packet, moves the buffer on. */
+static void test_jitter_release_at_deadline(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_core_t *c = connected_core(&lg, &p);
+    CHECK_EQ(lg.ev[CV_CORE_EV_KEYFRAME], 1); /* a key frame for it on connecting */
+    CHECK_EQ(cv_core_deadline(c), 1 * S);    /* the first report; nothing else waits */
+    cv_outstream_t cam;
+    cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1000, 0, 5);
+    pkts_t k0, d1, k2;
+    camera_frame(&cam, &k0, 500, 1, 0);
+    camera_frame(&cam, &d1, 500, 0, 3000);
+    camera_frame(&cam, &k2, 500, 1, 6000);
+    feed(c, &lg, &k0, 0, 10 * MS);
+    CHECK_EQ(lg.video_frames, 1);
+    CHECK_EQ(lg.plis, 0); /* the key frame wanted since connecting came whole */
+    /* d1 is lost; k2 arrives and waits for it */
+    feed(c, &lg, &k2, 0, 100 * MS);
+    CHECK_EQ(lg.video_frames, 1);
+    int64_t t[4];
+    CHECK_EQ(nacked_count(&lg, 1001, t, 4), 1);
+    CHECK_EQ(t[0], 100 * MS);
+    CHECK_EQ(cv_core_deadline(c), 140 * MS); /* 40 ms of waiting, and the NACK's retry */
+    run_until(c, &lg, 139 * MS);
+    CHECK_EQ(lg.video_frames, 1);
+    run_until(c, &lg, 140 * MS);
+    CHECK_EQ(lg.video_frames, 2);
+    CHECK_EQ(lg.keyframes, 2);
+    CHECK_EQ(cv_core_stats(c)->frames_in, 2);
+    cv_core_free(c);
+}
+
+/* NACKs: at once, again after max(40 ms, RTT + 10 ms), at most three times,
+ * never for a packet older than 400 ms. */
+static void test_nack_timing(void)
+{
+    for (int with_rtt = 0; with_rtt < 2; with_rtt++) {
+        log_t lg;
+        cv_core_params_t p = params();
+        cv_core_t *c = connected_core(&lg, &p);
+        int64_t t0 = 2 * S;
+        if (with_rtt) {
+            /* an SR to it, then its report on it 200 ms later: RTT 200 ms */
+            cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, 40);
+            memset(f->data, 1, 40);
+            cv_core_on_frame(c, f, 500 * MS);
+            cv_frame_unref(f);
+            drain(c, &lg, 500 * MS);
+            run_until(c, &lg, 1 * S);
+            CHECK(lg.srs >= 1);
+            uint8_t rr[128];
+            cv_rtcp_rb_t rb = {.ssrc = OUR_A, .lsr = cv_ntp_mid32(lg.sr_ntp), .dlsr = 0};
+            /* the audio SR has the same NTP time as the video one: report on audio */
+            int n = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_A, &rb, 1);
+            cv_core_on_rtcp(c, rr, (size_t)n, 1 * S + 200 * MS);
+            drain(c, &lg, 1 * S + 200 * MS);
+            CHECK(cv_core_rtt_us(c) > 199 * MS && cv_core_rtt_us(c) < 201 * MS);
+        }
+        cv_outstream_t cam;
+        cv_outstream_init(&cam, THEIR_V, V_PT, 1, 65534, 0, 5);
+        pkts_t a, b, k;
+        camera_frame(&cam, &a, 400, 1, 0);
+        camera_frame(&cam, &b, 400, 0, 3000); /* 65535: lost */
+        camera_frame(&cam, &k, 400, 1, 6000); /* 0 */
+        feed(c, &lg, &a, 0, t0 - 30 * MS);
+        int before = lg.n_nacked;
+        feed(c, &lg, &k, 0, t0);
+        run_until(c, &lg, t0 + 2 * S);
+        int64_t t[8];
+        int n = nacked_count(&lg, 65535, t, 8);
+        CHECK(lg.n_nacked > before);
+        if (!with_rtt) {
+            CHECK_EQ(n, 3); /* the retry limit */
+            CHECK_EQ(t[0], t0);
+            CHECK_EQ(t[1], t0 + 40 * MS);
+            CHECK_EQ(t[2], t0 + 80 * MS);
+        } else {
+            CHECK_EQ(n, 2); /* the third would be 420 ms after the loss: too old */
+            CHECK_EQ(t[0], t0);
+            CHECK(t[1] >= t0 + 209 * MS && t[1] <= t0 + 211 * MS);
+        }
+        cv_core_free(c);
+    }
+}
+
+/* What it is sent, and NACKs of it answered from history as RTX across the
+ * 16-bit sequence wrap and the 32-bit timestamp wrap. */
+static void test_rtx_across_wraps(void)
+{
+    for (int use_rtx = 1; use_rtx >= 0; use_rtx--) {
+        log_t lg;
+        cv_core_params_t p = params();
+        if (!use_rtx)
+            p.rtx_pt = -1;
+        cv_core_t *c = connected_core(&lg, &p);
+        int64_t now = 100 * MS;
+        static uint8_t buf[3000];
+        for (int i = 0; i < 12; i++, now += 33 * MS) {
+            cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, 2000);
+            fake_frame(f->data, 2000, i == 0);
+            f->keyframe = i == 0;
+            f->rtp_ts = (uint32_t)(i * 9000); /* with v_ts0 the timestamps wrap */
+            f->t_us = now;
+            memcpy(buf, f->data, 2000);
+            cv_core_on_frame(c, f, now);
+            cv_frame_unref(f);
+            drain(c, &lg, now);
+        }
+        CHECK_EQ(lg.video_rtp, 24);
+        /* the packets around the wrap: 65534, 65535, 0, 1 */
+        uint16_t want[4] = {65534, 65535, 0, 1};
+        uint8_t nack[64];
+        int n = cv_rtcp_build_nack(nack, sizeof(nack), THEIR_V, OUR_V, want, 4);
+        int sent = lg.n_pkts;
+        cv_core_on_rtcp(c, nack, (size_t)n, now);
+        drain(c, &lg, now);
+        CHECK_EQ(lg.n_pkts - sent, 4);
+        int wrapped_ts = 0;
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *r = lg.pkt[(sent + i) % 256].data;
+            size_t rlen = lg.pkt[(sent + i) % 256].len;
+            /* the original, found by its sequence number among what was sent */
+            const uint8_t *orig = NULL;
+            size_t olen = 0;
+            for (int k = 0; k < 24; k++)
+                if (rd16(lg.pkt[k].data + 2) == want[i]) {
+                    orig = lg.pkt[k].data;
+                    olen = lg.pkt[k].len;
+                }
+            CHECK(orig != NULL);
+            if (!orig)
+                continue;
+            if (use_rtx) {
+                uint16_t osn;
+                const uint8_t *pl;
+                size_t pll;
+                CHECK_EQ(r[1] & 0x7f, RTX_PT);
+                CHECK_EQ(rd32(r + 8), OUR_RTX);
+                CHECK_EQ(rd16(r + 2), (uint16_t)(7 + i)); /* the RTX stream's own sequence */
+                CHECK_EQ(cv_rtx_unwrap(r, rlen, &osn, &pl, &pll), 0);
+                CHECK_EQ(osn, want[i]);
+                CHECK_EQ(pll, olen - 12);
+                CHECK_MEM(pl, orig + 12, olen - 12);
+            } else {
+                CHECK_EQ(rlen, olen);
+                CHECK_MEM(r, orig, olen);
+            }
+            CHECK_EQ(rd32(r + 4), rd32(orig + 4));
+            wrapped_ts += rd32(orig + 4) < 0x10000u; /* past the 32-bit wrap */
+        }
+        CHECK_EQ(wrapped_ts, 4); /* the seq wrap and the timestamp wrap at once */
+        /* the same NACK again within a round trip: not resent; after it, once more */
+        sent = lg.n_pkts;
+        cv_core_on_rtcp(c, nack, (size_t)n, now + 10 * MS);
+        drain(c, &lg, now + 10 * MS);
+        CHECK_EQ(lg.n_pkts - sent, 0);
+        cv_core_on_rtcp(c, nack, (size_t)n, now + 150 * MS);
+        drain(c, &lg, now + 150 * MS);
+        CHECK_EQ(lg.n_pkts - sent, 4);
+        /* more than a second after it was sent: of no use, not answered */
+        sent = lg.n_pkts;
+        cv_core_on_rtcp(c, nack, (size_t)n, now + 1500 * MS);
+        drain(c, &lg, now + 1500 * MS);
+        CHECK_EQ(lg.n_pkts - sent, 0);
+        CHECK_EQ(cv_core_stats(c)->resent, 8);
+        cv_core_free(c);
+    }
+}
+
+static void send_remb(cv_core_t *c, log_t *lg, uint64_t bps, int64_t now)
+{
+    uint8_t pkt[64];
+    uint32_t ssrc = OUR_V;
+    int n = cv_rtcp_build_remb(pkt, sizeof(pkt), THEIR_V, bps, &ssrc, 1);
+    cv_core_on_rtcp(c, pkt, (size_t)n, now);
+    drain(c, lg, now);
+}
+
+static int video_out(cv_core_t *c, log_t *lg, int key, int64_t now)
+{
+    int before = lg->video_rtp;
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, 300);
+    fake_frame(f->data, 300, key);
+    f->keyframe = key;
+    f->rtp_ts = (uint32_t)(now / 11);
+    cv_core_on_frame(c, f, now);
+    cv_frame_unref(f);
+    drain(c, lg, now);
+    return lg->video_rtp - before;
+}
+
+/* Tiers from REMB: down at once, up one step after a stable wait, paused
+ * (audio only) below the lowest tier and resumed from a key frame. */
+static void test_tiers(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_tiers_parse("1280x720@30:1500,640x360@30:500,320x180@15:150", &p.tiers, NULL, 0);
+    cv_core_t *c = connected_core(&lg, &p);
+    int64_t now = 100 * MS;
+    CHECK_EQ(video_out(c, &lg, 1, now), 1);
+    send_remb(c, &lg, 2000000, now);
+    CHECK_EQ(cv_core_tier(c), 0);
+    send_remb(c, &lg, 300000, now += 100 * MS); /* fits only the lowest (150 + 40) */
+    CHECK_EQ(cv_core_tier(c), 2);
+    CHECK_EQ(lg.tier, 2);
+    CHECK_EQ(lg.ev[CV_CORE_EV_KEYFRAME], 2); /* on connecting, on the tier change */
+    /* a rich link again: one step after the stable wait, not before */
+    int64_t down_at = now;
+    for (int i = 0; i < 30; i++) {
+        now += 500 * MS;
+        send_remb(c, &lg, 3000000, now);
+        run_until(c, &lg, now);
+        if (now - down_at < CV_TIER_UP_WAIT_US)
+            CHECK_EQ(cv_core_tier(c), 2);
+        if (cv_core_tier(c) < 2)
+            break;
+    }
+    CHECK_EQ(cv_core_tier(c), 1);
+    CHECK(now - down_at >= CV_TIER_UP_WAIT_US && now - down_at <= CV_TIER_UP_WAIT_US + 1 * S);
+    /* below what the lowest tier needs: paused, no video out, audio goes on */
+    for (int i = 0; i < 80; i++) { /* back on the top tier, past the grace after a step up */
+        now += 500 * MS;
+        send_remb(c, &lg, 3000000, now);
+        run_until(c, &lg, now);
+    }
+    CHECK_EQ(cv_core_tier(c), 0);
+    send_remb(c, &lg, 100000, now += 100 * MS);
+    CHECK_EQ(cv_core_tier(c), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(lg.paused, 1);
+    CHECK_EQ(video_out(c, &lg, 1, now += 10 * MS), 0);
+    /* back: resumes, and a delta frame is held until the next key frame */
+    for (int i = 0; i < 60 && cv_core_tier(c) == CV_TIER_AUDIO_ONLY; i++) {
+        now += 500 * MS;
+        send_remb(c, &lg, 3000000, now);
+        run_until(c, &lg, now);
+    }
+    CHECK(cv_core_tier(c) != CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(lg.paused, 0);
+    CHECK_EQ(lg.ev[CV_CORE_EV_PAUSED], 2);
+    CHECK_EQ(video_out(c, &lg, 0, now += 10 * MS), 0);
+    CHECK_EQ(video_out(c, &lg, 1, now += 10 * MS), 1);
+    CHECK_EQ(video_out(c, &lg, 0, now += 10 * MS), 1);
+    cv_core_free(c);
+    /* loss: reports of 30 % lost on its video for 4 s step it down from the top */
+    c = connected_core(&lg, &p);
+    now = 100 * MS;
+    CHECK_EQ(video_out(c, &lg, 1, now), 1);
+    int tier = cv_core_tier(c);
+    CHECK_EQ(tier, 0);
+    uint32_t high = 1000;
+    int32_t lost = 0;
+    for (int i = 0; i < 16; i++) {
+        now += 250 * MS;
+        high += 40;
+        lost += 12;
+        cv_rtcp_rb_t rb = {.ssrc = OUR_V, .cum_lost = lost, .ext_high_seq = high};
+        uint8_t rr[64];
+        int n = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_V, &rb, 1);
+        cv_core_on_rtcp(c, rr, (size_t)n, now);
+        drain(c, &lg, now);
+        run_until(c, &lg, now);
+    }
+    CHECK(cv_core_tier(c) > tier);
+    cv_core_free(c);
+}
+
+/* Key frame requests: as many as asked, but at most one PLI each 500 ms. */
+static void test_keyframe_rate_limit(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_core_t *c = connected_core(&lg, &p);
+    cv_outstream_t cam;
+    cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1, 0, 5);
+    pkts_t k;
+    camera_frame(&cam, &k, 300, 1, 0);
+    feed(c, &lg, &k, 0, 5 * MS);
+    CHECK_EQ(lg.plis, 0); /* the key frame wanted since connecting came whole at once */
+    int64_t now = 5 * MS;
+    for (int i = 0; i < 300; i++) { /* a broken decoder asking every 10 ms for 3 s */
+        now += 10 * MS;
+        cv_core_request_keyframe(c, now);
+        drain(c, &lg, now);
+        run_until(c, &lg, now);
+    }
+    CHECK(lg.plis >= 6 && lg.plis <= 7);
+    for (int i = 1; i < lg.plis && i < 64; i++)
+        CHECK(lg.pli_us[i] - lg.pli_us[i - 1] >= CV_CORE_PLI_INTERVAL_US);
+    /* nothing asked any more: the last request goes out at its turn, then none */
+    int plis = lg.plis;
+    run_until(c, &lg, now + 3 * S);
+    CHECK_EQ(lg.plis, plis + 1);
+    CHECK_EQ(cv_core_stats(c)->plis_sent, (uint64_t)lg.plis);
+    cv_core_free(c);
+}
+
+/* ---- a simulated link: the participant sends 30 fps video and 50 pps audio
+ * through loss, delay and reordering; the core's NACKs and PLIs go back the
+ * same way and the participant answers them (RTX, key frames) ---- */
+
+typedef struct {
+    int64_t at;
+    int back; /* toward the participant */
+    uint16_t len;
+    uint8_t data[1300];
+} flight_t;
+
+typedef struct {
+    double loss;                    /* each way */
+    double reorder;                 /* share of packets held 5..35 ms longer */
+    int64_t delay_us;               /* one way */
+    int64_t outage_from, outage_to; /* nothing passes in between */
+    flight_t f[1024];
+    int n;
+    uint64_t lost;
+} wire_t;
+
+static void wire_put(wire_t *w, int back, const uint8_t *p, size_t len, int64_t now)
+{
+    if ((now >= w->outage_from && now < w->outage_to) || chance(w->loss) || w->n == 1024 ||
+        len > sizeof(w->f[0].data)) {
+        w->lost++;
+        return;
+    }
+    flight_t *f = &w->f[w->n++];
+    f->at = now + w->delay_us + (chance(w->reorder) ? (5 + rnd() % 31) * MS : 0);
+    f->back = back;
+    f->len = (uint16_t)len;
+    memcpy(f->data, p, len);
+}
+
+typedef struct {
+    cv_outstream_t v, a;
+    cv_rtx_t *hist;
+    wire_t *w;
+    int want_key;
+    int64_t now;
+    uint64_t frames, audio;
+    uint32_t lsr; /* the core's last SR, for the RTT it measures */
+    int64_t lsr_at;
+} camera_t;
+
+static void camera_emit(void *ud, uint8_t *pkt, size_t len, size_t cap)
+{
+    camera_t *cam = ud;
+    cv_rtx_store(cam->hist, pkt, len, cam->now);
+    wire_put(cam->w, 0, pkt, len, cam->now);
+}
+
+static void audio_emit(void *ud, uint8_t *pkt, size_t len, size_t cap)
+{
+    camera_t *cam = ud;
+    wire_put(cam->w, 0, pkt, len, cam->now);
+}
+
+/* The participant's browser: a NACK answered by RTX, a PLI by a key frame. */
+static void camera_feedback(camera_t *cam, const uint8_t *p, size_t len)
+{
+    cv_rtcp_item_t it[8];
+    int n = cv_rtcp_parse(p, len, it, 8);
+    for (int i = 0; i < n; i++) {
+        if (it[i].type == CV_RTCP_SR) {
+            cam->lsr = cv_ntp_mid32(it[i].sr.ntp);
+            cam->lsr_at = cam->now;
+        }
+        if (it[i].type == CV_RTCP_PLI && it[i].media_ssrc == THEIR_V)
+            cam->want_key = 1;
+        if (it[i].type != CV_RTCP_NACK || it[i].media_ssrc != THEIR_V)
+            continue;
+        for (int k = 0; k < it[i].n_nack; k++) {
+            uint16_t seqs[17];
+            int m = cv_rtcp_nack_seqs(it[i].nack_pid[k], it[i].nack_blp[k], seqs, 17);
+            for (int j = 0; j < m; j++) {
+                const uint8_t *orig;
+                int olen = cv_rtx_find(cam->hist, seqs[j], cam->now, 1 * S, 10 * MS, &orig);
+                uint8_t out[1400];
+                if (olen > 0) {
+                    int r = cv_rtx_wrap(cam->hist, orig, (size_t)olen, RTX_PT, THEIR_RTX, out,
+                                        sizeof(out));
+                    if (r > 0)
+                        wire_put(cam->w, 0, out, (size_t)r, cam->now);
+                }
+            }
+        }
+    }
+}
+
+static void camera_tick(camera_t *cam, int64_t now, int64_t ms)
+{
+    static uint8_t buf[8000], scratch[1500];
+    cam->now = now;
+    if (ms % 1000 == 500 && cam->lsr) { /* its receiver report on what the core sends it */
+        cv_rtcp_rb_t rb = {
+            .ssrc = OUR_A, .lsr = cam->lsr, .dlsr = (uint32_t)((now - cam->lsr_at) * 65536 / S)};
+        int n = cv_rtcp_build_rr(buf, sizeof(buf), THEIR_A, &rb, 1);
+        wire_put(cam->w, 0, buf, (size_t)n, now);
+    }
+    if (ms % 20 == 0) {
+        memset(buf, 0x55, 60);
+        cv_outstream_send(&cam->a, buf, 60, (uint32_t)(ms * 48), now, 0, 1100, scratch,
+                          sizeof(scratch), audio_emit, cam);
+        cam->audio++;
+    }
+    if ((ms * 3) % 100 < 3) { /* 30 frames a second */
+        int key = cam->want_key || cam->frames == 0;
+        size_t size = key ? 6000 : 800 + rnd() % 1600;
+        fake_frame(buf, size, key);
+        cam->want_key = 0;
+        cv_outstream_send(&cam->v, buf, size, (uint32_t)(ms * 90), now, key, 1100, scratch,
+                          sizeof(scratch), camera_emit, cam);
+        cam->frames++;
+    }
+}
+
+typedef struct {
+    uint64_t frames, frames_got, audio, audio_got, nacks, rtx, plis, cpu_us;
+    int64_t longest_gap_us, rtt_us;
+    int dead;
+} sim_result_t;
+
+/* Delivers what is due, earliest first and in the order sent among equals. */
+static void deliver_due(wire_t *w, cv_core_t *c, camera_t *cam, log_t *lg, int64_t now)
+{
+    for (;;) {
+        int first = -1;
+        for (int i = 0; i < w->n; i++)
+            if (w->f[i].at <= now && (first < 0 || w->f[i].at < w->f[first].at))
+                first = i;
+        if (first < 0)
+            return;
+        flight_t *f = &w->f[first];
+        if (f->back) {
+            camera_feedback(cam, f->data, f->len);
+        } else if (f->data[1] >= 192 && f->data[1] <= 223) {
+            cv_core_on_rtcp(c, f->data, f->len, now);
+            drain(c, lg, now);
+        } else {
+            cv_core_on_rtp(c, f->data, f->len, now);
+            drain(c, lg, now);
+        }
+        memmove(f, f + 1, (size_t)(w->n - first - 1) * sizeof(*f));
+        w->n--;
+    }
+}
+
+static void to_camera(void *ud, const uint8_t *p, size_t len, int64_t now)
+{
+    wire_put(ud, 1, p, len, now);
+}
+
+static sim_result_t simulate(double loss, double reorder, int64_t outage_at, int64_t seconds)
+{
+    static wire_t w;
+    static log_t lg;
+    memset(&w, 0, sizeof(w));
+    w.loss = loss;
+    w.reorder = reorder;
+    w.delay_us = 25 * MS;
+    w.outage_from = outage_at;
+    w.outage_to = outage_at >= 0 ? outage_at + 3 * S : -1;
+    cv_core_params_t p = params();
+    cv_core_t *c = connected_core(&lg, &p);
+    camera_t cam = {.w = &w, .hist = calloc(1, sizeof(cv_rtx_t))};
+    cv_rtx_init(cam.hist, 300);
+    cv_outstream_init(&cam.v, THEIR_V, V_PT, 1, 60000, 77, 9);
+    cv_outstream_init(&cam.a, THEIR_A, A_PT, 0, 65000, 99, 0);
+    clock_t t0 = clock();
+    lg.rtcp_out = to_camera;
+    lg.rtcp_ud = &w;
+    for (int64_t ms = 0; ms < seconds * 1000; ms++) {
+        int64_t now = ms * MS;
+        camera_tick(&cam, now, ms);
+        if (ms % 20 == 0) { /* the room's mix to it: what its reports and the RTT are about */
+            cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, 50);
+            memset(f->data, 0x33, 50);
+            f->rtp_ts = (uint32_t)(ms * 48);
+            f->t_us = now;
+            cv_core_on_frame(c, f, now);
+            cv_frame_unref(f);
+            drain(c, &lg, now);
+        }
+        deliver_due(&w, c, &cam, &lg, now);
+        run_until(c, &lg, now);
+    }
+    sim_result_t r = {.frames = cam.frames,
+                      .frames_got = (uint64_t)lg.video_frames,
+                      .audio = cam.audio,
+                      .audio_got = (uint64_t)lg.audio_frames,
+                      .nacks = (uint64_t)lg.n_nacked,
+                      .rtx = cam.hist->resent,
+                      .plis = (uint64_t)lg.plis,
+                      .longest_gap_us = lg.longest_gap_us,
+                      .dead = lg.dead != NULL,
+                      .rtt_us = cv_core_rtt_us(c),
+                      .cpu_us = (uint64_t)((clock() - t0) * 1000000.0 / CLOCKS_PER_SEC)};
+    free(cam.hist);
+    cv_core_free(c);
+    return r;
+}
+
+static void report(const char *name, const sim_result_t *r)
+{
+    printf("  %-22s video %4llu/%4llu frames (%5.1f %%), longest gap %4lld ms; audio %4llu/%4llu "
+           "(%5.1f %%); NACKed %llu, RTX %llu, PLI %llu; RTT %lld ms; %llu ms of CPU\n",
+           name, (unsigned long long)r->frames_got, (unsigned long long)r->frames,
+           100.0 * (double)r->frames_got / (double)r->frames, (long long)(r->longest_gap_us / MS),
+           (unsigned long long)r->audio_got, (unsigned long long)r->audio,
+           100.0 * (double)r->audio_got / (double)r->audio, (unsigned long long)r->nacks,
+           (unsigned long long)r->rtx, (unsigned long long)r->plis, (long long)(r->rtt_us / MS),
+           (unsigned long long)(r->cpu_us / 1000));
+}
+
+/* 60 s of a lossy link: what the mixer would have got. */
+static void test_lossy_link(void)
+{
+    printf("test_core: 60 s simulated, 25 ms each way, 10 %% of packets reordered:\n");
+    sim_result_t clean = simulate(0, 0, -1, 60);
+    report("clean", &clean);
+    CHECK_EQ(clean.frames_got, clean.frames);
+    CHECK(clean.audio_got + 2 >= clean.audio); /* the last ones are still on the wire */
+    CHECK_EQ(clean.nacks, 0);
+    CHECK_EQ(clean.plis, 1);
+    /* Loss is recovered by NACK and RTX within one wait of the jitter buffer
+     * (a round trip + 30 ms); what a retransmission does not repair costs
+     * frames until a key frame. The floors are what this pipeline achieves,
+     * with a margin; audio passes exactly what arrives. */
+    sim_result_t r5 = simulate(0.05, 0.10, -1, 60);
+    report("5 % loss", &r5);
+    CHECK(r5.frames_got >= r5.frames * 85 / 100);
+    CHECK(r5.longest_gap_us < 2 * S);
+    CHECK(r5.audio_got >= r5.audio * 93 / 100 && r5.audio_got <= r5.audio * 97 / 100);
+    CHECK(r5.rtx > 0 && r5.rtx <= r5.nacks);
+    CHECK(r5.rtt_us >= 50 * MS && r5.rtt_us < 90 * MS); /* 25 ms each way, and reordering */
+    CHECK(!r5.dead);
+    sim_result_t r20 = simulate(0.20, 0.10, -1, 60);
+    report("20 % loss", &r20);
+    CHECK(r20.frames_got >= r20.frames * 15 / 100);
+    CHECK(r20.longest_gap_us < 5 * S);
+    CHECK(r20.audio_got >= r20.audio * 77 / 100 && r20.audio_got <= r20.audio * 83 / 100);
+    CHECK(!r20.dead);
+    /* a 3 s outage in the middle: still alive, pictures again within a second */
+    sim_result_t out = simulate(0.0, 0.0, 20 * S, 60);
+    report("3 s outage", &out);
+    CHECK(!out.dead);
+    CHECK(out.longest_gap_us >= 3 * S && out.longest_gap_us < 4 * S);
+    CHECK(out.frames_got >= out.frames - 3 * 30 - 30);
+    CHECK(out.plis >= 2); /* the stream picks up from a key frame */
+}
+
+/* Silence: dead 10 s after the last packet, not before; BYE at once. */
+static void test_silence_and_bye(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_core_t *c = connected_core(&lg, &p);
+    cv_outstream_t mic;
+    cv_outstream_init(&mic, THEIR_A, A_PT, 0, 1, 0, 0);
+    pkts_t a;
+    uint8_t opus[40] = {1, 2, 3}, scratch[1500];
+    for (int i = 0; i < 250; i++) { /* 5 s of sound */
+        a.n = 0;
+        cv_outstream_send(&mic, opus, sizeof(opus), (uint32_t)(i * 960), 0, 0, 1100, scratch,
+                          sizeof(scratch), collect, &a);
+        feed(c, &lg, &a, 0, i * 20 * MS);
+        run_until(c, &lg, i * 20 * MS);
+    }
+    CHECK_EQ(lg.audio_frames, 250);
+    int64_t last = 249 * 20 * MS;
+    run_until(c, &lg, last + 10 * S);
+    CHECK(lg.dead == NULL);
+    CHECK_EQ(cv_core_dead(c), 0);
+    run_until(c, &lg, last + 10 * S + 1);
+    CHECK(lg.dead != NULL && strstr(lg.dead, "10 s"));
+    CHECK_EQ(lg.ev[CV_CORE_EV_DEAD], 1);
+    CHECK_EQ(cv_core_deadline(c), -1);
+    int rtcp = lg.rtcp;
+    feed(c, &lg, &a, 0, last + 11 * S); /* nothing more from a dead session */
+    CHECK_EQ(lg.rtcp, rtcp);
+    CHECK_EQ(lg.audio_frames, 250);
+    cv_core_free(c);
+
+    c = connected_core(&lg, &p);
+    feed(c, &lg, &a, 0, 10 * MS);
+    uint8_t bye[16];
+    int n = cv_rtcp_build_bye(bye, sizeof(bye), THEIR_A);
+    cv_core_on_rtcp(c, bye, (size_t)n, 20 * MS);
+    drain(c, &lg, 20 * MS);
+    CHECK(lg.dead != NULL && strstr(lg.dead, "BYE"));
+    cv_core_free(c);
+}
+
+/* Bad input: dropped and counted, the session goes on. */
+static void test_bad_input(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_core_t *c = connected_core(&lg, &p);
+    uint8_t junk[64];
+    for (int i = 0; i < 2000; i++) {
+        size_t len = rnd() % sizeof(junk);
+        for (size_t k = 0; k < len; k++)
+            junk[k] = (uint8_t)rnd();
+        if (i % 2)
+            cv_core_on_rtp(c, junk, len, i * MS);
+        else
+            cv_core_on_rtcp(c, junk, len, i * MS);
+        drain(c, &lg, i * MS);
+    }
+    const cv_core_stats_t *st = cv_core_stats(c);
+    CHECK(st->drop_parse + st->drop_pt > 1000);
+    CHECK_EQ(cv_core_dead(c), 0);
+    /* a second video SSRC is not the sender's */
+    cv_outstream_t cam, other;
+    cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1, 0, 5);
+    cv_outstream_init(&other, 0x9999, V_PT, 1, 1, 0, 5);
+    pkts_t k, o;
+    camera_frame(&cam, &k, 300, 1, 0);
+    camera_frame(&other, &o, 300, 1, 0);
+    uint64_t before = st->drop_pt;
+    feed(c, &lg, &k, 0, 3 * S);
+    feed(c, &lg, &o, 0, 3 * S);
+    CHECK_EQ(st->drop_pt, before + 1);
+    CHECK_EQ(lg.video_frames, 1);
+    /* a viewer's media is not used */
+    cv_core_free(c);
+    p.takes = 0;
+    c = connected_core(&lg, &p);
+    feed(c, &lg, &k, 0, 10 * MS);
+    CHECK_EQ(lg.video_frames, 0);
+    CHECK_EQ(cv_core_stats(c)->drop_pt, 1);
+    cv_core_free(c);
+}
+
+/* A hidden sender: packets dropped (an event each), a REMB of the hidden cap
+ * at once; shown again: afresh, from a key frame. */
+static void test_hidden_sender(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_core_t *c = connected_core(&lg, &p);
+    cv_outstream_t cam;
+    cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1, 0, 5);
+    pkts_t f;
+    camera_frame(&cam, &f, 300, 1, 0);
+    feed(c, &lg, &f, 0, 10 * MS);
+    CHECK_EQ(lg.rembs, 1);
+    CHECK_EQ(lg.remb_bps, 500000);
+    cv_core_set_view(c, 0, 50, 20 * MS);
+    drain(c, &lg, 20 * MS);
+    CHECK_EQ(lg.rembs, 2);
+    CHECK_EQ(lg.remb_bps, 50000);
+    for (int i = 0; i < 5; i++) {
+        camera_frame(&cam, &f, 300, 0, (uint32_t)(3000 * (i + 1)));
+        feed(c, &lg, &f, 0, (30 + i) * MS);
+    }
+    CHECK_EQ(lg.ev[CV_CORE_EV_HIDDEN_DROP], 5);
+    CHECK_EQ(lg.video_frames, 1);
+    int plis = lg.plis;
+    cv_core_set_view(c, 1, 500, 600 * MS);
+    camera_frame(&cam, &f, 300, 0, 30000);
+    feed(c, &lg, &f, 0, 600 * MS);
+    CHECK_EQ(lg.video_frames, 1); /* a delta frame cannot start the picture */
+    CHECK_EQ(lg.plis, plis + 1);
+    camera_frame(&cam, &f, 300, 1, 33000);
+    feed(c, &lg, &f, 0, 633 * MS);
+    CHECK_EQ(lg.video_frames, 2);
+    cv_core_free(c);
+}
+
+int main(void)
+{
+    test_jitter_release_at_deadline();
+    test_nack_timing();
+    test_rtx_across_wraps();
+    test_tiers();
+    test_keyframe_rate_limit();
+    test_silence_and_bye();
+    test_bad_input();
+    test_hidden_sender();
+    test_lossy_link();
+    return CHECK_DONE("test_core");
+}
