@@ -21,7 +21,7 @@
 // publicId, room, screen } (screen: { pc, sessionUrl } while sharing, else
 // null); it is replaced on every rejoin and removed on leaving.
 
-import { whipConnect } from './whip.js';
+import { fetchWithTimeout, whipConnect } from './whip.js';
 import {
     hideRoomControls,
     joinWithCredentials,
@@ -499,30 +499,30 @@ class Call {
         if (!link) {
             return 0;
         }
-        const ctl = new AbortController();
-        const timer = setTimeout(() => ctl.abort(), COMMAND_TIMEOUT_MS);
         try {
-            const res = await fetch(`${link.sessionUrl}/command`, {
-                method: 'POST',
-                headers: { 'Content-Type': 'application/json' },
-                body: JSON.stringify(obj),
-                cache: 'no-store',
-                signal: ctl.signal,
-            });
-            if (res.status !== 204 && res.status !== 200) {
-                const text = (await res.text().catch(() => '')).trim().split('\n')[0];
-                if (this.link === link) {
-                    say(`The server refused: ${text || `HTTP ${res.status}`}`, {
-                        error: true,
-                        transient: true,
-                    });
-                }
-            }
-            return res.status;
+            return await fetchWithTimeout(
+                `${link.sessionUrl}/command`,
+                {
+                    method: 'POST',
+                    headers: { 'Content-Type': 'application/json' },
+                    body: JSON.stringify(obj),
+                },
+                COMMAND_TIMEOUT_MS,
+                async (res) => {
+                    if (res.status !== 204 && res.status !== 200) {
+                        const text = (await res.text().catch(() => '')).trim().split('\n')[0];
+                        if (this.link === link) {
+                            say(`The server refused: ${text || `HTTP ${res.status}`}`, {
+                                error: true,
+                                transient: true,
+                            });
+                        }
+                    }
+                    return res.status;
+                },
+            );
         } catch {
             return 0; // a lost connection is found and rejoined elsewhere
-        } finally {
-            clearTimeout(timer);
         }
     }
 
