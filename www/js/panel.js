@@ -3,7 +3,8 @@
 // the chat log with its unread count; which of the two is shown (both on a
 // wide screen, one at a time on a narrow one); and a quiet live region that
 // says who joins, leaves or raises a hand. Everything is built with
-// textContent. call.js feeds it the events and sends the commands.
+// textContent. call.js and roomstate.js feed it the events; the call sends
+// the commands.
 
 import { entryControls } from './access.js';
 import { $, setPressed } from './dom.js';

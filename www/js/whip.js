@@ -8,7 +8,9 @@
 //
 // Nothing here talks to another host: no STUN or TURN server is configured
 // (iceServers: []), and the only requests go to the URL given by the caller
-// and to the Location the server answers with.
+// and to the Location the server answers with. fetchWithTimeout(), the
+// request with a deadline that the join and the DELETE use, serves the
+// call's commands as well.
 
 const DEFAULT_GATHER_TIMEOUT_MS = 3000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10000;
@@ -81,16 +83,25 @@ async function errorFromResponse(res) {
     return err;
 }
 
-async function fetchWithTimeout(url, init, timeoutMs) {
+// Sends one request (never from the cache) and gives up after timeoutMs:
+// on the answer's status and headers and, when `read` is given, on
+// read(response) too (reading the body), whose result it then resolves to;
+// without `read` it resolves to the Response. Throws "no answer from URL
+// within N ms" or "cannot reach URL: why" when no answer comes.
+export async function fetchWithTimeout(url, init, timeoutMs, read = null) {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), timeoutMs);
     try {
-        return await fetch(url, { ...init, signal: ctl.signal, cache: 'no-store' });
-    } catch (e) {
-        if (ctl.signal.aborted) {
-            throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
+        let res;
+        try {
+            res = await fetch(url, { ...init, signal: ctl.signal, cache: 'no-store' });
+        } catch (e) {
+            if (ctl.signal.aborted) {
+                throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
+            }
+            throw new Error(`cannot reach ${url}: ${e.message}`);
         }
-        throw new Error(`cannot reach ${url}: ${e.message}`);
+        return read ? await read(res) : res;
     } finally {
         clearTimeout(timer);
     }

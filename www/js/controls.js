@@ -1,0 +1,129 @@
+// controls.js - the call bar: the microphone, the camera and the hand, each
+// a toggle button (aria-pressed) whose change is said in the status line and
+// sent to the server as a command; the screen share (share.js), leaving, the
+// chat form (panel.js) and the "Click to enable sound" button (stage.js).
+// The buttons act on the current call; each function here takes the call.
+
+import { $, setPressed } from './dom.js';
+import { applyMute, screenAvailable } from './media.js';
+import { sendChat } from './panel.js';
+import { toggleShare } from './share.js';
+import { playAudio } from './stage.js';
+import { say } from './status.js';
+
+const ui = {
+    enableSound: $('enable-sound'),
+    chatForm: $('chat-form'),
+    mic: $('mute-mic'),
+    camera: $('mute-camera'),
+    share: $('share-screen'),
+    hand: $('raise-hand'),
+    leave: $('leave'),
+};
+
+// The bar of a call about to join: the buttons as the call starts (its
+// stream's microphone and camera turned on or off to match), a button
+// without its device disabled, the share button only where a screen can be
+// shared.
+export function resetCallBar(call) {
+    ui.share.hidden = !screenAvailable();
+    const { audio: a, video: v } = applyMute(call.stream, call);
+    setPressed(ui.mic, call.muted);
+    setPressed(ui.camera, call.cameraOff);
+    setPressed(ui.hand, call.hand);
+    setPressed(ui.share, false);
+    ui.mic.disabled = !a;
+    ui.camera.disabled = !v;
+    ui.mic.title = a ? '' : 'No microphone';
+    ui.camera.title = v ? '' : 'No camera';
+}
+
+function toggleMic(call) {
+    const a = call.audioTrack();
+    if (!a) {
+        return;
+    }
+    if (call.muted && mustAsk(call)) {
+        say('You are muted by the moderator. Raise your hand to ask to speak.', {
+            transient: true,
+        });
+        return;
+    }
+    setMuted(call, !call.muted);
+    say(call.muted ? 'Your microphone is off.' : 'Your microphone is on.', { transient: true });
+    const want = call.muted;
+    call.muteInFlight = (call.muteInFlight || 0) + 1;
+    call.command({ type: 'mute', audio: want }).then((status) => {
+        call.muteInFlight--;
+        if (status === 403 && !want) {
+            setMuted(call, true); // the server keeps us muted (no floor)
+        }
+    });
+}
+
+export function setMuted(call, muted) {
+    const a = call.audioTrack();
+    call.muted = muted;
+    if (a) {
+        a.enabled = !muted;
+    }
+    setPressed(ui.mic, muted);
+}
+
+// In the lecture layout an attendee speaks only with the floor.
+function mustAsk(call) {
+    return (
+        call.roomState.layout === 'lecture' &&
+        !call.moderator &&
+        !(call.me && call.me.floor === true)
+    );
+}
+
+function toggleCamera(call) {
+    const v = call.videoTrack();
+    if (!v) {
+        return;
+    }
+    call.cameraOff = !call.cameraOff;
+    v.enabled = !call.cameraOff;
+    setPressed(ui.camera, call.cameraOff);
+    say(call.cameraOff ? 'Your camera is off.' : 'Your camera is on.', { transient: true });
+    call.command({ type: 'camera', on: !call.cameraOff });
+}
+
+function toggleHand(call) {
+    call.hand = !call.hand;
+    setPressed(ui.hand, call.hand);
+    say(call.hand ? 'Your hand is raised.' : 'Your hand is lowered.', { transient: true });
+    call.command({ type: 'hand', raised: call.hand });
+}
+
+// The server lowered the hand (the moderator gave the floor or declined).
+export function lowerHand(call) {
+    call.hand = false;
+    setPressed(ui.hand, false);
+}
+
+// Connects the buttons to the call that current() returns (null: none).
+export function bindCallBar(current) {
+    const onClick = (button, fn) =>
+        button.addEventListener('click', () => {
+            const call = current();
+            if (call) {
+                fn(call);
+            }
+        });
+    onClick(ui.mic, toggleMic);
+    onClick(ui.camera, toggleCamera);
+    onClick(ui.hand, toggleHand);
+    onClick(ui.share, toggleShare);
+    onClick(ui.leave, (call) => call.leave());
+    onClick(ui.enableSound, () => playAudio());
+    ui.chatForm.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        const call = current();
+        if (call) {
+            sendChat((obj) => call.command(obj));
+        }
+    });
+}
