@@ -1,5 +1,5 @@
 /*
- * outtiers.h - a room's output tiers (DESIGN.md principles 3 and 4): the
+ * outtiers.h - a room's output tiers (docs/ARCHITECTURE.md, Output tiers): the
  * composite picture at a few sizes, frame rates and bit rates, each encoded
  * once for every receiver on that tier. A tier's picture and encoder exist
  * only while someone receives it. The room composes once, at the largest

@@ -3,7 +3,7 @@
  * leaves, settings and counters, from any thread under the room lock or
  * through atomics. The ticks are in room_video.c and room_audio.c
  * (room_int.h holds what they share).
- * Mix-minus and one encode per output: DESIGN.md principle 3.
+ * Mix-minus and one encode per output: docs/ARCHITECTURE.md, Output tiers.
  */
 #include "room_int.h"
 

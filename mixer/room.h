@@ -1,7 +1,7 @@
 /*
  * room.h - a room of the MCU: its participants, the composite picture encoded
  * once for everyone, and the audio mix with mix-minus (everyone hears
- * everyone but themselves). DESIGN.md principle 3, "Data flow of one frame".
+ * everyone but themselves). docs/ARCHITECTURE.md, The packet path.
  *
  * Threads:
  *  - network threads push a participant's input frames and pop its output
@@ -35,10 +35,10 @@ typedef struct {
     /* A monotonic clock in microseconds to time the codec calls with (the
      * CV_STAT_*_US counters of stats.h); NULL: they are not timed. */
     int64_t (*clock_us)(void);
-    /* Output tiers (DESIGN.md principle 4), best first: each a composite size,
-     * frame rate (at most fps) and bit rate, encoded once for its receivers
-     * (cv_part_set_tier) and only while it has any. n_tiers 0: one tier of
-     * width x height at fps and video_kbps. */
+    /* Output tiers (docs/ARCHITECTURE.md, Output tiers), best first: each a
+     * composite size, frame rate (at most fps) and bit rate, encoded once for
+     * its receivers (cv_part_set_tier) and only while it has any. n_tiers 0:
+     * one tier of width x height at fps and video_kbps. */
     int n_tiers;
     struct {
         int width, height, fps, kbps;
@@ -131,7 +131,7 @@ int cv_part_tier(const cv_part_t *p);
  * it listens to (in-band FEC). Any thread. */
 void cv_part_set_receive_loss(cv_part_t *p, int fraction_lost);
 
-/* Cost follows what is seen and heard (DESIGN.md principle 3).
+/* Cost follows what is seen and heard (docs/ARCHITECTURE.md, Output tiers).
  * 1 while this participant's video is shown in the composite (set by the
  * video tick; 1 from the join until the first tick decides). While 0 the
  * network thread drops its video packets before depacketising and counts

@@ -3,7 +3,7 @@
  * levels or decoding), choosing the speakers, mixing them and encoding the
  * shared mix once plus a mix-minus for each listener who is heard. Run by a
  * mixer worker, time as an argument.
- * Mix-minus: DESIGN.md principle 3.
+ * Mix-minus: docs/ARCHITECTURE.md, Output tiers.
  */
 #include "room_int.h"
 

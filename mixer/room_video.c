@@ -3,7 +3,7 @@
  * shown senders, composing once and encoding each output tier once for all
  * its receivers. Run by a mixer worker, time as an argument; it shares only
  * the queues and the participant list with other threads.
- * DESIGN.md principle 3 ("Data flow of one frame") and principle 4 (tiers).
+ * docs/ARCHITECTURE.md, The packet path and Output tiers.
  */
 #include "room_int.h"
 

@@ -1,7 +1,7 @@
 /*
  * video_codec.h - VP8 decoder and encoder wrappers over libvpx, tuned for the
  * MCU: one decoder per visible input, one real-time CBR encoder per output
- * tier (DESIGN.md "Data flow of one frame").
+ * tier (docs/ARCHITECTURE.md, The packet path).
  *
  * Thread: each wrapper is single-owner - created, used and destroyed by one
  * mixer worker thread at a time. Not thread-safe; no shared state between

@@ -1,5 +1,5 @@
 /*
- * api.h - the public HTTP interface (DESIGN.md "Public HTTP interface"):
+ * api.h - the public HTTP interface (conclave(8), HTTP INTERFACE):
  * static files of www/, WHIP join (RFC 9725), leave, the echo check, health.
  *
  * A request arrives here whole (method, path, a few headers, body) and leaves

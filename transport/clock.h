@@ -1,6 +1,7 @@
 /*
  * clock.h - the shell's clocks. Only shell code (loops, workers, HTTP) reads
- * the clock; cores take time as an argument (STYLE.md §1). Any thread.
+ * the clock; cores take time as an argument (docs/STYLE.md, Pure cores,
+ * thin shells). Any thread.
  */
 #ifndef CV_CLOCK_H
 #define CV_CLOCK_H

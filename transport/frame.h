@@ -1,8 +1,8 @@
 /*
  * frame.h - a refcounted, immutable media payload handed between threads:
  * an encoded frame from a sender to the mixer, or one encoded output fanned out
- * to many receivers (STYLE.md §3). Created by one thread, read-only after the
- * first hand-off; the last unref frees it. Any thread.
+ * to many receivers (docs/ARCHITECTURE.md, Threads). Created by one thread,
+ * read-only after the first hand-off; the last unref frees it. Any thread.
  */
 #ifndef CV_FRAME_H
 #define CV_FRAME_H

@@ -1,9 +1,9 @@
 /*
  * log.h - leveled logging to stderr. Any thread (one fprintf per line).
  *
- * Privacy (DESIGN.md principle 1): at the default level (CV_LOG_WARN) nothing
- * about who met, when, or in which room is written. Messages that name a room,
- * a participant or an address use CV_LOG_DEBUG only.
+ * Privacy (docs/STYLE.md, Logging and privacy): at the default level
+ * (CV_LOG_WARN) nothing about who met, when, or in which room is written.
+ * Messages that name a room, a participant or an address use CV_LOG_DEBUG only.
  */
 #ifndef CV_LOG_H
 #define CV_LOG_H

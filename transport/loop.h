@@ -1,6 +1,7 @@
 /*
  * loop.h - network threads: each runs a GLib main loop that owns a set of
- * libnice agents (DESIGN.md "Threads"). Sessions are spread round-robin.
+ * libnice agents (docs/ARCHITECTURE.md, Threads). The daemon starts one
+ * (signaling/main.c) and every session lives on it.
  */
 #ifndef CV_LOOP_H
 #define CV_LOOP_H

@@ -1,5 +1,5 @@
 /*
- * mem.h - allocation that aborts on out-of-memory (STYLE.md §3: OOM aborts).
+ * mem.h - allocation that aborts on out-of-memory (docs/STYLE.md, Memory).
  * Any thread.
  */
 #ifndef CV_MEM_H

@@ -1,10 +1,11 @@
 /*
  * queue.h - a bounded queue of owned pointers between threads.
  *
- * Hand-off between the network loop and the mixer workers (DESIGN.md
- * "Threads"): the producer gives up ownership on a successful push; on a full
- * queue push fails and the caller keeps (and usually frees and counts) the
- * item. The lock is held for a pointer copy only.
+ * Hand-off between the network loop and the mixer workers
+ * (docs/ARCHITECTURE.md, Threads): the producer gives up ownership on a
+ * successful push; on a full queue push fails and the caller keeps (and
+ * usually frees and counts) the item. The lock is held for a pointer copy
+ * only.
  */
 #ifndef CV_QUEUE_H
 #define CV_QUEUE_H

@@ -1,6 +1,6 @@
 /*
  * tier.h - output tiers of the composite and the choice of one per receiver
- * from its feedback (DESIGN.md principle 4, "weak links first").
+ * from its feedback (docs/ARCHITECTURE.md, Output tiers).
  *
  * A tier list ("1280x720@30:1500,640x360@30:500,320x180@15:150", best first)
  * comes from the ini. A receiver's controller eats its REMB

@@ -9,7 +9,7 @@
  * nobody else. Audio: distinct tones per participant through Opus, mix-minus
  * (everyone hears the others, not themselves), the active speaker, a voice
  * dropped after its hangover, the self-monitor echo check.
- * DESIGN.md principle 3 and "Data flow of one frame".
+ * docs/ARCHITECTURE.md, The packet path and Output tiers.
  */
 #include "check.h"
 
