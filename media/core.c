@@ -61,6 +61,8 @@ struct cv_core {
     int tier;
     cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
     int64_t rtt_us;
+    int64_t reorder_us; /* how late the link delivers packets it did not lose: */
+    int64_t reorder_cur, reorder_prev, reorder_win_us; /* the worst of two windows */
     /* output, polled in this order */
     ev_t ev[EVQ];
     int ev_head, ev_n;
@@ -79,6 +81,8 @@ struct cv_core {
     cv_core_stats_t st;
     _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
 };
+
+static void note_reorder(cv_core_t *c, int64_t late_us);
 
 static void set_now(cv_core_t *c, int64_t now)
 {
@@ -241,7 +245,7 @@ static int video_wanted(cv_core_t *c)
     if (c->v_hidden) {
         c->v_hidden = 0;
         cv_jitter_reset(&c->vjit);
-        cv_nack_init(&c->vnack);
+        cv_nack_reset(&c->vnack);
         cv_vp8_depack_reset(&c->depack);
         request_keyframe(c);
     }
@@ -269,7 +273,9 @@ static void on_video(cv_core_t *c, const cv_rtp_hdr_t *h, const uint8_t *pkt, si
     cv_rxstats_update(&c->v_rx, h->seq, h->ts, 90000, c->now);
     if (!video_wanted(c))
         return;
-    cv_nack_on_packet(&c->vnack, ext, c->now);
+    int64_t late = cv_nack_on_packet(&c->vnack, ext, c->now);
+    if (late >= 0)
+        note_reorder(c, late);
     send_nacks(c);
     int rc = cv_jitter_push(&c->vjit, ext, pkt, len, c->now);
     if (rc == CV_E_FULL) {
@@ -376,14 +382,51 @@ static void apply_tier(cv_core_t *c, int tier)
         emit(c, CV_CORE_EV_PAUSED, paused, NULL);
 }
 
-/* Waits for retransmissions about one round trip (RFC 4585 §3.2). */
-static void note_rtt(cv_core_t *c, int64_t rtt)
+/* A gap is asked for once the link's reordering no longer explains it, and
+ * the jitter buffer waits for that plus a round trip (RFC 4585 §3.2) and some
+ * slack. A packet that comes back faster than half a round trip after its NACK
+ * is the original, late, not the retransmission. */
+static void set_waits(cv_core_t *c)
 {
-    c->rtt_us = c->rtt_us < 0 ? rtt : (7 * c->rtt_us + rtt) / 8;
-    int64_t wait = c->rtt_us + 30000;
+    int64_t rtt = c->rtt_us > 0 ? c->rtt_us : 0;
+    int64_t wait = c->reorder_us + rtt + 30000;
     c->vjit.max_wait_us = wait < CV_CORE_JITTER_WAIT_US  ? CV_CORE_JITTER_WAIT_US
                           : wait > CV_CORE_JITTER_MAX_US ? CV_CORE_JITTER_MAX_US
                                                          : wait;
+    c->vnack.first_delay_us = c->reorder_us;
+    c->vnack.answer_us = rtt > 0 ? rtt / 2 : CV_CORE_NACK_ANSWER_US;
+}
+
+static void note_rtt(cv_core_t *c, int64_t rtt)
+{
+    c->rtt_us = c->rtt_us < 0 ? rtt : (7 * c->rtt_us + rtt) / 8;
+    set_waits(c);
+}
+
+/* A packet that filled a gap by itself, late_us after the gap showed. The
+ * link's reordering is the latest such packet of the last CV_CORE_REORDER_WIN_US
+ * to 2 x that (two windows), up to a cap: later than that is loss. */
+static void note_reorder(cv_core_t *c, int64_t late_us)
+{
+    if (late_us > CV_CORE_REORDER_MAX_US)
+        late_us = CV_CORE_REORDER_MAX_US;
+    if (late_us > c->reorder_cur)
+        c->reorder_cur = late_us;
+    int64_t r = c->reorder_cur > c->reorder_prev ? c->reorder_cur : c->reorder_prev;
+    if (r != c->reorder_us) {
+        c->reorder_us = r;
+        set_waits(c);
+    }
+}
+
+static void rotate_reorder(cv_core_t *c)
+{
+    if (c->now - c->reorder_win_us < CV_CORE_REORDER_WIN_US)
+        return;
+    c->reorder_win_us = c->now;
+    c->reorder_prev = c->reorder_cur;
+    c->reorder_cur = 0;
+    note_reorder(c, 0);
 }
 
 static uint64_t ntp_now(const cv_core_t *c)
@@ -522,6 +565,7 @@ void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
     }
     if (c->now >= c->next_report_us) {
         send_reports(c);
+        rotate_reorder(c);
         if (c->p.sends)
             apply_tier(c, cv_tier_ctl_poll(&c->tierctl, c->now));
         while (c->next_report_us <= c->now)
@@ -725,6 +769,7 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     cv_outstream_init(&c->vout, p->v_ssrc, p->v_pt, 1, p->v_seq0, p->v_ts0, p->picture_id0);
     cv_jitter_init(&c->vjit, CV_CORE_JITTER_WAIT_US);
     cv_nack_init(&c->vnack);
+    set_waits(c);
     cv_vp8_depack_init(&c->depack, VP8_FRAME_MAX);
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, 0);
     c->shown = 1;
@@ -765,6 +810,11 @@ int cv_core_dead(const cv_core_t *c)
 int64_t cv_core_rtt_us(const cv_core_t *c)
 {
     return c->rtt_us;
+}
+
+int64_t cv_core_reorder_us(const cv_core_t *c)
+{
+    return c->reorder_us;
 }
 
 const cv_core_stats_t *cv_core_stats(const cv_core_t *c)

@@ -14,9 +14,10 @@
  *         deadline (cv_core_deadline) at which cv_core_on_timeout must be called.
  *
  * Inside: the video jitter buffer and NACK list of what the participant sends
- * (jitter.h, nack.h), VP8 depacketising (vp8.h), receiver statistics for its
- * reports (rxstats.h), key frame requests (at most two a second), the REMB cap
- * that follows whether the room shows it; for what it receives, one outstream
+ * (jitter.h, nack.h; a gap is asked for only once the reordering the link has
+ * shown no longer explains it, and the buffer waits for that and a round trip), VP8 depacketising
+ * (vp8.h), receiver statistics for its reports (rxstats.h), key frame requests (at most two a
+ * second), the REMB cap that follows whether the room shows it; for what it receives, one outstream
  * per medium (outstream.h), the RTX history answering its NACKs (rtx.h), the
  * output tier chosen from its REMB and reports (tier.h) and the round trip.
  *
@@ -47,6 +48,9 @@
 #define CV_CORE_JITTER_MAX_US 250000   /* the longest (one round trip + 30 ms) */
 #define CV_CORE_NACK_RETRY_US 40000    /* ask again after max(this, RTT + 10 ms) */
 #define CV_CORE_NACK_MAX_AGE_US 400000 /* older than this, a retransmission is of no use */
+#define CV_CORE_NACK_ANSWER_US 10000   /* a retransmission's fastest return, RTT unknown */
+#define CV_CORE_REORDER_MAX_US 100000  /* later than this, a missing packet is lost */
+#define CV_CORE_REORDER_WIN_US 5000000 /* reordering remembered 5-10 s */
 #define CV_CORE_RTX_MAX_AGE_US 1000000 /* a NACK for an older packet is not answered */
 #define CV_CORE_RTT_DEFAULT_US 100000  /* round trip assumed before a report tells */
 #define CV_CORE_MIXQ 32                /* frames for the mixer not yet polled */
@@ -138,7 +142,8 @@ int64_t cv_core_deadline(const cv_core_t *c);
 
 int cv_core_tier(const cv_core_t *c);
 int cv_core_dead(const cv_core_t *c);
-int64_t cv_core_rtt_us(const cv_core_t *c); /* smoothed, -1 unknown */
+int64_t cv_core_rtt_us(const cv_core_t *c);     /* smoothed, -1 unknown */
+int64_t cv_core_reorder_us(const cv_core_t *c); /* the link's reordering, as NACKs wait for it */
 const cv_core_stats_t *cv_core_stats(const cv_core_t *c);
 
 #endif

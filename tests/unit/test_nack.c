@@ -91,8 +91,36 @@ static void test_age_limit_and_max(void)
     CHECK_EQ(k.given_up, 9);
 }
 
+/* Reordering: a gap is first asked for first_delay_us after it showed; a
+ * packet filling it by itself reports how late it came. */
+static void test_first_delay(void)
+{
+    cv_nack_t k;
+    uint16_t out[8];
+    cv_nack_init(&k);
+    k.first_delay_us = 30 * MS;
+    k.answer_us = 20 * MS;
+    cv_nack_on_packet(&k, 100, 0);
+    CHECK_EQ(cv_nack_on_packet(&k, 103, 10 * MS), -1); /* 101, 102 missing */
+    CHECK_EQ(cv_nack_poll(&k, 39 * MS, 50 * MS, 1000 * MS, out, 8), 0);
+    CHECK_EQ(cv_nack_next_deadline(&k, 50 * MS, 1000 * MS), 40 * MS);
+    CHECK_EQ(cv_nack_on_packet(&k, 101, 25 * MS), 15 * MS); /* late, never asked */
+    CHECK_EQ(cv_nack_poll(&k, 40 * MS, 50 * MS, 1000 * MS, out, 8), 1);
+    CHECK_EQ(out[0], 102);
+    CHECK_EQ(cv_nack_on_packet(&k, 102, 50 * MS), 40 * MS); /* 10 ms after the ask: the original */
+    CHECK_EQ(k.reordered, 2);
+    cv_nack_on_packet(&k, 105, 60 * MS);
+    CHECK_EQ(cv_nack_poll(&k, 90 * MS, 50 * MS, 1000 * MS, out, 8), 1);
+    CHECK_EQ(cv_nack_on_packet(&k, 104, 120 * MS), -1); /* 30 ms after: the answer */
+    CHECK_EQ(k.reordered, 2);
+    cv_nack_reset(&k); /* keeps the owner's settings */
+    CHECK_EQ(k.first_delay_us, 30 * MS);
+    CHECK_EQ(k.answer_us, 20 * MS);
+}
+
 int main(void)
 {
+    test_first_delay();
     test_gap_from(0);
     test_gap_from(32767);
     test_gap_from(32768);
