@@ -90,7 +90,8 @@ static void reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
 /* ---- session table ---- */
 
 /* Adds s (NULL: the join failed) and settles its admission to room (NULL:
- * the echo check, no admission). */
+ * the echo check, no admission). Returns 0, or CV_E_FULL when s is NULL or
+ * the table is full (then s is not in the table). */
 static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit)
 {
     int rc = CV_E_FULL;
@@ -108,13 +109,15 @@ static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit
     return rc;
 }
 
-/* Removes and returns the session with this id, or NULL (then someone else
- * already took it out and closes it). */
+/* Both NULL (the echo check), or the same room name. */
 static int same_room(const char *a, const char *b)
 {
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
+/* Removes and returns the session which, or when which is NULL the session
+ * with this id in room (NULL: an echo check session); NULL when it is not in
+ * the table (then someone else already took it out and closes it). */
 static cv_session_t *table_take(cv_api_t *api, const char *id, const char *room,
                                 const cv_session_t *which)
 {
