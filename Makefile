@@ -50,6 +50,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
+LOADGEN_OBJ := $(patsubst %.c,build/loadgenobj/%.o,bench/loadgen.c $(LOADGEN_SRC))
 
 .PHONY: FORCE all deps run check unit unit-san san fuzz-build fuzz bench bench-network soak install format-check clean
 
@@ -108,10 +109,15 @@ build/bench/%: bench/%.c build/libconclave.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS)
 
-# bench/loadgen: the load generator, its parts in bench/loadgen/.
-build/bench/loadgen: bench/loadgen.c $(LOADGEN_SRC) $(wildcard bench/loadgen/*.h) build/libconclave.a
+# bench/loadgen: the load generator, its parts in bench/loadgen/. Compiled
+# one object per source, so that each has its own dependency file.
+build/loadgenobj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Ibench/loadgen -o $@ bench/loadgen.c $(LOADGEN_SRC) build/libconclave.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Ibench/loadgen -c -o $@ $<
+
+build/bench/loadgen: $(LOADGEN_OBJ) build/libconclave.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(LOADGEN_OBJ) build/libconclave.a $(PKG_LIBS)
 
 # Installs only the Debian and npm packages that are missing.
 deps:
@@ -198,13 +204,20 @@ clean:
 # The objects that compile CV_DATADIR in are rebuilt when DATADIR (PREFIX)
 # changes between builds: build/datadir.stamp holds the value and is only
 # rewritten when it differs, so an installed binary always finds its www/.
+# Its recipe runs under make -n and -q too ('+'), so that they list only what
+# really needs rebuilding instead of everything that depends on the stamp.
 DATADIR_SRC := $(shell grep -l CV_DATADIR $(SRC) $(UNIT_SRC) 2>/dev/null)
 $(DATADIR_SRC:%.c=build/obj/%.o) $(DATADIR_SRC:%.c=build/san/%.o) \
 	$(DATADIR_SRC:%.c=build/fuzzobj/%.o) $(filter $(DATADIR_SRC:tests/unit/%.c=build/tests/%) \
 	$(DATADIR_SRC:tests/unit/%.c=build/tests-san/%),$(UNIT_BIN) $(UNIT_SAN_BIN)): build/datadir.stamp
 build/datadir.stamp: FORCE
-	@mkdir -p $(@D)
-	@if [ "$$(cat $@ 2>/dev/null)" != '$(DATADIR)' ]; then echo '$(DATADIR)' >$@; fi
+	+@mkdir -p $(@D)
+	+@if [ "$$(cat $@ 2>/dev/null)" != '$(DATADIR)' ]; then echo '$(DATADIR)' >$@; fi
 FORCE:
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)
+# Dependency files (-MMD): the objects' next to them; a test, fuzz target or
+# bench program compiled straight from its .c writes its own next to the
+# binary (build/tests/test_x.d); loadgen's are those of its objects.
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(LOADGEN_OBJ:.o=.d) \
+	$(UNIT_BIN:=.d) $(UNIT_SAN_BIN:=.d) $(FUZZ_BIN:=.d) \
+	$(addsuffix .d,$(filter-out build/bench/loadgen,$(BENCH_BIN)))

@@ -154,14 +154,6 @@ int cv_opus_enc_set_loss(cv_opus_enc_t *e, int percent)
     return rc == OPUS_OK ? 0 : CV_E_CODEC;
 }
 
-int cv_opus_enc_set_bitrate(cv_opus_enc_t *e, int bitrate)
-{
-    if (!e || bitrate < MIN_BITRATE || bitrate > MAX_BITRATE)
-        return CV_E_INVAL;
-    int rc = opus_encoder_ctl(e->enc, OPUS_SET_BITRATE(bitrate));
-    return rc == OPUS_OK ? 0 : CV_E_CODEC;
-}
-
 int cv_opus_enc_set_dtx(cv_opus_enc_t *e, int on)
 {
     if (!e)

@@ -74,8 +74,6 @@ void cv_opus_enc_destroy(cv_opus_enc_t *e);
  * Returns 0, CV_E_INVAL or CV_E_CODEC. */
 int cv_opus_enc_set_loss(cv_opus_enc_t *e, int percent);
 
-/* Changes the bit rate (bit/s, 6000..510000). Returns 0, CV_E_INVAL or CV_E_CODEC. */
-int cv_opus_enc_set_bitrate(cv_opus_enc_t *e, int bitrate);
 /* Turns DTX on or off from the next frame (a caller may keep it off while
  * the input holds sound that the encoder's voice detector would take for
  * background, such as a steady tone). 0 or CV_E_INVAL / CV_E_CODEC. */

@@ -96,8 +96,3 @@ void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg)
     pthread_cond_signal(&p->cond);
     pthread_mutex_unlock(&p->lock);
 }
-
-int cv_pool_size(const cv_pool_t *p)
-{
-    return p->n;
-}

@@ -14,6 +14,5 @@ cv_pool_t *cv_pool_create(int n);
 void cv_pool_destroy(cv_pool_t *p);
 /* Queues fn(arg) to run on a worker. From any thread. */
 void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg);
-int cv_pool_size(const cv_pool_t *p);
 
 #endif

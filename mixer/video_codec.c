@@ -214,18 +214,6 @@ fail:
     return NULL;
 }
 
-int cv_vp8_enc_set_bitrate(cv_vp8_enc_t *e, int kbps)
-{
-    if (!e || kbps < CV_VP8_MIN_KBPS || kbps > CV_VP8_MAX_KBPS)
-        return CV_E_INVAL;
-    e->cfg.rc_target_bitrate = (unsigned)kbps;
-    if (vpx_codec_enc_config_set(&e->ctx, &e->cfg) != VPX_CODEC_OK) {
-        CV_WARN("vp8 encoder bitrate %d: %s", kbps, vpx_codec_error(&e->ctx));
-        return CV_E_CODEC;
-    }
-    return 0;
-}
-
 void cv_vp8_enc_request_keyframe(cv_vp8_enc_t *e)
 {
     if (e)

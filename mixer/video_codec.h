@@ -75,10 +75,6 @@ cv_vp8_enc_t *cv_vp8_enc_create(const cv_vp8_enc_cfg_t *cfg);
 /* Destroys the encoder; NULL does nothing. */
 void cv_vp8_enc_destroy(cv_vp8_enc_t *e);
 
-/* Changes the target bit rate from the next frame. Returns 0, CV_E_INVAL
- * (out of CV_VP8_MIN_KBPS..CV_VP8_MAX_KBPS) or CV_E_CODEC. */
-int cv_vp8_enc_set_bitrate(cv_vp8_enc_t *e, int kbps);
-
 /* The next frame actually produced will be a key frame (the request stays
  * pending across dropped frames). */
 void cv_vp8_enc_request_keyframe(cv_vp8_enc_t *e);

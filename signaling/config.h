@@ -17,11 +17,6 @@
 /* Where `make install` puts the browser client (www/). */
 #ifndef CV_DATADIR
 #define CV_DATADIR "/usr/local/share/conclave"
-/* Room names (in [rooms] names and in URLs): 1..64 of [A-Za-z0-9_-].
- * cv_config_room_chars checks the characters only. Pure. */
-int cv_config_room_name(const char *s, size_t len);
-int cv_config_room_chars(const char *s, size_t len);
-
 #endif
 
 #define CV_CONFIG_ROOMS_MAX 64   /* [room NAME] sections */

@@ -22,7 +22,6 @@
 #include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +40,8 @@ struct cv_http {
     long max_body;
     int tls;
     char *cert_pem, *key_pem; /* MHD keeps pointers to them while it runs */
-    atomic_int trust_proxy;
-    atomic_int joins_per_minute;
+    int trust_proxy;          /* [http] values at start: they change only on a restart */
+    int joins_per_minute;
     pthread_mutex_t rl_lock;
     cv_ratelimit_t *rl;
 };
@@ -238,7 +237,7 @@ static int client_address(cv_http_t *h, struct MHD_Connection *c, char *out, siz
         sa_text(ci->client_addr, out, cap);
         return 1;
     }
-    return atomic_load(&h->trust_proxy) && forwarded_for(c, out, cap) && !cv_http_is_loopback(out);
+    return h->trust_proxy && forwarded_for(c, out, cap) && !cv_http_is_loopback(out);
 }
 
 /* POST /rooms/{room}/whip|whep and /echo/whip: what makes a session. */
@@ -254,7 +253,7 @@ static int is_join(const char *method, const char *url)
 /* 0, or the seconds the client's address must wait before its next join. */
 static int join_wait(cv_http_t *h, struct MHD_Connection *c)
 {
-    int limit = atomic_load(&h->joins_per_minute);
+    int limit = h->joins_per_minute;
     if (limit <= 0)
         return 0;
     char addr[INET6_ADDRSTRLEN + 8];
@@ -304,7 +303,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     if (wait > 0) {
         char why[128];
         snprintf(why, sizeof(why), "too many joins from your address: at most %d a minute\n",
-                 atomic_load(&h->joins_per_minute));
+                 h->joins_per_minute);
         return send_text(h, c, 429, why, wait);
     }
     cv_api_req_t rq = {
@@ -456,8 +455,8 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
     cv_http_t *h = cv_xcalloc(1, sizeof(*h));
     h->api = api;
     h->max_body = cfg->max_body;
-    atomic_init(&h->trust_proxy, cfg->trust_proxy);
-    atomic_init(&h->joins_per_minute, cfg->joins_per_minute);
+    h->trust_proxy = cfg->trust_proxy;
+    h->joins_per_minute = cfg->joins_per_minute;
     pthread_mutex_init(&h->rl_lock, NULL);
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
@@ -501,12 +500,6 @@ fail:
 int cv_http_tls(const cv_http_t *h)
 {
     return h->tls;
-}
-
-void cv_http_set_limits(cv_http_t *h, int joins_per_minute, int trust_proxy)
-{
-    atomic_store(&h->joins_per_minute, joins_per_minute);
-    atomic_store(&h->trust_proxy, trust_proxy);
 }
 
 void cv_http_stop(cv_http_t *h)

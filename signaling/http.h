@@ -33,9 +33,6 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
 void cv_http_stop(cv_http_t *h); /* NULL ok */
 /* 1 when serving HTTPS. */
 int cv_http_tls(const cv_http_t *h);
-/* Changes the limits that may change while running (a configuration
- * reload): joins per minute and trust_proxy. Any thread. */
-void cv_http_set_limits(cv_http_t *h, int joins_per_minute, int trust_proxy);
 /* 1 when ip (a literal) is in 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104. Pure. */
 int cv_http_is_loopback(const char *ip);
 

@@ -8,7 +8,7 @@
  * or a session; the only label values are the fixed words of this file.
  *
  * cv_metrics_render is pure (a snapshot in, text out). The API fills the
- * snapshot (api.c: gauges from its session table and the mixer,
+ * snapshot (api_routes.c: gauges from the session table and the mixer,
  * cv_metrics_read_stats for the counters of stats.h) on an HTTP thread.
  */
 #ifndef CV_METRICS_H

@@ -88,7 +88,7 @@ struct cv_dtls {
     struct datagram q[OUTQ_LEN];
     size_t q_head, q_count;
     cv_srtp_keys_t keys;
-    uint64_t dropped_in, dropped_out;
+    uint64_t dropped_in;
     char err[160];
 };
 
@@ -99,10 +99,8 @@ static pthread_once_t out_method_once = PTHREAD_ONCE_INIT;
 
 static void enqueue(cv_dtls_t *d, const void *p, size_t len)
 {
-    if (d->q_count == OUTQ_LEN) {
-        d->dropped_out++; /* like a full socket buffer: the datagram is lost */
-        return;
-    }
+    if (d->q_count == OUTQ_LEN)
+        return; /* like a full socket buffer: the datagram is lost */
     struct datagram *g = &d->q[(d->q_head + d->q_count) % OUTQ_LEN];
     g->p = cv_xmalloc(len);
     memcpy(g->p, p, len);
@@ -728,9 +726,4 @@ const char *cv_dtls_error(const cv_dtls_t *d)
 uint64_t cv_dtls_dropped_in(const cv_dtls_t *d)
 {
     return d ? d->dropped_in : 0;
-}
-
-uint64_t cv_dtls_dropped_out(const cv_dtls_t *d)
-{
-    return d ? d->dropped_out : 0;
 }

@@ -133,9 +133,7 @@ int cv_dtls_get_srtp_keys(const cv_dtls_t *d, cv_srtp_keys_t *k);
  * "handshake timed out", ...), or "" if none. Lives as long as d. */
 const char *cv_dtls_error(const cv_dtls_t *d);
 
-/* Datagrams dropped before OpenSSL saw them (malformed, too large), and
- * outgoing datagrams dropped because the output queue was full. */
+/* Datagrams dropped before OpenSSL saw them (malformed, too large). */
 uint64_t cv_dtls_dropped_in(const cv_dtls_t *d);
-uint64_t cv_dtls_dropped_out(const cv_dtls_t *d);
 
 #endif

@@ -24,7 +24,4 @@ enum cv_err {
     CV_E_REPLAY = -13,     /* packet seen before (SRTP replay protection) */
 };
 
-/* A short static English description of a CV_E* code. */
-const char *cv_strerror(int err);
-
 #endif

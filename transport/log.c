@@ -18,11 +18,6 @@ void cv_log_set_level(int level)
     atomic_store(&cur_level, level);
 }
 
-int cv_log_get_level(void)
-{
-    return atomic_load(&cur_level);
-}
-
 int cv_log_parse_level(const char *name)
 {
     for (int i = 0; i < 4; i++)

@@ -16,7 +16,6 @@ enum cv_log_level {
 };
 
 void cv_log_set_level(int level);
-int cv_log_get_level(void);
 /* Parse "error", "warn", "info", "debug"; returns the level or CV_E_INVAL. */
 int cv_log_parse_level(const char *name);
 void cv_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

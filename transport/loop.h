@@ -1,7 +1,8 @@
 /*
- * loop.h - network threads: each runs a GLib main loop that owns a set of
- * libnice agents (docs/ARCHITECTURE.md, Threads). The daemon starts one
- * (signaling/main.c) and every session lives on it.
+ * loop.h - the network thread: a GLib main loop on a thread of its own
+ * (docs/ARCHITECTURE.md, Threads). The daemon starts one (main.c); the libnice
+ * agents, DTLS, SRTP and the media sessions' timers of all sessions run on it,
+ * and so does the API's tick (active speakers, event stream pings).
  */
 #ifndef CV_LOOP_H
 #define CV_LOOP_H
@@ -10,7 +11,8 @@
 
 typedef struct cv_loop cv_loop_t;
 
-/* Starts one network thread. NULL on failure. */
+/* Starts the thread, named name. Never NULL: running out of memory or of
+ * threads aborts. */
 cv_loop_t *cv_loop_create(const char *name);
 /* Stops the thread after it finished the callbacks already queued, joins it, frees. NULL ok. */
 void cv_loop_destroy(cv_loop_t *l);

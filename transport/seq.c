@@ -1,5 +1,5 @@
 /*
- * seq.c - unwrapping of RTP sequence numbers and timestamps (RFC 3550 §A.1,
+ * seq.c - unwrapping of RTP sequence numbers (RFC 3550 §A.1,
  * serial-number arithmetic of RFC 1982). Pure; the caller owns the state.
  */
 #include "seq.h"
@@ -20,25 +20,6 @@ uint64_t cv_seq_unwrap(cv_seq_unwrap_t *u, uint16_t seq)
     } else {
         uint64_t back = 0x10000u - diff;
         /* Never below zero: then take the candidate one cycle up. */
-        ext = u->last >= back ? u->last - back : u->last + diff;
-    }
-    u->last = ext;
-    return ext;
-}
-
-uint64_t cv_ts_unwrap(cv_ts_unwrap_t *u, uint32_t ts)
-{
-    if (!u->init) {
-        u->init = 1;
-        u->last = CV_TS_BASE + ts;
-        return u->last;
-    }
-    uint32_t diff = ts - (uint32_t)u->last;
-    uint64_t ext;
-    if (diff <= 0x80000000u) {
-        ext = u->last + diff;
-    } else {
-        uint64_t back = ((uint64_t)1 << 32) - diff;
         ext = u->last >= back ? u->last - back : u->last + diff;
     }
     u->last = ext;

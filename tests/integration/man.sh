@@ -6,7 +6,7 @@
 #     conclave.ini.example (commented out in its section, under a comment,
 #     at its default value where config.c's defaults give a literal);
 #   - every option of main.c's getopt string, every signal main.c waits for,
-#     and every path segment the router of signaling/api.c compares with,
+#     and every path segment the router of signaling/api_routes.c compares with,
 #     appears in man/conclave.8.
 # A failure names the missing key, option, signal or route.
 # Ends with "man: N passed, M failed".
@@ -177,7 +177,7 @@ for sec, name, kind, field in keys:
             result(want == "" or re.search(r"(^|[\s(])" + re.escape(want) + r"([\s.,;)]|$)", text) is not None,
                    "man/conclave.ini.5 gives %s's default %s" % (key, want or "(empty)"))
 
-# conclave.8 against main.c and api.c
+# conclave.8 against main.c and api_routes.c
 page8 = open(sys.argv[1]).read()
 main = open("signaling/main.c").read()
 m = re.search(r'getopt\(argc, argv, "([^"]+)"\)', main)
@@ -190,14 +190,14 @@ sig_section = re.search(r"^SIGNALS\n(.*?)^\S", page8, re.M | re.S)
 for s in signals:
     result(sig_section is not None and s in sig_section.group(1), "%s is in SIGNALS of conclave(8)" % s)
 
-api = open("signaling/api.c").read()
+api = open("signaling/api_routes.c").read()
 segs = sorted(set(re.findall(r'str(?:n)?cmp\((?:p|path|what|rest|tail|sub), "([^"]+)"', api)))
-result(len(segs) >= 5, "found the router's path segments in signaling/api.c (%d)" % len(segs))
+result(len(segs) >= 5, "found the router's path segments in signaling/api_routes.c (%d)" % len(segs))
 iface = re.search(r"^HTTP INTERFACE\n(.*?)^[A-Z][A-Z ]+\n", page8, re.M | re.S)
 iface_text = iface.group(1) if iface else ""
 for seg in segs:
     want = seg if seg.startswith("/") else "/" + seg
-    result(want in iface_text, "route segment '%s' (api.c) is in HTTP INTERFACE of conclave(8)" % want)
+    result(want in iface_text, "route segment '%s' (api_routes.c) is in HTTP INTERFACE of conclave(8)" % want)
 
 print("# python checks: %d failed" % failures)
 EOF

@@ -95,38 +95,6 @@ static void test_no_underflow(void)
     CHECK(v < B * 2);
 }
 
-static void test_ts(void)
-{
-    cv_ts_unwrap_t u = {0};
-    const uint64_t T = CV_TS_BASE;
-    CHECK_EQ(cv_ts_unwrap(&u, 0xfffffe00u), T + 0xfffffe00u);
-    CHECK_EQ(cv_ts_unwrap(&u, 0xffffff00u), T + 0xffffff00u);
-    CHECK_EQ(cv_ts_unwrap(&u, 0x00000100u), T + 0x100000100ull); /* wrap forward */
-    CHECK_EQ(cv_ts_unwrap(&u, 0xfffffff0u), T + 0xfffffff0u);    /* late, before wrap */
-    CHECK_EQ(cv_ts_unwrap(&u, 0x00000200u), T + 0x100000200ull);
-    cv_ts_unwrap_t v = {0};
-    CHECK_EQ(cv_ts_unwrap(&v, 0), T);
-    CHECK_EQ(cv_ts_unwrap(&v, 0xffffffffu), T - 1); /* just before the first */
-    CHECK_EQ(cv_ts_unwrap(&v, 0x7fffffffu), T + 0x7fffffffu);
-    CHECK_EQ(cv_ts_unwrap(&v, 0xffffffffu), T + 0xffffffffu); /* +0x80000000: forward */
-}
-
-static void test_newer(void)
-{
-    CHECK(cv_seq_newer(1, 0));
-    CHECK(!cv_seq_newer(0, 1));
-    CHECK(!cv_seq_newer(5, 5));
-    CHECK(cv_seq_newer(0, 65535));
-    CHECK(!cv_seq_newer(65535, 0));
-    CHECK(cv_seq_newer(32767, 0));
-    CHECK(!cv_seq_newer(32768, 0)); /* half the space: neither */
-    CHECK(!cv_seq_newer(0, 32768));
-    CHECK(cv_seq_newer(32768, 32767));
-    CHECK(cv_seq_newer(100, 65000));
-    CHECK(cv_ts_newer(5, 0xfffffff0u));
-    CHECK(!cv_ts_newer(0xfffffff0u, 5));
-}
-
 int main(void)
 {
     test_first_values();
@@ -134,7 +102,5 @@ int main(void)
     test_forward_wrap();
     test_big_jumps();
     test_no_underflow();
-    test_ts();
-    test_newer();
     return CHECK_DONE("test_seq");
 }

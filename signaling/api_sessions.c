@@ -1,0 +1,445 @@
+/*
+ * api_sessions.c - the session table and what the requests do to it: WHIP
+ * and WHEP joins (admission, screen shares), leaves, a room's event stream
+ * and its commands, and the roster and layout events that follow. Runs on
+ * HTTP threads, and on the network loop for a session that failed; the
+ * table lock is held for a lookup or a pointer move, never across a session
+ * set-up or teardown.
+ * WHIP: RFC 9725 §4.2 (201 + Location + answer), §4.3 (DELETE).
+ */
+#include "api_int.h"
+
+#include "command.h"
+#include "err.h"
+#include "mem.h"
+#include "moderation.h"
+#include "sdp.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ANSWER_CAP 16384
+
+static void publish_room(cv_api_t *api, const char *room);
+static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop);
+
+/* ---- session table ---- */
+
+/* Adds s (NULL: the join failed) and settles its admission to room (NULL:
+ * the echo check, no admission). Returns 0, or CV_E_FULL when s is NULL or
+ * the table is full (then s is not in the table). */
+static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit)
+{
+    int rc = CV_E_FULL;
+    pthread_mutex_lock(&api->lock);
+    if (s && api->n_sessions < api->max_sessions)
+        rc = 0;
+    if (room) {
+        cv_moderation_enter(api->mod, room, rc == 0 ? s : NULL, admit);
+        if (rc < 0)
+            cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
+    }
+    if (rc == 0)
+        api->sessions[api->n_sessions++] = s;
+    pthread_mutex_unlock(&api->lock);
+    return rc;
+}
+
+/* Both NULL (the echo check), or the same room name. */
+int cv_api_same_room(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* Removes and returns the session which, or when which is NULL the session
+ * with this id in room (NULL: an echo check session); NULL when it is not in
+ * the table (then someone else already took it out and closes it). */
+static cv_session_t *table_take(cv_api_t *api, const char *id, const char *room,
+                                const cv_session_t *which)
+{
+    cv_session_t *found = NULL;
+    pthread_mutex_lock(&api->lock);
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if ((which && s == which) || (!which && strcmp(cv_session_id(s), id) == 0 &&
+                                      cv_api_same_room(cv_session_room(s), room))) {
+            found = s;
+            api->sessions[i] = api->sessions[--api->n_sessions];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&api->lock);
+    return found;
+}
+
+int cv_api_session_count(cv_api_t *api)
+{
+    pthread_mutex_lock(&api->lock);
+    int n = api->n_sessions;
+    pthread_mutex_unlock(&api->lock);
+    return n;
+}
+
+/* Under the lock: the session of this room with this id, or NULL. */
+static cv_session_t *find_locked(cv_api_t *api, const char *room, const char *id)
+{
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (strcmp(cv_session_id(s), id) == 0 && cv_api_same_room(cv_session_room(s), room))
+            return s;
+    }
+    return NULL;
+}
+
+static int session_count_full(cv_api_t *api)
+{
+    return cv_api_session_count(api) >= api->max_sessions;
+}
+
+/* Loop thread: the transport of s failed or timed out. */
+void cv_api_on_session_failed(void *ud, cv_session_t *s)
+{
+    cv_api_t *api = ud;
+    /* during shutdown the event streams and the HTTP server are being stopped on
+     * the main thread: leave the session to cv_api_destroy, which closes them all */
+    if (atomic_load(&api->stopping) || !table_take(api, NULL, NULL, s))
+        return;
+    char id[CV_SESSION_ID_LEN + 1], room[65];
+    snprintf(id, sizeof(id), "%s", cv_session_id(s));
+    snprintf(room, sizeof(room), "%s", cv_session_room(s) ? cv_session_room(s) : "");
+    cv_session_close_on_loop(s);
+    cv_events_end_session(api->events, id);
+    end_owned_screens(api, id, 1);
+    if (room[0])
+        publish_room(api, room);
+}
+
+/* ---- joins and leaves ---- */
+
+/* A display name: up to 64 bytes, no control characters. */
+static int valid_name(const char *n)
+{
+    size_t len = strlen(n);
+    if (len > CV_PART_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)n[i] < 32 || n[i] == 127)
+            return 0;
+    return 1;
+}
+
+/* A screen share's owner must be a participant of the room not already sharing. */
+static const char *check_owner(cv_api_t *api, const char *room, const char *owner, int *status)
+{
+    *status = 400;
+    if (!room)
+        return "the echo check cannot share a screen";
+    if (!owner)
+        return "a screen share needs ?session= of its owner";
+    const char *why = NULL;
+    pthread_mutex_lock(&api->lock);
+    cv_session_t *o = find_locked(api, room, owner);
+    if (!o || cv_session_info(o)->role != CV_ROLE_PARTICIPANT) {
+        *status = 404;
+        why = "no such participant to share a screen for";
+    }
+    for (int i = 0; i < api->n_sessions && !why; i++) {
+        if (strcmp(cv_session_info(api->sessions[i])->owner, owner) == 0) {
+            *status = 409;
+            why = "this participant already shares a screen";
+        }
+    }
+    pthread_mutex_unlock(&api->lock);
+    return why;
+}
+
+/* Checks the join's credential (RFC 6750 §2.1, §3: a 401 challenges with
+ * WWW-Authenticate: Bearer). Returns 1 when let in, with *admit, the join
+ * then pending; else 0 with the refusal in rs. */
+static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+                    cv_api_resp_t *rs)
+{
+    char cred[CV_ACCESS_SECRET_MAX + 1];
+    int b = cv_access_bearer(rq->authorization, cred, sizeof(cred));
+    if (b < 0) {
+        cv_api_reply(rs, 401, "Authorization must be 'Bearer <password>' (printable ASCII)");
+        rs->www_authenticate = "Bearer realm=\"conclave\", error=\"invalid_request\"";
+        return 0;
+    }
+    const char *why = NULL;
+    pthread_mutex_lock(&api->lock);
+    int st = cv_moderation_admit(api->mod, api->sessions, api->n_sessions, room, b ? cred : NULL,
+                                 role, rq->session, admit, &why);
+    pthread_mutex_unlock(&api->lock);
+    if (!st)
+        return 1;
+    cv_api_reply(rs, st, "%s", why);
+    if (st == 401)
+        rs->www_authenticate = "Bearer realm=\"conclave\"";
+    return 0;
+}
+
+/* The checks of a join's ?name= and ?role= (a viewer takes no role, a
+ * screen share needs its owner, check_owner). Returns the role the join
+ * takes, or -1 with the refusal in rs; check_owner sets *status. */
+static int join_role(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *status,
+                     cv_api_resp_t *rs)
+{
+    if (rq->name && !valid_name(rq->name)) {
+        cv_api_reply(rs, 400, "bad name: at most 64 bytes, no control characters");
+        return -1;
+    }
+    if (role == CV_ROLE_VIEWER && rq->role) {
+        cv_api_reply(rs, 400, "a viewer takes no role");
+        return -1;
+    }
+    if (rq->role && strcmp(rq->role, "screen") == 0) {
+        const char *why = check_owner(api, room, rq->session, status);
+        if (why) {
+            cv_api_reply(rs, *status, "%s", why);
+            return -1;
+        }
+        return CV_ROLE_SCREEN;
+    }
+    if (rq->role && strcmp(rq->role, "participant") != 0) {
+        cv_api_reply(rs, 400, "bad role: participant or screen");
+        return -1;
+    }
+    return role;
+}
+
+/* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is
+ * NULL; a WHEP viewer's (role CV_ROLE_VIEWER) the same way. */
+void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
+                 cv_api_resp_t *rs)
+{
+    if (!cv_api_is_post_of(rq, "application/sdp", rs))
+        return;
+    int status = 500;
+    role = join_role(api, rq, room, role, &status, rs);
+    if (role < 0)
+        return;
+    cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
+    const char *reason = "malformed SDP";
+    if (cv_sdp_parse_offer(rq->body, rq->body_len, offer, &reason) < 0) {
+        cv_api_reply(rs, 400, "bad SDP offer: %s", reason);
+        free(offer);
+        return;
+    }
+    if (session_count_full(api)) {
+        cv_api_reply(rs, 503, "server full: too many sessions");
+        free(offer);
+        return;
+    }
+    int admit = CV_ACCESS_ATTENDEE;
+    if (room && !admitted(api, rq, room, role, &admit, rs)) {
+        free(offer);
+        return;
+    }
+    char *answer = cv_xmalloc(ANSWER_CAP);
+    cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, role,
+                                        role == CV_ROLE_SCREEN ? rq->session : NULL, answer,
+                                        ANSWER_CAP, &status, &reason);
+    free(offer);
+    if (!s) {
+        table_add(api, NULL, room, admit);
+        cv_api_reply(rs, status, "%s", reason);
+        free(answer);
+        return;
+    }
+    if (table_add(api, s, room, admit) < 0) {
+        cv_session_close(s);
+        cv_api_reply(rs, 503, "server full: too many sessions");
+        free(answer);
+        return;
+    }
+    if (room) {
+        pthread_mutex_lock(&api->lock);
+        const char *token = cv_moderation_token(api->mod, s);
+        if (token)
+            snprintf(rs->moderator_token, sizeof(rs->moderator_token), "%s", token);
+        pthread_mutex_unlock(&api->lock);
+    }
+    rs->status = 201;
+    rs->content_type = "application/sdp";
+    rs->body = answer;
+    rs->body_len = strlen(answer);
+    rs->no_store = 1;
+    if (room)
+        snprintf(rs->location, sizeof(rs->location), "/rooms/%s/sessions/%s", room,
+                 cv_session_id(s));
+    else
+        snprintf(rs->location, sizeof(rs->location), "/echo/sessions/%s", cv_session_id(s));
+    if (room)
+        publish_room(api, room);
+}
+
+/* Closes a session already taken out of the table, and what hangs on it. */
+static void end_session(cv_api_t *api, cv_session_t *s)
+{
+    char id[CV_SESSION_ID_LEN + 1];
+    snprintf(id, sizeof(id), "%s", cv_session_id(s));
+    cv_session_close(s);
+    cv_events_end_session(api->events, id);
+    end_owned_screens(api, id, 0);
+}
+
+/* WHIP leave (RFC 9725 §4.3). room is NULL for the echo check. */
+void cv_api_leave(cv_api_t *api, const char *room, const char *id, cv_api_resp_t *rs)
+{
+    cv_session_t *s = table_take(api, id, room, NULL);
+    if (!s) {
+        cv_api_reply(rs, 404, "no such session");
+        return;
+    }
+    end_session(api, s);
+    cv_api_reply(rs, 200, "session ended");
+    if (room)
+        publish_room(api, room);
+}
+
+static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
+{
+    for (;;) {
+        cv_session_t *found = NULL;
+        pthread_mutex_lock(&api->lock);
+        for (int i = 0; i < api->n_sessions && !found; i++) {
+            if (strcmp(cv_session_info(api->sessions[i])->owner, owner_id) == 0) {
+                found = api->sessions[i];
+                api->sessions[i] = api->sessions[--api->n_sessions];
+            }
+        }
+        pthread_mutex_unlock(&api->lock);
+        if (!found)
+            return;
+        cv_events_end_session(api->events, cv_session_id(found));
+        if (on_loop)
+            cv_session_close_on_loop(found);
+        else
+            cv_session_close(found);
+    }
+}
+
+/* ---- roster, event streams and commands (the browser client) ---- */
+
+/* Tells everyone in the room who is there and how the picture is laid out. */
+static void publish_room(cv_api_t *api, const char *room)
+{
+    pthread_mutex_lock(&api->lock);
+    char *roster = cv_moderation_roster_json(api->sessions, api->n_sessions, room);
+    char *layout = cv_moderation_layout_json(api->mod, api->sessions, api->n_sessions, room);
+    char *state = cv_moderation_room_json(api->mod, room);
+    cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
+    pthread_mutex_unlock(&api->lock);
+    cv_events_publish(api->events, room, "roster", roster);
+    cv_events_publish(api->events, room, "layout", layout);
+    cv_events_publish(api->events, room, "room", state);
+    free(roster);
+    free(layout);
+    free(state);
+}
+
+/* GET /rooms/{room}/events?session={id} */
+void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "GET") != 0) {
+        cv_api_method_not_allowed(rs, "GET");
+        return;
+    }
+    if (!rq->session || !cv_api_valid_session_id(rq->session)) {
+        cv_api_reply(rs, 404, "no such session");
+        return;
+    }
+    pthread_mutex_lock(&api->lock);
+    cv_session_t *s = find_locked(api, room, rq->session);
+    char *hello = NULL, *roster = NULL, *layout = NULL, *state = NULL, *speakers = NULL;
+    if (s) {
+        hello = cv_moderation_hello_json(api->mod, s);
+        roster = cv_moderation_roster_json(api->sessions, api->n_sessions, room);
+        layout = cv_moderation_layout_json(api->mod, api->sessions, api->n_sessions, room);
+        state = cv_moderation_room_json(api->mod, room);
+        int idx;
+        speakers = cv_api_speakers_json(cv_api_speaker_locked(api, room, &idx));
+    }
+    pthread_mutex_unlock(&api->lock);
+    if (!s) {
+        cv_api_reply(rs, 404, "no such session");
+        return;
+    }
+    size_t cap =
+        strlen(hello) + strlen(roster) + strlen(layout) + strlen(state) + strlen(speakers) + 160;
+    rs->body = cv_xmalloc(cap);
+    rs->body_len = (size_t)snprintf(
+        rs->body, cap,
+        "event: hello\ndata: %s\n\nevent: roster\ndata: %s\n\n"
+        "event: layout\ndata: %s\n\nevent: room\ndata: %s\n\nevent: speakers\ndata: %s\n\n",
+        hello, roster, layout, state, speakers);
+    free(hello);
+    free(roster);
+    free(layout);
+    free(state);
+    free(speakers);
+    rs->status = 200;
+    rs->sse = 1;
+    rs->no_store = 1;
+    rs->content_type = "text/event-stream; charset=utf-8";
+    snprintf(rs->sse_room, sizeof(rs->sse_room), "%s", room);
+    snprintf(rs->sse_session, sizeof(rs->sse_session), "%s", rq->session);
+}
+
+/* POST /rooms/{room}/sessions/{id}/command, JSON; only the session's holder
+ * knows {id}, so the command is theirs. */
+void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
+                    cv_api_resp_t *rs)
+{
+    if (!cv_api_is_post_of(rq, "application/json", rs))
+        return;
+    cv_command_t *cmd = cv_xmalloc(sizeof(*cmd));
+    const char *why;
+    int rc = cv_command_parse(rq->body, rq->body_len, cmd, &why);
+    if (rc < 0) {
+        cv_api_reply(rs, rc == CV_E_NOSPACE ? 413 : 400, "bad command: %s", why);
+        free(cmd);
+        return;
+    }
+    cv_moderation_fx_t fx = {0};
+    int st = 0;
+    pthread_mutex_lock(&api->lock);
+    cv_session_t *s = find_locked(api, room, id);
+    if (s)
+        st = cv_moderation_apply(api->mod, api->sessions, api->n_sessions, room, s, cmd, &fx, &why);
+    pthread_mutex_unlock(&api->lock);
+    free(cmd);
+    if (!s) {
+        cv_api_reply(rs, 404, "no such session");
+    } else if (st) {
+        cv_api_reply(rs, st, "%s%s", st == 400 ? "bad command: " : "", why);
+    } else {
+        rs->status = 204;
+        rs->no_store = 1;
+    }
+    if (fx.chat)
+        cv_events_publish(api->events, room, "chat", fx.chat);
+    free(fx.chat);
+    if (fx.remove[0]) {
+        /* the removed client learns why before its stream ends, and does not rejoin */
+        cv_events_publish_to(api->events, fx.remove, "removed", "{\"by\":\"moderator\"}");
+        cv_session_t *gone = table_take(api, fx.remove, room, NULL);
+        if (gone)
+            end_session(api, gone);
+        fx.changed = 1;
+    }
+    if (fx.changed)
+        publish_room(api, room);
+}
+
+/* Loop thread: s's video was paused for a weak connection, or resumed; only
+ * that session's own event stream is told. */
+void cv_api_on_video_paused(void *ud, cv_session_t *s, int paused)
+{
+    cv_api_t *api = ud;
+    cv_events_publish_to(api->events, cv_session_id(s), "video",
+                         paused ? "{\"paused\":true,\"reason\":\"weak connection\"}"
+                                : "{\"paused\":false}");
+}
