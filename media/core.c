@@ -12,6 +12,7 @@
 #include "mem.h"
 #include "nack.h"
 #include "outstream.h"
+#include "red.h"
 #include "rtcp.h"
 #include "rtp.h"
 #include "rtx.h"
@@ -31,6 +32,9 @@
 #define TXQ 8         /* the mixer's frames not yet packetised */
 #define NACK_BATCH 32 /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
+#define OPUS_FRAME_TS 960 /* 20 ms at 48 kHz: the frame RED's offsets count in */
+#define RED_MAX_BACK 4    /* redundant blocks further back than this are not used */
+#define RED_LEVELS 2      /* earlier frames sent again, at most */
 
 typedef struct {
     int event, value;
@@ -45,6 +49,7 @@ struct cv_core {
     /* what the participant sends */
     uint32_t a_ssrc_in, v_ssrc_in, rtx_ssrc_in;
     cv_seq_unwrap_t a_unwrap, v_unwrap;
+    uint64_t a_top, a_seen; /* audio: highest extended seq, and a bit for each of the 64 below */
     cv_jitter_t vjit;
     cv_nack_t vnack;
     cv_vp8_depack_t depack;
@@ -61,7 +66,10 @@ struct cv_core {
     int tier;
     cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
     int64_t rtt_us;
-    int64_t reorder_us; /* how late the link delivers packets it did not lose: */
+    int a_loss;                       /* its audio's fraction lost, smoothed (0..255) */
+    cv_frame_t *red_hist[RED_LEVELS]; /* the last audio frames sent, newest first */
+    uint8_t red_buf[CV_CORE_PKT_CAP]; /* the RED payload being sent */
+    int64_t reorder_us;               /* how late the link delivers packets it did not lose: */
     int64_t reorder_cur, reorder_prev, reorder_win_us; /* the worst of two windows */
     /* output, polled in this order */
     ev_t ev[EVQ];
@@ -312,30 +320,81 @@ static void on_video_rtx(cv_core_t *c, const cv_rtp_hdr_t *h, const uint8_t *pkt
         on_video(c, &orig, buf, h->header_len + pll);
 }
 
-static void on_audio(cv_core_t *c, const cv_rtp_hdr_t *h)
+/* Whether audio packet ext arrived (or was rebuilt) already; marks it. */
+static int audio_seen(cv_core_t *c, uint64_t ext)
 {
-    if (!same_sender(c, &c->a_ssrc_in, h->ssrc))
-        return;
-    uint64_t ext = cv_seq_unwrap(&c->a_unwrap, h->seq);
-    cv_rxstats_update(&c->a_rx, h->seq, h->ts, 48000, c->now);
-    if (h->payload_len == 0) /* reordering and duplicates: the room's playout buffer */
+    if (ext > c->a_top) {
+        uint64_t shift = ext - c->a_top;
+        c->a_seen = shift >= 64 ? 0 : c->a_seen << shift;
+        c->a_seen |= shift <= 64 ? (uint64_t)1 << (shift - 1) : 0; /* the old top */
+        c->a_top = ext;
+        return 0;
+    }
+    if (ext == c->a_top)
+        return 1;
+    uint64_t back = c->a_top - ext;
+    if (back > 64)
+        return 1; /* too old to matter */
+    uint64_t bit = (uint64_t)1 << (back - 1);
+    int seen = (c->a_seen & bit) != 0;
+    c->a_seen |= bit;
+    return seen;
+}
+
+static void push_audio(cv_core_t *c, const uint8_t *data, size_t len, uint32_t ts, uint64_t ext,
+                       int level)
+{
+    if (len == 0) /* nothing to play */
         return;
     if (c->mq_n == CV_CORE_MIXQ) {
         c->st.mixq_full++;
         cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
         return;
     }
-    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, h->payload_len);
-    memcpy(f->data, h->payload, h->payload_len);
-    f->rtp_ts = h->ts;
+    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, len);
+    memcpy(f->data, data, len);
+    f->rtp_ts = ts;
     f->t_us = c->now;
     f->seq = ext;
-    f->level = -1;
-    int vad, level;
-    if (c->p.level_id > 0 && cv_rtp_audio_level(h, c->p.level_id, &vad, &level) == 0)
-        f->level = level;
+    f->level = level;
     c->mixq[(c->mq_head + c->mq_n++) % CV_CORE_MIXQ] = f;
     c->st.frames_in++;
+}
+
+/* Plain Opus, or RED (RFC 2198) whose earlier blocks rebuild the packets that
+ * were lost: a block RED_MAX_BACK frames back or less, for a packet not seen,
+ * becomes that packet (its sequence number from the 20 ms offset). */
+static void on_audio(cv_core_t *c, const cv_rtp_hdr_t *h, int red)
+{
+    if (!same_sender(c, &c->a_ssrc_in, h->ssrc))
+        return;
+    uint64_t ext = cv_seq_unwrap(&c->a_unwrap, h->seq);
+    cv_rxstats_update(&c->a_rx, h->seq, h->ts, 48000, c->now);
+    if (h->payload_len == 0 || audio_seen(c, ext)) /* reordering: the room's playout */
+        return;
+    int vad, level = -1;
+    if (c->p.level_id > 0 && cv_rtp_audio_level(h, c->p.level_id, &vad, &level) < 0)
+        level = -1;
+    if (!red) {
+        push_audio(c, h->payload, h->payload_len, h->ts, ext, level);
+        return;
+    }
+    cv_red_block_t b[CV_RED_MAX_BLOCKS + 1];
+    int n = cv_red_parse(h->payload, h->payload_len, b, CV_RED_MAX_BLOCKS + 1);
+    if (n < 0 || b[n - 1].pt != c->p.a_pt) {
+        c->st.drop_parse++;
+        cv_stats_add(CV_STAT_DROP_MALFORMED_RTP, 1);
+        return;
+    }
+    for (int i = 0; i < n - 1; i++) {
+        uint32_t back = b[i].ts_offset / OPUS_FRAME_TS;
+        if (b[i].pt != c->p.a_pt || b[i].ts_offset % OPUS_FRAME_TS || back == 0 ||
+            back > RED_MAX_BACK || back >= ext || audio_seen(c, ext - back))
+            continue;
+        c->st.red_recovered++;
+        push_audio(c, b[i].data, b[i].len, h->ts - b[i].ts_offset, ext - back, -1);
+    }
+    push_audio(c, b[n - 1].data, b[n - 1].len, h->ts, ext, level);
 }
 
 void cv_core_on_rtp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us)
@@ -356,7 +415,9 @@ void cv_core_on_rtp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us
     } else if (h.pt == c->p.v_pt && c->p.v_pt >= 0) {
         on_video(c, &h, pkt, len);
     } else if (h.pt == c->p.a_pt && c->p.a_pt >= 0) {
-        on_audio(c, &h);
+        on_audio(c, &h, 0);
+    } else if (h.pt == c->p.red_pt && c->p.red_pt >= 0) {
+        on_audio(c, &h, 1);
     } else if (h.pt == c->p.rtx_pt && c->p.rtx_pt >= 0) {
         on_video_rtx(c, &h, pkt, len);
     } else {
@@ -429,6 +490,12 @@ static void rotate_reorder(cv_core_t *c)
     note_reorder(c, 0);
 }
 
+static void note_audio_loss(cv_core_t *c, int fraction)
+{
+    c->a_loss = (3 * c->a_loss + fraction + 3) / 4; /* a loss shows at once, fades slowly */
+    emit(c, CV_CORE_EV_RECEIVE_LOSS, fraction, NULL);
+}
+
 static uint64_t ntp_now(const cv_core_t *c)
 {
     return cv_ntp_from_unix_us(c->now + c->p.wall_offset_us);
@@ -451,8 +518,8 @@ static void on_receiver_feedback(cv_core_t *c, const cv_rtcp_item_t *it)
             continue;
         if (rb->ssrc == c->vout.ssrc) /* the tier follows what video loses */
             video = rb;
-        else /* sizes the Opus FEC of what it hears */
-            emit(c, CV_CORE_EV_RECEIVE_LOSS, rb->fraction_lost, NULL);
+        else /* sizes the Opus FEC and RED of what it hears */
+            note_audio_loss(c, rb->fraction_lost);
         int64_t rtt = cv_tier_rtt_us(rb->lsr, rb->dlsr, mid);
         if (rtt >= 0)
             note_rtt(c, rtt);
@@ -696,6 +763,38 @@ static int poll_resend(cv_core_t *c, cv_core_out_t *out)
     return CV_CORE_NONE;
 }
 
+/* How many earlier frames go again with each audio packet: none on a clean
+ * link, one at some loss, two from 5 %. */
+static int red_level(const cv_core_t *c)
+{
+    return c->a_loss == 0 ? 0 : c->a_loss < 13 ? 1 : RED_LEVELS;
+}
+
+/* The RED payload of audio frame f (RFC 2198): the last frames sent before it
+ * that still fit the header's fields, then f; f joins the history. */
+static void wrap_red(cv_core_t *c, cv_frame_t *f)
+{
+    cv_red_block_t b[RED_LEVELS];
+    int n = 0;
+    for (int i = red_level(c) - 1; i >= 0; i--) {
+        const cv_frame_t *h = c->red_hist[i];
+        uint32_t off = f->rtp_ts - (h ? h->rtp_ts : 0);
+        if (!h || off == 0 || off > CV_RED_MAX_TS_OFFSET || h->len > CV_RED_MAX_BLOCK_LEN ||
+            h->len <= CV_OUTSTREAM_DTX_MAX_BYTES)
+            continue;
+        b[n++] =
+            (cv_red_block_t){.pt = c->p.a_pt, .ts_offset = off, .data = h->data, .len = h->len};
+    }
+    int len = cv_red_build(c->red_buf, sizeof(c->red_buf) - 64, b, n, c->p.a_pt, f->data, f->len);
+    if (len < 0) /* the primary alone always fits what a plain packet would */
+        len = cv_red_build(c->red_buf, sizeof(c->red_buf), NULL, 0, c->p.a_pt, f->data, f->len);
+    if (len > 0)
+        cv_outstream_set_payload(&c->tx, c->red_buf, (size_t)len);
+    cv_frame_unref(c->red_hist[RED_LEVELS - 1]);
+    memmove(&c->red_hist[1], &c->red_hist[0], (RED_LEVELS - 1) * sizeof(c->red_hist[0]));
+    c->red_hist[0] = cv_frame_ref(f);
+}
+
 static int poll_media(cv_core_t *c, cv_core_out_t *out)
 {
     for (;;) {
@@ -713,6 +812,8 @@ static int poll_media(cv_core_t *c, cv_core_out_t *out)
             }
             c->tx_frame = f;
             c->st.frames_out++;
+            if (c->tx_out == &c->aout && c->p.red_pt >= 0)
+                wrap_red(c, f);
         }
         int n = cv_outstream_next(c->tx_out, &c->tx, CV_CORE_MAX_PAYLOAD, c->out,
                                   sizeof(c->out) - CV_SRTP_MAX_TRAILER);
@@ -765,7 +866,8 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     c->p = *p;
     if (c->p.tiers.n == 0)
         cv_tiers_parse(CV_TIERS_DEFAULT, &c->p.tiers, NULL, 0);
-    cv_outstream_init(&c->aout, p->a_ssrc, p->a_pt, 0, p->a_seq0, p->a_ts0, 0);
+    cv_outstream_init(&c->aout, p->a_ssrc, p->red_pt >= 0 ? p->red_pt : p->a_pt, 0, p->a_seq0,
+                      p->a_ts0, 0);
     cv_outstream_init(&c->vout, p->v_ssrc, p->v_pt, 1, p->v_seq0, p->v_ts0, p->picture_id0);
     cv_jitter_init(&c->vjit, CV_CORE_JITTER_WAIT_US);
     cv_nack_init(&c->vnack);
@@ -791,6 +893,8 @@ void cv_core_free(cv_core_t *c)
     for (int i = 0; i < c->tx_n; i++)
         cv_frame_unref(c->txq[(c->tx_head + i) % TXQ]);
     cv_frame_unref(c->tx_frame);
+    for (int i = 0; i < RED_LEVELS; i++)
+        cv_frame_unref(c->red_hist[i]);
     cv_jitter_cleanup(&c->vjit);
     cv_vp8_depack_cleanup(&c->depack);
     free(c->rtx);

@@ -20,7 +20,7 @@
 
 #define MAX_GROUP_MIDS 16
 
-enum { C_NONE = 0, C_OPUS, C_VP8, C_RTX, C_OTHER };
+enum { C_NONE = 0, C_OPUS, C_VP8, C_RTX, C_RED, C_OTHER };
 enum { FB_NACK = 1, FB_PLI = 2, FB_FIR = 4, FB_REMB = 8 };
 enum { SRC_NONE = 0, SRC_MEDIA, SRC_SESSION };
 
@@ -35,11 +35,12 @@ struct pt_tab {
     uint8_t order[N_PT]; /* payload types in m= line order */
     int n_order;
     uint8_t listed[N_PT];
-    uint8_t codec[N_PT]; /* C_* from a=rtpmap */
-    int16_t apt[N_PT];   /* fmtp apt=, -1 if none */
-    uint8_t fec[N_PT];   /* fmtp useinbandfec=1 */
-    uint8_t fb[N_PT];    /* FB_* from a=rtcp-fb:<pt> */
-    uint8_t fb_any;      /* FB_* from a=rtcp-fb:* */
+    uint8_t codec[N_PT];  /* C_* from a=rtpmap */
+    int16_t apt[N_PT];    /* fmtp apt=, -1 if none */
+    int16_t red_of[N_PT]; /* fmtp "P/P[/P...]" (RED's block format): P when all equal, else -1 */
+    uint8_t fec[N_PT];    /* fmtp useinbandfec=1 */
+    uint8_t fb[N_PT];     /* FB_* from a=rtcp-fb:<pt> */
+    uint8_t fb_any;       /* FB_* from a=rtcp-fb:* */
     int have_ssrc, have_fid, have_level;
 };
 
@@ -486,11 +487,33 @@ static int at_rtpmap(struct parser *ps, struct sl v)
         c = C_VP8;
     else if (ieq(name, "rtx"))
         c = C_RTX;
+    else if (ieq(name, "red") && rate == 48000)
+        c = C_RED; /* the audio RED of WebRTC (RFC 2198); video's red/90000 is not taken */
     ps->tab.codec[pt] = (uint8_t)c;
     return 0;
 }
 
-/* a=fmtp:<pt> <k>=<v>;<k>=<v>... : useinbandfec (RFC 7587 §6.1) and apt (RFC 4588 §8). */
+/* RED's fmtp (RFC 2198 §5): the payload types of its blocks, "111/111". The
+ * payload type they all share, or -1. */
+static int red_blocks_pt(struct sl v)
+{
+    struct sl one;
+    uint64_t pt, first = N_PT;
+    v = trim(v);
+    if (v.n == 0)
+        return -1;
+    int more;
+    do {
+        more = split_at(&v, '/', &one);
+        if (!num(trim(one), N_PT - 1, &pt) || (first != N_PT && pt != first))
+            return -1;
+        first = pt;
+    } while (more);
+    return (int)first;
+}
+
+/* a=fmtp:<pt> <k>=<v>;<k>=<v>... : useinbandfec (RFC 7587 §6.1) and apt (RFC 4588 §8);
+ * a=fmtp:<pt> <p>/<p> for RED. */
 static int at_fmtp(struct parser *ps, struct sl v)
 {
     struct sl pt_s, kv, key;
@@ -500,6 +523,7 @@ static int at_fmtp(struct parser *ps, struct sl v)
     int pt = get_pt(ps, pt_s, "malformed a=fmtp");
     if (pt < 0)
         return pt;
+    ps->tab.red_of[pt] = (int16_t)red_blocks_pt(v);
     while (v.n) {
         split_at(&v, ';', &kv);
         if (!split_at(&kv, '=', &key))
@@ -655,10 +679,11 @@ static void finish_section(struct parser *ps)
     if (m->pt >= 0) {
         for (int i = 0; i < t->n_order; i++) {
             int pt = t->order[i];
-            if (t->codec[pt] == C_RTX && t->apt[pt] == m->pt) {
+            if (t->codec[pt] == C_RTX && t->apt[pt] == m->pt && m->rtx_pt < 0)
                 m->rtx_pt = pt;
-                break;
-            }
+            if (t->codec[pt] == C_RED && t->red_of[pt] == m->pt && m->kind == CV_SDP_AUDIO &&
+                m->red_pt < 0)
+                m->red_pt = pt;
         }
         int fb = t->fb[m->pt] | t->fb_any;
         m->opus_fec = m->kind == CV_SDP_AUDIO && t->fec[m->pt];
@@ -700,7 +725,8 @@ static int on_media(struct parser *ps, struct sl v)
     ps->m = m;
     memset(&ps->tab, 0, sizeof ps->tab);
     memset(ps->tab.apt, 0xff, sizeof ps->tab.apt); /* -1 */
-    m->pt = m->rtx_pt = m->direction = -1;
+    memset(ps->tab.red_of, 0xff, sizeof ps->tab.red_of);
+    m->pt = m->rtx_pt = m->red_pt = m->direction = -1;
     if (!next_tok(&v, &media) || !next_tok(&v, &port) || !next_tok(&v, &proto) ||
         !next_tok(&v, &fmt))
         return fail_line(ps, CV_E_INVAL, bad);

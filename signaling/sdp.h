@@ -50,6 +50,7 @@ typedef struct {
     int pt;             /* chosen payload type: Opus 48000/2 for audio, VP8 90000 for video,
                            the first of them in m= line order; -1 if absent */
     int rtx_pt;         /* payload type of rtx with apt=pt, -1 if none */
+    int red_pt;         /* audio: red/48000/2 whose fmtp lists only pt ("111/111"), -1 if none */
     int audio_level_id; /* extmap id (1..14) of urn:ietf:params:rtp-hdrext:ssrc-audio-level,
                            0 if none (or offered with a two-byte id, or /inactive) */
     int opus_fec;       /* useinbandfec=1 in the chosen opus fmtp */
@@ -118,6 +119,7 @@ typedef struct {
     /* added to the required API; zero means the default */
     const char *msid_stream; /* stream id of our a=msid lines, NULL: "conclave" */
     int use_rtx;             /* answer VP8 rtx (apt) if offered; 0 for now */
+    int use_red;             /* answer Opus RED (RFC 2198) if offered, listed before opus */
     uint32_t video_rtx_ssrc; /* our rtx SSRC, with use_rtx (a=ssrc-group:FID) */
 } cv_sdp_answer_params_t;
 

@@ -160,8 +160,11 @@ static void put_candidates(struct out *w, const cv_sdp_answer_params_t *p)
 }
 
 static void put_codecs(struct out *w, const cv_sdp_media_t *m, const cv_sdp_answer_params_t *p,
-                       int rtx)
+                       int rtx, int red)
 {
+    if (red)
+        put(w, "a=rtpmap:%d red/48000/2\r\na=fmtp:%d %d/%d\r\n", m->red_pt, m->red_pt, m->pt,
+            m->pt);
     if (m->kind == CV_SDP_AUDIO) {
         put(w, "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d minptime=10;useinbandfec=1\r\n", m->pt,
             m->pt);
@@ -202,11 +205,15 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
     int dir = cv_sdp_answer_direction(m->direction, audio ? p->send_audio : p->send_video);
     int sends = dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY;
     int rtx = !audio && p->use_rtx && m->rtx_pt >= 0;
+    int red = audio && p->use_red && m->red_pt >= 0;
     /* the default candidate in m= and c= (RFC 8839 §4.2.1.4), same in every bundled one */
     const char *addr = p->n_cand ? p->cand[0].addr : "0.0.0.0";
     int port = p->n_cand ? p->cand[0].port : 9;
 
-    put(w, "m=%s %d " SAVPF " %d", audio ? "audio" : "video", port, m->pt);
+    put(w, "m=%s %d " SAVPF, audio ? "audio" : "video", port);
+    if (red) /* before opus: browsers send RED only when it comes first */
+        put(w, " %d", m->red_pt);
+    put(w, " %d", m->pt);
     if (rtx)
         put(w, " %d", m->rtx_pt);
     put(w, "\r\nc=IN %s %s\r\n", strchr(addr, ':') ? "IP6" : "IP4", addr);
@@ -224,7 +231,7 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
         put(w, "a=msid:%s %s\r\n", p->msid_stream ? p->msid_stream : "conclave",
             audio ? "audio" : "video");
     put(w, "a=rtcp-mux\r\n");
-    put_codecs(w, m, p, rtx);
+    put_codecs(w, m, p, rtx, red);
     if (sends)
         put_ssrcs(w, m, p, rtx);
     if (first)

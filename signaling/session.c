@@ -126,6 +126,7 @@ static void core_params(cv_core_params_t *p, const cv_session_env_t *env, int ro
     *p = (cv_core_params_t){.a_pt = am ? am->pt : -1,
                             .v_pt = vm ? vm->pt : -1,
                             .rtx_pt = vm ? vm->rtx_pt : -1,
+                            .red_pt = am ? am->red_pt : -1,
                             .level_id = am ? am->audio_level_id : 0,
                             .sends = role == CV_ROLE_PARTICIPANT || role == CV_ROLE_VIEWER,
                             .takes = role != CV_ROLE_VIEWER,
@@ -202,6 +203,7 @@ static int start_media(cv_session_t *s, const cv_sdp_offer_t *o, const cv_core_p
                                  .send_video = p->sends,
                                  .offer_fb_remb = 1,
                                  .use_rtx = p->rtx_pt >= 0,
+                                 .use_red = p->red_pt >= 0,
                                  .video_rtx_ssrc = p->rtx_ssrc};
     int rc = cv_sdp_build_answer(o, &ap, answer, cap);
     if (rc < 0) {

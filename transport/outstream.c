@@ -28,7 +28,11 @@ int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_
         o->skipped++;
         return 0;
     }
-    *fr = (cv_outstream_frame_t){.data = frame, .len = len, .ts = ts + o->ts_offset, .t_us = t_us};
+    *fr = (cv_outstream_frame_t){.data = frame,
+                                 .len = len,
+                                 .ts = ts + o->ts_offset,
+                                 .t_us = t_us,
+                                 .dtx = len <= CV_OUTSTREAM_DTX_MAX_BYTES};
     if (o->video) {
         cv_vp8_pack_init(&fr->pk, frame, len, o->picture_id, 0);
         o->picture_id = (uint16_t)((o->picture_id + 1) & 0x7fff);
@@ -41,7 +45,7 @@ int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_
 static int next_audio(cv_outstream_t *o, cv_outstream_frame_t *fr, uint8_t *out, size_t cap,
                       int *payload)
 {
-    int dtx = fr->len <= CV_OUTSTREAM_DTX_MAX_BYTES;
+    int dtx = fr->dtx;
     cv_rtp_out_t h = {
         .marker = !dtx && o->in_dtx, .pt = o->pt, .seq = o->seq, .ts = fr->ts, .ssrc = o->ssrc};
     int hl = cv_rtp_write_header(out, cap, &h);
@@ -71,6 +75,12 @@ static int next_video(cv_outstream_t *o, cv_outstream_frame_t *fr, size_t max_pa
         out[1] |= 0x80; /* RFC 7741 §4.1: marker on the last packet of a frame */
     *payload = n;
     return hl + n;
+}
+
+void cv_outstream_set_payload(cv_outstream_frame_t *fr, const uint8_t *data, size_t len)
+{
+    fr->data = data;
+    fr->len = len;
 }
 
 int cv_outstream_next(cv_outstream_t *o, cv_outstream_frame_t *fr, size_t max_payload, uint8_t *out,

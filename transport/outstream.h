@@ -42,6 +42,7 @@ typedef struct {
     uint32_t ts; /* our timestamp */
     int64_t t_us;
     int done;
+    int dtx; /* audio: a DTX frame (CV_OUTSTREAM_DTX_MAX_BYTES or less) */
     cv_vp8_pack_t pk;
 } cv_outstream_frame_t;
 
@@ -56,6 +57,9 @@ void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint
  * Returns 1, or 0 when a delta frame is withheld before the first key frame. */
 int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_t *frame,
                        size_t len, uint32_t ts, int64_t t_us, int keyframe);
+/* Sends other bytes for a frame just begun (e.g. its RED payload) under the
+ * same header; the DTX decision stays the frame's own. Audio only. */
+void cv_outstream_set_payload(cv_outstream_frame_t *fr, const uint8_t *data, size_t len);
 /* Builds the frame's next RTP packet into out (cap bytes; leave room for SRTP
  * after max_payload + 12). Returns its length, 0 when the frame is done, or
  * CV_E_* (the frame is then given up). */

@@ -7,6 +7,7 @@
 #include "core.h"
 #include "bytes.h"
 #include "outstream.h"
+#include "red.h"
 #include "rtcp.h"
 #include "rtp.h"
 #include "rtx.h"
@@ -959,8 +960,135 @@ static void test_hidden_sender(void)
     cv_core_free(c);
 }
 
+/* RED from a sender: 20 % of its packets lost, each carrying the two before
+ * it; every packet of which it or one of the next two arrived reaches the
+ * mixer, in its own sequence number, timestamp and bytes. */
+static void test_red_from_sender(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    p.red_pt = 63;
+    cv_core_t *c = connected_core(&lg, &p);
+    enum { N = 600 };
+    static int arrived[N + 2];
+    static cv_frame_t *got[N];
+    cv_outstream_t mic;
+    cv_outstream_init(&mic, THEIR_A, 63, 0, 65500, 0, 0); /* its sequence wraps */
+    uint8_t frames[N][40], payload[200], pkt[300];
+    int expect = 0;
+    for (int i = 0; i < N; i++) {
+        memset(frames[i], (uint8_t)(i + 1), sizeof(frames[i]));
+        frames[i][0] = (uint8_t)(i >> 8);
+        arrived[i] = !chance(0.20);
+    }
+    for (int i = 0; i < N; i++)
+        expect += arrived[i] || (i + 1 < N && arrived[i + 1]) || (i + 2 < N && arrived[i + 2]);
+    for (int i = 0; i < N; i++) {
+        cv_red_block_t b[2];
+        int n = 0;
+        for (int k = 2; k >= 1; k--)
+            if (i - k >= 0)
+                b[n++] = (cv_red_block_t){
+                    .pt = A_PT, .ts_offset = 960u * (uint32_t)k, .data = frames[i - k], .len = 40};
+        int len = cv_red_build(payload, sizeof(payload), b, n, A_PT, frames[i], 40);
+        CHECK(len > 0);
+        pkts_t one = {0};
+        cv_outstream_send(&mic, payload, (size_t)len, (uint32_t)(i * 960), 0, 0, 1100, pkt,
+                          sizeof(pkt), collect, &one);
+        if (!arrived[i])
+            continue;
+        cv_core_on_rtp(c, one.data[0], one.len[0], i * 20 * MS);
+        cv_core_out_t o;
+        while (cv_core_poll(c, &o) != CV_CORE_NONE) {
+            if (o.kind != CV_CORE_FRAME)
+                continue;
+            /* the frame's index from its bytes; its seq and ts must agree */
+            int k = (o.frame->data[0] << 8) | (uint8_t)(o.frame->data[1] - 1);
+            if (k >= 0 && k < N && !got[k] && o.frame->len == 40 &&
+                memcmp(o.frame->data + 1, frames[k] + 1, 39) == 0)
+                got[k] = o.frame;
+            else
+                cv_frame_unref(o.frame);
+        }
+    }
+    int delivered = 0, in_order = 1;
+    for (int i = 0; i < N; i++) {
+        if (!got[i])
+            continue;
+        delivered++;
+        in_order &= got[i]->rtp_ts == (uint32_t)(i * 960);
+        if (i > 0 && got[i - 1])
+            in_order &= got[i]->seq == got[i - 1]->seq + 1;
+    }
+    for (int i = 0; i < N; i++)
+        cv_frame_unref(got[i]);
+    printf("test_core: RED at 20 %% loss: %d of %d packets to the mixer (%d could be), %llu "
+           "rebuilt\n",
+           delivered, N, expect, (unsigned long long)cv_core_stats(c)->red_recovered);
+    CHECK_EQ(delivered, expect);
+    CHECK(in_order);
+    CHECK(cv_core_stats(c)->red_recovered > N / 10);
+    cv_core_free(c);
+}
+
+static void mix_out(cv_core_t *c, log_t *lg, int i, size_t len)
+{
+    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, len);
+    memset(f->data, (uint8_t)(i + 1), len);
+    f->rtp_ts = (uint32_t)(i * 960);
+    cv_core_on_frame(c, f, i * 20 * MS);
+    cv_frame_unref(f);
+    drain(c, lg, i * 20 * MS);
+}
+
+/* RED to a receiver: no redundancy on a clean link, two earlier frames once
+ * its reports say it loses 20 %; a DTX frame is not sent again. */
+static void test_red_to_receiver(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    p.red_pt = 63;
+    cv_core_t *c = connected_core(&lg, &p);
+    mix_out(c, &lg, 0, 50);
+    mix_out(c, &lg, 1, 50);
+    const uint8_t *r = lg.pkt[(lg.n_pkts - 1) % 256].data;
+    size_t rlen = lg.pkt[(lg.n_pkts - 1) % 256].len;
+    CHECK_EQ(r[1] & 0x7f, 63);
+    cv_red_block_t b[4];
+    CHECK_EQ(cv_red_parse(r + 12, rlen - 12, b, 4), 1); /* the primary alone */
+    CHECK_EQ(b[0].len, 50);
+    CHECK_EQ(b[0].data[0], 2);
+    uint8_t rr[64];
+    cv_rtcp_rb_t rb = {.ssrc = OUR_A, .fraction_lost = 51};
+    int n = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_A, &rb, 1);
+    cv_core_on_rtcp(c, rr, (size_t)n, 45 * MS);
+    drain(c, &lg, 45 * MS);
+    mix_out(c, &lg, 2, 50);
+    mix_out(c, &lg, 3, 1); /* DTX */
+    mix_out(c, &lg, 4, 60);
+    r = lg.pkt[(lg.n_pkts - 1) % 256].data;
+    rlen = lg.pkt[(lg.n_pkts - 1) % 256].len;
+    CHECK_EQ(cv_red_parse(r + 12, rlen - 12, b, 4), 2); /* frame 2; not the DTX frame 3 */
+    CHECK_EQ(b[0].ts_offset, 1920);
+    CHECK_EQ(b[0].data[0], 3);
+    CHECK_EQ(b[1].len, 60);
+    CHECK_EQ(b[1].data[0], 5);
+    mix_out(c, &lg, 5, 70);
+    r = lg.pkt[(lg.n_pkts - 1) % 256].data;
+    rlen = lg.pkt[(lg.n_pkts - 1) % 256].len;
+    CHECK_EQ(cv_red_parse(r + 12, rlen - 12, b, 4), 2); /* frame 4 only: 3 was DTX */
+    CHECK_EQ(b[0].ts_offset, 960);
+    CHECK_EQ(b[0].data[0], 5);
+    CHECK_EQ(r[1] & 0x80, 0); /* no marker: not the start of a talkspurt */
+    r = lg.pkt[(lg.n_pkts - 2) % 256].data;
+    CHECK_EQ(r[1] & 0x80, 0x80); /* frame 4 followed DTX: it had the marker */
+    cv_core_free(c);
+}
+
 int main(void)
 {
+    test_red_from_sender();
+    test_red_to_receiver();
     test_jitter_release_at_deadline();
     test_nack_timing();
     test_rtx_across_wraps();

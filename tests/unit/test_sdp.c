@@ -1112,8 +1112,9 @@ static void test_answer_max(void)
                           "9A:33:A2:B4:95:48:94:33:7D:31:D1:AB:35:33:80:ED:EE\r\n"
                           "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n");
     n += (size_t)snprintf(sdp + n, sizeof sdp - n,
-                          "m=audio 9 UDP/TLS/RTP/SAVPF 127\r\na=mid:%s\r\na=rtcp-mux\r\n"
+                          "m=audio 9 UDP/TLS/RTP/SAVPF 127 125\r\na=mid:%s\r\na=rtcp-mux\r\n"
                           "a=rtpmap:127 opus/48000/2\r\n"
+                          "a=rtpmap:125 red/48000/2\r\na=fmtp:125 127/127\r\n"
                           "a=extmap:14/sendonly urn:ietf:params:rtp-hdrext:ssrc-audio-level\r\n"
                           "m=video 9 UDP/TLS/RTP/SAVPF 126 127\r\na=mid:%s\r\na=rtcp-mux\r\n"
                           "a=rtpmap:126 VP8/90000\r\na=rtpmap:127 rtx/90000\r\n"
@@ -1145,16 +1146,63 @@ static void test_answer_max(void)
     p.session_id = UINT64_MAX;
     p.audio_ssrc = p.video_ssrc = p.video_rtx_ssrc = UINT32_MAX;
     p.use_rtx = 1;
+    p.use_red = 1;
     int len = cv_sdp_build_answer(&off, &p, ans, sizeof ans);
     CHECK(len > 0 && len < CV_SDP_ANSWER_CAP);
     check_line_form(ans, len);
     CHECK_EQ(count(ans, "a=candidate:"), CV_SDP_MAX_CAND);
     CHECK_EQ(count(ans, "m=applicationxyzw 0 "), 6);
     CHECK(has(ans, "a=extmap:14/recvonly "));
+    CHECK(has(ans, "a=fmtp:125 127/127\r\n"));
+}
+
+/* Replaces the first `from` in src by `to` into out. */
+static const char *edit(char *out, size_t cap, const char *src, const char *from, const char *to)
+{
+    const char *at = strstr(src, from);
+    if (!at)
+        return src;
+    snprintf(out, cap, "%.*s%s%s", (int)(at - src), src, to, at + strlen(from));
+    return out;
+}
+
+/* Opus RED (RFC 2198): taken when its fmtp lists only the chosen opus, and
+ * answered before opus (browsers send RED only then). */
+static void test_red(void)
+{
+    static char ans[CV_SDP_ANSWER_CAP], sdp[8192];
+    CHECK_EQ(parse_str(chrome_offer), 0);
+    CHECK_EQ(off.media[0].red_pt, 63);
+    CHECK_EQ(off.media[1].red_pt, -1); /* video's red/90000 is not audio RED */
+    cv_sdp_answer_params_t p = params();
+    p.use_red = 1;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK(has(ans, "m=audio 50000 UDP/TLS/RTP/SAVPF 63 111\r\n"));
+    CHECK_EQ(count(ans, "a=rtpmap:63 red/48000/2\r\na=fmtp:63 111/111\r\n"), 1);
+    CHECK(strstr(ans, "a=rtpmap:63") < strstr(ans, "a=rtpmap:111"));
+    CHECK_EQ(count(ans, "red/"), 1);
+    p.use_red = 0;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK(!has(ans, "red/") && has(ans, "m=audio 50000 UDP/TLS/RTP/SAVPF 111\r\n"));
+    /* blocks of another codec, mixed blocks, or no fmtp: not ours to take */
+    static const char *const bad[] = {"a=fmtp:63 0/0\r\n", "a=fmtp:63 111/0\r\n",
+                                      "a=fmtp:63 111/x\r\n", "a=fmtp:63 \r\n",
+                                      "a=fmtp:63 111/111/\r\n"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(parse_str(edit(sdp, sizeof sdp, chrome_offer, "a=fmtp:63 111/111\r\n", bad[i])),
+                 0);
+        CHECK_EQ(off.media[0].red_pt, -1);
+    }
+    CHECK_EQ(parse_str(edit(sdp, sizeof sdp, chrome_offer, "a=fmtp:63 111/111\r\n", "")), 0);
+    CHECK_EQ(off.media[0].red_pt, -1);
+    CHECK_EQ(parse_str(edit(sdp, sizeof sdp, chrome_offer, "a=fmtp:63 111/111", "a=fmtp:63 111")),
+             0);
+    CHECK_EQ(off.media[0].red_pt, 63); /* one block format is fine too */
 }
 
 int main(void)
 {
+    test_red();
     test_chrome_parse();
     test_chrome_answer();
     test_firefox();
