@@ -25,12 +25,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EVQ 16        /* events not yet polled */
-#define CTLQ 16       /* RTCP packets not yet polled */
-#define CTL_CAP 320   /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
-#define RESENDQ 64    /* NACKed sequence numbers not yet answered */
-#define TXQ 8         /* the mixer's frames not yet packetised */
-#define NACK_BATCH 32 /* sequence numbers asked for in one NACK */
+#define EVQ 16              /* events not yet polled */
+#define CTLQ 16             /* RTCP packets not yet polled */
+#define CTL_CAP 320         /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
+#define RESENDQ 64          /* NACKed sequence numbers not yet answered */
+#define TXQ 8               /* the mixer's frames of one medium not yet packetised */
+#define PACE_FACTOR 25      /* video leaves at 2.5 x what the tier and audio need... */
+#define PACE_BURST_US 20000 /* ...with at most 20 ms of it at once */
+#define PACE_BURST_MIN 2400 /* (and two full packets) */
+#define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
 #define OPUS_FRAME_TS 960 /* 20 ms at 48 kHz: the frame RED's offsets count in */
 #define RED_MAX_BACK 4    /* redundant blocks further back than this are not used */
@@ -81,16 +84,23 @@ struct cv_core {
     int rs_head, rs_n;
     cv_frame_t *mixq[CV_CORE_MIXQ];
     int mq_head, mq_n;
-    cv_frame_t *txq[TXQ];
-    int tx_head, tx_n;
-    cv_frame_t *tx_frame; /* being packetised */
-    cv_outstream_t *tx_out;
-    cv_outstream_frame_t tx;
+    struct lane {           /* 0: audio, 1: video */
+        cv_frame_t *q[TXQ]; /* frames to send */
+        int head, n;
+        cv_frame_t *cur; /* being packetised */
+        cv_outstream_frame_t fr;
+        cv_outstream_t *out; /* aout or vout */
+    } lane[2];
+    int64_t pace_bytes; /* the video pacer's allowance now (may go below 0) */
+    int64_t pace_us;    /* when it was last brought up to date */
     cv_core_stats_t st;
     _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
 };
 
 static void note_reorder(cv_core_t *c, int64_t late_us);
+static int video_pending(const cv_core_t *c);
+static int64_t pace_ready_us(const cv_core_t *c);
+static int64_t pace_burst(const cv_core_t *c);
 
 static void set_now(cv_core_t *c, int64_t now)
 {
@@ -653,6 +663,8 @@ int64_t cv_core_deadline(const cv_core_t *c)
     if (c->dead || !c->connected)
         return -1;
     int64_t d = c->next_report_us;
+    if (video_pending(c))
+        earliest(&d, pace_ready_us(c));
     earliest(&d, c->last_rx_us + CV_CORE_SILENCE_US + 1);
     if (c->p.takes && c->v_ssrc_in) {
         if (!c->v_hidden) {
@@ -679,6 +691,8 @@ void cv_core_on_connected(cv_core_t *c, int64_t now_us)
     c->last_rx_us = c->now;
     c->next_report_us = c->now + CV_CORE_REPORT_US;
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, c->now);
+    c->pace_us = c->now;
+    c->pace_bytes = pace_burst(c);
     emit(c, CV_CORE_EV_KEYFRAME, 0, NULL);
     request_keyframe(c);
 }
@@ -715,11 +729,12 @@ void cv_core_on_frame(cv_core_t *c, cv_frame_t *f, int64_t now_us)
         return;
     if (video && c->tier == CV_TIER_AUDIO_ONLY)
         return; /* weak connection: the video is paused, the audio goes on */
-    if (c->tx_n == TXQ) {
+    struct lane *l = &c->lane[video];
+    if (l->n == TXQ) {
         cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
         return;
     }
-    c->txq[(c->tx_head + c->tx_n++) % TXQ] = cv_frame_ref(f);
+    l->q[(l->head + l->n++) % TXQ] = cv_frame_ref(f);
 }
 
 /* ---- output ---- */
@@ -789,46 +804,98 @@ static void wrap_red(cv_core_t *c, cv_frame_t *f)
     if (len < 0) /* the primary alone always fits what a plain packet would */
         len = cv_red_build(c->red_buf, sizeof(c->red_buf), NULL, 0, c->p.a_pt, f->data, f->len);
     if (len > 0)
-        cv_outstream_set_payload(&c->tx, c->red_buf, (size_t)len);
+        cv_outstream_set_payload(&c->lane[0].fr, c->red_buf, (size_t)len);
     cv_frame_unref(c->red_hist[RED_LEVELS - 1]);
     memmove(&c->red_hist[1], &c->red_hist[0], (RED_LEVELS - 1) * sizeof(c->red_hist[0]));
     c->red_hist[0] = cv_frame_ref(f);
 }
 
-static int poll_media(cv_core_t *c, cv_core_out_t *out)
+/* The video pacer: bytes a second it may send to this receiver, from its
+ * tier. A key frame then spreads over a few frame times instead of
+ * overflowing a slow link's queue at once; audio never waits for it. */
+static int64_t pace_rate(const cv_core_t *c)
+{
+    int t = c->tier < 0 ? c->p.tiers.n - 1 : c->tier < c->p.tiers.n ? c->tier : c->p.tiers.n - 1;
+    int64_t kbps = c->p.tiers.t[t].kbps + CV_TIER_AUDIO_KBPS;
+    return kbps * 1000 / 8 * PACE_FACTOR / 10;
+}
+
+static int64_t pace_burst(const cv_core_t *c)
+{
+    int64_t b = pace_rate(c) * PACE_BURST_US / 1000000;
+    return b > PACE_BURST_MIN ? b : PACE_BURST_MIN;
+}
+
+static void pace_refill(cv_core_t *c)
+{
+    int64_t burst = pace_burst(c);
+    c->pace_bytes += (c->now - c->pace_us) * pace_rate(c) / 1000000;
+    if (c->pace_bytes > burst)
+        c->pace_bytes = burst;
+    c->pace_us = c->now;
+}
+
+/* When the pacer lets the next video packet go: now, or later. */
+static int64_t pace_ready_us(const cv_core_t *c)
+{
+    if (c->pace_bytes >= 0)
+        return c->now;
+    return c->pace_us + (-c->pace_bytes * 1000000 + pace_rate(c) - 1) / pace_rate(c);
+}
+
+/* The next packet of one lane's frames, or 0 when it has none. */
+static int lane_next(cv_core_t *c, struct lane *l)
 {
     for (;;) {
-        if (!c->tx_frame) {
-            if (c->tx_n == 0)
-                return CV_CORE_NONE;
-            cv_frame_t *f = c->txq[c->tx_head];
-            c->tx_head = (c->tx_head + 1) % TXQ;
-            c->tx_n--;
-            c->tx_out = f->kind == CV_FRAME_VIDEO ? &c->vout : &c->aout;
-            if (!cv_outstream_begin(c->tx_out, &c->tx, f->data, f->len, f->rtp_ts, f->t_us,
+        if (!l->cur) {
+            if (l->n == 0)
+                return 0;
+            cv_frame_t *f = l->q[l->head];
+            l->head = (l->head + 1) % TXQ;
+            l->n--;
+            if (!cv_outstream_begin(l->out, &l->fr, f->data, f->len, f->rtp_ts, f->t_us,
                                     f->keyframe)) {
                 cv_frame_unref(f);
                 continue;
             }
-            c->tx_frame = f;
+            l->cur = f;
             c->st.frames_out++;
-            if (c->tx_out == &c->aout && c->p.red_pt >= 0)
+            if (l == &c->lane[0] && c->p.red_pt >= 0)
                 wrap_red(c, f);
         }
-        int n = cv_outstream_next(c->tx_out, &c->tx, CV_CORE_MAX_PAYLOAD, c->out,
+        int n = cv_outstream_next(l->out, &l->fr, CV_CORE_MAX_PAYLOAD, c->out,
                                   sizeof(c->out) - CV_SRTP_MAX_TRAILER);
-        if (n <= 0) {
-            cv_frame_unref(c->tx_frame);
-            c->tx_frame = NULL;
-            continue;
-        }
-        if (c->tx_out == &c->vout && c->rtx) /* a copy, before SRTP, for NACKs */
-            cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);
-        c->st.rtp_out++;
-        *out = (cv_core_out_t){
-            .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
-        return out->kind;
+        if (n > 0)
+            return n;
+        cv_frame_unref(l->cur);
+        l->cur = NULL;
     }
+}
+
+static int video_pending(const cv_core_t *c)
+{
+    return c->lane[1].cur || c->lane[1].n;
+}
+
+static int poll_media(cv_core_t *c, cv_core_out_t *out)
+{
+    int video = 0, n = lane_next(c, &c->lane[0]);
+    if (n <= 0 && video_pending(c)) {
+        pace_refill(c);
+        if (c->pace_bytes < 0)
+            return CV_CORE_NONE; /* cv_core_deadline says when */
+        video = 1;
+        n = lane_next(c, &c->lane[1]);
+    }
+    if (n <= 0)
+        return CV_CORE_NONE;
+    c->pace_bytes -= n;  /* audio counts too, it only never waits */
+    if (video && c->rtx) /* a copy, before SRTP, for NACKs */
+        cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);
+    c->st.rtp_out++;
+    *out = (cv_core_out_t){
+        .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
+    return out->kind;
 }
 
 int cv_core_poll(cv_core_t *c, cv_core_out_t *out)
@@ -869,6 +936,8 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     cv_outstream_init(&c->aout, p->a_ssrc, p->red_pt >= 0 ? p->red_pt : p->a_pt, 0, p->a_seq0,
                       p->a_ts0, 0);
     cv_outstream_init(&c->vout, p->v_ssrc, p->v_pt, 1, p->v_seq0, p->v_ts0, p->picture_id0);
+    c->lane[0].out = &c->aout;
+    c->lane[1].out = &c->vout;
     cv_jitter_init(&c->vjit, CV_CORE_JITTER_WAIT_US);
     cv_nack_init(&c->vnack);
     set_waits(c);
@@ -890,9 +959,12 @@ void cv_core_free(cv_core_t *c)
         return;
     for (int i = 0; i < c->mq_n; i++)
         cv_frame_unref(c->mixq[(c->mq_head + i) % CV_CORE_MIXQ]);
-    for (int i = 0; i < c->tx_n; i++)
-        cv_frame_unref(c->txq[(c->tx_head + i) % TXQ]);
-    cv_frame_unref(c->tx_frame);
+    for (int k = 0; k < 2; k++) {
+        struct lane *l = &c->lane[k];
+        for (int i = 0; i < l->n; i++)
+            cv_frame_unref(l->q[(l->head + i) % TXQ]);
+        cv_frame_unref(l->cur);
+    }
     for (int i = 0; i < RED_LEVELS; i++)
         cv_frame_unref(c->red_hist[i]);
     cv_jitter_cleanup(&c->vjit);

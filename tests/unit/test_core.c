@@ -85,6 +85,8 @@ typedef struct {
     uint64_t sr_ntp;
     /* RTP towards the participant, by kind */
     int video_rtp, audio_rtp, rtx_rtp;
+    int64_t video_us[1024], audio_us[1024]; /* when each went out */
+    uint16_t video_len[1024];
     int n_pkts;
     struct {
         uint16_t len;
@@ -132,16 +134,19 @@ static void note_rtcp(log_t *lg, const uint8_t *p, size_t len, int64_t now)
     }
 }
 
-static void note_rtp(log_t *lg, const uint8_t *p, size_t len)
+static void note_rtp(log_t *lg, const uint8_t *p, size_t len, int64_t now)
 {
     cv_rtp_hdr_t h;
     CHECK(cv_rtp_parse(p, len, &h) == 0);
     lg->rtp++;
-    if (h.ssrc == OUR_V)
+    if (h.ssrc == OUR_V) {
+        lg->video_us[lg->video_rtp % 1024] = now;
+        lg->video_len[lg->video_rtp % 1024] = (uint16_t)len;
         lg->video_rtp++;
-    else if (h.ssrc == OUR_A)
+    } else if (h.ssrc == OUR_A) {
+        lg->audio_us[lg->audio_rtp % 1024] = now;
         lg->audio_rtp++;
-    else if (h.ssrc == OUR_RTX)
+    } else if (h.ssrc == OUR_RTX)
         lg->rtx_rtp++;
     int i = lg->n_pkts++ % 256;
     lg->pkt[i].len = (uint16_t)len;
@@ -172,7 +177,7 @@ static void drain(cv_core_t *c, log_t *lg, int64_t now)
     while (cv_core_poll(c, &o) != CV_CORE_NONE) {
         CHECK(o.kind != CV_CORE_RTP || o.cap >= o.len + 16); /* room for the SRTP trailer */
         switch (o.kind) {
-        case CV_CORE_RTP: note_rtp(lg, o.pkt, o.len); break;
+        case CV_CORE_RTP: note_rtp(lg, o.pkt, o.len, now); break;
         case CV_CORE_RTCP:
             lg->rtcp++;
             note_rtcp(lg, o.pkt, o.len, now);
@@ -960,6 +965,16 @@ static void test_hidden_sender(void)
     cv_core_free(c);
 }
 
+static void mix_out(cv_core_t *c, log_t *lg, int i, size_t len)
+{
+    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, len);
+    memset(f->data, (uint8_t)(i + 1), len);
+    f->rtp_ts = (uint32_t)(i * 960);
+    cv_core_on_frame(c, f, i * 20 * MS);
+    cv_frame_unref(f);
+    drain(c, lg, i * 20 * MS);
+}
+
 /* RED from a sender: 20 % of its packets lost, each carrying the two before
  * it; every packet of which it or one of the next two arrived reaches the
  * mixer, in its own sequence number, timestamp and bytes. */
@@ -1031,16 +1046,6 @@ static void test_red_from_sender(void)
     cv_core_free(c);
 }
 
-static void mix_out(cv_core_t *c, log_t *lg, int i, size_t len)
-{
-    cv_frame_t *f = cv_frame_new(CV_FRAME_AUDIO, len);
-    memset(f->data, (uint8_t)(i + 1), len);
-    f->rtp_ts = (uint32_t)(i * 960);
-    cv_core_on_frame(c, f, i * 20 * MS);
-    cv_frame_unref(f);
-    drain(c, lg, i * 20 * MS);
-}
-
 /* RED to a receiver: no redundancy on a clean link, two earlier frames once
  * its reports say it loses 20 %; a DTX frame is not sent again. */
 static void test_red_to_receiver(void)
@@ -1085,8 +1090,59 @@ static void test_red_to_receiver(void)
     cv_core_free(c);
 }
 
+/* Pacing: a big key frame leaves at 2.5 x what the receiver's tier needs,
+ * never more than 20 ms of that at once, while the audio beside it goes out
+ * the moment it comes. */
+static void test_pacing(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    cv_tiers_parse("1280x720@30:1500,640x360@30:500,320x180@15:150", &p.tiers, NULL, 0);
+    cv_core_t *c = connected_core(&lg, &p);
+    const int64_t rate = (1500 + 40) * 1000 / 8 * 25 / 10; /* bytes a second */
+    cv_frame_t *key = cv_frame_new(CV_FRAME_VIDEO, 120000);
+    fake_frame(key->data, key->len, 1);
+    key->keyframe = 1;
+    cv_core_on_frame(c, key, 100 * MS);
+    cv_frame_unref(key);
+    drain(c, &lg, 100 * MS);
+    for (int64_t ms = 100; ms < 600; ms++) {
+        int64_t now = ms * MS;
+        if (ms % 20 == 0)
+            mix_out(c, &lg, (int)ms / 20, 80);
+        run_until(c, &lg, now);
+    }
+    int pkts = lg.video_rtp;
+    CHECK(pkts > 100);
+    int64_t span = lg.video_us[pkts - 1] - lg.video_us[0];
+    int64_t bytes = 0;
+    for (int i = 0; i < pkts; i++)
+        bytes += lg.video_len[i];
+    printf("test_core: a %lld-byte key frame paced over %lld ms (%lld kbit/s) in "
+           "%d packets\n",
+           (long long)bytes, (long long)(span / MS), (long long)(bytes * 8 * 1000 / span), pkts);
+    /* no 20 ms window carries more than the burst plus 20 ms of the rate */
+    int worst = 0;
+    for (int i = 0; i < pkts; i++) {
+        int64_t sum = 0;
+        for (int j = i; j < pkts && lg.video_us[j] - lg.video_us[i] < 20 * MS; j++)
+            sum += lg.video_len[j];
+        if (sum > worst)
+            worst = (int)sum;
+    }
+    CHECK(worst <= 2 * rate * 20 / 1000 + 1500);
+    CHECK(span >= (bytes - rate / 50) * 1000000 / rate - 2 * MS); /* not faster than the rate */
+    CHECK(span <= bytes * 1000000 / rate + 20 * MS);              /* nor much slower */
+    /* audio was never held behind the key frame: each went out when it came */
+    CHECK_EQ(lg.audio_rtp, 25);
+    for (int i = 0; i < lg.audio_rtp; i++)
+        CHECK_EQ(lg.audio_us[i], (100 + 20 * i) * MS);
+    cv_core_free(c);
+}
+
 int main(void)
 {
+    test_pacing();
     test_red_from_sender();
     test_red_to_receiver();
     test_jitter_release_at_deadline();
