@@ -142,7 +142,8 @@ static int flush_due(int64_t now)
 static void usage(void)
 {
     fprintf(stderr, "usage: relay --listen IP --target IP --ports MIN-MAX --profile NAME "
-                    "[--seed N]\nprofiles: clean loss5 loss20 burst cap300 delay150 outage3\n");
+                    "[--seed N]\nprofiles: clean loss5 loss20 burst cap300 cap150 delay150 "
+                    "loss20+delay100 outage3\n");
     exit(2);
 }
 

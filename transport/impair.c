@@ -88,10 +88,20 @@ int cv_impair_profile_named(const char *name, cv_impair_profile_t *p)
         p->loss = 0.20;
         return 0;
     }
-    if (strcmp(name, "burst") == 0) { /* mean burst 4 packets, ~5 % of the time bad */
-        p->ge_p = 0.0132;
+    if (strcmp(name, "burst") == 0) { /* mean burst 4 packets, ~10 % of the time bad */
+        p->ge_p = 0.0278;
         p->ge_r = 0.25;
         p->ge_bad_loss = 1.0;
+        return 0;
+    }
+    if (strcmp(name, "loss20+delay100") == 0) {
+        p->loss = 0.20;
+        p->delay_us = 100000;
+        return 0;
+    }
+    if (strcmp(name, "cap150") == 0) {
+        p->rate_bps = 150000;
+        p->queue_bytes = 15000; /* 0.8 s at 150 kbit/s */
         return 0;
     }
     if (strcmp(name, "cap300") == 0) {

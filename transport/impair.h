@@ -43,9 +43,10 @@ void cv_impair_init(cv_impair_t *im, const cv_impair_profile_t *p, uint64_t seed
 /* One packet of len bytes offered at now_us (non-decreasing). Returns CV_IMPAIR_PASS
  * with *deliver_us (>= now_us) when it should come out, or the reason it is dropped. */
 int cv_impair_packet(cv_impair_t *im, size_t len, int64_t now_us, int64_t *deliver_us);
-/* Named profiles: "clean", "loss5", "loss20", "burst" (Gilbert-Elliott, ~5 % in
- * bursts), "cap300" (300 kbit/s, 30 kB queue), "delay150" (150 ms +- 40 ms),
- * "outage3" (3 s at t = 10 s). Returns 0 or -1 for an unknown name. */
+/* Named profiles: "clean", "loss5", "loss20", "burst" (Gilbert-Elliott, ~10 % in
+ * bursts of ~4), "cap300" (300 kbit/s, 30 kB queue), "cap150" (150 kbit/s, 15 kB
+ * queue), "delay150" (150 ms +- 40 ms), "loss20+delay100", "outage3" (3 s at
+ * t = 10 s). Returns 0 or -1 for an unknown name. */
 int cv_impair_profile_named(const char *name, cv_impair_profile_t *p);
 
 #endif

@@ -145,6 +145,8 @@ async function pageStats({ name, toneHz }) {
                 total: r.totalSamplesReceived || 0,
                 lost: r.packetsLost || 0,
                 received: r.packetsReceived || 0,
+                jbDelay: r.jitterBufferDelay || 0,
+                jbEmitted: r.jitterBufferEmittedCount || 0,
             };
         } else if (r.kind === 'video') {
             out.video = {
@@ -175,6 +177,25 @@ const lossOf = (a, b, k) => {
     const got = b[k].received - a[k].received;
     return lost + got > 0 ? lost / (lost + got) : 0;
 };
+
+// The 95th percentile of the audio playout delay (ms) over the readings: the
+// jitter buffer's delay per sample emitted between one reading and the next.
+function playoutP95(samples) {
+    const d = [];
+    for (let i = 1; i < samples.length; i++) {
+        const a = samples[i - 1].audio;
+        const b = samples[i].audio;
+        const n = b.jbEmitted - a.jbEmitted;
+        if (n > 0) {
+            d.push(((b.jbDelay - a.jbDelay) / n) * 1000);
+        }
+    }
+    if (d.length === 0) {
+        return 0;
+    }
+    d.sort((x, y) => x - y);
+    return Math.round(d[Math.min(d.length - 1, Math.floor(d.length * 0.95))]);
+}
 
 // Figures between two readings, and the stalls seen in the readings between.
 function figures(first, last, samples) {
@@ -208,6 +229,7 @@ function figures(first, last, samples) {
         nacks: last.video.nacks - first.video.nacks,
         rtx: last.video.retransmitted - first.video.retransmitted,
         longestStallMs: Math.round(stallMs),
+        playoutP95Ms: playoutP95(samples),
         toneDb: tones.length ? tones.reduce((x, y) => x + y, 0) / tones.length : -200,
     };
 }
