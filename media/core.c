@@ -20,6 +20,7 @@
 #include "seq.h"
 #include "srtp.h"
 #include "stats.h"
+#include "twcc.h"
 #include "vp8.h"
 
 #include <stdlib.h>
@@ -35,9 +36,10 @@
 #define PACE_BURST_MIN 2400 /* (and two full packets) */
 #define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
-#define OPUS_FRAME_TS 960 /* 20 ms at 48 kHz: the frame RED's offsets count in */
-#define RED_MAX_BACK 4    /* redundant blocks further back than this are not used */
-#define RED_LEVELS 2      /* earlier frames sent again, at most */
+#define TWCC_INTERVAL_US 50000 /* transport feedback at most this often */
+#define OPUS_FRAME_TS 960      /* 20 ms at 48 kHz: the frame RED's offsets count in */
+#define RED_MAX_BACK 4         /* redundant blocks further back than this are not used */
+#define RED_LEVELS 2           /* earlier frames sent again, at most */
 
 typedef struct {
     int event, value;
@@ -63,6 +65,8 @@ struct cv_core {
     int v_hidden;   /* packets were dropped as hidden: start afresh when shown */
     int cap_kbps, remb_kbps;
     int64_t remb_us;
+    cv_twcc_rx_t *twcc; /* arrival times for its transport feedback, NULL without */
+    int64_t twcc_us;    /* when the last feedback went */
     /* what it receives */
     cv_outstream_t aout, vout;
     cv_tier_ctl_t tierctl;
@@ -419,6 +423,9 @@ void cv_core_on_rtp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us
         cv_stats_add(CV_STAT_DROP_MALFORMED_RTP, 1);
         return;
     }
+    const uint8_t *tw;
+    if (c->twcc && cv_rtp_find_ext(&h, c->p.twcc_id, &tw) >= 2)
+        cv_twcc_rx_on_packet(c->twcc, rd16(tw), c->now);
     if (!c->p.takes) {
         c->st.drop_pt++; /* a viewer's media is not used */
         cv_stats_add(CV_STAT_DROP_NOT_WANTED, 1);
@@ -585,6 +592,23 @@ void cv_core_on_rtcp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_u
         on_rtcp_item(c, &items[i]);
 }
 
+/* Transport feedback (twcc.h) on what arrived since the last, each
+ * TWCC_INTERVAL_US: the participant's browser paces what it sends by it. */
+static void send_twcc(cv_core_t *c)
+{
+    if (!c->twcc || c->now - c->twcc_us < TWCC_INTERVAL_US)
+        return;
+    uint8_t *pkt;
+    int n = 0;
+    while (cv_twcc_rx_pending(c->twcc) && (pkt = ctl_slot(c)) &&
+           (n = cv_twcc_build(c->twcc, pkt, CTL_CAP, c->vout.ssrc,
+                              c->v_ssrc_in ? c->v_ssrc_in : c->a_ssrc_in)) > 0) {
+        ctl_commit(c, n);
+        c->st.twcc_sent++;
+    }
+    c->twcc_us = c->now;
+}
+
 /* ---- reports and time ---- */
 
 static int put_sr(cv_core_t *c, uint8_t *pkt, size_t cap, const cv_outstream_t *o, uint32_t rate,
@@ -631,6 +655,7 @@ void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
     set_now(c, now_us);
     if (c->dead || !c->connected)
         return;
+    send_twcc(c);
     if (c->p.takes && c->v_ssrc_in) {
         if (!c->v_hidden) {
             drain_video(c);
@@ -665,6 +690,8 @@ int64_t cv_core_deadline(const cv_core_t *c)
     int64_t d = c->next_report_us;
     if (video_pending(c))
         earliest(&d, pace_ready_us(c));
+    if (c->twcc && cv_twcc_rx_pending(c->twcc))
+        earliest(&d, c->twcc_us + TWCC_INTERVAL_US);
     earliest(&d, c->last_rx_us + CV_CORE_SILENCE_US + 1);
     if (c->p.takes && c->v_ssrc_in) {
         if (!c->v_hidden) {
@@ -936,6 +963,10 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     cv_outstream_init(&c->aout, p->a_ssrc, p->red_pt >= 0 ? p->red_pt : p->a_pt, 0, p->a_seq0,
                       p->a_ts0, 0);
     cv_outstream_init(&c->vout, p->v_ssrc, p->v_pt, 1, p->v_seq0, p->v_ts0, p->picture_id0);
+    if (p->twcc_id > 0 && p->twcc_id <= 14 && p->takes) {
+        c->twcc = cv_xmalloc(sizeof(*c->twcc));
+        cv_twcc_rx_init(c->twcc);
+    }
     c->lane[0].out = &c->aout;
     c->lane[1].out = &c->vout;
     cv_jitter_init(&c->vjit, CV_CORE_JITTER_WAIT_US);
@@ -970,6 +1001,7 @@ void cv_core_free(cv_core_t *c)
     cv_jitter_cleanup(&c->vjit);
     cv_vp8_depack_cleanup(&c->depack);
     free(c->rtx);
+    free(c->twcc);
     free(c);
 }
 

@@ -60,6 +60,8 @@ typedef struct {
     int a_pt, v_pt; /* Opus and VP8 payload types, -1: not negotiated */
     int rtx_pt;     /* the offer's rtx for VP8, -1: NACKs answered with plain copies */
     int red_pt;     /* Opus RED (RFC 2198) both ways, -1: plain Opus only */
+    int twcc_id;    /* its transport-wide sequence number's extension id: feedback on what it
+                       sends (0: none) */
     int level_id;   /* RFC 6464 audio level extension id, 0: none */
     int sends;      /* the server sends the composite and a mix to it */
     int takes;      /* its media goes to the room (not a viewer's) */
@@ -105,6 +107,7 @@ typedef struct {
     uint64_t nacks_sent, plis_sent, rembs_sent;
     uint64_t mixq_full;      /* frames for the mixer dropped: not polled in time */
     uint64_t red_recovered;  /* lost audio packets rebuilt from earlier RED blocks */
+    uint64_t twcc_sent;      /* transport feedback packets */
     uint64_t events_dropped; /* events lost to a full queue */
 } cv_core_stats_t;
 

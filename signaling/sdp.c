@@ -14,6 +14,7 @@
 #include "sdp.h"
 #include "err.h"
 #include "sdp_int.h"
+#include "twcc.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -366,8 +367,9 @@ static int at_setup(struct parser *ps, struct sl v)
     return 0;
 }
 
-/* a=extmap:<id>[/<direction>] <uri> [<attributes>] (RFC 8285 §8). Only the audio
- * level matters; ids above 14 need the two-byte header and are not taken. */
+/* a=extmap:<id>[/<direction>] <uri> [<attributes>] (RFC 8285 §8). The audio
+ * level and, in a section, the transport-wide sequence number matter; ids
+ * above 14 need the two-byte header and are not taken. */
 static int at_extmap(struct parser *ps, struct sl v)
 {
     struct sl idd, uri, id_s;
@@ -378,7 +380,14 @@ static int at_extmap(struct parser *ps, struct sl v)
     int has_dir = split_at(&idd, '/', &id_s);
     if (!num(id_s, 65535, &id) || (has_dir && (dir = parse_dir(idd)) < 0))
         return fail_line(ps, CV_E_INVAL, "malformed a=extmap");
-    if (!eq(uri, AUDIO_LEVEL_URI) || id < 1 || id > 14 || dir == CV_SDP_INACTIVE)
+    if (id < 1 || id > 14 || dir == CV_SDP_INACTIVE)
+        return 0;
+    if (eq(uri, CV_TWCC_URI)) {
+        if (ps->m && !ps->m->twcc_id && (dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY))
+            ps->m->twcc_id = (int)id;
+        return 0;
+    }
+    if (!eq(uri, AUDIO_LEVEL_URI))
         return 0;
     if (!ps->m) {
         if (!ps->session_level_id) {

@@ -54,6 +54,7 @@ typedef struct {
     int audio_level_id; /* extmap id (1..14) of urn:ietf:params:rtp-hdrext:ssrc-audio-level,
                            0 if none (or offered with a two-byte id, or /inactive) */
     int opus_fec;       /* useinbandfec=1 in the chosen opus fmtp */
+    int twcc_id;        /* extmap id (1..14) of the transport-wide sequence number, 0 if none */
     uint32_t ssrc;      /* first a=ssrc (or 0); the first entry of a=ssrc-group:FID wins */
     uint32_t rtx_ssrc;  /* second entry of a=ssrc-group:FID, 0 if none */
     int rtcp_mux;       /* a=rtcp-mux present */
@@ -120,6 +121,8 @@ typedef struct {
     const char *msid_stream; /* stream id of our a=msid lines, NULL: "conclave" */
     int use_rtx;             /* answer VP8 rtx (apt) if offered; 0 for now */
     int use_red;             /* answer Opus RED (RFC 2198) if offered, listed before opus */
+    int twcc_id;             /* answer transport-wide congestion control feedback in the
+                                sections that offer it with this extmap id (0: none) */
     uint32_t video_rtx_ssrc; /* our rtx SSRC, with use_rtx (a=ssrc-group:FID) */
 } cv_sdp_answer_params_t;
 

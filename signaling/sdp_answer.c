@@ -10,6 +10,7 @@
 #include "sdp.h"
 #include "err.h"
 #include "sdp_int.h"
+#include "twcc.h"
 
 #include <limits.h>
 #include <stdarg.h>
@@ -160,7 +161,7 @@ static void put_candidates(struct out *w, const cv_sdp_answer_params_t *p)
 }
 
 static void put_codecs(struct out *w, const cv_sdp_media_t *m, const cv_sdp_answer_params_t *p,
-                       int rtx, int red)
+                       int rtx, int red, int twcc)
 {
     if (red)
         put(w, "a=rtpmap:%d red/48000/2\r\na=fmtp:%d %d/%d\r\n", m->red_pt, m->red_pt, m->pt,
@@ -168,9 +169,13 @@ static void put_codecs(struct out *w, const cv_sdp_media_t *m, const cv_sdp_answ
     if (m->kind == CV_SDP_AUDIO) {
         put(w, "a=rtpmap:%d opus/48000/2\r\na=fmtp:%d minptime=10;useinbandfec=1\r\n", m->pt,
             m->pt);
-        return; /* no rtcp-fb for audio: transport-cc is not implemented */
+        if (twcc)
+            put(w, "a=rtcp-fb:%d transport-cc\r\n", m->pt);
+        return;
     }
     put(w, "a=rtpmap:%d VP8/90000\r\n", m->pt);
+    if (twcc)
+        put(w, "a=rtcp-fb:%d transport-cc\r\n", m->pt);
     if (m->fb_remb && p->offer_fb_remb)
         put(w, "a=rtcp-fb:%d goog-remb\r\n", m->pt);
     if (m->fb_fir)
@@ -206,6 +211,7 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
     int sends = dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY;
     int rtx = !audio && p->use_rtx && m->rtx_pt >= 0;
     int red = audio && p->use_red && m->red_pt >= 0;
+    int twcc = p->twcc_id > 0 && m->twcc_id == p->twcc_id;
     /* the default candidate in m= and c= (RFC 8839 §4.2.1.4), same in every bundled one */
     const char *addr = p->n_cand ? p->cand[0].addr : "0.0.0.0";
     int port = p->n_cand ? p->cand[0].port : 9;
@@ -226,12 +232,14 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
         put(w, "a=extmap:%d%s " AUDIO_LEVEL_URI "\r\n", m->audio_level_id,
             mirror[m->audio_level_dir]);
     }
+    if (twcc) /* we send feedback on what it sends; our own packets carry no number */
+        put(w, "a=extmap:%d/recvonly " CV_TWCC_URI "\r\n", m->twcc_id);
     put(w, "a=%s\r\n", dir_names[dir]);
     if (sends)
         put(w, "a=msid:%s %s\r\n", p->msid_stream ? p->msid_stream : "conclave",
             audio ? "audio" : "video");
     put(w, "a=rtcp-mux\r\n");
-    put_codecs(w, m, p, rtx, red);
+    put_codecs(w, m, p, rtx, red, twcc);
     if (sends)
         put_ssrcs(w, m, p, rtx);
     if (first)

@@ -119,6 +119,14 @@ static const char *check_offer(int *role, const cv_sdp_media_t **am, const cv_sd
     }
 }
 
+/* The transport-wide sequence number's extension id both sections agree on
+ * (one numbering over the bundle), or 0. */
+static int twcc_id(const cv_sdp_media_t *am, const cv_sdp_media_t *vm)
+{
+    int a = am ? am->twcc_id : 0, v = vm ? vm->twcc_id : 0;
+    return a && v && a != v ? 0 : a ? a : v;
+}
+
 /* What the offer negotiated, and our streams' random SSRCs and starts, for the core. */
 static void core_params(cv_core_params_t *p, const cv_session_env_t *env, int role,
                         const cv_sdp_media_t *am, const cv_sdp_media_t *vm)
@@ -127,6 +135,7 @@ static void core_params(cv_core_params_t *p, const cv_session_env_t *env, int ro
                             .v_pt = vm ? vm->pt : -1,
                             .rtx_pt = vm ? vm->rtx_pt : -1,
                             .red_pt = am ? am->red_pt : -1,
+                            .twcc_id = twcc_id(am, vm),
                             .level_id = am ? am->audio_level_id : 0,
                             .sends = role == CV_ROLE_PARTICIPANT || role == CV_ROLE_VIEWER,
                             .takes = role != CV_ROLE_VIEWER,
@@ -204,6 +213,7 @@ static int start_media(cv_session_t *s, const cv_sdp_offer_t *o, const cv_core_p
                                  .offer_fb_remb = 1,
                                  .use_rtx = p->rtx_pt >= 0,
                                  .use_red = p->red_pt >= 0,
+                                 .twcc_id = p->twcc_id,
                                  .video_rtx_ssrc = p->rtx_ssrc};
     int rc = cv_sdp_build_answer(o, &ap, answer, cap);
     if (rc < 0) {

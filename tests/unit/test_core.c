@@ -11,6 +11,7 @@
 #include "rtcp.h"
 #include "rtp.h"
 #include "rtx.h"
+#include "twcc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -907,7 +908,11 @@ static void test_bad_input(void)
     const cv_core_stats_t *st = cv_core_stats(c);
     CHECK(st->drop_parse + st->drop_pt > 1000);
     CHECK_EQ(cv_core_dead(c), 0);
-    /* a second video SSRC is not the sender's */
+    cv_core_free(c);
+    /* a second video SSRC is not the sender's (a fresh core: junk above may
+     * have been taken for the sender's first packet) */
+    c = connected_core(&lg, &p);
+    st = cv_core_stats(c);
     cv_outstream_t cam, other;
     cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1, 0, 5);
     cv_outstream_init(&other, 0x9999, V_PT, 1, 1, 0, 5);
@@ -1140,8 +1145,94 @@ static void test_pacing(void)
     cv_core_free(c);
 }
 
+/* A one-byte-header extension (RFC 8285) with the transport-wide number. */
+static size_t add_twcc(uint8_t *p, size_t len, int id, uint16_t seq)
+{
+    memmove(p + 20, p + 12, len - 12);
+    p[0] |= 0x10;
+    static const uint8_t hdr[4] = {0xbe, 0xde, 0, 1};
+    memcpy(p + 12, hdr, 4);
+    p[16] = (uint8_t)(id << 4 | 1);
+    p[17] = (uint8_t)(seq >> 8);
+    p[18] = (uint8_t)seq;
+    p[19] = 0;
+    return len + 8;
+}
+
+typedef struct {
+    int feedbacks, reported, received, lost, bad_time;
+    int64_t first_arrival; /* the first reported arrival, and the time it was given */
+    int64_t given[200];
+} twcc_seen_t;
+
+static twcc_seen_t tw_seen;
+
+static void on_our_rtcp(void *ud, const uint8_t *p, size_t len, int64_t now)
+{
+    cv_twcc_fb_t fb;
+    if (len < 2 || p[1] != 205 || (p[0] & 0x1f) != 15 || cv_twcc_parse(p, len, &fb) != 0)
+        return;
+    twcc_seen_t *t = &tw_seen;
+    t->feedbacks++;
+    for (int i = 0; i < fb.count; i++, t->reported++) {
+        int idx = (uint16_t)(fb.base_seq + i - 65530);
+        if (!fb.received[i]) {
+            t->lost++;
+            continue;
+        }
+        t->received++;
+        if (t->received == 1)
+            t->first_arrival = fb.arrival_us[i] - t->given[idx];
+        int64_t err = fb.arrival_us[i] - t->given[idx] - t->first_arrival;
+        t->bad_time += err <= -CV_TWCC_DELTA_US || err >= CV_TWCC_DELTA_US;
+    }
+}
+
+/* Transport feedback: every numbered packet reported once, each 50 ms, with
+ * arrival times to the unit, the lost ones as lost; none without the id. */
+static void test_twcc_feedback(void)
+{
+    for (int with = 1; with >= 0; with--) {
+        log_t lg;
+        cv_core_params_t p = params();
+        p.twcc_id = with ? 5 : 0;
+        cv_core_t *c = connected_core(&lg, &p);
+        memset(&tw_seen, 0, sizeof(tw_seen));
+        lg.rtcp_out = on_our_rtcp;
+        cv_outstream_t cam;
+        cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1, 0, 5);
+        int64_t now = 0;
+        for (int i = 0; i < 200; i++) {
+            now += 3 * MS + (int64_t)(rnd() % 7000);
+            pkts_t f;
+            camera_frame(&cam, &f, 300, i == 0, (uint32_t)(i * 3000));
+            size_t len = add_twcc(f.data[0], f.len[0], 5, (uint16_t)(65530 + i)); /* wraps */
+            tw_seen.given[i] = now;
+            if (i % 10 == 3)
+                continue; /* lost on the way */
+            cv_core_on_rtp(c, f.data[0], len, now);
+            drain(c, &lg, now);
+            run_until(c, &lg, now);
+        }
+        run_until(c, &lg, now + 100 * MS);
+        if (with) {
+            CHECK_EQ(tw_seen.reported, 200);
+            CHECK_EQ(tw_seen.lost, 20);
+            CHECK_EQ(tw_seen.received, 180);
+            CHECK_EQ(tw_seen.bad_time, 0);
+            CHECK(tw_seen.feedbacks >= (int)(now / (60 * MS)) &&
+                  tw_seen.feedbacks <= (int)(now / (50 * MS)) + 2);
+            CHECK_EQ(lg.video_frames, 3); /* the media path as ever: up to the first loss */
+        } else {
+            CHECK_EQ(tw_seen.feedbacks, 0);
+        }
+        cv_core_free(c);
+    }
+}
+
 int main(void)
 {
+    test_twcc_feedback();
     test_pacing();
     test_red_from_sender();
     test_red_to_receiver();

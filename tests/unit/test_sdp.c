@@ -6,6 +6,7 @@
 #include "check.h"
 #include "err.h"
 #include "sdp.h"
+#include "twcc.h"
 #include "sdp_vectors.h"
 
 #include <stdint.h>
@@ -1200,8 +1201,34 @@ static void test_red(void)
     CHECK_EQ(off.media[0].red_pt, 63); /* one block format is fine too */
 }
 
+/* Transport-wide congestion control: the id offered in both sections, answered
+ * as an extension we receive with transport-cc feedback for both codecs. */
+static void test_twcc(void)
+{
+    static char ans[CV_SDP_ANSWER_CAP], sdp[8192];
+    CHECK_EQ(parse_str(chrome_offer), 0);
+    CHECK_EQ(off.media[0].twcc_id, 3);
+    CHECK_EQ(off.media[1].twcc_id, 3);
+    cv_sdp_answer_params_t p = params();
+    p.twcc_id = 3;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK_EQ(count(ans, "a=extmap:3/recvonly " CV_TWCC_URI "\r\n"), 2);
+    CHECK_EQ(count(ans, "a=rtcp-fb:111 transport-cc\r\n"), 1);
+    CHECK_EQ(count(ans, "a=rtcp-fb:96 transport-cc\r\n"), 1);
+    check_line_form(ans, (int)strlen(ans));
+    p.twcc_id = 0;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK(!has(ans, "transport-cc") && !has(ans, "transport-wide"));
+    /* an id above 14 or an inactive extension is not taken */
+    CHECK_EQ(parse_str(edit(sdp, sizeof sdp, chrome_offer, "a=extmap:3 http://www.ietf.org/id/",
+                            "a=extmap:3/inactive http://www.ietf.org/id/")),
+             0);
+    CHECK_EQ(off.media[0].twcc_id, 0);
+}
+
 int main(void)
 {
+    test_twcc();
     test_red();
     test_chrome_parse();
     test_chrome_answer();
