@@ -445,13 +445,13 @@ void cv_core_on_rtp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us
 
 /* ---- what it receives: tiers from feedback, NACKs answered ---- */
 
-static void apply_tier(cv_core_t *c, int tier)
+static void apply_tier(cv_core_t *c, int tier, const char *why)
 {
     if (tier == c->tier)
         return;
     int was_paused = c->tier == CV_TIER_AUDIO_ONLY, paused = tier == CV_TIER_AUDIO_ONLY;
     c->tier = tier;
-    emit(c, CV_CORE_EV_TIER, tier, NULL);
+    emit(c, CV_CORE_EV_TIER, tier, why);
     if (paused)
         c->vout.started = 0; /* when it resumes, from a key frame */
     else
@@ -524,7 +524,7 @@ static void on_receiver_feedback(cv_core_t *c, const cv_rtcp_item_t *it)
     if (!c->p.sends)
         return;
     if (it->type == CV_RTCP_REMB) {
-        apply_tier(c, cv_tier_ctl_on_remb(&c->tierctl, it->remb_bps, c->now));
+        apply_tier(c, cv_tier_ctl_on_remb(&c->tierctl, it->remb_bps, c->now), "REMB");
         return;
     }
     uint32_t mid = cv_ntp_mid32(ntp_now(c));
@@ -542,8 +542,9 @@ static void on_receiver_feedback(cv_core_t *c, const cv_rtcp_item_t *it)
             note_rtt(c, rtt);
     }
     if (video)
-        apply_tier(
-            c, cv_tier_ctl_on_report(&c->tierctl, video->cum_lost, video->ext_high_seq, c->now));
+        apply_tier(c,
+                   cv_tier_ctl_on_report(&c->tierctl, video->cum_lost, video->ext_high_seq, c->now),
+                   "loss");
 }
 
 static void on_nack(cv_core_t *c, const cv_rtcp_item_t *it)
@@ -669,7 +670,7 @@ void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
         send_reports(c);
         rotate_reorder(c);
         if (c->p.sends)
-            apply_tier(c, cv_tier_ctl_poll(&c->tierctl, c->now));
+            apply_tier(c, cv_tier_ctl_poll(&c->tierctl, c->now), "stable");
         while (c->next_report_us <= c->now)
             c->next_report_us += CV_CORE_REPORT_US;
     }
@@ -1008,6 +1009,11 @@ void cv_core_free(cv_core_t *c)
 int cv_core_tier(const cv_core_t *c)
 {
     return c->tier;
+}
+
+const cv_tier_ctl_t *cv_core_tier_ctl(const cv_core_t *c)
+{
+    return &c->tierctl;
 }
 
 int cv_core_dead(const cv_core_t *c)

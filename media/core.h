@@ -83,7 +83,8 @@ enum {
 
 enum {
     CV_CORE_EV_KEYFRAME = 1, /* the receiver needs a key frame of its composite */
-    CV_CORE_EV_TIER,         /* value: its new output tier (0.. or CV_TIER_AUDIO_ONLY) */
+    CV_CORE_EV_TIER,         /* value: its new output tier (0.. or CV_TIER_AUDIO_ONLY), why:
+                                what moved it ("REMB", "loss", "stable") */
     CV_CORE_EV_PAUSED,       /* value: 1 its video paused for a weak link, 0 resumed */
     CV_CORE_EV_RECEIVE_LOSS, /* value: fraction of its audio lost (0..255, for Opus FEC) */
     CV_CORE_EV_HIDDEN_DROP,  /* a video packet of a sender the room does not show */
@@ -146,6 +147,7 @@ int cv_core_poll(cv_core_t *c, cv_core_out_t *out);
 int64_t cv_core_deadline(const cv_core_t *c);
 
 int cv_core_tier(const cv_core_t *c);
+const cv_tier_ctl_t *cv_core_tier_ctl(const cv_core_t *c); /* what the tier follows */
 int cv_core_dead(const cv_core_t *c);
 int64_t cv_core_rtt_us(const cv_core_t *c);     /* smoothed, -1 unknown */
 int64_t cv_core_reorder_us(const cv_core_t *c); /* the link's reordering, as NACKs wait for it */
