@@ -13,6 +13,7 @@
 #include "err.h"
 #include "mem.h"
 #include "moderation.h"
+#include "names.h"
 #include "sdp.h"
 
 #include <stdio.h>
@@ -26,10 +27,43 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop);
 
 /* ---- session table ---- */
 
+_Static_assert(CV_NAME_MAX_BYTES <= CV_PART_NAME_MAX, "a session's name holds any valid name");
+
+/* Under the lock: 1 when a session of room other than self, not a screen
+ * share, shows the name n. */
+static int name_taken_locked(cv_api_t *api, const char *room, const cv_session_t *self,
+                             const char *n)
+{
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (s != self && cv_api_same_room(cv_session_room(s), room) &&
+            cv_session_info(s)->role != CV_ROLE_SCREEN && cv_name_same(cv_session_info(s)->name, n))
+            return 1;
+    }
+    return 0;
+}
+
+/* Under the lock: the name a session of room joining as `base` is shown
+ * with: base itself when nobody else in the room has it, else "base (2)",
+ * "base (3)"... the first that is free. No name stays no name. */
+static void unique_name_locked(cv_api_t *api, const char *room, const cv_session_t *self,
+                               const char *base, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", base);
+    /* n sessions take at most n names: one of the first n + 2 is free */
+    for (int k = 2; base[0] && k <= api->n_sessions + 2; k++) {
+        if (!name_taken_locked(api, room, self, out))
+            return;
+        cv_name_numbered(base, k, out, cap);
+    }
+}
+
 /* Adds s (NULL: the join failed) and settles its admission to room (NULL:
- * the echo check, no admission). Returns 0, or CV_E_FULL when s is NULL or
- * the table is full (then s is not in the table). */
-static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit)
+ * the echo check, no admission). base is the name the join asked for: when
+ * another join took the same name meanwhile, s is numbered again. Returns 0,
+ * or CV_E_FULL when s is NULL or the table is full (then s is not in the
+ * table). */
+static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit, const char *base)
 {
     int rc = CV_E_FULL;
     pthread_mutex_lock(&api->lock);
@@ -40,8 +74,12 @@ static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit
         if (rc < 0)
             cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        cv_session_info_t *in = cv_session_info(s);
+        if (room && in->role != CV_ROLE_SCREEN && name_taken_locked(api, room, s, in->name))
+            unique_name_locked(api, room, s, base, in->name, sizeof(in->name));
         api->sessions[api->n_sessions++] = s;
+    }
     pthread_mutex_unlock(&api->lock);
     return rc;
 }
@@ -117,18 +155,6 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s)
 
 /* ---- joins and leaves ---- */
 
-/* A display name: up to 64 bytes, no control characters. */
-static int valid_name(const char *n)
-{
-    size_t len = strlen(n);
-    if (len > CV_PART_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)n[i] < 32 || n[i] == 127)
-            return 0;
-    return 1;
-}
-
 /* A screen share's owner must be a participant of the room not already sharing. */
 static const char *check_owner(cv_api_t *api, const char *room, const char *owner, int *status)
 {
@@ -180,14 +206,20 @@ static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int
     return 0;
 }
 
-/* The checks of a join's ?name= and ?role= (a viewer takes no role, a
- * screen share needs its owner, check_owner). Returns the role the join
- * takes, or -1 with the refusal in rs; check_owner sets *status. */
+/* The checks of a join's ?name= (names.h: the name without its outer
+ * spaces goes to name, of CV_NAME_MAX_BYTES + 1 bytes) and ?role= (a viewer
+ * takes no role, a screen share needs its owner, check_owner). Returns the
+ * role the join takes, or -1 with the refusal in rs; check_owner sets
+ * *status. */
 static int join_role(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *status,
-                     cv_api_resp_t *rs)
+                     char *name, cv_api_resp_t *rs)
 {
-    if (rq->name && !valid_name(rq->name)) {
-        cv_api_reply(rs, 400, "bad name: at most 64 bytes, no control characters");
+    const char *why = cv_name_clean(rq->name ? rq->name : "", name, CV_NAME_MAX_BYTES + 1);
+    if (why) {
+        cv_api_reply(rs, 400,
+                     "bad name: %s (at most 64 characters of UTF-8, none of them "
+                     "control, invisible or bidirectional formatting characters)",
+                     why);
         return -1;
     }
     if (role == CV_ROLE_VIEWER && rq->role) {
@@ -217,7 +249,8 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     if (!cv_api_is_post_of(rq, "application/sdp", rs))
         return;
     int status = 500;
-    role = join_role(api, rq, room, role, &status, rs);
+    char base[CV_NAME_MAX_BYTES + 1], name[CV_NAME_MAX_BYTES + 1];
+    role = join_role(api, rq, room, role, &status, base, rs);
     if (role < 0)
         return;
     cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
@@ -237,18 +270,24 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         free(offer);
         return;
     }
+    snprintf(name, sizeof(name), "%s", base);
+    if (room && role != CV_ROLE_SCREEN) {
+        pthread_mutex_lock(&api->lock);
+        unique_name_locked(api, room, NULL, base, name, sizeof(name));
+        pthread_mutex_unlock(&api->lock);
+    }
     char *answer = cv_xmalloc(ANSWER_CAP);
-    cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, role,
+    cv_session_t *s = cv_session_create(&api->env, offer, room, name[0] ? name : NULL, role,
                                         role == CV_ROLE_SCREEN ? rq->session : NULL, answer,
                                         ANSWER_CAP, &status, &reason);
     free(offer);
     if (!s) {
-        table_add(api, NULL, room, admit);
+        table_add(api, NULL, room, admit, base);
         cv_api_reply(rs, status, "%s", reason);
         free(answer);
         return;
     }
-    if (table_add(api, s, room, admit) < 0) {
+    if (table_add(api, s, room, admit, base) < 0) {
         cv_session_close(s);
         cv_api_reply(rs, 503, "server full: too many sessions");
         free(answer);
