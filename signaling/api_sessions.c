@@ -9,6 +9,7 @@
  */
 #include "api_int.h"
 
+#include "clock.h"
 #include "command.h"
 #include "err.h"
 #include "mem.h"
@@ -22,7 +23,20 @@
 
 #define ANSWER_CAP 16384
 
+/* What a session's commands may cost (cv_bucket_t: at once, then a second).
+ * A person chats a few lines in a row, then at reading pace; a hand, mute or
+ * camera toggled ten times in a row is a stuck key or a script; a moderator
+ * may mute a whole room at once. Every command of a session counts, whether
+ * it is then refused or not. */
+#define CHAT_BURST 10
+#define CHAT_RATE 1
+#define SELF_BURST 10
+#define SELF_RATE 2
+#define MODERATOR_BURST 30
+#define MODERATOR_RATE 5
+
 static void publish_room(cv_api_t *api, const char *room);
+static void forget_rates(cv_api_t *api, const char *id);
 static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop);
 
 /* ---- session table ---- */
@@ -146,6 +160,7 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s)
     char id[CV_SESSION_ID_LEN + 1], room[65];
     snprintf(id, sizeof(id), "%s", cv_session_id(s));
     snprintf(room, sizeof(room), "%s", cv_session_room(s) ? cv_session_room(s) : "");
+    forget_rates(api, id);
     cv_session_close_on_loop(s);
     cv_events_end_session(api->events, id);
     end_owned_screens(api, id, 1);
@@ -319,6 +334,7 @@ static void end_session(cv_api_t *api, cv_session_t *s)
 {
     char id[CV_SESSION_ID_LEN + 1];
     snprintf(id, sizeof(id), "%s", cv_session_id(s));
+    forget_rates(api, id);
     cv_session_close(s);
     cv_events_end_session(api->events, id);
     end_owned_screens(api, id, 0);
@@ -352,6 +368,7 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
         pthread_mutex_unlock(&api->lock);
         if (!found)
             return;
+        forget_rates(api, cv_session_id(found));
         cv_events_end_session(api->events, cv_session_id(found));
         if (on_loop)
             cv_session_close_on_loop(found);
@@ -362,14 +379,14 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
 
 /* ---- roster, event streams and commands (the browser client) ---- */
 
-/* Tells everyone in the room who is there and how the picture is laid out. */
-static void publish_room(cv_api_t *api, const char *room)
+/* Under pub_lock: tells everyone in the room who is there and how the
+ * picture is laid out, as things are now. */
+static void publish_now(cv_api_t *api, const char *room)
 {
     pthread_mutex_lock(&api->lock);
     char *roster = cv_moderation_roster_json(api->sessions, api->n_sessions, room);
     char *layout = cv_moderation_layout_json(api->mod, api->sessions, api->n_sessions, room);
     char *state = cv_moderation_room_json(api->mod, room);
-    cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     pthread_mutex_unlock(&api->lock);
     cv_events_publish(api->events, room, "roster", roster);
     cv_events_publish(api->events, room, "layout", layout);
@@ -377,6 +394,95 @@ static void publish_room(cv_api_t *api, const char *room)
     free(roster);
     free(layout);
     free(state);
+}
+
+/* The room changed: its roster, layout and room events go out at once when
+ * the last ones are CV_API_PUBLISH_GAP_US old, else once that gap has passed
+ * (cv_api_flush_rooms), with whatever else changed meanwhile. So a burst of
+ * joins, leaves or toggles costs each subscriber at most five publications
+ * a second, and the last state always arrives. */
+static void publish_room(cv_api_t *api, const char *room)
+{
+    pthread_mutex_lock(&api->lock);
+    cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
+    pthread_mutex_unlock(&api->lock);
+    int64_t now = cv_now_us();
+    pthread_mutex_lock(&api->pub_lock);
+    struct cv_api_pub *p = g_hash_table_lookup(api->pubs, room);
+    if (!p) {
+        p = cv_xcalloc(1, sizeof(*p));
+        g_hash_table_insert(api->pubs, cv_xstrdup(room), p);
+        p->last_us = now;
+        publish_now(api, room);
+    } else if (!p->pending && now - p->last_us >= CV_API_PUBLISH_GAP_US) {
+        p->last_us = now;
+        publish_now(api, room);
+    } else {
+        p->pending = 1;
+    }
+    pthread_mutex_unlock(&api->pub_lock);
+}
+
+void cv_api_flush_rooms(cv_api_t *api)
+{
+    int64_t now = cv_now_us();
+    GHashTableIter it;
+    gpointer room, value;
+    pthread_mutex_lock(&api->pub_lock);
+    g_hash_table_iter_init(&it, api->pubs);
+    while (g_hash_table_iter_next(&it, &room, &value)) {
+        struct cv_api_pub *p = value;
+        if (p->pending && now - p->last_us >= CV_API_PUBLISH_GAP_US) {
+            p->pending = 0;
+            p->last_us = now;
+            publish_now(api, room);
+        } else if (!p->pending && now - p->last_us >= 10 * CV_API_PUBLISH_GAP_US) {
+            g_hash_table_iter_remove(&it); /* quiet: the next change goes out at once */
+        }
+    }
+    pthread_mutex_unlock(&api->pub_lock);
+}
+
+static void forget_rates(cv_api_t *api, const char *id)
+{
+    pthread_mutex_lock(&api->lock);
+    g_hash_table_remove(api->rates, id);
+    pthread_mutex_unlock(&api->lock);
+}
+
+/* Under the lock: counts a command of type from session id (in the table,
+ * so that the rates kept stay within one per session). Returns 0, or the
+ * seconds to wait, with the 429 and its one-line reason in rs. */
+static int command_wait_locked(cv_api_t *api, const char *id, int type, cv_api_resp_t *rs)
+{
+    struct cv_api_rates *r = g_hash_table_lookup(api->rates, id);
+    if (!r) {
+        r = cv_xcalloc(1, sizeof(*r));
+        g_hash_table_insert(api->rates, cv_xstrdup(id), r);
+    }
+    int64_t now = cv_now_us();
+    int wait;
+    if (type == CV_CMD_CHAT) {
+        wait = cv_bucket_take(&r->chat, CHAT_RATE, CHAT_BURST, now);
+        if (wait)
+            cv_api_reply(rs, 429, "too many chat messages: at most %d in a row, then %d a second",
+                         CHAT_BURST, CHAT_RATE);
+    } else if (type < CV_CMD_CHAT) {
+        wait = cv_bucket_take(&r->self, SELF_RATE, SELF_BURST, now);
+        if (wait)
+            cv_api_reply(rs, 429,
+                         "too many mute, camera and hand changes: at most %d in a row, then %d "
+                         "a second",
+                         SELF_BURST, SELF_RATE);
+    } else {
+        wait = cv_bucket_take(&r->moderator, MODERATOR_RATE, MODERATOR_BURST, now);
+        if (wait)
+            cv_api_reply(rs, 429,
+                         "too many moderator commands: at most %d in a row, then %d a second",
+                         MODERATOR_BURST, MODERATOR_RATE);
+    }
+    rs->retry_after = wait;
+    return wait;
 }
 
 /* GET /rooms/{room}/events?session={id} */
@@ -443,15 +549,19 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         return;
     }
     cv_moderation_fx_t fx = {0};
-    int st = 0;
+    int st = 0, wait = 0;
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, id);
     if (s)
+        wait = command_wait_locked(api, id, cmd->type, rs);
+    if (s && !wait)
         st = cv_moderation_apply(api->mod, api->sessions, api->n_sessions, room, s, cmd, &fx, &why);
     pthread_mutex_unlock(&api->lock);
     free(cmd);
     if (!s) {
         cv_api_reply(rs, 404, "no such session");
+    } else if (wait) {
+        /* refused: the 429, its reason and Retry-After are in rs already */
     } else if (st) {
         cv_api_reply(rs, st, "%s%s", st == 400 ? "bad command: " : "", why);
     } else {

@@ -121,6 +121,11 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
         MHD_add_response_header(r, "Allow", rs->allow);
     if (rs->www_authenticate)
         MHD_add_response_header(r, "WWW-Authenticate", rs->www_authenticate);
+    if (rs->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", secs);
+    }
     if (rs->moderator_token[0])
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
     add_common_headers(h, r, rs->no_store);

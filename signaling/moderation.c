@@ -237,18 +237,23 @@ static int self_command(const struct rstate *r, cv_session_t *s, const cv_comman
         return 400;
     }
     int lecture = r && r->layout == CV_LAYOUT_MODE_LECTURE;
-    int st;
+    int st, was;
     switch (cmd->type) {
     case CV_CMD_MUTE:
         if (!cmd->flag && (st = cv_access_may_speak(lecture, in->moderator, in->floor, why)))
             return st;
+        was = in->muted;
         set_muted(s, cmd->flag);
         break;
     case CV_CMD_CAMERA:
+        was = in->camera;
         in->camera = cmd->flag;
         cv_part_set_camera(cv_session_part(s), cmd->flag);
         break;
-    case CV_CMD_HAND: in->hand = cmd->flag; break;
+    case CV_CMD_HAND:
+        was = in->hand;
+        in->hand = cmd->flag;
+        break;
     case CV_CMD_CHAT: {
         json_t *o =
             json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", shown_name(in->name),
@@ -257,8 +262,9 @@ static int self_command(const struct rstate *r, cv_session_t *s, const cv_comman
         json_decref(o);
         return 0;
     }
+    default: return 0;
     }
-    fx->changed = 1;
+    fx->changed = !!was != !!cmd->flag; /* the same again changes nothing others see */
     return 0;
 }
 

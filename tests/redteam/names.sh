@@ -31,7 +31,7 @@ join() { # name (URL-encoded) -> "status location", the body in $tmp/body
 }
 roster() { # the last roster of the stream file $1, one name a line
     grep '^data: {"participants"' "$1" | tail -1 | sed 's/^data: //' |
-        python3 -c 'import json,sys; [print(p["name"]) for p in json.load(sys.stdin)["participants"]]'
+        python3 -c 'import json,sys; [print(p["name"]) for p in json.load(sys.stdin)["participants"]]' 2>/dev/null
 }
 
 first=$(join Host)
