@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct rstate {
     struct rstate *next;
@@ -65,7 +66,7 @@ void cv_moderation_set_config(cv_moderation_t *m, const cv_config_t *cfg)
 static const cv_config_room_t *cfg_of(const cv_moderation_t *m, const char *room)
 {
     for (int i = 0; i < m->n_cfg; i++)
-        if (strcmp(m->cfg[i].name, room) == 0)
+        if (strcasecmp(m->cfg[i].name, room) == 0) /* the ini may spell it in any case */
             return &m->cfg[i];
     return NULL;
 }
