@@ -404,8 +404,9 @@ char *cv_moderation_roster_json(cv_session_t *const *list, int n, const char *ro
                               "name", shown_name(in->name), "role", role_name(in->role), "muted",
                               in->muted, "camera", in->camera, "hand", in->hand, "moderator",
                               in->moderator, "floor", in->floor);
-        if (!p)
-            abort(); /* out of memory: every entry must be listed, or none */
+        if (!p) /* cannot happen with shown_name; still, never leave anyone out */
+            p = json_pack("{s:s, s:s, s:s}", "id", in->public_id, "name", "?", "role",
+                          role_name(in->role));
         if (in->role == CV_ROLE_SCREEN)
             json_object_set_new(p, "owner", json_string(public_of(list, n, in->owner)));
         json_array_append_new(arr, p);
