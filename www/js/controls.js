@@ -98,19 +98,20 @@ function toggleHand(call) {
     setPressed(ui.hand, call.hand);
     say(call.hand ? 'Your hand is raised.' : 'Your hand is lowered.', { transient: true });
     const want = call.hand;
+    call.handInFlight = (call.handInFlight || 0) + 1;
     call.command({ type: 'hand', raised: want }).then((status) => {
-        if (status === 429 && call.hand === want) {
-            setHand(call, !want); // refused as too many in a row: as the server has it
+        call.handInFlight--;
+        if (status === 429 && call.hand === want && call.me) {
+            // refused as too many in a row: as the server has it (the roster
+            // that follows the last accepted change settles it, followServer)
+            setHand(call, call.me.hand === true);
         }
     });
 }
 
-// The server lowered the hand (the moderator gave the floor or declined).
-export function lowerHand(call) {
-    setHand(call, false);
-}
-
-function setHand(call, raised) {
+// The server lowered the hand (the moderator gave the floor or declined), or
+// has it otherwise than shown (a change it refused): the server's state.
+export function setHand(call, raised) {
     call.hand = raised;
     setPressed(ui.hand, raised);
 }
