@@ -63,6 +63,7 @@ check "an emoji in a name joins (${r%% *})" '[ "${r%% *}" = 201 ]'
 # duplicates are numbered by the server
 a1=$(join Ada)
 a2=$(join Ada)
+# shellcheck disable=SC2034 # read by check's eval
 a3=$(join '%20%20ada%20')
 check "three joins as Ada, Ada, ' ada ' -> 201" \
     '[ "${a1%% *}" = 201 ] && [ "${a2%% *}" = 201 ] && [ "${a3%% *}" = 201 ]'
@@ -88,6 +89,7 @@ check "the chat event names her Ada (2)" 'it_wait_for "$tmp/host.sse" "\"name\":
 
 # when the first Ada leaves, her name is free again
 c -o /dev/null -X DELETE "$base${a1#* }"
+# shellcheck disable=SC2034 # read by check's eval
 a4=$(join Ada)
 check "a new Ada after the first left -> 201" '[ "${a4%% *}" = 201 ]'
 check "and is shown as Ada again" \
