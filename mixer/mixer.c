@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #define AUDIO_PERIOD_US 20000
@@ -173,7 +174,7 @@ static int name_allowed(const cv_mixer_t *m, const char *room)
     for (const char *p = m->names; *p;) {
         const char *end = strchr(p, ',');
         size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && strncmp(p, room, n) == 0)
+        if (len == n && strncasecmp(p, room, n) == 0) /* room names ignore case */
             return 1;
         p += len + (end ? 1 : 0);
     }

@@ -21,7 +21,7 @@
 
 #define CV_ROOM_MAX_PARTICIPANTS 100
 #define CV_ROOM_MAX_TIERS 4
-#define CV_PART_NAME_MAX 64
+#define CV_PART_NAME_MAX 256 /* bytes of a shown name: 64 characters of UTF-8 */
 
 typedef struct {
     int width, height; /* composite size, even */

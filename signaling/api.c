@@ -91,11 +91,19 @@ static gboolean tick_cb(gpointer arg)
     return G_SOURCE_CONTINUE;
 }
 
+static gboolean flush_cb(gpointer arg)
+{
+    cv_api_flush_rooms(arg);
+    return G_SOURCE_CONTINUE;
+}
+
 static void stop_tick(void *arg)
 {
     cv_api_t *api = arg;
     g_source_destroy(api->tick);
     g_source_unref(api->tick);
+    g_source_destroy(api->flush);
+    g_source_unref(api->flush);
 }
 
 /* ---- lifecycle and settings ---- */
@@ -151,9 +159,15 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     pthread_mutex_init(&api->lock, NULL);
     api->events = cv_events_create();
     api->mod = cv_moderation_create();
+    pthread_mutex_init(&api->pub_lock, NULL);
+    api->pubs = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+    api->rates = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->tick = g_timeout_source_new(TICK_MS);
     g_source_set_callback(api->tick, tick_cb, api, NULL);
     g_source_attach(api->tick, cv_loop_context(env->loop));
+    api->flush = g_timeout_source_new(CV_API_FLUSH_MS);
+    g_source_set_callback(api->flush, flush_cb, api, NULL);
+    g_source_attach(api->flush, cv_loop_context(env->loop));
     return api;
 }
 
@@ -171,6 +185,9 @@ void cv_api_destroy(cv_api_t *api)
         cv_session_close(s);
     }
     pthread_mutex_destroy(&api->lock);
+    pthread_mutex_destroy(&api->pub_lock);
+    g_hash_table_destroy(api->pubs);
+    g_hash_table_destroy(api->rates);
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
     free(api->sessions);

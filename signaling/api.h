@@ -37,6 +37,7 @@ typedef struct {
     char location[128];           /* "" if none */
     const char *allow;            /* Allow header for 405, or NULL */
     const char *www_authenticate; /* WWW-Authenticate header of a 401, or NULL */
+    int retry_after;              /* Retry-After seconds of a 429, 0 if none */
     char moderator_token[33];     /* Conclave-Moderator-Token of a creator's 201, "" if none */
     int fd;                       /* static file to send, or -1 */
     size_t fd_len;

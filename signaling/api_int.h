@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "moderation.h"
+#include "ratelimit.h"
 
 #include <glib.h>
 #include <limits.h>
@@ -36,7 +37,25 @@ struct cv_api {
         int active;       /* last active speaker index published, -2: none yet */
     } spk[SPEAKER_ROOMS]; /* loop thread only */
     int n_spk;
+    GSource *flush;           /* on the network loop: roster publications held back */
+    pthread_mutex_t pub_lock; /* publications of rooms: order and pace */
+    GHashTable *pubs;         /* room name -> struct cv_api_pub, under pub_lock */
+    GHashTable *rates;        /* session id -> struct cv_api_rates, under the lock */
 };
+
+/* The pace of a room's roster, layout and room events (api_sessions.c). */
+struct cv_api_pub {
+    int64_t last_us; /* when they were last published */
+    int pending;     /* a change is waiting for CV_API_PUBLISH_GAP_US to pass */
+};
+
+/* What one session's commands may cost (api_sessions.c). */
+struct cv_api_rates {
+    cv_bucket_t chat, self, moderator;
+};
+
+#define CV_API_PUBLISH_GAP_US 200000 /* at most one roster publication a room this often */
+#define CV_API_FLUSH_MS 50           /* how often held-back publications are looked at */
 
 /* api.c: the room's active speaker (under the lock) and its event data. */
 const char *cv_api_speaker_locked(cv_api_t *api, const char *room, int *index);
@@ -59,6 +78,9 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
 void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
                     cv_api_resp_t *rs);
 void cv_api_on_session_failed(void *ud, cv_session_t *s);
+/* Network loop, every CV_API_FLUSH_MS: publishes the rooms whose roster
+ * changed while their publications were held back. */
+void cv_api_flush_rooms(cv_api_t *api);
 void cv_api_on_video_paused(void *ud, cv_session_t *s, int paused);
 
 /* api_files.c: a GET or HEAD of a file under the www root. */

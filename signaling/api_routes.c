@@ -10,6 +10,7 @@
 #include "mem.h"
 #include "metrics.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,8 +108,12 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         return;
     }
     const char *what = slash ? slash + 1 : "";
+    /* one room whatever the case it is spelt in: Board is board, and a
+     * protected room cannot be sidestepped by another spelling. The name is
+     * kept in lower case from here on (session table, events, Location). */
     char room[65];
-    memcpy(room, rest, room_len);
+    for (size_t i = 0; i < room_len; i++)
+        room[i] = (char)tolower((unsigned char)rest[i]);
     room[room_len] = 0;
     if (strcmp(what, "whip") == 0) {
         cv_api_join(api, rq, room, CV_ROLE_PARTICIPANT, rs);

@@ -9,10 +9,12 @@
  */
 #include "api_int.h"
 
+#include "clock.h"
 #include "command.h"
 #include "err.h"
 #include "mem.h"
 #include "moderation.h"
+#include "names.h"
 #include "sdp.h"
 
 #include <stdio.h>
@@ -21,15 +23,61 @@
 
 #define ANSWER_CAP 16384
 
+/* What a session's commands may cost (cv_bucket_t: at once, then a second).
+ * A person chats a few lines in a row, then at reading pace; a hand, mute or
+ * camera toggled ten times in a row is a stuck key or a script; a moderator
+ * may mute a whole room at once. Every command of a session counts, whether
+ * it is then refused or not. */
+#define CHAT_BURST 10
+#define CHAT_RATE 1
+#define SELF_BURST 10
+#define SELF_RATE 2
+#define MODERATOR_BURST 30
+#define MODERATOR_RATE 5
+
 static void publish_room(cv_api_t *api, const char *room);
+static void forget_rates(cv_api_t *api, const char *id);
 static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop);
 
 /* ---- session table ---- */
 
+_Static_assert(CV_NAME_MAX_BYTES <= CV_PART_NAME_MAX, "a session's name holds any valid name");
+
+/* Under the lock: 1 when a session of room other than self, not a screen
+ * share, shows the name n. */
+static int name_taken_locked(cv_api_t *api, const char *room, const cv_session_t *self,
+                             const char *n)
+{
+    for (int i = 0; i < api->n_sessions; i++) {
+        cv_session_t *s = api->sessions[i];
+        if (s != self && cv_api_same_room(cv_session_room(s), room) &&
+            cv_session_info(s)->role != CV_ROLE_SCREEN && cv_name_same(cv_session_info(s)->name, n))
+            return 1;
+    }
+    return 0;
+}
+
+/* Under the lock: the name a session of room joining as `base` is shown
+ * with: base itself when nobody else in the room has it, else "base (2)",
+ * "base (3)"... the first that is free. No name stays no name. */
+static void unique_name_locked(cv_api_t *api, const char *room, const cv_session_t *self,
+                               const char *base, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", base);
+    /* n sessions take at most n names: one of the first n + 2 is free */
+    for (int k = 2; base[0] && k <= api->n_sessions + 2; k++) {
+        if (!name_taken_locked(api, room, self, out))
+            return;
+        cv_name_numbered(base, k, out, cap);
+    }
+}
+
 /* Adds s (NULL: the join failed) and settles its admission to room (NULL:
- * the echo check, no admission). Returns 0, or CV_E_FULL when s is NULL or
- * the table is full (then s is not in the table). */
-static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit)
+ * the echo check, no admission). base is the name the join asked for: when
+ * another join took the same name meanwhile, s is numbered again. Returns 0,
+ * or CV_E_FULL when s is NULL or the table is full (then s is not in the
+ * table). */
+static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit, const char *base)
 {
     int rc = CV_E_FULL;
     pthread_mutex_lock(&api->lock);
@@ -40,8 +88,12 @@ static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit
         if (rc < 0)
             cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     }
-    if (rc == 0)
+    if (rc == 0) {
+        cv_session_info_t *in = cv_session_info(s);
+        if (room && in->role != CV_ROLE_SCREEN && name_taken_locked(api, room, s, in->name))
+            unique_name_locked(api, room, s, base, in->name, sizeof(in->name));
         api->sessions[api->n_sessions++] = s;
+    }
     pthread_mutex_unlock(&api->lock);
     return rc;
 }
@@ -108,6 +160,7 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s)
     char id[CV_SESSION_ID_LEN + 1], room[65];
     snprintf(id, sizeof(id), "%s", cv_session_id(s));
     snprintf(room, sizeof(room), "%s", cv_session_room(s) ? cv_session_room(s) : "");
+    forget_rates(api, id);
     cv_session_close_on_loop(s);
     cv_events_end_session(api->events, id);
     end_owned_screens(api, id, 1);
@@ -116,18 +169,6 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s)
 }
 
 /* ---- joins and leaves ---- */
-
-/* A display name: up to 64 bytes, no control characters. */
-static int valid_name(const char *n)
-{
-    size_t len = strlen(n);
-    if (len > CV_PART_NAME_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)n[i] < 32 || n[i] == 127)
-            return 0;
-    return 1;
-}
 
 /* A screen share's owner must be a participant of the room not already sharing. */
 static const char *check_owner(cv_api_t *api, const char *room, const char *owner, int *status)
@@ -180,14 +221,20 @@ static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int
     return 0;
 }
 
-/* The checks of a join's ?name= and ?role= (a viewer takes no role, a
- * screen share needs its owner, check_owner). Returns the role the join
- * takes, or -1 with the refusal in rs; check_owner sets *status. */
+/* The checks of a join's ?name= (names.h: the name without its outer
+ * spaces goes to name, of CV_NAME_MAX_BYTES + 1 bytes) and ?role= (a viewer
+ * takes no role, a screen share needs its owner, check_owner). Returns the
+ * role the join takes, or -1 with the refusal in rs; check_owner sets
+ * *status. */
 static int join_role(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *status,
-                     cv_api_resp_t *rs)
+                     char *name, cv_api_resp_t *rs)
 {
-    if (rq->name && !valid_name(rq->name)) {
-        cv_api_reply(rs, 400, "bad name: at most 64 bytes, no control characters");
+    const char *why = cv_name_clean(rq->name ? rq->name : "", name, CV_NAME_MAX_BYTES + 1);
+    if (why) {
+        cv_api_reply(rs, 400,
+                     "bad name: %s (at most 64 characters of UTF-8, none of them "
+                     "control, invisible or bidirectional formatting characters)",
+                     why);
         return -1;
     }
     if (role == CV_ROLE_VIEWER && rq->role) {
@@ -217,7 +264,8 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     if (!cv_api_is_post_of(rq, "application/sdp", rs))
         return;
     int status = 500;
-    role = join_role(api, rq, room, role, &status, rs);
+    char base[CV_NAME_MAX_BYTES + 1], name[CV_NAME_MAX_BYTES + 1];
+    role = join_role(api, rq, room, role, &status, base, rs);
     if (role < 0)
         return;
     cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
@@ -237,18 +285,24 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         free(offer);
         return;
     }
+    snprintf(name, sizeof(name), "%s", base);
+    if (room && role != CV_ROLE_SCREEN) {
+        pthread_mutex_lock(&api->lock);
+        unique_name_locked(api, room, NULL, base, name, sizeof(name));
+        pthread_mutex_unlock(&api->lock);
+    }
     char *answer = cv_xmalloc(ANSWER_CAP);
-    cv_session_t *s = cv_session_create(&api->env, offer, room, rq->name, role,
+    cv_session_t *s = cv_session_create(&api->env, offer, room, name[0] ? name : NULL, role,
                                         role == CV_ROLE_SCREEN ? rq->session : NULL, answer,
                                         ANSWER_CAP, &status, &reason);
     free(offer);
     if (!s) {
-        table_add(api, NULL, room, admit);
+        table_add(api, NULL, room, admit, base);
         cv_api_reply(rs, status, "%s", reason);
         free(answer);
         return;
     }
-    if (table_add(api, s, room, admit) < 0) {
+    if (table_add(api, s, room, admit, base) < 0) {
         cv_session_close(s);
         cv_api_reply(rs, 503, "server full: too many sessions");
         free(answer);
@@ -280,6 +334,7 @@ static void end_session(cv_api_t *api, cv_session_t *s)
 {
     char id[CV_SESSION_ID_LEN + 1];
     snprintf(id, sizeof(id), "%s", cv_session_id(s));
+    forget_rates(api, id);
     cv_session_close(s);
     cv_events_end_session(api->events, id);
     end_owned_screens(api, id, 0);
@@ -313,6 +368,7 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
         pthread_mutex_unlock(&api->lock);
         if (!found)
             return;
+        forget_rates(api, cv_session_id(found));
         cv_events_end_session(api->events, cv_session_id(found));
         if (on_loop)
             cv_session_close_on_loop(found);
@@ -323,14 +379,14 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
 
 /* ---- roster, event streams and commands (the browser client) ---- */
 
-/* Tells everyone in the room who is there and how the picture is laid out. */
-static void publish_room(cv_api_t *api, const char *room)
+/* Under pub_lock: tells everyone in the room who is there and how the
+ * picture is laid out, as things are now. */
+static void publish_now(cv_api_t *api, const char *room)
 {
     pthread_mutex_lock(&api->lock);
     char *roster = cv_moderation_roster_json(api->sessions, api->n_sessions, room);
     char *layout = cv_moderation_layout_json(api->mod, api->sessions, api->n_sessions, room);
     char *state = cv_moderation_room_json(api->mod, room);
-    cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     pthread_mutex_unlock(&api->lock);
     cv_events_publish(api->events, room, "roster", roster);
     cv_events_publish(api->events, room, "layout", layout);
@@ -338,6 +394,95 @@ static void publish_room(cv_api_t *api, const char *room)
     free(roster);
     free(layout);
     free(state);
+}
+
+/* The room changed: its roster, layout and room events go out at once when
+ * the last ones are CV_API_PUBLISH_GAP_US old, else once that gap has passed
+ * (cv_api_flush_rooms), with whatever else changed meanwhile. So a burst of
+ * joins, leaves or toggles costs each subscriber at most five publications
+ * a second, and the last state always arrives. */
+static void publish_room(cv_api_t *api, const char *room)
+{
+    pthread_mutex_lock(&api->lock);
+    cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
+    pthread_mutex_unlock(&api->lock);
+    int64_t now = cv_now_us();
+    pthread_mutex_lock(&api->pub_lock);
+    struct cv_api_pub *p = g_hash_table_lookup(api->pubs, room);
+    if (!p) {
+        p = cv_xcalloc(1, sizeof(*p));
+        g_hash_table_insert(api->pubs, cv_xstrdup(room), p);
+        p->last_us = now;
+        publish_now(api, room);
+    } else if (!p->pending && now - p->last_us >= CV_API_PUBLISH_GAP_US) {
+        p->last_us = now;
+        publish_now(api, room);
+    } else {
+        p->pending = 1;
+    }
+    pthread_mutex_unlock(&api->pub_lock);
+}
+
+void cv_api_flush_rooms(cv_api_t *api)
+{
+    int64_t now = cv_now_us();
+    GHashTableIter it;
+    gpointer room, value;
+    pthread_mutex_lock(&api->pub_lock);
+    g_hash_table_iter_init(&it, api->pubs);
+    while (g_hash_table_iter_next(&it, &room, &value)) {
+        struct cv_api_pub *p = value;
+        if (p->pending && now - p->last_us >= CV_API_PUBLISH_GAP_US) {
+            p->pending = 0;
+            p->last_us = now;
+            publish_now(api, room);
+        } else if (!p->pending && now - p->last_us >= 10 * CV_API_PUBLISH_GAP_US) {
+            g_hash_table_iter_remove(&it); /* quiet: the next change goes out at once */
+        }
+    }
+    pthread_mutex_unlock(&api->pub_lock);
+}
+
+static void forget_rates(cv_api_t *api, const char *id)
+{
+    pthread_mutex_lock(&api->lock);
+    g_hash_table_remove(api->rates, id);
+    pthread_mutex_unlock(&api->lock);
+}
+
+/* Under the lock: counts a command of type from session id (in the table,
+ * so that the rates kept stay within one per session). Returns 0, or the
+ * seconds to wait, with the 429 and its one-line reason in rs. */
+static int command_wait_locked(cv_api_t *api, const char *id, int type, cv_api_resp_t *rs)
+{
+    struct cv_api_rates *r = g_hash_table_lookup(api->rates, id);
+    if (!r) {
+        r = cv_xcalloc(1, sizeof(*r));
+        g_hash_table_insert(api->rates, cv_xstrdup(id), r);
+    }
+    int64_t now = cv_now_us();
+    int wait;
+    if (type == CV_CMD_CHAT) {
+        wait = cv_bucket_take(&r->chat, CHAT_RATE, CHAT_BURST, now);
+        if (wait)
+            cv_api_reply(rs, 429, "too many chat messages: at most %d in a row, then %d a second",
+                         CHAT_BURST, CHAT_RATE);
+    } else if (type < CV_CMD_CHAT) {
+        wait = cv_bucket_take(&r->self, SELF_RATE, SELF_BURST, now);
+        if (wait)
+            cv_api_reply(rs, 429,
+                         "too many mute, camera and hand changes: at most %d in a row, then %d "
+                         "a second",
+                         SELF_BURST, SELF_RATE);
+    } else {
+        wait = cv_bucket_take(&r->moderator, MODERATOR_RATE, MODERATOR_BURST, now);
+        if (wait)
+            cv_api_reply(rs, 429,
+                         "too many moderator commands: at most %d in a row, then %d a second",
+                         MODERATOR_BURST, MODERATOR_RATE);
+    }
+    rs->retry_after = wait;
+    return wait;
 }
 
 /* GET /rooms/{room}/events?session={id} */
@@ -404,15 +549,19 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         return;
     }
     cv_moderation_fx_t fx = {0};
-    int st = 0;
+    int st = 0, wait = 0;
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, id);
     if (s)
+        wait = command_wait_locked(api, id, cmd->type, rs);
+    if (s && !wait)
         st = cv_moderation_apply(api->mod, api->sessions, api->n_sessions, room, s, cmd, &fx, &why);
     pthread_mutex_unlock(&api->lock);
     free(cmd);
     if (!s) {
         cv_api_reply(rs, 404, "no such session");
+    } else if (wait) {
+        /* refused: the 429, its reason and Retry-After are in rs already */
     } else if (st) {
         cv_api_reply(rs, st, "%s%s", st == 400 ? "bad command: " : "", why);
     } else {

@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #define MAX_FILE (1024 * 1024) /* a config file larger than this is a mistake */
@@ -41,6 +42,7 @@ enum kind {
     K_IPV4_OPT,
     K_PATH,
     K_PATH_OPT,
+    K_TOKEN,
     K_ADDRS,
     K_ROOMS,
     K_LEVEL,
@@ -73,6 +75,7 @@ static const struct key keys[] = {
     {"http", "max_connections", K_INT, FIELD(http_max_conns), 4, 100000, RESTART},
     {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000, RESTART},
     {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000, RESTART},
+    {"http", "metrics_token", K_TOKEN, FIELD(http_metrics_token), 16, 128, R},
     {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535, RESTART},
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535, RESTART},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
@@ -150,6 +153,7 @@ void cv_config_defaults(cv_config_t *c)
     c->http_max_conns = 512;
     c->http_conns_per_ip = 64;
     c->http_joins_per_minute = 30;
+    c->http_metrics_token[0] = '\0';
     c->ice_port_min = 40000;
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
@@ -394,6 +398,20 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         }
         snprintf(field, k->size, "%s", v);
         return 0;
+    case K_TOKEN: {
+        /* nothing, or min..max printable ASCII but space: it must fit a Bearer header */
+        size_t n = strlen(v);
+        int ok = n == 0 || (n >= (size_t)k->min && n <= (size_t)k->max);
+        for (size_t i = 0; i < n && ok; i++)
+            ok = v[i] > 0x20 && v[i] < 0x7f;
+        if (!ok) {
+            snprintf(why, whycap, "%ld to %ld printable ASCII characters, no spaces", k->min,
+                     k->max);
+            return CV_E_INVAL;
+        }
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    }
     case K_ADDRS: {
         char tmp[sizeof(c->ice_addresses)];
         if (set_addrs(tmp, sizeof(tmp), v, why, whycap) < 0)
@@ -459,7 +477,7 @@ static int on_room_pair(struct load *ld, const char *name, const char *value)
 const cv_config_room_t *cv_config_room(const cv_config_t *c, const char *room)
 {
     for (int i = 0; i < c->n_rooms; i++)
-        if (strcmp(c->rooms[i].name, room) == 0)
+        if (strcasecmp(c->rooms[i].name, room) == 0)
             return &c->rooms[i];
     return NULL;
 }
@@ -484,7 +502,9 @@ static int room_section(struct load *ld, const char *s, size_t n)
         return CV_E_INVAL;
     }
     for (int r = 0; r < ld->c.n_rooms; r++) {
-        if (strlen(ld->c.rooms[r].name) == len && memcmp(ld->c.rooms[r].name, name, len) == 0) {
+        if (strlen(ld->c.rooms[r].name) == len &&
+            strncasecmp(ld->c.rooms[r].name, name, len) == 0) {
+            /* room names are matched without regard to case */
             fail(ld, ld->lineno, "[room %.*s] given twice", (int)len, name);
             return CV_E_INVAL;
         }
@@ -526,7 +546,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
              section);
         return 0;
     }
-    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT) {
+    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT &&
+        k->kind != K_TOKEN) {
         fail(ld, ld->lineno, "%s: empty value", k->name);
         return 0;
     }
@@ -717,7 +738,8 @@ int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
         char *to = (char *)next + k->off;
         const char *from = (const char *)old + k->off;
         int text = k->kind == K_IP || k->kind == K_IPV4_OPT || k->kind == K_PATH ||
-                   k->kind == K_PATH_OPT || k->kind == K_ADDRS || k->kind == K_ROOMS;
+                   k->kind == K_PATH_OPT || k->kind == K_ADDRS || k->kind == K_ROOMS ||
+                   k->kind == K_TOKEN;
         if (text ? strncmp(to, from, k->size) == 0 : memcmp(to, from, k->size) == 0)
             continue;
         if (changed)

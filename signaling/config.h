@@ -41,6 +41,7 @@ typedef struct {
     int http_max_conns;             /* [http] max_connections: 4..100000, 512 */
     int http_conns_per_ip;          /* [http] max_connections_per_ip: 0 = no limit, 64 */
     int http_joins_per_minute;      /* [http] joins_per_minute: per address, 0 = any, 30 */
+    char http_metrics_token[129];   /* [http] metrics_token: Bearer for remote /metrics, "" */
     int ice_port_min, ice_port_max; /* [ice] port_min / port_max: 1024..65535, 40000..40999 */
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
@@ -63,7 +64,7 @@ typedef struct {
     int n_rooms;
 } cv_config_t;
 
-/* The [room NAME] section of room, or NULL. */
+/* The [room NAME] section of room (names compared without regard to case), or NULL. */
 const cv_config_room_t *cv_config_room(const cv_config_t *c, const char *room);
 
 /* Sets every field to its default. www_root is "www" if ./www/index.html

@@ -7,6 +7,7 @@
  */
 #include "http.h"
 
+#include "access.h"
 #include "clock.h"
 #include "log.h"
 #include "mem.h"
@@ -31,7 +32,12 @@
 #define HTTP_TIMEOUT_S 30
 #define PEM_MAX (256 * 1024) /* a certificate chain or key larger than this is a mistake */
 #define RATE_SLOTS 4096      /* client addresses tracked at once by the join limiter */
-#define TLS_PRIORITIES "NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1"
+/* GnuTLS priorities: TLS 1.3, and TLS 1.2 with forward secret key exchange
+ * (ECDHE) and AEAD ciphers only (GCM, ChaCha20-Poly1305): no CBC, no SHA-1
+ * MAC, no RSA key transport (RFC 9325 §4.2). */
+#define TLS_PRIORITIES                                                                             \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"            \
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
 #define HSTS "max-age=31536000"
 
 struct cv_http {
@@ -99,6 +105,22 @@ static enum MHD_Result send_text(const cv_http_t *h, struct MHD_Connection *c, i
     return ret;
 }
 
+/* 401 to a /metrics request without the right token. */
+static enum MHD_Result send_metrics_challenge(const cv_http_t *h, struct MHD_Connection *c)
+{
+    static const char text[] = "metrics need Authorization: Bearer <[http] metrics_token>\n";
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+    add_common_headers(h, r, 1);
+    enum MHD_Result ret = queue(c, 401, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
 /* MHD itself leaves out the body of an answer to HEAD. */
 static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv_api_resp_t *rs)
 {
@@ -121,6 +143,11 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
         MHD_add_response_header(r, "Allow", rs->allow);
     if (rs->www_authenticate)
         MHD_add_response_header(r, "WWW-Authenticate", rs->www_authenticate);
+    if (rs->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", secs);
+    }
     if (rs->moderator_token[0])
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
     add_common_headers(h, r, rs->no_store);
@@ -240,6 +267,52 @@ static int client_address(cv_http_t *h, struct MHD_Connection *c, char *out, siz
     return h->trust_proxy && forwarded_for(c, out, cap) && !cv_http_is_loopback(out);
 }
 
+static enum MHD_Result forwarding_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                         const char *value)
+{
+    if (strcasecmp(key, "X-Forwarded-For") == 0 || strcasecmp(key, "Forwarded") == 0 ||
+        strcasecmp(key, "X-Real-IP") == 0) {
+        *(int *)cls = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* GET /metrics is this machine's, or for whoever holds [http] metrics_token
+ * (Authorization: Bearer, compared as SHA-256 digests in constant time).
+ * This machine: a loopback peer whose request names no client it forwards
+ * (X-Forwarded-For, Forwarded, X-Real-IP), whatever trust_proxy says: a
+ * reverse proxy here is a loopback peer too, and what it forwards is from
+ * outside. Returns 0 when allowed, else 401 (a token is set: ask for it) or
+ * 403 (none is). */
+static int metrics_refused(cv_http_t *h, struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    int forwarded = 0;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, forwarding_header, &forwarded);
+    if (ci && ci->client_addr && loopback_sa(ci->client_addr) && !forwarded)
+        return 0;
+    uint8_t want[CV_ACCESS_DIGEST_LEN], got[CV_ACCESS_DIGEST_LEN];
+    int has_token = 0;
+    cv_settings_t *st = cv_api_settings(h->api);
+    if (st) {
+        const cv_config_t *cfg = cv_settings_hold(st);
+        has_token = cfg->http_metrics_token[0] != 0;
+        if (has_token)
+            cv_access_digest(cfg->http_metrics_token, want);
+        cv_settings_release(cfg);
+    }
+    if (!has_token)
+        return 403;
+    char cred[CV_ACCESS_SECRET_MAX + 1];
+    const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (cv_access_bearer(auth, cred, sizeof(cred)) != 1)
+        return 401;
+    cv_access_digest(cred, got);
+    return cv_access_same(want, got) ? 0 : 401;
+}
+
 /* POST /rooms/{room}/whip|whep and /echo/whip: what makes a session. */
 static int is_join(const char *method, const char *url)
 {
@@ -306,6 +379,14 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                  h->joins_per_minute);
         return send_text(h, c, 429, why, wait);
     }
+    int refused = strcmp(url, "/metrics") == 0 ? metrics_refused(h, c) : 0;
+    if (refused == 403)
+        return send_text(h, c, 403,
+                         "metrics are served to this machine only (set [http] metrics_token to "
+                         "scrape from elsewhere)\n",
+                         0);
+    if (refused)
+        return send_metrics_challenge(h, c);
     cv_api_req_t rq = {
         .method = method,
         .path = url,

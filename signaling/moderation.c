@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "err.h"
 #include "mem.h"
+#include "names.h"
 
 #include <jansson.h>
 #include <openssl/rand.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct rstate {
     struct rstate *next;
@@ -64,7 +66,7 @@ void cv_moderation_set_config(cv_moderation_t *m, const cv_config_t *cfg)
 static const cv_config_room_t *cfg_of(const cv_moderation_t *m, const char *room)
 {
     for (int i = 0; i < m->n_cfg; i++)
-        if (strcmp(m->cfg[i].name, room) == 0)
+        if (strcasecmp(m->cfg[i].name, room) == 0) /* the ini may spell it in any case */
             return &m->cfg[i];
     return NULL;
 }
@@ -86,6 +88,14 @@ static int in_room(cv_session_t *s, const char *room)
 static int has_voice(const cv_session_info_t *in)
 {
     return in->role == CV_ROLE_PARTICIPANT || in->role == CV_ROLE_PUBLISHER;
+}
+
+/* A name as JSON carries it: joins are checked (names.h), but a name JSON
+ * cannot hold must never take its session out of the roster or a chat. */
+static const char *shown_name(const char *n)
+{
+    char tmp[CV_NAME_MAX_BYTES + 1];
+    return cv_name_clean(n, tmp, sizeof(tmp)) == NULL ? n : "?";
 }
 
 /* The secrets of a room as access.c weighs them. */
@@ -228,27 +238,34 @@ static int self_command(const struct rstate *r, cv_session_t *s, const cv_comman
         return 400;
     }
     int lecture = r && r->layout == CV_LAYOUT_MODE_LECTURE;
-    int st;
+    int st, was;
     switch (cmd->type) {
     case CV_CMD_MUTE:
         if (!cmd->flag && (st = cv_access_may_speak(lecture, in->moderator, in->floor, why)))
             return st;
+        was = in->muted;
         set_muted(s, cmd->flag);
         break;
     case CV_CMD_CAMERA:
+        was = in->camera;
         in->camera = cmd->flag;
         cv_part_set_camera(cv_session_part(s), cmd->flag);
         break;
-    case CV_CMD_HAND: in->hand = cmd->flag; break;
+    case CV_CMD_HAND:
+        was = in->hand;
+        in->hand = cmd->flag;
+        break;
     case CV_CMD_CHAT: {
-        json_t *o = json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", in->name,
-                              "text", cmd->text, "time", (json_int_t)(cv_wall_us() / 1000));
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", shown_name(in->name),
+                      "text", cmd->text, "time", (json_int_t)(cv_wall_us() / 1000));
         fx->chat = json_dumps(o, JSON_COMPACT);
         json_decref(o);
         return 0;
     }
+    default: return 0;
     }
-    fx->changed = 1;
+    fx->changed = !!was != !!cmd->flag; /* the same again changes nothing others see */
     return 0;
 }
 
@@ -383,10 +400,13 @@ char *cv_moderation_roster_json(cv_session_t *const *list, int n, const char *ro
         if (!in_room(s, room))
             continue;
         const cv_session_info_t *in = cv_session_info(s);
-        json_t *p =
-            json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "id", in->public_id, "name",
-                      in->name, "role", role_name(in->role), "muted", in->muted, "camera",
-                      in->camera, "hand", in->hand, "moderator", in->moderator, "floor", in->floor);
+        json_t *p = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b}", "id", in->public_id,
+                              "name", shown_name(in->name), "role", role_name(in->role), "muted",
+                              in->muted, "camera", in->camera, "hand", in->hand, "moderator",
+                              in->moderator, "floor", in->floor);
+        if (!p) /* cannot happen with shown_name; still, never leave anyone out */
+            p = json_pack("{s:s, s:s, s:s}", "id", in->public_id, "name", "?", "role",
+                          role_name(in->role));
         if (in->role == CV_ROLE_SCREEN)
             json_object_set_new(p, "owner", json_string(public_of(list, n, in->owner)));
         json_array_append_new(arr, p);

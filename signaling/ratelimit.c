@@ -110,3 +110,16 @@ size_t cv_ratelimit_count(const cv_ratelimit_t *rl, int64_t now_us)
         n += !expired(&rl->slots[i], now_us);
     return n;
 }
+
+int cv_bucket_take(cv_bucket_t *b, int rate, int burst, int64_t now_us)
+{
+    int64_t step = 1000000 / (rate > 0 ? rate : 1);
+    int64_t depth = (int64_t)((burst > 1 ? burst : 1) - 1) * step;
+    int64_t at = b->full_at_us > now_us ? b->full_at_us : now_us;
+    if (at - now_us > depth) {
+        int64_t secs = (at - now_us - depth + 999999) / 1000000;
+        return secs < 1 ? 1 : (int)secs;
+    }
+    b->full_at_us = at + step;
+    return 0;
+}

@@ -8,6 +8,9 @@
  * address may use is taken, the one with the oldest window is reused, so a
  * flood of addresses costs nothing but precision.
  *
+ * A token bucket (cv_bucket_t) limits one sender the same way in a few
+ * bytes, smoothly rather than by windows.
+ *
  * Pure: no clock (now_us comes in), no lock (the caller serialises calls),
  * no I/O. One owner at a time.
  */
@@ -35,5 +38,18 @@ int cv_ratelimit_hit(cv_ratelimit_t *rl, const char *addr, int limit, int64_t no
 
 /* Addresses remembered at now_us (windows not yet over). */
 size_t cv_ratelimit_count(const cv_ratelimit_t *rl, int64_t now_us);
+
+/* A token bucket of one sender (a session's commands): up to `burst` events
+ * at once, then one each 1/rate s. Kept as the time its bucket would be full
+ * again (the generic cell rate algorithm, RFC 2475's token bucket in one
+ * number). A zeroed bucket is full. */
+typedef struct {
+    int64_t full_at_us;
+} cv_bucket_t;
+
+/* Takes one event at now_us from b (rate events a second, at most burst at
+ * once; both >= 1). Returns 0 when allowed (and counted), else the whole
+ * seconds (>= 1) until one is allowed again; a refused event is not counted. */
+int cv_bucket_take(cv_bucket_t *b, int rate, int burst, int64_t now_us);
 
 #endif

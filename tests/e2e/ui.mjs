@@ -24,6 +24,9 @@
 //    data-muted="true", and within 4 s her tone in Bob's audio is >= 25 dB
 //    below its level before, while Alice still hears Bob and Bob's composite
 //    still shows both tiles;
+//  - Alice presses #raise-hand 14 times in a row: the server refuses the
+//    changes past its pace (429) and her status line says so, with when to
+//    try again; then her button shows what Bob's roster says of her hand;
 //  - Alice shares a green 4:3 screen (window.__conclaveTestScreenStream,
 //    #share-screen): Bob's composite is green on >= 90 % of the cells of its
 //    left 22 of 32 columns (the presenter tile is the left 3/4), with red and
@@ -738,6 +741,42 @@ async function steps(base, alice, bob, requests) {
         twoTiles(stillTwo),
         "while Alice is muted Bob's composite still shows red and blue side by side",
         videoText(stillTwo),
+    );
+
+    // ---- too many changes in a row: refused (429), said, and shown as the server has it ----
+    await alice.page.evaluate(() => {
+        const line = document.getElementById('status');
+        window.__ui.said = [];
+        new MutationObserver(() => window.__ui.said.push(line.textContent)).observe(line, {
+            childList: true,
+            characterData: true,
+            subtree: true,
+        });
+    });
+    for (let i = 0; i < 14; i++) {
+        await alice.page.click('#raise-hand');
+    }
+    const refused = await until(EVENT_MS, async () => {
+        const said = await alice.page.evaluate(() => window.__ui.said);
+        const reason = /refused: too many .* \(try again in \d+ s\)/;
+        return { ok: said.some((t) => reason.test(t)), said };
+    });
+    check(
+        refused.ok,
+        'Alice presses #raise-hand 14 times in a row: her status line gives the server\'s ' +
+            '"too many" reason and when to try again',
+        `${JSON.stringify(refused.last.said.filter((t) => t).slice(-2))}, after ${refused.ms} ms`,
+    );
+    const settled = await until(EVENT_MS, async () => {
+        const pressed = await alice.page.getAttribute('#raise-hand', 'aria-pressed');
+        const a = (await state(bob.page)).roster.find((li) => li.text === ALICE.name);
+        return { ok: !!a && a.hand === pressed, pressed, hand: a ? a.hand : null };
+    });
+    check(
+        settled.ok,
+        "then Alice's #raise-hand shows what Bob's roster says of her hand",
+        `aria-pressed=${settled.last.pressed}, data-hand=${settled.last.hand}, ` +
+            `after ${settled.ms} ms`,
     );
 
     // ---- screen share ----

@@ -638,6 +638,7 @@ static void test_example(void)
         "http/max_connections",
         "http/max_connections_per_ip",
         "http/joins_per_minute",
+        "http/metrics_token",
         "ice/port_min",
         "ice/port_max",
         "ice/addresses",
@@ -905,13 +906,13 @@ static void test_room_sections(void)
         CHECK_STR(r->moderator_password, "chair-2!");
         CHECK_EQ(r->layout, CV_LAYOUT_MODE_GRID);
     }
+    CHECK(cv_config_room(&c, "BOARD") == r); /* any case */
     r = cv_config_room(&c, "lecture-1");
     CHECK(r != NULL && r->layout == CV_LAYOUT_MODE_LECTURE && r->password[0] == 0);
     r = cv_config_room(&c, long_name);
     CHECK(r != NULL && r->layout == CV_LAYOUT_MODE_SPEAKER && strcmp(r->password, "x") == 0);
     r = cv_config_room(&c, "empty");
     CHECK(r != NULL && r->layout == CV_LAYOUT_MODE_GRID && r->moderator_password[0] == 0);
-    CHECK(cv_config_room(&c, "Board") == NULL);
     CHECK(cv_config_room(&c, "lecture") == NULL);
 
     /* a reload: the rooms are those of the new text, the others are gone */
@@ -953,6 +954,20 @@ static void test_room_errors(void)
                  "conclave.ini:1: [room L12345678901234567890123456789012345678901234567..."
                  "]: room names are 1 to 64 of A-Z a-z 0-9 _ -");
     expect_error("[room a]\n[room b]\n[room a]\n", "conclave.ini:3: [room a] given twice");
+    /* [http] metrics_token: nothing, or 16..128 printable ASCII without spaces */
+    const char *tok = "metrics_token: 16 to 128 printable ASCII characters, no spaces";
+    char twant[160];
+    snprintf(twant, sizeof(twant), "conclave.ini:2: %s", tok);
+    expect_error("[http]\nmetrics_token = short\n", twant);
+    expect_error("[http]\nmetrics_token = sixteen chars ok\n", twant);
+    expect_error("[http]\nmetrics_token = 0123456789abcdef\xc3\xa9\n", twant);
+    cv_config_t tc;
+    CHECK_EQ(load_ok(&tc, "[http]\nmetrics_token = 0123456789abcdef\n"), 0);
+    CHECK_STR(tc.http_metrics_token, "0123456789abcdef");
+    CHECK_EQ(load_ok(&tc, "[http]\nmetrics_token =\n"), 0);
+    CHECK_STR(tc.http_metrics_token, "");
+    /* room names are matched without regard to case: Secret is secret */
+    expect_error("[room Secret]\n[room secret]\n", "conclave.ini:2: [room secret] given twice");
     expect_error("[room a]\nport = 1\n", "conclave.ini:2: unknown key 'port' in [room a]");
     expect_error("[room a]\nlayout = Lecture\n",
                  "conclave.ini:2: layout: 'Lecture' is not one of grid, speaker, lecture");

@@ -106,8 +106,47 @@ static void test_sizes(void)
     cv_ratelimit_destroy(NULL);
 }
 
+static void test_bucket(void)
+{
+    cv_bucket_t b = {0};
+    /* a zeroed bucket is full: 10 at once, the 11th waits */
+    for (int i = 0; i < 10; i++)
+        CHECK_EQ(cv_bucket_take(&b, 2, 10, T0), 0);
+    CHECK_EQ(cv_bucket_take(&b, 2, 10, T0), 1);
+    CHECK_EQ(cv_bucket_take(&b, 2, 10, T0 + S / 4), 1);
+    /* one more each half second at 2 a second */
+    CHECK_EQ(cv_bucket_take(&b, 2, 10, T0 + S / 2), 0);
+    CHECK(cv_bucket_take(&b, 2, 10, T0 + S / 2) > 0);
+    CHECK_EQ(cv_bucket_take(&b, 2, 10, T0 + S), 0);
+    /* refused events were not counted: after 5 s idle, a full burst again */
+    int n = 0;
+    for (int i = 0; i < 50; i++)
+        n += cv_bucket_take(&b, 2, 10, T0 + 6 * S) == 0;
+    CHECK_EQ(n, 10);
+    /* the wait grows with the debt: at 1 a second after 600 tries, still 1 s */
+    cv_bucket_t c = {0};
+    n = 0;
+    int wait = 0;
+    for (int i = 0; i < 600; i++) {
+        int w = cv_bucket_take(&c, 1, 8, T0 + i * 400); /* 600 in 0.24 s */
+        n += w == 0;
+        if (w)
+            wait = w;
+    }
+    CHECK_EQ(n, 8);
+    CHECK_EQ(wait, 1);
+    /* a long idle bucket holds no more than burst */
+    cv_bucket_t d = {0};
+    CHECK_EQ(cv_bucket_take(&d, 5, 3, T0), 0);
+    n = 0;
+    for (int i = 0; i < 10; i++)
+        n += cv_bucket_take(&d, 5, 3, T0 + 3600 * S) == 0;
+    CHECK_EQ(n, 3);
+}
+
 int main(void)
 {
+    test_bucket();
     test_limit_and_retry_after();
     test_addresses_apart();
     test_forgets_after_a_minute();

@@ -55,8 +55,10 @@ function toggleMic(call) {
     call.muteInFlight = (call.muteInFlight || 0) + 1;
     call.command({ type: 'mute', audio: want }).then((status) => {
         call.muteInFlight--;
-        if (status === 403 && !want) {
-            setMuted(call, true); // the server keeps us muted (no floor)
+        if ((status === 403 || status === 429) && !want) {
+            // the server keeps us muted (no floor, or too many changes in a row);
+            // a refused mute stays muted here: the track is off either way
+            setMuted(call, true);
         }
     });
 }
@@ -95,13 +97,23 @@ function toggleHand(call) {
     call.hand = !call.hand;
     setPressed(ui.hand, call.hand);
     say(call.hand ? 'Your hand is raised.' : 'Your hand is lowered.', { transient: true });
-    call.command({ type: 'hand', raised: call.hand });
+    const want = call.hand;
+    call.handInFlight = (call.handInFlight || 0) + 1;
+    call.command({ type: 'hand', raised: want }).then((status) => {
+        call.handInFlight--;
+        if (status === 429 && call.hand === want && call.me) {
+            // refused as too many in a row: as the server has it (the roster
+            // that follows the last accepted change settles it, followServer)
+            setHand(call, call.me.hand === true);
+        }
+    });
 }
 
-// The server lowered the hand (the moderator gave the floor or declined).
-export function lowerHand(call) {
-    call.hand = false;
-    setPressed(ui.hand, false);
+// The server lowered the hand (the moderator gave the floor or declined), or
+// has it otherwise than shown (a change it refused): the server's state.
+export function setHand(call, raised) {
+    call.hand = raised;
+    setPressed(ui.hand, raised);
 }
 
 // Connects the buttons to the call that current() returns (null: none).

@@ -153,8 +153,11 @@ export async function sendCommand(link, obj, isCurrent) {
             async (res) => {
                 if (res.status !== 204 && res.status !== 200) {
                     const text = (await res.text().catch(() => '')).trim().split('\n')[0];
+                    // 429: too many commands in a row; the server says how long to wait
+                    const wait = res.status === 429 ? res.headers.get('Retry-After') : null;
+                    const again = wait ? ` (try again in ${wait} s)` : '';
                     if (isCurrent()) {
-                        say(`The server refused: ${text || `HTTP ${res.status}`}`, {
+                        say(`The server refused: ${text || `HTTP ${res.status}`}${again}`, {
                             error: true,
                             transient: true,
                         });

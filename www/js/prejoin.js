@@ -28,7 +28,7 @@ import { say } from './status.js';
 const NAME_KEY = 'conclave.name';
 const CAMERA_KEY = 'conclave.camera';
 const MIC_KEY = 'conclave.mic';
-const NAME_MAX_BYTES = 64;
+const NAME_MAX_CHARS = 64;
 
 const ui = {
     title: $('prejoin-title'),
@@ -73,18 +73,38 @@ function load(key) {
     }
 }
 
-// A display name the server accepts: no control characters, at most 64
-// bytes of UTF-8 (cut at a character boundary).
+// Characters the server refuses in a name: controls (C0, DEL, C1, line and
+// paragraph separators) and those that show nothing or turn the text around
+// them (zero-width, joiners, bidirectional marks, embeddings, overrides and
+// isolates, byte order mark, tags...), as conclave(8) lists them.
+function isControl(c) {
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029;
+}
+const HIDDEN = [0xad, 0x34f, 0x61c, 0x115f, 0x1160, 0x180e, 0x3164, 0xfeff, 0xffa0];
+function isHidden(c) {
+    return (
+        HIDDEN.includes(c) ||
+        (c >= 0x200b && c <= 0x200f) ||
+        (c >= 0x202a && c <= 0x202e) ||
+        (c >= 0x2060 && c <= 0x206f) ||
+        (c >= 0xd800 && c <= 0xdfff) || // a lone surrogate
+        (c >= 0xfdd0 && c <= 0xfdef) ||
+        (c >= 0xfff9 && c <= 0xfffb) ||
+        (c & 0xfffe) === 0xfffe ||
+        (c >= 0xe0000 && c <= 0xe007f)
+    );
+}
+
+// A display name the server accepts: controls become spaces, hidden
+// characters are left out, at most 64 characters (not bytes).
 export function cleanName(raw) {
-    // eslint-disable-next-line no-control-regex
-    let s = String(raw || '')
-        .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    const chars = Array.from(String(raw || ''))
+        .map((ch) => (isControl(ch.codePointAt(0)) ? ' ' : ch))
+        .filter((ch) => !isHidden(ch.codePointAt(0)));
+    return Array.from(chars.join('').trim())
+        .slice(0, NAME_MAX_CHARS)
+        .join('')
         .trim();
-    const enc = new TextEncoder();
-    while (enc.encode(s).length > NAME_MAX_BYTES) {
-        s = Array.from(s).slice(0, -1).join('');
-    }
-    return s;
 }
 
 let state = null; // { room, stream, ownsStream, meter, echo, muted, cameraOff, onJoin }

@@ -9,7 +9,7 @@
 // layout, moderator, roomState and me are kept here.
 
 import { renderRoomControls, saveToken } from './access.js';
-import { lowerHand, setMuted } from './controls.js';
+import { setHand, setMuted } from './controls.js';
 import { announceChanges, renderRoster, str } from './panel.js';
 import { showPresenter, showVideoPaused } from './stage.js';
 import { say } from './status.js';
@@ -68,8 +68,8 @@ function followServer(call, list) {
         setMuted(call, false);
         say('You have the floor: your microphone is on.', { transient: true });
     }
-    if (me.hand === false && call.hand) {
-        lowerHand(call);
+    if (!call.handInFlight && (me.hand === true) !== !!call.hand) {
+        setHand(call, me.hand === true);
     }
     renderControls(call);
 }
