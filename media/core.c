@@ -60,9 +60,10 @@ struct cv_core {
     cv_vp8_depack_t depack;
     cv_rtp_rxstats_t a_rx, v_rx;
     int64_t last_pli_us;
-    int pli_wanted; /* a key frame request waits for the rate limit or an SSRC */
-    int shown;      /* the room shows its video (cv_core_set_view) */
-    int v_hidden;   /* packets were dropped as hidden: start afresh when shown */
+    int64_t v_last_us; /* when its last video packet came */
+    int pli_wanted;    /* a key frame request waits for the rate limit or an SSRC */
+    int shown;         /* the room shows its video (cv_core_set_view) */
+    int v_hidden;      /* packets were dropped as hidden: start afresh when shown */
     int cap_kbps, remb_kbps;
     int64_t remb_us;
     cv_twcc_rx_t *twcc; /* arrival times for its transport feedback, NULL without */
@@ -147,9 +148,13 @@ static void die(cv_core_t *c, const char *why)
 
 /* ---- what the participant sends: key frames, REMB, NACK ---- */
 
+/* A key frame is needed when asked for, or while the depacketiser waits for
+ * one of a stream that is sending (a sender whose camera sends nothing is not
+ * asked twice a second for ever). */
 static int keyframe_needed(const cv_core_t *c)
 {
-    return c->pli_wanted || c->depack.need_keyframe;
+    return c->pli_wanted ||
+           (c->depack.need_keyframe && c->now - c->v_last_us < CV_CORE_VIDEO_IDLE_US);
 }
 
 /* A PLI while a key frame is needed (asked for, or the depacketiser waits for
@@ -293,6 +298,7 @@ static void on_video(cv_core_t *c, const cv_rtp_hdr_t *h, const uint8_t *pkt, si
         return;
     uint64_t ext = cv_seq_unwrap(&c->v_unwrap, h->seq);
     cv_rxstats_update(&c->v_rx, h->seq, h->ts, 90000, c->now);
+    c->v_last_us = c->now;
     if (!video_wanted(c))
         return;
     int64_t late = cv_nack_on_packet(&c->vnack, ext, c->now);

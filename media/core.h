@@ -41,6 +41,7 @@
 #define CV_CORE_PKT_CAP 1500           /* an output packet's buffer, SRTP trailer included */
 #define CV_CORE_MAX_PAYLOAD 1160       /* RTP payload; keeps packets under common MTUs */
 #define CV_CORE_PLI_INTERVAL_US 500000 /* at most two key frame requests a second */
+#define CV_CORE_VIDEO_IDLE_US 2000000  /* no video this long: no PLI unless asked */
 #define CV_CORE_REPORT_US 1000000      /* SR/RR, the tier's clock */
 #define CV_CORE_SILENCE_US 10000000    /* nothing received for 10 s: dead */
 #define CV_CORE_REMB_US 1000000        /* the sender's cap, again every second */

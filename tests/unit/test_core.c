@@ -576,6 +576,20 @@ static void test_keyframe_rate_limit(void)
     CHECK_EQ(lg.plis, plis + 1);
     CHECK_EQ(cv_core_stats(c)->plis_sent, (uint64_t)lg.plis);
     cv_core_free(c);
+
+    /* a stream that starts without its key frame, then stops: asked again
+     * while it sends, not for ever after */
+    c = connected_core(&lg, &p);
+    cv_outstream_init(&cam, THEIR_V, V_PT, 1, 1, 0, 5);
+    camera_frame(&cam, &k, 300, 1, 0);
+    pkts_t d;
+    camera_frame(&cam, &d, 300, 0, 3000); /* the key frame is lost: a delta first */
+    feed(c, &lg, &d, 0, 10 * MS);
+    CHECK_EQ(lg.plis, 1);
+    run_until(c, &lg, 10 * S);
+    CHECK_EQ(lg.plis, 4); /* at 10, 510, 1010 and 1510 ms: then 2 s without video */
+    CHECK_EQ(cv_core_stats(c)->plis_sent, 4);
+    cv_core_free(c);
 }
 
 /* ---- a simulated link: the participant sends 30 fps video and 50 pps audio
