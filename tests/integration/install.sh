@@ -48,7 +48,7 @@ before=$(tree_sum)
 # ---- the install, from a copy of the tree (objects kept: only what depends
 # on PREFIX is rebuilt) ----
 mkdir -p "$tmp/src"
-for f in Makefile conclave.ini.example conclave.service transport mixer signaling www man; do
+for f in Makefile conclave.ini.example conclave.service transport media mixer signaling www man; do
     cp -a "$f" "$tmp/src/" || bad "copy $f of the tree"
 done
 if [ -d build/obj ]; then
