@@ -4,114 +4,21 @@
  * PLI/FIR per RFC 4585 §6.3.1 / RFC 5104 §4.3.1, NACK answered by RTX per
  * RFC 4588, REMB per draft-alvestrand-rmcat-remb-03, output tiers (tier.h).
  */
-#include "core.h"
+#include "core_int.h"
 
 #include "bytes.h"
 #include "err.h"
-#include "jitter.h"
 #include "mem.h"
-#include "nack.h"
-#include "outstream.h"
 #include "red.h"
 #include "rtcp.h"
 #include "rtp.h"
-#include "rtx.h"
-#include "rxstats.h"
-#include "seq.h"
 #include "srtp.h"
 #include "stats.h"
-#include "twcc.h"
-#include "vp8.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define EVQ 16              /* events not yet polled */
-#define CTLQ 16             /* RTCP packets not yet polled */
-#define CTL_CAP 320         /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
-#define RESENDQ 64          /* NACKed sequence numbers not yet answered */
-#define TXQ 8               /* the mixer's frames of one medium not yet packetised */
-#define PACE_FACTOR 25      /* video leaves at 2.5 x what the tier and audio need... */
-#define PACE_BURST_US 20000 /* ...with at most 20 ms of it at once */
-#define PACE_BURST_MIN 2400 /* (and two full packets) */
-#define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
-#define VP8_FRAME_MAX (2 << 20)
-#define TWCC_INTERVAL_US 50000 /* transport feedback at most this often */
-#define OPUS_FRAME_TS 960      /* 20 ms at 48 kHz: the frame RED's offsets count in */
-#define RED_MAX_BACK 4         /* redundant blocks further back than this are not used */
-#define RED_LEVELS 2           /* earlier frames sent again, at most */
-
-typedef struct {
-    int event, value;
-    const char *why;
-} ev_t;
-
-struct cv_core {
-    cv_core_params_t p;
-    int64_t now; /* the latest time given */
-    int connected, dead;
-    int64_t last_rx_us, next_report_us;
-    /* what the participant sends */
-    uint32_t a_ssrc_in, v_ssrc_in, rtx_ssrc_in;
-    cv_seq_unwrap_t a_unwrap, v_unwrap;
-    uint64_t a_top, a_seen; /* audio: highest extended seq, and a bit for each of the 64 below */
-    cv_jitter_t vjit;
-    cv_nack_t vnack;
-    cv_vp8_depack_t depack;
-    cv_rtp_rxstats_t a_rx, v_rx;
-    int64_t last_pli_us;
-    int64_t v_last_us; /* when its last video packet came */
-    int pli_wanted;    /* a key frame request waits for the rate limit or an SSRC */
-    int shown;         /* the room shows its video (cv_core_set_view) */
-    int v_hidden;      /* packets were dropped as hidden: start afresh when shown */
-    int cap_kbps, remb_kbps;
-    int64_t remb_us;
-    cv_twcc_rx_t *twcc; /* arrival times for its transport feedback, NULL without */
-    int64_t twcc_us;    /* when the last feedback went */
-    /* what it receives */
-    cv_outstream_t aout, vout;
-    cv_tier_ctl_t tierctl;
-    int tier;
-    cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
-    int64_t rtt_us;
-    int a_loss;                       /* its audio's fraction lost, smoothed (0..255) */
-    cv_frame_t *red_hist[RED_LEVELS]; /* the last audio frames sent, newest first */
-    uint8_t red_buf[CV_CORE_PKT_CAP]; /* the RED payload being sent */
-    int64_t reorder_us;               /* how late the link delivers packets it did not lose: */
-    int64_t reorder_cur, reorder_prev, reorder_win_us; /* the worst of two windows */
-    /* output, polled in this order */
-    ev_t ev[EVQ];
-    int ev_head, ev_n;
-    uint8_t ctl[CTLQ][CTL_CAP];
-    uint16_t ctl_len[CTLQ];
-    int ctl_head, ctl_n;
-    uint16_t resend[RESENDQ];
-    int rs_head, rs_n;
-    cv_frame_t *mixq[CV_CORE_MIXQ];
-    int mq_head, mq_n;
-    struct lane {           /* 0: audio, 1: video */
-        cv_frame_t *q[TXQ]; /* frames to send */
-        int head, n;
-        cv_frame_t *cur; /* being packetised */
-        cv_outstream_frame_t fr;
-        cv_outstream_t *out; /* aout or vout */
-    } lane[2];
-    int64_t pace_bytes; /* the video pacer's allowance now (may go below 0) */
-    int64_t pace_us;    /* when it was last brought up to date */
-    cv_core_stats_t st;
-    _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
-};
-
 static void note_reorder(cv_core_t *c, int64_t late_us);
-static int video_pending(const cv_core_t *c);
-static int64_t pace_ready_us(const cv_core_t *c);
-static int64_t pace_burst(const cv_core_t *c);
-
-static void set_now(cv_core_t *c, int64_t now)
-{
-    if (now > c->now)
-        c->now = now;
-}
 
 /* ---- output queues ---- */
 
@@ -419,7 +326,7 @@ static void on_audio(cv_core_t *c, const cv_rtp_hdr_t *h, int red)
 
 void cv_core_on_rtp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     if (c->dead)
         return;
     c->last_rx_us = c->now;
@@ -584,7 +491,7 @@ static void on_rtcp_item(cv_core_t *c, const cv_rtcp_item_t *it)
 
 void cv_core_on_rtcp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     if (c->dead)
         return;
     c->last_rx_us = c->now;
@@ -659,7 +566,7 @@ static void send_reports(cv_core_t *c)
 
 void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     if (c->dead || !c->connected)
         return;
     send_twcc(c);
@@ -695,8 +602,8 @@ int64_t cv_core_deadline(const cv_core_t *c)
     if (c->dead || !c->connected)
         return -1;
     int64_t d = c->next_report_us;
-    if (video_pending(c))
-        earliest(&d, pace_ready_us(c));
+    if (cv_core_video_pending(c))
+        earliest(&d, cv_core_pace_ready_us(c));
     if (c->twcc && cv_twcc_rx_pending(c->twcc))
         earliest(&d, c->twcc_us + TWCC_INTERVAL_US);
     earliest(&d, c->last_rx_us + CV_CORE_SILENCE_US + 1);
@@ -718,22 +625,21 @@ int64_t cv_core_deadline(const cv_core_t *c)
 
 void cv_core_on_connected(cv_core_t *c, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     if (c->connected || c->dead)
         return;
     c->connected = 1;
     c->last_rx_us = c->now;
     c->next_report_us = c->now + CV_CORE_REPORT_US;
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, c->now);
-    c->pace_us = c->now;
-    c->pace_bytes = pace_burst(c);
+    cv_core_pace_start(c);
     emit(c, CV_CORE_EV_KEYFRAME, 0, NULL);
     request_keyframe(c);
 }
 
 void cv_core_set_view(cv_core_t *c, int shown, int cap_kbps, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     c->shown = shown;
     c->cap_kbps = cap_kbps;
     if (c->connected && !c->dead && c->p.takes && cap_kbps != c->remb_kbps)
@@ -742,221 +648,17 @@ void cv_core_set_view(cv_core_t *c, int shown, int cap_kbps, int64_t now_us)
 
 void cv_core_request_keyframe(cv_core_t *c, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     if (!c->dead)
         request_keyframe(c);
 }
 
 void cv_core_frame_lost(cv_core_t *c, int64_t now_us)
 {
-    set_now(c, now_us);
+    cv_core_set_now(c, now_us);
     c->depack.need_keyframe = 1; /* a lost frame breaks the references */
     if (!c->dead)
         request_keyframe(c);
-}
-
-void cv_core_on_frame(cv_core_t *c, cv_frame_t *f, int64_t now_us)
-{
-    set_now(c, now_us);
-    int video = f->kind == CV_FRAME_VIDEO;
-    if (!c->connected || c->dead || !c->p.sends)
-        return;
-    if (video && c->tier == CV_TIER_AUDIO_ONLY)
-        return; /* weak connection: the video is paused, the audio goes on */
-    struct lane *l = &c->lane[video];
-    if (l->n == TXQ) {
-        cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);
-        return;
-    }
-    l->q[(l->head + l->n++) % TXQ] = cv_frame_ref(f);
-}
-
-/* ---- output ---- */
-
-static int poll_ctl(cv_core_t *c, cv_core_out_t *out)
-{
-    size_t len = c->ctl_len[c->ctl_head];
-    memcpy(c->out, c->ctl[c->ctl_head], len);
-    c->ctl_head = (c->ctl_head + 1) % CTLQ;
-    c->ctl_n--;
-    c->st.rtcp_out++;
-    *out = (cv_core_out_t){.kind = CV_CORE_RTCP, .pkt = c->out, .len = len, .cap = sizeof(c->out)};
-    return out->kind;
-}
-
-/* RFC 4588 §4: one packet again, as RTX when the offer has it, else as it was. */
-static int poll_resend(cv_core_t *c, cv_core_out_t *out)
-{
-    while (c->rs_n > 0) {
-        uint16_t seq = c->resend[c->rs_head];
-        c->rs_head = (c->rs_head + 1) % RESENDQ;
-        c->rs_n--;
-        const uint8_t *orig;
-        int64_t gap = c->rtt_us > 0 ? c->rtt_us : CV_CORE_RTT_DEFAULT_US;
-        int len = cv_rtx_find(c->rtx, seq, c->now, CV_CORE_RTX_MAX_AGE_US, gap, &orig);
-        if (len < 0)
-            continue;
-        size_t cap = sizeof(c->out) - CV_SRTP_MAX_TRAILER;
-        int n = len;
-        if (c->p.rtx_pt >= 0)
-            n = cv_rtx_wrap(c->rtx, orig, (size_t)len, c->p.rtx_pt, c->p.rtx_ssrc, c->out, cap);
-        else
-            memcpy(c->out, orig, (size_t)len);
-        if (n <= 0)
-            continue;
-        c->st.resent++;
-        *out = (cv_core_out_t){
-            .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
-        return out->kind;
-    }
-    return CV_CORE_NONE;
-}
-
-/* How many earlier frames go again with each audio packet: none on a clean
- * link, one at some loss, two from 5 %. */
-static int red_level(const cv_core_t *c)
-{
-    return c->a_loss == 0 ? 0 : c->a_loss < 13 ? 1 : RED_LEVELS;
-}
-
-/* The RED payload of audio frame f (RFC 2198): the last frames sent before it
- * that still fit the header's fields, then f; f joins the history. */
-static void wrap_red(cv_core_t *c, cv_frame_t *f)
-{
-    cv_red_block_t b[RED_LEVELS];
-    int n = 0;
-    for (int i = red_level(c) - 1; i >= 0; i--) {
-        const cv_frame_t *h = c->red_hist[i];
-        uint32_t off = f->rtp_ts - (h ? h->rtp_ts : 0);
-        if (!h || off == 0 || off > CV_RED_MAX_TS_OFFSET || h->len > CV_RED_MAX_BLOCK_LEN ||
-            h->len <= CV_OUTSTREAM_DTX_MAX_BYTES)
-            continue;
-        b[n++] =
-            (cv_red_block_t){.pt = c->p.a_pt, .ts_offset = off, .data = h->data, .len = h->len};
-    }
-    int len = cv_red_build(c->red_buf, sizeof(c->red_buf) - 64, b, n, c->p.a_pt, f->data, f->len);
-    if (len < 0) /* the primary alone always fits what a plain packet would */
-        len = cv_red_build(c->red_buf, sizeof(c->red_buf), NULL, 0, c->p.a_pt, f->data, f->len);
-    if (len > 0)
-        cv_outstream_set_payload(&c->lane[0].fr, c->red_buf, (size_t)len);
-    cv_frame_unref(c->red_hist[RED_LEVELS - 1]);
-    memmove(&c->red_hist[1], &c->red_hist[0], (RED_LEVELS - 1) * sizeof(c->red_hist[0]));
-    c->red_hist[0] = cv_frame_ref(f);
-}
-
-/* The video pacer: bytes a second it may send to this receiver, from its
- * tier. A key frame then spreads over a few frame times instead of
- * overflowing a slow link's queue at once; audio never waits for it. */
-static int64_t pace_rate(const cv_core_t *c)
-{
-    int t = c->tier < 0 ? c->p.tiers.n - 1 : c->tier < c->p.tiers.n ? c->tier : c->p.tiers.n - 1;
-    int64_t kbps = c->p.tiers.t[t].kbps + CV_TIER_AUDIO_KBPS;
-    return kbps * 1000 / 8 * PACE_FACTOR / 10;
-}
-
-static int64_t pace_burst(const cv_core_t *c)
-{
-    int64_t b = pace_rate(c) * PACE_BURST_US / 1000000;
-    return b > PACE_BURST_MIN ? b : PACE_BURST_MIN;
-}
-
-static void pace_refill(cv_core_t *c)
-{
-    int64_t burst = pace_burst(c);
-    c->pace_bytes += (c->now - c->pace_us) * pace_rate(c) / 1000000;
-    if (c->pace_bytes > burst)
-        c->pace_bytes = burst;
-    c->pace_us = c->now;
-}
-
-/* When the pacer lets the next video packet go: now, or later. */
-static int64_t pace_ready_us(const cv_core_t *c)
-{
-    if (c->pace_bytes >= 0)
-        return c->now;
-    return c->pace_us + (-c->pace_bytes * 1000000 + pace_rate(c) - 1) / pace_rate(c);
-}
-
-/* The next packet of one lane's frames, or 0 when it has none. */
-static int lane_next(cv_core_t *c, struct lane *l)
-{
-    for (;;) {
-        if (!l->cur) {
-            if (l->n == 0)
-                return 0;
-            cv_frame_t *f = l->q[l->head];
-            l->head = (l->head + 1) % TXQ;
-            l->n--;
-            if (!cv_outstream_begin(l->out, &l->fr, f->data, f->len, f->rtp_ts, f->t_us,
-                                    f->keyframe)) {
-                cv_frame_unref(f);
-                continue;
-            }
-            l->cur = f;
-            c->st.frames_out++;
-            if (l == &c->lane[0] && c->p.red_pt >= 0)
-                wrap_red(c, f);
-        }
-        int n = cv_outstream_next(l->out, &l->fr, CV_CORE_MAX_PAYLOAD, c->out,
-                                  sizeof(c->out) - CV_SRTP_MAX_TRAILER);
-        if (n > 0)
-            return n;
-        cv_frame_unref(l->cur);
-        l->cur = NULL;
-    }
-}
-
-static int video_pending(const cv_core_t *c)
-{
-    return c->lane[1].cur || c->lane[1].n;
-}
-
-static int poll_media(cv_core_t *c, cv_core_out_t *out)
-{
-    int video = 0, n = lane_next(c, &c->lane[0]);
-    if (n <= 0 && video_pending(c)) {
-        pace_refill(c);
-        if (c->pace_bytes < 0)
-            return CV_CORE_NONE; /* cv_core_deadline says when */
-        video = 1;
-        n = lane_next(c, &c->lane[1]);
-    }
-    if (n <= 0)
-        return CV_CORE_NONE;
-    c->pace_bytes -= n;  /* audio counts too, it only never waits */
-    if (video && c->rtx) /* a copy, before SRTP, for NACKs */
-        cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);
-    c->st.rtp_out++;
-    *out = (cv_core_out_t){
-        .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
-    return out->kind;
-}
-
-int cv_core_poll(cv_core_t *c, cv_core_out_t *out)
-{
-    *out = (cv_core_out_t){.kind = CV_CORE_NONE};
-    if (c->ev_n > 0) {
-        ev_t *e = &c->ev[c->ev_head];
-        c->ev_head = (c->ev_head + 1) % EVQ;
-        c->ev_n--;
-        *out = (cv_core_out_t){
-            .kind = CV_CORE_EVENT, .event = e->event, .value = e->value, .why = e->why};
-        return out->kind;
-    }
-    if (c->dead)
-        return CV_CORE_NONE;
-    if (c->ctl_n > 0)
-        return poll_ctl(c, out);
-    if (poll_resend(c, out))
-        return out->kind;
-    if (c->mq_n > 0) {
-        out->kind = CV_CORE_FRAME;
-        out->frame = c->mixq[c->mq_head];
-        c->mq_head = (c->mq_head + 1) % CV_CORE_MIXQ;
-        c->mq_n--;
-        return out->kind;
-    }
-    return poll_media(c, out);
 }
 
 /* ---- life ---- */

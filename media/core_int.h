@@ -1,0 +1,112 @@
+/*
+ * core_int.h - what the parts of the media session core share, private to
+ * media/core*.c: the core's structure and a few helpers. core.c takes what
+ * arrives and time, and keeps the participant's inputs and feedback;
+ * core_send.c packetises, wraps (RED), paces and polls what goes out.
+ */
+#ifndef CV_CORE_INT_H
+#define CV_CORE_INT_H
+
+#include "core.h"
+
+#include "jitter.h"
+#include "nack.h"
+#include "outstream.h"
+#include "rtx.h"
+#include "rxstats.h"
+#include "seq.h"
+#include "tier.h"
+#include "twcc.h"
+#include "vp8.h"
+
+#include <stdint.h>
+
+#define EVQ 16              /* events not yet polled */
+#define CTLQ 16             /* RTCP packets not yet polled */
+#define CTL_CAP 320         /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
+#define RESENDQ 64          /* NACKed sequence numbers not yet answered */
+#define TXQ 8               /* the mixer's frames of one medium not yet packetised */
+#define PACE_FACTOR 25      /* video leaves at 2.5 x what the tier and audio need... */
+#define PACE_BURST_US 20000 /* ...with at most 20 ms of it at once */
+#define PACE_BURST_MIN 2400 /* (and two full packets) */
+#define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
+#define VP8_FRAME_MAX (2 << 20)
+#define TWCC_INTERVAL_US 50000 /* transport feedback at most this often */
+#define OPUS_FRAME_TS 960      /* 20 ms at 48 kHz: the frame RED's offsets count in */
+#define RED_MAX_BACK 4         /* redundant blocks further back than this are not used */
+#define RED_LEVELS 2           /* earlier frames sent again, at most */
+
+typedef struct {
+    int event, value;
+    const char *why;
+} ev_t;
+
+struct cv_core {
+    cv_core_params_t p;
+    int64_t now; /* the latest time given */
+    int connected, dead;
+    int64_t last_rx_us, next_report_us;
+    /* what the participant sends */
+    uint32_t a_ssrc_in, v_ssrc_in, rtx_ssrc_in;
+    cv_seq_unwrap_t a_unwrap, v_unwrap;
+    uint64_t a_top, a_seen; /* audio: highest extended seq, and a bit for each of the 64 below */
+    cv_jitter_t vjit;
+    cv_nack_t vnack;
+    cv_vp8_depack_t depack;
+    cv_rtp_rxstats_t a_rx, v_rx;
+    int64_t last_pli_us;
+    int64_t v_last_us; /* when its last video packet came */
+    int pli_wanted;    /* a key frame request waits for the rate limit or an SSRC */
+    int shown;         /* the room shows its video (cv_core_set_view) */
+    int v_hidden;      /* packets were dropped as hidden: start afresh when shown */
+    int cap_kbps, remb_kbps;
+    int64_t remb_us;
+    cv_twcc_rx_t *twcc; /* arrival times for its transport feedback, NULL without */
+    int64_t twcc_us;    /* when the last feedback went */
+    /* what it receives */
+    cv_outstream_t aout, vout;
+    cv_tier_ctl_t tierctl;
+    int tier;
+    cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
+    int64_t rtt_us;
+    int a_loss;                       /* its audio's fraction lost, smoothed (0..255) */
+    cv_frame_t *red_hist[RED_LEVELS]; /* the last audio frames sent, newest first */
+    uint8_t red_buf[CV_CORE_PKT_CAP]; /* the RED payload being sent */
+    int64_t reorder_us;               /* how late the link delivers packets it did not lose: */
+    int64_t reorder_cur, reorder_prev, reorder_win_us; /* the worst of two windows */
+    /* output, polled in this order */
+    ev_t ev[EVQ];
+    int ev_head, ev_n;
+    uint8_t ctl[CTLQ][CTL_CAP];
+    uint16_t ctl_len[CTLQ];
+    int ctl_head, ctl_n;
+    uint16_t resend[RESENDQ];
+    int rs_head, rs_n;
+    cv_frame_t *mixq[CV_CORE_MIXQ];
+    int mq_head, mq_n;
+    struct lane {           /* 0: audio, 1: video */
+        cv_frame_t *q[TXQ]; /* frames to send */
+        int head, n;
+        cv_frame_t *cur; /* being packetised */
+        cv_outstream_frame_t fr;
+        cv_outstream_t *out; /* aout or vout */
+    } lane[2];
+    int64_t pace_bytes; /* the video pacer's allowance now (may go below 0) */
+    int64_t pace_us;    /* when it was last brought up to date */
+    cv_core_stats_t st;
+    _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
+};
+
+static inline void cv_core_set_now(cv_core_t *c, int64_t now)
+{
+    if (now > c->now)
+        c->now = now;
+}
+
+/* core_send.c: whether video waits to be sent, and when the pacer lets the
+ * next packet go (now or later); the pacer's allowance at the start. */
+int cv_core_video_pending(const cv_core_t *c);
+int64_t cv_core_pace_ready_us(const cv_core_t *c);
+void cv_core_pace_start(cv_core_t *c);
+
+#endif
