@@ -647,6 +647,7 @@ static void setup_on_loop(void *arg)
         cand[i].port = lc[i].port;
         cand[i].priority = lc[i].priority;
         snprintf(cand[i].foundation, sizeof(cand[i].foundation), "%s", lc[i].foundation);
+        cand[i].tcp = lc[i].tcp;
     }
     cv_sdp_answer_params_t p = {.ice_ufrag = cv_ice_ufrag(ice),
                                 .ice_pwd = cv_ice_pwd(ice),

@@ -66,7 +66,11 @@ static void collect_local(cv_ice_t *ice, const char *public_ip)
     GSList *list = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
     for (GSList *i = list; i; i = i->next) {
         NiceCandidate *c = i->data;
-        if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || ice->n_local == CV_ICE_MAX_LOCAL)
+        /* TCP-active ones are not announced: the server never opens a connection,
+         * the client's active side connects to the passive listener */
+        int tcp = c->transport == NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+        if ((c->transport != NICE_CANDIDATE_TRANSPORT_UDP && !tcp) ||
+            ice->n_local == CV_ICE_MAX_LOCAL)
             continue;
         cv_ice_cand_t *l = &ice->local[ice->n_local];
         char ip[NICE_ADDRESS_STRING_LEN];
@@ -78,6 +82,7 @@ static void collect_local(cv_ice_t *ice, const char *public_ip)
         l->port = (int)nice_address_get_port(&c->addr);
         l->priority = c->priority;
         snprintf(l->foundation, sizeof(l->foundation), "%s", c->foundation);
+        l->tcp = tcp;
         ice->n_local++;
     }
     g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
@@ -98,8 +103,10 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
     ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
     if (!ice->agent)
         goto fail;
-    g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
-                 "upnp", FALSE, "keepalive-conncheck", FALSE, NULL);
+    /* ice-tcp: libnice gathers UDP, TCP-active and TCP-passive host candidates;
+     * collect_local keeps the UDP and passive ones */
+    g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp",
+                 cfg->tcp ? TRUE : FALSE, "upnp", FALSE, "keepalive-conncheck", FALSE, NULL);
     for (int i = 0; i < cfg->n_addresses; i++)
         if (add_local(ice, cfg->addresses[i]) < 0)
             goto fail;
