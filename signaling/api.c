@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "moderation.h"
 #include "sdp.h"
+#include "turn.h"
 
 #include <jansson.h>
 
@@ -263,6 +264,80 @@ static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int
     return 0;
 }
 
+/* ---- TURN servers (turn.h) ---- */
+
+/* A fresh credential for the [turn] servers, when some are configured. */
+static int turn_cred(cv_api_t *api, char *urls, size_t cap, cv_turn_cred_t *cred)
+{
+    urls[0] = '\0';
+    if (!api->settings)
+        return 0;
+    const cv_config_t *c = cv_settings_hold(api->settings);
+    int ok = c->turn_urls[0] && c->turn_secret[0] &&
+             cv_turn_credential(c->turn_secret, (int64_t)time(NULL), c->turn_ttl, cred) == 0;
+    if (ok)
+        snprintf(urls, cap, "%s", c->turn_urls);
+    cv_settings_release(c);
+    return ok;
+}
+
+/* The Link header of a 201 (RFC 9725 §4.6), NULL without TURN servers. */
+static char *turn_link(cv_api_t *api)
+{
+    char urls[sizeof(((cv_config_t *)0)->turn_urls)];
+    cv_turn_cred_t cred;
+    return turn_cred(api, urls, sizeof(urls), &cred) ? cv_turn_link_header(urls, &cred) : NULL;
+}
+
+/* The room's name may be joined: rooms are open, or it is in [rooms] names. */
+static int room_listed(cv_api_t *api, const char *room)
+{
+    if (!api->settings)
+        return 1;
+    const cv_config_t *c = cv_settings_hold(api->settings);
+    int ok = c->rooms_open;
+    size_t n = strlen(room);
+    for (const char *p = c->rooms_names; !ok && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        ok = len == n && memcmp(p, room, n) == 0;
+        p = end ? end + 1 : p + len;
+    }
+    cv_settings_release(c);
+    return ok;
+}
+
+static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+                    cv_api_resp_t *rs);
+
+/* GET /rooms/{room}/ice-servers: the browser client's ICE servers, before it
+ * builds its peer connection; only to whom may join the room now (the join's
+ * password and lock rules), {"iceServers":[]} without [turn]. */
+static void ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "GET") != 0) {
+        method_not_allowed(rs, "GET");
+        return;
+    }
+    if (!room_listed(api, room)) {
+        reply(rs, 404, "no such room");
+        return;
+    }
+    int admit = CV_ACCESS_ATTENDEE;
+    if (!admitted(api, rq, room, CV_ROLE_PARTICIPANT, &admit, rs))
+        return;
+    table_add(api, NULL, room, admit); /* settles the check: no join follows here */
+    char urls[sizeof(((cv_config_t *)0)->turn_urls)];
+    cv_turn_cred_t cred;
+    int ok = turn_cred(api, urls, sizeof(urls), &cred);
+    rs->status = 200;
+    rs->content_type = "application/json";
+    free(rs->body);
+    rs->body = cv_turn_ice_servers_json(ok ? urls : "", ok ? &cred : NULL);
+    rs->body_len = strlen(rs->body);
+    rs->no_store = 1;
+}
+
 /* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is
  * NULL; a WHEP viewer's (role CV_ROLE_VIEWER) the same way. */
 static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
@@ -336,6 +411,7 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     rs->body = answer;
     rs->body_len = strlen(answer);
     rs->no_store = 1;
+    rs->link = turn_link(api);
     if (room)
         snprintf(rs->location, sizeof(rs->location), "/rooms/%s/sessions/%s", room,
                  cv_session_id(s));
@@ -448,6 +524,8 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         events(api, rq, room, rs);
     } else if (strcmp(what, "whep") == 0) {
         join(api, rq, room, CV_ROLE_VIEWER, rs);
+    } else if (strcmp(what, "ice-servers") == 0) {
+        ice_servers(api, rq, room, rs);
     } else if (strncmp(what, "sessions/", 9) == 0) {
         char id[CV_SESSION_ID_LEN + 1];
         const char *rest = what + 9;
@@ -847,6 +925,8 @@ void cv_api_resp_cleanup(cv_api_resp_t *rs)
 {
     free(rs->body);
     rs->body = NULL;
+    free(rs->link);
+    rs->link = NULL;
     if (rs->fd >= 0)
         close(rs->fd);
     rs->fd = -1;

@@ -38,6 +38,7 @@ typedef struct {
     const char *allow;            /* Allow header for 405, or NULL */
     const char *www_authenticate; /* WWW-Authenticate header of a 401, or NULL */
     char moderator_token[33];     /* Conclave-Moderator-Token of a creator's 201, "" if none */
+    char *link;                   /* Link header (TURN servers, RFC 9725 §4.6), heap, or NULL */
     int fd;                       /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */
