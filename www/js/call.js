@@ -39,7 +39,7 @@ import {
     str,
 } from './panel.js';
 import { applyMute, openScreen, screenAvailable } from './media.js';
-import { readStats, assess, describe } from './quality.js';
+import { readStats, assess, describe, pathText } from './quality.js';
 import { say } from './status.js';
 
 const BACKOFF_FIRST_MS = 1000;
@@ -294,7 +294,8 @@ class Call {
                     if (q.level === 'unknown') {
                         this.showQuality('unknown', 'Connection: checking', '');
                     } else {
-                        this.showQuality(q.level, `Connection: ${q.level}`, describe(q));
+                        const via = pathText(q.path) ? `, ${pathText(q.path)}` : '';
+                        this.showQuality(q.level, `Connection: ${q.level}${via}`, describe(q));
                     }
                 } catch {
                     // a closing connection has no statistics
