@@ -8,7 +8,9 @@
  * stream (RFC 4571) and turns each accepted connection into a peer-reflexive
  * candidate once its checks arrive; it binds the TCP listener from the same
  * port range as the UDP socket (one range per component in libnice 0.1.21),
- * usually on the same port number. A client
+ * usually on the same port number. A guard ends the TCP connections that are
+ * not the selected pair after a few seconds, and those over a small number
+ * pending from one address (counted in stats.h: CV_STAT_ICE_TCP_CLOSED_*). A client
  * (bench/loadgen) sets cfg.controlling and nominates the pair itself.
  * Owned by one network thread: every call and callback happens on it.
  * Once connected the agent never fails the pair on its own: liveness (in the
@@ -23,6 +25,9 @@
 #include <stdint.h>
 
 #define CV_ICE_MAX_LOCAL 16
+/* Pending (not selected) ICE-TCP connections one address may hold on one
+ * agent's listener; more are ended at once, and any pending one after 5 s. */
+#define CV_ICE_TCP_PER_ADDR 4
 
 enum { CV_ICE_CHECKING = 0, CV_ICE_CONNECTED, CV_ICE_FAILED };
 
