@@ -137,20 +137,22 @@ async function run(base, browser) {
         await new Promise((r) => setTimeout(r, 250));
         s = await page.evaluate(pageSample, { freqs });
     }
-    // the frame rate over 3 s once media flows
-    const a = s;
+    // the frame rate over 3 s, from 5 s after the joins on: the connection
+    // carrying the media must outlive the server's guard of pending TCP ones
+    await new Promise((r) => setTimeout(r, 5000));
+    const a = await page.evaluate(pageSample, { freqs });
     await new Promise((r) => setTimeout(r, 3000));
     const b = await page.evaluate(pageSample, { freqs });
     const wantPath = MODE === 'relay' ? 'relay' : MODE;
     for (let i = 0; i < PARTS.length; i++) {
         const fps = ((b[i].frames - a[i].frames) * 1000) / (b[i].t - a[i].t);
         console.log(`# fps ${MODE} ${b[i].name}: ${fps.toFixed(1)}`);
-        check(a[i].frames >= MIN_FRAMES, `${a[i].name} decoded the composite`, `${a[i].frames}`);
+        check(s[i].frames >= MIN_FRAMES, `${s[i].name} decoded the composite`, `${s[i].frames}`);
         check(fps >= MIN_FPS, `${a[i].name} receives it at >= ${MIN_FPS} fps`, fps.toFixed(1));
         check(
-            a[i].toneDb !== null && a[i].toneDb >= TONE_ABOVE_MEDIAN_DB,
-            `${a[i].name} hears the other's tone in the mix`,
-            `${a[i].toneDb === null ? 'no audio' : a[i].toneDb.toFixed(1)} dB above median`,
+            b[i].toneDb !== null && b[i].toneDb >= TONE_ABOVE_MEDIAN_DB,
+            `${b[i].name} hears the other's tone in the mix`,
+            `${b[i].toneDb === null ? 'no audio' : b[i].toneDb.toFixed(1)} dB above median`,
         );
         check(b[i].path === wantPath, `${b[i].name}'s selected pair is ${wantPath}`, `${b[i].path}`);
     }
