@@ -461,6 +461,16 @@ async function run(base, browsers) {
             .map((P, i) => `${P.part.name} ${conn[i].state}, pair ${pairs[i]}`)
             .join('; '),
     );
+    // E2E_WANT_PROTOCOL=tcp (firefox-tcp.sh, UDP dropped): both pairs are ICE-TCP
+    const want = process.env.E2E_WANT_PROTOCOL;
+    if (want) {
+        const both = (p) => p.split(' -> ').every((end) => end.includes(`/${want} `));
+        check(
+            pairs.every((p) => p.includes(' -> ') && both(p)),
+            `both selected pairs are ${want} at both ends`,
+            pairs.join('; '),
+        );
+    }
     if (!conn.every((c) => c.ok)) {
         for (const P of pages) {
             await dumpDiagnostics(P);
