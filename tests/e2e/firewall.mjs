@@ -154,7 +154,11 @@ async function run(base, browser) {
             `${b[i].name} hears the other's tone in the mix`,
             `${b[i].toneDb === null ? 'no audio' : b[i].toneDb.toFixed(1)} dB above median`,
         );
-        check(b[i].path === wantPath, `${b[i].name}'s selected pair is ${wantPath}`, `${b[i].path}`);
+        check(
+            b[i].path === wantPath,
+            `${b[i].name}'s selected pair is ${wantPath}`,
+            `${b[i].path}`,
+        );
     }
     check(errors.length === 0, 'no page errors', errors.join(' | '));
 }
