@@ -7,6 +7,12 @@
 //   MODE tcp:   the script drops all UDP; the pair must be ICE-TCP (RFC 6544).
 //   MODE relay: UDP and TCP to the media ports are dropped, only TCP to a TURN
 //               server is open; the pair must be a relayed one.
+//   MODE ui:    all UDP dropped (nftables table inet fw); one person joins
+//               with the page's own call view, whose connection line must
+//               say "connected over TCP"; then the test deletes that table
+//               (UDP is back) and ends the session on the server: the page
+//               rejoins on its own, over UDP, and the line no longer names
+//               a path.
 // Each participant sends a solid colour and a tone; each must decode at least
 // MIN_FRAMES frames of the composite at MIN_FPS or more, hear the other's tone
 // (the mix leaves out one's own voice), and the path the page's quality.js
@@ -14,7 +20,8 @@
 // ..." lines, the join and first-frame times ("# times ..."), and ends with
 // "firewall-MODE: N passed, M failed".
 
-import { installPageHelpers, makeReporter, openPage, runMain } from './lib.mjs';
+import { execFileSync } from 'node:child_process';
+import { installPageHelpers, makeReporter, openPage, pollUntil, runMain } from './lib.mjs';
 
 const MODE = process.argv[3] || '';
 const ROOM = process.argv[4] || 'firewall';
@@ -106,7 +113,78 @@ async function pageSample({ freqs }) {
     return res;
 }
 
+// The call view's state: its connection line, the session it holds and the
+// path of its selected pair (quality.js readStats over getStats).
+async function pageCallState() {
+    const c = window.conclave;
+    const { readStats } = await import('/js/quality.js');
+    return {
+        quality: document.getElementById('quality').textContent,
+        pc: c ? c.pc.connectionState : 'none',
+        path: c ? readStats(await c.pc.getStats()).path : null,
+        sessionUrl: c ? c.sessionUrl : '',
+        status: document.getElementById('status').textContent.trim(),
+    };
+}
+
+// The pre-join view is up and its camera preview plays.
+function pagePrejoinReady() {
+    return (
+        !document.getElementById('view-prejoin').hidden &&
+        document.getElementById('preview').readyState >= 2
+    );
+}
+
+async function runUi(base, browser) {
+    const { page, errors } = await openPage(browser, base);
+    await page.goto(`${base}/#/r/${ROOM}`, { timeout: 5000 });
+    const pre = await pollUntil(() => page.evaluate(pagePrejoinReady), (r) => r, 10000, 100);
+    check(pre.ok, "the room link's pre-join view shows the camera preview", `${pre.ms} ms`);
+    await page.fill('#display-name', 'tcp');
+    await page.click('#join');
+    const overTcp = await pollUntil(
+        () => page.evaluate(pageCallState),
+        (s) => s.pc === 'connected' && s.path === 'tcp' && s.quality.includes('connected over TCP'),
+        MEDIA_DEADLINE_MS,
+        250,
+    );
+    check(
+        overTcp.ok,
+        'the call view says "connected over TCP" (its selected pair is TCP)',
+        JSON.stringify(overTcp.value),
+    );
+    execFileSync('nft', ['delete', 'table', 'inet', 'fw']);
+    const first = overTcp.value.sessionUrl;
+    // the requests of the ended session that fail (its event stream, 404) are
+    // the page noticing the loss, not errors
+    check(errors.length === 0, 'no page errors before the session is ended', errors.join(' | '));
+    if (!first) {
+        return;
+    }
+    const del = await fetch(first, { method: 'DELETE' }).then((r) => r.status);
+    check(del === 200, 'the server ends that session (DELETE)', `${del}`);
+    const back = await pollUntil(
+        () => page.evaluate(pageCallState),
+        (s) =>
+            s.pc === 'connected' &&
+            s.sessionUrl !== first &&
+            s.sessionUrl !== '' &&
+            s.path === 'udp' &&
+            /^Connection: (good|fair|poor)$/.test(s.quality),
+        30000,
+        250,
+    );
+    check(
+        back.ok,
+        'UDP back: the page rejoined on its own over UDP and its line names no path',
+        `${JSON.stringify(back.value)} after ${back.ms} ms`,
+    );
+}
+
 async function run(base, browser) {
+    if (MODE === 'ui') {
+        return runUi(base, browser);
+    }
     const { page, errors } = await openPage(browser, base);
     await installPageHelpers(page);
     const joined = await page.evaluate(pageJoin, {

@@ -8,7 +8,9 @@
 #   relay: UDP to and from the browser's address and TCP from it to the
 #          daemon's media ports are dropped; only TCP to a coturn started here
 #          is open, with credentials from the room ([turn], TURN REST scheme);
-#          the pair must be relayed.
+#          the pair must be relayed;
+#   ui:    the page's own call view with UDP dropped says "connected over
+#          TCP"; once UDP is back and its session lost, it rejoins over UDP.
 # Addresses (all on lo): the browser 127.0.0.1, the daemon's media
 # 127.0.0.2 ([ice] addresses), coturn listens on 127.0.0.3 and relays from
 # 127.0.0.4 (allowed-peer-ip: only the daemon's address).
@@ -73,6 +75,9 @@ block "meta l4proto udp counter drop"
 phase tcp fw-tcp
 dropped=$(nft list chain inet fw out | sed -n 's/.*packets \([0-9]*\).*/\1/p' | head -1)
 echo "# udp packets dropped during the tcp phase: ${dropped:-?}"
+# the page's own call view over TCP; firewall.mjs deletes the table itself
+phase ui fw-ui
+nft delete table inet fw 2>/dev/null
 e2e_stop_daemon
 e2e_pid=""
 
