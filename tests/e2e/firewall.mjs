@@ -94,9 +94,14 @@ async function pageSample({ freqs }) {
     for (const [i, P] of window.__fw.parts.entries()) {
         const report = await P.session.pc.getStats();
         let frames = 0;
+        let concealed = 0;
+        let samples = 0;
         report.forEach((s) => {
             if (s.type === 'inbound-rtp' && s.kind === 'video') {
                 frames += s.framesDecoded || 0;
+            } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+                concealed += s.concealedSamples || 0;
+                samples += s.totalSamplesReceived || 0;
             }
         });
         const st = window.__fw.readStats(report);
@@ -105,6 +110,8 @@ async function pageSample({ freqs }) {
         res.push({
             name: P.name,
             frames,
+            concealed,
+            samples,
             path: st.path,
             toneDb: lv ? lv.levels[0] - lv.medianDb : null,
             t: performance.now(),
@@ -224,7 +231,12 @@ async function run(base, browser) {
     const wantPath = MODE === 'relay' ? 'relay' : MODE;
     for (let i = 0; i < PARTS.length; i++) {
         const fps = ((b[i].frames - a[i].frames) * 1000) / (b[i].t - a[i].t);
-        console.log(`# fps ${MODE} ${b[i].name}: ${fps.toFixed(1)}`);
+        const dS = b[i].samples - a[i].samples;
+        const conceal = dS > 0 ? ((b[i].concealed - a[i].concealed) * 100) / dS : NaN;
+        console.log(
+            `# fps ${MODE} ${b[i].name}: ${fps.toFixed(1)}; audio concealed ` +
+                `${conceal.toFixed(2)} % of ${dS} samples`,
+        );
         check(s[i].frames >= MIN_FRAMES, `${s[i].name} decoded the composite`, `${s[i].frames}`);
         check(fps >= MIN_FPS, `${a[i].name} receives it at >= ${MIN_FPS} fps`, fps.toFixed(1));
         check(
