@@ -37,7 +37,18 @@ struct cv_ice {
     int n_listen;
 };
 
-/* ---- ICE-TCP guard ----
+/* ICE-TCP and libnice 0.1.21: the three TCP fixes of 0.1.23 do not reach this
+ * use. Its sends are not serialised per TCP socket, but every nice_agent_send
+ * here comes from the one thread that owns the agent (as do libnice's own
+ * checks, on the same context). Its fix for unreliable sends over TCP is for
+ * reliable agents; this one is not: a message that finds the socket's queue
+ * non-empty is dropped whole (like a lost datagram) and a partly written one
+ * is queued, so the RFC 4571 framing stays intact. Its parser of remote TCP
+ * candidates without tcptype is never called: remote candidates come from
+ * sdp.c, which keeps UDP ones only (a browser's TCP connection becomes a
+ * peer-reflexive candidate).
+ *
+ * ---- ICE-TCP guard ----
  * libnice 0.1.21 accepts every connection to a TCP-passive listener and keeps
  * it as long as the agent lives, whatever arrives on it (its RFC 4571 framing
  * reads any bytes as frames): a client could hold any number of silent or
