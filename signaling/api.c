@@ -266,17 +266,14 @@ static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int
 
 /* ---- TURN servers (turn.h) ---- */
 
-/* A fresh credential for the [turn] servers, when some are configured. */
+/* A fresh credential for the [turn] servers in force, when some are configured. */
 static int turn_cred(cv_api_t *api, char *urls, size_t cap, cv_turn_cred_t *cred)
 {
     urls[0] = '\0';
     if (!api->settings)
         return 0;
     const cv_config_t *c = cv_settings_hold(api->settings);
-    int ok = c->turn_urls[0] && c->turn_secret[0] &&
-             cv_turn_credential(c->turn_secret, (int64_t)time(NULL), c->turn_ttl, cred) == 0;
-    if (ok)
-        snprintf(urls, cap, "%s", c->turn_urls);
+    int ok = cv_turn_offer(c, (int64_t)time(NULL), urls, cap, cred);
     cv_settings_release(c);
     return ok;
 }
@@ -289,20 +286,12 @@ static char *turn_link(cv_api_t *api)
     return turn_cred(api, urls, sizeof(urls), &cred) ? cv_turn_link_header(urls, &cred) : NULL;
 }
 
-/* The room's name may be joined: rooms are open, or it is in [rooms] names. */
-static int room_listed(cv_api_t *api, const char *room)
+static int room_allowed(cv_api_t *api, const char *room)
 {
     if (!api->settings)
         return 1;
     const cv_config_t *c = cv_settings_hold(api->settings);
-    int ok = c->rooms_open;
-    size_t n = strlen(room);
-    for (const char *p = c->rooms_names; !ok && *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        ok = len == n && memcmp(p, room, n) == 0;
-        p = end ? end + 1 : p + len;
-    }
+    int ok = cv_config_room_allowed(c, room);
     cv_settings_release(c);
     return ok;
 }
@@ -319,7 +308,7 @@ static void ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room,
         method_not_allowed(rs, "GET");
         return;
     }
-    if (!room_listed(api, room)) {
+    if (!room_allowed(api, room)) {
         reply(rs, 404, "no such room");
         return;
     }

@@ -388,6 +388,21 @@ static int set_turn_urls(char *out, size_t cap, const char *v, char *why, size_t
     return 0;
 }
 
+int cv_config_room_allowed(const cv_config_t *c, const char *room)
+{
+    size_t n = strlen(room);
+    if (c->rooms_open)
+        return 1;
+    for (const char *p = c->rooms_names; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, room, n) == 0)
+            return 1;
+        p = end ? end + 1 : p + len;
+    }
+    return 0;
+}
+
 int cv_config_secret_ok(const char *s)
 {
     size_t n = strlen(s);

@@ -119,6 +119,10 @@ int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
 int cv_config_room_name(const char *s, size_t len);
 int cv_config_room_chars(const char *s, size_t len);
 
+/* Whether room may be opened now: [rooms] open, or room is in [rooms] names.
+ * Pure. */
+int cv_config_room_allowed(const cv_config_t *c, const char *room);
+
 /* A TURN secret as [turn] secret and secret_file take it: 1..CV_CONFIG_SECRET_MAX
  * printable ASCII characters, no blank at either end. Pure. */
 int cv_config_secret_ok(const char *s);

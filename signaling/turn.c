@@ -57,6 +57,17 @@ int cv_turn_credential(const char *secret, int64_t now_s, int ttl_s, cv_turn_cre
     return cv_turn_sign(secret, now_s, ttl_s, tag, out);
 }
 
+int cv_turn_offer(const cv_config_t *c, int64_t now_s, char *urls, size_t cap, cv_turn_cred_t *out)
+{
+    if (cap)
+        urls[0] = '\0';
+    if (!c->turn_urls[0] || !c->turn_secret[0] || strlen(c->turn_urls) >= cap ||
+        cv_turn_credential(c->turn_secret, now_s, c->turn_ttl, out) != 0)
+        return 0;
+    memcpy(urls, c->turn_urls, strlen(c->turn_urls) + 1);
+    return 1;
+}
+
 /* Calls fn for each entry of the comma-separated list. */
 static void each_url(const char *urls, void (*fn)(void *ud, const char *url, size_t n), void *ud)
 {

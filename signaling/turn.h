@@ -40,6 +40,10 @@ int cv_turn_sign(const char *secret, int64_t now_s, int ttl_s, const char *tag,
 /* The same with a random tag (16 hex digits, OpenSSL's CSPRNG). */
 int cv_turn_credential(const char *secret, int64_t now_s, int ttl_s, cv_turn_cred_t *out);
 
+/* The servers of c's [turn] section and a fresh credential (cv_turn_credential)
+ * into urls (cap bytes) and *out: 1, or 0 when c names no TURN server. */
+int cv_turn_offer(const cv_config_t *c, int64_t now_s, char *urls, size_t cap, cv_turn_cred_t *out);
+
 /* The value of one Link header (RFC 8288) listing every URI of urls (the
  * comma-separated [turn] urls) with rel="ice-server" and the credential
  * (RFC 9725 §4.6), heap, the caller frees; NULL when urls is empty. */

@@ -1046,6 +1046,16 @@ static void test_tcp_and_turn(void)
     expect_error("[turn]\nttl = 59\n", "conclave.ini:2: ttl: '59' is not an integer in 60..604800");
     expect_error("[turn]\nrealm = x\n", "conclave.ini:2: unknown key 'realm' in [turn]");
 
+    /* which rooms may be opened */
+    cv_config_defaults(&c);
+    CHECK(cv_config_room_allowed(&c, "any"));
+    CHECK_EQ(load_ok(&c, "[rooms]\nopen = no\nnames = board, team-2\n"), 0);
+    CHECK(cv_config_room_allowed(&c, "board"));
+    CHECK(cv_config_room_allowed(&c, "team-2"));
+    CHECK(!cv_config_room_allowed(&c, "team"));
+    CHECK(!cv_config_room_allowed(&c, "boar"));
+    CHECK(!cv_config_room_allowed(&c, "board,"));
+
     /* none of them is reloadable */
     cv_config_t old, next;
     cv_config_defaults(&old);

@@ -118,6 +118,24 @@ static void test_secret_file(void)
     CHECK(strstr(err, "cannot open") != NULL);
 }
 
+static void test_offer(void)
+{
+    cv_config_t c;
+    cv_turn_cred_t cred;
+    char urls[64];
+    cv_config_defaults(&c);
+    CHECK_EQ(cv_turn_offer(&c, 1000, urls, sizeof urls, &cred), 0); /* none by default */
+    CHECK_STR(urls, "");
+    snprintf(c.turn_urls, sizeof c.turn_urls, "turn:192.0.2.1:3478");
+    CHECK_EQ(cv_turn_offer(&c, 1000, urls, sizeof urls, &cred), 0); /* no secret yet */
+    snprintf(c.turn_secret, sizeof c.turn_secret, "s");
+    c.turn_ttl = 60;
+    CHECK_EQ(cv_turn_offer(&c, 1000, urls, sizeof urls, &cred), 1);
+    CHECK_STR(urls, "turn:192.0.2.1:3478");
+    CHECK_EQ(cred.expires, 1060);
+    CHECK_EQ(cv_turn_offer(&c, 1000, urls, 10, &cred), 0); /* does not fit */
+}
+
 int main(void)
 {
     test_known_answers();
@@ -125,5 +143,6 @@ int main(void)
     test_random();
     test_link_and_json();
     test_secret_file();
+    test_offer();
     return CHECK_DONE("test_turn");
 }
