@@ -470,6 +470,9 @@ async function run(base, browsers) {
             `both selected pairs are ${want} at both ends`,
             pairs.join('; '),
         );
+        // the picture and sound checks below then run past the 5 s after
+        // which the server ends TCP connections that are not a selected pair
+        await new Promise((r) => setTimeout(r, 6000));
     }
     if (!conn.every((c) => c.ok)) {
         for (const P of pages) {
