@@ -66,6 +66,7 @@ struct cv_ice {
 struct tracked {
     ino_t ino; /* the socket's inode: who holds this descriptor number now */
     gint64 first_us;
+    int ended; /* shut down already: libnice has yet to close it */
 };
 
 static GMutex guard_lock;
@@ -123,8 +124,8 @@ static cv_ice_t *owner_of(const struct sockaddr_storage *local)
     return NULL;
 }
 
-/* The first time descriptor fd (socket inode ino) was seen. */
-static gint64 first_seen(int fd, ino_t ino, gint64 now)
+/* What is known of descriptor fd (socket inode ino): when it was first seen. */
+static struct tracked *track(int fd, ino_t ino, gint64 now)
 {
     if ((size_t)fd >= n_seen) {
         size_t n = (size_t)fd * 2 + 64;
@@ -135,8 +136,9 @@ static gint64 first_seen(int fd, ino_t ino, gint64 now)
     if (seen[fd].ino != ino) {
         seen[fd].ino = ino;
         seen[fd].first_us = now;
+        seen[fd].ended = 0;
     }
-    return seen[fd].first_us;
+    return &seen[fd];
 }
 
 /* Whether peer is the remote side of ice's selected pair (over TCP). */
@@ -176,8 +178,10 @@ static int find_conns(struct conn *out, int cap, gint64 now)
         cv_ice_t *ice = owner_of(&local);
         if (!ice)
             continue;
-        out[n] = (struct conn){.fd = fd, .ice = ice, .peer = peer};
-        out[n].first_us = first_seen(fd, st.st_ino, now);
+        struct tracked *t = track(fd, st.st_ino, now);
+        if (t->ended)
+            continue; /* ended and counted once */
+        out[n] = (struct conn){.fd = fd, .ice = ice, .peer = peer, .first_us = t->first_us};
         out[n].keep = selected(ice, &peer);
         n++;
     }
@@ -189,6 +193,7 @@ static void end_conn(struct conn *c, enum cv_stat why)
 {
     shutdown(c->fd, SHUT_RDWR);
     c->ended = 1;
+    seen[c->fd].ended = 1;
     cv_stats_add(why, 1);
 }
 
