@@ -400,7 +400,8 @@ static void join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     rs->body = answer;
     rs->body_len = strlen(answer);
     rs->no_store = 1;
-    rs->link = turn_link(api);
+    if (room) /* the echo check is no room: whoever may join a room gets credentials */
+        rs->link = turn_link(api);
     if (room)
         snprintf(rs->location, sizeof(rs->location), "/rooms/%s/sessions/%s", room,
                  cv_session_id(s));

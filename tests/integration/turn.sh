@@ -109,6 +109,12 @@ check "the room's creator locks it -> 204 ($r)" '[ "$r" = 204 ]'
 st=$(ice lockme)
 check "locked room -> 403, no credential ($st)" '[ "$st" = 403 ] && ! grep -q iceServers "$tmp/b"'
 c -o /dev/null -X DELETE "$base$loc"
+st=$(c -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
+    --data-binary @"$tmp/offer.sdp" "$base/echo/whip")
+check "the echo check (no room) -> 201 without credentials ($st)" \
+    '[ "$st" = 201 ] && ! grep -qi "^link:" "$tmp/h"'
+loc=$(tr -d '\r' <"$tmp/h" | sed -n 's/^location: //Ip')
+c -o /dev/null -X DELETE "$base$loc"
 
 # coturn checks the credentials on its own
 turnserver --listening-ip=$turn_ip --listening-port=3478 --relay-ip=127.0.0.4 \
