@@ -7,9 +7,9 @@
  * firewall blocking UDP connects to. libnice listens for them, frames the
  * stream (RFC 4571) and turns each accepted connection into a peer-reflexive
  * candidate once its checks arrive; it binds the TCP listener from the same
- * port range as the UDP socket (one range per component in libnice 0.1.21),
- * usually on the same port number. A guard ends the TCP connections that are
- * not the selected pair after a few seconds, and those over a small number
+ * port range as the UDP socket (one range per component in libnice 0.1.21;
+ * each transport starts at a random port of it and takes the first free). A guard ends the TCP
+ * connections that are not the selected pair after a few seconds, and those over a small number
  * pending from one address (counted in stats.h: CV_STAT_ICE_TCP_CLOSED_*). A client
  * (bench/loadgen) sets cfg.controlling and nominates the pair itself.
  * Owned by one network thread: every call and callback happens on it.
