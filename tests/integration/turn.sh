@@ -120,7 +120,8 @@ c -o /dev/null -X DELETE "$base$loc"
 turnserver --listening-ip=$turn_ip --listening-port=3478 --relay-ip=127.0.0.4 \
     --min-port=49300 --max-port=49340 --use-auth-secret --static-auth-secret="$secret" \
     --realm=conclave.test --no-tls --no-dtls --no-cli --no-multicast-peers \
-    --allow-loopback-peers --fingerprint --log-file=stdout --simple-log >"$tmp/turn.log" 2>&1 &
+    --allow-loopback-peers --fingerprint --pidfile="$tmp/turn.pid" --log-file=stdout --simple-log \
+    >"$tmp/turn.log" 2>&1 &
 it_bg+=($!)
 it_until "(exec 3<>/dev/tcp/$turn_ip/3478) 2>/dev/null" 10 || bad "coturn listens on $turn_ip:3478"
 # allocate USER PASSWORD: 0 when coturn grants a TCP allocation and relays
