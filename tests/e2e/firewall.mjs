@@ -18,7 +18,8 @@
 // (the mix leaves out one's own voice), and the path the page's quality.js
 // reads from getStats must be the one of MODE. Prints "ok - ..."/"not ok -
 // ..." lines, the join and first-frame times ("# times ..."), and ends with
-// "firewall-MODE: N passed, M failed".
+// "firewall-MODE: N passed, M failed". FW_HOLD_MS (default 5000): how long
+// after the joins the frame rate is measured.
 
 import { execFileSync } from 'node:child_process';
 import { installPageHelpers, makeReporter, openPage, pollUntil, runMain } from './lib.mjs';
@@ -222,9 +223,10 @@ async function run(base, browser) {
         await new Promise((r) => setTimeout(r, 250));
         s = await page.evaluate(pageSample, { freqs });
     }
-    // the frame rate over 3 s, from 5 s after the joins on: the connection
-    // carrying the media must outlive the server's guard of pending TCP ones
-    await new Promise((r) => setTimeout(r, 5000));
+    // the frame rate over 3 s, from 5 s (FW_HOLD_MS) after the joins on: the
+    // connection carrying the media must outlive the server's guard of
+    // pending TCP ones
+    await new Promise((r) => setTimeout(r, Number(process.env.FW_HOLD_MS) || 5000));
     const a = await page.evaluate(pageSample, { freqs });
     await new Promise((r) => setTimeout(r, 3000));
     const b = await page.evaluate(pageSample, { freqs });
