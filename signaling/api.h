@@ -39,6 +39,7 @@ typedef struct {
     const char *www_authenticate; /* WWW-Authenticate header of a 401, or NULL */
     int retry_after;              /* Retry-After seconds of a 429, 0 if none */
     char moderator_token[33];     /* Conclave-Moderator-Token of a creator's 201, "" if none */
+    char *link;                   /* Link header (TURN servers, RFC 9725 §4.6), heap, or NULL */
     int fd;                       /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */

@@ -70,6 +70,10 @@ int cv_api_valid_session_id(const char *id);
 
 /* api_sessions.c: the requests on sessions, and the session callbacks. */
 int cv_api_same_room(const char *a, const char *b);
+/* GET /rooms/{room}/ice-servers: the browser client's ICE servers, before it
+ * builds its peer connection; only to whom may join the room now (the join's
+ * password and lock rules), {"iceServers":[]} without [turn]. */
+void cv_api_ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs);
 void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
                  cv_api_resp_t *rs);
 void cv_api_leave(cv_api_t *api, const char *room, const char *id, cv_api_resp_t *rs);

@@ -121,6 +121,8 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         cv_api_event_stream(api, rq, room, rs);
     } else if (strcmp(what, "whep") == 0) {
         cv_api_join(api, rq, room, CV_ROLE_VIEWER, rs);
+    } else if (strcmp(what, "ice-servers") == 0) {
+        cv_api_ice_servers(api, rq, room, rs);
     } else if (strncmp(what, "sessions/", 9) == 0) {
         char id[CV_SESSION_ID_LEN + 1];
         const char *rest = what + 9;
@@ -213,6 +215,8 @@ void cv_api_resp_cleanup(cv_api_resp_t *rs)
 {
     free(rs->body);
     rs->body = NULL;
+    free(rs->link);
+    rs->link = NULL;
     if (rs->fd >= 0)
         close(rs->fd);
     rs->fd = -1;

@@ -16,8 +16,10 @@
 #include "moderation.h"
 #include "names.h"
 #include "sdp.h"
+#include "turn.h"
 
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,6 +260,63 @@ static int join_role(cv_api_t *api, const cv_api_req_t *rq, const char *room, in
 
 /* WHIP join (RFC 9725 §4.2) of `room`, or of the echo check when room is
  * NULL; a WHEP viewer's (role CV_ROLE_VIEWER) the same way. */
+/* ---- TURN servers (turn.h) ---- */
+
+/* A fresh credential for the [turn] servers in force, when some are configured. */
+static int turn_cred(cv_api_t *api, char *urls, size_t cap, cv_turn_cred_t *cred)
+{
+    urls[0] = '\0';
+    if (!api->settings)
+        return 0;
+    const cv_config_t *c = cv_settings_hold(api->settings);
+    int ok = cv_turn_offer(c, (int64_t)time(NULL), urls, cap, cred);
+    cv_settings_release(c);
+    return ok;
+}
+
+/* The Link header of a 201 (RFC 9725 §4.6), NULL without TURN servers. */
+static char *turn_link(cv_api_t *api)
+{
+    char urls[sizeof(((cv_config_t *)0)->turn_urls)];
+    cv_turn_cred_t cred;
+    return turn_cred(api, urls, sizeof(urls), &cred) ? cv_turn_link_header(urls, &cred) : NULL;
+}
+
+static int room_allowed(cv_api_t *api, const char *room)
+{
+    if (!api->settings)
+        return 1;
+    const cv_config_t *c = cv_settings_hold(api->settings);
+    int ok = cv_config_room_allowed(c, room);
+    cv_settings_release(c);
+    return ok;
+}
+
+void cv_api_ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "GET") != 0) {
+        cv_api_method_not_allowed(rs, "GET");
+        return;
+    }
+    if (!room_allowed(api, room)) {
+        cv_api_reply(rs, 404, "no such room");
+        return;
+    }
+    int admit = CV_ACCESS_ATTENDEE;
+    if (!admitted(api, rq, room, CV_ROLE_PARTICIPANT, &admit, rs))
+        return;
+    table_add(api, NULL, room, admit, NULL); /* settles the check: no join follows here */
+    char urls[sizeof(((cv_config_t *)0)->turn_urls)];
+    cv_turn_cred_t cred;
+    int ok = turn_cred(api, urls, sizeof(urls), &cred);
+    rs->status = 200;
+    rs->content_type = "application/json";
+    free(rs->body);
+    rs->body = cv_turn_ice_servers_json(ok ? urls : "", ok ? &cred : NULL);
+    rs->body_len = strlen(rs->body);
+    rs->no_store = 1;
+}
+
 void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
                  cv_api_resp_t *rs)
 {
@@ -320,6 +379,8 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     rs->body = answer;
     rs->body_len = strlen(answer);
     rs->no_store = 1;
+    if (room) /* the echo check is no room: whoever may join a room gets credentials */
+        rs->link = turn_link(api);
     if (room)
         snprintf(rs->location, sizeof(rs->location), "/rooms/%s/sessions/%s", room,
                  cv_session_id(s));

@@ -46,7 +46,9 @@ enum kind {
     K_ADDRS,
     K_ROOMS,
     K_LEVEL,
-    K_TIERS
+    K_TIERS,
+    K_TURN_URLS,
+    K_SECRET
 };
 
 struct key {
@@ -81,6 +83,7 @@ static const struct key keys[] = {
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
     {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0, RESTART},
     {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120, RESTART},
+    {"ice", "tcp", K_BOOL, FIELD(ice_tcp), 0, 1, RESTART},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
@@ -96,9 +99,13 @@ static const struct key keys[] = {
     {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000, R},
     {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000, RESTART},
     {"log", "level", K_LEVEL, FIELD(log_level), 0, 0, R},
+    {"turn", "urls", K_TURN_URLS, FIELD(turn_urls), 0, 0, RESTART},
+    {"turn", "secret", K_SECRET, FIELD(turn_secret), 0, 0, RESTART},
+    {"turn", "secret_file", K_PATH_OPT, FIELD(turn_secret_file), 0, 0, RESTART},
+    {"turn", "ttl", K_INT, FIELD(turn_ttl), 60, 604800, RESTART},
 };
 
-static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log"};
+static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log", "turn"};
 
 /* Keys of a [room NAME] section (one per room, up to CV_CONFIG_ROOMS_MAX). */
 enum room_key { R_PASSWORD, R_MODERATOR_PASSWORD, R_LAYOUT };
@@ -159,6 +166,11 @@ void cv_config_defaults(cv_config_t *c)
     c->ice_addresses[0] = '\0';
     c->ice_public_ip[0] = '\0';
     c->ice_timeout = 30;
+    c->ice_tcp = 1;
+    c->turn_urls[0] = '\0';
+    c->turn_secret[0] = '\0';
+    c->turn_secret_file[0] = '\0';
+    c->turn_ttl = 86400;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;
@@ -315,6 +327,97 @@ static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t why
     return 0;
 }
 
+/* One TURN server URI (RFC 7065): turn: or turns:, then host[:port] and an optional
+ * ?transport=udp|tcp, with none of the characters that would break a Link header
+ * (RFC 8288) or a JSON string: blanks, quotes, '<', '>', ';', ',' and '\\'. */
+static int turn_url_ok(const char *s, size_t n)
+{
+    size_t scheme = n > 5 && memcmp(s, "turn:", 5) == 0    ? 5
+                    : n > 6 && memcmp(s, "turns:", 6) == 0 ? 6
+                                                           : 0;
+    if (!scheme || n > 255)
+        return 0;
+    const char *q = memchr(s, '?', n);
+    if (q && !((size_t)(s + n - q) == 14 && memcmp(q, "?transport=udp", 14) == 0) &&
+        !((size_t)(s + n - q) == 14 && memcmp(q, "?transport=tcp", 14) == 0))
+        return 0;
+    size_t host_end = q ? (size_t)(q - s) : n;
+    if (host_end == scheme)
+        return 0;
+    for (size_t i = scheme; i < host_end; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
+            return 0;
+    }
+    return 1;
+}
+
+/* [turn] urls: "a, b" -> "a,b", each a TURN URI; "" is none. */
+static int set_turn_urls(char *out, size_t cap, const char *v, char *why, size_t whycap)
+{
+    char q[64];
+    size_t o = 0;
+    const char *p = v;
+    out[0] = '\0';
+    while (*p) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',' && *p != ' ' && *p != '\t')
+            p++;
+        size_t n = (size_t)(p - start);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (n == 0 || (*p && *p != ',') || !turn_url_ok(start, n)) {
+            snprintf(why, whycap,
+                     "'%s' is not a turn: or turns: URI (host[:port][?transport=udp|tcp])",
+                     quote(q, sizeof(q), start, n ? n : strlen(start)));
+            return CV_E_INVAL;
+        }
+        if (o + n + 2 > cap) {
+            snprintf(why, whycap, "list longer than %zu bytes", cap - 1);
+            return CV_E_INVAL;
+        }
+        if (o)
+            out[o++] = ',';
+        memcpy(out + o, start, n);
+        o += n;
+        out[o] = '\0';
+        if (*p == ',' && !*++p) {
+            snprintf(why, whycap, "empty entry in the list");
+            return CV_E_INVAL;
+        }
+    }
+    return 0;
+}
+
+int cv_config_room_allowed(const cv_config_t *c, const char *room)
+{
+    size_t n = strlen(room);
+    if (c->rooms_open)
+        return 1;
+    for (const char *p = c->rooms_names; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, room, n) == 0)
+            return 1;
+        p = end ? end + 1 : p + len;
+    }
+    return 0;
+}
+
+int cv_config_secret_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > CV_CONFIG_SECRET_MAX || s[0] == ' ' || s[n - 1] == ' ')
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    return 1;
+}
+
 /* Writes "'V' is not WHAT" as the reason, V quoted and WHAT a format;
  * returns CV_E_INVAL. */
 static int not_a(char *why, size_t whycap, const char *v, const char *fmt, ...)
@@ -420,6 +523,20 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         return 0;
     }
     case K_TIERS: return cv_tiers_parse(v, (cv_tiers_t *)(void *)field, why, whycap);
+    case K_TURN_URLS: {
+        char tmp[sizeof(c->turn_urls)];
+        if (set_turn_urls(tmp, sizeof(tmp), v, why, whycap) < 0)
+            return CV_E_INVAL;
+        memcpy(field, tmp, sizeof(tmp));
+        return 0;
+    }
+    case K_SECRET:
+        if (*v && !cv_config_secret_ok(v)) {
+            snprintf(why, whycap, "1 to %d printable ASCII characters", CV_CONFIG_SECRET_MAX);
+            return CV_E_INVAL;
+        }
+        snprintf(field, k->size, "%s", v);
+        return 0;
     case K_LEVEL:
         lvl = cv_log_parse_level(v);
         if (lvl < 0)
@@ -547,7 +664,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
         return 0;
     }
     if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT &&
-        k->kind != K_TOKEN) {
+        k->kind != K_TOKEN && k->kind != K_TURN_URLS && k->kind != K_SECRET) {
         fail(ld, ld->lineno, "%s: empty value", k->name);
         return 0;
     }
@@ -675,6 +792,10 @@ int cv_config_load_string(cv_config_t *c, const char *name, const char *text, ch
         derive_tiers(&ld->c);
     if (!ld->c.http_cert[0] != !ld->c.http_key[0])
         fail(ld, 0, "[http] cert and key go together: give both or neither");
+    if (ld->c.turn_secret[0] && ld->c.turn_secret_file[0])
+        fail(ld, 0, "[turn] secret and secret_file: give one, not both");
+    else if (ld->c.turn_urls[0] && !ld->c.turn_secret[0] && !ld->c.turn_secret_file[0])
+        fail(ld, 0, "[turn] urls needs the shared secret: secret or secret_file");
     if (ld->failed) {
         report(name, ld->err_line, ld->why, err, errcap);
         free(ld);
@@ -739,7 +860,7 @@ int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
         const char *from = (const char *)old + k->off;
         int text = k->kind == K_IP || k->kind == K_IPV4_OPT || k->kind == K_PATH ||
                    k->kind == K_PATH_OPT || k->kind == K_ADDRS || k->kind == K_ROOMS ||
-                   k->kind == K_TOKEN;
+                   k->kind == K_TOKEN || k->kind == K_TURN_URLS || k->kind == K_SECRET;
         if (text ? strncmp(to, from, k->size) == 0 : memcmp(to, from, k->size) == 0)
             continue;
         if (changed)

@@ -20,7 +20,7 @@
 #endif
 
 #define CV_CONFIG_ROOMS_MAX 64   /* [room NAME] sections */
-#define CV_CONFIG_SECRET_MAX 128 /* bytes of a password */
+#define CV_CONFIG_SECRET_MAX 128 /* bytes of a password or of the TURN secret */
 
 /* One [room NAME] section: settings of one room. */
 typedef struct {
@@ -46,6 +46,7 @@ typedef struct {
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
     int ice_timeout;                /* [ice] timeout: s for ICE + DTLS set-up, 1..120, 30 */
+    int ice_tcp;                    /* [ice] tcp: TCP-passive candidates (ICE-TCP) too, yes */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
     int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */
@@ -60,6 +61,13 @@ typedef struct {
     int rooms_max;                  /* [rooms] max_rooms: 1..1000, 32 */
     int rooms_max_sessions;         /* [rooms] max_sessions: all sessions, 1..10000, 256 */
     int log_level;                  /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
+
+    /* [turn]: TURN servers handed to the clients, with short-lived credentials */
+    char turn_urls[1024]; /* [turn] urls: "turn:h:p?transport=udp,turns:..", "" */
+    char turn_secret[CV_CONFIG_SECRET_MAX + 1]; /* [turn] secret: shared with the TURN server */
+    char turn_secret_file[512]; /* [turn] secret_file: a file holding it, "" = none */
+    int turn_ttl;               /* [turn] ttl: s a credential lasts, 60..604800, 86400 */
+
     cv_config_room_t rooms[CV_CONFIG_ROOMS_MAX]; /* [room NAME] sections, in file order */
     int n_rooms;
 } cv_config_t;
@@ -106,5 +114,13 @@ int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
  * cv_config_room_chars checks the characters only. Pure. */
 int cv_config_room_name(const char *s, size_t len);
 int cv_config_room_chars(const char *s, size_t len);
+
+/* Whether room may be opened now: [rooms] open, or room is in [rooms] names.
+ * Pure. */
+int cv_config_room_allowed(const cv_config_t *c, const char *room);
+
+/* A TURN secret as [turn] secret and secret_file take it: 1..CV_CONFIG_SECRET_MAX
+ * printable ASCII characters, no blank at either end. Pure. */
+int cv_config_secret_ok(const char *s);
 
 #endif

@@ -137,8 +137,11 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
         MHD_add_response_header(r, "Content-Type", rs->content_type);
     if (rs->location[0]) {
         MHD_add_response_header(r, "Location", rs->location);
-        MHD_add_response_header(r, "Access-Control-Expose-Headers", "Location");
+        MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                rs->link ? "Location, Link" : "Location");
     }
+    if (rs->link)
+        MHD_add_response_header(r, "Link", rs->link);
     if (rs->allow)
         MHD_add_response_header(r, "Allow", rs->allow);
     if (rs->www_authenticate)

@@ -17,6 +17,7 @@
 #include "settings.h"
 #include "pool.h"
 #include "srtp.h"
+#include "turn.h"
 
 #include <glib.h>
 #include <pthread.h>
@@ -126,7 +127,8 @@ static void reload(const char *path, cv_settings_t *settings, cv_mixer_t *mixer,
     cv_config_t *next = cv_xmalloc(sizeof(*next));
     char err[512];
     cv_config_defaults(next);
-    if (cv_config_load(next, path, err, sizeof(err)) < 0) {
+    if (cv_config_load(next, path, err, sizeof(err)) < 0 ||
+        cv_turn_read_secret(next, err, sizeof(err)) < 0) {
         CV_ERROR("reload: %s; the settings in force are kept", err);
         free(next);
         return;
@@ -183,7 +185,8 @@ static int load_config(const char *path, cv_config_t *cfg)
 {
     cv_config_defaults(cfg);
     char err[512];
-    if (path && cv_config_load(cfg, path, err, sizeof(err)) < 0) {
+    if ((path && cv_config_load(cfg, path, err, sizeof(err)) < 0) ||
+        cv_turn_read_secret(cfg, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);
         return -1;
     }
@@ -276,7 +279,8 @@ static int start_api(struct daemon *d, const cv_config_t *cfg)
                 .n_addresses = d->n_addresses,
                 .public_ip = cfg->ice_public_ip,
                 .port_min = cfg->ice_port_min,
-                .port_max = cfg->ice_port_max},
+                .port_max = cfg->ice_port_max,
+                .tcp = cfg->ice_tcp},
         .connect_timeout_us = (int64_t)cfg->ice_timeout * 1000000,
         .tiers = cfg->mixer_tiers,
     };

@@ -236,6 +236,13 @@ static void render_traffic(cv_metrics_out_t *o, const cv_metrics_t *m)
     for (int i = 0; i < 5; i++)
         cv_metrics_sample(o, "conclave_http_requests_total", "class", classes[i],
                           c[CV_STAT_HTTP_1XX + i]);
+    cv_metrics_family(o, "conclave_ice_tcp_closed_total", "counter",
+                      "ICE-TCP connections closed by the server: not used for media in time "
+                      "(idle), or over the limit of pending ones from one address (excess).");
+    cv_metrics_sample(o, "conclave_ice_tcp_closed_total", "reason", "idle",
+                      c[CV_STAT_ICE_TCP_CLOSED_IDLE]);
+    cv_metrics_sample(o, "conclave_ice_tcp_closed_total", "reason", "excess",
+                      c[CV_STAT_ICE_TCP_CLOSED_EXCESS]);
 }
 
 char *cv_metrics_render(const cv_metrics_t *m, size_t *len)

@@ -102,13 +102,14 @@ typedef struct {
     int port;      /* 1..65535 */
     uint32_t priority;
     char foundation[33]; /* 1..32 ice-chars */
+    int tcp;             /* 0: udp; 1: tcp with tcptype passive (ICE-TCP, RFC 6544 §4.5) */
 } cv_sdp_local_cand_t;
 
 typedef struct {
     const char *ice_ufrag, *ice_pwd; /* 4..256 and 22..256 ice-chars (RFC 8839 §5.4) */
     const uint8_t *fingerprint;
     size_t fingerprint_len;          /* our sha-256 cert fingerprint, 32 bytes */
-    const cv_sdp_local_cand_t *cand; /* host candidates (udp, component 1) */
+    const cv_sdp_local_cand_t *cand; /* host candidates (udp or tcp passive, component 1) */
     int n_cand;
     uint32_t audio_ssrc, video_ssrc; /* our sending SSRCs (no a=ssrc line when 0) */
     const char *cname;               /* our CNAME, 1..255 visible ASCII characters; needed

@@ -86,7 +86,7 @@ static int check_params(const cv_sdp_answer_params_t *p)
     for (int i = 0; i < p->n_cand; i++) {
         const cv_sdp_local_cand_t *c = &p->cand[i];
         if (!cstr_ok(c->addr, 1, sizeof c->addr - 1, ip_char) || c->port < 1 || c->port > 65535 ||
-            !cstr_ok(c->foundation, 1, 32, ice_char))
+            !cstr_ok(c->foundation, 1, 32, ice_char) || (c->tcp != 0 && c->tcp != 1))
             return CV_E_INVAL;
     }
     if (p->msid_stream && !cstr_ok(p->msid_stream, 1, 64, token_char))
@@ -151,13 +151,24 @@ static void put_transport(struct out *w, const cv_sdp_answer_params_t *p)
     put(w, "a=setup:passive\r\n"); /* we are the DTLS server (RFC 8842 §5.3) */
 }
 
-/* Non-trickle: every candidate now, then end-of-candidates (RFC 8840 §8.2). */
+/* Non-trickle: every candidate now, then end-of-candidates (RFC 8840 §8.2). A TCP
+ * one is passive: the client connects to it (RFC 6544 §4.5). */
 static void put_candidates(struct out *w, const cv_sdp_answer_params_t *p)
 {
     for (int i = 0; i < p->n_cand; i++)
-        put(w, "a=candidate:%s 1 udp %u %s %d typ host\r\n", p->cand[i].foundation,
-            (unsigned)p->cand[i].priority, p->cand[i].addr, p->cand[i].port);
+        put(w, "a=candidate:%s 1 %s %u %s %d typ host%s\r\n", p->cand[i].foundation,
+            p->cand[i].tcp ? "tcp" : "udp", (unsigned)p->cand[i].priority, p->cand[i].addr,
+            p->cand[i].port, p->cand[i].tcp ? " tcptype passive" : "");
     put(w, "a=end-of-candidates\r\n");
+}
+
+/* The default candidate (RFC 8839 §4.2.1.4): the first UDP one, else the first. */
+static const cv_sdp_local_cand_t *default_cand(const cv_sdp_answer_params_t *p)
+{
+    for (int i = 0; i < p->n_cand; i++)
+        if (!p->cand[i].tcp)
+            return &p->cand[i];
+    return p->n_cand ? &p->cand[0] : NULL;
 }
 
 static void put_codecs(struct out *w, const cv_sdp_media_t *m, const cv_sdp_answer_params_t *p,
@@ -213,8 +224,9 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
     int red = audio && p->use_red && m->red_pt >= 0;
     int twcc = p->twcc_id > 0 && m->twcc_id == p->twcc_id;
     /* the default candidate in m= and c= (RFC 8839 §4.2.1.4), same in every bundled one */
-    const char *addr = p->n_cand ? p->cand[0].addr : "0.0.0.0";
-    int port = p->n_cand ? p->cand[0].port : 9;
+    const cv_sdp_local_cand_t *dc = default_cand(p);
+    const char *addr = dc ? dc->addr : "0.0.0.0";
+    int port = dc ? dc->port : 9;
 
     put(w, "m=%s %d " SAVPF, audio ? "audio" : "video", port);
     if (red) /* before opus: browsers send RED only when it comes first */

@@ -197,6 +197,7 @@ static int start_media(cv_session_t *s, const cv_sdp_offer_t *o, const cv_core_p
         cand[i].port = local[i].port;
         cand[i].priority = local[i].priority;
         memcpy(cand[i].foundation, local[i].foundation, sizeof(cand[i].foundation));
+        cand[i].tcp = local[i].tcp;
     }
     cv_sdp_answer_params_t ap = {.ice_ufrag = ufrag,
                                  .ice_pwd = pwd,

@@ -8,13 +8,19 @@
 #include "log.h"
 #include "mem.h"
 
+#include "stats.h"
+
 #include <agent.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 
 struct cv_ice {
     NiceAgent *agent;
@@ -26,7 +32,243 @@ struct cv_ice {
     int n_local;
     int state;
     gulong sig_state;
+    /* the TCP-passive listeners' own addresses (not public_ip), for the guard */
+    struct sockaddr_storage listen[CV_ICE_MAX_LOCAL];
+    int n_listen;
 };
+
+/* ICE-TCP and libnice 0.1.21: the three TCP fixes of 0.1.23 do not reach this
+ * use. Its sends are not serialised per TCP socket, but every nice_agent_send
+ * here comes from the one thread that owns the agent (as do libnice's own
+ * checks, on the same context). Its fix for unreliable sends over TCP is for
+ * reliable agents; this one is not: a message that finds the socket's queue
+ * non-empty is dropped whole (like a lost datagram) and a partly written one
+ * is queued, so the RFC 4571 framing stays intact. Its parser of remote TCP
+ * candidates without tcptype is never called: remote candidates come from
+ * sdp.c, which keeps UDP ones only (a browser's TCP connection becomes a
+ * peer-reflexive candidate).
+ *
+ * ---- ICE-TCP guard ----
+ * libnice 0.1.21 accepts every connection to a TCP-passive listener and keeps
+ * it as long as the agent lives, whatever arrives on it (its RFC 4571 framing
+ * reads any bytes as frames): a client could hold any number of silent or
+ * garbage connections, and the daemon's descriptors, for a session's whole
+ * life. Once a second the guard looks at the process's TCP sockets accepted
+ * on the listeners of live agents and ends, with shutdown(2), those that are
+ * not the agent's selected pair and are older than TCP_PENDING_US, or that
+ * come from an address that already has CV_ICE_TCP_PER_ADDR older pending
+ * connections on that listener. shutdown() leaves the descriptor to libnice,
+ * which reads the end of the stream and closes and frees its socket itself.
+ * A browser's checks over TCP select a pair within a second or two. */
+#define TCP_PENDING_US (5 * G_USEC_PER_SEC)
+#define GUARD_INTERVAL_MS 1000
+
+struct tracked {
+    ino_t ino; /* the socket's inode: who holds this descriptor number now */
+    gint64 first_us;
+    int ended; /* shut down already: libnice has yet to close it */
+};
+
+static GMutex guard_lock;
+static GPtrArray *guarded; /* cv_ice_t with TCP listeners */
+static GSource *guard_timer;
+static struct tracked *seen; /* by descriptor number */
+static size_t n_seen;
+
+static int same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return 0;
+    if (a->ss_family == AF_INET)
+        return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+               ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+    if (a->ss_family == AF_INET6)
+        return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                      &((const struct sockaddr_in6 *)b)->sin6_addr, 16) == 0;
+    return 0;
+}
+
+static int port_of(const struct sockaddr_storage *a)
+{
+    if (a->ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)a)->sin_port);
+    if (a->ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+    return -1;
+}
+
+static int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    return same_ip(a, b) && port_of(a) == port_of(b);
+}
+
+/* One accepted connection found by a sweep. */
+struct conn {
+    int fd;
+    cv_ice_t *ice;
+    struct sockaddr_storage peer;
+    gint64 first_us;
+    int keep; /* the selected pair's */
+    int ended;
+};
+
+/* The agent whose listener has this local address, or NULL. */
+static cv_ice_t *owner_of(const struct sockaddr_storage *local)
+{
+    for (guint i = 0; i < guarded->len; i++) {
+        cv_ice_t *ice = g_ptr_array_index(guarded, i);
+        for (int l = 0; l < ice->n_listen; l++)
+            if (same_addr(local, &ice->listen[l]))
+                return ice;
+    }
+    return NULL;
+}
+
+/* What is known of descriptor fd (socket inode ino): when it was first seen. */
+static struct tracked *track(int fd, ino_t ino, gint64 now)
+{
+    if ((size_t)fd >= n_seen) {
+        size_t n = (size_t)fd * 2 + 64;
+        seen = cv_xrealloc(seen, n * sizeof(*seen));
+        memset(seen + n_seen, 0, (n - n_seen) * sizeof(*seen));
+        n_seen = n;
+    }
+    if (seen[fd].ino != ino) {
+        seen[fd].ino = ino;
+        seen[fd].first_us = now;
+        seen[fd].ended = 0;
+    }
+    return &seen[fd];
+}
+
+/* Whether peer is the remote side of ice's selected pair (over TCP). */
+static int selected(cv_ice_t *ice, const struct sockaddr_storage *peer)
+{
+    NiceCandidate *l = NULL, *r = NULL;
+    if (!nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &l, &r) || !r ||
+        r->transport == NICE_CANDIDATE_TRANSPORT_UDP)
+        return 0;
+    struct sockaddr_storage ra;
+    memset(&ra, 0, sizeof(ra));
+    nice_address_copy_to_sockaddr(&r->addr, (struct sockaddr *)&ra);
+    return same_addr(&ra, peer);
+}
+
+/* The accepted TCP connections on guarded listeners, at most cap. */
+static int find_conns(struct conn *out, int cap, gint64 now)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < cap) {
+        int fd = atoi(e->d_name);
+        if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(d))
+            continue;
+        int type = 0;
+        socklen_t tl = sizeof(type);
+        struct sockaddr_storage local, peer;
+        socklen_t ll = sizeof(local), pl = sizeof(peer);
+        struct stat st;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 || type != SOCK_STREAM ||
+            getsockname(fd, (struct sockaddr *)&local, &ll) != 0 ||
+            getpeername(fd, (struct sockaddr *)&peer, &pl) != 0 || fstat(fd, &st) != 0)
+            continue; /* not a socket, not TCP, or a listener */
+        cv_ice_t *ice = owner_of(&local);
+        if (!ice)
+            continue;
+        struct tracked *t = track(fd, st.st_ino, now);
+        if (t->ended)
+            continue; /* ended and counted once */
+        out[n] = (struct conn){.fd = fd, .ice = ice, .peer = peer, .first_us = t->first_us};
+        out[n].keep = selected(ice, &peer);
+        n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void end_conn(struct conn *c, enum cv_stat why)
+{
+    shutdown(c->fd, SHUT_RDWR);
+    c->ended = 1;
+    seen[c->fd].ended = 1;
+    cv_stats_add(why, 1);
+}
+
+/* The rules of the guard over the connections of one sweep. Returns how many
+ * it ended. */
+static int judge(struct conn *c, int n, gint64 now)
+{
+    int ended = 0;
+    for (int i = 0; i < n; i++) {
+        if (c[i].keep)
+            continue;
+        if (now - c[i].first_us >= TCP_PENDING_US) {
+            end_conn(&c[i], CV_STAT_ICE_TCP_CLOSED_IDLE);
+            ended++;
+            continue;
+        }
+        int older = 0; /* pending ones from the same address on the same agent, kept */
+        for (int j = 0; j < n; j++)
+            if (j != i && !c[j].keep && !c[j].ended && c[j].ice == c[i].ice &&
+                same_ip(&c[j].peer, &c[i].peer) &&
+                (c[j].first_us < c[i].first_us || (c[j].first_us == c[i].first_us && j < i)))
+                older++;
+        if (older >= CV_ICE_TCP_PER_ADDR) {
+            end_conn(&c[i], CV_STAT_ICE_TCP_CLOSED_EXCESS);
+            ended++;
+        }
+    }
+    return ended;
+}
+
+static gboolean guard_tick(gpointer ud)
+{
+    enum { MAX_CONNS = 4096 };
+    static struct conn conns[MAX_CONNS];
+    gint64 now = g_get_monotonic_time();
+    g_mutex_lock(&guard_lock);
+    if (guarded && guarded->len) {
+        int n = find_conns(conns, MAX_CONNS, now);
+        int ended = judge(conns, n, now);
+        if (ended)
+            CV_DEBUG("ice: ended %d of %d pending ICE-TCP connections", ended, n);
+    }
+    g_mutex_unlock(&guard_lock);
+    return G_SOURCE_CONTINUE;
+}
+
+static void guard_add(cv_ice_t *ice, GMainContext *ctx)
+{
+    g_mutex_lock(&guard_lock);
+    if (!guarded)
+        guarded = g_ptr_array_new();
+    g_ptr_array_add(guarded, ice);
+    if (!guard_timer) {
+        guard_timer = g_timeout_source_new(GUARD_INTERVAL_MS);
+        g_source_set_callback(guard_timer, guard_tick, NULL, NULL);
+        g_source_attach(guard_timer, ctx);
+    }
+    g_mutex_unlock(&guard_lock);
+}
+
+static void guard_remove(cv_ice_t *ice)
+{
+    g_mutex_lock(&guard_lock);
+    if (guarded && g_ptr_array_remove_fast(guarded, ice) && guarded->len == 0) {
+        g_source_destroy(guard_timer);
+        g_source_unref(guard_timer);
+        guard_timer = NULL;
+        g_ptr_array_free(guarded, TRUE);
+        guarded = NULL;
+        free(seen);
+        seen = NULL;
+        n_seen = 0;
+    }
+    g_mutex_unlock(&guard_lock);
+}
 
 static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer ud)
 {
@@ -66,7 +308,11 @@ static void collect_local(cv_ice_t *ice, const char *public_ip)
     GSList *list = nice_agent_get_local_candidates(ice->agent, ice->stream, 1);
     for (GSList *i = list; i; i = i->next) {
         NiceCandidate *c = i->data;
-        if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || ice->n_local == CV_ICE_MAX_LOCAL)
+        /* TCP-active ones are not announced: the server never opens a connection,
+         * the client's active side connects to the passive listener */
+        int tcp = c->transport == NICE_CANDIDATE_TRANSPORT_TCP_PASSIVE;
+        if ((c->transport != NICE_CANDIDATE_TRANSPORT_UDP && !tcp) ||
+            ice->n_local == CV_ICE_MAX_LOCAL)
             continue;
         cv_ice_cand_t *l = &ice->local[ice->n_local];
         char ip[NICE_ADDRESS_STRING_LEN];
@@ -78,7 +324,13 @@ static void collect_local(cv_ice_t *ice, const char *public_ip)
         l->port = (int)nice_address_get_port(&c->addr);
         l->priority = c->priority;
         snprintf(l->foundation, sizeof(l->foundation), "%s", c->foundation);
+        l->tcp = tcp;
         ice->n_local++;
+        if (tcp) {
+            memset(&ice->listen[ice->n_listen], 0, sizeof(ice->listen[0]));
+            nice_address_copy_to_sockaddr(&c->addr, (struct sockaddr *)&ice->listen[ice->n_listen]);
+            ice->n_listen++;
+        }
     }
     g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
 }
@@ -98,8 +350,10 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
     ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, NICE_AGENT_OPTION_NONE);
     if (!ice->agent)
         goto fail;
-    g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp", FALSE,
-                 "upnp", FALSE, "keepalive-conncheck", FALSE, NULL);
+    /* ice-tcp: libnice gathers UDP, TCP-active and TCP-passive host candidates;
+     * collect_local keeps the UDP and passive ones */
+    g_object_set(ice->agent, "controlling-mode", cfg->controlling ? TRUE : FALSE, "ice-tcp",
+                 cfg->tcp ? TRUE : FALSE, "upnp", FALSE, "keepalive-conncheck", FALSE, NULL);
     for (int i = 0; i < cfg->n_addresses; i++)
         if (add_local(ice, cfg->addresses[i]) < 0)
             goto fail;
@@ -127,6 +381,8 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
     collect_local(ice, cfg->public_ip);
     if (ice->n_local == 0)
         goto fail;
+    if (ice->n_listen)
+        guard_add(ice, ctx);
     return ice;
 fail:
     cv_ice_destroy(ice);
@@ -137,6 +393,8 @@ void cv_ice_destroy(cv_ice_t *ice)
 {
     if (!ice)
         return;
+    if (ice->n_listen)
+        guard_remove(ice);
     if (ice->agent) {
         if (ice->stream) {
             nice_agent_attach_recv(ice->agent, ice->stream, 1, NULL, NULL, NULL);

@@ -2,7 +2,15 @@
  * ice.h - ICE (RFC 8445) through libnice, one stream with one component
  * (BUNDLE + rtcp-mux). The server is ICE-controlled and full (not lite); its
  * candidates are host candidates on the configured addresses, announced all at
- * once (non-trickle) and, for a 1:1 NAT, under the public address. A client
+ * once (non-trickle) and, for a 1:1 NAT, under the public address: UDP ones and,
+ * with cfg.tcp, TCP-passive ones (ICE-TCP, RFC 6544) that a client behind a
+ * firewall blocking UDP connects to. libnice listens for them, frames the
+ * stream (RFC 4571) and turns each accepted connection into a peer-reflexive
+ * candidate once its checks arrive; it binds the TCP listener from the same
+ * port range as the UDP socket (one range per component in libnice 0.1.21;
+ * each transport starts at a random port of it and takes the first free). A guard ends the TCP
+ * connections that are not the selected pair after a few seconds, and those over a small number
+ * pending from one address (counted in stats.h: CV_STAT_ICE_TCP_CLOSED_*). A client
  * (bench/loadgen) sets cfg.controlling and nominates the pair itself.
  * Owned by one network thread: every call and callback happens on it.
  * Once connected the agent never fails the pair on its own: liveness (in the
@@ -16,7 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CV_ICE_MAX_LOCAL 8
+#define CV_ICE_MAX_LOCAL 16
+/* Pending (not selected) ICE-TCP connections one address may hold on one
+ * agent's listener; more are ended at once, and any pending one after 5 s. */
+#define CV_ICE_TCP_PER_ADDR 4
 
 enum { CV_ICE_CHECKING = 0, CV_ICE_CONNECTED, CV_ICE_FAILED };
 
@@ -26,6 +37,7 @@ typedef struct {
     const char *public_ip; /* "" or NULL: none */
     int port_min, port_max;
     int controlling; /* 0: ICE-controlled (the server); 1: controlling (a client) */
+    int tcp;         /* 1: also TCP-passive host candidates (RFC 6544), in the same range */
 } cv_ice_cfg_t;
 
 typedef struct {
@@ -33,6 +45,7 @@ typedef struct {
     int port;
     uint32_t priority;
     char foundation[33];
+    int tcp; /* 0: UDP; 1: TCP, tcptype passive (RFC 6544 §4.5) */
 } cv_ice_cand_t;
 
 typedef struct {

@@ -53,6 +53,10 @@ enum cv_stat {
     CV_STAT_HTTP_3XX,
     CV_STAT_HTTP_4XX,
     CV_STAT_HTTP_5XX,
+    /* ICE-TCP connections the daemon closed (ice.c): idle or not chosen in time,
+     * and over the limit of pending ones from one address */
+    CV_STAT_ICE_TCP_CLOSED_IDLE,
+    CV_STAT_ICE_TCP_CLOSED_EXCESS,
     CV_STAT_COUNT
 };
 

@@ -461,6 +461,19 @@ async function run(base, browsers) {
             .map((P, i) => `${P.part.name} ${conn[i].state}, pair ${pairs[i]}`)
             .join('; '),
     );
+    // E2E_WANT_PROTOCOL=tcp (firefox-tcp.sh, UDP dropped): both pairs are ICE-TCP
+    const want = process.env.E2E_WANT_PROTOCOL;
+    if (want) {
+        const both = (p) => p.split(' -> ').every((end) => end.includes(`/${want} `));
+        check(
+            pairs.every((p) => p.includes(' -> ') && both(p)),
+            `both selected pairs are ${want} at both ends`,
+            pairs.join('; '),
+        );
+        // the picture and sound checks below then run past the 5 s after
+        // which the server ends TCP connections that are not a selected pair
+        await new Promise((r) => setTimeout(r, 6000));
+    }
     if (!conn.every((c) => c.ok)) {
         for (const P of pages) {
             await dumpDiagnostics(P);

@@ -19,14 +19,22 @@
 # ./conclave), E2E_PORT (HTTP port, default 18480), E2E_READY_S (seconds to
 # wait for /healthz, default 10), E2E_LOG_LEVEL (the daemon's [log] level,
 # default info; debug shows ICE, DTLS and SDP details).
+#
+# With E2E_BLOCK_UDP=1 (tests/e2e/firefox-tcp.sh) nftables drops every UDP
+# packet in the namespace, and firefox.mjs also checks that both selected
+# pairs are TCP (ICE-TCP to the daemon's TCP-passive candidates).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 e2e_name="firefox"
+[ "${E2E_BLOCK_UDP:-0}" = 1 ] && e2e_name="firefox-tcp"
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh
 
 if ! e2e_in_netns; then
     e2e_preflight firefox chromium
+    if [ "${E2E_BLOCK_UDP:-0}" = 1 ]; then
+        command -v nft >/dev/null || e2e_fail "nft is installed (nftables, make deps)"
+    fi
     e2e_reexec_in_netns "$@"
 fi
 
@@ -40,6 +48,13 @@ veth_addr=198.18.0.1
         ip link set veth1 up &&
         ip route add default via 198.18.0.2
 } || e2e_fail "veth0 ($veth_addr/24) and a default route via 198.18.0.2 in the test namespace"
+
+if [ "${E2E_BLOCK_UDP:-0}" = 1 ]; then
+    printf '%s\n' 'table inet fw {' 'chain out {' \
+        'type filter hook output priority 0; policy accept;' 'meta l4proto udp drop' '}' '}' |
+        nft -f - || e2e_fail "nftables drops UDP in the test namespace"
+    export E2E_WANT_PROTOCOL=tcp
+fi
 
 e2e_setup 18480
 # The composite size and the second host address; firefox.mjs checks them.

@@ -27,7 +27,12 @@ e2e_setup 18490 conclave-weak
 e2e_ice_min=41000
 e2e_ice_max=41015
 export WEAK_PROFILE=${WEAK_PROFILE:-loss20}
-e2e_start_daemon "$(e2e_ini_room 640 360)"
+# no ICE-TCP: the relay carries UDP only, and B would reach the daemon's
+# TCP candidates straight, around the impaired link
+e2e_start_daemon "$(e2e_ini_room 640 360)
+
+[ice]
+tcp = no"
 e2e_wait_healthy
 
 "$relay" --listen 127.0.0.2 --target 127.0.0.1 --ports "$e2e_ice_min-$e2e_ice_max" \

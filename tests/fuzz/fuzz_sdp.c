@@ -5,7 +5,9 @@
  * checks it: NUL-terminated and shorter than the buffer (CV_SDP_ANSWER_CAP must be
  * enough), refused cleanly by a buffer one byte short; the answer re-parsed as an
  * offer is refused for its setup:passive; with actpass in its place it parses and
- * describes exactly what we answered (round trip of every negotiated field).
+ * describes exactly what we answered (round trip of every negotiated field; the
+ * answer's TCP candidates are dropped by the parser like an offer's, the UDP ones
+ * come back, and the default candidate of m= is the first UDP one).
  */
 #include "err.h"
 #include "sdp.h"
@@ -19,9 +21,13 @@ static const uint8_t our_fp[32] = {
     0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef,
 };
 
-static const cv_sdp_local_cand_t our_cands[2] = {
-    {"192.0.2.10", 50000, 2130706431, "1"},
-    {"2001:db8::10", 50002, 2130706175, "2"},
+/* With knob bit 4, the answer also carries TCP-passive ones (ICE-TCP), the first
+ * of them before the UDP ones. */
+static const cv_sdp_local_cand_t our_cands[4] = {
+    {"192.0.2.10", 50001, 1015022079, "3", 1},
+    {"192.0.2.10", 50000, 2130706431, "1", 0},
+    {"2001:db8::10", 50002, 2130706175, "2", 0},
+    {"2001:db8::10", 50003, 1015021823, "4", 1},
 };
 
 #define REQUIRE(c)                                                                                 \
@@ -73,12 +79,17 @@ static void check_round_trip(const cv_sdp_offer_t *o, const cv_sdp_answer_params
     REQUIRE(b->session_id == p->session_id && b->setup == CV_SDP_SETUP_ACTPASS);
     REQUIRE(strcmp(b->ice_ufrag, p->ice_ufrag) == 0 && strcmp(b->ice_pwd, p->ice_pwd) == 0);
     REQUIRE(memcmp(b->fingerprint, p->fingerprint, 32) == 0 && !b->ice_lite && !b->trickle);
-    REQUIRE(b->n_cand == p->n_cand);
-    for (int i = 0; i < p->n_cand; i++) {
-        REQUIRE(strcmp(b->cand[i].addr, p->cand[i].addr) == 0);
-        REQUIRE(b->cand[i].port == p->cand[i].port);
-        REQUIRE(b->cand[i].priority == p->cand[i].priority);
-        REQUIRE(strcmp(b->cand[i].foundation, p->cand[i].foundation) == 0);
+    const cv_sdp_local_cand_t *udp[4];
+    int n_udp = 0;
+    for (int i = 0; i < p->n_cand && n_udp < 4; i++)
+        if (!p->cand[i].tcp)
+            udp[n_udp++] = &p->cand[i];
+    REQUIRE(n_udp >= 1 && b->n_cand == n_udp);
+    for (int i = 0; i < n_udp; i++) {
+        REQUIRE(strcmp(b->cand[i].addr, udp[i]->addr) == 0);
+        REQUIRE(b->cand[i].port == udp[i]->port);
+        REQUIRE(b->cand[i].priority == udp[i]->priority);
+        REQUIRE(strcmp(b->cand[i].foundation, udp[i]->foundation) == 0);
         REQUIRE(strcmp(b->cand[i].type, "host") == 0);
     }
     for (int i = 0; i < o->n_media; i++) {
@@ -95,7 +106,7 @@ static void check_round_trip(const cv_sdp_offer_t *o, const cv_sdp_answer_params
         int sends = dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY;
         int rtx = !audio && p->use_rtx && m->rtx_pt >= 0;
         uint32_t ssrc = audio ? p->audio_ssrc : p->video_ssrc;
-        REQUIRE(a->port == p->cand[0].port && a->rtcp_mux && a->direction == dir);
+        REQUIRE(a->port == udp[0]->port && a->rtcp_mux && a->direction == dir);
         REQUIRE(a->pt == m->pt && a->rtx_pt == (rtx ? m->rtx_pt : -1));
         REQUIRE(a->ssrc == (sends ? ssrc : 0));
         REQUIRE(a->rtx_ssrc == (sends && rtx ? p->video_rtx_ssrc : 0));
@@ -133,8 +144,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     p.ice_pwd = "cvPwd0123456789abcdefXYZ";
     p.fingerprint = our_fp;
     p.fingerprint_len = sizeof our_fp;
-    p.cand = our_cands;
-    p.n_cand = 2;
+    int tcp = (knobs >> 4) & 1;
+    p.cand = tcp ? our_cands : our_cands + 1;
+    p.n_cand = tcp ? 4 : 2;
     p.audio_ssrc = 0x11111111;
     p.video_ssrc = 0x22222222;
     p.video_rtx_ssrc = 0x33333333;
@@ -147,6 +159,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     int n = cv_sdp_build_answer(&offer, &p, ans, sizeof ans);
     REQUIRE(n > 0 && (size_t)n < sizeof ans && ans[n] == '\0' && strlen(ans) == (size_t)n);
+    REQUIRE(!tcp ||
+            (strstr(ans, " 1 tcp 1015022079 192.0.2.10 50001 typ host tcptype passive\r\n") &&
+             strstr(ans, " 1 tcp 1015021823 2001:db8::10 50003 typ host tcptype passive\r\n")));
+    REQUIRE(tcp || !strstr(ans, " typ host tcptype")); /* a mid may say tcptype */
 
     /* one byte short: refused, and nothing written past the capacity */
     memset(small, 0x5a, sizeof small);

@@ -544,6 +544,11 @@ static void check_same_config(const cv_config_t *a, const cv_config_t *b)
     CHECK_EQ(a->ice_port_max, b->ice_port_max);
     CHECK_STR(a->ice_addresses, b->ice_addresses);
     CHECK_STR(a->ice_public_ip, b->ice_public_ip);
+    CHECK_EQ(a->ice_tcp, b->ice_tcp);
+    CHECK_STR(a->turn_urls, b->turn_urls);
+    CHECK_STR(a->turn_secret, b->turn_secret);
+    CHECK_STR(a->turn_secret_file, b->turn_secret_file);
+    CHECK_EQ(a->turn_ttl, b->turn_ttl);
     CHECK_EQ(a->mixer_threads, b->mixer_threads);
     CHECK_EQ(a->mixer_fps, b->mixer_fps);
     CHECK_EQ(a->mixer_width, b->mixer_width);
@@ -644,6 +649,7 @@ static void test_example(void)
         "ice/addresses",
         "ice/public_ip",
         "ice/timeout",
+        "ice/tcp",
         "mixer/threads",
         "mixer/fps",
         "mixer/width",
@@ -659,6 +665,10 @@ static void test_example(void)
         "rooms/max_rooms",
         "rooms/max_sessions",
         "log/level",
+        "turn/urls",
+        "turn/secret",
+        "turn/secret_file",
+        "turn/ttl",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
@@ -735,7 +745,8 @@ static void test_example(void)
     cv_config_t odd = c;
     CHECK_EQ(load_ok(&odd, "[http]\nport = 1\nmax_body = 2048\nlisten = ::1\n"
                            "[ice]\nport_min = 2000\nport_max = 2001\naddresses = 10.0.0.9\n"
-                           "public_ip = 192.0.2.1\n"
+                           "public_ip = 192.0.2.1\ntcp = no\n"
+                           "[turn]\nsecret = odd\nttl = 61\n"
                            "[mixer]\nthreads = 9\nfps = 9\nwidth = 170\nheight = 98\n"
                            "video_kbps = 99\naudio_kbps = 9\ntiers = 200x100@9:99\n"
                            "[rooms]\nopen = no\nmax_participants = 9\nmax_rooms = 9\n"
@@ -994,6 +1005,84 @@ static void test_room_errors(void)
     expect_error("[rooms]\npassword = x\n", "conclave.ini:2: unknown key 'password' in [rooms]");
 }
 
+/* [ice] tcp and the [turn] section. */
+static void test_tcp_and_turn(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_EQ(c.ice_tcp, 1);
+    CHECK_STR(c.turn_urls, "");
+    CHECK_STR(c.turn_secret, "");
+    CHECK_STR(c.turn_secret_file, "");
+    CHECK_EQ(c.turn_ttl, 86400);
+    CHECK_EQ(load_ok(&c, "[ice]\ntcp = no\n"), 0);
+    CHECK_EQ(c.ice_tcp, 0);
+    CHECK_EQ(load_ok(&c, "[ice]\ntcp = yes\n"), 0);
+    CHECK_EQ(c.ice_tcp, 1);
+    CHECK_EQ(load_ok(&c, "[turn]\n"
+                         "urls = turn:turn.example.org:3478?transport=udp , "
+                         "turns:turn.example.org:443?transport=tcp,turn:[2001:db8::1]:3478\n"
+                         "secret = correct horse\nttl = 600\n"),
+             0);
+    CHECK_STR(c.turn_urls, "turn:turn.example.org:3478?transport=udp,"
+                           "turns:turn.example.org:443?transport=tcp,turn:[2001:db8::1]:3478");
+    CHECK_STR(c.turn_secret, "correct horse");
+    CHECK_EQ(c.turn_ttl, 600);
+    cv_config_defaults(&c);
+    CHECK_EQ(load_ok(&c, "[turn]\nurls = turn:192.0.2.7\nsecret_file = /etc/conclave/turn\n"), 0);
+    CHECK_STR(c.turn_urls, "turn:192.0.2.7");
+    CHECK_STR(c.turn_secret_file, "/etc/conclave/turn");
+    /* a secret alone (no urls yet) is allowed: nothing is handed out */
+    cv_config_defaults(&c);
+    CHECK_EQ(load_ok(&c, "[turn]\nsecret = x\n"), 0);
+
+    expect_error("[ice]\ntcp = maybe\n",
+                 "conclave.ini:2: tcp: 'maybe' is not one of yes, no, true, false, on, off");
+    expect_error("[turn]\nurls = stun:192.0.2.1\nsecret = x\n",
+                 "conclave.ini:2: urls: 'stun:192.0.2.1' is not a turn: or turns: URI "
+                 "(host[:port][?transport=udp|tcp])");
+    expect_error("[turn]\nurls = turn:h?transport=sctp\nsecret = x\n",
+                 "conclave.ini:2: urls: 'turn:h?transport=sctp' is not a turn: or turns: URI "
+                 "(host[:port][?transport=udp|tcp])");
+    expect_error("[turn]\nurls = turn:a\"b\nsecret = x\n",
+                 "conclave.ini:2: urls: 'turn:a\"b' is not a turn: or turns: URI "
+                 "(host[:port][?transport=udp|tcp])");
+    expect_error("[turn]\nurls = turn:a,\nsecret = x\n",
+                 "conclave.ini:2: urls: empty entry in the list");
+    expect_error("[turn]\nurls = turn:\nsecret = x\n",
+                 "conclave.ini:2: urls: 'turn:' is not a turn: or turns: URI "
+                 "(host[:port][?transport=udp|tcp])");
+    expect_error("[turn]\nurls = turn:a\n",
+                 "conclave.ini: [turn] urls needs the shared secret: secret or secret_file");
+    expect_error("[turn]\nurls = turn:a\nsecret = x\nsecret_file = /f\n",
+                 "conclave.ini: [turn] secret and secret_file: give one, not both");
+    expect_error("[turn]\nsecret = a\x01b\n",
+                 "conclave.ini:2: secret: 1 to 128 printable ASCII characters");
+    expect_error("[turn]\nttl = 59\n", "conclave.ini:2: ttl: '59' is not an integer in 60..604800");
+    expect_error("[turn]\nrealm = x\n", "conclave.ini:2: unknown key 'realm' in [turn]");
+
+    /* which rooms may be opened */
+    cv_config_defaults(&c);
+    CHECK(cv_config_room_allowed(&c, "any"));
+    CHECK_EQ(load_ok(&c, "[rooms]\nopen = no\nnames = board, team-2\n"), 0);
+    CHECK(cv_config_room_allowed(&c, "board"));
+    CHECK(cv_config_room_allowed(&c, "team-2"));
+    CHECK(!cv_config_room_allowed(&c, "team"));
+    CHECK(!cv_config_room_allowed(&c, "boar"));
+    CHECK(!cv_config_room_allowed(&c, "board,"));
+
+    /* none of them is reloadable */
+    cv_config_t old, next;
+    cv_config_defaults(&old);
+    cv_config_defaults(&next);
+    CHECK_EQ(load_ok(&next, "[ice]\ntcp = no\n[turn]\nurls = turn:a\nsecret = b\nttl = 60\n"), 0);
+    CHECK_EQ(cv_config_reload_merge(&old, &next, NULL, NULL), 4);
+    CHECK_EQ(next.ice_tcp, 1);
+    CHECK_STR(next.turn_urls, "");
+    CHECK_STR(next.turn_secret, "");
+    CHECK_EQ(next.turn_ttl, 86400);
+}
+
 int main(void)
 {
     test_reload_merge();
@@ -1014,5 +1103,6 @@ int main(void)
     test_http_limits();
     test_example();
     test_file();
+    test_tcp_and_turn();
     return CHECK_DONE("test_config");
 }

@@ -70,8 +70,8 @@ static const uint8_t our_fp[32] = {
     "AB:CD:EF"
 
 static const cv_sdp_local_cand_t our_cands[2] = {
-    {"192.0.2.10", 50000, 2130706431, "1"},
-    {"2001:db8::10", 50002, 2130706175, "2"},
+    {"192.0.2.10", 50000, 2130706431, "1", 0},
+    {"2001:db8::10", 50002, 2130706175, "2", 0},
 };
 
 static cv_sdp_answer_params_t params(void)
@@ -744,6 +744,71 @@ static void test_candidates(void)
     CHECK_EQ(off.cand[1].priority, 0);
 }
 
+/* ICE-TCP (RFC 6544): the answer carries TCP-passive host candidates beside the UDP
+ * ones; the default candidate of m= and c= stays a UDP one; an offer's TCP candidates
+ * (Chrome's "tcptype active", port 9) are read and dropped, complete or not. */
+static void test_tcp_candidates(void)
+{
+    static char ans[CV_SDP_ANSWER_CAP];
+    static cv_sdp_offer_t back;
+    static const cv_sdp_local_cand_t mixed[3] = {
+        {"192.0.2.10", 40001, 1015022079, "3", 1},
+        {"192.0.2.10", 40000, 2130706431, "1", 0},
+        {"2001:db8::10", 40002, 1015021823, "4", 1},
+    };
+    CHECK_EQ(parse_str(chrome_offer), 0);
+    cv_sdp_answer_params_t p = params();
+    p.cand = mixed;
+    p.n_cand = 3;
+    int n = cv_sdp_build_answer(&off, &p, ans, sizeof ans);
+    CHECK(n > 0);
+    check_line_form(ans, n);
+    CHECK(has(ans, "a=candidate:3 1 tcp 1015022079 192.0.2.10 40001 typ host tcptype passive\r\n"
+                   "a=candidate:1 1 udp 2130706431 192.0.2.10 40000 typ host\r\n"
+                   "a=candidate:4 1 tcp 1015021823 2001:db8::10 40002 typ host tcptype passive\r\n"
+                   "a=end-of-candidates\r\n"));
+    CHECK_EQ(count(ans, "tcptype"), 2);
+    CHECK_EQ(count(ans, "tcptype active"), 0);
+    /* the default candidate is the UDP one, though a TCP one comes first */
+    CHECK(has(ans, "m=audio 40000 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 192.0.2.10\r\n"));
+    CHECK(has(ans, "m=video 40000 "));
+    /* only TCP ones: the first is the default */
+    p.cand = &mixed[2];
+    p.n_cand = 1;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK(has(ans, "m=audio 40002 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP6 2001:db8::10\r\n"));
+    /* read back, the answer's TCP candidates are dropped like any offer's */
+    p.cand = mixed;
+    p.n_cand = 3;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK_EQ(reparse(ans, &back), 0);
+    CHECK_EQ(back.n_cand, 1);
+    CHECK_STR(back.cand[0].transport, "udp");
+    CHECK_EQ(back.cand[0].port, 40000);
+    /* a transport flag other than 0 or 1 is a bad parameter */
+    cv_sdp_local_cand_t bad = mixed[0];
+    bad.tcp = 2;
+    p.cand = &bad;
+    p.n_cand = 1;
+    CHECK_EQ(cv_sdp_build_answer(&off, &p, ans, sizeof ans), CV_E_INVAL);
+
+    /* an offer's TCP candidates: active, passive, so, and one cut short */
+    CHECK_EQ(parse_edit(min_offer, "a=candidate:1 1 udp 100 192.0.2.1 5000 typ host\r\n",
+                        "a=candidate:1 1 udp 100 192.0.2.1 5000 typ host\r\n"
+                        "a=candidate:2 1 tcp 1518280447 192.0.2.1 9 typ host tcptype active\r\n"
+                        "a=candidate:3 1 TCP 1518280446 192.0.2.1 5001 typ host tcptype passive\r\n"
+                        "a=candidate:4 1 tcp 1518280445 192.0.2.1 5002 typ host tcptype so\r\n"
+                        "a=candidate:5 1 tcp 1518280444 192.0.2.1 9 typ host tcptype\r\n"
+                        "a=candidate:6 1 tcp 1518280443 192.0.2.1 9 typ host\r\n"),
+             0);
+    CHECK_EQ(off.n_cand, 1);
+    CHECK_STR(off.cand[0].transport, "udp");
+    /* but a TCP candidate line that lacks its mandatory fields is still malformed */
+    CHECK_EQ(parse_edit(min_offer, "a=candidate:1 1 udp 100 192.0.2.1 5000 typ host\r\n",
+                        "a=candidate:2 1 tcp 1518280447 192.0.2.1 9 typ\r\n"),
+             CV_E_INVAL);
+}
+
 /* ---- every rejection ---- */
 
 static void test_reject_syntax(void)
@@ -1034,7 +1099,7 @@ static void test_answer_nospace(void)
 static void test_answer_params(void)
 {
     static char ans[CV_SDP_ANSWER_CAP];
-    cv_sdp_local_cand_t c[1] = {{"192.0.2.1\r\na=x", 5000, 1, "1"}};
+    cv_sdp_local_cand_t c[1] = {{"192.0.2.1\r\na=x", 5000, 1, "1", 0}};
     CHECK_EQ(parse_str(chrome_offer), 0);
     cv_sdp_answer_params_t p = params();
     CHECK_EQ(cv_sdp_build_answer(NULL, &p, ans, sizeof ans), CV_E_INVAL);
@@ -1136,6 +1201,7 @@ static void test_answer_max(void)
         c[i].port = 65535;
         c[i].priority = UINT32_MAX;
         snprintf(c[i].foundation, sizeof c[i].foundation, "%032d", i);
+        c[i].tcp = 1; /* the longest line: "tcp ... tcptype passive" */
     }
     cv_sdp_answer_params_t p = params();
     p.ice_ufrag = ufrag;
@@ -1152,6 +1218,7 @@ static void test_answer_max(void)
     CHECK(len > 0 && len < CV_SDP_ANSWER_CAP);
     check_line_form(ans, len);
     CHECK_EQ(count(ans, "a=candidate:"), CV_SDP_MAX_CAND);
+    CHECK_EQ(count(ans, " tcptype passive\r\n"), CV_SDP_MAX_CAND);
     CHECK_EQ(count(ans, "m=applicationxyzw 0 "), 6);
     CHECK(has(ans, "a=extmap:14/recvonly "));
     CHECK(has(ans, "a=fmtp:125 127/127\r\n"));
@@ -1240,6 +1307,7 @@ int main(void)
     test_directions();
     test_sections();
     test_candidates();
+    test_tcp_candidates();
     test_reject_syntax();
     test_reject_size();
     test_reject_media();

@@ -7,7 +7,7 @@
 // event stream, which call.js opens and quietLink() closes.
 
 import { joinWithCredentials } from './access.js';
-import { readStats, assess, describe } from './quality.js';
+import { readStats, assess, describe, pathText } from './quality.js';
 import { showQuality } from './stage.js';
 import { say } from './status.js';
 import { fetchWithTimeout, whipConnect } from './whip.js';
@@ -126,7 +126,8 @@ export function watchLink(link, { isCurrent, onConnected, onLost }) {
                 if (q.level === 'unknown') {
                     showQuality('unknown', 'Connection: checking', '');
                 } else {
-                    showQuality(q.level, `Connection: ${q.level}`, describe(q));
+                    const via = pathText(q.path) ? `, ${pathText(q.path)}` : '';
+                    showQuality(q.level, `Connection: ${q.level}${via}`, describe(q));
                 }
             } catch {
                 // a closing connection has no statistics

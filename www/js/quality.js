@@ -2,8 +2,10 @@
 // (W3C webrtc-stats): packet loss of what we receive (inbound-rtp) and of
 // what we send as the server reports it (remote-inbound-rtp fractionLost),
 // round-trip time of the selected candidate pair, and the audio
-// interarrival jitter. Pure functions of the stats; the caller samples them
-// (every 2 s) and shows the result as words, not only as a colour.
+// interarrival jitter, and the path the media takes (the selected pair's
+// local candidate: through a TURN relay, over TCP, or direct UDP). Pure
+// functions of the stats; the caller samples them (every 2 s) and shows the
+// result as words, not only as a colour.
 
 // Thresholds: "poor" at or above the first number, "fair" at or above the second.
 const LOSS_POOR = 0.1;
@@ -29,6 +31,7 @@ export function readStats(report) {
         rttMs: null,
         remoteLoss: null, // 0..1, the worst fractionLost the server reports
         remoteRttMs: null,
+        path: null, // 'relay', 'tcp' or 'udp' once a pair is selected
     };
     let pair = null;
     byId.forEach((s) => {
@@ -71,8 +74,33 @@ export function readStats(report) {
         if (r !== null) {
             out.rttMs = r * 1000;
         }
+        out.path = pathOf(byId.get(pair.localCandidateId));
     }
     return out;
+}
+
+// The path of a local candidate (RTCIceCandidateStats): 'relay' through a
+// TURN server (whatever the transport to it), 'tcp' for ICE-TCP, else 'udp';
+// null when the candidate is unknown.
+export function pathOf(local) {
+    if (!local || local.type !== 'local-candidate') {
+        return null;
+    }
+    if (local.candidateType === 'relay') {
+        return 'relay';
+    }
+    return String(local.protocol || '').toLowerCase() === 'tcp' ? 'tcp' : 'udp';
+}
+
+// What to tell about a path that is not direct UDP, or ''.
+export function pathText(path) {
+    if (path === 'relay') {
+        return 'connected through relay';
+    }
+    if (path === 'tcp') {
+        return 'connected over TCP';
+    }
+    return '';
 }
 
 // The quality between two readings of readStats (prev may be null: the
@@ -123,6 +151,7 @@ export function assess(prev, cur) {
         lossPct: loss === null ? null : loss * 100,
         rttMs: rtt,
         jitterMs: jitter,
+        path: cur.path ?? null,
         why,
     };
 }
@@ -132,6 +161,9 @@ export function describe(q) {
     const parts = [];
     if (q.why) {
         parts.push(q.why);
+    }
+    if (pathText(q.path)) {
+        parts.push(pathText(q.path));
     }
     if (q.lossPct !== null) {
         parts.push(`loss ${q.lossPct.toFixed(1)} %`);

@@ -6,11 +6,14 @@
 // POSTs the SDP offer, applies the SDP answer and hands back a close() that
 // leaves with DELETE on the session URL (RFC 9725 section 4.2).
 //
-// Nothing here talks to another host: no STUN or TURN server is configured
-// (iceServers: []), and the only requests go to the URL given by the caller
-// and to the Location the server answers with. fetchWithTimeout(), the
-// request with a deadline that the join and the DELETE use, serves the
-// call's commands as well.
+// ICE servers: before it builds the connection it asks the room for them
+// (GET /rooms/{room}/ice-servers, with the same credential as the join); the
+// server lists the TURN servers of its [turn] section with a short-lived
+// credential, or none. Nothing here talks to another host on its own: no STUN
+// or TURN server is used unless the server names it, and the only requests go
+// to the URL given by the caller and to the Location the server answers with.
+// fetchWithTimeout(), the request with a deadline that the join and the
+// DELETE use, serves the call's commands as well.
 
 const DEFAULT_GATHER_TIMEOUT_MS = 3000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10000;
@@ -107,6 +110,29 @@ export async function fetchWithTimeout(url, init, timeoutMs, read = null) {
     }
 }
 
+// The ICE servers that the room of a WHIP or WHEP endpoint (.../rooms/{room}/whip
+// or /whep) hands out, as RTCIceServer dictionaries; [] for another endpoint, or
+// when the server has none or answers with anything but a list (the join that
+// follows then reports a refusal itself).
+export async function fetchIceServers(endpoint, auth, timeoutMs) {
+    const u = new URL(endpoint);
+    if (!/\/rooms\/[^/]+\/(whip|whep)$/.test(u.pathname)) {
+        return [];
+    }
+    u.pathname = u.pathname.replace(/(whip|whep)$/, 'ice-servers');
+    u.search = '';
+    try {
+        const res = await fetchWithTimeout(u.href, { headers: auth }, timeoutMs);
+        if (res.status !== 200) {
+            return [];
+        }
+        const body = await res.json();
+        return Array.isArray(body?.iceServers) ? body.iceServers : [];
+    } catch {
+        return [];
+    }
+}
+
 // Joins the WHIP endpoint at `url` (absolute or relative to the page).
 //
 // options:
@@ -118,6 +144,8 @@ export async function fetchWithTimeout(url, init, timeoutMs, read = null) {
 //                    track; set before the answer is applied, so none is missed
 //   gatherTimeoutMs  longest wait for ICE gathering (default 3000)
 //   requestTimeoutMs longest wait for the server's answer (default 10000)
+//   iceServers       RTCIceServer list to use; by default the room's
+//                    (fetchIceServers)
 //
 // Returns { pc, location, answer, close }: the peer connection, the session
 // URL, the SDP answer as the server sent it (the browser's copy in
@@ -139,8 +167,11 @@ export async function whipConnect(url, options = {}) {
         requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
     } = options;
     const endpoint = new URL(url, globalThis.document?.baseURI ?? globalThis.location?.href).href;
+    const auth = token ? { Authorization: `Bearer ${token}` } : {};
+    const iceServers =
+        options.iceServers ?? (await fetchIceServers(endpoint, auth, requestTimeoutMs));
     const pc = new RTCPeerConnection({
-        iceServers: [],
+        iceServers,
         bundlePolicy: 'max-bundle',
         rtcpMuxPolicy: 'require',
     });
@@ -161,7 +192,6 @@ export async function whipConnect(url, options = {}) {
         await pc.setLocalDescription(offer);
         await waitForGathering(pc, gatherTimeoutMs);
 
-        const auth = token ? { Authorization: `Bearer ${token}` } : {};
         const res = await fetchWithTimeout(
             endpoint,
             {
