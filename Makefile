@@ -1,5 +1,5 @@
 # conclave - self-hosted videoconference MCU.
-# Targets: all deps run check bench bench-network fuzz install format-check clean soak
+# Targets: all deps run check san tsan bench bench-network fuzz install format-check clean soak
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -33,6 +33,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS)
 SAN_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=$(SAN) -fno-sanitize-recover=all
+TSAN_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fno-omit-frame-pointer -fsanitize=thread
 FUZZ_CFLAGS = $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 
 SRC := $(wildcard transport/*.c media/*.c mixer/*.c signaling/*.c)
@@ -41,11 +42,19 @@ OBJ := $(SRC:%.c=build/obj/%.o)
 LIB_OBJ := $(LIB_SRC:%.c=build/obj/%.o)
 SAN_LIB_OBJ := $(LIB_SRC:%.c=build/san/%.o)
 SAN_OBJ := $(SRC:%.c=build/san/%.o)
+TSAN_LIB_OBJ := $(LIB_SRC:%.c=build/tsan/%.o)
+TSAN_OBJ := $(SRC:%.c=build/tsan/%.o)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzzobj/%.o)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests-san/%)
+# The unit tests that `make tsan` builds and tests/run-suite runs under
+# ThreadSanitizer: those that start threads (test_mixer: the mixer's pool and
+# clock thread; test_settings and test_stats: threads of their own), and
+# test_peer, whose code runs on the network threads in the daemon.
+UNIT_TSAN := test_mixer test_peer test_settings test_stats
+UNIT_TSAN_BIN := $(UNIT_TSAN:%=build/tests-tsan/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -53,7 +62,7 @@ BENCH_BIN := $(BENCH_SRC:bench/%.c=build/bench/%)
 LOADGEN_SRC := $(wildcard bench/loadgen/*.c)
 LOADGEN_OBJ := $(patsubst %.c,build/loadgenobj/%.o,bench/loadgen.c $(LOADGEN_SRC))
 
-.PHONY: FORCE all deps run check unit unit-san san fuzz-build fuzz bench bench-network soak install format-check clean
+.PHONY: FORCE all deps run check unit unit-san san tsan fuzz-build fuzz bench bench-network soak install format-check clean
 
 all: conclave
 
@@ -69,11 +78,25 @@ build/conclave-san: $(SAN_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -o $@ $(SAN_OBJ) $(PKG_LIBS)
 
+# The daemon and the threaded unit tests under ThreadSanitizer, objects in
+# build/tsan/: tests/run-suite runs those tests and the integration suites
+# that drive the mixer threads against build/conclave-tsan; any report fails
+# them. tests/tsan.supp holds the suppressions for uninstrumented libraries.
+tsan: build/conclave-tsan $(UNIT_TSAN_BIN)
+
+build/conclave-tsan: $(TSAN_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) -o $@ $(TSAN_OBJ) $(PKG_LIBS)
+
 build/libconclave.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
 build/libconclave-san.a: $(SAN_LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+build/libconclave-tsan.a: $(TSAN_LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
@@ -89,6 +112,10 @@ build/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -c -o $@ $<
 
+build/tsan/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) -c -o $@ $<
+
 build/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
@@ -100,6 +127,10 @@ build/tests/%: tests/unit/%.c build/libconclave.a
 build/tests-san/%: tests/unit/%.c build/libconclave-san.a
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-san.a $(PKG_LIBS)
+
+build/tests-tsan/%: tests/unit/%.c build/libconclave-tsan.a
+	@mkdir -p $(@D)
+	$(CC) $(TSAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-tsan.a $(PKG_LIBS)
 
 build/fuzz/%: tests/fuzz/%.c build/libconclave-fuzz.a
 	@mkdir -p $(@D)
@@ -144,7 +175,7 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san san fuzz-build build/bench/loadgen build/bench/relay
+check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay
 	tests/run-suite
 
 fuzz: fuzz-build
@@ -209,8 +240,11 @@ clean:
 # really needs rebuilding instead of everything that depends on the stamp.
 DATADIR_SRC := $(shell grep -l CV_DATADIR $(SRC) $(UNIT_SRC) 2>/dev/null)
 $(DATADIR_SRC:%.c=build/obj/%.o) $(DATADIR_SRC:%.c=build/san/%.o) \
-	$(DATADIR_SRC:%.c=build/fuzzobj/%.o) $(filter $(DATADIR_SRC:tests/unit/%.c=build/tests/%) \
-	$(DATADIR_SRC:tests/unit/%.c=build/tests-san/%),$(UNIT_BIN) $(UNIT_SAN_BIN)): build/datadir.stamp
+	$(DATADIR_SRC:%.c=build/tsan/%.o) $(DATADIR_SRC:%.c=build/fuzzobj/%.o) \
+	$(filter $(DATADIR_SRC:tests/unit/%.c=build/tests/%) \
+	$(DATADIR_SRC:tests/unit/%.c=build/tests-san/%) \
+	$(DATADIR_SRC:tests/unit/%.c=build/tests-tsan/%),$(UNIT_BIN) $(UNIT_SAN_BIN) \
+	$(UNIT_TSAN_BIN)): build/datadir.stamp
 build/datadir.stamp: FORCE
 	+@mkdir -p $(@D)
 	+@if [ "$$(cat $@ 2>/dev/null)" != '$(DATADIR)' ]; then echo '$(DATADIR)' >$@; fi
@@ -219,6 +253,6 @@ FORCE:
 # Dependency files (-MMD): the objects' next to them; a test, fuzz target or
 # bench program compiled straight from its .c writes its own next to the
 # binary (build/tests/test_x.d); loadgen's are those of its objects.
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) $(LOADGEN_OBJ:.o=.d) \
-	$(UNIT_BIN:=.d) $(UNIT_SAN_BIN:=.d) $(FUZZ_BIN:=.d) \
-	$(addsuffix .d,$(filter-out build/bench/loadgen,$(BENCH_BIN)))
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(TSAN_OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d) \
+	$(LOADGEN_OBJ:.o=.d) $(UNIT_BIN:=.d) $(UNIT_SAN_BIN:=.d) $(UNIT_TSAN_BIN:=.d) \
+	$(FUZZ_BIN:=.d) $(addsuffix .d,$(filter-out build/bench/loadgen,$(BENCH_BIN)))

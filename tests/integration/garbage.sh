@@ -21,7 +21,7 @@ drops() {
         awk '$1 !~ /^#/ && $1 ~ /drop/ {s += $NF; n++} END {if (n) printf "%d\n", s}'
 }
 
-LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon ./conclave || { bad "daemon starts"; it_finish; }
+LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon || { bad "daemon starts"; it_finish; }
 ok "daemon starts"
 drops_before=$(drops)
 build/bench/loadgen --url "$lg_url" --room flood --participants 8 --speakers 2 --decoders 2 \

@@ -14,7 +14,11 @@
 # <pattern> [s], it_ended <pid> [s], it_until <shell-condition> [s].
 # it_err: the daemon's stderr file, if not $it_tmp/err.
 # Environment: CONCLAVE_BIN (daemon binary, default ./conclave; relative to
-# the repo root), IT_READY_S (seconds to wait for /healthz, default 20).
+# the repo root), IT_READY_S (seconds to wait for /healthz, default 20),
+# CONCLAVE_IT_RAN (a directory: it_start, and it_ran for a daemon started
+# otherwise, add the real path of each daemon binary they start to
+# CONCLAVE_IT_RAN/daemons; tests/run-suite checks there that a sanitizer pass
+# really ran the sanitized daemon).
 # shellcheck shell=bash
 
 it_name=${it_name:-integration}
@@ -84,14 +88,23 @@ it_setup() {
     trap 'exit 130' INT TERM
 }
 
+# it_ran <binary>: notes in $CONCLAVE_IT_RAN/daemons (if set) that the suite
+# starts that daemon binary (its real path).
+it_ran() {
+    [ -n "${CONCLAVE_IT_RAN:-}" ] || return 0
+    readlink -f -- "$1" >>"$CONCLAVE_IT_RAN/daemons"
+}
+
 # it_start <ini> [cwd]: the daemon ($it_bin) in the background, its output
 # in $it_tmp/out and $it_err (default $it_tmp/err); it_pid.
 it_start() {
     local ini=$1 cwd=${2:-$PWD} err=${it_err:-$it_tmp/err}
     : >"$it_tmp/out"
     : >"$err"
+    it_ran "$it_bin"
     (cd "$cwd" && exec "$it_bin" -c "$ini" >"$it_tmp/out" 2>"$err") &
     it_pid=$!
+    echo "# started $it_bin (pid $it_pid)"
 }
 
 # it_wait_ready <url> [curl args]: 0 once GET url says 200; 1 if the daemon

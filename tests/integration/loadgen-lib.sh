@@ -5,7 +5,9 @@
 #   lg_reexec_netns "$@"   re-runs the calling script under `unshare -n` (only
 #                          lo, brought up) unless it already runs there; then
 #                          makes $lg_tmp
-#   lg_start_daemon BIN    writes $lg_tmp/conclave.ini and starts BIN with it;
+#   lg_start_daemon [BIN]  writes $lg_tmp/conclave.ini and starts BIN with it
+#                          (default $it_bin: CONCLAVE_BIN, else ./conclave,
+#                          which the sanitizer passes of tests/run-suite set);
 #                          knobs: LG_THREADS, LG_WIDTH, LG_HEIGHT, LG_ICE_MIN and
 #                          LG_ICE_MAX (the media ports), LG_EXTRA_INI
 #                          (more ini text, e.g. the rate-limit keys)
@@ -35,12 +37,13 @@ lg_setup() {
     it_err=$lg_tmp/daemon.err
 }
 
-# the daemon is an argument of lg_start_daemon, not $CONCLAVE_BIN
+# the daemon may be an argument of lg_start_daemon, so none is required here
 lg_reexec_netns() {
     it_need_bin=0 it_netns "$@"
     lg_setup
 }
 
+# shellcheck disable=SC2120 # BIN is optional
 lg_start_daemon() {
     lg_setup
     cat >"$lg_tmp/conclave.ini" <<EOF2
@@ -59,7 +62,8 @@ max_participants = 100
 max_rooms = 32
 ${LG_EXTRA_INI:-}
 EOF2
-    local it_bin=$1 # seen by it_start
+    local it_bin=${1:-$it_bin} # seen by it_start
+    case $it_bin in /*) ;; *) it_bin=$PWD/$it_bin ;; esac
     it_start "$lg_tmp/conclave.ini"
     lg_pid=$it_pid
     it_wait_ready "$lg_url/healthz" --noproxy '*' && return 0

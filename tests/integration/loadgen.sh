@@ -12,7 +12,7 @@ it_name=loadgen
 [ -x build/bench/loadgen ] || { bad "build/bench/loadgen is built (make check builds it)"; it_finish; }
 lg_reexec_netns "$@" || { bad "runs in a network namespace"; it_finish; }
 
-LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon ./conclave || { bad "daemon starts"; it_finish; }
+LG_THREADS=2 LG_WIDTH=640 LG_HEIGHT=360 lg_start_daemon || { bad "daemon starts"; it_finish; }
 ok "daemon starts"
 build/bench/loadgen --url "$lg_url" --room smoke --participants 8 --speakers 2 --decoders 2 \
     --warmup 3 --seconds 8 >"$lg_tmp/out" 2>"$lg_tmp/err"

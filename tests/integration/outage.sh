@@ -18,7 +18,7 @@ done
 lg_reexec_netns "$@" || { bad "runs in a network namespace"; it_finish; }
 
 LG_ICE_MIN=41000 LG_ICE_MAX=41063 LG_THREADS=2 LG_WIDTH=320 LG_HEIGHT=180 \
-    LG_EXTRA_INI=$'[log]\nlevel = info' lg_start_daemon ./conclave || { bad "daemon starts"; it_finish; }
+    LG_EXTRA_INI=$'[log]\nlevel = info' lg_start_daemon || { bad "daemon starts"; it_finish; }
 ok "daemon starts"
 build/bench/relay --listen 127.0.0.2 --target 127.0.0.1 --ports 41000-41063 --profile outage3 \
     --seed 1 2>"$lg_tmp/relay.log" &

@@ -73,8 +73,10 @@ width = 320
 height = 180
 fps = 10
 EOF
+    it_ran "$it_bin"
     "$it_bin" -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
     pids+=($!)
+    echo "# started $it_bin (pid $!)"
 }
 start_daemon a "$port_a" 40000 40099
 start_daemon b "$port_b" 40100 40199
