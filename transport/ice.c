@@ -26,6 +26,8 @@ struct cv_ice {
     int n_local;
     int state;
     gulong sig_state;
+    gulong sig_check;
+    int checked; /* the peer's first check arrived */
 };
 
 static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf, gpointer ud)
@@ -48,6 +50,11 @@ static void on_state(NiceAgent *agent, guint stream, guint comp, guint state, gp
     ice->state = s;
     if (ice->cb.on_state)
         ice->cb.on_state(ice->ud, s);
+}
+
+static void on_first_check(NiceAgent *agent, guint stream, gpointer ud)
+{
+    ((cv_ice_t *)ud)->checked = 1;
 }
 
 static int add_local(cv_ice_t *ice, const char *ip)
@@ -111,6 +118,8 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
                                   (guint)cfg->port_max);
     ice->sig_state =
         g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_state), ice);
+    ice->sig_check = g_signal_connect(ice->agent, "initial-binding-request-received",
+                                      G_CALLBACK(on_first_check), ice);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
     if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
         CV_WARN("ice: could not gather candidates (port range %d-%d exhausted?)", cfg->port_min,
@@ -144,6 +153,8 @@ void cv_ice_destroy(cv_ice_t *ice)
         }
         if (ice->sig_state)
             g_signal_handler_disconnect(ice->agent, ice->sig_state);
+        if (ice->sig_check)
+            g_signal_handler_disconnect(ice->agent, ice->sig_check);
         g_object_unref(ice->agent);
     }
     free(ice);
@@ -202,6 +213,11 @@ int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len)
 int cv_ice_state(const cv_ice_t *ice)
 {
     return ice->state;
+}
+
+int cv_ice_checked(const cv_ice_t *ice)
+{
+    return ice->checked;
 }
 
 int cv_ice_default_addresses(char *out, size_t cap)
