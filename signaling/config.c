@@ -73,11 +73,13 @@ static const struct key keys[] = {
     {"http", "max_connections", K_INT, FIELD(http_max_conns), 4, 100000, RESTART},
     {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000, RESTART},
     {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000, RESTART},
+    {"http", "request_timeout", K_INT, FIELD(http_request_timeout), 1, 300, RESTART},
     {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535, RESTART},
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535, RESTART},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
     {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0, RESTART},
     {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120, RESTART},
+    {"ice", "check_timeout", K_INT, FIELD(ice_check_timeout), 1, 120, RESTART},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
@@ -92,6 +94,8 @@ static const struct key keys[] = {
     {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100, R},
     {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000, R},
     {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000, RESTART},
+    {"rooms", "max_pending_per_address", K_INT, FIELD(rooms_max_pending_per_addr), 0, 10000, R},
+    {"rooms", "max_rooms_per_address", K_INT, FIELD(rooms_max_rooms_per_addr), 0, 1000, R},
     {"log", "level", K_LEVEL, FIELD(log_level), 0, 0, R},
 };
 
@@ -150,11 +154,13 @@ void cv_config_defaults(cv_config_t *c)
     c->http_max_conns = 512;
     c->http_conns_per_ip = 64;
     c->http_joins_per_minute = 30;
+    c->http_request_timeout = 10;
     c->ice_port_min = 40000;
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
     c->ice_public_ip[0] = '\0';
     c->ice_timeout = 30;
+    c->ice_check_timeout = 10;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;
@@ -169,6 +175,8 @@ void cv_config_defaults(cv_config_t *c)
     c->rooms_max_participants = 16;
     c->rooms_max = 32;
     c->rooms_max_sessions = 256;
+    c->rooms_max_pending_per_addr = 8;
+    c->rooms_max_rooms_per_addr = 4;
     c->log_level = CV_LOG_WARN;
 }
 
