@@ -42,8 +42,6 @@ def attack(name, chunks, pause):
             data = s.recv(4096)
             if not data:
                 break  # closed by the server
-            if b"HTTP/1.1" in data and name == "keepalive":
-                pass
         except socket.timeout:
             pass
         except OSError:

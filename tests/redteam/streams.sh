@@ -49,6 +49,7 @@ check "a session to stream for" '[ ${#a} = 32 ]'
 
 # ---- one stream a session ----
 stream "$a" "$tmp/s1"
+# shellcheck disable=SC2034 # s1 is used in a check's condition
 s1=$!
 it_wait_for "$tmp/s1" "^event: hello" 10
 stream "$a" "$tmp/s2"
