@@ -60,10 +60,12 @@ struct cv_http {
     int trust_proxy;          /* [http] values at start: they change only on a restart */
     int joins_per_minute;
     int requests_per_ip; /* open requests of one client address, 0 = any */
+    int conns_per_ip;    /* connections of one peer address (IPv6: /64), 0 = any */
     int64_t request_timeout_us;
     pthread_mutex_t rl_lock;
     cv_ratelimit_t *rl;
-    cv_openreq_t *open; /* under rl_lock */
+    cv_openreq_t *open;       /* open requests, under rl_lock */
+    cv_openreq_t *conns_open; /* connections by peer, under rl_lock */
     /* the connections and their deadlines, for the watchdog */
     pthread_mutex_t watch_lock;
     pthread_cond_t watch_wake;
@@ -81,6 +83,7 @@ struct conn {
     int64_t progress_us; /* answering: when the client last took some of it */
     int unsent;          /* answering: bytes in the socket's send queue at the last look */
     int gone;            /* the client hung up, or stalled and was cut */
+    uint64_t counted;    /* token counted in conns_open, 0 = none */
 };
 
 /* Per-request state between handler calls. */
@@ -378,6 +381,28 @@ static void watch_answer(struct conn *k, int64_t now)
     }
 }
 
+/* A new connection from a peer that is not loopback: counted against
+ * conns_per_ip by the peer's key (an IPv6 peer: its /64). 0 when within
+ * it (then k counts it), else 1. */
+static int peer_over_cap(cv_http_t *h, struct MHD_Connection *c, struct conn *k)
+{
+    const union MHD_ConnectionInfo *ai =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (h->conns_per_ip <= 0 || !ai || !ai->client_addr || loopback_sa(ai->client_addr))
+        return 0;
+    char addr[INET6_ADDRSTRLEN + 8], key[CV_CLIENT_KEY_MAX];
+    sa_text(ai->client_addr, addr, sizeof(addr));
+    if (cv_client_key(addr, key, sizeof(key)) < 0)
+        return 0;
+    pthread_mutex_lock(&h->rl_lock);
+    uint64_t token = cv_openreq_token(h->conns_open, key);
+    int ok = cv_openreq_take(h->conns_open, token, h->conns_per_ip);
+    pthread_mutex_unlock(&h->rl_lock);
+    if (ok)
+        k->counted = token;
+    return !ok;
+}
+
 static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
                         enum MHD_ConnectionNotificationCode toe)
 {
@@ -390,6 +415,12 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
         struct conn *k = cv_xcalloc(1, sizeof(*k));
         k->fd = ci->connect_fd;
         k->deadline_us = cv_now_us() + h->request_timeout_us;
+        if (peer_over_cap(h, c, k)) {
+            /* one past the cap is closed as soon as accepted */
+            shutdown(k->fd, SHUT_RDWR);
+            k->deadline_us = 0;
+            k->gone = 1;
+        }
         pthread_mutex_lock(&h->watch_lock);
         k->next = h->conns;
         if (h->conns)
@@ -411,6 +442,11 @@ static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_conte
     if (k->next)
         k->next->prev = k->prev;
     pthread_mutex_unlock(&h->watch_lock);
+    if (k->counted) {
+        pthread_mutex_lock(&h->rl_lock);
+        cv_openreq_give(h->conns_open, k->counted);
+        pthread_mutex_unlock(&h->rl_lock);
+    }
     free(k);
     *socket_context = NULL;
 }
@@ -669,6 +705,7 @@ static void free_http(cv_http_t *h)
     pthread_mutex_destroy(&h->watch_lock);
     cv_ratelimit_destroy(h->rl);
     cv_openreq_destroy(h->open);
+    cv_openreq_destroy(h->conns_open);
     pthread_mutex_destroy(&h->rl_lock);
     free(h->cert_pem);
     free(h->key_pem);
@@ -683,6 +720,7 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
     h->trust_proxy = cfg->trust_proxy;
     h->joins_per_minute = cfg->joins_per_minute;
     h->requests_per_ip = cfg->conns_per_ip;
+    h->conns_per_ip = cfg->conns_per_ip;
     h->request_timeout_us =
         (int64_t)(cfg->request_timeout > 0 ? cfg->request_timeout : 10) * 1000000;
     pthread_mutex_init(&h->rl_lock, NULL);
@@ -693,6 +731,7 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
         seed = (uint64_t)cv_now_us();
     h->rl = cv_ratelimit_create(RATE_SLOTS, seed);
     h->open = cv_openreq_create(OPEN_COUNTERS, seed ^ 0x9e3779b97f4a7c15ULL);
+    h->conns_open = cv_openreq_create(OPEN_COUNTERS, seed ^ 0xc2b2ae3d27d4eb4fULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_storage ss;
@@ -704,18 +743,14 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
         goto fail;
     if (h->tls)
         flags |= MHD_USE_TLS;
-    /* without TLS we listen on loopback, where every peer is the proxy or this
-     * machine: no per-address cap then, nor behind a proxy */
-    unsigned per_ip = h->tls && !cfg->trust_proxy ? (unsigned)cfg->conns_per_ip : 0;
     /* the logger first, so that MHD's own start-up messages go through it;
      * the TLS options last, ignored (MHD_OPTION_END) without TLS */
     h->mhd = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_conns,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
-        MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, h, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,
         h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
         h->key_pem, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
     if (!h->mhd) {

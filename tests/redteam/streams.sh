@@ -3,7 +3,8 @@
 # ends the one before, so a flood of streams on one session id holds one
 # connection), a cap on the requests one client address has open at once
 # that also holds behind a trusted proxy (X-Forwarded-For) and counts an
-# IPv6 client by its /64, and a stalled reader freed within seconds.
+# IPv6 client by its /64, a stalled reader freed within seconds, and the
+# connections of one peer served directly over HTTPS capped by its /64.
 # In its own network namespace; ends with "streams: N passed, M failed".
 set -u
 case $0 in /*) ;; *) exec bash "$(readlink -f "$0")" "$@" ;; esac
@@ -146,6 +147,49 @@ gone=$((SECONDS - t0))
 echo "# a stalled stream with $n204 chat messages waiting for it: closed ${gone} s after the last one"
 check "the stalled stream's connection is closed within 15 s ($gone s)" '[ "$gone" -le 15 ]'
 check "daemon still running" 'kill -0 "$it_pid"'
+it_stop
+check "SIGTERM: exit 0 (got $it_rc)" '[ "$it_rc" = 0 ]'
+
+# ---- HTTPS served directly: connections per peer, an IPv6 peer by its /64 ----
+for i in $(seq 1 $((cap + 2))); do ip -6 addr add "2001:db8:99::$i/128" dev lo nodad; done
+ip -6 addr add 2001:db8:98::1/128 dev lo nodad
+it_cert "$tmp"
+{
+    it_ini "$port" 60 41000 41199
+    printf '[http]\nlisten = ::\ncert = %s\nkey = %s\n' "$tmp/server.crt" "$tmp/server.key"
+    printf 'max_connections_per_ip = %s\n' "$cap"
+} >"$tmp/tls.ini"
+it_start "$tmp/tls.ini"
+it_wait_ready "https://[::1]:$port/healthz" -k -g || bad "the HTTPS daemon answers /healthz"
+# cap + 2 idle connections, each from its own address of one /64: how many
+# does the server keep after 2 s?
+kept=$(python3 - "$port" "$((cap + 2))" <<'EOF2'
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for i in range(1, n + 1):
+    s = socket.socket(socket.AF_INET6)
+    s.bind(("2001:db8:99::%d" % i, 0))
+    s.connect(("::1", port))
+    s.setblocking(False)
+    socks.append(s)
+time.sleep(2)
+kept = 0
+for s in socks:
+    try:
+        kept += s.recv(1) != b""
+    except BlockingIOError:
+        kept += 1  # nothing to read: still open
+    except OSError:
+        pass
+print(kept)
+EOF2
+)
+echo "# $((cap + 2)) connections from $((cap + 2)) addresses of one IPv6 /64: $kept kept"
+check "one /64 keeps at most $cap connections ($kept)" '[ "$kept" = "$cap" ]'
+code=$(curl -s -k --max-time 5 -o /dev/null -w '%{http_code}' --interface 2001:db8:98::1 \
+    "https://[::1]:$port/healthz")
+check "a peer of another /64 is served ($code)" '[ "$code" = 200 ]'
 it_stop
 check "SIGTERM: exit 0 (got $it_rc)" '[ "$it_rc" = 0 ]'
 it_finish
