@@ -141,8 +141,6 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s)
         publish_room(api, room);
 }
 
-/* ---- joins and leaves ---- */
-
 /* ---- the limits per client address ---- */
 
 /* Under the lock: 1 while session i may still be setting up its connection:
@@ -171,7 +169,7 @@ static int over_client_limits(cv_api_t *api, uint64_t client, const char *room, 
     int max_pending = cfg->rooms_max_pending_per_addr, max_rooms = cfg->rooms_max_rooms_per_addr;
     cv_settings_release(cfg);
     int64_t now = cv_now_us(), oldest = now;
-    int pending = 0, made = 0, opens = 0;
+    int pending = 0, made = 0;
     pthread_mutex_lock(&api->lock);
     for (int i = 0; i < api->n_sessions; i++) {
         const cv_api_origin_t *o = &api->origins[i];
@@ -184,7 +182,7 @@ static int over_client_limits(cv_api_t *api, uint64_t client, const char *room, 
                 oldest = o->since_us;
         }
     }
-    opens = room && room_empty_locked(api, room);
+    int opens = room && room_empty_locked(api, room);
     pthread_mutex_unlock(&api->lock);
     if (max_pending > 0 && pending >= max_pending) {
         int64_t left = oldest + api->env.connect_timeout_us - now;
@@ -202,6 +200,8 @@ static int over_client_limits(cv_api_t *api, uint64_t client, const char *room, 
     }
     return 0;
 }
+
+/* ---- joins and leaves ---- */
 
 /* A display name: up to 64 bytes, no control characters. */
 static int valid_name(const char *n)
