@@ -39,6 +39,7 @@ struct cv_mixer {
     pthread_cond_t wake;
     cv_mixer_room_t *rooms;
     int n_rooms;
+    int n_named; /* of them, rooms with a name: echo checks do not count to max_rooms */
     int stopping;
     uint64_t late_ticks;
     pthread_t clock_thread;
@@ -225,7 +226,7 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
     }
     cv_mixer_room_t *e = room ? find_room(m, room) : NULL;
     if (!e) {
-        if (m->n_rooms >= m->cfg.max_rooms) {
+        if (room && m->n_named >= m->cfg.max_rooms) {
             *err = CV_E_FULL;
             goto fail;
         }
@@ -237,6 +238,7 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
         e->next = m->rooms;
         m->rooms = e;
         m->n_rooms++;
+        m->n_named += room != NULL;
         pthread_cond_signal(&m->wake);
     }
     cv_part_t *p = cv_room_join_as(e->room, name, role, notify, ud);
@@ -249,6 +251,7 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
                 pp = &(*pp)->next;
             *pp = e->next;
             m->n_rooms--;
+            m->n_named -= e->name[0] != 0;
             pthread_mutex_unlock(&m->lock);
             entry_unref(e);
             return NULL;
@@ -275,6 +278,7 @@ void cv_mixer_leave(cv_mixer_t *m, cv_mixer_room_t *e, cv_part_t *p)
         if (*pp) {
             *pp = e->next;
             m->n_rooms--;
+            m->n_named -= e->name[0] != 0;
             drop = 1;
         }
     }

@@ -15,9 +15,9 @@
 
 typedef struct {
     cv_room_cfg_t room; /* settings of every new room */
-    int max_rooms;
-    int open_rooms;    /* 0: only the rooms in `names` may be joined */
-    const char *names; /* comma-separated room names allowed when rooms are not open */
+    int max_rooms;      /* named rooms at once; echo checks are not counted */
+    int open_rooms;     /* 0: only the rooms in `names` may be joined */
+    const char *names;  /* comma-separated room names allowed when rooms are not open */
 } cv_mixer_cfg_t;
 
 typedef struct cv_mixer cv_mixer_t;

@@ -7,6 +7,7 @@
  */
 #include "api_int.h"
 
+#include "clock.h"
 #include "log.h"
 #include "mem.h"
 #include "moderation.h"
@@ -17,9 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #define TICK_MS 250   /* active speaker polling */
 #define PING_TICKS 60 /* a comment on every event stream each 15 s */
+#define REAP_TICKS 4  /* stalled event streams are looked for each second */
 
 /* ---- active speakers and pings, on the network loop ---- */
 
@@ -88,6 +91,8 @@ static gboolean tick_cb(gpointer arg)
     cv_events_each_room(api->events, poll_room, api);
     if (++api->ticks % PING_TICKS == 0)
         cv_events_ping(api->events);
+    if (api->ticks % REAP_TICKS == 0)
+        cv_events_reap(api->events, cv_now_us());
     return G_SOURCE_CONTINUE;
 }
 
@@ -156,6 +161,9 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     }
     api->max_sessions = max_sessions;
     api->sessions = cv_xcalloc((size_t)max_sessions, sizeof(cv_session_t *));
+    api->origins = cv_xcalloc((size_t)max_sessions, sizeof(cv_api_origin_t));
+    if (getrandom(&api->client_seed, sizeof(api->client_seed), 0) != sizeof(api->client_seed))
+        api->client_seed = (uint64_t)cv_now_us();
     pthread_mutex_init(&api->lock, NULL);
     api->events = cv_events_create();
     api->mod = cv_moderation_create();
@@ -191,5 +199,6 @@ void cv_api_destroy(cv_api_t *api)
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
     free(api->sessions);
+    free(api->origins);
     free(api);
 }

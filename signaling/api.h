@@ -25,6 +25,7 @@ typedef struct {
     const char *role;          /* ?role= of a join ("screen"), NULL if absent */
     const char *session;       /* ?session= of an event stream or a screen share's owner */
     const char *authorization; /* Authorization header of a join, NULL if absent */
+    const char *client;        /* the client's key (clientaddr.h), NULL: not limited */
     const char *body;
     size_t body_len;
 } cv_api_req_t;
@@ -37,7 +38,7 @@ typedef struct {
     char location[128];           /* "" if none */
     const char *allow;            /* Allow header for 405, or NULL */
     const char *www_authenticate; /* WWW-Authenticate header of a 401, or NULL */
-    int retry_after;              /* Retry-After seconds of a 429, 0 if none */
+    int retry_after;              /* Retry-After seconds of a 429 or 503, 0 = none */
     char moderator_token[33];     /* Conclave-Moderator-Token of a creator's 201, "" if none */
     char *link;                   /* Link header (TURN servers, RFC 9725 §4.6), heap, or NULL */
     int fd;                       /* static file to send, or -1 */

@@ -19,13 +19,22 @@
 
 #define SPEAKER_ROOMS 256
 
+/* Where a session in the table came from, for the limits per client. */
+typedef struct {
+    uint64_t client;  /* keyed hash of its client's key, 0 = not limited (loopback) */
+    int64_t since_us; /* when it joined (cv_now_us) */
+    int made_room;    /* its join opened its room (nobody was in it) */
+} cv_api_origin_t;
+
 struct cv_api {
     cv_session_env_t env;
     char www[PATH_MAX];
     int max_sessions;
     pthread_mutex_t lock;
-    cv_session_t **sessions; /* unordered; a room-less echo session or a room's */
+    cv_session_t **sessions;  /* unordered; a room-less echo session or a room's */
+    cv_api_origin_t *origins; /* origins[i] is that of sessions[i] */
     int n_sessions;
+    uint64_t client_seed; /* keys the hashes of origins */
     cv_events_t *events;
     cv_settings_t *settings; /* borrowed */
     cv_moderation_t *mod;    /* room states: under the lock */

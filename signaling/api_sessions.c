@@ -9,6 +9,7 @@
  */
 #include "api_int.h"
 
+#include "clientaddr.h"
 #include "clock.h"
 #include "command.h"
 #include "err.h"
@@ -74,12 +75,30 @@ static void unique_name_locked(cv_api_t *api, const char *room, const cv_session
     }
 }
 
-/* Adds s (NULL: the join failed) and settles its admission to room (NULL:
- * the echo check, no admission). base is the name the join asked for: when
- * another join took the same name meanwhile, s is numbered again. Returns 0,
- * or CV_E_FULL when s is NULL or the table is full (then s is not in the
- * table). */
-static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit, const char *base)
+/* Under the lock: 1 when no session of the table is in room. */
+static int room_empty_locked(cv_api_t *api, const char *room)
+{
+    for (int i = 0; i < api->n_sessions; i++)
+        if (cv_api_same_room(cv_session_room(api->sessions[i]), room))
+            return 0;
+    return 1;
+}
+
+/* Under the lock: takes entry i out of the table (the last one moves in). */
+static void table_remove_locked(cv_api_t *api, int i)
+{
+    api->n_sessions--;
+    api->sessions[i] = api->sessions[api->n_sessions];
+    api->origins[i] = api->origins[api->n_sessions];
+}
+
+/* Adds s (NULL: the join failed), from client (a keyed hash, 0: not
+ * limited), and settles its admission to room (NULL: the echo check, no
+ * admission). base is the name the join asked for: when another join took
+ * the same name meanwhile, s is numbered again. Returns 0, or CV_E_FULL when
+ * s is NULL or the table is full (then s is not in the table). */
+static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit, const char *base,
+                     uint64_t client)
 {
     int rc = CV_E_FULL;
     pthread_mutex_lock(&api->lock);
@@ -94,6 +113,11 @@ static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit
         cv_session_info_t *in = cv_session_info(s);
         if (room && in->role != CV_ROLE_SCREEN && name_taken_locked(api, room, s, in->name))
             unique_name_locked(api, room, s, base, in->name, sizeof(in->name));
+        api->origins[api->n_sessions] = (cv_api_origin_t){
+            .client = client,
+            .since_us = cv_now_us(),
+            .made_room = room && room_empty_locked(api, room),
+        };
         api->sessions[api->n_sessions++] = s;
     }
     pthread_mutex_unlock(&api->lock);
@@ -119,7 +143,7 @@ static cv_session_t *table_take(cv_api_t *api, const char *id, const char *room,
         if ((which && s == which) || (!which && strcmp(cv_session_id(s), id) == 0 &&
                                       cv_api_same_room(cv_session_room(s), room))) {
             found = s;
-            api->sessions[i] = api->sessions[--api->n_sessions];
+            table_remove_locked(api, i);
             break;
         }
     }
@@ -168,6 +192,66 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s)
     end_owned_screens(api, id, 1);
     if (room[0])
         publish_room(api, room);
+}
+
+/* ---- the limits per client address ---- */
+
+/* Under the lock: 1 while session i may still be setting up its connection:
+ * it joined less than [ice] timeout ago and no media of it was decoded yet
+ * (its transport ends it if it has not connected by then). */
+static int pending_locked(cv_api_t *api, int i, int64_t now)
+{
+    if (now - api->origins[i].since_us >= api->env.connect_timeout_us)
+        return 0;
+    cv_part_t *p = cv_session_part(api->sessions[i]);
+    if (!p)
+        return 1;
+    cv_part_stats_t st;
+    cv_part_get_stats(p, &st);
+    return st.audio_decoded == 0 && st.video_decoded == 0;
+}
+
+/* The per-client limits of a join ([rooms] max_pending_per_address and
+ * max_rooms_per_address): 0 when within them, else the refusal in rs (429
+ * with Retry-After). client is a keyed hash, 0 for a client not limited. */
+static int over_client_limits(cv_api_t *api, uint64_t client, const char *room, cv_api_resp_t *rs)
+{
+    if (!client || !api->settings)
+        return 0;
+    const cv_config_t *cfg = cv_settings_hold(api->settings);
+    int max_pending = cfg->rooms_max_pending_per_addr, max_rooms = cfg->rooms_max_rooms_per_addr;
+    cv_settings_release(cfg);
+    int64_t now = cv_now_us(), oldest = now;
+    int pending = 0, made = 0;
+    pthread_mutex_lock(&api->lock);
+    for (int i = 0; i < api->n_sessions; i++) {
+        const cv_api_origin_t *o = &api->origins[i];
+        if (o->client != client)
+            continue;
+        made += o->made_room;
+        if (pending_locked(api, i, now)) {
+            pending++;
+            if (o->since_us < oldest)
+                oldest = o->since_us;
+        }
+    }
+    int opens = room && room_empty_locked(api, room);
+    pthread_mutex_unlock(&api->lock);
+    if (max_pending > 0 && pending >= max_pending) {
+        int64_t left = oldest + api->env.connect_timeout_us - now;
+        rs->retry_after = (int)((left + 999999) / 1000000);
+        if (rs->retry_after < 1)
+            rs->retry_after = 1;
+        cv_api_reply(rs, 429, "too many sessions still connecting from your address: at most %d",
+                     max_pending);
+        return 1;
+    }
+    if (opens && max_rooms > 0 && made >= max_rooms) {
+        rs->retry_after = 60;
+        cv_api_reply(rs, 429, "too many rooms opened from your address: at most %d", max_rooms);
+        return 1;
+    }
+    return 0;
 }
 
 /* ---- joins and leaves ---- */
@@ -305,7 +389,7 @@ void cv_api_ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room,
     int admit = CV_ACCESS_ATTENDEE;
     if (!admitted(api, rq, room, CV_ROLE_PARTICIPANT, &admit, rs))
         return;
-    table_add(api, NULL, room, admit, NULL); /* settles the check: no join follows here */
+    table_add(api, NULL, room, admit, NULL, 0); /* settles the check: no join follows here */
     char urls[sizeof(((cv_config_t *)0)->turn_urls)];
     cv_turn_cred_t cred;
     int ok = turn_cred(api, urls, sizeof(urls), &cred);
@@ -339,6 +423,11 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         free(offer);
         return;
     }
+    uint64_t client = rq->client ? cv_client_hash(api->client_seed, rq->client) : 0;
+    if (over_client_limits(api, client, room, rs)) {
+        free(offer);
+        return;
+    }
     int admit = CV_ACCESS_ATTENDEE;
     if (room && !admitted(api, rq, room, role, &admit, rs)) {
         free(offer);
@@ -356,12 +445,12 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
                                         ANSWER_CAP, &status, &reason);
     free(offer);
     if (!s) {
-        table_add(api, NULL, room, admit, base);
+        table_add(api, NULL, room, admit, base, client);
         cv_api_reply(rs, status, "%s", reason);
         free(answer);
         return;
     }
-    if (table_add(api, s, room, admit, base) < 0) {
+    if (table_add(api, s, room, admit, base, client) < 0) {
         cv_session_close(s);
         cv_api_reply(rs, 503, "server full: too many sessions");
         free(answer);
@@ -423,7 +512,7 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
         for (int i = 0; i < api->n_sessions && !found; i++) {
             if (strcmp(cv_session_info(api->sessions[i])->owner, owner_id) == 0) {
                 found = api->sessions[i];
-                api->sessions[i] = api->sessions[--api->n_sessions];
+                table_remove_locked(api, i);
             }
         }
         pthread_mutex_unlock(&api->lock);

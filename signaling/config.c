@@ -78,12 +78,14 @@ static const struct key keys[] = {
     {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000, RESTART},
     {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000, RESTART},
     {"http", "metrics_token", K_TOKEN, FIELD(http_metrics_token), 16, 128, R},
+    {"http", "request_timeout", K_INT, FIELD(http_request_timeout), 1, 300, RESTART},
     {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535, RESTART},
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535, RESTART},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
     {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0, RESTART},
     {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120, RESTART},
     {"ice", "tcp", K_BOOL, FIELD(ice_tcp), 0, 1, RESTART},
+    {"ice", "check_timeout", K_INT, FIELD(ice_check_timeout), 1, 120, RESTART},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
@@ -98,6 +100,8 @@ static const struct key keys[] = {
     {"rooms", "max_participants", K_INT, FIELD(rooms_max_participants), 1, 100, R},
     {"rooms", "max_rooms", K_INT, FIELD(rooms_max), 1, 1000, R},
     {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000, RESTART},
+    {"rooms", "max_pending_per_address", K_INT, FIELD(rooms_max_pending_per_addr), 0, 10000, R},
+    {"rooms", "max_rooms_per_address", K_INT, FIELD(rooms_max_rooms_per_addr), 0, 1000, R},
     {"log", "level", K_LEVEL, FIELD(log_level), 0, 0, R},
     {"turn", "urls", K_TURN_URLS, FIELD(turn_urls), 0, 0, RESTART},
     {"turn", "secret", K_SECRET, FIELD(turn_secret), 0, 0, RESTART},
@@ -161,6 +165,7 @@ void cv_config_defaults(cv_config_t *c)
     c->http_conns_per_ip = 64;
     c->http_joins_per_minute = 30;
     c->http_metrics_token[0] = '\0';
+    c->http_request_timeout = 10;
     c->ice_port_min = 40000;
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
@@ -171,6 +176,7 @@ void cv_config_defaults(cv_config_t *c)
     c->turn_secret[0] = '\0';
     c->turn_secret_file[0] = '\0';
     c->turn_ttl = 86400;
+    c->ice_check_timeout = 10;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;
@@ -185,6 +191,8 @@ void cv_config_defaults(cv_config_t *c)
     c->rooms_max_participants = 16;
     c->rooms_max = 32;
     c->rooms_max_sessions = 256;
+    c->rooms_max_pending_per_addr = 8;
+    c->rooms_max_rooms_per_addr = 4;
     c->log_level = CV_LOG_WARN;
 }
 

@@ -42,11 +42,13 @@ typedef struct {
     int http_conns_per_ip;          /* [http] max_connections_per_ip: 0 = no limit, 64 */
     int http_joins_per_minute;      /* [http] joins_per_minute: per address, 0 = any, 30 */
     char http_metrics_token[129];   /* [http] metrics_token: Bearer for remote /metrics, "" */
+    int http_request_timeout;       /* [http] request_timeout: s for a whole request, 10 */
     int ice_port_min, ice_port_max; /* [ice] port_min / port_max: 1024..65535, 40000..40999 */
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
     int ice_timeout;                /* [ice] timeout: s for ICE + DTLS set-up, 1..120, 30 */
     int ice_tcp;                    /* [ice] tcp: TCP-passive candidates (ICE-TCP) too, yes */
+    int ice_check_timeout;          /* [ice] check_timeout: s to the peer's first check, 10 */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
     int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */
@@ -60,6 +62,8 @@ typedef struct {
     int rooms_max_participants;     /* [rooms] max_participants: 1..100, 16 */
     int rooms_max;                  /* [rooms] max_rooms: 1..1000, 32 */
     int rooms_max_sessions;         /* [rooms] max_sessions: all sessions, 1..10000, 256 */
+    int rooms_max_pending_per_addr; /* [rooms] max_pending_per_address: 0 = any, 8 */
+    int rooms_max_rooms_per_addr;   /* [rooms] max_rooms_per_address: 0 = any, 4 */
     int log_level;                  /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
 
     /* [turn]: TURN servers handed to the clients, with short-lived credentials */

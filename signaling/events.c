@@ -2,10 +2,14 @@
  * events.c - server-sent event streams over libmicrohttpd (shell). A stream
  * with nothing to send suspends its connection inside the content reader;
  * a publisher resumes it (the pattern microhttpd.h gives for data produced
- * later).
+ * later). A session has one stream: a new one ends the one before. A
+ * stream that is dropped, or that took nothing for CV_EVENTS_STALL_US while
+ * it had something to send, ends at once without its unsent events, so that
+ * its connection is freed.
  */
 #include "events.h"
 
+#include "clock.h"
 #include "mem.h"
 
 #include <pthread.h>
@@ -25,12 +29,16 @@ struct sub {
     int suspended;
     int ended; /* end the stream once the buffer is sent */
     int dropped;
+    int64_t waiting_since; /* when the reader last took nothing while len > 0; 0 = it keeps up */
 };
 
 struct cv_events {
     pthread_mutex_t lock;
     struct sub *subs;
     int count;
+    void (*cut)(void *ud, struct MHD_Connection *c);
+    int (*gone)(void *ud, struct MHD_Connection *c);
+    void *cut_ud;
 };
 
 cv_events_t *cv_events_create(void)
@@ -49,16 +57,30 @@ static void wake(struct sub *s)
     }
 }
 
+/* Under the lock: ends the stream now, its unsent events thrown away (the
+ * reader then ends it with an error and the connection closes). */
+static void drop(struct sub *s)
+{
+    s->dropped = 1;
+    s->ended = 1;
+    s->len = 0;
+    wake(s);
+    /* a reader that takes nothing would not even see the end: its
+     * connection is closed under it */
+    if (s->ev && s->ev->cut)
+        s->ev->cut(s->ev->cut_ud, s->conn);
+}
+
 static void append(struct sub *s, const char *text, size_t n)
 {
     if (s->ended)
         return;
     if (s->len + n > CV_EVENTS_MAX_BUFFER) {
-        s->dropped = 1; /* too slow a reader: its stream ends, the client reconnects */
-        s->ended = 1;
-        wake(s);
+        drop(s); /* too slow a reader: its stream ends, the client reconnects */
         return;
     }
+    if (s->len == 0)
+        s->waiting_since = cv_now_us();
     if (s->len + n > s->cap) {
         s->cap = (s->len + n) * 2;
         s->buf = cv_xrealloc(s->buf, s->cap);
@@ -66,6 +88,16 @@ static void append(struct sub *s, const char *text, size_t n)
     memcpy(s->buf + s->len, text, n);
     s->len += n;
     wake(s);
+}
+
+void cv_events_set_conn_hooks(cv_events_t *ev, void (*cut)(void *ud, struct MHD_Connection *c),
+                              int (*gone)(void *ud, struct MHD_Connection *c), void *ud)
+{
+    pthread_mutex_lock(&ev->lock);
+    ev->cut = cut;
+    ev->gone = gone;
+    ev->cut_ud = ud;
+    pthread_mutex_unlock(&ev->lock);
 }
 
 void cv_events_destroy(cv_events_t *ev)
@@ -99,6 +131,7 @@ static ssize_t reader(void *cls, uint64_t pos, char *out, size_t max)
         memcpy(out, s->buf, k);
         memmove(s->buf, s->buf + k, s->len - k);
         s->len -= k;
+        s->waiting_since = cv_now_us(); /* it took something */
         n = (ssize_t)k;
     } else if (s->ended) {
         n = s->dropped ? MHD_CONTENT_READER_END_WITH_ERROR : MHD_CONTENT_READER_END_OF_STREAM;
@@ -146,6 +179,11 @@ struct MHD_Response *cv_events_subscribe(cv_events_t *ev, struct MHD_Connection 
         return NULL;
     }
     pthread_mutex_lock(&ev->lock);
+    /* one stream a session: the one before (another tab, a lost connection
+     * not yet seen closed, or a flood of them) ends */
+    for (struct sub *o = ev->subs; o; o = o->next)
+        if (strcmp(o->session, s->session) == 0 && !o->ended)
+            drop(o);
     append(s, "retry: 2000\n\n", 13);
     if (initial)
         append(s, initial, strlen(initial));
@@ -218,6 +256,23 @@ void cv_events_ping(cv_events_t *ev)
     for (struct sub *s = ev->subs; s; s = s->next)
         append(s, ": ping\n\n", 8);
     pthread_mutex_unlock(&ev->lock);
+}
+
+int cv_events_reap(cv_events_t *ev, int64_t now_us)
+{
+    int n = 0;
+    pthread_mutex_lock(&ev->lock);
+    for (struct sub *s = ev->subs; s; s = s->next) {
+        if (s->ended)
+            continue;
+        if ((s->len > 0 && now_us - s->waiting_since >= CV_EVENTS_STALL_US) ||
+            (ev->gone && ev->gone(ev->cut_ud, s->conn))) {
+            drop(s);
+            n++;
+        }
+    }
+    pthread_mutex_unlock(&ev->lock);
+    return n;
 }
 
 void cv_events_each_room(cv_events_t *ev, void (*fn)(const char *room, void *ud), void *ud)

@@ -3,11 +3,20 @@
  * MHD's internal thread pool calls handler(); each connection's body is
  * collected into a buffer bounded by max_body, then the API answers. TLS
  * (GnuTLS inside MHD) when a certificate is configured; the joins of each
- * client address are counted by the rate limiter (ratelimit.h) under a lock.
+ * client address are counted by the rate limiter (ratelimit.h), its open
+ * requests by the open-request count (clientaddr.h), each under a lock.
+ * Every connection must bring a whole request within the request deadline
+ * of its start or of the end of its previous answer: a watchdog thread
+ * shuts down the socket of one that is late (slow or trickled headers and
+ * bodies), which MHD then closes. While answering, a connection whose
+ * client took none of the bytes queued for it for HTTP_STALL_US is shut
+ * down too, and one whose client hung up is marked gone for the event
+ * streams (a waiting stream is not polled by MHD: events.c asks).
  */
 #include "http.h"
 
 #include "access.h"
+#include "clientaddr.h"
 #include "clock.h"
 #include "log.h"
 #include "mem.h"
@@ -26,7 +35,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #define HTTP_THREADS 4
 #define HTTP_TIMEOUT_S 30
@@ -38,6 +52,9 @@
 #define TLS_PRIORITIES                                                                             \
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"            \
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA"
+#define OPEN_COUNTERS 4096       /* counters in each row of the open-request count */
+#define WATCH_MS 250             /* the request deadline watchdog's period */
+#define HTTP_STALL_US 10000000LL /* an answer its client takes nothing of this long ends */
 #define HSTS "max-age=31536000"
 
 struct cv_http {
@@ -48,8 +65,31 @@ struct cv_http {
     char *cert_pem, *key_pem; /* MHD keeps pointers to them while it runs */
     int trust_proxy;          /* [http] values at start: they change only on a restart */
     int joins_per_minute;
+    int requests_per_ip; /* open requests of one client address, 0 = any */
+    int conns_per_ip;    /* connections of one peer address (IPv6: /64), 0 = any */
+    int64_t request_timeout_us;
     pthread_mutex_t rl_lock;
     cv_ratelimit_t *rl;
+    cv_openreq_t *open;       /* open requests, under rl_lock */
+    cv_openreq_t *conns_open; /* connections by peer, under rl_lock */
+    /* the connections and their deadlines, for the watchdog */
+    pthread_mutex_t watch_lock;
+    pthread_cond_t watch_wake;
+    pthread_t watch_thread;
+    int watch_started, watch_stop;
+    struct conn *conns;
+};
+
+/* One connection, from MHD's start notification to its close notification
+ * (its socket context). Under watch_lock. */
+struct conn {
+    struct conn *prev, *next;
+    int fd;
+    int64_t deadline_us; /* a whole request must be in by then; 0: answering */
+    int64_t progress_us; /* answering: when the client last took some of it */
+    int unsent;          /* answering: bytes in the socket's send queue at the last look */
+    int gone;            /* the client hung up, or stalled and was cut */
+    uint64_t counted;    /* token counted in conns_open, 0 = none */
 };
 
 /* Per-request state between handler calls. */
@@ -58,6 +98,8 @@ struct upload {
     size_t len;
     long max_body; /* [http] max_body when the request arrived */
     int too_large;
+    int too_many;     /* the client has too many requests open: 429 */
+    uint64_t counted; /* token counted in the open-request count, 0 = none */
 };
 
 static void add_common_headers(const cv_http_t *h, struct MHD_Response *r, int no_store)
@@ -153,6 +195,11 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
     }
     if (rs->moderator_token[0])
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
+    if (rs->retry_after > 0) {
+        char secs[16];
+        snprintf(secs, sizeof(secs), "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", secs);
+    }
     add_common_headers(h, r, rs->no_store);
     enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);
@@ -316,6 +363,14 @@ static int metrics_refused(cv_http_t *h, struct MHD_Connection *c)
     return cv_access_same(want, got) ? 0 : 401;
 }
 
+/* What the limits count the client by (clientaddr.h: an IPv6 client is its
+ * /64); 0 when the client is not limited (client_address). */
+static int client_key(cv_http_t *h, struct MHD_Connection *c, char *out, size_t cap)
+{
+    char addr[INET6_ADDRSTRLEN + 8];
+    return client_address(h, c, addr, sizeof(addr)) && cv_client_key(addr, out, cap) == 0;
+}
+
 /* POST /rooms/{room}/whip|whep and /echo/whip: what makes a session. */
 static int is_join(const char *method, const char *url)
 {
@@ -332,13 +387,194 @@ static int join_wait(cv_http_t *h, struct MHD_Connection *c)
     int limit = h->joins_per_minute;
     if (limit <= 0)
         return 0;
-    char addr[INET6_ADDRSTRLEN + 8];
-    if (!client_address(h, c, addr, sizeof(addr)))
+    char addr[CV_CLIENT_KEY_MAX];
+    if (!client_key(h, c, addr, sizeof(addr)))
         return 0;
     pthread_mutex_lock(&h->rl_lock);
     int wait = cv_ratelimit_hit(h->rl, addr, limit, cv_now_us());
     pthread_mutex_unlock(&h->rl_lock);
     return wait;
+}
+
+/* 0 when the client may open one more request (then counted in up), else 1. */
+static int too_many_open(cv_http_t *h, struct MHD_Connection *c, struct upload *up)
+{
+    char key[CV_CLIENT_KEY_MAX];
+    if (h->requests_per_ip <= 0 || !client_key(h, c, key, sizeof(key)))
+        return 0;
+    pthread_mutex_lock(&h->rl_lock);
+    uint64_t token = cv_openreq_token(h->open, key);
+    int ok = cv_openreq_take(h->open, token, h->requests_per_ip);
+    pthread_mutex_unlock(&h->rl_lock);
+    if (ok)
+        up->counted = token;
+    return !ok;
+}
+
+/* ---- the request deadline ---- */
+
+static struct conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* A new deadline (0: none) for the connection's request. */
+static void set_deadline(cv_http_t *h, struct MHD_Connection *c, int64_t deadline_us)
+{
+    struct conn *k = conn_of(c);
+    if (!k)
+        return;
+    pthread_mutex_lock(&h->watch_lock);
+    k->deadline_us = deadline_us;
+    if (!deadline_us) {
+        k->progress_us = cv_now_us();
+        k->unsent = 0;
+    }
+    pthread_mutex_unlock(&h->watch_lock);
+}
+
+/* Under watch_lock, for a connection answering: notes whether its client
+ * hung up, and shuts it down if it took nothing queued for it for
+ * HTTP_STALL_US (a reader that stopped reading holds a connection and its
+ * buffers otherwise until the idle timeout, or for ever with pings). */
+static void watch_answer(struct conn *k, int64_t now)
+{
+    struct pollfd p = {.fd = k->fd, .events = POLLRDHUP};
+    if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+        k->gone = 1;
+    int unsent = 0;
+    if (ioctl(k->fd, SIOCOUTQ, &unsent) < 0)
+        return;
+    if (unsent == 0 || unsent < k->unsent)
+        k->progress_us = now;
+    k->unsent = unsent;
+    if (unsent > 0 && now - k->progress_us >= HTTP_STALL_US && !k->gone) {
+        k->gone = 1;
+        shutdown(k->fd, SHUT_RDWR);
+        CV_DEBUG("http: a client took nothing of its answer for 10 s: closed");
+    }
+}
+
+/* A new connection from a peer that is not loopback: counted against
+ * conns_per_ip by the peer's key (an IPv6 peer: its /64). 0 when within
+ * it (then k counts it), else 1. */
+static int peer_over_cap(cv_http_t *h, struct MHD_Connection *c, struct conn *k)
+{
+    const union MHD_ConnectionInfo *ai =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (h->conns_per_ip <= 0 || !ai || !ai->client_addr || loopback_sa(ai->client_addr))
+        return 0;
+    char addr[INET6_ADDRSTRLEN + 8], key[CV_CLIENT_KEY_MAX];
+    sa_text(ai->client_addr, addr, sizeof(addr));
+    if (cv_client_key(addr, key, sizeof(key)) < 0)
+        return 0;
+    pthread_mutex_lock(&h->rl_lock);
+    uint64_t token = cv_openreq_token(h->conns_open, key);
+    int ok = cv_openreq_take(h->conns_open, token, h->conns_per_ip);
+    pthread_mutex_unlock(&h->rl_lock);
+    if (ok)
+        k->counted = token;
+    return !ok;
+}
+
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+                        enum MHD_ConnectionNotificationCode toe)
+{
+    cv_http_t *h = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci)
+            return;
+        struct conn *k = cv_xcalloc(1, sizeof(*k));
+        k->fd = ci->connect_fd;
+        k->deadline_us = cv_now_us() + h->request_timeout_us;
+        if (peer_over_cap(h, c, k)) {
+            /* one past the cap is closed as soon as accepted */
+            shutdown(k->fd, SHUT_RDWR);
+            k->deadline_us = 0;
+            k->gone = 1;
+        }
+        pthread_mutex_lock(&h->watch_lock);
+        k->next = h->conns;
+        if (h->conns)
+            h->conns->prev = k;
+        h->conns = k;
+        pthread_mutex_unlock(&h->watch_lock);
+        *socket_context = k;
+        return;
+    }
+    struct conn *k = *socket_context;
+    if (!k)
+        return;
+    /* MHD closes the socket after this: the watchdog must forget it first */
+    pthread_mutex_lock(&h->watch_lock);
+    if (k->prev)
+        k->prev->next = k->next;
+    else
+        h->conns = k->next;
+    if (k->next)
+        k->next->prev = k->prev;
+    pthread_mutex_unlock(&h->watch_lock);
+    if (k->counted) {
+        pthread_mutex_lock(&h->rl_lock);
+        cv_openreq_give(h->conns_open, k->counted);
+        pthread_mutex_unlock(&h->rl_lock);
+    }
+    free(k);
+    *socket_context = NULL;
+}
+
+/* Shuts down the sockets of the connections past their request deadline:
+ * MHD sees the end of the stream and closes them. */
+static void *watchdog(void *arg)
+{
+    cv_http_t *h = arg;
+    pthread_mutex_lock(&h->watch_lock);
+    while (!h->watch_stop) {
+        int64_t now = cv_now_us();
+        for (struct conn *k = h->conns; k; k = k->next) {
+            if (!k->deadline_us)
+                watch_answer(k, now);
+            else if (now >= k->deadline_us) {
+                k->deadline_us = 0;
+                shutdown(k->fd, SHUT_RDWR);
+                CV_DEBUG("http: a connection sent no whole request in time: closed");
+            }
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += WATCH_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&h->watch_wake, &h->watch_lock, &until);
+    }
+    pthread_mutex_unlock(&h->watch_lock);
+    return NULL;
+}
+
+/* An event stream was dropped: its connection goes at the watchdog's next
+ * round, whether or not its reader takes the end of the stream. */
+static void cut_stream(void *ud, struct MHD_Connection *c)
+{
+    set_deadline(ud, c, cv_now_us());
+}
+
+/* 1 when the client of an event stream hung up or stalled (watch_answer). */
+static int stream_gone(void *ud, struct MHD_Connection *c)
+{
+    cv_http_t *h = ud;
+    struct conn *k = conn_of(c);
+    if (!k)
+        return 0;
+    pthread_mutex_lock(&h->watch_lock);
+    int gone = k->gone;
+    pthread_mutex_unlock(&h->watch_lock);
+    return gone;
 }
 
 static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *url,
@@ -360,6 +596,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
         if (cl && strtoll(cl, NULL, 10) > up->max_body)
             up->too_large = 1;
+        up->too_many = too_many_open(h, c, up);
         return MHD_YES;
     }
     if (*data_size) {
@@ -373,8 +610,11 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         *data_size = 0;
         return MHD_YES;
     }
+    set_deadline(h, c, 0); /* the request is in: the answer may take its time */
     if (up->too_large)
         return send_text(h, c, 413, "request body too large\n", 0);
+    if (up->too_many)
+        return send_text(h, c, 429, "too many requests open from your address\n", 5);
     int wait = is_join(method, url) ? join_wait(h, c) : 0;
     if (wait > 0) {
         char why[128];
@@ -390,6 +630,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
                          0);
     if (refused)
         return send_metrics_challenge(h, c);
+    char client[CV_CLIENT_KEY_MAX];
+    int limited = client_key(h, c, client, sizeof(client));
     cv_api_req_t rq = {
         .method = method,
         .path = url,
@@ -398,6 +640,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role"),
         .session = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "session"),
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+        .client = limited ? client : NULL,
         .body = up->buf ? up->buf : "",
         .body_len = up->len,
     };
@@ -411,8 +654,16 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe)
 {
+    cv_http_t *h = cls;
     struct upload *up = *con_cls;
+    /* the next request on this connection has its own deadline */
+    set_deadline(h, c, cv_now_us() + h->request_timeout_us);
     if (up) {
+        if (up->counted) {
+            pthread_mutex_lock(&h->rl_lock);
+            cv_openreq_give(h->open, up->counted);
+            pthread_mutex_unlock(&h->rl_lock);
+        }
         free(up->buf);
         free(up);
         *con_cls = NULL;
@@ -527,7 +778,18 @@ static int fill_addr(const char *listen, int port, struct sockaddr_storage *ss, 
 
 static void free_http(cv_http_t *h)
 {
+    if (h->watch_started) {
+        pthread_mutex_lock(&h->watch_lock);
+        h->watch_stop = 1;
+        pthread_cond_signal(&h->watch_wake);
+        pthread_mutex_unlock(&h->watch_lock);
+        pthread_join(h->watch_thread, NULL);
+    }
+    pthread_cond_destroy(&h->watch_wake);
+    pthread_mutex_destroy(&h->watch_lock);
     cv_ratelimit_destroy(h->rl);
+    cv_openreq_destroy(h->open);
+    cv_openreq_destroy(h->conns_open);
     pthread_mutex_destroy(&h->rl_lock);
     free(h->cert_pem);
     free(h->key_pem);
@@ -541,11 +803,19 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
     h->max_body = cfg->max_body;
     h->trust_proxy = cfg->trust_proxy;
     h->joins_per_minute = cfg->joins_per_minute;
+    h->requests_per_ip = cfg->conns_per_ip;
+    h->conns_per_ip = cfg->conns_per_ip;
+    h->request_timeout_us =
+        (int64_t)(cfg->request_timeout > 0 ? cfg->request_timeout : 10) * 1000000;
     pthread_mutex_init(&h->rl_lock, NULL);
+    pthread_mutex_init(&h->watch_lock, NULL);
+    pthread_cond_init(&h->watch_wake, NULL);
     uint64_t seed = 0;
     if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
         seed = (uint64_t)cv_now_us();
     h->rl = cv_ratelimit_create(RATE_SLOTS, seed);
+    h->open = cv_openreq_create(OPEN_COUNTERS, seed ^ 0x9e3779b97f4a7c15ULL);
+    h->conns_open = cv_openreq_create(OPEN_COUNTERS, seed ^ 0xc2b2ae3d27d4eb4fULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_storage ss;
@@ -557,17 +827,14 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
         goto fail;
     if (h->tls)
         flags |= MHD_USE_TLS;
-    /* without TLS we listen on loopback, where every peer is the proxy or this
-     * machine: no per-address cap then, nor behind a proxy */
-    unsigned per_ip = h->tls && !cfg->trust_proxy ? (unsigned)cfg->conns_per_ip : 0;
     /* the logger first, so that MHD's own start-up messages go through it;
      * the TLS options last, ignored (MHD_OPTION_END) without TLS */
     h->mhd = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_conns,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+        completed, h, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,
         h->tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, h->cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
         h->key_pem, MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_END);
     if (!h->mhd) {
@@ -575,6 +842,13 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
                  h->tls ? " (or the TLS certificate and key were refused)" : "");
         goto fail;
     }
+    if (pthread_create(&h->watch_thread, NULL, watchdog, h) != 0) {
+        snprintf(err, errcap, "cannot start the HTTP request watchdog");
+        MHD_stop_daemon(h->mhd);
+        goto fail;
+    }
+    h->watch_started = 1;
+    cv_events_set_conn_hooks(cv_api_events(api), cut_stream, stream_gone, h);
     return h;
 fail:
     free_http(h);
@@ -590,6 +864,7 @@ void cv_http_stop(cv_http_t *h)
 {
     if (!h)
         return;
+    cv_events_set_conn_hooks(cv_api_events(h->api), NULL, NULL, NULL);
     MHD_stop_daemon(h->mhd);
     free_http(h);
 }

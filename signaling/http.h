@@ -20,7 +20,9 @@ typedef struct {
     const char *key;      /* its PEM private key file (with cert) */
     int trust_proxy;      /* client address from X-Forwarded-For when the peer is loopback */
     int max_conns;        /* connections at once */
-    int conns_per_ip;     /* connections at once from one peer address, 0 = any */
+    int conns_per_ip;     /* connections at once from one peer address, and requests
+                           * open at once from one client address, 0 = any */
+    int request_timeout;  /* s for a whole request from the connection or the last answer */
     int joins_per_minute; /* WHIP/WHEP offers per client address a minute, 0 = any */
 } cv_http_cfg_t;
 

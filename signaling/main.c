@@ -280,7 +280,8 @@ static int start_api(struct daemon *d, const cv_config_t *cfg)
                 .public_ip = cfg->ice_public_ip,
                 .port_min = cfg->ice_port_min,
                 .port_max = cfg->ice_port_max,
-                .tcp = cfg->ice_tcp},
+                .tcp = cfg->ice_tcp,
+                .check_timeout_us = (int64_t)cfg->ice_check_timeout * 1000000},
         .connect_timeout_us = (int64_t)cfg->ice_timeout * 1000000,
         .tiers = cfg->mixer_tiers,
     };
@@ -307,6 +308,7 @@ static int start_http(struct daemon *d, cv_config_t *cfg)
         .max_conns = cfg->http_max_conns,
         .conns_per_ip = cfg->http_conns_per_ip,
         .joins_per_minute = cfg->http_joins_per_minute,
+        .request_timeout = cfg->http_request_timeout,
     };
     char err[512];
     d->http = cv_http_start(d->api, &hcfg, err, sizeof(err));

@@ -35,6 +35,8 @@ struct cv_ice {
     /* the TCP-passive listeners' own addresses (not public_ip), for the guard */
     struct sockaddr_storage listen[CV_ICE_MAX_LOCAL];
     int n_listen;
+    gulong sig_check;
+    int checked; /* the peer's first check arrived */
 };
 
 /* ICE-TCP and libnice 0.1.21: the three TCP fixes of 0.1.23 do not reach this
@@ -292,6 +294,11 @@ static void on_state(NiceAgent *agent, guint stream, guint comp, guint state, gp
         ice->cb.on_state(ice->ud, s);
 }
 
+static void on_first_check(NiceAgent *agent, guint stream, gpointer ud)
+{
+    ((cv_ice_t *)ud)->checked = 1;
+}
+
 static int add_local(cv_ice_t *ice, const char *ip)
 {
     NiceAddress a;
@@ -365,6 +372,8 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
                                   (guint)cfg->port_max);
     ice->sig_state =
         g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_state), ice);
+    ice->sig_check = g_signal_connect(ice->agent, "initial-binding-request-received",
+                                      G_CALLBACK(on_first_check), ice);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
     if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
         CV_WARN("ice: could not gather candidates (port range %d-%d exhausted?)", cfg->port_min,
@@ -402,6 +411,8 @@ void cv_ice_destroy(cv_ice_t *ice)
         }
         if (ice->sig_state)
             g_signal_handler_disconnect(ice->agent, ice->sig_state);
+        if (ice->sig_check)
+            g_signal_handler_disconnect(ice->agent, ice->sig_check);
         g_object_unref(ice->agent);
     }
     free(ice);
@@ -460,6 +471,11 @@ int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len)
 int cv_ice_state(const cv_ice_t *ice)
 {
     return ice->state;
+}
+
+int cv_ice_checked(const cv_ice_t *ice)
+{
+    return ice->checked;
 }
 
 int cv_ice_default_addresses(char *out, size_t cap)

@@ -38,6 +38,9 @@ typedef struct {
     int port_min, port_max;
     int controlling; /* 0: ICE-controlled (the server); 1: controlling (a client) */
     int tcp;         /* 1: also TCP-passive host candidates (RFC 6544), in the same range */
+    /* The server side: the peer's first connectivity check must arrive within
+     * this long, or its transport fails (cv_peer_create); 0 = no such limit. */
+    int64_t check_timeout_us;
 } cv_ice_cfg_t;
 
 typedef struct {
@@ -72,6 +75,9 @@ int cv_ice_add_remote_candidate(cv_ice_t *ice, const char *addr, int port, uint3
 int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len);
 /* CV_ICE_CHECKING, CV_ICE_CONNECTED (a pair is selected) or CV_ICE_FAILED. */
 int cv_ice_state(const cv_ice_t *ice);
+/* 1 once a connectivity check of the peer (a STUN binding request with its
+ * credentials) has arrived. */
+int cv_ice_checked(const cv_ice_t *ice);
 
 /* Every IPv4 address of an up interface, plus 127.0.0.1, comma-separated into out. */
 int cv_ice_default_addresses(char *out, size_t cap);

@@ -27,6 +27,7 @@ struct cv_peer {
     int dtls_started; /* it did */
     GSource *dtls_timer;
     GSource *connect_timer;
+    GSource *check_timer; /* the peer's first ICE check is due */
     cv_peer_stats_t stats;
     int64_t last_rx_us;
 };
@@ -93,6 +94,7 @@ static void pump_dtls(cv_peer_t *p)
             return;
         }
         stop_timer(&p->connect_timer);
+        stop_timer(&p->check_timer);
         p->last_rx_us = cv_now_us(); /* the handshake just ended: the peer is there */
         p->state = CV_PEER_CONNECTED;
         if (p->cb.on_state)
@@ -185,6 +187,19 @@ static void on_ice_state(void *ud, int state)
     }
 }
 
+/* A peer that never sent a connectivity check is not trying to connect (or
+ * cannot reach us): it need not hold its resources for the whole set-up time. */
+static gboolean check_timeout_cb(gpointer arg)
+{
+    cv_peer_t *p = arg;
+    g_source_unref(p->check_timer);
+    p->check_timer = NULL;
+    if (p->state == CV_PEER_CONNECTING && !cv_ice_checked(p->ice) &&
+        cv_ice_state(p->ice) != CV_ICE_CONNECTED)
+        fail(p, "no ICE connectivity check from the peer");
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean connect_timeout_cb(gpointer arg)
 {
     cv_peer_t *p = arg;
@@ -224,6 +239,11 @@ cv_peer_t *cv_peer_create_role(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
     p->connect_timer = g_timeout_source_new((guint)(connect_timeout_us / 1000));
     g_source_set_callback(p->connect_timer, connect_timeout_cb, p, NULL);
     g_source_attach(p->connect_timer, ctx);
+    if (ice_cfg->check_timeout_us > 0 && ice_cfg->check_timeout_us < connect_timeout_us) {
+        p->check_timer = g_timeout_source_new((guint)(ice_cfg->check_timeout_us / 1000));
+        g_source_set_callback(p->check_timer, check_timeout_cb, p, NULL);
+        g_source_attach(p->check_timer, ctx);
+    }
     return p;
 fail:
     cv_peer_destroy(p);
@@ -236,6 +256,7 @@ void cv_peer_destroy(cv_peer_t *p)
         return;
     stop_timer(&p->dtls_timer);
     stop_timer(&p->connect_timer);
+    stop_timer(&p->check_timer);
     cv_ice_destroy(p->ice);
     cv_srtp_destroy(p->srtp);
     cv_dtls_destroy(p->dtls);

@@ -31,8 +31,9 @@ typedef struct cv_peer cv_peer_t;
 
 /* The server side: ICE as ice_cfg->controlling says (0 for the daemon), DTLS
  * server (a=setup:passive). The cert is borrowed and must outlive the peer.
- * connect_timeout_us bounds ICE + DTLS set-up; past it the peer fails. NULL on
- * failure. */
+ * connect_timeout_us bounds ICE + DTLS set-up; past it the peer fails, and
+ * past ice_cfg->check_timeout_us (when shorter) too if no ICE check of the
+ * peer arrived by then. NULL on failure. */
 cv_peer_t *cv_peer_create(GMainContext *ctx, const cv_ice_cfg_t *ice_cfg,
                           const cv_dtls_cert_t *cert, const uint8_t *remote_fp, size_t fp_len,
                           int64_t connect_timeout_us, const cv_peer_cb_t *cb, void *ud);

@@ -143,7 +143,7 @@ it_stop() {
 }
 
 # A WHIP offer that never connects: no ICE candidate, so the session waits
-# for checks that never come and lives until [ice] timeout (an unreachable
+# for checks that never come and lives until [ice] check_timeout (an unreachable
 # candidate would make ICE fail after a few seconds, sooner than a slow
 # sanitizer run needs). it_offer <candidate> puts that a=candidate line in
 # the audio section (session-timeout.sh: a port nobody answers on).
@@ -160,9 +160,12 @@ it_offer() {
 
 # it_ini <port> [ice-timeout, default 60] [ice-port-min ice-port-max]: the
 # ini of a small daemon on stdout (ICE on 127.0.0.1, one mixer thread at
-# 320x180); append more sections after it (a section may come again).
+# 320x180; an offer that never connects lives the whole ice-timeout, as
+# check_timeout is the same); append more sections after it (a section may
+# come again).
 it_ini() {
-    printf '[http]\nport = %s\n[ice]\naddresses = 127.0.0.1\ntimeout = %s\n' "$1" "${2:-60}"
+    printf '[http]\nport = %s\n[ice]\naddresses = 127.0.0.1\ntimeout = %s\ncheck_timeout = %s\n' \
+        "$1" "${2:-60}" "${2:-60}"
     [ -n "${3:-}" ] && printf 'port_min = %s\nport_max = %s\n' "$3" "$4"
     printf '[mixer]\nthreads = 1\nwidth = 320\nheight = 180\n'
 }

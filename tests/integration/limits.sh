@@ -20,7 +20,7 @@ write_ini() { # extra [http] lines, then [rooms] lines
         printf '[http]\nlisten = %s\nport = %s\nwww = %s/www\nmax_body = 4096\n' \
             "${listen:-127.0.0.1}" "$port" "$root"
         printf '%b' "$1"
-        printf '[ice]\naddresses = 127.0.0.1\nport_min = 40000\nport_max = 40199\ntimeout = 120\n'
+        printf '[ice]\naddresses = 127.0.0.1\nport_min = 40000\nport_max = 40199\ntimeout = 120\ncheck_timeout = 120\n'
         printf '[mixer]\nthreads = 1\nwidth = 320\nheight = 180\nfps = 5\n'
         printf '[rooms]\n%b' "$2"
     } >"$it_tmp/conclave.ini"

@@ -23,6 +23,7 @@ max_body = ${5:-65536}
 [ice]
 addresses = 127.0.0.1
 timeout = 60
+check_timeout = 60
 [mixer]
 threads = ${4:-1}
 width = 320
@@ -66,7 +67,7 @@ check "nothing logged at warn for a reload of reloadable keys" '! grep -q "reloa
 write_ini 5 "max_rooms = lots"
 hup
 check "the error is logged with file:line" \
-    'it_until "grep -q \"reload: $ini:13: max_rooms: .lots. is not an integer\" \"$tmp/err\""'
+    'it_until "grep -q \"reload: $ini:14: max_rooms: .lots. is not an integer\" \"$tmp/err\""'
 check "and says the settings in force are kept" 'grep -q "settings in force are kept" "$tmp/err"'
 kill -0 "$pid" 2>/dev/null && ok "daemon still running after a bad file" || bad "daemon died"
 r=$(join lab)

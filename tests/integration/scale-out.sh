@@ -67,6 +67,7 @@ addresses = 127.0.0.1
 port_min = $3
 port_max = $4
 timeout = 60
+check_timeout = 60
 [mixer]
 threads = 1
 width = 320

@@ -630,6 +630,45 @@ static void test_http_limits(void)
                  "conclave.ini:2: max_sessions: '0' is not an integer in 1..10000");
 }
 
+/* The deadlines and per-client caps against floods: request_timeout,
+ * check_timeout, max_pending_per_address, max_rooms_per_address. */
+static void test_flood_limits(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_EQ(c.http_request_timeout, 10);
+    CHECK_EQ(c.ice_check_timeout, 10);
+    CHECK_EQ(c.rooms_max_pending_per_addr, 8);
+    CHECK_EQ(c.rooms_max_rooms_per_addr, 4);
+    CHECK_EQ(load_ok(&c, "[http]\nrequest_timeout = 300\n[ice]\ncheck_timeout = 1\n"
+                         "[rooms]\nmax_pending_per_address = 0\nmax_rooms_per_address = 1000\n"),
+             0);
+    CHECK_EQ(c.http_request_timeout, 300);
+    CHECK_EQ(c.ice_check_timeout, 1);
+    CHECK_EQ(c.rooms_max_pending_per_addr, 0);
+    CHECK_EQ(c.rooms_max_rooms_per_addr, 1000);
+    expect_error("[http]\nrequest_timeout = 0\n",
+                 "conclave.ini:2: request_timeout: '0' is not an integer in 1..300");
+    expect_error("[ice]\ncheck_timeout = 121\n",
+                 "conclave.ini:2: check_timeout: '121' is not an integer in 1..120");
+    expect_error("[rooms]\nmax_pending_per_address = -1\n",
+                 "conclave.ini:2: max_pending_per_address: '-1' is not an integer in 0..10000");
+    expect_error("[rooms]\nmax_rooms_per_address = 1001\n",
+                 "conclave.ini:2: max_rooms_per_address: '1001' is not an integer in 0..1000");
+    /* the caps change on a reload, the deadlines need a restart */
+    cv_config_t old, next;
+    cv_config_defaults(&old);
+    cv_config_defaults(&next);
+    CHECK_EQ(load_ok(&next, "[http]\nrequest_timeout = 20\n[ice]\ncheck_timeout = 5\n"
+                            "[rooms]\nmax_pending_per_address = 2\nmax_rooms_per_address = 1\n"),
+             0);
+    CHECK_EQ(cv_config_reload_merge(&old, &next, NULL, NULL), 2);
+    CHECK_EQ(next.http_request_timeout, 10);
+    CHECK_EQ(next.ice_check_timeout, 10);
+    CHECK_EQ(next.rooms_max_pending_per_addr, 2);
+    CHECK_EQ(next.rooms_max_rooms_per_addr, 1);
+}
+
 static void test_example(void)
 {
     static const char *const want_keys[] = {
@@ -644,12 +683,14 @@ static void test_example(void)
         "http/max_connections_per_ip",
         "http/joins_per_minute",
         "http/metrics_token",
+        "http/request_timeout",
         "ice/port_min",
         "ice/port_max",
         "ice/addresses",
         "ice/public_ip",
         "ice/timeout",
         "ice/tcp",
+        "ice/check_timeout",
         "mixer/threads",
         "mixer/fps",
         "mixer/width",
@@ -664,6 +705,8 @@ static void test_example(void)
         "rooms/names",
         "rooms/max_rooms",
         "rooms/max_sessions",
+        "rooms/max_pending_per_address",
+        "rooms/max_rooms_per_address",
         "log/level",
         "turn/urls",
         "turn/secret",
@@ -1101,6 +1144,7 @@ int main(void)
     test_mixer_errors();
     test_rooms_errors();
     test_http_limits();
+    test_flood_limits();
     test_example();
     test_file();
     test_tcp_and_turn();

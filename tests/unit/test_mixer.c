@@ -1,7 +1,8 @@
 /*
  * test_mixer.c - unit tests of mixer/mixer.c: the limits a reload changes
  * (cv_mixer_set_limits) take effect for the next join, in rooms already
- * open too, while whoever is in stays; an echo check keeps its one place.
+ * open too, while whoever is in stays; an echo check keeps its one place
+ * and does not count to max_rooms (rooms cannot starve it).
  */
 #include "check.h"
 #include "err.h"
@@ -43,7 +44,7 @@ static void test_set_limits(void)
     };
     cv_mixer_t *m = cv_mixer_create(pool, &cfg);
     CHECK(m != NULL);
-    struct member a1, a2, a3, b1, c1, e1, e2;
+    struct member a1, a2, a3, b1, c1, e1, e2, e3;
     CHECK_EQ(join(m, "a", &a1), 0);
     CHECK_EQ(join(m, "a", &a2), CV_E_FULL);
 
@@ -64,10 +65,14 @@ static void test_set_limits(void)
     CHECK_EQ(join(m, "c", &c1), CV_E_NOTFOUND);
     cv_mixer_stats_t st;
     cv_mixer_get_stats(m, &st);
-    CHECK_EQ(st.rooms, 3);                  /* a and the two echo checks */
-    CHECK_EQ(join(m, "b", &b1), CV_E_FULL); /* allowed, but max_rooms 3 */
+    CHECK_EQ(st.rooms, 3); /* a and the two echo checks */
+    cfg.max_rooms = 1;
+    cv_mixer_set_limits(m, &cfg);
+    CHECK_EQ(join(m, "b", &b1), CV_E_FULL); /* allowed, but max_rooms 1: "a" */
+    CHECK_EQ(join(m, NULL, &e3), 0);        /* the echo check is not counted */
+    cv_mixer_leave(m, e3.h, e3.p);
 
-    cfg.max_rooms = 4;
+    cfg.max_rooms = 2;
     cv_mixer_set_limits(m, &cfg);
     CHECK_EQ(join(m, "b", &b1), 0);
     cv_mixer_get_stats(m, &st);
