@@ -195,11 +195,6 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
     }
     if (rs->moderator_token[0])
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
-    if (rs->retry_after > 0) {
-        char secs[16];
-        snprintf(secs, sizeof(secs), "%d", rs->retry_after);
-        MHD_add_response_header(r, "Retry-After", secs);
-    }
     add_common_headers(h, r, rs->no_store);
     enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);
