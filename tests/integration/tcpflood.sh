@@ -66,9 +66,12 @@ check "the daemon closed every hostile connection while its sessions ran ($(fval
     '[ "$(fval still_open)" = 0 ]'
 closed_idle=$(lg_metric 'conclave_ice_tcp_closed_total{reason="idle"}')
 closed_excess=$(lg_metric 'conclave_ice_tcp_closed_total{reason="excess"}')
-# (a few may end otherwise: a connection cut before the guard's next look)
-check "/metrics counted them: idle $closed_idle + excess $closed_excess >= 90 % of $(fval connections)" \
-    '[ "$((10 * (${closed_idle:-0} + ${closed_excess:-0})))" -ge "$((9 * $(fval connections)))" ]'
+# Silent and cut-short connections give libnice nothing to refuse: only the
+# guard ends them, so each is counted. Garbage and bad STUN libnice may drop
+# itself first (counted or not, as the timing falls).
+only_guard=$(($(fval closed_half) + $(fval closed_partial)))
+check "/metrics counted them: idle $closed_idle + excess $closed_excess >= the $only_guard silent or cut-short ones" \
+    '[ "$((${closed_idle:-0} + ${closed_excess:-0}))" -ge "$only_guard" ] && [ "$only_guard" -gt 0 ]'
 check "pending connections stayed bounded: $fds_during descriptors during the flood" \
     '[ "$fds_during" -le "$((fds_before + 6 * 2 * 4 + 8))" ]'
 check "loadgen's validity checks pass in both windows (exit $rc): $(tail -3 "$lg_tmp/err" | tr '\n' ' ')" \
