@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include "candfilter.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -44,7 +45,8 @@ enum kind {
     K_ADDRS,
     K_ROOMS,
     K_LEVEL,
-    K_TIERS
+    K_TIERS,
+    K_AUTO_YES_NO
 };
 
 struct key {
@@ -78,6 +80,8 @@ static const struct key keys[] = {
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
     {"ice", "public_ip", K_IPV4_OPT, FIELD(ice_public_ip), 0, 0, RESTART},
     {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120, RESTART},
+    {"ice", "allow_private_candidates", K_AUTO_YES_NO, FIELD(ice_private_candidates), 0, 0,
+     RESTART},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
@@ -155,6 +159,7 @@ void cv_config_defaults(cv_config_t *c)
     c->ice_addresses[0] = '\0';
     c->ice_public_ip[0] = '\0';
     c->ice_timeout = 30;
+    c->ice_private_candidates = CV_CAND_PRIVATE_AUTO;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;
@@ -357,6 +362,20 @@ static int set_bool(char *field, const char *v, char *why, size_t whycap)
     return 0;
 }
 
+/* K_AUTO_YES_NO: auto, or a yes/no word (CV_CAND_PRIVATE_*). */
+static int set_auto_yes_no(char *field, const char *v, char *why, size_t whycap)
+{
+    int yes_no;
+    if (strcmp(v, "auto") == 0) {
+        *(int *)(void *)field = CV_CAND_PRIVATE_AUTO;
+        return 0;
+    }
+    if (set_bool((char *)&yes_no, v, why, whycap) < 0)
+        return not_a(why, whycap, v, "one of auto, yes, no");
+    *(int *)(void *)field = yes_no ? CV_CAND_PRIVATE_YES : CV_CAND_PRIVATE_NO;
+    return 0;
+}
+
 /* K_IP: an IPv4 or IPv6 literal; K_IPV4_OPT: an IPv4 literal or nothing. */
 static int set_ip(const struct key *k, char *field, const char *v, char *why, size_t whycap)
 {
@@ -380,6 +399,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     case K_INT:
     case K_LONG: return set_number(k, field, v, why, whycap);
     case K_BOOL: return set_bool(field, v, why, whycap);
+    case K_AUTO_YES_NO: return set_auto_yes_no(field, v, why, whycap);
     case K_ROOMS:
         if (set_rooms(field, k->size, v, why, whycap) < 0)
             return CV_E_INVAL;

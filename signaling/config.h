@@ -45,6 +45,7 @@ typedef struct {
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
     int ice_timeout;                /* [ice] timeout: s for ICE + DTLS set-up, 1..120, 30 */
+    int ice_private_candidates;     /* [ice] allow_private_candidates: CV_CAND_PRIVATE_*, auto */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
     int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */

@@ -278,6 +278,7 @@ static int start_api(struct daemon *d, const cv_config_t *cfg)
                 .port_min = cfg->ice_port_min,
                 .port_max = cfg->ice_port_max},
         .connect_timeout_us = (int64_t)cfg->ice_timeout * 1000000,
+        .private_candidates = cfg->ice_private_candidates,
         .tiers = cfg->mixer_tiers,
     };
     d->api = cv_api_create(&env, cfg->www_root, cfg->rooms_max_sessions);
