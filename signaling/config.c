@@ -16,6 +16,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "netlist.h"
 #include "parse.h"
 #include "tier.h"
 #include "room.h"
@@ -46,7 +47,8 @@ enum kind {
     K_ROOMS,
     K_LEVEL,
     K_TIERS,
-    K_AUTO_YES_NO
+    K_AUTO_YES_NO,
+    K_NETS
 };
 
 struct key {
@@ -75,6 +77,7 @@ static const struct key keys[] = {
     {"http", "max_connections", K_INT, FIELD(http_max_conns), 4, 100000, RESTART},
     {"http", "max_connections_per_ip", K_INT, FIELD(http_conns_per_ip), 0, 100000, RESTART},
     {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000, RESTART},
+    {"http", "proxy_networks", K_NETS, FIELD(http_proxy_networks), 0, 0, RESTART},
     {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535, RESTART},
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535, RESTART},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
@@ -154,6 +157,7 @@ void cv_config_defaults(cv_config_t *c)
     c->http_max_conns = 512;
     c->http_conns_per_ip = 64;
     c->http_joins_per_minute = 30;
+    c->http_proxy_networks[0] = '\0';
     c->ice_port_min = 40000;
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
@@ -421,6 +425,17 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         memcpy(field, tmp, sizeof(tmp));
         return 0;
     }
+    case K_NETS: {
+        cv_netlist_t nets;
+        if (strlen(v) >= k->size) {
+            snprintf(why, whycap, "list longer than %zu bytes", k->size - 1);
+            return CV_E_INVAL;
+        }
+        if (cv_netlist_parse(v, &nets, why, whycap) < 0)
+            return CV_E_INVAL;
+        snprintf(field, k->size, "%s", v);
+        return 0;
+    }
     case K_TIERS: return cv_tiers_parse(v, (cv_tiers_t *)(void *)field, why, whycap);
     case K_LEVEL:
         lvl = cv_log_parse_level(v);
@@ -546,7 +561,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
              section);
         return 0;
     }
-    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT) {
+    if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT &&
+        k->kind != K_NETS) {
         fail(ld, ld->lineno, "%s: empty value", k->name);
         return 0;
     }

@@ -31,16 +31,18 @@ typedef struct {
 } cv_config_room_t;
 
 typedef struct {
-    char http_listen[64];           /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
-    int http_port;                  /* [http] port: 1..65535, 8080 */
-    char www_root[512];             /* [http] www: directory of the browser client */
-    long http_max_body;             /* [http] max_body: bytes, 1024..1048576, 65536 */
-    char http_cert[512];            /* [http] cert: PEM certificate chain, "" = no TLS */
-    char http_key[512];             /* [http] key: PEM private key of cert, "" = no TLS */
-    int http_trust_proxy;           /* [http] trust_proxy: X-Forwarded-For from loopback, no */
-    int http_max_conns;             /* [http] max_connections: 4..100000, 512 */
+    char http_listen[64]; /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
+    int http_port;        /* [http] port: 1..65535, 8080 */
+    char www_root[512];   /* [http] www: directory of the browser client */
+    long http_max_body;   /* [http] max_body: bytes, 1024..1048576, 65536 */
+    char http_cert[512];  /* [http] cert: PEM certificate chain, "" = no TLS */
+    char http_key[512];   /* [http] key: PEM private key of cert, "" = no TLS */
+    int http_trust_proxy; /* [http] trust_proxy: X-Forwarded-For from loopback or proxy_networks, no
+                           */
+    int http_max_conns;   /* [http] max_connections: 4..100000, 512 */
     int http_conns_per_ip;          /* [http] max_connections_per_ip: 0 = no limit, 64 */
     int http_joins_per_minute;      /* [http] joins_per_minute: per address, 0 = any, 30 */
+    char http_proxy_networks[512];  /* [http] proxy_networks: "" = none (netlist.h) */
     int ice_port_min, ice_port_max; /* [ice] port_min / port_max: 1024..65535, 40000..40999 */
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
