@@ -151,6 +151,7 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     pthread_mutex_init(&api->lock, NULL);
     api->events = cv_events_create();
     api->mod = cv_moderation_create();
+    api->tokens = cv_streamtok_create(max_sessions);
     api->tick = g_timeout_source_new(TICK_MS);
     g_source_set_callback(api->tick, tick_cb, api, NULL);
     g_source_attach(api->tick, cv_loop_context(env->loop));
@@ -173,6 +174,7 @@ void cv_api_destroy(cv_api_t *api)
     pthread_mutex_destroy(&api->lock);
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
+    cv_streamtok_destroy(api->tokens);
     free(api->sessions);
     free(api);
 }

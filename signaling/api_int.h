@@ -10,6 +10,7 @@
 
 #include "api.h"
 #include "moderation.h"
+#include "streamtok.h"
 
 #include <glib.h>
 #include <limits.h>
@@ -28,6 +29,7 @@ struct cv_api {
     cv_events_t *events;
     cv_settings_t *settings; /* borrowed */
     cv_moderation_t *mod;    /* room states: under the lock */
+    cv_streamtok_t *tokens;  /* event stream tokens: under the lock */
     GSource *tick;           /* on the network loop: speakers and pings */
     atomic_int stopping;     /* shutdown began: failed sessions wait for cv_api_destroy */
     int ticks;
@@ -58,6 +60,8 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
                          cv_api_resp_t *rs);
 void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
                     cv_api_resp_t *rs);
+void cv_api_stream_token(cv_api_t *api, const cv_api_req_t *rq, const char *room,
+                         cv_api_resp_t *rs);
 void cv_api_on_session_failed(void *ud, cv_session_t *s);
 void cv_api_on_video_paused(void *ud, cv_session_t *s, int paused);
 

@@ -211,13 +211,13 @@ lb_checks() {
          [ "$(metric "$port_b" conclave_participants)" = "$pb" ] &&
          [ "$(metric "$port_a" conclave_rooms)" = "$na" ]'
     sid=${l1##*/}
-    lbc -N --max-time 3 "$lb/rooms/$r/events?session=$sid" >"$tmp/events" 2>/dev/null
+    lbc -N --max-time 3 "$(it_events_url "$lb" "$r" "$sid" -k)" >"$tmp/events" 2>/dev/null
     check "its event stream through $lbname opens (hello, roster with 3 participants)" \
         'grep -q "^event: hello" "$tmp/events" &&
          [ "$(grep "^data: {\"participants\"" "$tmp/events" | head -1 | grep -o "\"role\":" | wc -l)" = 3 ]'
-    code_a=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://$port_a/rooms/$r/events?session=$sid")
-    code_b=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://$port_b/rooms/$r/events?session=$sid")
-    check "the session is known on a and not on b (events asked directly: $code_a / $code_b)" \
+    code_a=$(c -o /dev/null -w "%{http_code}" -X POST -H "Conclave-Session: $sid" "http://$port_a/rooms/$r/events")
+    code_b=$(c -o /dev/null -w "%{http_code}" -X POST -H "Conclave-Session: $sid" "http://$port_b/rooms/$r/events")
+    check "the session is known on a and not on b (stream tokens asked directly: $code_a / $code_b)" \
         '[ "$code_a" = 200 ] && [ "$code_b" = 404 ]'
     st1=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l1")
     st2=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l2")
