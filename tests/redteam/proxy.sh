@@ -9,7 +9,7 @@
 # whip?role=screen&session=) are refused; a stream token opens one stream,
 # in its room, within 10 s; the snippet as shipped logs nothing.
 # Ends with "proxy: N passed, M failed".
-# shellcheck disable=SC2016 # checks are eval'd strings
+# shellcheck disable=SC2016,SC2034 # checks are eval'd strings
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
