@@ -221,8 +221,11 @@ static char *read_proc(const char *path)
     return buf;
 }
 
+/* names NULL: every interface */
 static int listed(char (*names)[CV_IFNAME_MAX], int n, const char *name)
 {
+    if (!names)
+        return 1;
     for (int i = 0; i < n; i++)
         if (strcmp(names[i], name) == 0)
             return 1;
@@ -256,16 +259,21 @@ int cv_ice_default_addresses(char *out, size_t cap)
     char names[8][CV_IFNAME_MAX];
     char *r4 = read_proc("/proc/net/route"), *r6 = read_proc("/proc/net/ipv6_route");
     int n = cv_default_route_ifaces(r4, r6, names, 8);
+    /* no route table to read (a sandbox hiding /proc/net): every interface */
+    char(*which)[CV_IFNAME_MAX] = r4 || r6 ? names : NULL;
+    if (!which)
+        CV_WARN("ice: cannot read the route table: announcing every interface; set [ice] "
+                "addresses");
     free(r4);
     free(r6);
     struct ifaddrs *ifs = NULL;
     size_t used = 0;
     out[0] = 0;
-    if (n > 0 && getifaddrs(&ifs) == 0) {
+    if ((n > 0 || !which) && getifaddrs(&ifs) == 0) {
         /* IPv4 first; IPv6 only on a host without any IPv4 one */
-        used = append_addrs(ifs, AF_INET, names, n, out, cap, 0);
+        used = append_addrs(ifs, AF_INET, which, n, out, cap, 0);
         if (!used)
-            used = append_addrs(ifs, AF_INET6, names, n, out, cap, 0);
+            used = append_addrs(ifs, AF_INET6, which, n, out, cap, 0);
         freeifaddrs(ifs);
     }
     if (!used)
