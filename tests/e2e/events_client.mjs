@@ -92,7 +92,10 @@ check(rosters.length === 1, 'an event reaches its handler');
 first.emit('error');
 check(first.closed, 'a dropped stream is closed at once (the browser does not retry its token)');
 await sleep(2300);
-check(sources.length === 2 && requests.length === 2, 'about 2 s later a new token and a new stream');
+check(
+    sources.length === 2 && requests.length === 2,
+    'about 2 s later a new token and a new stream',
+);
 check(
     sources[1] && sources[1].url.endsWith(`token=${'2'.padStart(32, '0')}`),
     'the new stream has the new token',
