@@ -533,11 +533,18 @@ static void leave(part_t *p)
  * Returns the HTTP status (0: no answer). */
 static int send_layout(void)
 {
+    /* POST /rooms/{room}/command, the session id (the Location's last
+     * segment) in a header */
     char path[300], body[96];
-    snprintf(path, sizeof(path), "%s/command", parts[0].location);
+    const char *loc = parts[0].location, *sid = strrchr(loc, '/');
+    const char *sessions = strstr(loc, "/sessions/");
+    if (!sid || !sessions)
+        return 0;
+    snprintf(path, sizeof(path), "%.*s/command", (int)(sessions - loc), loc);
     snprintf(body, sizeof(body), "{\"type\":\"layout\",\"layout\":\"%s\"}", opt.layout);
     lg_http_resp_t r;
-    if (lg_http_request(&url, "POST", path, "application/json", body, strlen(body), 5000, &r) < 0)
+    if (lg_http_request_session(&url, "POST", path, sid + 1, "application/json", body, strlen(body),
+                                5000, &r) < 0)
         return 0;
     if (r.status != 204)
         fprintf(stderr, "loadgen: layout command answered %d: %.120s\n", r.status,

@@ -170,6 +170,7 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     pthread_mutex_init(&api->pub_lock, NULL);
     api->pubs = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->rates = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
+    api->tokens = cv_streamtok_create(max_sessions);
     api->tick = g_timeout_source_new(TICK_MS);
     g_source_set_callback(api->tick, tick_cb, api, NULL);
     g_source_attach(api->tick, cv_loop_context(env->loop));
@@ -198,6 +199,7 @@ void cv_api_destroy(cv_api_t *api)
     g_hash_table_destroy(api->rates);
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
+    cv_streamtok_destroy(api->tokens);
     free(api->sessions);
     free(api->origins);
     free(api);

@@ -19,11 +19,14 @@
 
 typedef struct {
     const char *method;
-    const char *path;          /* already %-decoded by the HTTP library */
-    const char *content_type;  /* NULL if absent */
-    const char *name;          /* ?name= of a join, NULL if absent */
-    const char *role;          /* ?role= of a join ("screen"), NULL if absent */
-    const char *session;       /* ?session= of an event stream or a screen share's owner */
+    const char *path;         /* already %-decoded by the HTTP library */
+    const char *content_type; /* NULL if absent */
+    const char *name;         /* ?name= of a join, NULL if absent */
+    const char *role;         /* ?role= of a join ("screen"), NULL if absent */
+    /* Conclave-Session header: the session a command, an event stream token or
+     * a screen share (its owner) is for; NULL if absent */
+    const char *session;
+    const char *token;         /* ?token= of an event stream (streamtok.h), NULL if absent */
     const char *authorization; /* Authorization header of a join, NULL if absent */
     const char *client;        /* the client's key (clientaddr.h), NULL: not limited */
     const char *body;

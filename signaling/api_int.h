@@ -11,6 +11,7 @@
 #include "api.h"
 #include "moderation.h"
 #include "ratelimit.h"
+#include "streamtok.h"
 
 #include <glib.h>
 #include <limits.h>
@@ -38,6 +39,7 @@ struct cv_api {
     cv_events_t *events;
     cv_settings_t *settings; /* borrowed */
     cv_moderation_t *mod;    /* room states: under the lock */
+    cv_streamtok_t *tokens;  /* event stream tokens: under the lock */
     GSource *tick;           /* on the network loop: speakers and pings */
     atomic_int stopping;     /* shutdown began: failed sessions wait for cv_api_destroy */
     int ticks;
@@ -90,6 +92,8 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
                          cv_api_resp_t *rs);
 void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
                     cv_api_resp_t *rs);
+void cv_api_stream_token(cv_api_t *api, const cv_api_req_t *rq, const char *room,
+                         cv_api_resp_t *rs);
 void cv_api_on_session_failed(void *ud, cv_session_t *s);
 /* Network loop, every CV_API_FLUSH_MS: publishes the rooms whose roster
  * changed while their publications were held back. */

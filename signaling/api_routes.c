@@ -6,9 +6,11 @@
  */
 #include "api_int.h"
 
+#include "clock.h"
 #include "config.h"
 #include "mem.h"
 #include "metrics.h"
+#include "streamtok.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -98,7 +100,32 @@ static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest, 
     cv_api_reply(rs, 404, "not found");
 }
 
-/* /rooms/{room}/whip | whep | sessions/{id} */
+/* GET /rooms/{room}/events?token=: the stream of the token's session;
+ * POST /rooms/{room}/events with Conclave-Session: a token for it. */
+static void route_events(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    if (strcmp(rq->method, "POST") == 0) {
+        cv_api_stream_token(api, rq, room, rs);
+        return;
+    }
+    if (strcmp(rq->method, "GET") != 0) {
+        cv_api_method_not_allowed(rs, "GET, POST");
+        return;
+    }
+    char sid[CV_SESSION_ID_LEN + 1] = "";
+    pthread_mutex_lock(&api->lock);
+    int rc = cv_streamtok_redeem(api->tokens, rq->token, room, cv_now_us(), sid, sizeof(sid));
+    pthread_mutex_unlock(&api->lock);
+    if (rc < 0) {
+        cv_api_reply(rs, 404, "no such stream token (they are good once, for 10 s)");
+        return;
+    }
+    cv_api_req_t with = *rq;
+    with.session = sid;
+    cv_api_event_stream(api, &with, room, rs);
+}
+
+/* /rooms/{room}/whip | whep | events | command | sessions/{id} */
 static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest, cv_api_resp_t *rs)
 {
     const char *slash = strchr(rest, '/');
@@ -118,7 +145,9 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
     if (strcmp(what, "whip") == 0) {
         cv_api_join(api, rq, room, CV_ROLE_PARTICIPANT, rs);
     } else if (strcmp(what, "events") == 0) {
-        cv_api_event_stream(api, rq, room, rs);
+        route_events(api, rq, room, rs);
+    } else if (strcmp(what, "command") == 0) {
+        cv_api_command(api, rq, room, rq->session, rs);
     } else if (strcmp(what, "whep") == 0) {
         cv_api_join(api, rq, room, CV_ROLE_VIEWER, rs);
     } else if (strcmp(what, "ice-servers") == 0) {
@@ -131,8 +160,6 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         snprintf(id, sizeof(id), "%.*s", idlen < sizeof(id) ? (int)idlen : 0, rest);
         if (idlen >= sizeof(id) || !cv_api_valid_session_id(id))
             cv_api_reply(rs, 404, "no such session");
-        else if (tail && strcmp(tail, "/command") == 0)
-            cv_api_command(api, rq, room, id, rs);
         else if (tail)
             cv_api_reply(rs, 404, "not found");
         else if (strcmp(rq->method, "PATCH") == 0)

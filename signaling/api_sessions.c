@@ -18,6 +18,7 @@
 #include "names.h"
 #include "sdp.h"
 #include "turn.h"
+#include "streamtok.h"
 
 #include <stdio.h>
 #include <time.h>
@@ -263,7 +264,7 @@ static const char *check_owner(cv_api_t *api, const char *room, const char *owne
     if (!room)
         return "the echo check cannot share a screen";
     if (!owner)
-        return "a screen share needs ?session= of its owner";
+        return "a screen share needs its owner's session in a Conclave-Session header";
     const char *why = NULL;
     pthread_mutex_lock(&api->lock);
     cv_session_t *o = find_locked(api, room, owner);
@@ -635,7 +636,8 @@ static int command_wait_locked(cv_api_t *api, const char *id, int type, cv_api_r
     return wait;
 }
 
-/* GET /rooms/{room}/events?session={id} */
+/* GET /rooms/{room}/events?token=, once the token is spent for the session
+ * rq->session (api_routes.c) */
 void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
 {
     if (strcmp(rq->method, "GET") != 0) {
@@ -683,13 +685,49 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
     snprintf(rs->sse_session, sizeof(rs->sse_session), "%s", rq->session);
 }
 
-/* POST /rooms/{room}/sessions/{id}/command, JSON; only the session's holder
- * knows {id}, so the command is theirs. */
+/* POST /rooms/{room}/events with Conclave-Session: {id}: a token that opens
+ * the session's event stream once within 10 s (streamtok.h), so that the
+ * session id stays out of the stream's URL. */
+void cv_api_stream_token(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
+{
+    char tok[CV_STREAMTOK_LEN + 1];
+    int rc = -2;
+    if (rq->session && cv_api_valid_session_id(rq->session)) {
+        pthread_mutex_lock(&api->lock);
+        if (find_locked(api, room, rq->session))
+            rc = cv_streamtok_mint(api->tokens, rq->session, room, cv_now_us(), tok);
+        pthread_mutex_unlock(&api->lock);
+    }
+    if (rc == -2) {
+        cv_api_reply(rs, 404, "no such session");
+        return;
+    }
+    if (rc < 0) {
+        cv_api_reply(rs, 503, "no stream token available");
+        return;
+    }
+    char body[96];
+    int n = snprintf(body, sizeof(body), "{\"token\":\"%s\",\"expires_in\":%d}", tok,
+                     (int)(CV_STREAMTOK_TTL_US / 1000000));
+    rs->status = 200;
+    rs->content_type = "application/json";
+    rs->body = cv_xmalloc((size_t)n);
+    memcpy(rs->body, body, (size_t)n);
+    rs->body_len = (size_t)n;
+    rs->no_store = 1;
+}
+
+/* POST /rooms/{room}/command with Conclave-Session: {id}, JSON; only the
+ * session's holder knows {id}, so the command is theirs. */
 void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
                     cv_api_resp_t *rs)
 {
     if (!cv_api_is_post_of(rq, "application/json", rs))
         return;
+    if (!id || !cv_api_valid_session_id(id)) {
+        cv_api_reply(rs, 404, "no such session");
+        return;
+    }
     cv_command_t *cmd = cv_xmalloc(sizeof(*cmd));
     const char *why;
     int rc = cv_command_parse(rq->body, rq->body_len, cmd, &why);

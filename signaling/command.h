@@ -1,6 +1,6 @@
 /*
  * command.h - the JSON commands a participant's browser sends
- * (POST /rooms/{room}/sessions/{id}/command): parsed and checked here, applied
+ * (POST /rooms/{room}/command): parsed and checked here, applied
  * by the API. Pure: bytes in, a command or a one-line reason out. Any thread.
  */
 #ifndef CV_COMMAND_H

@@ -12,9 +12,11 @@
  */
 #include "config.h"
 
+#include "candfilter.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "netlist.h"
 #include "parse.h"
 #include "tier.h"
 #include "room.h"
@@ -48,7 +50,9 @@ enum kind {
     K_LEVEL,
     K_TIERS,
     K_TURN_URLS,
-    K_SECRET
+    K_SECRET,
+    K_AUTO_YES_NO,
+    K_NETS
 };
 
 struct key {
@@ -79,6 +83,7 @@ static const struct key keys[] = {
     {"http", "joins_per_minute", K_INT, FIELD(http_joins_per_minute), 0, 100000, RESTART},
     {"http", "metrics_token", K_TOKEN, FIELD(http_metrics_token), 16, 128, R},
     {"http", "request_timeout", K_INT, FIELD(http_request_timeout), 1, 300, RESTART},
+    {"http", "proxy_networks", K_NETS, FIELD(http_proxy_networks), 0, 0, RESTART},
     {"ice", "port_min", K_INT, FIELD(ice_port_min), 1024, 65535, RESTART},
     {"ice", "port_max", K_INT, FIELD(ice_port_max), 1024, 65535, RESTART},
     {"ice", "addresses", K_ADDRS, FIELD(ice_addresses), 0, 0, RESTART},
@@ -86,6 +91,8 @@ static const struct key keys[] = {
     {"ice", "timeout", K_INT, FIELD(ice_timeout), 1, 120, RESTART},
     {"ice", "tcp", K_BOOL, FIELD(ice_tcp), 0, 1, RESTART},
     {"ice", "check_timeout", K_INT, FIELD(ice_check_timeout), 1, 120, RESTART},
+    {"ice", "allow_private_candidates", K_AUTO_YES_NO, FIELD(ice_private_candidates), 0, 0,
+     RESTART},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
@@ -166,6 +173,7 @@ void cv_config_defaults(cv_config_t *c)
     c->http_joins_per_minute = 30;
     c->http_metrics_token[0] = '\0';
     c->http_request_timeout = 10;
+    c->http_proxy_networks[0] = '\0';
     c->ice_port_min = 40000;
     c->ice_port_max = 40999;
     c->ice_addresses[0] = '\0';
@@ -177,6 +185,7 @@ void cv_config_defaults(cv_config_t *c)
     c->turn_secret_file[0] = '\0';
     c->turn_ttl = 86400;
     c->ice_check_timeout = 10;
+    c->ice_private_candidates = CV_CAND_PRIVATE_AUTO;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;
@@ -472,6 +481,20 @@ static int set_bool(char *field, const char *v, char *why, size_t whycap)
     return 0;
 }
 
+/* K_AUTO_YES_NO: auto, or a yes/no word (CV_CAND_PRIVATE_*). */
+static int set_auto_yes_no(char *field, const char *v, char *why, size_t whycap)
+{
+    int yes_no;
+    if (strcmp(v, "auto") == 0) {
+        *(int *)(void *)field = CV_CAND_PRIVATE_AUTO;
+        return 0;
+    }
+    if (set_bool((char *)&yes_no, v, why, whycap) < 0)
+        return not_a(why, whycap, v, "one of auto, yes, no");
+    *(int *)(void *)field = yes_no ? CV_CAND_PRIVATE_YES : CV_CAND_PRIVATE_NO;
+    return 0;
+}
+
 /* K_IP: an IPv4 or IPv6 literal; K_IPV4_OPT: an IPv4 literal or nothing. */
 static int set_ip(const struct key *k, char *field, const char *v, char *why, size_t whycap)
 {
@@ -495,6 +518,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     case K_INT:
     case K_LONG: return set_number(k, field, v, why, whycap);
     case K_BOOL: return set_bool(field, v, why, whycap);
+    case K_AUTO_YES_NO: return set_auto_yes_no(field, v, why, whycap);
     case K_ROOMS:
         if (set_rooms(field, k->size, v, why, whycap) < 0)
             return CV_E_INVAL;
@@ -528,6 +552,17 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
         if (set_addrs(tmp, sizeof(tmp), v, why, whycap) < 0)
             return CV_E_INVAL;
         memcpy(field, tmp, sizeof(tmp));
+        return 0;
+    }
+    case K_NETS: {
+        cv_netlist_t nets;
+        if (strlen(v) >= k->size) {
+            snprintf(why, whycap, "list longer than %zu bytes", k->size - 1);
+            return CV_E_INVAL;
+        }
+        if (cv_netlist_parse(v, &nets, why, whycap) < 0)
+            return CV_E_INVAL;
+        snprintf(field, k->size, "%s", v);
         return 0;
     }
     case K_TIERS: return cv_tiers_parse(v, (cv_tiers_t *)(void *)field, why, whycap);
@@ -672,7 +707,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
         return 0;
     }
     if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT &&
-        k->kind != K_TOKEN && k->kind != K_TURN_URLS && k->kind != K_SECRET) {
+        k->kind != K_TOKEN && k->kind != K_TURN_URLS && k->kind != K_SECRET && k->kind != K_NETS) {
         fail(ld, ld->lineno, "%s: empty value", k->name);
         return 0;
     }
@@ -868,7 +903,8 @@ int cv_config_reload_merge(const cv_config_t *old, cv_config_t *next,
         const char *from = (const char *)old + k->off;
         int text = k->kind == K_IP || k->kind == K_IPV4_OPT || k->kind == K_PATH ||
                    k->kind == K_PATH_OPT || k->kind == K_ADDRS || k->kind == K_ROOMS ||
-                   k->kind == K_TOKEN || k->kind == K_TURN_URLS || k->kind == K_SECRET;
+                   k->kind == K_TOKEN || k->kind == K_TURN_URLS || k->kind == K_SECRET ||
+                   k->kind == K_NETS;
         if (text ? strncmp(to, from, k->size) == 0 : memcmp(to, from, k->size) == 0)
             continue;
         if (changed)

@@ -31,24 +31,27 @@ typedef struct {
 } cv_config_room_t;
 
 typedef struct {
-    char http_listen[64];           /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
-    int http_port;                  /* [http] port: 1..65535, 8080 */
-    char www_root[512];             /* [http] www: directory of the browser client */
-    long http_max_body;             /* [http] max_body: bytes, 1024..1048576, 65536 */
-    char http_cert[512];            /* [http] cert: PEM certificate chain, "" = no TLS */
-    char http_key[512];             /* [http] key: PEM private key of cert, "" = no TLS */
-    int http_trust_proxy;           /* [http] trust_proxy: X-Forwarded-For from loopback, no */
-    int http_max_conns;             /* [http] max_connections: 4..100000, 512 */
+    char http_listen[64]; /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
+    int http_port;        /* [http] port: 1..65535, 8080 */
+    char www_root[512];   /* [http] www: directory of the browser client */
+    long http_max_body;   /* [http] max_body: bytes, 1024..1048576, 65536 */
+    char http_cert[512];  /* [http] cert: PEM certificate chain, "" = no TLS */
+    char http_key[512];   /* [http] key: PEM private key of cert, "" = no TLS */
+    int http_trust_proxy; /* [http] trust_proxy: X-Forwarded-For from loopback or proxy_networks, no
+                           */
+    int http_max_conns;   /* [http] max_connections: 4..100000, 512 */
     int http_conns_per_ip;          /* [http] max_connections_per_ip: 0 = no limit, 64 */
     int http_joins_per_minute;      /* [http] joins_per_minute: per address, 0 = any, 30 */
     char http_metrics_token[129];   /* [http] metrics_token: Bearer for remote /metrics, "" */
     int http_request_timeout;       /* [http] request_timeout: s for a whole request, 10 */
+    char http_proxy_networks[512];  /* [http] proxy_networks: "" = none (netlist.h) */
     int ice_port_min, ice_port_max; /* [ice] port_min / port_max: 1024..65535, 40000..40999 */
     char ice_addresses[512];        /* [ice] addresses: "a,b,c" IP literals, "" = automatic */
     char ice_public_ip[64];         /* [ice] public_ip: IPv4 announced for 1:1 NAT, "" = none */
     int ice_timeout;                /* [ice] timeout: s for ICE + DTLS set-up, 1..120, 30 */
     int ice_tcp;                    /* [ice] tcp: TCP-passive candidates (ICE-TCP) too, yes */
     int ice_check_timeout;          /* [ice] check_timeout: s to the peer's first check, 10 */
+    int ice_private_candidates;     /* [ice] allow_private_candidates: CV_CAND_PRIVATE_*, auto */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
     int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */

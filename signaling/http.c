@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mem.h"
+#include "netlist.h"
 #include "ratelimit.h"
 #include "stats.h"
 
@@ -64,6 +65,7 @@ struct cv_http {
     int tls;
     char *cert_pem, *key_pem; /* MHD keeps pointers to them while it runs */
     int trust_proxy;          /* [http] values at start: they change only on a restart */
+    cv_netlist_t proxies;     /* [http] proxy_networks */
     int joins_per_minute;
     int requests_per_ip; /* open requests of one client address, 0 = any */
     int conns_per_ip;    /* connections of one peer address (IPv6: /64), 0 = any */
@@ -295,21 +297,34 @@ static int forwarded_for(struct MHD_Connection *c, char *out, size_t cap)
     return 1;
 }
 
-/* The client's address: the peer's, or with trust_proxy and a loopback peer
- * the last X-Forwarded-For hop. 0 when that is a loopback address (this
- * machine, or a proxy that does not say for whom it asks): such clients are
- * not rate limited. Kept in memory only, never logged. */
+/* The client's address: the peer's, or with trust_proxy and a peer that is
+ * loopback or in proxy_networks the last X-Forwarded-For hop. 0 when that is
+ * a loopback address (this machine, or a proxy that does not say for whom it
+ * asks): such clients are not rate limited. Kept in memory only, never
+ * logged. */
 static int client_address(cv_http_t *h, struct MHD_Connection *c, char *out, size_t cap)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!ci || !ci->client_addr)
         return 0;
-    if (!loopback_sa(ci->client_addr)) {
-        sa_text(ci->client_addr, out, cap);
-        return 1;
-    }
-    return h->trust_proxy && forwarded_for(c, out, cap) && !cv_http_is_loopback(out);
+    int proxy = loopback_sa(ci->client_addr) || cv_netlist_has_sa(&h->proxies, ci->client_addr);
+    if (h->trust_proxy && proxy && forwarded_for(c, out, cap))
+        return !cv_http_is_loopback(out);
+    if (loopback_sa(ci->client_addr))
+        return 0;
+    sa_text(ci->client_addr, out, cap);
+    return 1;
+}
+
+/* Plain HTTP serves this machine and the proxies of [http] proxy_networks
+ * only; HTTPS anyone. */
+static enum MHD_Result accept_peer(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+    cv_http_t *h = cls;
+    if (h->tls || !addr || len < (socklen_t)sizeof(addr->sa_family))
+        return MHD_YES;
+    return loopback_sa(addr) || cv_netlist_has_sa(&h->proxies, addr) ? MHD_YES : MHD_NO;
 }
 
 static enum MHD_Result forwarding_header(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -452,14 +467,16 @@ static void watch_answer(struct conn *k, int64_t now)
     }
 }
 
-/* A new connection from a peer that is not loopback: counted against
+/* A new connection from a peer that is neither loopback nor a proxy of
+ * [http] proxy_networks: counted against
  * conns_per_ip by the peer's key (an IPv6 peer: its /64). 0 when within
  * it (then k counts it), else 1. */
 static int peer_over_cap(cv_http_t *h, struct MHD_Connection *c, struct conn *k)
 {
     const union MHD_ConnectionInfo *ai =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (h->conns_per_ip <= 0 || !ai || !ai->client_addr || loopback_sa(ai->client_addr))
+    if (h->conns_per_ip <= 0 || !ai || !ai->client_addr || loopback_sa(ai->client_addr) ||
+        cv_netlist_has_sa(&h->proxies, ai->client_addr)) /* a proxy carries many clients */
         return 0;
     char addr[INET6_ADDRSTRLEN + 8], key[CV_CLIENT_KEY_MAX];
     sa_text(ai->client_addr, addr, sizeof(addr));
@@ -633,7 +650,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
         .name = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "name"),
         .role = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "role"),
-        .session = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "session"),
+        .session = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Conclave-Session"),
+        .token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"),
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
         .client = limited ? client : NULL,
         .body = up->buf ? up->buf : "",
@@ -813,6 +831,9 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
     h->conns_open = cv_openreq_create(OPEN_COUNTERS, seed ^ 0xc2b2ae3d27d4eb4fULL);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG | MHD_USE_EPOLL |
                      MHD_ALLOW_SUSPEND_RESUME;
+    if (cv_netlist_parse(cfg->proxy_networks ? cfg->proxy_networks : "", &h->proxies, err, errcap) <
+        0)
+        goto fail;
     struct sockaddr_storage ss;
     if (fill_addr(cfg->listen, cfg->port, &ss, &flags) < 0) {
         snprintf(err, errcap, "[http] listen: bad address %s", cfg->listen);
@@ -825,8 +846,8 @@ cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, siz
     /* the logger first, so that MHD's own start-up messages go through it;
      * the TLS options last, ignored (MHD_OPTION_END) without TLS */
     h->mhd = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, handler, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
+        flags, (uint16_t)cfg->port, accept_peer, h, handler, h, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+        h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)HTTP_THREADS, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_conns,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
         completed, h, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, h,

@@ -15,10 +15,14 @@ typedef struct cv_http cv_http_t;
 typedef struct {
     const char *listen; /* IPv4 or IPv6 literal */
     int port;
-    long max_body;        /* larger request bodies get 413 */
-    const char *cert;     /* PEM certificate chain file, NULL or "" = plain HTTP */
-    const char *key;      /* its PEM private key file (with cert) */
-    int trust_proxy;      /* client address from X-Forwarded-For when the peer is loopback */
+    long max_body;    /* larger request bodies get 413 */
+    const char *cert; /* PEM certificate chain file, NULL or "" = plain HTTP */
+    const char *key;  /* its PEM private key file (with cert) */
+    int trust_proxy;  /* client address from X-Forwarded-For when the peer is loopback or in
+                         proxy_networks */
+    /* "" or a list of networks (netlist.h): peers trusted as proxies; without
+     * cert, the only non-loopback peers served (plain HTTP to a backend network) */
+    const char *proxy_networks;
     int max_conns;        /* connections at once */
     int conns_per_ip;     /* connections at once from one peer address, and requests
                            * open at once from one client address, 0 = any */
@@ -30,7 +34,9 @@ typedef struct {
  * the key of that certificate), then listens. NULL on failure with one line
  * in err (no newline) naming the file or the address:
  *   /etc/conclave/key.pem: cannot open: No such file or directory
- *   cannot listen on 127.0.0.1 port 8080 */
+ *   cannot listen on 127.0.0.1 port 8080
+ * Without cert, a connection from a peer that is neither loopback nor in
+ * proxy_networks is closed at once. */
 cv_http_t *cv_http_start(cv_api_t *api, const cv_http_cfg_t *cfg, char *err, size_t errcap);
 void cv_http_stop(cv_http_t *h); /* NULL ok */
 /* 1 when serving HTTPS. */

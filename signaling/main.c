@@ -83,15 +83,17 @@ static GLogWriterOutput glib_writer(GLogLevelFlags level, const GLogField *field
     return G_LOG_WRITER_HANDLED;
 }
 
-/* Plain HTTP is for this machine only: without [http] cert a non-loopback
- * listen address becomes the loopback address of its family, with a warning. */
+/* Plain HTTP is for this machine, or for the proxies of [http] proxy_networks
+ * (a backend network the administrator named): without either a certificate
+ * or proxy_networks a non-loopback listen address becomes the loopback
+ * address of its family, with a warning. */
 static void loopback_unless_tls(cv_config_t *cfg)
 {
-    if (cfg->http_cert[0] || cv_http_is_loopback(cfg->http_listen))
+    if (cfg->http_cert[0] || cfg->http_proxy_networks[0] || cv_http_is_loopback(cfg->http_listen))
         return;
     const char *lo = strchr(cfg->http_listen, ':') ? "::1" : "127.0.0.1";
-    CV_WARN("no [http] cert: listening on %s only, not %s; put a TLS reverse proxy in front "
-            "(see conclave(8) HTTPS)",
+    CV_WARN("no [http] cert: listening on %s only, not %s; put a TLS reverse proxy in front, "
+            "or name the proxies' network in [http] proxy_networks (see conclave(8) HTTPS)",
             lo, cfg->http_listen);
     snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s", lo);
 }
@@ -283,6 +285,7 @@ static int start_api(struct daemon *d, const cv_config_t *cfg)
                 .tcp = cfg->ice_tcp,
                 .check_timeout_us = (int64_t)cfg->ice_check_timeout * 1000000},
         .connect_timeout_us = (int64_t)cfg->ice_timeout * 1000000,
+        .private_candidates = cfg->ice_private_candidates,
         .tiers = cfg->mixer_tiers,
     };
     d->api = cv_api_create(&env, cfg->www_root, cfg->rooms_max_sessions);
@@ -305,6 +308,7 @@ static int start_http(struct daemon *d, cv_config_t *cfg)
         .cert = cfg->http_cert,
         .key = cfg->http_key,
         .trust_proxy = cfg->http_trust_proxy,
+        .proxy_networks = cfg->http_proxy_networks,
         .max_conns = cfg->http_max_conns,
         .conns_per_ip = cfg->http_conns_per_ip,
         .joins_per_minute = cfg->http_joins_per_minute,

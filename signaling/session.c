@@ -5,6 +5,7 @@
  */
 #include "session.h"
 
+#include "candfilter.h"
 #include "clock.h"
 #include "err.h"
 #include "link.h"
@@ -153,15 +154,19 @@ static void core_params(cv_core_params_t *p, const cv_session_env_t *env, int ro
     random_hex(p->cname, 16);
 }
 
-/* The offer's candidates we check: only the BUNDLE transport's, and only IP
+/* The offer's candidates we check: only the BUNDLE transport's, only IP
  * literals (an mDNS .local name cannot be resolved here: the browser's checks
- * reach us anyway and become peer-reflexive candidates, RFC 8445 §7.3.1.3). */
-static int remote_candidates(const cv_sdp_offer_t *o, cv_ice_cand_t *out)
+ * reach us anyway and become peer-reflexive candidates, RFC 8445 §7.3.1.3),
+ * and only addresses a browser can be at (candfilter.h). */
+static int remote_candidates(const cv_session_env_t *env, const cv_sdp_offer_t *o,
+                             cv_ice_cand_t *out)
 {
+    cv_candfilter_t f;
+    cv_candfilter_init(&f, env->private_candidates, env->ice.addresses, env->ice.n_addresses);
     int bi = bundle_index(o), n = 0;
     for (int i = 0; i < o->n_cand; i++) {
         const cv_sdp_cand_t *c = &o->cand[i];
-        if ((c->mline != -1 && c->mline != bi) || strstr(c->addr, ".local"))
+        if ((c->mline != -1 && c->mline != bi) || !cv_candfilter_allows(&f, c->addr, c->port))
             continue;
         cv_ice_cand_t *r = &out[n++];
         snprintf(r->addr, sizeof(r->addr), "%s", c->addr);
@@ -180,7 +185,7 @@ static int start_media(cv_session_t *s, const cv_sdp_offer_t *o, const cv_core_p
     cv_link_remote_t r = {.ufrag = o->ice_ufrag,
                           .pwd = o->ice_pwd,
                           .cand = remote,
-                          .n_cand = remote_candidates(o, remote),
+                          .n_cand = remote_candidates(&s->env, o, remote),
                           .fingerprint = o->fingerprint,
                           .fingerprint_len = o->fingerprint_len};
     char ufrag[CV_LINK_CRED_MAX], pwd[CV_LINK_CRED_MAX];

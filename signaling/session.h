@@ -44,6 +44,9 @@ typedef struct {
     const cv_dtls_cert_t *cert;
     cv_ice_cfg_t ice;
     int64_t connect_timeout_us;
+    /* [ice] allow_private_candidates (candfilter.h): which loopback and
+     * private-range candidates of an offer are probed; 0 is auto. */
+    int private_candidates;
     /* Called once on the loop thread when the transport failed or timed out;
      * the owner must then remove the session and call cv_session_close. */
     void (*on_failed)(void *ud, cv_session_t *s);

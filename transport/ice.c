@@ -4,6 +4,7 @@
  */
 #include "ice.h"
 
+#include "candfilter.h"
 #include "err.h"
 #include "log.h"
 #include "mem.h"
@@ -478,23 +479,78 @@ int cv_ice_checked(const cv_ice_t *ice)
     return ice->checked;
 }
 
+/* The text of a small /proc file into a new buffer, or NULL. */
+static char *read_proc(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 64 * 1024, n = 0;
+    char *buf = cv_xmalloc(cap);
+    size_t got;
+    while (n + 1 < cap && (got = fread(buf + n, 1, cap - 1 - n, f)) > 0)
+        n += got;
+    buf[n] = 0;
+    fclose(f);
+    return buf;
+}
+
+/* names NULL: every interface */
+static int listed(char (*names)[CV_IFNAME_MAX], int n, const char *name)
+{
+    if (!names)
+        return 1;
+    for (int i = 0; i < n; i++)
+        if (strcmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* Appends the addresses of family af of the interfaces in names; with v6
+ * only global ones (no link-local). */
+static size_t append_addrs(struct ifaddrs *ifs, int af, char (*names)[CV_IFNAME_MAX], int n,
+                           char *out, size_t cap, size_t used)
+{
+    for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != af || !(i->ifa_flags & IFF_UP) ||
+            (i->ifa_flags & IFF_LOOPBACK) || !listed(names, n, i->ifa_name))
+            continue;
+        char ip[INET6_ADDRSTRLEN];
+        const void *a = af == AF_INET
+                            ? (const void *)&((struct sockaddr_in *)i->ifa_addr)->sin_addr
+                            : (const void *)&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+        inet_ntop(af, a, ip, sizeof(ip));
+        if (cv_addr_kind(ip) == CV_ADDR_NEVER)
+            continue;
+        if (used + strlen(ip) + 2 < cap)
+            used += (size_t)snprintf(out + used, cap - used, "%s%s", used ? "," : "", ip);
+    }
+    return used;
+}
+
 int cv_ice_default_addresses(char *out, size_t cap)
 {
-    struct ifaddrs *ifs = NULL, *i;
+    char names[8][CV_IFNAME_MAX];
+    char *r4 = read_proc("/proc/net/route"), *r6 = read_proc("/proc/net/ipv6_route");
+    int n = cv_default_route_ifaces(r4, r6, names, 8);
+    /* no route table to read (a sandbox hiding /proc/net): every interface */
+    char(*which)[CV_IFNAME_MAX] = r4 || r6 ? names : NULL;
+    if (!which)
+        CV_WARN("ice: cannot read the route table: announcing every interface; set [ice] "
+                "addresses");
+    free(r4);
+    free(r6);
+    struct ifaddrs *ifs = NULL;
     size_t used = 0;
     out[0] = 0;
-    used += (size_t)snprintf(out, cap, "127.0.0.1");
-    if (getifaddrs(&ifs) != 0)
-        return 0;
-    for (i = ifs; i; i = i->ifa_next) {
-        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
-            (i->ifa_flags & IFF_LOOPBACK))
-            continue;
-        char ip[INET_ADDRSTRLEN];
-        inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, ip, sizeof(ip));
-        if (used + strlen(ip) + 2 < cap)
-            used += (size_t)snprintf(out + used, cap - used, ",%s", ip);
+    if ((n > 0 || !which) && getifaddrs(&ifs) == 0) {
+        /* IPv4 first; IPv6 only on a host without any IPv4 one */
+        used = append_addrs(ifs, AF_INET, which, n, out, cap, 0);
+        if (!used)
+            used = append_addrs(ifs, AF_INET6, which, n, out, cap, 0);
+        freeifaddrs(ifs);
     }
-    freeifaddrs(ifs);
+    if (!used)
+        snprintf(out, cap, "127.0.0.1");
     return 0;
 }

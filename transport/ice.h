@@ -79,7 +79,9 @@ int cv_ice_state(const cv_ice_t *ice);
  * credentials) has arrived. */
 int cv_ice_checked(const cv_ice_t *ice);
 
-/* Every IPv4 address of an up interface, plus 127.0.0.1, comma-separated into out. */
+/* The addresses of the interfaces that hold a default route (IPv4; IPv6
+ * global ones when there is no IPv4 one), comma-separated into out; 127.0.0.1
+ * when there is none (no default route, as in a network namespace of tests). */
 int cv_ice_default_addresses(char *out, size_t cap);
 
 #endif

@@ -142,6 +142,14 @@ int lg_http_request(const lg_url_t *u, const char *method, const char *path,
                     const char *content_type, const char *body, size_t body_len, int timeout_ms,
                     lg_http_resp_t *r)
 {
+    return lg_http_request_session(u, method, path, NULL, content_type, body, body_len, timeout_ms,
+                                   r);
+}
+
+int lg_http_request_session(const lg_url_t *u, const char *method, const char *path,
+                            const char *session, const char *content_type, const char *body,
+                            size_t body_len, int timeout_ms, lg_http_resp_t *r)
+{
     memset(r, 0, sizeof(*r));
     int fd = dial(u, timeout_ms);
     if (fd < 0)
@@ -149,10 +157,11 @@ int lg_http_request(const lg_url_t *u, const char *method, const char *path,
     char head[1024];
     int hl = snprintf(head, sizeof(head),
                       "%s %s%s HTTP/1.1\r\nHost: %s:%d\r\nConnection: close\r\n"
-                      "Content-Length: %zu\r\n%s%s%s\r\n",
+                      "Content-Length: %zu\r\n%s%s%s%s%s%s\r\n",
                       method, u->prefix, path, u->host, u->port, body ? body_len : 0,
                       content_type ? "Content-Type: " : "", content_type ? content_type : "",
-                      content_type ? "\r\n" : "");
+                      content_type ? "\r\n" : "", session ? "Conclave-Session: " : "",
+                      session ? session : "", session ? "\r\n" : "");
     int rc = -1;
     size_t len = 0;
     char *raw = NULL;

@@ -33,6 +33,11 @@ int lg_http_request(const lg_url_t *u, const char *method, const char *path,
                     const char *content_type, const char *body, size_t body_len, int timeout_ms,
                     lg_http_resp_t *r);
 
+/* The same with the session id in a Conclave-Session header (NULL: none). */
+int lg_http_request_session(const lg_url_t *u, const char *method, const char *path,
+                            const char *session, const char *content_type, const char *body,
+                            size_t body_len, int timeout_ms, lg_http_resp_t *r);
+
 void lg_http_resp_free(lg_http_resp_t *r);
 
 #endif

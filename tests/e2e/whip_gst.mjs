@@ -12,8 +12,8 @@
 //
 // One page served by the daemon joins the room as participant C
 // (www/js/whip.js, sendrecv: a solid colour and a tone) and follows the
-// room's events (GET /rooms/<room>/events?session=<C's id>). Then the two
-// publishers start, each with its own colour (videotestsrc solid-color) and
+// room's events (GET /rooms/<room>/events?token=, a token minted for C's
+// session). Then the two publishers start, each with its own colour (videotestsrc solid-color) and
 // tone (audiotestsrc sine), and the page joins /rooms/<room>/whep as viewer V
 // (whip.js with recvOnly). The test checks
 //  (p) each publisher: POST answered 201 with a Location, a recvonly answer
@@ -264,8 +264,11 @@ async function pageJoin({ who, url, eventsUrl, connectTimeoutMs }) {
         .filter((l) => /^a=(sendrecv|sendonly|recvonly|inactive)$/.test(l))
         .map((l) => l.slice(2));
     if (eventsUrl) {
+        // a token for the stream, minted with the session in a header
         const id = P.session.location.split('/').pop();
-        const es = new EventSource(`${eventsUrl}?session=${id}`);
+        const res = await fetch(eventsUrl, { method: 'POST', headers: { 'Conclave-Session': id } });
+        const { token } = await res.json();
+        const es = new EventSource(`${eventsUrl}?token=${token}`);
         R.es = es;
         es.addEventListener('roster', (ev) => {
             try {

@@ -35,11 +35,12 @@ c() { curl -s --noproxy '*' --max-time 20 "$@"; }
 it_daemon "$tmp/conclave.ini" "$base"
 it_offer >"$tmp/offer.sdp"
 
-# join URL [Authorization value] -> status; headers in $tmp/h (Location:
-# loc), body in $tmp/b
+# join URL [Authorization value ["" for none] [owner's session id of a screen
+# share]] -> status; headers in $tmp/h (Location: loc), body in $tmp/b
 join() {
     local auth=()
-    [ $# -ge 2 ] && auth=(-H "Authorization: $2")
+    [ $# -ge 2 ] && [ -n "$2" ] && auth=(-H "Authorization: $2")
+    [ $# -ge 3 ] && auth+=(-H "Conclave-Session: $3")
     local st
     st=$(c -o "$tmp/b" -D "$tmp/h" -w '%{http_code}' -X POST -H 'Content-Type: application/sdp' \
         "${auth[@]}" --data-binary @"$tmp/offer.sdp" "$base$1")
@@ -49,14 +50,14 @@ header() { tr -d '\r' <"$tmp/h" | sed -n "s/^$1: //Ip"; }
 loc() { header Location; }
 cmd() { # location json -> "status body"
     c -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-        --data "$2" "$base$1/command"
+        -H "Conclave-Session: ${1##*/}" --data "$2" "$base${1%/sessions/*}/command"
     printf ' %s' "$(head -c 200 "$tmp/body")"
 }
 # listen NAME LOCATION: opens the session's event stream into $tmp/NAME.sse
 listen() {
     local room=${2#/rooms/}
     room=${room%%/*}
-    c -N --max-time 120 "$base/rooms/$room/events?session=${2##*/}" >"$tmp/$1.sse" &
+    c -N --max-time 120 "$(it_events_url "$base" "$room" "${2##*/}")" >"$tmp/$1.sse" &
     it_bg+=($!)
     eval "${1}_sse_pid=$!"
     it_wait_for "$tmp/$1.sse" '^event: speakers'
@@ -93,7 +94,7 @@ check "right password -> 201 ($r)" '[ "$r" = 201 ] && [ -n "$ann" ]'
 check "an attendee gets no moderator token" '[ -z "$(header Conclave-Moderator-Token)" ]'
 r=$(join "/rooms/secret/whep" "Bearer wrong")
 check "WHEP with a wrong password -> 403 ($r)" '[ "$r" = 403 ]'
-r=$(join "/rooms/secret/whip?role=screen&session=${ann##*/}")
+r=$(join "/rooms/secret/whip?role=screen" "" "${ann##*/}")
 check "a screen share without the password -> 401 ($r)" '[ "$r" = 401 ]'
 r=$(join "/rooms/secret/whip?name=Chair" "bearer chair-pw")
 chair=$(loc)
@@ -190,7 +191,7 @@ check "Bob is muted by the lecture" 'wait_entry host "$bob_id" "\"muted\":true"'
 r=$(cmd "$bob" '{"type":"mute","audio":false}')
 check "Bob cannot unmute without the floor -> 403 ($r)" \
     '[ "${r%% *}" = 403 ] && [[ "$r" == *"you do not have the floor"* ]]'
-r=$(join "/rooms/open1/whip?role=screen&session=${bob##*/}")
+r=$(join "/rooms/open1/whip?role=screen" "" "${bob##*/}")
 check "nor share a screen -> 403 ($r)" '[ "$r" = 403 ]'
 r=$(join "/rooms/open1/whip?name=Cat")
 cat_loc=$(loc)

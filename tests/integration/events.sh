@@ -19,15 +19,15 @@ c() { curl -s --noproxy '*' --max-time 20 "$@"; }
 it_daemon "$tmp/conclave.ini" "$base"
 it_offer >"$tmp/offer.sdp"
 
-join() { # url -> Location
+join() { # url [owner's session id of a screen share] -> Location
     c -o /dev/null -D "$tmp/h" -X POST -H 'Content-Type: application/sdp' \
-        --data-binary @"$tmp/offer.sdp" "$base$1"
+        ${2:+-H "Conclave-Session: $2"} --data-binary @"$tmp/offer.sdp" "$base$1"
     tr -d '\r' <"$tmp/h" | sed -n 's/^Location: //Ip'
 }
 status_of() { tr -d '\r' <"$tmp/h" | sed -n '1s/^HTTP[^ ]* \([0-9]*\).*/\1/p'; }
 cmd() { # location json -> "status body"
     c -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-        --data "$2" "$base$1/command"
+        -H "Conclave-Session: ${1##*/}" --data "$2" "$base${1%/sessions/*}/command"
     printf ' %s' "$(head -c 200 "$tmp/body")"
 }
 
@@ -37,7 +37,7 @@ check "two participants joined" '[ -n "$alice" ] && [ -n "$bob" ]'
 aid=${alice##*/}
 bid=${bob##*/}
 
-c -N --max-time 60 "$base/rooms/ev/events?session=$bid" >"$tmp/bob.sse" &
+c -N --max-time 60 "$(it_events_url "$base" ev "$bid")" >"$tmp/bob.sse" &
 sse_pid=$!
 it_bg+=("$sse_pid")
 check "stream opens with hello, roster, layout" \
@@ -79,28 +79,48 @@ check "chat over 1000 bytes -> 400" '[ "${r%% *}" = 400 ]'
 big=$(head -c 5000 /dev/zero | tr '\0' ' ')
 r=$(cmd "$alice" "{\"type\":\"chat\",\"text\":\"x\"$big}")
 check "command over 4096 bytes -> 413 ($r)" '[ "${r%% *}" = 413 ]'
-r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' --data '{}' "$base$alice/command")
+r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/plain' -H "Conclave-Session: $aid" \
+    --data '{}' "$base/rooms/ev/command")
 check "command as text/plain -> 415" '[ "$r" = 415 ]'
 r=$(cmd "/rooms/ev/sessions/0123456789abcdef0123456789abcdef" '{"type":"hand","raised":true}')
 check "command for an unknown session -> 404" '[ "${r%% *}" = 404 ]'
 r=$(cmd "/rooms/other/sessions/$aid" '{"type":"hand","raised":true}')
 check "command with the session id under another room -> 404" '[ "${r%% *}" = 404 ]'
-r=$(c -o /dev/null -w '%{http_code}' "$base/rooms/ev/events?session=0123456789abcdef0123456789abcdef")
-check "events for an unknown session -> 404" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Conclave-Session: 0123456789abcdef0123456789abcdef' \
+    "$base/rooms/ev/events")
+check "a stream token for an unknown session -> 404" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' -X POST -H "Conclave-Session: $aid" "$base/rooms/other/events")
+check "a stream token for the session under another room -> 404" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' -X POST "$base/rooms/ev/events")
+check "a stream token without a session -> 404" '[ "$r" = 404 ]'
 r=$(c -o /dev/null -w '%{http_code}' "$base/rooms/ev/events")
-check "events without a session -> 404" '[ "$r" = 404 ]'
+check "events without a token -> 404" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' "$base/rooms/ev/events?token=0123456789abcdef0123456789abcdef")
+check "events with a made-up token -> 404" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' "$base/rooms/ev/events?session=$aid")
+check "events with the session id in the URL (the old form) -> 404" '[ "$r" = 404 ]'
+url=$(it_events_url "$base" ev "$aid")
+r1=$(c -o /dev/null -w '%{http_code}' --max-time 1 "$url")
+r2=$(c -o /dev/null -w '%{http_code}' --max-time 1 "$url")
+check "a stream token opens the stream once ($r1), not twice ($r2)" '[ "$r1" = 200 ] && [ "$r2" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data '{"type":"hand","raised":true}' "$base$alice/command")
+check "a command with the session id in the URL (the old form) -> 404 ($r)" '[ "$r" = 404 ]'
+r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data '{"type":"hand","raised":true}' "$base/rooms/ev/command")
+check "a command without Conclave-Session -> 404 ($r)" '[ "$r" = 404 ]'
 
 # screen share
-screen=$(join "/rooms/ev/whip?role=screen&session=$aid")
+screen=$(join "/rooms/ev/whip?role=screen" "$aid")
 check "screen share of Alice -> 201" '[ -n "$screen" ] && [ "$(status_of)" = 201 ]'
 check "layout becomes presenter" 'it_wait_for "$tmp/bob.sse" "^data: {\"mode\":\"presenter\",\"screen\":\"[0-9a-f]*\"}"'
 check "roster shows the screen with Alice as owner" \
     'grep "^data: {\"participants\"" "$tmp/bob.sse" | tail -1 | grep -q "\"role\":\"screen\".*\"owner\":\"[0-9a-f]\{16\}\""'
-join "/rooms/ev/whip?role=screen&session=$aid" >/dev/null
+join "/rooms/ev/whip?role=screen" "$aid" >/dev/null
 check "a second screen of the same owner -> 409" '[ "$(status_of)" = 409 ]'
 join "/rooms/ev/whip?role=screen" >/dev/null
 check "a screen without its owner -> 400" '[ "$(status_of)" = 400 ]'
-join "/rooms/ev/whip?role=screen&session=0123456789abcdef0123456789abcdef" >/dev/null
+join "/rooms/ev/whip?role=screen" 0123456789abcdef0123456789abcdef >/dev/null
 check "a screen for an unknown owner -> 404" '[ "$(status_of)" = 404 ]'
 join "/rooms/ev/whip?role=boss" >/dev/null
 check "an unknown role -> 400" '[ "$(status_of)" = 400 ]'

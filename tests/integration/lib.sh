@@ -10,7 +10,8 @@
 #   it_stop; it_finish
 # Helpers: it_ini (a small daemon's ini), it_offer (a WHIP offer without
 # candidate), it_metric <base-url>
-# <name> (a /metrics family summed over its labels), it_wait_for <file>
+# <name> (a /metrics family summed over its labels), it_events_url <base-url>
+# <room> <session-id> (a new event stream's URL), it_wait_for <file>
 # <pattern> [s], it_ended <pid> [s], it_until <shell-condition> [s].
 # it_err: the daemon's stderr file, if not $it_tmp/err.
 # Environment: CONCLAVE_BIN (daemon binary, default ./conclave; relative to
@@ -184,6 +185,18 @@ it_cert() {
 it_metric() {
     curl -s --noproxy '*' --max-time 10 "$1/metrics" |
         awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
+}
+
+# it_events_url <base-url> <room> <session-id> [curl args]: the URL of a new
+# event stream of that session, with a stream token minted by POST
+# /rooms/<room>/events with the session in a Conclave-Session header (the
+# session id never goes in a URL); empty when the server refuses.
+it_events_url() {
+    local base=$1 room=$2 sid=$3 tok
+    shift 3
+    tok=$(curl -s --noproxy '*' --max-time 10 "$@" -X POST -H "Conclave-Session: $sid" \
+        "$base/rooms/$room/events" | sed -n 's/^{"token":"\([0-9a-f]*\)".*/\1/p')
+    [ -n "$tok" ] && echo "$base/rooms/$room/events?token=$tok"
 }
 
 # it_until <shell-condition> [seconds, default 5]: 0 once it holds.

@@ -68,11 +68,12 @@ check "$name joins $room -> 201" '[ "$(code)" = 201 ] && [ -n "$zelda" ]'
 other=$(join "$base/rooms/$room/whip?name=Other$name")
 check "a second participant joins -> 201" '[ "$(code)" = 201 ] && [ -n "$other" ]'
 ids="${zelda##*/} ${other##*/}"
-curl "${C[@]}" -N --max-time 60 "$base/rooms/$room/events?session=${other##*/}" >"$it_tmp/sse" &
+curl "${C[@]}" -N --max-time 60 "$(it_events_url "$base" "$room" "${other##*/}" "${C[@]}")" \
+    >"$it_tmp/sse" &
 sse=$!
 for _ in $(seq 200); do grep -q '^event: hello' "$it_tmp/sse" && break; sleep 0.05; done
-r=$(req POST "$zelda/command" -H 'Content-Type: application/json' \
-    --data "{\"type\":\"chat\",\"text\":\"$chat\"}")
+r=$(req POST "/rooms/$room/command" -H "Conclave-Session: ${zelda##*/}" \
+    -H 'Content-Type: application/json' --data "{\"type\":\"chat\",\"text\":\"$chat\"}")
 check "chat -> 204 ($r)" '[ "$r" = 204 ]'
 for _ in $(seq 100); do grep -q "$chat" "$it_tmp/sse" && break; sleep 0.05; done
 check "the chat is relayed to the other participant" 'grep -q "$chat" "$it_tmp/sse"'
@@ -90,10 +91,11 @@ r=$(req GET "/rooms/$room/nothing-$name")
 check "an unknown path in the room -> 404 ($r)" '[ "$r" = 404 ]'
 r=$(req GET "/$room-$name.html")
 check "an unknown file -> 404 ($r)" '[ "$r" = 404 ]'
-r=$(req POST "/rooms/$room/sessions/0123456789abcdef0123456789abcdef/command" \
+r=$(req POST "/rooms/$room/command" -H 'Conclave-Session: 0123456789abcdef0123456789abcdef' \
     -H 'Content-Type: application/json' --data "{\"type\":\"chat\",\"text\":\"$chat\"}")
 check "chat for an unknown session -> 404 ($r)" '[ "$r" = 404 ]'
-r=$(req POST "$zelda/command" -H 'Content-Type: application/json' --data "{\"type\":\"$chat\"}")
+r=$(req POST "/rooms/$room/command" -H "Conclave-Session: ${zelda##*/}" \
+    -H 'Content-Type: application/json' --data "{\"type\":\"$chat\"}")
 check "an unknown command -> 400 ($r)" '[ "$r" = 400 ]'
 for _ in 1 2 3; do
     loc=$(join "$base/rooms/$room/whip?name=$name" -H "X-Forwarded-For: $proxied")

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # scale-out.sh - two conclave daemons behind nginx with the shipped
-# man/examples/nginx-scale-out.conf (conclave(8) SCALING OUT): only its server
-# addresses, listen port and certificate paths are replaced for the test (it
-# fails if they cannot be found). Joins of several room names through nginx
+# man/examples/nginx-scale-out.conf (conclave(8) SCALING OUT): only its listen
+# port and certificate paths are replaced for the test (it fails if they
+# cannot be found); the daemons run with the [http] section the example
+# gives them, on its backend addresses 10.0.0.11 and 10.0.0.12 (plain HTTP to
+# [http] proxy_networks, trust_proxy). Joins of several room names through nginx
 # land on both daemons (their /metrics), one room's further participants, its
 # event stream and its DELETEs all reach the daemon that holds it, an echo
-# check's DELETE reaches its server, and static files and /healthz are served.
-# The same again through HAProxy with man/examples/haproxy-scale-out.cfg. Runs inside its own network namespace (only
-# lo), nginx as nobody with everything under a temp dir.
+# check's DELETE reaches its server, static files and /healthz are served,
+# the X-Forwarded-For header reaches the daemon (two clients behind nginx are
+# counted apart by the joins limit), and a peer outside proxy_networks gets
+# no plain HTTP. The same again through HAProxy with
+# man/examples/haproxy-scale-out.cfg. Runs inside its own network namespace
+# (lo with the example's addresses), nginx as nobody with everything under a
+# temp dir.
 # Ends with "scale-out: N passed, M failed".
 # shellcheck disable=SC2016,SC2034,SC2317 # checks are eval'd strings
 set -u
@@ -26,11 +32,16 @@ for tool in unshare nginx openssl setpriv curl; do
 done
 it_netns "$@"
 
-# Fixed ports: the namespace is ours alone, and fixed ports make the hash of
-# each room name to a server the same on every run.
-port_a=18081
-port_b=18082
+# Fixed addresses and ports: the namespace is ours alone, and they make the
+# hash of each room name to a server the same on every run. The backends are
+# the example's; clients 10.0.1.x stand for browsers behind the balancer, and
+# 10.0.2.9 for a host outside the backend network.
+addr_a=10.0.0.11
+addr_b=10.0.0.12
 port_lb=18443
+for a in "$addr_a" "$addr_b" 10.0.1.21 10.0.1.22 10.0.1.31 10.0.1.32 10.0.2.9; do
+    ip addr add "$a/32" dev lo
+done
 it_setup conclave-scale-out
 tmp=$it_tmp
 chmod 0755 "$tmp"
@@ -55,13 +66,22 @@ trap 'exit 1' INT TERM
 
 c() { curl -s --noproxy '*' --max-time 10 "$@"; }
 
-# ---- two daemons: own HTTP port and own ICE port range each ----
-start_daemon() { # name http-port ice-min ice-max
-    cat >"$tmp/$1.ini" <<EOF
-[http]
-listen = 127.0.0.1
-port = $2
+# ---- two daemons, each with the [http] section the example gives it ----
+conf=man/examples/nginx-scale-out.conf
+# the indented block of comment lines from "#   [http]" to the next "#" alone
+example_http() { sed -n '/^#   \[http\]$/,/^#$/{/^#$/d;s/^#   //p}' "$1"; }
+example_http "$conf" >"$tmp/http.ini"
+check "the nginx example gives the daemons' [http] section (listen $addr_a, proxy_networks, trust_proxy)" \
+    'grep -qx "listen = $addr_a" "$tmp/http.ini" && grep -qx "trust_proxy = yes" "$tmp/http.ini" &&
+     grep -q "^proxy_networks = " "$tmp/http.ini" && grep -qx "port = 8080" "$tmp/http.ini"'
+check "the HAProxy example gives the same [http] section" \
+    'cmp -s "$tmp/http.ini" <(example_http man/examples/haproxy-scale-out.cfg)'
+start_daemon() { # name address ice-min ice-max
+    {
+        sed "s/^listen = $addr_a\$/listen = $2/" "$tmp/http.ini"
+        cat <<EOF
 www = $src/www
+joins_per_minute = 3
 [ice]
 addresses = 127.0.0.1
 port_min = $3
@@ -74,32 +94,34 @@ width = 320
 height = 180
 fps = 10
 EOF
+    } >"$tmp/$1.ini"
     it_ran "$it_bin"
     "$it_bin" -c "$tmp/$1.ini" >"$tmp/$1.log" 2>&1 &
     pids+=($!)
     echo "# started $it_bin (pid $!)"
 }
-start_daemon a "$port_a" 40000 40099
-start_daemon b "$port_b" 40100 40199
+start_daemon a "$addr_a" 40000 40099
+start_daemon b "$addr_b" 40100 40199
+port_a=$addr_a:8080 # host:port of each daemon
+port_b=$addr_b:8080
 
 # ---- nginx in front, with the shipped config ----
 ng=$tmp/nginx
 mkdir -p "$ng"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=meet.example.org \
     -keyout "$ng/key.pem" -out "$ng/cert.pem" >/dev/null 2>&1
-conf=man/examples/nginx-scale-out.conf
-sed -e "s|^\( *server \)10\.0\.0\.11:8080;|\1127.0.0.1:$port_a;|" \
-    -e "s|^\( *server \)10\.0\.0\.12:8080;|\1127.0.0.1:$port_b;|" \
-    -e "s|^\( *listen \)443 ssl;|\1127.0.0.1:$port_lb ssl;|" \
-    -e "s|^\( *listen \)\[::\]:443 ssl;|\1[::1]:$port_lb ssl;|" \
+sed -e "s|^\( *listen \)443 ssl;|\1$port_lb ssl;|" \
+    -e "s|^\( *listen \)\[::\]:443 ssl;|\1[::]:$port_lb ssl;|" \
     -e "s|^\( *ssl_certificate \).*;|\1$ng/cert.pem;|" \
     -e "s|^\( *ssl_certificate_key \).*;|\1$ng/key.pem;|" "$conf" >"$ng/scale-out.conf"
-check "the shipped config has the 4 server lines, 2 listen lines and the certificate paths the test replaces" \
-    '[ "$(grep -c "127\.0\.0\.1:\($port_a\|$port_b\);" "$ng/scale-out.conf")" = 4 ] &&
+check "the shipped config has the 4 server lines of the daemons, 2 listen lines and the certificate paths the test replaces" \
+    '[ "$(grep -c "server \($port_a\|$port_b\);" "$ng/scale-out.conf")" = 4 ] &&
      [ "$(grep -c "$port_lb ssl;" "$ng/scale-out.conf")" = 2 ] &&
      [ "$(grep -c "$ng/[a-z]*\.pem;" "$ng/scale-out.conf")" = 2 ]'
 check "the shipped config hashes rooms with hash \$room consistent" \
     'grep -qx " *hash \$room consistent;" "$ng/scale-out.conf"'
+check "the shipped config sends X-Forwarded-For" \
+    'grep -qx " *proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;" "$ng/scale-out.conf"'
 cat >"$ng/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
@@ -136,9 +158,9 @@ up() { # url: true once it answers 200
     return 1
 }
 check "daemon a, daemon b and nginx are up" \
-    'up "http://127.0.0.1:$port_a/healthz" && up "http://127.0.0.1:$port_b/healthz" && up "$lb/healthz"'
+    'up "http://$port_a/healthz" && up "http://$port_b/healthz" && up "$lb/healthz"'
 
-metric() { it_metric "http://127.0.0.1:$1" "$2"; } # server-port name -> sum over labels
+metric() { it_metric "http://$1" "$2"; } # server host:port, name -> sum over labels
 it_offer >"$tmp/offer.sdp"
 join() { # room -> Location of the session, through nginx
     lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' \
@@ -192,13 +214,13 @@ lb_checks() {
          [ "$(metric "$port_b" conclave_participants)" = "$pb" ] &&
          [ "$(metric "$port_a" conclave_rooms)" = "$na" ]'
     sid=${l1##*/}
-    lbc -N --max-time 3 "$lb/rooms/$r/events?session=$sid" >"$tmp/events" 2>/dev/null
+    lbc -N --max-time 3 "$(it_events_url "$lb" "$r" "$sid" -k)" >"$tmp/events" 2>/dev/null
     check "its event stream through $lbname opens (hello, roster with 3 participants)" \
         'grep -q "^event: hello" "$tmp/events" &&
          [ "$(grep "^data: {\"participants\"" "$tmp/events" | head -1 | grep -o "\"role\":" | wc -l)" = 3 ]'
-    code_a=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_a/rooms/$r/events?session=$sid")
-    code_b=$(c -o /dev/null -w "%{http_code}" --max-time 1 "http://127.0.0.1:$port_b/rooms/$r/events?session=$sid")
-    check "the session is known on a and not on b (events asked directly: $code_a / $code_b)" \
+    code_a=$(c -o /dev/null -w "%{http_code}" -X POST -H "Conclave-Session: $sid" "http://$port_a/rooms/$r/events")
+    code_b=$(c -o /dev/null -w "%{http_code}" -X POST -H "Conclave-Session: $sid" "http://$port_b/rooms/$r/events")
+    check "the session is known on a and not on b (stream tokens asked directly: $code_a / $code_b)" \
         '[ "$code_a" = 200 ] && [ "$code_b" = 404 ]'
     st1=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l1")
     st2=$(lbc -o /dev/null -w '%{http_code}' -X DELETE "$lb$l2")
@@ -219,9 +241,32 @@ lb_checks() {
     lbc -o "$tmp/index.html" "$lb/"
     check "GET / through $lbname is the browser client" 'cmp -s "$tmp/index.html" www/index.html'
     check "GET /healthz through $lbname -> ok" '[ "$(lbc "$lb/healthz")" = ok ]'
+
+    # ---- X-Forwarded-For: clients behind the balancer are counted apart ----
+    local one=$3 two=$4 codes k
+    local url=https://$one:${lb##*:}/rooms/${prefix}xff/whip
+    codes=
+    for k in 1 2 3 4; do
+        codes="$codes $(lbc --interface "$one" -o /dev/null -w '%{http_code}' \
+            -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$url")"
+    done
+    check "4 joins from client $one through $lbname with joins_per_minute = 3 ->$codes: the 4th is 429" \
+        '[ "$codes" = " 201 201 201 429" ]'
+    k=$(lbc --interface "$two" -o /dev/null -w '%{http_code}' \
+        -H 'Content-Type: application/sdp' --data-binary @"$tmp/offer.sdp" "$url")
+    check "then a join of client $two through $lbname -> 201 ($k): counted on its own" '[ "$k" = 201 ]'
 }
 
-lb_checks nginx ""
+lb_checks nginx "" 10.0.1.21 10.0.1.22
+
+check "nginx logged no request line naming a room or a session" \
+    '! grep -q "/rooms/\|/r/\|session" "$ng/access.log" 2>/dev/null'
+
+# ---- plain HTTP only to the backend network ----
+k=$(c -o /dev/null -w '%{http_code}' --interface 10.0.2.9 "http://$port_a/healthz")
+check "a peer outside proxy_networks (10.0.2.9) gets no answer from a daemon ($k)" '[ "$k" = 000 ]'
+k=$(c -o /dev/null -w '%{http_code}' "http://$port_a/healthz")
+check "a peer in proxy_networks gets one ($k)" '[ "$k" = 200 ]'
 
 all_run() {
     local p
@@ -235,13 +280,12 @@ if command -v haproxy >/dev/null; then
     port_hp=18444
     mkdir -p "$hp"
     cat "$ng/cert.pem" "$ng/key.pem" >"$hp/site.pem"
-    sed -e "s|^\( *bind \):443 ssl crt .*|\1127.0.0.1:$port_hp ssl crt $hp/site.pem|" \
-        -e "s|^\( *server [a-z]* \)10\.0\.0\.11:8080|\1127.0.0.1:$port_a|" \
-        -e "s|^\( *server [a-z]* \)10\.0\.0\.12:8080|\1127.0.0.1:$port_b|" \
+    sed -e "s|^\( *bind \):443 ssl crt .*|\1:$port_hp ssl crt $hp/site.pem|" \
         man/examples/haproxy-scale-out.cfg >"$hp/haproxy.cfg"
-    check "the shipped HAProxy config has the 4 server lines and the bind line the test replaces" \
-        '[ "$(grep -c "127\.0\.0\.1:\($port_a\|$port_b\)$" "$hp/haproxy.cfg")" = 4 ] &&
-         [ "$(grep -c "bind 127.0.0.1:$port_hp ssl" "$hp/haproxy.cfg")" = 1 ]'
+    check "the shipped HAProxy config has the 4 server lines of the daemons, the bind line the test replaces and option forwardfor" \
+        '[ "$(grep -c " \($port_a\|$port_b\)$" "$hp/haproxy.cfg")" = 4 ] &&
+         [ "$(grep -c "bind :$port_hp ssl" "$hp/haproxy.cfg")" = 1 ] &&
+         grep -qx " *option forwardfor" "$hp/haproxy.cfg"'
     chown -R 65534:65534 "$hp"
     "${nobody[@]}" haproxy -c -f "$hp/haproxy.cfg" >"$tmp/haproxy-c.out" 2>&1
     rc=$?
@@ -252,7 +296,7 @@ if command -v haproxy >/dev/null; then
     pids+=($!)
     lb=https://127.0.0.1:$port_hp
     check "haproxy is up" 'up "$lb/healthz"'
-    lb_checks haproxy h-
+    lb_checks haproxy h- 10.0.1.31 10.0.1.32
     check "both daemons, nginx and haproxy still run" all_run
 else
     echo "# haproxy is not installed (make deps): its example is not tested"

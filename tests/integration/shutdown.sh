@@ -31,7 +31,7 @@ run() {
         n=$((n + 1))
         [ -n "$loc" ] || { bad "$sig: join $room"; continue; }
         [ $n = 3 ] && continue
-        curl -s -N --noproxy '*' --max-time 30 "$base/rooms/$room/events?session=${loc##*/}" \
+        curl -s -N --noproxy '*' --max-time 30 "$(it_events_url "$base" "$room" "${loc##*/}")" \
             >"$tmp/sse.$sig.$n" &
         it_bg+=($!)
     done

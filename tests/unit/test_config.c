@@ -4,6 +4,7 @@
  * conclave.ini.example, which must name every key and, uncommented, give back
  * exactly the defaults.
  */
+#include "candfilter.h"
 #include "check.h"
 #include "config.h"
 #include "err.h"
@@ -669,6 +670,33 @@ static void test_flood_limits(void)
     CHECK_EQ(next.rooms_max_rooms_per_addr, 1);
 }
 
+static void test_proxy_and_candidates(void)
+{
+    cv_config_t c;
+    cv_config_defaults(&c);
+    CHECK_STR(c.http_proxy_networks, "");
+    CHECK_EQ(c.ice_private_candidates, CV_CAND_PRIVATE_AUTO);
+    CHECK_EQ(load_ok(&c, "[http]\nproxy_networks = 10.0.0.0/24, 2001:db8::5\n[ice]\n"
+                         "allow_private_candidates = yes\n"),
+             0);
+    CHECK_STR(c.http_proxy_networks, "10.0.0.0/24, 2001:db8::5");
+    CHECK_EQ(c.ice_private_candidates, CV_CAND_PRIVATE_YES);
+    CHECK_EQ(load_ok(&c, "[http]\nproxy_networks =\n[ice]\nallow_private_candidates = no\n"), 0);
+    CHECK_STR(c.http_proxy_networks, "");
+    CHECK_EQ(c.ice_private_candidates, CV_CAND_PRIVATE_NO);
+    CHECK_EQ(load_ok(&c, "[ice]\nallow_private_candidates = auto\n"), 0);
+    CHECK_EQ(c.ice_private_candidates, CV_CAND_PRIVATE_AUTO);
+    expect_error("[http]\nproxy_networks = 10.0.0.1/24\n",
+                 "conclave.ini:2: proxy_networks: '10.0.0.1/24' is not an address or a network "
+                 "(address/prefix, host bits zero)");
+    expect_error("[http]\nproxy_networks = proxy.example.org\n",
+                 "conclave.ini:2: proxy_networks: 'proxy.example.org' is not an address or a "
+                 "network (address/prefix, host bits zero)");
+    expect_error("[ice]\nallow_private_candidates = sometimes\n",
+                 "conclave.ini:2: allow_private_candidates: 'sometimes' is not one of auto, yes, "
+                 "no");
+}
+
 static void test_example(void)
 {
     static const char *const want_keys[] = {
@@ -684,6 +712,7 @@ static void test_example(void)
         "http/joins_per_minute",
         "http/metrics_token",
         "http/request_timeout",
+        "http/proxy_networks",
         "ice/port_min",
         "ice/port_max",
         "ice/addresses",
@@ -691,6 +720,7 @@ static void test_example(void)
         "ice/timeout",
         "ice/tcp",
         "ice/check_timeout",
+        "ice/allow_private_candidates",
         "mixer/threads",
         "mixer/fps",
         "mixer/width",
@@ -1145,6 +1175,7 @@ int main(void)
     test_rooms_errors();
     test_http_limits();
     test_flood_limits();
+    test_proxy_and_candidates();
     test_example();
     test_file();
     test_tcp_and_turn();

@@ -17,7 +17,7 @@
 
 import { hideRoomControls } from './access.js';
 import { bindCallBar, resetCallBar } from './controls.js';
-import { openEvents } from './events.js';
+import { openEvents, streamUrl } from './events.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
 import { addChatMessage, resetPanel } from './panel.js';
 import { lost, retryNow, serverShuttingDown } from './rejoin.js';
@@ -125,9 +125,9 @@ class Call {
             },
             onLost: (why) => lost(this, why),
         });
-        const evUrl = `rooms/${encodeURIComponent(this.room)}/events?session=${link.sessionId}`;
+        const room = this.room;
         link.events = openEvents(
-            evUrl,
+            () => streamUrl(room, link.sessionId),
             {
                 hello: (d) => isCurrent() && onHello(this, link, d),
                 room: (d) => isCurrent() && onRoom(this, d),

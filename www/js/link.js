@@ -138,16 +138,17 @@ export function watchLink(link, { isCurrent, onConnected, onLost }) {
     later(sample, 500);
 }
 
-// POSTs one command to the session of `link`; resolves to the HTTP status
+// POSTs one command to the session of `link` (POST /rooms/{room}/command, the
+// session in a Conclave-Session header); resolves to the HTTP status
 // (0 when it could not be sent) and reports a refusal in the status line
 // while isCurrent() says the link is the call's.
 export async function sendCommand(link, obj, isCurrent) {
     try {
         return await fetchWithTimeout(
-            `${link.sessionUrl}/command`,
+            link.sessionUrl.replace(/\/sessions\/[^/?#]+$/, '/command'),
             {
                 method: 'POST',
-                headers: { 'Content-Type': 'application/json' },
+                headers: { 'Content-Type': 'application/json', 'Conclave-Session': link.sessionId },
                 body: JSON.stringify(obj),
             },
             COMMAND_TIMEOUT_MS,

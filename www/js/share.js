@@ -57,15 +57,13 @@ export async function connectScreen(call) {
     if (!screen || !link) {
         return;
     }
-    const query = new URLSearchParams({
-        role: 'screen',
-        session: link.sessionId,
-        name: call.name,
-    });
+    // the owner's session goes in a header, never in the URL
+    const query = new URLSearchParams({ role: 'screen', name: call.name });
     const url = `rooms/${encodeURIComponent(call.room)}/whip?${query}`;
     const whip = await whipConnect(url, {
         stream: new MediaStream([screen.track]),
         token: link.bearer,
+        session: link.sessionId,
     });
     if (call.screen !== screen || call.link !== link) {
         whip.close();

@@ -161,6 +161,7 @@ export async function whipConnect(url, options = {}) {
     const {
         stream = null,
         token = null,
+        session = null,
         recvOnly = false,
         onTrack = null,
         gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS,
@@ -196,7 +197,11 @@ export async function whipConnect(url, options = {}) {
             endpoint,
             {
                 method: 'POST',
-                headers: { 'Content-Type': 'application/sdp', ...auth },
+                headers: {
+                    'Content-Type': 'application/sdp',
+                    ...auth,
+                    ...(session ? { 'Conclave-Session': session } : {}),
+                },
                 body: pc.localDescription.sdp,
             },
             requestTimeoutMs,
