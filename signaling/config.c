@@ -11,6 +11,7 @@
  * whole file is good.
  */
 #include "config.h"
+#include "config_int.h"
 
 #include "candfilter.h"
 #include "err.h"
@@ -33,7 +34,6 @@
 #include <unistd.h>
 
 #define MAX_FILE (1024 * 1024) /* a config file larger than this is a mistake */
-#define QUOTE_MAX 48           /* bytes of a bad value repeated in a message */
 
 enum kind {
     K_INT,
@@ -205,24 +205,6 @@ void cv_config_defaults(cv_config_t *c)
     c->log_level = CV_LOG_WARN;
 }
 
-/* Copies at most QUOTE_MAX bytes of s into out for a message, control bytes
- * and non-ASCII shown as '?', "..." appended when cut. */
-static const char *quote(char *out, size_t cap, const char *s, size_t n)
-{
-    size_t i, o = 0;
-    for (i = 0; i < n && s[i] && i < QUOTE_MAX && o + 4 < cap; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        out[o++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
-    }
-    if (i < n && s[i] && o + 4 <= cap) {
-        memcpy(out + o, "...", 3);
-        o += 3;
-    }
-    out[o] = '\0';
-    return out;
-}
-
-/* Records the first error only; line 0 when no line is to blame. */
 static void fail(struct load *ld, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -238,203 +220,6 @@ static void fail(struct load *ld, int line, const char *fmt, ...)
     ld->err_line = line;
 }
 
-static int is_ip(const char *s, int allow_v6)
-{
-    unsigned char buf[16];
-    if (inet_pton(AF_INET, s, buf) == 1)
-        return 1;
-    return allow_v6 && inet_pton(AF_INET6, s, buf) == 1;
-}
-
-/* "a, b ,c" -> "a,b,c" with each entry an IPv4 or IPv6 literal. */
-static int set_addrs(char *out, size_t cap, const char *v, char *why, size_t whycap)
-{
-    char q[64], one[64];
-    size_t o = 0;
-    out[0] = '\0';
-    while (*v) {
-        const char *end = strchr(v, ',');
-        size_t n = end ? (size_t)(end - v) : strlen(v);
-        const char *s = v;
-        while (n && (*s == ' ' || *s == '\t'))
-            s++, n--;
-        while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-            n--;
-        if (n == 0) {
-            snprintf(why, whycap, "empty entry in the list");
-            return CV_E_INVAL;
-        }
-        if (n >= sizeof(one) || (memcpy(one, s, n), one[n] = '\0', !is_ip(one, 1))) {
-            snprintf(why, whycap, "'%s' is not an IPv4 or IPv6 address", quote(q, sizeof(q), s, n));
-            return CV_E_INVAL;
-        }
-        if (o + (o ? 1 : 0) + n + 1 > cap) {
-            snprintf(why, whycap, "list longer than %zu bytes", cap - 1);
-            return CV_E_INVAL;
-        }
-        if (o)
-            out[o++] = ',';
-        memcpy(out + o, s, n);
-        o += n;
-        out[o] = '\0';
-        if (!end)
-            break;
-        v = end + 1;
-        if (!*v) {
-            snprintf(why, whycap, "empty entry in the list");
-            return CV_E_INVAL;
-        }
-    }
-    return 0;
-}
-
-/* Checks value v for key k and stores it in c; on error why holds the reason. */
-int cv_config_room_chars(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-int cv_config_room_name(const char *s, size_t n)
-{
-    return n >= 1 && n <= 64 && cv_config_room_chars(s, n);
-}
-
-/* "a, b,c" -> "a,b,c": each a room name of 1..64 of [A-Za-z0-9_-]. */
-static int set_rooms(char *out, size_t cap, const char *v, char *why, size_t whycap)
-{
-    size_t o = 0;
-    const char *p = v;
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *start = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t')
-            p++;
-        size_t n = (size_t)(p - start);
-        if (!cv_config_room_chars(start, n)) {
-            snprintf(why, whycap, "room names are 1 to 64 of A-Z a-z 0-9 _ -");
-            return CV_E_INVAL;
-        }
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (n == 0 || n > 64 || (*p && *p != ',')) {
-            snprintf(why, whycap, "room names are 1 to 64 of A-Z a-z 0-9 _ -, comma-separated");
-            return CV_E_INVAL;
-        }
-        if (o + n + 2 > cap) {
-            snprintf(why, whycap, "list longer than %zu bytes", cap - 1);
-            return CV_E_INVAL;
-        }
-        if (o)
-            out[o++] = ',';
-        memcpy(out + o, start, n);
-        o += n;
-        if (*p == ',' && !*++p) {
-            snprintf(why, whycap, "empty room name after the last comma");
-            return CV_E_INVAL;
-        }
-    }
-    out[o] = 0;
-    return 0;
-}
-
-/* One TURN server URI (RFC 7065): turn: or turns:, then host[:port] and an optional
- * ?transport=udp|tcp, with none of the characters that would break a Link header
- * (RFC 8288) or a JSON string: blanks, quotes, '<', '>', ';', ',' and '\\'. */
-static int turn_url_ok(const char *s, size_t n)
-{
-    size_t scheme = n > 5 && memcmp(s, "turn:", 5) == 0    ? 5
-                    : n > 6 && memcmp(s, "turns:", 6) == 0 ? 6
-                                                           : 0;
-    if (!scheme || n > 255)
-        return 0;
-    const char *q = memchr(s, '?', n);
-    if (q && !((size_t)(s + n - q) == 14 && memcmp(q, "?transport=udp", 14) == 0) &&
-        !((size_t)(s + n - q) == 14 && memcmp(q, "?transport=tcp", 14) == 0))
-        return 0;
-    size_t host_end = q ? (size_t)(q - s) : n;
-    if (host_end == scheme)
-        return 0;
-    for (size_t i = scheme; i < host_end; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-' || c == ':' || c == '[' || c == ']'))
-            return 0;
-    }
-    return 1;
-}
-
-/* [turn] urls: "a, b" -> "a,b", each a TURN URI; "" is none. */
-static int set_turn_urls(char *out, size_t cap, const char *v, char *why, size_t whycap)
-{
-    char q[64];
-    size_t o = 0;
-    const char *p = v;
-    out[0] = '\0';
-    while (*p) {
-        while (*p == ' ' || *p == '\t')
-            p++;
-        const char *start = p;
-        while (*p && *p != ',' && *p != ' ' && *p != '\t')
-            p++;
-        size_t n = (size_t)(p - start);
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (n == 0 || (*p && *p != ',') || !turn_url_ok(start, n)) {
-            snprintf(why, whycap,
-                     "'%s' is not a turn: or turns: URI (host[:port][?transport=udp|tcp])",
-                     quote(q, sizeof(q), start, n ? n : strlen(start)));
-            return CV_E_INVAL;
-        }
-        if (o + n + 2 > cap) {
-            snprintf(why, whycap, "list longer than %zu bytes", cap - 1);
-            return CV_E_INVAL;
-        }
-        if (o)
-            out[o++] = ',';
-        memcpy(out + o, start, n);
-        o += n;
-        out[o] = '\0';
-        if (*p == ',' && !*++p) {
-            snprintf(why, whycap, "empty entry in the list");
-            return CV_E_INVAL;
-        }
-    }
-    return 0;
-}
-
-int cv_config_room_allowed(const cv_config_t *c, const char *room)
-{
-    size_t n = strlen(room);
-    if (c->rooms_open)
-        return 1;
-    for (const char *p = c->rooms_names; *p;) {
-        const char *end = strchr(p, ',');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len == n && memcmp(p, room, n) == 0)
-            return 1;
-        p = end ? end + 1 : p + len;
-    }
-    return 0;
-}
-
-int cv_config_secret_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > CV_CONFIG_SECRET_MAX || s[0] == ' ' || s[n - 1] == ' ')
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e)
-            return 0;
-    return 1;
-}
-
 /* Writes "'V' is not WHAT" as the reason, V quoted and WHAT a format;
  * returns CV_E_INVAL. */
 static int not_a(char *why, size_t whycap, const char *v, const char *fmt, ...)
@@ -443,7 +228,7 @@ static int not_a(char *why, size_t whycap, const char *v, const char *fmt, ...)
 static int not_a(char *why, size_t whycap, const char *v, const char *fmt, ...)
 {
     char q[64];
-    int n = snprintf(why, whycap, "'%s' is not ", quote(q, sizeof(q), v, strlen(v)));
+    int n = snprintf(why, whycap, "'%s' is not ", cv_config_quote(q, sizeof(q), v, strlen(v)));
     if (n >= 0 && (size_t)n < whycap) {
         va_list ap;
         va_start(ap, fmt);
@@ -502,7 +287,7 @@ static int set_ip(const struct key *k, char *field, const char *v, char *why, si
         field[0] = '\0';
         return 0;
     }
-    if (strlen(v) >= k->size || !is_ip(v, k->kind == K_IP))
+    if (strlen(v) >= k->size || !cv_config_is_ip(v, k->kind == K_IP))
         return not_a(why, whycap, v, "an %s address", k->kind == K_IP ? "IPv4 or IPv6" : "IPv4");
     snprintf(field, k->size, "%s", v);
     return 0;
@@ -520,7 +305,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     case K_BOOL: return set_bool(field, v, why, whycap);
     case K_AUTO_YES_NO: return set_auto_yes_no(field, v, why, whycap);
     case K_ROOMS:
-        if (set_rooms(field, k->size, v, why, whycap) < 0)
+        if (cv_config_set_rooms(field, k->size, v, why, whycap) < 0)
             return CV_E_INVAL;
         return 0;
     case K_IP:
@@ -549,7 +334,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     }
     case K_ADDRS: {
         char tmp[sizeof(c->ice_addresses)];
-        if (set_addrs(tmp, sizeof(tmp), v, why, whycap) < 0)
+        if (cv_config_set_addrs(tmp, sizeof(tmp), v, why, whycap) < 0)
             return CV_E_INVAL;
         memcpy(field, tmp, sizeof(tmp));
         return 0;
@@ -568,7 +353,7 @@ static int set_value(cv_config_t *c, const struct key *k, const char *v, char *w
     case K_TIERS: return cv_tiers_parse(v, (cv_tiers_t *)(void *)field, why, whycap);
     case K_TURN_URLS: {
         char tmp[sizeof(c->turn_urls)];
-        if (set_turn_urls(tmp, sizeof(tmp), v, why, whycap) < 0)
+        if (cv_config_set_turn_urls(tmp, sizeof(tmp), v, why, whycap) < 0)
             return CV_E_INVAL;
         memcpy(field, tmp, sizeof(tmp));
         return 0;
@@ -623,13 +408,13 @@ static int on_room_pair(struct load *ld, const char *name, const char *value)
             r->layout = CV_LAYOUT_MODE_LECTURE;
         else {
             fail(ld, ld->lineno, "layout: '%s' is not one of grid, speaker, lecture",
-                 quote(q, sizeof(q), value, n));
+                 cv_config_quote(q, sizeof(q), value, n));
             return 0;
         }
         return 1;
     default:
         fail(ld, ld->lineno, "unknown key '%s' in [room %s]",
-             quote(q, sizeof(q), name, strlen(name)), r->name);
+             cv_config_quote(q, sizeof(q), name, strlen(name)), r->name);
         return 0;
     }
 }
@@ -658,7 +443,7 @@ static int room_section(struct load *ld, const char *s, size_t n)
     size_t len = n - i;
     if (!cv_config_room_name(name, len)) {
         fail(ld, ld->lineno, "[room %s]: room names are 1 to 64 of A-Z a-z 0-9 _ -",
-             quote(q, sizeof(q), name, len));
+             cv_config_quote(q, sizeof(q), name, len));
         return CV_E_INVAL;
     }
     for (int r = 0; r < ld->c.n_rooms; r++) {
@@ -693,7 +478,7 @@ static int on_pair(void *user, const char *section, const char *name, const char
         return 0;
     if (!*section) {
         fail(ld, ld->lineno, "key '%s' outside of any section",
-             quote(q, sizeof(q), name, strlen(name)));
+             cv_config_quote(q, sizeof(q), name, strlen(name)));
         return 0;
     }
     if (ld->in_room)
@@ -702,8 +487,8 @@ static int on_pair(void *user, const char *section, const char *name, const char
         if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
             k = &keys[i];
     if (!k) {
-        fail(ld, ld->lineno, "unknown key '%s' in [%s]", quote(q, sizeof(q), name, strlen(name)),
-             section);
+        fail(ld, ld->lineno, "unknown key '%s' in [%s]",
+             cv_config_quote(q, sizeof(q), name, strlen(name)), section);
         return 0;
     }
     if (!*value && k->kind != K_ADDRS && k->kind != K_IPV4_OPT && k->kind != K_PATH_OPT &&
@@ -744,7 +529,7 @@ static int check_section(struct load *ld, const char *s)
         if (strlen(sections[i]) == n && memcmp(sections[i], s + 1, n) == 0)
             known = 1;
     if (!known) {
-        fail(ld, ld->lineno, "unknown section [%s]", quote(q, sizeof(q), s + 1, n));
+        fail(ld, ld->lineno, "unknown section [%s]", cv_config_quote(q, sizeof(q), s + 1, n));
         return CV_E_INVAL;
     }
     const char *t = close + 1;
