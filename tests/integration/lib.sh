@@ -182,9 +182,11 @@ it_cert() {
 
 # it_metric <base-url> <name>: the value of that /metrics family, summed over
 # its labels (conclave_participants has one series per role); empty if absent.
-it_metric() {
-    curl -s --noproxy '*' --max-time 10 "$1/metrics" |
-        awk -v m="$2" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
+it_metric() { # base-url name [curl args, e.g. the metrics token's Authorization header]
+    local base=$1 name=$2
+    shift 2
+    curl -s --noproxy '*' --max-time 10 "$@" "$base/metrics" |
+        awk -v m="$name" '$1 == m || index($1, m "{") == 1 { s += $2; n = 1 } END { if (n) print s }'
 }
 
 # it_events_url <base-url> <room> <session-id> [curl args]: the URL of a new
@@ -197,6 +199,15 @@ it_events_url() {
     tok=$(curl -s --noproxy '*' --max-time 10 "$@" -X POST -H "Conclave-Session: $sid" \
         "$base/rooms/$room/events" | sed -n 's/^{"token":"\([0-9a-f]*\)".*/\1/p')
     [ -n "$tok" ] && echo "$base/rooms/$room/events?token=$tok"
+}
+
+# it_session_events <base-url> <location> [curl args]: it_events_url for the
+# session a join's Location (/rooms/<room>/sessions/<id>) names.
+it_session_events() {
+    local base=$1 loc=$2 room
+    shift 2
+    room=${loc%/sessions/*}
+    it_events_url "$base" "${room#/rooms/}" "${loc##*/}" "$@"
 }
 
 # it_until <shell-condition> [seconds, default 5]: 0 once it holds.

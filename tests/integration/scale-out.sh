@@ -76,12 +76,14 @@ check "the nginx example gives the daemons' [http] section (listen $addr_a, prox
      grep -q "^proxy_networks = " "$tmp/http.ini" && grep -qx "port = 8080" "$tmp/http.ini"'
 check "the HAProxy example gives the same [http] section" \
     'cmp -s "$tmp/http.ini" <(example_http man/examples/haproxy-scale-out.cfg)'
+metrics_token=scale-out-metrics-$RANDOM$RANDOM
 start_daemon() { # name address ice-min ice-max
     {
         sed "s/^listen = $addr_a\$/listen = $2/" "$tmp/http.ini"
         cat <<EOF
 www = $src/www
 joins_per_minute = 3
+metrics_token = $metrics_token
 [ice]
 addresses = 127.0.0.1
 port_min = $3
@@ -160,7 +162,9 @@ up() { # url: true once it answers 200
 check "daemon a, daemon b and nginx are up" \
     'up "http://$port_a/healthz" && up "http://$port_b/healthz" && up "$lb/healthz"'
 
-metric() { it_metric "http://$1" "$2"; } # server host:port, name -> sum over labels
+# server host:port, name -> sum over labels; the daemons are not on loopback,
+# so /metrics wants their [http] metrics_token
+metric() { it_metric "http://$1" "$2" -H "Authorization: Bearer $metrics_token"; }
 it_offer >"$tmp/offer.sdp"
 join() { # room -> Location of the session, through nginx
     lbc -o /dev/null -D "$tmp/h" -H 'Content-Type: application/sdp' \

@@ -104,7 +104,8 @@ check "Link is exposed to browser scripts" \
     'tr -d "\r" <"$tmp/h" | grep -qi "^access-control-expose-headers: Location, Link$"'
 loc=$(tr -d '\r' <"$tmp/h" | sed -n 's/^location: //Ip')
 r=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"lock","locked":true}' "$base$loc/command")
+    -H "Conclave-Session: ${loc##*/}" --data '{"type":"lock","locked":true}' \
+    "$base${loc%/sessions/*}/command")
 check "the room's creator locks it -> 204 ($r)" '[ "$r" = 204 ]'
 st=$(ice lockme)
 check "locked room -> 403, no credential ($st)" '[ "$st" = 403 ] && ! grep -q iceServers "$tmp/b"'

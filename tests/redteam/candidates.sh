@@ -103,6 +103,7 @@ run no "allow_private_candidates = no"
 check "no: not even the loopback candidate is probed" '[ "$(count loopback)" = 0 ] && [ "$(count private)" = 0 ]'
 
 # ---- [ice] addresses by default: the interface with the default route ----
+# (the answer's addresses, each once: ICE-TCP adds a TCP candidate beside each UDP one)
 ip link add rt0 type veth peer name rt1
 ip link add lan0 type veth peer name lan1
 ip addr add 10.7.0.1/24 dev rt0
@@ -114,7 +115,8 @@ ip route add default via 10.7.0.2 dev rt0
 printf '[http]\nport = %s\n[mixer]\nthreads = 1\nwidth = 320\nheight = 180\n' "$port" >"$it_tmp/default.ini"
 it_daemon "$it_tmp/default.ini" "$base"
 c -H 'Content-Type: application/sdp' --data-binary @"$it_tmp/offer.sdp" "$base/rooms/defaults/whip" |
-    tr -d '\r' | sed -n 's/^a=candidate:[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .*/\1/p' >"$it_tmp/host"
+    tr -d '\r' | sed -n 's/^a=candidate:[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .*/\1/p' |
+    sort -u >"$it_tmp/host"
 echo "# host candidates with a default route on rt0: $(tr '\n' ' ' <"$it_tmp/host")"
 check "without [ice] addresses the answer's host candidate is the default route's interface (10.7.0.1) alone" \
     '[ "$(cat "$it_tmp/host")" = 10.7.0.1 ]'
@@ -122,7 +124,8 @@ it_stop
 ip route del default
 it_daemon "$it_tmp/default.ini" "$base"
 c -H 'Content-Type: application/sdp' --data-binary @"$it_tmp/offer.sdp" "$base/rooms/defaults/whip" |
-    tr -d '\r' | sed -n 's/^a=candidate:[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .*/\1/p' >"$it_tmp/host"
+    tr -d '\r' | sed -n 's/^a=candidate:[^ ]* [^ ]* [^ ]* [^ ]* \([^ ]*\) .*/\1/p' |
+    sort -u >"$it_tmp/host"
 echo "# host candidates without a default route: $(tr '\n' ' ' <"$it_tmp/host")"
 check "with no default route it is 127.0.0.1 alone" '[ "$(cat "$it_tmp/host")" = 127.0.0.1 ]'
 it_stop

@@ -36,7 +36,7 @@ n=0
 for i in 1 2 3 4 5 6 7 8; do [ -n "${loc[i]}" ] && n=$((n + 1)); done
 check "a room of 8 ($n joined)" '[ "$n" = 8 ]'
 sse=$tmp/p8.sse
-c -N --max-time 120 "$base/rooms/fan/events?session=${loc[8]##*/}" >"$sse" &
+c -N --max-time 120 "$(it_events_url "$base" fan "${loc[8]##*/}")" >"$sse" &
 it_bg+=($!)
 it_wait_for "$sse" '^event: layout' 10
 sleep 1
@@ -50,7 +50,8 @@ burst() {
     local i
     for ((i = 1; i <= $2; i++)); do
         [ "$i" -gt 1 ] && echo next
-        printf 'url = "%s"\nheader = "Content-Type: application/json"\n' "$base$1/command"
+        printf 'url = "%s"\nheader = "Content-Type: application/json"\n' "$base/rooms/fan/command"
+        printf 'header = "Conclave-Session: %s"\n' "${1##*/}"
         printf 'data = "%s"\noutput = "/dev/null"\nwrite-out = "%%{http_code}\\n"\n' \
             "$(eval "$3" | sed 's/"/\\"/g')"
     done >"$tmp/burst.cfg"
@@ -91,7 +92,8 @@ check "the last accepted toggle is what the roster shows (hand $want)" \
 # the refusal: 429, Retry-After, one line saying why (the bucket drained again first)
 for _ in $(seq 20); do
     st=$(c -o "$tmp/body" -D "$tmp/h" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-        --data '{"type":"camera","on":true}' "$base${loc[1]}/command")
+        -H "Conclave-Session: ${loc[1]##*/}" --data '{"type":"camera","on":true}' \
+        "$base/rooms/fan/command")
     [ "$st" = 429 ] && break
 done
 ra=$(tr -d '\r' <"$tmp/h" | sed -n 's/^Retry-After: //Ip')
@@ -101,10 +103,12 @@ check "and one line saying why: $(head -c 80 "$tmp/body")" \
     '[ "$(wc -l <"$tmp/body")" = 1 ] && grep -q "too many" "$tmp/body"'
 sleep "${ra:-1}"
 st=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"hand","raised":false}' "$base${loc[1]}/command")
+    -H "Conclave-Session: ${loc[1]##*/}" --data '{"type":"hand","raised":false}' \
+    "$base/rooms/fan/command")
 check "after Retry-After the toggle is accepted ($st)" '[ "$st" = 204 ]'
 st=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"chat","text":"still here"}' "$base${loc[1]}/command")
+    -H "Conclave-Session: ${loc[1]##*/}" --data '{"type":"chat","text":"still here"}' \
+    "$base/rooms/fan/command")
 check "chat has a bucket of its own (204: $st)" '[ "$st" = 204 ]'
 
 # 2. 600 chats of 1000 bytes from another attendee
@@ -129,7 +133,8 @@ check "the subscriber's stream is still open" 'kill -0 "${it_bg[0]}" 2>/dev/null
 # 3. six attendees raise their hands at the same moment: coalesced
 for i in 3 4 5 6 7 8; do
     [ "$i" -gt 3 ] && echo next
-    printf 'url = "%s"\nheader = "Content-Type: application/json"\n' "$base${loc[i]}/command"
+    printf 'url = "%s"\nheader = "Content-Type: application/json"\n' "$base/rooms/fan/command"
+    printf 'header = "Conclave-Session: %s"\n' "${loc[i]##*/}"
     printf 'data = "{\\"type\\":\\"hand\\",\\"raised\\":true}"\noutput = "/dev/null"\n'
     printf 'write-out = "%%{http_code}\\n"\n'
 done >"$tmp/six.cfg"
@@ -147,7 +152,8 @@ check "the last roster shows all six hands raised" \
 # 4. the same state again is no change: no publication
 r0=$(count roster)
 st=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"hand","raised":true}' "$base${loc[3]}/command")
+    -H "Conclave-Session: ${loc[3]##*/}" --data '{"type":"hand","raised":true}' \
+    "$base/rooms/fan/command")
 sleep 0.6
 check "raising a raised hand -> 204 and no roster event ($st, $(($(count roster) - r0)))" \
     '[ "$st" = 204 ] && [ "$(count roster)" = "$r0" ]'

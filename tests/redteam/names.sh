@@ -68,7 +68,7 @@ a3=$(join '%20%20ada%20')
 check "three joins as Ada, Ada, ' ada ' -> 201" \
     '[ "${a1%% *}" = 201 ] && [ "${a2%% *}" = 201 ] && [ "${a3%% *}" = 201 ]'
 
-c -N --max-time 30 "$base${host%/sessions/*}/events?session=${host##*/}" >"$tmp/host.sse" &
+c -N --max-time 30 "$(it_session_events "$base" "$host")" >"$tmp/host.sse" &
 it_bg+=($!)
 it_wait_for "$tmp/host.sse" '^event: layout' 10
 roster "$tmp/host.sse" >"$tmp/names"
@@ -83,7 +83,8 @@ check "the first Ada keeps her name, the next ones are Ada (2) and ada (3)" \
 
 # chat shows the numbered name
 st=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"chat","text":"hi"}' "$base${a2#* }/command")
+    -H "Conclave-Session: ${a2##*/}" --data '{"type":"chat","text":"hi"}' \
+    "$base$(l=${a2#* }; echo "${l%/sessions/*}")/command")
 check "chat from the second Ada -> 204 ($st)" '[ "$st" = 204 ]'
 check "the chat event names her Ada (2)" 'it_wait_for "$tmp/host.sse" "\"name\":\"Ada (2)\",\"text\":\"hi\""'
 

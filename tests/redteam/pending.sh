@@ -112,7 +112,7 @@ it_daemon "$tmp/conclave.ini" "$base"
 join /rooms/quiet/whip
 loc=$(sed -n 's/^Location: //Ip' "$tmp/h.txt")
 t0=$SECONDS
-curl -s -N --max-time 45 "$base${loc%/sessions/*}/events?session=${loc##*/}" >"$tmp/sse" &
+curl -s -N --max-time 45 "$(it_session_events "$base" "$loc")" >"$tmp/sse" &
 sse=$!
 it_bg+=("$sse")
 it_ended "$sse" 45

@@ -57,15 +57,15 @@ check "Dave joins /rooms/board (${dave%% *})" '[ "${dave%% *}" = 201 ]'
 dave=${dave#* }
 check "Dave is not given a moderator token: not a second creator" \
     '! tr -d "\r" <"$tmp/h" | grep -qi "^Conclave-Moderator-Token:"'
-c -N --max-time 20 "$base/rooms/BOARD/events?session=${carol##*/}" >"$tmp/carol.sse" &
+c -N --max-time 20 "$(it_events_url "$base" BOARD "${carol##*/}")" >"$tmp/carol.sse" &
 it_bg+=($!)
 check "Carol's stream (opened as BOARD) lists Carol and Dave" \
     'it_wait_for "$tmp/carol.sse" "\"name\":\"Dave\"" 10 && grep -q "\"name\":\"Carol\"" "$tmp/carol.sse"'
 st=$(c -o "$tmp/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"lock","locked":true}' "$base/rooms/bOaRd/sessions/${dave##*/}/command")
+    --data '{"type":"lock","locked":true}' -H "Conclave-Session: ${dave##*/}" "$base/rooms/bOaRd/command")
 check "Dave cannot lock the room under another spelling -> 403 ($st)" '[ "$st" = 403 ]'
 st=$(c -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data '{"type":"lock","locked":true}' "$base/rooms/BOARD/sessions/${carol##*/}/command")
+    --data '{"type":"lock","locked":true}' -H "Conclave-Session: ${carol##*/}" "$base/rooms/BOARD/command")
 check "Carol locks it (as BOARD) -> 204 ($st)" '[ "$st" = 204 ]'
 st=$(join "/rooms/board/whip?name=Eve")
 check "then /rooms/board is locked too -> 403 (${st%% *})" '[ "${st%% *}" = 403 ]'

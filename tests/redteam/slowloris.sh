@@ -99,7 +99,7 @@ check "a keep-alive client with 4 s pauses: 3 answers on one connection ($(cat "
     '[ "$(cat "$tmp/keepalive")" = 3 ]'
 loc=$(curl -s --max-time 20 -D - -o /dev/null -X POST -H 'Content-Type: application/sdp' \
     --data-binary @"$tmp/offer.sdp" "$base/rooms/sl/whip" | tr -d '\r' | sed -n 's/^Location: //Ip')
-curl -s -N --max-time 40 "$base${loc%/sessions/*}/events?session=${loc##*/}" >"$tmp/sse" &
+curl -s -N --max-time 40 "$(it_session_events "$base" "$loc")" >"$tmp/sse" &
 sse=$!
 it_bg+=("$sse")
 check "an event stream opens" 'it_wait_for "$tmp/sse" "^event: hello" 10'

@@ -34,11 +34,13 @@ join() { # path -> session id (from loopback: not limited)
     tr -d '\r' <"$tmp/h" | sed -n 's/^Location: .*\///Ip'
 }
 # stream <session> <out> [curl args]: an event stream in the background; its pid in $!
+# (its token is asked for from loopback, not limited: the stream is what counts)
 stream() {
-    local id=$1 out=$2
+    local id=$1 out=$2 url
     shift 2
+    url=$(it_events_url "$base" rt "$id")
     curl -s --noproxy '*' -N --max-time 120 -o "$out" -w '%{http_code}\n' "$@" \
-        "$base/rooms/rt/events?session=$id" >"$out.code" 2>/dev/null &
+        "$url" >"$out.code" 2>/dev/null &
     it_bg+=($!)
 }
 # server-side TCP connections of the daemon that are established
@@ -113,12 +115,13 @@ it_bg=()
 
 # ---- a stalled reader: takes nothing, its events pile up ----
 b=$(join "/rooms/rt/whip?name=B")
-python3 - "$port" "$a" "$tmp/stalled.port" <<'EOF' &
+stalled_url=$(it_events_url "$base" rt "$a")
+python3 - "$port" "/${stalled_url#*://*/}" "$tmp/stalled.port" <<'EOF' &
 import socket, sys, time
 s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
 s.connect(("127.0.0.1", int(sys.argv[1])))
-s.sendall(("GET /rooms/rt/events?session=%s HTTP/1.1\r\nHost: x\r\n\r\n" % sys.argv[2]).encode())
+s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % sys.argv[2]).encode())
 open(sys.argv[3], "w").write(str(s.getsockname()[1]))
 time.sleep(120)  # never reads
 EOF
@@ -136,7 +139,8 @@ n204=0
 for i in $(seq 1 8); do
     for who in "$b" "$b2" "$b3"; do
         r=$(c --max-time 5 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-            --data "{\"type\":\"chat\",\"text\":\"$text\"}" "$base/rooms/rt/sessions/$who/command")
+            -H "Conclave-Session: $who" --data "{\"type\":\"chat\",\"text\":\"$text\"}" \
+            "$base/rooms/rt/command")
         [ "$r" = 204 ] && n204=$((n204 + 1))
     done
 done
