@@ -21,13 +21,15 @@
 
 #include <stdint.h>
 
-#define EVQ 16              /* events not yet polled */
-#define CTLQ 16             /* RTCP packets not yet polled */
-#define CTL_CAP 320         /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
-#define RESENDQ 64          /* NACKed sequence numbers not yet answered */
-#define TXQ 8               /* the mixer's frames of one medium not yet packetised */
-#define PACE_FACTOR 25      /* video leaves at 2.5 x what the tier and audio need... */
-#define PACE_BURST_US 20000 /* ...with at most 20 ms of it at once */
+#define EVQ 16         /* events not yet polled */
+#define CTLQ 16        /* RTCP packets not yet polled */
+#define CTL_CAP 320    /* one of them: a compound report, a NACK of 32, a REMB, a PLI */
+#define RESENDQ 64     /* NACKed sequence numbers not yet answered */
+#define TXQ 8          /* the mixer's frames of one medium not yet packetised */
+#define PACE_FACTOR 25 /* video leaves at 2.5 x what the tier and audio need... */
+#define PACE_BURST_US                                                                              \
+    50000                   /* ...with at most 50 ms of it at once (a big frame of a               \
+                                good link is not held back) */
 #define PACE_BURST_MIN 2400 /* (and two full packets) */
 #define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
