@@ -22,8 +22,8 @@ struct cv_link {
     cv_core_t *core;
     cv_peer_t *peer;
     cv_part_t *part;
-    GSource *timer; /* fires at the core's deadline */
-    int ready;      /* started on the loop: peer and part may be used */
+    cv_loop_timer_t *timer; /* fires at the core's deadline */
+    int ready;              /* started on the loop: peer and part may be used */
     int closed;
     int failed; /* the owner was told */
     atomic_int flush_pending;
@@ -106,8 +106,7 @@ static void pump(cv_link_t *l)
         case CV_CORE_EVENT: on_event(l, &o); break;
         }
     }
-    int64_t d = cv_core_deadline(l->core);
-    g_source_set_ready_time(l->timer, d < 0 ? -1 : d);
+    cv_loop_timer_set(l->timer, cv_core_deadline(l->core));
 }
 
 /* What the room wants of this sender now, for the core's next step. */
@@ -149,25 +148,16 @@ static void on_peer_state(void *ud, int state, const char *why)
     }
 }
 
-typedef struct {
-    GSource src;
-    cv_link_t *l; /* borrowed: the source is destroyed before the link */
-} timer_source_t;
-
-static gboolean timer_dispatch(GSource *src, GSourceFunc cb, gpointer ud)
+static void on_timer(void *ud)
 {
-    cv_link_t *l = ((timer_source_t *)src)->l;
-    int64_t now = cv_now_us();
-    g_source_set_ready_time(src, -1);
+    cv_link_t *l = ud;
     if (!l->ready || l->closed)
-        return G_SOURCE_CONTINUE;
+        return;
+    int64_t now = cv_now_us();
     refresh_view(l, now);
     cv_core_on_timeout(l->core, now);
     pump(l);
-    return G_SOURCE_CONTINUE;
 }
-
-static GSourceFuncs timer_funcs = {.dispatch = timer_dispatch};
 
 static gboolean flush_cb(gpointer arg)
 {
@@ -238,9 +228,7 @@ static void start_on_loop(void *arg)
     int n = cv_ice_local_candidates(ice, &lc);
     for (int i = 0; i < n && i < CV_ICE_MAX_LOCAL; i++)
         st->local[i] = lc[i];
-    l->timer = g_source_new(&timer_funcs, sizeof(timer_source_t));
-    ((timer_source_t *)l->timer)->l = l;
-    g_source_attach(l->timer, cv_loop_context(l->env.loop));
+    l->timer = cv_loop_timer_new(l->env.loop, on_timer, l);
     l->ready = 1;
     st->rc = n < CV_ICE_MAX_LOCAL ? n : CV_ICE_MAX_LOCAL;
 }
@@ -257,11 +245,8 @@ int cv_link_start(cv_link_t *l, cv_part_t *part, const cv_link_remote_t *remote,
 void cv_link_stop_on_loop(cv_link_t *l)
 {
     l->closed = 1;
-    if (l->timer) {
-        g_source_destroy(l->timer);
-        g_source_unref(l->timer);
-        l->timer = NULL;
-    }
+    cv_loop_timer_free(l->timer);
+    l->timer = NULL;
     cv_peer_destroy(l->peer);
     l->peer = NULL;
     l->ready = 0;

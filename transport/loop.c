@@ -29,10 +29,29 @@
 #define HANDOFF_ACQUIRE(p) ((void)(p))
 #endif
 
+struct cv_loop_timer {
+    cv_loop_t *loop;
+    void (*fn)(void *ud);
+    void *ud;
+    int64_t deadline; /* -1: not armed */
+    int at;           /* its place in the heap, -1 when not in it */
+    unsigned ran;     /* the dispatch that last ran it */
+};
+
 struct cv_loop {
     GMainContext *ctx;
     GMainLoop *loop;
     GThread *thread;
+    /* the timers (loop thread only): a min-heap on deadline, one source */
+    GSource *timer_src;
+    cv_loop_timer_t **heap;
+    int n_heap, heap_cap;
+    unsigned dispatches;
+};
+
+struct timer_source {
+    GSource src;
+    cv_loop_t *loop;
 };
 
 static gpointer run(gpointer arg)
@@ -67,6 +86,11 @@ void cv_loop_destroy(cv_loop_t *l)
         cv_loop_invoke(l, quit_cb, l->loop);
         g_thread_join(l->thread);
     }
+    if (l->timer_src) {
+        g_source_destroy(l->timer_src);
+        g_source_unref(l->timer_src);
+    }
+    free(l->heap);
     g_main_loop_unref(l->loop);
     g_main_context_unref(l->ctx);
     free(l);
@@ -134,4 +158,118 @@ void cv_loop_call_sync(cv_loop_t *l, void (*fn)(void *), void *arg)
     pthread_mutex_unlock(&c.lock);
     pthread_cond_destroy(&c.cond);
     pthread_mutex_destroy(&c.lock);
+}
+
+/* ---- timers: a binary min-heap on deadline under one source ---- */
+
+static void heap_put(cv_loop_t *l, int i, cv_loop_timer_t *t)
+{
+    l->heap[i] = t;
+    t->at = i;
+}
+
+static void sift_up(cv_loop_t *l, int i)
+{
+    cv_loop_timer_t *t = l->heap[i];
+    while (i > 0 && l->heap[(i - 1) / 2]->deadline > t->deadline) {
+        heap_put(l, i, l->heap[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    heap_put(l, i, t);
+}
+
+static void sift_down(cv_loop_t *l, int i)
+{
+    cv_loop_timer_t *t = l->heap[i];
+    for (;;) {
+        int c = 2 * i + 1;
+        if (c >= l->n_heap)
+            break;
+        if (c + 1 < l->n_heap && l->heap[c + 1]->deadline < l->heap[c]->deadline)
+            c++;
+        if (l->heap[c]->deadline >= t->deadline)
+            break;
+        heap_put(l, i, l->heap[c]);
+        i = c;
+    }
+    heap_put(l, i, t);
+}
+
+static void heap_remove(cv_loop_t *l, cv_loop_timer_t *t)
+{
+    int i = t->at;
+    t->at = -1;
+    cv_loop_timer_t *last = l->heap[--l->n_heap];
+    if (i == l->n_heap)
+        return;
+    heap_put(l, i, last);
+    sift_down(l, i);
+    sift_up(l, last->at);
+}
+
+/* The shared source is ready at the earliest deadline, or never. */
+static void rearm(cv_loop_t *l)
+{
+    g_source_set_ready_time(l->timer_src, l->n_heap ? l->heap[0]->deadline : -1);
+}
+
+static gboolean timers_dispatch(GSource *src, GSourceFunc cb, gpointer ud)
+{
+    cv_loop_t *l = ((struct timer_source *)src)->loop;
+    int64_t now = g_get_monotonic_time(); /* CLOCK_MONOTONIC, as clock.h */
+    unsigned gen = ++l->dispatches;
+    /* each timer at most once a dispatch: one set again in the past waits for
+     * the next (at once), so other sources are not starved */
+    while (l->n_heap && l->heap[0]->deadline <= now && l->heap[0]->ran != gen) {
+        cv_loop_timer_t *t = l->heap[0];
+        heap_remove(l, t);
+        t->deadline = -1;
+        t->ran = gen;
+        t->fn(t->ud); /* may set or free timers: the heap is read again after */
+    }
+    rearm(l);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs timers_funcs = {.dispatch = timers_dispatch};
+
+cv_loop_timer_t *cv_loop_timer_new(cv_loop_t *l, void (*fn)(void *ud), void *ud)
+{
+    if (!l->timer_src) {
+        l->timer_src = g_source_new(&timers_funcs, sizeof(struct timer_source));
+        ((struct timer_source *)l->timer_src)->loop = l;
+        g_source_attach(l->timer_src, l->ctx);
+    }
+    cv_loop_timer_t *t = cv_xcalloc(1, sizeof(*t));
+    *t = (cv_loop_timer_t){.loop = l, .fn = fn, .ud = ud, .deadline = -1, .at = -1};
+    return t;
+}
+
+void cv_loop_timer_set(cv_loop_timer_t *t, int64_t deadline_us)
+{
+    cv_loop_t *l = t->loop;
+    if (deadline_us == t->deadline)
+        return;
+    int64_t first = l->n_heap ? l->heap[0]->deadline : -1;
+    if (t->at >= 0)
+        heap_remove(l, t);
+    t->deadline = deadline_us < 0 ? -1 : deadline_us;
+    if (t->deadline >= 0) {
+        if (l->n_heap == l->heap_cap) {
+            l->heap_cap = l->heap_cap ? 2 * l->heap_cap : 64;
+            l->heap = cv_xrealloc(l->heap, (size_t)l->heap_cap * sizeof(*l->heap));
+        }
+        heap_put(l, l->n_heap++, t);
+        sift_up(l, t->at);
+    }
+    if ((l->n_heap ? l->heap[0]->deadline : -1) != first)
+        rearm(l); /* only when the earliest moved: GLib wakes the loop for it */
+}
+
+void cv_loop_timer_free(cv_loop_timer_t *t)
+{
+    if (!t)
+        return;
+    cv_loop_timer_set(t, -1);
+    free(t);
 }

@@ -8,6 +8,7 @@
 #define CV_LOOP_H
 
 #include <glib.h>
+#include <stdint.h>
 
 typedef struct cv_loop cv_loop_t;
 
@@ -21,5 +22,16 @@ GMainContext *cv_loop_context(cv_loop_t *l);
 void cv_loop_invoke(cv_loop_t *l, GSourceFunc fn, void *arg);
 /* Runs fn(arg) on the loop thread and waits for it to return. Not from the loop thread itself. */
 void cv_loop_call_sync(cv_loop_t *l, void (*fn)(void *), void *arg);
+
+/* A timer of the loop: fn(ud) runs on the loop thread once the deadline last
+ * set (monotonic microseconds, the clock of clock.h) has come; -1 disarms it.
+ * Every timer of a loop shares one GLib source that is ready at the earliest
+ * deadline (a heap), so a thousand sessions with a timer each cost the main
+ * loop one source, not a thousand. Create, set and free on the loop thread
+ * only; fn may set or free any timer, itself included. */
+typedef struct cv_loop_timer cv_loop_timer_t;
+cv_loop_timer_t *cv_loop_timer_new(cv_loop_t *l, void (*fn)(void *ud), void *ud);
+void cv_loop_timer_set(cv_loop_timer_t *t, int64_t deadline_us);
+void cv_loop_timer_free(cv_loop_timer_t *t); /* NULL ok */
 
 #endif
