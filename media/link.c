@@ -25,7 +25,8 @@ struct cv_link {
     cv_loop_timer_t *timer; /* fires at the core's deadline */
     int ready;              /* started on the loop: peer and part may be used */
     int closed;
-    int failed; /* the owner was told */
+    int failed;       /* the owner was told */
+    int v_pt, rtx_pt; /* the participant's video: what the room's view applies to */
     atomic_int flush_pending;
 };
 
@@ -123,7 +124,9 @@ static void on_rtp(void *ud, uint8_t *pkt, size_t len)
 {
     cv_link_t *l = ud;
     int64_t now = cv_now_us();
-    refresh_view(l, now);
+    int pt = len > 1 ? pkt[1] & 0x7f : -1;
+    if (pt >= 0 && (pt == l->v_pt || pt == l->rtx_pt)) /* the timer refreshes it too */
+        refresh_view(l, now);
     cv_core_on_rtp(l->core, pkt, len, now);
     pump(l);
 }
@@ -194,6 +197,8 @@ cv_link_t *cv_link_new(const cv_link_env_t *env, const cv_core_params_t *params)
     atomic_init(&l->refs, 1);
     l->env = *env;
     l->core = cv_core_new(params);
+    l->v_pt = params->v_pt;
+    l->rtx_pt = params->rtx_pt;
     return l;
 }
 
