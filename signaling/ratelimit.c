@@ -5,6 +5,7 @@
  */
 #include "ratelimit.h"
 
+#include "clientaddr.h"
 #include "mem.h"
 
 #include <stdlib.h>
@@ -23,23 +24,6 @@ struct cv_ratelimit {
     size_t mask; /* slots - 1, slots a power of two */
     uint64_t seed;
 };
-
-/* FNV-1a over the bytes, started from the seed, then a 64-bit finaliser
- * (splitmix64) so that close addresses spread over the table. Never 0. */
-static uint64_t hash(uint64_t seed, const char *s)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-    for (; *s; s++) {
-        h ^= (unsigned char)*s;
-        h *= 0x100000001b3ULL;
-    }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h ? h : 1;
-}
 
 static int expired(const struct slot *s, int64_t now_us)
 {
@@ -93,7 +77,8 @@ int cv_ratelimit_hit(cv_ratelimit_t *rl, const char *addr, int limit, int64_t no
 {
     if (limit <= 0)
         return 0;
-    struct slot *s = find(rl, hash(rl->seed, addr), now_us);
+    struct slot *s =
+        find(rl, cv_client_hash(rl->seed, addr) /* keyed: never the address */, now_us);
     if (s->count < (uint32_t)limit) {
         s->count++;
         return 0;
