@@ -205,6 +205,7 @@ void cv_config_defaults(cv_config_t *c)
     c->log_level = CV_LOG_WARN;
 }
 
+/* Records the first error only; line 0 when no line is to blame. */
 static void fail(struct load *ld, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -293,6 +294,7 @@ static int set_ip(const struct key *k, char *field, const char *v, char *why, si
     return 0;
 }
 
+/* Checks value v for key k and stores it in c; on error why holds the reason. */
 static int set_value(cv_config_t *c, const struct key *k, const char *v, char *why, size_t whycap)
 {
     char *field = (char *)c + k->off;

@@ -27,7 +27,6 @@ const char *cv_config_quote(char *out, size_t cap, const char *s, size_t n)
     return out;
 }
 
-/* Records the first error only; line 0 when no line is to blame. */
 int cv_config_is_ip(const char *s, int allow_v6)
 {
     unsigned char buf[16];
@@ -79,7 +78,6 @@ int cv_config_set_addrs(char *out, size_t cap, const char *v, char *why, size_t 
     return 0;
 }
 
-/* Checks value v for key k and stores it in c; on error why holds the reason. */
 int cv_config_room_chars(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
