@@ -734,11 +734,6 @@ int64_t cv_core_rtt_us(const cv_core_t *c)
     return c->rtt_us;
 }
 
-int64_t cv_core_reorder_us(const cv_core_t *c)
-{
-    return c->reorder_us;
-}
-
 const cv_core_stats_t *cv_core_stats(const cv_core_t *c)
 {
     return &c->st;

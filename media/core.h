@@ -150,8 +150,7 @@ int64_t cv_core_deadline(const cv_core_t *c);
 int cv_core_tier(const cv_core_t *c);
 const cv_tier_ctl_t *cv_core_tier_ctl(const cv_core_t *c); /* what the tier follows */
 int cv_core_dead(const cv_core_t *c);
-int64_t cv_core_rtt_us(const cv_core_t *c);     /* smoothed, -1 unknown */
-int64_t cv_core_reorder_us(const cv_core_t *c); /* the link's reordering, as NACKs wait for it */
+int64_t cv_core_rtt_us(const cv_core_t *c); /* smoothed, -1 unknown */
 const cv_core_stats_t *cv_core_stats(const cv_core_t *c);
 
 #endif
