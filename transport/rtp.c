@@ -7,6 +7,8 @@
 #include "bytes.h"
 #include "err.h"
 
+#include <string.h>
+
 int cv_rtp_parse(const uint8_t *p, size_t len, cv_rtp_hdr_t *h)
 {
     if (len < CV_RTP_HDR_LEN)
@@ -163,4 +165,25 @@ int cv_rtp_write_header(uint8_t *out, size_t cap, const cv_rtp_out_t *o)
         out[19] = 0;
     }
     return (int)n;
+}
+
+int cv_rtp_add_ext16(uint8_t *pkt, size_t len, size_t cap, int id, uint16_t value)
+{
+    if (id < 1 || id > 14 || len < CV_RTP_HDR_LEN || (pkt[0] >> 6) != 2)
+        return CV_E_INVAL;
+    if (pkt[0] & 0x10)
+        return CV_E_UNSUPPORTED;
+    size_t at = CV_RTP_HDR_LEN + 4u * (pkt[0] & 0x0f); /* after the CSRCs */
+    if (at > len)
+        return CV_E_INVAL;
+    if (cap < len + 8)
+        return CV_E_NOSPACE;
+    memmove(pkt + at + 8, pkt + at, len - at);
+    wr16(pkt + at, CV_RTP_EXT_ONE_BYTE);
+    wr16(pkt + at + 2, 1);                /* one 32-bit word follows */
+    pkt[at + 4] = (uint8_t)(id << 4 | 1); /* L = 1: two data bytes */
+    wr16(pkt + at + 5, value);
+    pkt[at + 7] = 0; /* padding */
+    pkt[0] |= 0x10;
+    return (int)(len + 8);
 }

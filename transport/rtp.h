@@ -74,4 +74,11 @@ typedef struct {
  * 0..127, audio_level_id outside 0..14). */
 int cv_rtp_write_header(uint8_t *out, size_t cap, const cv_rtp_out_t *o);
 
+/* Adds a one-byte-form extension (RFC 8285 §4.2) holding element id (1..14)
+ * with the 16-bit value to the packet of len bytes at pkt (cap bytes of room),
+ * which has no extension yet: the payload moves 8 bytes on, X is set. Returns
+ * the new length, CV_E_NOSPACE, CV_E_INVAL (id, or not an RTP packet) or
+ * CV_E_UNSUPPORTED (the packet already has an extension). */
+int cv_rtp_add_ext16(uint8_t *pkt, size_t len, size_t cap, int id, uint16_t value);
+
 #endif

@@ -414,6 +414,36 @@ static void test_write(void)
     CHECK_EQ(buf[17], 0x7f); /* clamped to 127, V=0 */
 }
 
+/* The transport-wide sequence number added to a packet as it leaves: the
+ * payload moves, the element reads back, the CSRCs stay in front of it. */
+static void test_add_ext16(void)
+{
+    uint8_t pkt[64] = {0x81, 0x60, 0x00, 0x07, 0,    0,    0,    9,    1,   2,
+                       3,    4,    0xca, 0xfe, 0xba, 0xbe, 0x11, 0x22, 0x33};
+    size_t len = 19; /* one CSRC, three bytes of payload */
+    CHECK_EQ(cv_rtp_add_ext16(pkt, len, 26, 5, 0xabcd), CV_E_NOSPACE);
+    int n = cv_rtp_add_ext16(pkt, len, sizeof(pkt), 5, 0xabcd);
+    CHECK_EQ(n, 27);
+    cv_rtp_hdr_t h;
+    CHECK_EQ(cv_rtp_parse(pkt, (size_t)n, &h), 0);
+    CHECK_EQ(h.has_ext, 1);
+    CHECK_EQ(h.csrc_count, 1);
+    CHECK_EQ(h.csrc[0], 0xcafebabeu);
+    CHECK_EQ(h.seq, 7);
+    CHECK_EQ(h.payload_len, 3);
+    CHECK_EQ(h.payload[0], 0x11);
+    CHECK_EQ(h.payload[2], 0x33);
+    const uint8_t *d;
+    CHECK_EQ(cv_rtp_find_ext(&h, 5, &d), 2);
+    CHECK_EQ(d[0], 0xab);
+    CHECK_EQ(d[1], 0xcd);
+    CHECK_EQ(cv_rtp_add_ext16(pkt, (size_t)n, sizeof(pkt), 5, 1), CV_E_UNSUPPORTED);
+    CHECK_EQ(cv_rtp_add_ext16(pkt, (size_t)n, sizeof(pkt), 15, 1), CV_E_INVAL);
+    CHECK_EQ(cv_rtp_add_ext16(pkt, 8, sizeof(pkt), 5, 1), CV_E_INVAL);
+    uint8_t csrcs[16] = {0x8f}; /* 15 CSRCs announced, none there */
+    CHECK_EQ(cv_rtp_add_ext16(csrcs, 12, sizeof(csrcs), 5, 1), CV_E_INVAL);
+}
+
 int main(void)
 {
     test_csrc();
@@ -423,5 +453,6 @@ int main(void)
     test_padding();
     test_malformed();
     test_write();
+    test_add_ext16();
     return CHECK_DONE("test_rtp");
 }
