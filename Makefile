@@ -21,7 +21,7 @@ APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libs
 	python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0 \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light haproxy strace groff-base man-db openssl \
-	nftables coturn
+	nftables coturn espeak-ng
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
@@ -175,17 +175,37 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay
+check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay $(SPEECH)
 	tests/run-suite
 
 fuzz: fuzz-build
 	tests/fuzz/run-all $(FUZZ_SECONDS)
 
-bench: all $(BENCH_BIN) build/bench/loadgen
+bench: deps all $(BENCH_BIN) build/bench/loadgen $(SPEECH)
 	bench/run
 
 # One participant behind the impairment relay, per profile (bench/network.sh).
-bench-network: all build/bench/relay
+# Speech for the audio tests and benchmarks: Opus keeps its in-band FEC for
+# voice (SILK and hybrid modes), which tones never reach. Two voices, two
+# languages, synthesised here so that no recording is shipped.
+SPEECH := build/speech/a.wav build/speech/b.wav
+SPEECH_A := The committee met on Tuesday evening to discuss the budget for next year. \
+	Several members asked whether the library could stay open on Sundays, and the treasurer \
+	promised a detailed answer by the end of the month. After a short break, the group turned \
+	to the summer festival, which needs twelve volunteers for the kitchen and four for the car park.
+SPEECH_B := Bonjour à toutes et à tous. Nous commençons la séance par le compte rendu de la \
+	dernière réunion, puis nous parlerons des inscriptions pour la rentrée. Chaque classe aura \
+	deux délégués, et les parents qui le souhaitent pourront participer au conseil du mois de mars.
+
+build/speech/a.wav:
+	@mkdir -p $(@D)
+	espeak-ng -v en-gb -s 160 -w $@ "$(SPEECH_A)"
+
+build/speech/b.wav:
+	@mkdir -p $(@D)
+	espeak-ng -v fr -s 150 -w $@ "$(SPEECH_B)"
+
+bench-network: deps all build/bench/relay $(SPEECH)
 	bench/network.sh
 
 # 20 loadgen participants for 10 minutes (SOAK_SECONDS), the daemon's RSS slope.

@@ -647,6 +647,36 @@ export function pageHelpers() {
         return { track: dst.stream.getAudioTracks()[0], osc };
     };
 
+    // An audio track playing a recording (the bytes of a WAV file, base64) in
+    // a loop at the given gain, made in the AudioContext ac (which resamples
+    // it). Speech, unlike a tone, keeps Opus in its voice modes, where in-band
+    // FEC exists. Returns { track, seconds }.
+    H.speechTrack = async (ac, wavBase64, gain = 0.5) => {
+        const bytes = Uint8Array.from(atob(wavBase64), (c) => c.charCodeAt(0));
+        const buf = await ac.decodeAudioData(bytes.buffer);
+        const src = ac.createBufferSource();
+        src.buffer = buf;
+        src.loop = true;
+        const g = ac.createGain();
+        g.gain.value = gain;
+        const dst = ac.createMediaStreamDestination();
+        src.connect(g).connect(dst);
+        src.start();
+        return { track: dst.stream.getAudioTracks()[0], seconds: buf.duration };
+    };
+
+    // The level (dBFS) of what an analyser hears now: the RMS of its last
+    // fftSize samples, -200 for silence.
+    H.rmsDb = (analyser) => {
+        const x = new Float32Array(analyser.fftSize);
+        analyser.getFloatTimeDomainData(x);
+        let e = 0;
+        for (let i = 0; i < x.length; i++) {
+            e += x[i] * x[i];
+        }
+        return e > 0 ? 10 * Math.log10(e / x.length) : -200;
+    };
+
     // An AnalyserNode (8192-point FFT) fed with a remote audio track. The
     // track must also play through a media element (muted is enough) or
     // Chromium feeds WebAudio with silence; that element goes into container.
