@@ -3,8 +3,11 @@
  * (twcc.c): any bytes parse inside their bounds or are refused with a known
  * error; and the input read as (sequence number, time step) pairs through the
  * recorder builds feedback that fits its buffer and parses back, reporting
- * every number once.
+ * every number once. A feedback that parses also goes to the sender's
+ * estimator (bwe.c), after numbers it sent: whatever the times say, its
+ * queuing delay and rate stay sane.
  */
+#include "bwe.h"
 #include "err.h"
 #include "twcc.h"
 
@@ -14,6 +17,7 @@
 
 static cv_twcc_rx_t r;
 static cv_twcc_fb_t fb;
+static cv_bwe_t bwe;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,6 +26,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (rc == 0 && (fb.count < 1 || fb.count > CV_TWCC_MAX_REPORT))
         abort();
+    if (rc == 0) {
+        cv_bwe_init(&bwe);
+        for (int i = 0; i < 600; i++)
+            cv_bwe_on_send(&bwe, 1200, 1000000 + i * 1000);
+        int st = cv_bwe_on_feedback(&bwe, &fb);
+        if (st < CV_BWE_NONE || st > CV_BWE_OVERUSE || bwe.acked_bps < 0 ||
+            (st != CV_BWE_NONE && bwe.queue_us < 0))
+            abort();
+    }
     cv_twcc_rx_init(&r);
     int64_t now = 1000000;
     size_t cap = size > 0 ? 24 + data[0] * 4 : 1500;

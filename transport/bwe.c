@@ -1,0 +1,110 @@
+/*
+ * bwe.c - queuing delay and acknowledged rate from transport feedback (bwe.h).
+ */
+#include "bwe.h"
+
+#include <string.h>
+
+void cv_bwe_init(cv_bwe_t *b)
+{
+    memset(b, 0, sizeof(*b));
+    b->base_cur = b->base_prev = INT64_MAX;
+    b->base_win_us = -1;
+    b->win_end_us = -1;
+    b->prev_min_q = INT64_MAX;
+    b->queue_us = -1;
+}
+
+uint16_t cv_bwe_on_send(cv_bwe_t *b, size_t size, int64_t now_us)
+{
+    uint16_t seq = b->next_seq++;
+    struct cv_bwe_sent *s = &b->sent[seq % CV_BWE_SLOTS];
+    s->send_us = now_us > 0 ? now_us : 1;
+    s->seq = seq;
+    s->size = size > UINT16_MAX ? UINT16_MAX : (uint16_t)size;
+    return seq;
+}
+
+/* The least one-way delay seen, over two windows of our send times: the path
+ * without a queue (a route that changes for good shows within two windows). */
+static int64_t base_delay(cv_bwe_t *b, int64_t send_us, int64_t d)
+{
+    if (b->base_win_us < 0 || send_us - b->base_win_us >= CV_BWE_BASE_WIN_US) {
+        b->base_prev = b->base_cur;
+        b->base_cur = INT64_MAX;
+        b->base_win_us = send_us;
+    }
+    if (d < b->base_cur)
+        b->base_cur = d;
+    return b->base_cur < b->base_prev ? b->base_cur : b->base_prev;
+}
+
+/* Ends the arrival window being filled; returns what it showed (an empty
+ * one counts only for the rate). */
+static int end_window(cv_bwe_t *b)
+{
+    int empty = b->win_min_q == INT64_MAX;
+    /* the least of this window and the last: a handful of packets that all
+     * happen to be late is not a queue */
+    if (!empty)
+        b->queue_us = b->win_min_q < b->prev_min_q ? b->win_min_q : b->prev_min_q;
+    b->prev_min_q = b->win_min_q;
+    if (b->wins < CV_BWE_RATE_WINS)
+        b->wins++;
+    int64_t bytes = 0;
+    for (int i = 0; i < b->wins; i++)
+        bytes += b->win_bytes[i];
+    b->acked_bps = bytes * 8 * 1000000 / ((int64_t)b->wins * CV_BWE_WIN_US);
+    b->win_i = (b->win_i + 1) % CV_BWE_RATE_WINS;
+    b->win_bytes[b->win_i] = 0;
+    b->win_min_q = INT64_MAX;
+    b->win_end_us += CV_BWE_WIN_US;
+    if (empty)
+        return CV_BWE_NONE;
+    if (b->queue_us > CV_BWE_OVERUSE_US) {
+        b->overuses++;
+        return CV_BWE_OVERUSE;
+    }
+    return b->queue_us < CV_BWE_NORMAL_US ? CV_BWE_NORMAL : CV_BWE_QUEUE;
+}
+
+int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
+{
+    int worst = CV_BWE_NONE;
+    b->feedbacks++;
+    for (int i = 0; i < fb->count && i < CV_TWCC_MAX_REPORT; i++) {
+        if (!fb->received[i])
+            continue;
+        uint16_t seq = (uint16_t)(fb->base_seq + i);
+        struct cv_bwe_sent *s = &b->sent[seq % CV_BWE_SLOTS];
+        if (s->send_us == 0 || s->seq != seq) {
+            b->unknown++; /* never sent, reported already, or too old */
+            continue;
+        }
+        int64_t arrival = fb->arrival_us[i], send_us = s->send_us, size = s->size;
+        s->send_us = 0;
+        int64_t d = arrival - send_us;
+        int64_t q = d - base_delay(b, send_us, d);
+        if (b->win_end_us < 0) {
+            b->win_end_us = arrival + CV_BWE_WIN_US;
+            b->win_min_q = INT64_MAX;
+        }
+        if (arrival >= b->win_end_us + CV_BWE_RATE_WINS * CV_BWE_WIN_US) {
+            /* a long silence: nothing of the windows before counts */
+            memset(b->win_bytes, 0, sizeof(b->win_bytes));
+            b->wins = 0;
+            b->prev_min_q = INT64_MAX;
+            b->win_end_us = arrival + CV_BWE_WIN_US;
+            b->win_min_q = INT64_MAX;
+        }
+        while (arrival >= b->win_end_us) {
+            int r = end_window(b);
+            if (r > worst)
+                worst = r;
+        }
+        if (q < b->win_min_q)
+            b->win_min_q = q;
+        b->win_bytes[b->win_i] += size;
+    }
+    return worst;
+}

@@ -1,0 +1,68 @@
+/*
+ * bwe.h - the sender's side of transport-wide congestion control
+ * (draft-holmer-rmcat-transport-wide-cc-extensions-01; the receiver's side is
+ * twcc.h): every packet we send to a receiver carries a number; the
+ * receiver's transport feedback says when each arrived; from that this
+ * estimator tells whether a queue is building on the path (overuse) and how
+ * fast the path delivered (the acknowledged rate).
+ *
+ * The queue is judged from delay, not loss: random loss is not congestion,
+ * and a capped link's queue grows (hundreds of ms) long before it drops. For
+ * each packet reported, its one-way delay (arrival on the receiver's clock
+ * minus our send time: an unknown but constant offset) less the smallest such
+ * delay of the last 2 x CV_BWE_BASE_WIN_US is its queuing delay. Jitter makes
+ * single packets late, a queue makes every packet late: so each
+ * CV_BWE_WIN_US window of arrivals, the queuing delay is the least of the
+ * packets' of that window and the one before.
+ * A window whose queuing delay passes CV_BWE_OVERUSE_US is overuse.
+ *
+ * Pure: time comes in as now_us. One owner thread (the session's core).
+ */
+#ifndef CV_BWE_H
+#define CV_BWE_H
+
+#include "twcc.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CV_BWE_SLOTS 2048           /* packets sent whose feedback may still come */
+#define CV_BWE_WIN_US 100000        /* arrivals are judged in windows this long */
+#define CV_BWE_RATE_WINS 5          /* the acknowledged rate: over this many windows */
+#define CV_BWE_BASE_WIN_US 10000000 /* the least delay: of two windows this long */
+#define CV_BWE_OVERUSE_US 40000     /* a window's queuing delay above this: overuse */
+#define CV_BWE_NORMAL_US 10000      /* below this: no queue */
+
+enum {
+    CV_BWE_NONE = 0,   /* no window ended */
+    CV_BWE_NORMAL = 1, /* a window ended without a queue */
+    CV_BWE_QUEUE = 2,  /* a window ended with some queue, below overuse */
+    CV_BWE_OVERUSE = 3,
+};
+
+typedef struct {
+    struct cv_bwe_sent {
+        int64_t send_us; /* 0: the slot is free */
+        uint16_t seq, size;
+    } sent[CV_BWE_SLOTS];
+    uint16_t next_seq;
+    int64_t base_cur, base_prev; /* the least one-way delay of this window and the last */
+    int64_t base_win_us;         /* when this one started, -1 before any */
+    int64_t win_end_us;          /* the arrival window's end (receiver clock), -1 before any */
+    int64_t win_min_q;           /* the least queuing delay in it */
+    int64_t prev_min_q;          /* and in the window before */
+    int64_t win_bytes[CV_BWE_RATE_WINS];
+    int win_i, wins;   /* the window being filled; how many have ended, up to the ring */
+    int64_t queue_us;  /* the queuing delay of the last window ended */
+    int64_t acked_bps; /* what arrived per second over the last windows */
+    uint64_t feedbacks, unknown, overuses;
+} cv_bwe_t;
+
+void cv_bwe_init(cv_bwe_t *b);
+/* A packet of size bytes goes out at now_us. Returns the number it carries. */
+uint16_t cv_bwe_on_send(cv_bwe_t *b, size_t size, int64_t now_us);
+/* A parsed feedback (cv_twcc_parse). Returns the worst of the windows it
+ * ended (CV_BWE_*), CV_BWE_NONE when it ended none. */
+int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb);
+
+#endif
