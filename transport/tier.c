@@ -4,6 +4,8 @@
  */
 #include "tier.h"
 
+#include "bwe.h"
+
 #include "err.h"
 #include "parse.h"
 
@@ -99,6 +101,26 @@ static int lowest(const cv_tier_ctl_t *c)
     return c->tiers.n - 1;
 }
 
+/* The lowest tier loss alone may take a receiver to. */
+static int loss_floor(const cv_tier_ctl_t *c)
+{
+    return c->delay_based && c->tiers.n >= 2 ? c->tiers.n - 2 : lowest(c);
+}
+
+static int64_t base_wait(const cv_tier_ctl_t *c)
+{
+    return c->delay_based ? CV_TIER_UP_WAIT_DELAY_US : CV_TIER_UP_WAIT_US;
+}
+
+/* The best tier below the current one that needs no more than bps, or audio only. */
+static int fitting(const cv_tier_ctl_t *c, int64_t bps)
+{
+    for (int i = c->tier + 1; i < c->tiers.n; i++)
+        if (need_bps(c, i) <= bps)
+            return i;
+    return CV_TIER_AUDIO_ONLY;
+}
+
 /* Moves to a worse tier (higher index; audio only is worst of all). */
 static void go_down(cv_tier_ctl_t *c, int to, int64_t now_us)
 {
@@ -128,13 +150,8 @@ int cv_tier_ctl_on_remb(cv_tier_ctl_t *c, uint64_t bps, int64_t now_us)
     /* after a step up the browser's estimate lags the new rate for a while
      * (it grows by some % a second): loss, not REMB, judges the step then */
     int lagging = c->up_us && now_us - c->up_us < CV_TIER_REMB_GRACE_US;
-    if (dropped && !lagging && c->tier != CV_TIER_AUDIO_ONLY && b < need_bps(c, c->tier)) {
-        int to = CV_TIER_AUDIO_ONLY;
-        for (int i = c->tier + 1; i < c->tiers.n && to == CV_TIER_AUDIO_ONLY; i++)
-            if (need_bps(c, i) <= b)
-                to = i;
-        go_down(c, to, now_us);
-    }
+    if (dropped && !lagging && c->tier != CV_TIER_AUDIO_ONLY && b < need_bps(c, c->tier))
+        go_down(c, fitting(c, b), now_us);
     return cv_tier_ctl_poll(c, now_us);
 }
 
@@ -146,11 +163,13 @@ int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us)
      * only loss that lasts costs a tier, not one noisy window. */
     c->avg_loss = (3 * c->avg_loss + fraction_lost + 2) / 4;
     c->last_loss = fraction_lost;
-    if (fraction_lost > LOSS_UNSTABLE)
+    /* judged by delay, loss does not hold a climb back to the loss floor */
+    int below_floor = c->delay_based && c->tier != CV_TIER_AUDIO_ONLY && c->tier > loss_floor(c);
+    if (fraction_lost > LOSS_UNSTABLE && !below_floor)
         c->stable_us = now_us;
     if (fraction_lost > LOSS_DOWN && c->avg_loss > LOSS_DOWN && c->tier != CV_TIER_AUDIO_ONLY &&
         now_us - c->last_step_us >= LOSS_STEP_US) {
-        if (c->tier < lowest(c))
+        if (c->tier < loss_floor(c))
             go_down(c, c->tier + 1, now_us);
         else if (c->avg_loss > LOSS_AUDIO_ONLY)
             go_down(c, CV_TIER_AUDIO_ONLY, now_us);
@@ -182,9 +201,39 @@ int cv_tier_ctl_on_report(cv_tier_ctl_t *c, int32_t cum_lost, uint32_t ext_high_
     return cv_tier_ctl_poll(c, now_us);
 }
 
+int cv_tier_ctl_use_delay(cv_tier_ctl_t *c, int64_t now_us)
+{
+    c->delay_based = 1;
+    c->tier = lowest(c);
+    for (int i = lowest(c); i >= 0 && need_bps(c, i) <= CV_TIER_START_KBPS * 1000; i--)
+        c->tier = i;
+    c->stable_us = now_us;
+    c->up_wait_us = CV_TIER_UP_WAIT_DELAY_US;
+    return c->tier;
+}
+
+int cv_tier_ctl_on_delay(cv_tier_ctl_t *c, int state, int64_t acked_bps, int64_t now_us)
+{
+    if (state == CV_BWE_OVERUSE) {
+        c->ceiling_bps = acked_bps;
+        c->ceiling_us = now_us > 0 ? now_us : 1;
+        int64_t fits = acked_bps * 85 / 100;
+        if (c->tier != CV_TIER_AUDIO_ONLY && need_bps(c, c->tier) > fits)
+            go_down(c, fitting(c, fits), now_us);
+    }
+    if (state == CV_BWE_OVERUSE || state == CV_BWE_QUEUE)
+        c->stable_us = now_us; /* a queue, even a short one, argues against more */
+    return cv_tier_ctl_poll(c, now_us);
+}
+
 int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
 {
     if (c->tier == 0 || now_us - c->stable_us < c->up_wait_us)
+        return c->tier;
+    /* delay-based: what the link delivered when it last queued bounds a step up */
+    int up = c->tier == CV_TIER_AUDIO_ONLY ? lowest(c) : c->tier - 1;
+    if (c->delay_based && c->ceiling_us && now_us - c->ceiling_us < CV_TIER_CEILING_US &&
+        need_bps(c, up) > c->ceiling_bps)
         return c->tier;
     /* a fresh REMB that cannot even carry the current tier holds us here */
     if (c->remb_bps >= 0 && now_us - c->remb_us < CV_TIER_REMB_FRESH_US &&
@@ -192,8 +241,8 @@ int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
         return c->tier;
     /* the last step up held for a whole wait: the link is fine again */
     if (c->up_us && now_us - c->up_us >= 2 * c->up_wait_us)
-        c->up_wait_us = CV_TIER_UP_WAIT_US;
-    c->tier = c->tier == CV_TIER_AUDIO_ONLY ? lowest(c) : c->tier - 1;
+        c->up_wait_us = base_wait(c);
+    c->tier = up;
     c->up_us = now_us;
     c->stable_us = now_us;
     c->ups++;

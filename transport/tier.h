@@ -18,6 +18,19 @@
  *    can undo it (the browser's REMB lags a new rate); a step up that falls back within
  *    the probe window doubles the wait (up to 2 min), so a link that sits on
  *    a boundary does not oscillate.
+ *
+ * A receiver that sends transport feedback (bwe.h) is judged by delay
+ * instead (cv_tier_ctl_use_delay): it starts on the best tier that needs no
+ * more than CV_TIER_START_KBPS, and a window of overuse (a queue building)
+ * moves it at once to the best tier that needs no more than 85 % of what the
+ * link delivered, or to audio only; that rate stays a ceiling no step up
+ * passes for CV_TIER_CEILING_US (renewed by every overuse), so a capped link
+ * is not probed into a stall again and again. Steps up wait only
+ * CV_TIER_UP_WAIT_DELAY_US of windows without a queue (doubling after a step
+ * that did not hold, as above). Loss alone, which a queue no longer explains,
+ * never takes such a receiver below the second-lowest tier, nor holds back a
+ * climb to it: a smaller picture does not make random loss rarer.
+ *
  * Pure: time comes in as now_us. Owned by the receiver's network thread.
  */
 #ifndef CV_TIER_H
@@ -35,8 +48,11 @@
 #define CV_TIER_UP_WAIT_US 8000000  /* stable this long before one step up */
 #define CV_TIER_UP_MAX_US 120000000 /* the longest wait after failed steps up */
 #define CV_TIER_REMB_FRESH_US 3000000
-#define CV_TIER_REMB_GRACE_US 15000000 /* REMB does not undo a step up this soon */
-#define CV_TIER_LOSS_WINDOW_US 1000000 /* loss is measured over windows this long */
+#define CV_TIER_REMB_GRACE_US 15000000   /* REMB does not undo a step up this soon */
+#define CV_TIER_LOSS_WINDOW_US 1000000   /* loss is measured over windows this long */
+#define CV_TIER_START_KBPS 300           /* delay-based: the start, audio included */
+#define CV_TIER_UP_WAIT_DELAY_US 3000000 /* delay-based: no queue this long before a step up */
+#define CV_TIER_CEILING_US 30000000      /* delay-based: an overuse's rate holds this long */
 
 typedef struct {
     int width, height, fps, kbps;
@@ -69,6 +85,9 @@ typedef struct {
     int64_t win_us;       /* when it started */
     int avg_loss;         /* the reports' running average (a quarter of the weight to each) */
     uint64_t downs, ups;  /* changes made */
+    int delay_based;      /* judged by transport feedback (cv_tier_ctl_use_delay) */
+    int64_t ceiling_bps;  /* what the link delivered at the last overuse */
+    int64_t ceiling_us;   /* when, 0 never */
 } cv_tier_ctl_t;
 
 /* Starts on the best tier. */
@@ -86,6 +105,12 @@ int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us);
  * went back (reordered, or a reset) starts a new window. Returns the tier. */
 int cv_tier_ctl_on_report(cv_tier_ctl_t *c, int32_t cum_lost, uint32_t ext_high_seq,
                           int64_t now_us);
+/* The receiver sends transport feedback: from now on delay judges the link
+ * (see above). Returns the tier to start on. */
+int cv_tier_ctl_use_delay(cv_tier_ctl_t *c, int64_t now_us);
+/* What a window of transport feedback showed (CV_BWE_NORMAL, _QUEUE,
+ * _OVERUSE) and the rate the link delivered, bit/s. Returns the tier. */
+int cv_tier_ctl_on_delay(cv_tier_ctl_t *c, int state, int64_t acked_bps, int64_t now_us);
 /* No feedback, just time: a step up may be due. Returns the tier. */
 int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us);
 

@@ -1,8 +1,10 @@
 /*
  * test_tier.c - the tier list parser and the tier controller, driven by
- * synthetic REMB and receiver-report loss on a fake clock.
+ * synthetic REMB, receiver-report loss and transport feedback windows on a
+ * fake clock.
  */
 #include "check.h"
+#include "bwe.h"
 #include "err.h"
 #include "tier.h"
 
@@ -306,6 +308,61 @@ static void test_rtt(void)
     CHECK_EQ(cv_tier_rtt_us(0xffff8000u, 0x4000, 0x00004000u), 500000);
 }
 
+/* Judged by delay: starts on the best tier that needs no more than the start
+ * rate, climbs after a short quiet period, drops at once on overuse to what
+ * the link delivered, and does not probe past that for the ceiling's time. */
+static void test_delay(void)
+{
+    cv_tiers_t t = defaults(); /* needs 1540, 540, 190 kbit/s with audio */
+    cv_tier_ctl_t c;
+    int64_t now = 5 * S;
+    cv_tier_ctl_init(&c, &t, now);
+    CHECK_EQ(cv_tier_ctl_use_delay(&c, now), 2);
+    for (int step = 2; step > 0; step--) {
+        for (int i = 1; i < 29; i++) /* 2.9 s of windows without a queue */
+            CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 500000, now + i * 100 * MS), step);
+        CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 500000, now + 3 * S), step - 1);
+        now += 3 * S;
+    }
+    /* a short queue holds a step up back, it does not step down */
+    CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_QUEUE, 1400000, now + 100 * MS), 0);
+    /* a capped link: down past the middle tier at once */
+    CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_OVERUSE, 300000, now + 200 * MS), 2);
+    CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_OVERUSE, 290000, now + 300 * MS), 2); /* draining */
+    now += 300 * MS;
+    /* quiet for 25 s: the middle tier would not fit what the link delivered */
+    for (int i = 1; i <= 250; i++)
+        CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 200000, now + i * 100 * MS), 2);
+    /* once the ceiling is old, one step up is tried */
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + CV_TIER_CEILING_US + 1 * S), 1);
+    CHECK_EQ(c.ups, 3);
+    /* too little even for the lowest tier: audio only, and back when it fits */
+    now += CV_TIER_CEILING_US + 1 * S;
+    CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_OVERUSE, 150000, now + 100 * MS), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + 20 * S), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + 100 * MS + CV_TIER_CEILING_US + 1 * S), 2);
+}
+
+/* Judged by delay, loss alone (a queue would have shown) stops at the
+ * second-lowest tier, and does not hold back a climb from the lowest to it;
+ * judged by loss, it goes to the lowest. */
+static void test_delay_loss_floor(void)
+{
+    cv_tiers_t t = defaults();
+    for (int delay = 0; delay <= 1; delay++) {
+        cv_tier_ctl_t c;
+        cv_tier_ctl_init(&c, &t, 0);
+        if (delay)
+            cv_tier_ctl_use_delay(&c, 0);
+        int tier = c.tier;
+        CHECK_EQ(tier, delay ? 2 : 0);
+        for (int i = 1; i <= 30; i++)
+            tier = cv_tier_ctl_on_loss(&c, PCT(20), i * S);
+        CHECK_EQ(tier, delay ? 1 : 2);
+        CHECK_EQ(c.ups, delay ? 1 : 0);
+    }
+}
+
 int main(void)
 {
     test_parse();
@@ -318,5 +375,7 @@ int main(void)
     test_remb();
     test_remb_grace();
     test_rtt();
+    test_delay();
+    test_delay_loss_floor();
     return CHECK_DONE("tier");
 }
