@@ -422,7 +422,8 @@ static void rotate_reorder(cv_core_t *c)
 
 static void note_audio_loss(cv_core_t *c, int fraction)
 {
-    c->a_loss = (3 * c->a_loss + fraction + 3) / 4; /* a loss shows at once, fades slowly */
+    /* a loss shows at once, fades slowly */
+    c->a_loss = fraction > c->a_loss ? fraction : (7 * c->a_loss + fraction) / 8;
     emit(c, CV_CORE_EV_RECEIVE_LOSS, fraction, NULL);
 }
 
@@ -489,6 +490,39 @@ static void on_rtcp_item(cv_core_t *c, const cv_rtcp_item_t *it)
         on_receiver_feedback(c, it);
 }
 
+/* Transport feedback on what we send (bwe.h): the link's queue moves the tier. */
+static void on_transport_feedback(cv_core_t *c, const uint8_t *pkt, size_t len)
+{
+    cv_twcc_fb_t fb;
+    if (cv_twcc_parse(pkt, len, &fb) != 0) {
+        c->st.drop_parse++;
+        cv_stats_add(CV_STAT_DROP_MALFORMED_RTCP, 1);
+        return;
+    }
+    c->st.twcc_in++;
+    int state = cv_bwe_on_feedback(c->bwe, &fb);
+    if (state == CV_BWE_NONE)
+        return;
+    if (state == CV_BWE_OVERUSE)
+        c->st.overuses++;
+    apply_tier(c, cv_tier_ctl_on_delay(&c->tierctl, state, c->bwe->acked_bps, c->now),
+               state == CV_BWE_OVERUSE ? "queue" : "delay");
+}
+
+/* The sub-packets of a compound packet cv_rtcp_parse found sound: the
+ * transport feedback among them (RTPFB, FMT 15) goes to on_transport_feedback. */
+static void each_transport_feedback(cv_core_t *c, const uint8_t *pkt, size_t len)
+{
+    for (size_t off = 0; off + 4 <= len && !c->dead;) {
+        size_t n = ((size_t)pkt[off + 2] << 8 | pkt[off + 3]) * 4 + 4;
+        if (n > len - off)
+            return;
+        if (pkt[off + 1] == CV_RTCP_PT_RTPFB && (pkt[off] & 0x1f) == 15)
+            on_transport_feedback(c, pkt + off, n);
+        off += n;
+    }
+}
+
 void cv_core_on_rtcp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_us)
 {
     cv_core_set_now(c, now_us);
@@ -504,6 +538,8 @@ void cv_core_on_rtcp(cv_core_t *c, const uint8_t *pkt, size_t len, int64_t now_u
     }
     for (int i = 0; i < n && !c->dead; i++)
         on_rtcp_item(c, &items[i]);
+    if (c->bwe && c->connected)
+        each_transport_feedback(c, pkt, len);
 }
 
 /* Transport feedback (twcc.h) on what arrived since the last, each
@@ -632,6 +668,8 @@ void cv_core_on_connected(cv_core_t *c, int64_t now_us)
     c->last_rx_us = c->now;
     c->next_report_us = c->now + CV_CORE_REPORT_US;
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, c->now);
+    if (c->bwe) /* its feedback shows the link: start below the best tier, climb */
+        apply_tier(c, cv_tier_ctl_use_delay(&c->tierctl, c->now), "start");
     cv_core_pace_start(c);
     emit(c, CV_CORE_EV_KEYFRAME, 0, NULL);
     request_keyframe(c);
@@ -685,10 +723,15 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, 0);
     c->shown = 1;
     c->rtt_us = -1;
+    c->a_loss = -1; /* no report yet */
     c->last_pli_us = -CV_CORE_PLI_INTERVAL_US;
     if (p->sends && p->v_pt >= 0) {
         c->rtx = cv_xcalloc(1, sizeof(*c->rtx));
         cv_rtx_init(c->rtx, p->rtx_seq0);
+    }
+    if (p->sends && p->v_pt >= 0 && p->twcc_id > 0 && p->twcc_id <= 14) {
+        c->bwe = cv_xmalloc(sizeof(*c->bwe));
+        cv_bwe_init(c->bwe);
     }
     return c;
 }
@@ -711,6 +754,7 @@ void cv_core_free(cv_core_t *c)
     cv_vp8_depack_cleanup(&c->depack);
     free(c->rtx);
     free(c->twcc);
+    free(c->bwe);
     free(c);
 }
 

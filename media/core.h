@@ -110,6 +110,8 @@ typedef struct {
     uint64_t mixq_full;      /* frames for the mixer dropped: not polled in time */
     uint64_t red_recovered;  /* lost audio packets rebuilt from earlier RED blocks */
     uint64_t twcc_sent;      /* transport feedback packets */
+    uint64_t twcc_in;        /* transport feedback packets on what we sent */
+    uint64_t overuses;       /* windows of that feedback that showed a queue building */
     uint64_t events_dropped; /* events lost to a full queue */
 } cv_core_stats_t;
 

@@ -9,6 +9,7 @@
 
 #include "core.h"
 
+#include "bwe.h"
 #include "jitter.h"
 #include "nack.h"
 #include "outstream.h"
@@ -70,8 +71,9 @@ struct cv_core {
     cv_tier_ctl_t tierctl;
     int tier;
     cv_rtx_t *rtx; /* history of video sent to it, NULL when it gets none */
+    cv_bwe_t *bwe; /* numbers on what it gets and their feedback, NULL without */
     int64_t rtt_us;
-    int a_loss;                       /* its audio's fraction lost, smoothed (0..255) */
+    int a_loss; /* its audio's fraction lost, smoothed (0..255), -1 before a report */
     cv_frame_t *red_hist[RED_LEVELS]; /* the last audio frames sent, newest first */
     uint8_t red_buf[CV_CORE_PKT_CAP]; /* the RED payload being sent */
     int64_t reorder_us;               /* how late the link delivers packets it did not lose: */

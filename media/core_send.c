@@ -8,6 +8,7 @@
 #include "core_int.h"
 
 #include "red.h"
+#include "rtp.h"
 #include "srtp.h"
 #include "stats.h"
 
@@ -42,6 +43,18 @@ static int poll_ctl(cv_core_t *c, cv_core_out_t *out)
     return out->kind;
 }
 
+/* Numbers a packet that leaves now for the receiver's transport feedback
+ * (bwe.h): returns its new length. */
+static int stamp(cv_core_t *c, int n)
+{
+    if (!c->bwe)
+        return n;
+    size_t cap = sizeof(c->out) - CV_SRTP_MAX_TRAILER;
+    uint16_t seq = cv_bwe_on_send(c->bwe, (size_t)n + 8, c->now); /* the RTP bytes */
+    int m = cv_rtp_add_ext16(c->out, (size_t)n, cap, c->p.twcc_id, seq);
+    return m > 0 ? m : n;
+}
+
 /* RFC 4588 §4: one packet again, as RTX when the offer has it, else as it was. */
 static int poll_resend(cv_core_t *c, cv_core_out_t *out)
 {
@@ -62,6 +75,7 @@ static int poll_resend(cv_core_t *c, cv_core_out_t *out)
             memcpy(c->out, orig, (size_t)len);
         if (n <= 0)
             continue;
+        n = stamp(c, n);
         c->st.resent++;
         *out = (cv_core_out_t){
             .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
@@ -71,7 +85,8 @@ static int poll_resend(cv_core_t *c, cv_core_out_t *out)
 }
 
 /* How many earlier frames go again with each audio packet: none on a clean
- * link, one at some loss, two from 5 %. */
+ * link, one at some loss (and before the first report: the link is not
+ * known clean, and the first seconds of a call matter), two from 5 %. */
 static int red_level(const cv_core_t *c)
 {
     return c->a_loss == 0 ? 0 : c->a_loss < 13 ? 1 : RED_LEVELS;
@@ -188,8 +203,9 @@ static int poll_media(cv_core_t *c, cv_core_out_t *out)
     if (n <= 0)
         return CV_CORE_NONE;
     c->pace_bytes -= n;  /* audio counts too, it only never waits */
-    if (video && c->rtx) /* a copy, before SRTP, for NACKs */
+    if (video && c->rtx) /* a copy, before SRTP and numbering, for NACKs */
         cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);
+    n = stamp(c, n);
     c->st.rtp_out++;
     *out = (cv_core_out_t){
         .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};

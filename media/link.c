@@ -71,8 +71,10 @@ static void on_event(cv_link_t *l, const cv_core_out_t *o)
     case CV_CORE_EV_KEYFRAME: cv_part_request_keyframe(l->part); break;
     case CV_CORE_EV_TIER: {
         const cv_tier_ctl_t *t = cv_core_tier_ctl(l->core);
-        CV_DEBUG("session: output tier %d (%s: REMB %lld kbit/s, loss %d/256, mean %d/256)",
-                 o->value, o->why, (long long)(t->remb_bps / 1000), t->last_loss, t->avg_loss);
+        CV_DEBUG("session: output tier %d (%s: REMB %lld kbit/s, loss %d/256, mean %d/256, "
+                 "delivered at the last queue %lld kbit/s)",
+                 o->value, o->why, (long long)(t->remb_bps / 1000), t->last_loss, t->avg_loss,
+                 (long long)(t->ceiling_bps / 1000));
         cv_part_set_tier(l->part, o->value);
         break;
     }

@@ -244,8 +244,11 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
         put(w, "a=extmap:%d%s " AUDIO_LEVEL_URI "\r\n", m->audio_level_id,
             mirror[m->audio_level_dir]);
     }
-    if (twcc) /* we send feedback on what it sends; our own packets carry no number */
-        put(w, "a=extmap:%d/recvonly " CV_TWCC_URI "\r\n", m->twcc_id);
+    if (twcc) /* both ways: what each side sends is numbered, the other gives feedback */
+        put(w, "a=extmap:%d%s " CV_TWCC_URI "\r\n", m->twcc_id,
+            dir == CV_SDP_SENDRECV   ? ""
+            : dir == CV_SDP_SENDONLY ? "/sendonly"
+                                     : "/recvonly");
     put(w, "a=%s\r\n", dir_names[dir]);
     if (sends)
         put(w, "a=msid:%s %s\r\n", p->msid_stream ? p->msid_stream : "conclave",

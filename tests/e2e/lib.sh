@@ -20,7 +20,7 @@ e2e_pid=""
 e2e_ice_min=41000
 e2e_ice_max=41100
 e2e_ice_addrs=127.0.0.1
-e2e_log_level=info
+e2e_log_level=${E2E_LOG_LEVEL:-info}
 e2e_log_lines=60
 
 # Prints a failed check and the suite's summary line, and exits 1.

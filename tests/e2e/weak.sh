@@ -7,7 +7,7 @@
 # two Chromium participants behind it and checks that it still hears the other
 # and sees a moving picture. Needs root (unshare -n), ./conclave and
 # build/bench/relay built (make), /usr/bin/chromium, tests/e2e/node_modules.
-# Environment: CONCLAVE, E2E_PORT (default 18490), E2E_READY_S, WEAK_PROFILE,
+# Environment: CONCLAVE, E2E_PORT (default 18490), E2E_READY_S, E2E_LOG_LEVEL, WEAK_PROFILE,
 # WEAK_BENCH=1 and WEAK_RUN_S (bench mode, used by bench/network.sh).
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -43,4 +43,6 @@ node tests/e2e/weak.mjs "$e2e_base"
 status=$?
 e2e_stop "$relay_pid" 0
 sed 's/^/# /' "$e2e_tmp/relay.log"
+# the tier changes, when the daemon logs them (E2E_LOG_LEVEL=debug)
+grep "output tier" "$e2e_log" | sed 's/^/# /'
 e2e_finish $status

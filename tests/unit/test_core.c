@@ -6,6 +6,7 @@
 #include "check.h"
 #include "core.h"
 #include "bytes.h"
+#include "impair.h"
 #include "outstream.h"
 #include "red.h"
 #include "rtcp.h"
@@ -96,6 +97,8 @@ typedef struct {
     /* the RTCP sent to it, also handed here when set (a simulated wire) */
     void (*rtcp_out)(void *ud, const uint8_t *p, size_t len, int64_t now);
     void *rtcp_ud;
+    /* and the RTP, when set */
+    void (*rtp_out)(void *ud, const uint8_t *p, size_t len, int64_t now);
 } log_t;
 
 static void note_rtcp(log_t *lg, const uint8_t *p, size_t len, int64_t now)
@@ -178,7 +181,11 @@ static void drain(cv_core_t *c, log_t *lg, int64_t now)
     while (cv_core_poll(c, &o) != CV_CORE_NONE) {
         CHECK(o.kind != CV_CORE_RTP || o.cap >= o.len + 16); /* room for the SRTP trailer */
         switch (o.kind) {
-        case CV_CORE_RTP: note_rtp(lg, o.pkt, o.len, now); break;
+        case CV_CORE_RTP:
+            note_rtp(lg, o.pkt, o.len, now);
+            if (lg->rtp_out)
+                lg->rtp_out(lg->rtcp_ud, o.pkt, o.len, now);
+            break;
         case CV_CORE_RTCP:
             lg->rtcp++;
             note_rtcp(lg, o.pkt, o.len, now);
@@ -1073,18 +1080,33 @@ static void test_red_to_receiver(void)
     cv_core_params_t p = params();
     p.red_pt = 63;
     cv_core_t *c = connected_core(&lg, &p);
+    /* before any report: one earlier frame */
     mix_out(c, &lg, 0, 50);
-    mix_out(c, &lg, 1, 50);
+    mix_out(c, &lg, 1, 40);
     const uint8_t *r = lg.pkt[(lg.n_pkts - 1) % 256].data;
     size_t rlen = lg.pkt[(lg.n_pkts - 1) % 256].len;
     CHECK_EQ(r[1] & 0x7f, 63);
     cv_red_block_t b[4];
+    CHECK_EQ(cv_red_parse(r + 12, rlen - 12, b, 4), 2);
+    CHECK_EQ(b[0].len, 50);
+    CHECK_EQ(b[1].len, 40);
+    cv_core_free(c);
+    /* a report of no loss: the primary alone */
+    c = connected_core(&lg, &p);
+    uint8_t rr[64];
+    cv_rtcp_rb_t rb = {.ssrc = OUR_A, .fraction_lost = 0};
+    int n = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_A, &rb, 1);
+    cv_core_on_rtcp(c, rr, (size_t)n, 0);
+    mix_out(c, &lg, 0, 50);
+    mix_out(c, &lg, 1, 50);
+    r = lg.pkt[(lg.n_pkts - 1) % 256].data;
+    rlen = lg.pkt[(lg.n_pkts - 1) % 256].len;
+    CHECK_EQ(r[1] & 0x7f, 63);
     CHECK_EQ(cv_red_parse(r + 12, rlen - 12, b, 4), 1); /* the primary alone */
     CHECK_EQ(b[0].len, 50);
     CHECK_EQ(b[0].data[0], 2);
-    uint8_t rr[64];
-    cv_rtcp_rb_t rb = {.ssrc = OUR_A, .fraction_lost = 51};
-    int n = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_A, &rb, 1);
+    rb.fraction_lost = 51;
+    n = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_A, &rb, 1);
     cv_core_on_rtcp(c, rr, (size_t)n, 45 * MS);
     drain(c, &lg, 45 * MS);
     mix_out(c, &lg, 2, 50);
@@ -1159,20 +1181,6 @@ static void test_pacing(void)
     cv_core_free(c);
 }
 
-/* A one-byte-header extension (RFC 8285) with the transport-wide number. */
-static size_t add_twcc(uint8_t *p, size_t len, int id, uint16_t seq)
-{
-    memmove(p + 20, p + 12, len - 12);
-    p[0] |= 0x10;
-    static const uint8_t hdr[4] = {0xbe, 0xde, 0, 1};
-    memcpy(p + 12, hdr, 4);
-    p[16] = (uint8_t)(id << 4 | 1);
-    p[17] = (uint8_t)(seq >> 8);
-    p[18] = (uint8_t)seq;
-    p[19] = 0;
-    return len + 8;
-}
-
 typedef struct {
     int feedbacks, reported, received, lost, bad_time;
     int64_t first_arrival; /* the first reported arrival, and the time it was given */
@@ -1220,11 +1228,12 @@ static void test_twcc_feedback(void)
             now += 3 * MS + (int64_t)(rnd() % 7000);
             pkts_t f;
             camera_frame(&cam, &f, 300, i == 0, (uint32_t)(i * 3000));
-            size_t len = add_twcc(f.data[0], f.len[0], 5, (uint16_t)(65530 + i)); /* wraps */
+            int len = cv_rtp_add_ext16(f.data[0], f.len[0], sizeof(f.data[0]), 5,
+                                       (uint16_t)(65530 + i)); /* wraps */
             tw_seen.given[i] = now;
             if (i % 10 == 3)
                 continue; /* lost on the way */
-            cv_core_on_rtp(c, f.data[0], len, now);
+            cv_core_on_rtp(c, f.data[0], (size_t)len, now);
             drain(c, &lg, now);
             run_until(c, &lg, now);
         }
@@ -1244,9 +1253,184 @@ static void test_twcc_feedback(void)
     }
 }
 
+/* ---- what it receives, judged by its transport feedback ---- */
+
+/* The receiver's end of a simulated link: what the core sends crosses an
+ * impair.c profile; the receiver records the numbered packets' arrivals and
+ * sends transport feedback each 50 ms. */
+typedef struct {
+    cv_impair_t im;
+    cv_twcc_rx_t rx;
+    int n;
+    struct {
+        int64_t at;
+        uint16_t len;
+        uint8_t data[CV_CORE_PKT_CAP];
+    } fl[512];
+    int unnumbered, overflow;
+    int audio_sent, audio_lost, audio_lost_late; /* late: after the first 3 s */
+    int64_t t0;
+} rlink_t;
+
+static rlink_t rl;
+
+static void rlink_put(void *ud, const uint8_t *p, size_t len, int64_t now)
+{
+    rlink_t *l = ud;
+    cv_rtp_hdr_t h;
+    const uint8_t *d;
+    if (cv_rtp_parse(p, len, &h) != 0 || cv_rtp_find_ext(&h, 5, &d) != 2) {
+        l->unnumbered++;
+        return;
+    }
+    int64_t at;
+    int fate = cv_impair_packet(&l->im, len, now, &at);
+    if (h.ssrc == OUR_A) {
+        l->audio_sent++;
+        l->audio_lost += fate != CV_IMPAIR_PASS;
+        l->audio_lost_late += fate != CV_IMPAIR_PASS && now - l->t0 > 3 * S;
+    }
+    if (fate != CV_IMPAIR_PASS)
+        return;
+    if (l->n == 512) {
+        l->overflow++;
+        return;
+    }
+    l->fl[l->n].at = at;
+    l->fl[l->n].len = (uint16_t)len;
+    memcpy(l->fl[l->n++].data, p, len);
+}
+
+/* Packets due by now arrive; each 50 ms the feedback goes back to the core. */
+static void rlink_run(rlink_t *l, cv_core_t *c, log_t *lg, int64_t now)
+{
+    for (int i = 0; i < l->n;) {
+        if (l->fl[i].at > now) {
+            i++;
+            continue;
+        }
+        cv_rtp_hdr_t h;
+        const uint8_t *d;
+        if (cv_rtp_parse(l->fl[i].data, l->fl[i].len, &h) == 0 && cv_rtp_find_ext(&h, 5, &d) == 2)
+            cv_twcc_rx_on_packet(&l->rx, rd16(d), now + 3 * S); /* its own clock */
+        l->fl[i] = l->fl[--l->n];
+    }
+    if ((now - l->t0) % (50 * MS) != 0)
+        return;
+    uint8_t pkt[1500];
+    int n;
+    while (cv_twcc_rx_pending(&l->rx) &&
+           (n = cv_twcc_build(&l->rx, pkt, sizeof(pkt), THEIR_V, OUR_V)) > 0) {
+        cv_core_on_rtcp(c, pkt, (size_t)n, now);
+        drain(c, lg, now);
+    }
+}
+
+typedef struct {
+    int64_t top_at;   /* when it first reached the top tier, -1 never */
+    int64_t settled;  /* when the tier last changed */
+    int final, downs; /* the tier at the end; steps down seen */
+} ramp_t;
+
+/* The mixer sends the tier's bit rate (30 frames a second, a key frame five
+ * times the size on request) and audio each 20 ms, for secs seconds across
+ * the profile. */
+static ramp_t receive_over(const char *profile, int secs)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    p.twcc_id = 5;
+    cv_tiers_parse(CV_TIERS_DEFAULT, &p.tiers, NULL, 0);
+    memset(&rl, 0, sizeof(rl));
+    cv_impair_profile_t prof;
+    CHECK_EQ(cv_impair_profile_named(profile, &prof), 0);
+    cv_impair_init(&rl.im, &prof, 3);
+    cv_twcc_rx_init(&rl.rx);
+    cv_core_t *c = connected_core(&lg, &p);
+    lg.rtp_out = rlink_put;
+    lg.rtcp_ud = &rl;
+    ramp_t r = {.top_at = -1};
+    int tier = cv_core_tier(c), keys = 0;
+    int64_t ts = 0;
+    for (int64_t ms = 1; ms <= secs * 1000; ms++) {
+        int64_t now = ms * MS;
+        if (ms % 20 == 0) {
+            cv_frame_t *a = cv_frame_new(CV_FRAME_AUDIO, 80);
+            memset(a->data, 0x55, 80);
+            a->rtp_ts = (uint32_t)(ms / 20 * 960);
+            cv_core_on_frame(c, a, now);
+            cv_frame_unref(a);
+            drain(c, &lg, now);
+        }
+        if (ms % 33 == 0 && cv_core_tier(c) != CV_TIER_AUDIO_ONLY) {
+            int t = cv_core_tier(c);
+            size_t size = (size_t)p.tiers.t[t].kbps * 1000 / 8 / 30;
+            int key = lg.ev[CV_CORE_EV_KEYFRAME] > keys;
+            keys = lg.ev[CV_CORE_EV_KEYFRAME];
+            if (key)
+                size *= 5;
+            cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, size);
+            fake_frame(f->data, size, key);
+            f->keyframe = key;
+            f->rtp_ts = (uint32_t)(ts += 3000);
+            cv_core_on_frame(c, f, now);
+            cv_frame_unref(f);
+            drain(c, &lg, now);
+        }
+        run_until(c, &lg, now);
+        rlink_run(&rl, c, &lg, now);
+        int t = cv_core_tier(c);
+        if (t != tier) {
+            r.downs += t == CV_TIER_AUDIO_ONLY || (tier != CV_TIER_AUDIO_ONLY && t > tier);
+            r.settled = now;
+            tier = t;
+        }
+        if (t == 0 && r.top_at < 0)
+            r.top_at = now;
+    }
+    r.final = tier;
+    CHECK_EQ(rl.unnumbered, 0);
+    CHECK_EQ(rl.overflow, 0);
+    printf("test_core: %s for %d s: tier %d at the end (last change at %lld ms), %d steps "
+           "down, top tier first at %lld ms; audio lost %d of %d (%d after 3 s)\n",
+           profile, secs, r.final, (long long)(r.settled / MS), r.downs,
+           (long long)(r.top_at < 0 ? -1 : r.top_at / MS), rl.audio_lost, rl.audio_sent,
+           rl.audio_lost_late);
+    cv_core_free(c);
+    return r;
+}
+
+/* Judged by transport feedback: a clean link climbs from the lowest tier to
+ * the top well within 10 s and stays; a 300 kbit/s link tries the middle tier
+ * once, is back on the lowest at once and is not probed into its queue again;
+ * a 150 kbit/s link pauses the video at once and keeps every audio packet. */
+static void test_delay_tiers(void)
+{
+    ramp_t r = receive_over("clean", 20);
+    CHECK(r.top_at >= 0 && r.top_at <= 10 * S);
+    CHECK_EQ(r.final, 0);
+    CHECK_EQ(r.downs, 0);
+    CHECK_EQ(rl.audio_lost, 0);
+    r = receive_over("cap300", 25);
+    CHECK_EQ(r.final, 2);
+    CHECK(r.downs <= 1);
+    CHECK(r.settled <= CV_TIER_UP_WAIT_DELAY_US + 1 * S);
+    CHECK_EQ(rl.audio_lost_late, 0);
+    r = receive_over("cap150", 25);
+    CHECK_EQ(r.final, CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(r.downs, 1);
+    CHECK(r.settled <= 1 * S);
+    CHECK_EQ(rl.audio_lost_late, 0);
+    /* random loss is not a queue: the second-lowest tier at worst */
+    r = receive_over("loss20", 20);
+    CHECK(r.final == 0 || r.final == 1);
+    CHECK(r.top_at < 0 || r.top_at <= 10 * S);
+}
+
 int main(void)
 {
     test_twcc_feedback();
+    test_delay_tiers();
     test_pacing();
     test_red_from_sender();
     test_red_to_receiver();

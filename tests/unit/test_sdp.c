@@ -1269,7 +1269,8 @@ static void test_red(void)
 }
 
 /* Transport-wide congestion control: the id offered in both sections, answered
- * as an extension we receive with transport-cc feedback for both codecs. */
+ * both ways (we number what we send, and give feedback on what we get) with
+ * transport-cc feedback for both codecs; one way when we only receive. */
 static void test_twcc(void)
 {
     static char ans[CV_SDP_ANSWER_CAP], sdp[8192];
@@ -1279,10 +1280,14 @@ static void test_twcc(void)
     cv_sdp_answer_params_t p = params();
     p.twcc_id = 3;
     CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
-    CHECK_EQ(count(ans, "a=extmap:3/recvonly " CV_TWCC_URI "\r\n"), 2);
+    CHECK_EQ(count(ans, "a=extmap:3 " CV_TWCC_URI "\r\n"), 2);
     CHECK_EQ(count(ans, "a=rtcp-fb:111 transport-cc\r\n"), 1);
     CHECK_EQ(count(ans, "a=rtcp-fb:96 transport-cc\r\n"), 1);
     check_line_form(ans, (int)strlen(ans));
+    p.send_audio = p.send_video = 0;
+    CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
+    CHECK_EQ(count(ans, "a=extmap:3/recvonly " CV_TWCC_URI "\r\n"), 2);
+    p = params();
     p.twcc_id = 0;
     CHECK(cv_sdp_build_answer(&off, &p, ans, sizeof ans) > 0);
     CHECK(!has(ans, "transport-cc") && !has(ans, "transport-wide"));
