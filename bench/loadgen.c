@@ -42,7 +42,7 @@
 #define FLASH_WHITE 190.0    /* ... to at least this: white (235), not a bar moving away */
 
 typedef struct {
-    const char *url, *room, *layout, *silence;
+    const char *url, *room, *layout, *silence, *speech;
     const char *via; /* reach the server's candidates at this address (an impairment relay) */
     int n, seconds, speakers, garbage, garbage_pps, decoders, warmup, w, h, fps, distinct;
     int connect_timeout;
@@ -67,7 +67,8 @@ typedef struct {
     int state;
     /* sending */
     const lg_clip_t *clip;
-    const lg_opus_t *voice; /* AUDIO_LOOP frames, or 1 frame of silence */
+    const lg_opus_t *voice; /* voice_n frames (a tone, speech), or 1 frame of silence */
+    int voice_n;
     uint32_t assrc, vssrc, ats, vts;
     uint16_t aseq, vseq, pic;
     int vpos, apos;
@@ -121,7 +122,7 @@ static void usage(void)
             "usage: loadgen [--url http://127.0.0.1:8080] [--room NAME] [--participants N]\n"
             "  [--seconds S] [--warmup S] [--speakers K] [--layout grid|speaker|lecture]\n"
             "  [--garbage G] [--garbage-pps P] [--decoders D] [--size WxH] [--fps F]\n"
-            "  [--distinct M] [--silence full|dtx] [--via IP]\n");
+            "  [--distinct M] [--silence full|dtx] [--speech FILE.wav] [--via IP]\n");
 }
 
 static uint32_t rnd(part_t *p)
@@ -308,7 +309,7 @@ static void send_audio_frame(part_t *p)
     int dtx = !p->speaking && strcmp(opt.silence, "dtx") == 0;
     /* DTX-like: a silent participant sends one comfort frame every 400 ms */
     if (!dtx || p->apos % 20 == 0) {
-        const lg_opus_t *f = p->speaking ? &p->voice[p->apos % AUDIO_LOOP] : p->voice;
+        const lg_opus_t *f = p->speaking ? &p->voice[p->apos % p->voice_n] : p->voice;
         _Alignas(4) uint8_t buf[600 + CV_SRTP_MAX_TRAILER];
         cv_rtp_out_t o = {.pt = LG_PT_OPUS,
                           .seq = p->aseq++,
@@ -631,23 +632,13 @@ static double cpu_seconds(void)
 
 static int parse_opts(int argc, char **argv)
 {
-    static const struct option lo[] = {{"url", 1, 0, 'u'},
-                                       {"room", 1, 0, 'r'},
-                                       {"participants", 1, 0, 'n'},
-                                       {"seconds", 1, 0, 's'},
-                                       {"speakers", 1, 0, 'k'},
-                                       {"layout", 1, 0, 'l'},
-                                       {"garbage", 1, 0, 'g'},
-                                       {"garbage-pps", 1, 0, 'G'},
-                                       {"decoders", 1, 0, 'd'},
-                                       {"size", 1, 0, 'z'},
-                                       {"fps", 1, 0, 'f'},
-                                       {"warmup", 1, 0, 'w'},
-                                       {"distinct", 1, 0, 'm'},
-                                       {"silence", 1, 0, 'S'},
-                                       {"via", 1, 0, 'v'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"url", 1, 0, 'u'},      {"room", 1, 0, 'r'},        {"participants", 1, 0, 'n'},
+        {"seconds", 1, 0, 's'},  {"speakers", 1, 0, 'k'},    {"layout", 1, 0, 'l'},
+        {"garbage", 1, 0, 'g'},  {"garbage-pps", 1, 0, 'G'}, {"decoders", 1, 0, 'd'},
+        {"size", 1, 0, 'z'},     {"fps", 1, 0, 'f'},         {"warmup", 1, 0, 'w'},
+        {"distinct", 1, 0, 'm'}, {"silence", 1, 0, 'S'},     {"speech", 1, 0, 'A'},
+        {"via", 1, 0, 'v'},      {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -664,6 +655,7 @@ static int parse_opts(int argc, char **argv)
         case 'w': opt.warmup = atoi(optarg); break;
         case 'm': opt.distinct = atoi(optarg); break;
         case 'S': opt.silence = optarg; break;
+        case 'A': opt.speech = optarg; break;
         case 'v': opt.via = optarg; break;
         case 'z':
             if (sscanf(optarg, "%dx%d", &opt.w, &opt.h) != 2)
@@ -688,7 +680,8 @@ typedef struct {
     lg_clip_t *clips; /* [0]: participant 0's, with the flash; then opt.distinct more */
     lg_opus_t (*tones)[AUDIO_LOOP];
     lg_opus_t silence;
-    int n_clips, n_tones;
+    lg_opus_t *speech; /* --speech: what every speaker says, NULL without */
+    int n_clips, n_tones, n_speech;
 } media_t;
 
 static int prepare_media(media_t *m)
@@ -706,6 +699,8 @@ static int prepare_media(media_t *m)
     for (int i = 0; i < m->n_tones; i++)
         if (lg_opus_encode(m->tones[i], AUDIO_LOOP, 300 + 40 * i) < 0)
             return -1;
+    if (opt.speech && lg_opus_encode_wav(opt.speech, &m->speech, &m->n_speech) < 0)
+        return -1;
     return lg_opus_encode(&m->silence, 1, 0);
 }
 
@@ -715,6 +710,7 @@ static void free_media(media_t *m)
         lg_clip_free(&m->clips[i]);
     free(m->clips);
     free(m->tones);
+    free(m->speech);
 }
 
 static void setup_parts(const media_t *m)
@@ -733,6 +729,12 @@ static void setup_parts(const media_t *m)
         if (m->n_clips == 1)
             p->clip = &m->clips[0];
         p->voice = p->speaking ? m->tones[i % (m->n_tones ? m->n_tones : 1)] : &m->silence;
+        p->voice_n = AUDIO_LOOP;
+        if (p->speaking && m->speech) { /* each from another place in the text */
+            p->voice = m->speech;
+            p->voice_n = m->n_speech;
+            p->apos = (int)((uint32_t)i * 151u % (uint32_t)m->n_speech);
+        }
     }
     /* decoders: the last joined that are not flooding */
     for (int i = opt.n - 1, d = 0; i >= 0 && d < opt.decoders; i--) {

@@ -8,12 +8,17 @@
 # count packets; 2 decode the composite (validity, mixer latency). The
 # loadgen shares the machine's cores: its own CPU is in the last column.
 # BENCH_SCENARIOS picks rows by name (default: all), e.g. "grid4 lecture51".
+# The speakers speak (BENCH_SPEECH, default build/speech/a.wav, made by
+# `make bench`; tones when it is empty or missing): Opus works in its voice
+# modes then, as in a meeting.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 . tests/integration/loadgen-lib.sh
 [ -x build/bench/loadgen ] || { echo "scenarios: build/bench/loadgen is not built"; exit 2; }
 lg_reexec_netns "$@" || exit 2
 secs=${BENCH_SECONDS:-10}
+speech=()
+[ -f "${BENCH_SPEECH-build/speech/a.wav}" ] && speech=(--speech "${BENCH_SPEECH-build/speech/a.wav}")
 hz=$(getconf CLK_TCK)
 
 # name participants layout speakers mixer-threads
@@ -43,7 +48,7 @@ run_one() { # name n layout speakers threads
         esac
     done < <(build/bench/loadgen --url "$lg_url" --room "$name" --participants "$n" \
         --layout "$layout" --speakers "$speakers" --decoders 2 --warmup 3 --seconds "$secs" \
-        2>"$lg_tmp/err")
+        "${speech[@]}" 2>"$lg_tmp/err")
     lg_stop_daemon
     grep -v '^loadgen: window' "$lg_tmp/out" | sed 's/^/    /'
     line=$(grep '^loadgen: participants=' "$lg_tmp/out")

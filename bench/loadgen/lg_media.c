@@ -7,6 +7,7 @@
 #include "audio_codec.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vpx/vp8cx.h>
@@ -126,6 +127,94 @@ int lg_opus_encode(lg_opus_t *out, int n, double freq)
     }
     cv_opus_enc_destroy(e);
     return rc;
+}
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The samples of a WAV file's first channel (RIFF, PCM, 16 bits): *pcm
+ * (malloc'd), *n of them, at *rate. 0 or -1. */
+static int read_wav(const char *path, int16_t **pcm, size_t *n, int *rate)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    static uint8_t buf[16 << 20];
+    size_t len = fread(buf, 1, sizeof(buf), f);
+    fclose(f);
+    if (len < 12 || memcmp(buf, "RIFF", 4) != 0 || memcmp(buf + 8, "WAVE", 4) != 0)
+        return -1;
+    int channels = 0, bits = 0;
+    for (size_t off = 12; off + 8 <= len;) {
+        uint32_t sz = le32(buf + off + 4);
+        const uint8_t *body = buf + off + 8;
+        if (sz > len - off - 8)
+            sz = (uint32_t)(len - off - 8); /* a streamed file: the rest */
+        if (memcmp(buf + off, "fmt ", 4) == 0 && sz >= 16) {
+            channels = body[2] | body[3] << 8;
+            *rate = (int)le32(body + 4);
+            bits = body[14] | body[15] << 8;
+            if ((body[0] | body[1] << 8) != 1)
+                return -1; /* not PCM */
+        } else if (memcmp(buf + off, "data", 4) == 0) {
+            if (channels < 1 || bits != 16 || *rate < 8000 || *rate > 192000)
+                return -1;
+            *n = sz / (size_t)(2 * channels);
+            *pcm = malloc(*n * sizeof(**pcm) + 1);
+            if (!*pcm)
+                return -1;
+            for (size_t i = 0; i < *n; i++) {
+                const uint8_t *s = body + i * (size_t)(2 * channels);
+                (*pcm)[i] = (int16_t)(s[0] | s[1] << 8);
+            }
+            return *n > 0 ? 0 : -1;
+        }
+        off += 8 + sz + (sz & 1);
+    }
+    return -1;
+}
+
+int lg_opus_encode_wav(const char *path, lg_opus_t **out, int *n)
+{
+    int16_t *in = NULL;
+    size_t n_in = 0;
+    int rate = 0;
+    if (read_wav(path, &in, &n_in, &rate) < 0) {
+        fprintf(stderr, "loadgen: %s: not a readable 16-bit PCM WAV file\n", path);
+        free(in);
+        return -1;
+    }
+    size_t n48 = (size_t)((double)n_in * CV_AUDIO_RATE / rate);
+    int frames = (int)(n48 / CV_AUDIO_FRAME);
+    cv_opus_enc_t *e = frames > 0 ? cv_opus_enc_create(1, 32000, 1, 0) : NULL;
+    *out = frames > 0 ? calloc((size_t)frames, sizeof(**out)) : NULL;
+    int rc = e && *out ? 0 : -1;
+    if (e)
+        cv_opus_enc_set_loss(e, 10);
+    int16_t pcm[CV_AUDIO_FRAME];
+    for (int f = 0; f < frames && rc == 0; f++) {
+        for (int i = 0; i < CV_AUDIO_FRAME; i++) { /* linear interpolation */
+            double t = (double)((size_t)f * CV_AUDIO_FRAME + (size_t)i) * rate / CV_AUDIO_RATE;
+            size_t k = (size_t)t;
+            double a = in[k < n_in ? k : n_in - 1], b = in[k + 1 < n_in ? k + 1 : n_in - 1];
+            pcm[i] = (int16_t)(a + (b - a) * (t - (double)k));
+        }
+        (*out)[f].len = cv_opus_enc_encode(e, pcm, (*out)[f].data, sizeof((*out)[f].data));
+        if ((*out)[f].len <= 0)
+            rc = -1;
+    }
+    cv_opus_enc_destroy(e);
+    free(in);
+    if (rc < 0) {
+        fprintf(stderr, "loadgen: %s: could not encode its speech\n", path);
+        free(*out);
+        *out = NULL;
+        return -1;
+    }
+    *n = frames;
+    return 0;
 }
 
 void lg_cell_luma(const uint8_t *y, int stride, int w, int h, double *out)

@@ -38,6 +38,12 @@ void lg_clip_free(lg_clip_t *c);
  * silence with freq 0, into out[0..n-1]. 0 or -1. */
 int lg_opus_encode(lg_opus_t *out, int n, double freq);
 
+/* Encodes the speech of a WAV file (PCM, 16 bits, the first channel, any
+ * rate: resampled to 48 kHz) into 20 ms frames as a browser would: voice,
+ * in-band FEC on for 10 % loss. *out (malloc'd) gets *n frames. 0, or -1
+ * with a one-line reason on stderr. */
+int lg_opus_encode_wav(const char *path, lg_opus_t **out, int *n);
+
 /* Mean luma of each cell of a LG_CELLS_X x LG_CELLS_Y grid over a decoded
  * picture (sampled every 4th pixel of every 4th row) into out[row * X + col]:
  * a flash of one small tile shows in the cells it covers. */
