@@ -51,7 +51,7 @@
 #define CV_TIER_REMB_GRACE_US 15000000   /* REMB does not undo a step up this soon */
 #define CV_TIER_LOSS_WINDOW_US 1000000   /* loss is measured over windows this long */
 #define CV_TIER_START_KBPS 300           /* delay-based: the start, audio included */
-#define CV_TIER_UP_WAIT_DELAY_US 3000000 /* delay-based: no queue this long before a step up */
+#define CV_TIER_UP_WAIT_DELAY_US 2000000 /* delay-based: no queue this long before a step up */
 #define CV_TIER_CEILING_US 30000000      /* delay-based: an overuse's rate holds this long */
 
 typedef struct {

@@ -78,12 +78,12 @@ const MIN_OWN_BELOW_DB = 15; // own tone below the weaker of the two heard
 const MIN_GONE_BELOW_DB = 40; // a departed participant's tone below the one heard
 const POLL_MS = 125;
 const CONNECT_TIMEOUT_MS = 8000; // gathering (<= 3 s) plus the POST
-const ALONE_DEADLINE_MS = 8000; // from A's answer to A alone checked
+const ALONE_DEADLINE_MS = 12000; // from A's answer to A alone checked, on the top tier
 const MEDIA_DEADLINE_MS = 15000; // from all connected to (a) and (b) passing
 const LEAVE_DEADLINE_MS = 3000; // from C's DELETE to A and B showing two tiles
 const CRASH_DEADLINE_MS = 3000; // from B's pc.close() to A showing one tile
 const CRASH_OBSERVE_MS = 10000; // how long to keep watching when that fails
-const WATCHDOG_MS = 58000; // the whole run, browser start to finish
+const WATCHDOG_MS = 66000; // the whole run, browser start to finish
 const DEBUG = process.env.ROOM_DEBUG === '1'; // print every audio reading
 
 const T = makeReporter('room', { numbered: true });
@@ -308,6 +308,7 @@ async function run(base, browser) {
             a.pc === 'connected' &&
             a.an &&
             layoutAlone(a.an, 'A') &&
+            a.size === expectSize && // it starts lower and climbs (transport feedback)
             h.A.length >= kit.window &&
             a.frames > 10
         );

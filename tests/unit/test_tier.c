@@ -319,10 +319,11 @@ static void test_delay(void)
     cv_tier_ctl_init(&c, &t, now);
     CHECK_EQ(cv_tier_ctl_use_delay(&c, now), 2);
     for (int step = 2; step > 0; step--) {
-        for (int i = 1; i < 29; i++) /* 2.9 s of windows without a queue */
-            CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 500000, now + i * 100 * MS), step);
-        CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 500000, now + 3 * S), step - 1);
-        now += 3 * S;
+        const int64_t wait = CV_TIER_UP_WAIT_DELAY_US;
+        for (int64_t t = 100 * MS; t < wait; t += 100 * MS) /* windows without a queue */
+            CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 500000, now + t), step);
+        CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 500000, now + wait), step - 1);
+        now += wait;
     }
     /* a short queue holds a step up back, it does not step down */
     CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_QUEUE, 1400000, now + 100 * MS), 0);
