@@ -380,11 +380,13 @@ static void apply_tier(cv_core_t *c, int tier, const char *why)
 static void set_waits(cv_core_t *c)
 {
     int64_t rtt = c->rtt_us > 0 ? c->rtt_us : 0;
-    int64_t wait = c->reorder_us + rtt + 30000;
+    /* a quarter more than the worst seen: a packet just later than that is
+     * more likely overtaken than lost */
+    c->vnack.first_delay_us = c->reorder_us > 0 ? c->reorder_us * 5 / 4 + 5000 : 0;
+    int64_t wait = c->vnack.first_delay_us + rtt + 30000;
     c->vjit.max_wait_us = wait < CV_CORE_JITTER_WAIT_US  ? CV_CORE_JITTER_WAIT_US
                           : wait > CV_CORE_JITTER_MAX_US ? CV_CORE_JITTER_MAX_US
                                                          : wait;
-    c->vnack.first_delay_us = c->reorder_us;
     c->vnack.answer_us = rtt > 0 ? rtt / 2 : CV_CORE_NACK_ANSWER_US;
 }
 
@@ -468,8 +470,11 @@ static void on_nack(cv_core_t *c, const cv_rtcp_item_t *it)
     for (int i = 0; i < it->n_nack; i++) {
         uint16_t seqs[17];
         int n = cv_rtcp_nack_seqs(it->nack_pid[i], it->nack_blp[i], seqs, 17);
-        for (int k = 0; k < n && c->rs_n < RESENDQ; k++)
-            c->resend[(c->rs_head + c->rs_n++) % RESENDQ] = seqs[k];
+        for (int k = 0; k < n && c->rs_n < RESENDQ; k++) {
+            int at = (c->rs_head + c->rs_n++) % RESENDQ;
+            c->resend[at] = seqs[k];
+            c->resend_us[at] = c->now;
+        }
     }
 }
 
@@ -640,6 +645,8 @@ int64_t cv_core_deadline(const cv_core_t *c)
     int64_t d = c->next_report_us;
     if (cv_core_video_pending(c))
         earliest(&d, cv_core_pace_ready_us(c));
+    if (c->rs_n > 0)
+        earliest(&d, cv_core_resend_due_us(c));
     if (c->twcc && cv_twcc_rx_pending(c->twcc))
         earliest(&d, c->twcc_us + TWCC_INTERVAL_US);
     earliest(&d, c->last_rx_us + CV_CORE_SILENCE_US + 1);

@@ -112,6 +112,7 @@ typedef struct {
     uint64_t twcc_sent;      /* transport feedback packets */
     uint64_t twcc_in;        /* transport feedback packets on what we sent */
     uint64_t overuses;       /* windows of that feedback that showed a queue building */
+    uint64_t nacks_spared;   /* NACKed packets not sent again: the feedback said they came */
     uint64_t events_dropped; /* events lost to a full queue */
 } cv_core_stats_t;
 

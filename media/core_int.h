@@ -35,9 +35,12 @@
 #define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
 #define TWCC_INTERVAL_US 50000 /* transport feedback at most this often */
-#define OPUS_FRAME_TS 960      /* 20 ms at 48 kHz: the frame RED's offsets count in */
-#define RED_MAX_BACK 4         /* redundant blocks further back than this are not used */
-#define RED_LEVELS 2           /* earlier frames sent again, at most */
+#define NACK_HOLD_SLACK_US                                                                         \
+    60000                 /* a NACK on a reordering link waits for feedback: its                   \
+                             reordering plus this */
+#define OPUS_FRAME_TS 960 /* 20 ms at 48 kHz: the frame RED's offsets count in */
+#define RED_MAX_BACK 4    /* redundant blocks further back than this are not used */
+#define RED_LEVELS 2      /* earlier frames sent again, at most */
 
 typedef struct {
     int event, value;
@@ -85,6 +88,8 @@ struct cv_core {
     uint16_t ctl_len[CTLQ];
     int ctl_head, ctl_n;
     uint16_t resend[RESENDQ];
+    int64_t resend_us[RESENDQ];   /* when each was asked for */
+    uint16_t tw_of[CV_RTX_SLOTS]; /* the transport-wide number of each video packet's last send */
     int rs_head, rs_n;
     cv_frame_t *mixq[CV_CORE_MIXQ];
     int mq_head, mq_n;
@@ -110,6 +115,9 @@ static inline void cv_core_set_now(cv_core_t *c, int64_t now)
 /* core_send.c: whether video waits to be sent, and when the pacer lets the
  * next packet go (now or later); the pacer's allowance at the start. */
 int cv_core_video_pending(const cv_core_t *c);
+/* core_send.c: when the oldest NACKed packet is answered (now, or when its
+ * hold for feedback ends). */
+int64_t cv_core_resend_due_us(const cv_core_t *c);
 int64_t cv_core_pace_ready_us(const cv_core_t *c);
 void cv_core_pace_start(cv_core_t *c);
 

@@ -7,6 +7,7 @@
  */
 #include "core_int.h"
 
+#include "bytes.h"
 #include "red.h"
 #include "rtp.h"
 #include "srtp.h"
@@ -44,15 +45,41 @@ static int poll_ctl(cv_core_t *c, cv_core_out_t *out)
 }
 
 /* Numbers a packet that leaves now for the receiver's transport feedback
- * (bwe.h): returns its new length. */
-static int stamp(cv_core_t *c, int n)
+ * (bwe.h): returns its new length. vseq >= 0: it is (or resends) that video
+ * packet. */
+static int stamp(cv_core_t *c, int n, int vseq)
 {
     if (!c->bwe)
         return n;
     size_t cap = sizeof(c->out) - CV_SRTP_MAX_TRAILER;
     uint16_t seq = cv_bwe_on_send(c->bwe, (size_t)n + 8, c->now); /* the RTP bytes */
+    if (vseq >= 0)
+        c->tw_of[vseq % CV_RTX_SLOTS] = seq;
     int m = cv_rtp_add_ext16(c->out, (size_t)n, cap, c->p.twcc_id, seq);
     return m > 0 ? m : n;
+}
+
+/* How long a NACK waits for feedback before it is answered: on a link that
+ * reorders, a receiver asks for packets that were only overtaken, and the
+ * transport feedback soon says whether they came. 0: answer at once. */
+static int64_t nack_hold_us(const cv_core_t *c)
+{
+    return c->bwe && c->bwe->reorder_us > 0 ? c->bwe->reorder_us + NACK_HOLD_SLACK_US : 0;
+}
+
+/* What the feedback said of video packet seq's last send. */
+static int fate_of(const cv_core_t *c, uint16_t seq)
+{
+    return c->bwe ? cv_bwe_fate(c->bwe, c->tw_of[seq % CV_RTX_SLOTS]) : CV_BWE_FORGOTTEN;
+}
+
+int64_t cv_core_resend_due_us(const cv_core_t *c)
+{
+    uint16_t seq = c->resend[c->rs_head];
+    int fate = fate_of(c, seq);
+    if (fate == CV_BWE_UNREPORTED)
+        return c->resend_us[c->rs_head] + nack_hold_us(c);
+    return c->now;
 }
 
 /* RFC 4588 §4: one packet again, as RTX when the offer has it, else as it was. */
@@ -60,8 +87,14 @@ static int poll_resend(cv_core_t *c, cv_core_out_t *out)
 {
     while (c->rs_n > 0) {
         uint16_t seq = c->resend[c->rs_head];
+        if (cv_core_resend_due_us(c) > c->now)
+            return CV_CORE_NONE; /* waits for feedback; cv_core_deadline says when */
         c->rs_head = (c->rs_head + 1) % RESENDQ;
         c->rs_n--;
+        if (fate_of(c, seq) == CV_BWE_RECEIVED) {
+            c->st.nacks_spared++; /* it was late, not lost */
+            continue;
+        }
         const uint8_t *orig;
         int64_t gap = c->rtt_us > 0 ? c->rtt_us : CV_CORE_RTT_DEFAULT_US;
         int len = cv_rtx_find(c->rtx, seq, c->now, CV_CORE_RTX_MAX_AGE_US, gap, &orig);
@@ -75,7 +108,7 @@ static int poll_resend(cv_core_t *c, cv_core_out_t *out)
             memcpy(c->out, orig, (size_t)len);
         if (n <= 0)
             continue;
-        n = stamp(c, n);
+        n = stamp(c, n, seq);
         c->st.resent++;
         *out = (cv_core_out_t){
             .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
@@ -205,7 +238,7 @@ static int poll_media(cv_core_t *c, cv_core_out_t *out)
     c->pace_bytes -= n;  /* audio counts too, it only never waits */
     if (video && c->rtx) /* a copy, before SRTP and numbering, for NACKs */
         cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);
-    n = stamp(c, n);
+    n = stamp(c, n, video ? rd16(c->out + 2) : -1);
     c->st.rtp_out++;
     *out = (cv_core_out_t){
         .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};

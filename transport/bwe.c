@@ -13,6 +13,8 @@ void cv_bwe_init(cv_bwe_t *b)
     b->win_end_us = -1;
     b->prev_min_q = INT64_MAX;
     b->queue_us = -1;
+    b->reorder_win_us = -1;
+    b->latest_us = INT64_MIN;
 }
 
 uint16_t cv_bwe_on_send(cv_bwe_t *b, size_t size, int64_t now_us)
@@ -22,7 +24,29 @@ uint16_t cv_bwe_on_send(cv_bwe_t *b, size_t size, int64_t now_us)
     s->send_us = now_us > 0 ? now_us : 1;
     s->seq = seq;
     s->size = size > UINT16_MAX ? UINT16_MAX : (uint16_t)size;
+    s->fate = CV_BWE_UNREPORTED;
     return seq;
+}
+
+int cv_bwe_fate(const cv_bwe_t *b, uint16_t seq)
+{
+    const struct cv_bwe_sent *s = &b->sent[seq % CV_BWE_SLOTS];
+    return s->send_us == 0 || s->seq != seq ? CV_BWE_FORGOTTEN : s->fate;
+}
+
+/* A packet arrived late_us after one sent after it: the link's reordering. */
+static void note_reorder(cv_bwe_t *b, int64_t late_us, int64_t arrival)
+{
+    if (b->reorder_win_us < 0 || arrival - b->reorder_win_us >= CV_BWE_REORDER_WIN_US) {
+        b->reorder_prev = b->reorder_win_us < 0 ? 0 : b->reorder_cur;
+        b->reorder_cur = 0;
+        b->reorder_win_us = arrival;
+    }
+    if (late_us > CV_BWE_REORDER_MAX_US)
+        late_us = CV_BWE_REORDER_MAX_US;
+    if (late_us > b->reorder_cur)
+        b->reorder_cur = late_us;
+    b->reorder_us = b->reorder_cur > b->reorder_prev ? b->reorder_cur : b->reorder_prev;
 }
 
 /* The least one-way delay seen, over two windows of our send times: the path
@@ -73,16 +97,24 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
     int worst = CV_BWE_NONE;
     b->feedbacks++;
     for (int i = 0; i < fb->count && i < CV_TWCC_MAX_REPORT; i++) {
-        if (!fb->received[i])
-            continue;
         uint16_t seq = (uint16_t)(fb->base_seq + i);
         struct cv_bwe_sent *s = &b->sent[seq % CV_BWE_SLOTS];
-        if (s->send_us == 0 || s->seq != seq) {
+        int known = s->send_us != 0 && s->seq == seq;
+        if (!fb->received[i]) {
+            if (known && s->fate == CV_BWE_UNREPORTED)
+                s->fate = CV_BWE_MISSING;
+            continue;
+        }
+        if (!known || s->fate == CV_BWE_RECEIVED) {
             b->unknown++; /* never sent, reported already, or too old */
             continue;
         }
+        s->fate = CV_BWE_RECEIVED;
         int64_t arrival = fb->arrival_us[i], send_us = s->send_us, size = s->size;
-        s->send_us = 0;
+        if (arrival < b->latest_us)
+            note_reorder(b, b->latest_us - arrival, b->latest_us);
+        else
+            b->latest_us = arrival;
         int64_t d = arrival - send_us;
         int64_t q = d - base_delay(b, send_us, d);
         if (b->win_end_us < 0) {
@@ -94,6 +126,7 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
             memset(b->win_bytes, 0, sizeof(b->win_bytes));
             b->wins = 0;
             b->prev_min_q = INT64_MAX;
+            b->latest_us = arrival;
             b->win_end_us = arrival + CV_BWE_WIN_US;
             b->win_min_q = INT64_MAX;
         }

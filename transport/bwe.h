@@ -16,6 +16,11 @@
  * packets' of that window and the one before.
  * A window whose queuing delay passes CV_BWE_OVERUSE_US is overuse.
  *
+ * It also keeps what the feedback said of each packet (cv_bwe_fate), and how
+ * late the link delivers packets that others overtook (reorder_us, the worst
+ * of two CV_BWE_REORDER_WIN_US windows): a receiver asks again (NACK) for a
+ * packet that was only late, and the answer can wait for the feedback.
+ *
  * Pure: time comes in as now_us. One owner thread (the session's core).
  */
 #ifndef CV_BWE_H
@@ -26,12 +31,21 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CV_BWE_SLOTS 2048           /* packets sent whose feedback may still come */
-#define CV_BWE_WIN_US 100000        /* arrivals are judged in windows this long */
-#define CV_BWE_RATE_WINS 5          /* the acknowledged rate: over this many windows */
-#define CV_BWE_BASE_WIN_US 10000000 /* the least delay: of two windows this long */
-#define CV_BWE_OVERUSE_US 40000     /* a window's queuing delay above this: overuse */
-#define CV_BWE_NORMAL_US 10000      /* below this: no queue */
+#define CV_BWE_SLOTS 2048             /* packets sent whose feedback may still come */
+#define CV_BWE_WIN_US 100000          /* arrivals are judged in windows this long */
+#define CV_BWE_RATE_WINS 5            /* the acknowledged rate: over this many windows */
+#define CV_BWE_BASE_WIN_US 10000000   /* the least delay: of two windows this long */
+#define CV_BWE_OVERUSE_US 40000       /* a window's queuing delay above this: overuse */
+#define CV_BWE_NORMAL_US 10000        /* below this: no queue */
+#define CV_BWE_REORDER_WIN_US 5000000 /* reordering: the worst of two windows this long */
+#define CV_BWE_REORDER_MAX_US 500000  /* later than this counts as this late */
+
+enum { /* what the feedback said of a packet */
+       CV_BWE_UNREPORTED = 0,
+       CV_BWE_RECEIVED = 1,
+       CV_BWE_MISSING = 2,   /* reported not received (yet) */
+       CV_BWE_FORGOTTEN = 3, /* not sent, or too long ago */
+};
 
 enum {
     CV_BWE_NONE = 0,   /* no window ended */
@@ -44,6 +58,7 @@ typedef struct {
     struct cv_bwe_sent {
         int64_t send_us; /* 0: the slot is free */
         uint16_t seq, size;
+        uint8_t fate; /* CV_BWE_UNREPORTED, _RECEIVED or _MISSING */
     } sent[CV_BWE_SLOTS];
     uint16_t next_seq;
     int64_t base_cur, base_prev; /* the least one-way delay of this window and the last */
@@ -52,8 +67,11 @@ typedef struct {
     int64_t win_min_q;           /* the least queuing delay in it */
     int64_t prev_min_q;          /* and in the window before */
     int64_t win_bytes[CV_BWE_RATE_WINS];
-    int win_i, wins;   /* the window being filled; how many have ended, up to the ring */
-    int64_t queue_us;  /* the queuing delay of the last window ended */
+    int win_i, wins;    /* the window being filled; how many have ended, up to the ring */
+    int64_t queue_us;   /* the queuing delay of the last window ended */
+    int64_t reorder_us; /* how late overtaken packets arrived (see above) */
+    int64_t reorder_cur, reorder_prev, reorder_win_us;
+    int64_t latest_us; /* the latest arrival reported so far */
     int64_t acked_bps; /* what arrived per second over the last windows */
     uint64_t feedbacks, unknown, overuses;
 } cv_bwe_t;
@@ -64,5 +82,8 @@ uint16_t cv_bwe_on_send(cv_bwe_t *b, size_t size, int64_t now_us);
 /* A parsed feedback (cv_twcc_parse). Returns the worst of the windows it
  * ended (CV_BWE_*), CV_BWE_NONE when it ended none. */
 int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb);
+/* What the feedback said of the packet numbered seq: CV_BWE_UNREPORTED,
+ * _RECEIVED, _MISSING, or _FORGOTTEN. */
+int cv_bwe_fate(const cv_bwe_t *b, uint16_t seq);
 
 #endif

@@ -26,6 +26,7 @@ typedef struct {
     int64_t first_overuse_us;   /* -1 none */
     int64_t acked_bps;          /* at the end */
     int64_t max_queue_us;
+    int64_t reorder_us; /* at the end */
 } run_t;
 
 /* Sends rate_bps in packets of size bytes for ms through the profile,
@@ -82,6 +83,7 @@ static run_t run(const char *profile, int64_t rate_bps, int size, int ms)
         }
     }
     r.acked_bps = b.acked_bps;
+    r.reorder_us = b.reorder_us;
     CHECK_EQ(b.unknown, 0);
     return r;
 }
@@ -98,6 +100,7 @@ static void test_clean(void)
     CHECK_EQ(r.queue, 0);
     CHECK(r.normal > 50);
     CHECK(near(r.acked_bps, 500000, 10));
+    CHECK_EQ(r.reorder_us, 0);
 }
 
 /* 150 ms +- 40 ms: packets overtake each other, single ones are late by up to
@@ -108,6 +111,9 @@ static void test_jitter_is_not_a_queue(void)
     CHECK_EQ(r.overuse, 0);
     CHECK(r.max_queue_us < CV_BWE_OVERUSE_US);
     CHECK(r.normal > 100);
+    /* and its reordering: packets 16 ms apart, each 0..80 ms late */
+    printf("# delay150: reordering %lld ms\n", (long long)(r.reorder_us / MS));
+    CHECK(r.reorder_us >= 20000 && r.reorder_us <= 80000);
 }
 
 static void test_random_loss_is_not_a_queue(void)
@@ -137,8 +143,8 @@ static void test_capped_link(void)
     CHECK(near(r.acked_bps, 200000, 10));
 }
 
-/* Feedback on numbers never sent, or reported twice, counts as unknown and
- * moves nothing. */
+/* What the feedback said of each packet; feedback on numbers never sent, or
+ * reported twice, counts as unknown and moves nothing. */
 static void test_unknown(void)
 {
     static cv_bwe_t b;
@@ -153,10 +159,17 @@ static void test_unknown(void)
         fb.received[i] = 1;
         fb.arrival_us[i] = 1000000 + i * MS;
     }
+    fb.received[2] = 0; /* 7 missing */
     CHECK_EQ(cv_bwe_on_feedback(&b, &fb), CV_BWE_NONE);
     CHECK_EQ(b.unknown, 5);
+    CHECK_EQ(cv_bwe_fate(&b, 4), CV_BWE_UNREPORTED);
+    CHECK_EQ(cv_bwe_fate(&b, 5), CV_BWE_RECEIVED);
+    CHECK_EQ(cv_bwe_fate(&b, 7), CV_BWE_MISSING);
+    CHECK_EQ(cv_bwe_fate(&b, 12), CV_BWE_FORGOTTEN);
+    fb.received[2] = 1; /* 7 came after all */
     CHECK_EQ(cv_bwe_on_feedback(&b, &fb), CV_BWE_NONE);
-    CHECK_EQ(b.unknown, 15); /* the same again: all unknown now */
+    CHECK_EQ(b.unknown, 14); /* the same again: all unknown now, but 7 */
+    CHECK_EQ(cv_bwe_fate(&b, 7), CV_BWE_RECEIVED);
     CHECK_EQ(b.feedbacks, 2);
 }
 

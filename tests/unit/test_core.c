@@ -24,7 +24,8 @@
 #define V_PT 96
 #define A_PT 111
 #define RTX_PT 97
-#define OUR_V 0x1000u /* the core's SSRCs towards the participant */
+#define NACK_HOLD_SLACK (60 * MS) /* media/core_int.h */
+#define OUR_V 0x1000u             /* the core's SSRCs towards the participant */
 #define OUR_A 0x1001u
 #define OUR_RTX 0x1002u
 #define THEIR_V 0x2000u /* the participant's */
@@ -762,6 +763,7 @@ static sim_result_t simulate(double loss, double reorder, int jitter_ms, int64_t
 {
     static wire_t w;
     static log_t lg;
+    rng = 88172645463325252ull; /* the same draws whatever ran before */
     memset(&w, 0, sizeof(w));
     w.loss = loss;
     w.reorder = reorder;
@@ -1253,6 +1255,100 @@ static void test_twcc_feedback(void)
     }
 }
 
+/* The transport-wide number and video sequence number of the last n video
+ * packets sent to the participant (in the log), oldest first. */
+static int sent_numbers(const log_t *lg, uint16_t *tw, uint16_t *vseq, int n)
+{
+    int k = 0;
+    for (int i = lg->n_pkts > 256 ? lg->n_pkts - 256 : 0; i < lg->n_pkts; i++) {
+        cv_rtp_hdr_t h;
+        const uint8_t *d;
+        if (cv_rtp_parse(lg->pkt[i % 256].data, lg->pkt[i % 256].len, &h) != 0 || h.ssrc != OUR_V ||
+            cv_rtp_find_ext(&h, 5, &d) != 2)
+            continue;
+        memmove(tw + 1, tw, (size_t)(n - 1) * sizeof(*tw));
+        memmove(vseq + 1, vseq, (size_t)(n - 1) * sizeof(*vseq));
+        tw[0] = rd16(d);
+        vseq[0] = h.seq;
+        k++;
+    }
+    /* newest first now: turn around */
+    int m = k < n ? k : n;
+    for (int i = 0; i < m / 2; i++) {
+        uint16_t t = tw[i], v = vseq[i];
+        tw[i] = tw[m - 1 - i], vseq[i] = vseq[m - 1 - i];
+        tw[m - 1 - i] = t, vseq[m - 1 - i] = v;
+    }
+    return m;
+}
+
+static void nack_one(cv_core_t *c, log_t *lg, uint16_t seq, int64_t now)
+{
+    uint8_t pkt[64];
+    int n = cv_rtcp_build_nack(pkt, sizeof(pkt), THEIR_V, OUR_V, &seq, 1);
+    cv_core_on_rtcp(c, pkt, (size_t)n, now);
+    drain(c, lg, now);
+}
+
+/* NACKs on a link that reorders wait for the transport feedback: a packet it
+ * reports as come (it was only overtaken) is not sent again, one it reports
+ * missing goes at once, one it has not reported yet when the hold ends. On a
+ * link that has not reordered, a NACK is answered at once. */
+static void test_nack_waits_for_feedback(void)
+{
+    log_t lg;
+    cv_core_params_t p = params();
+    p.twcc_id = 5;
+    cv_core_t *c = connected_core(&lg, &p);
+    int64_t now = 10 * MS;
+    for (int i = 0; i < 10; i++)
+        video_out(c, &lg, i == 0, now += 20 * MS);
+    run_until(c, &lg, now);
+    uint16_t tw[10], vs[10];
+    CHECK_EQ(sent_numbers(&lg, tw, vs, 10), 10);
+    /* no reordering seen yet: a NACK is answered at once */
+    int rtx = lg.rtx_rtp;
+    nack_one(c, &lg, vs[1], now += MS);
+    CHECK_EQ(lg.rtx_rtp, rtx + 1);
+    /* feedback: packets 0..7 came, 3 after 4 (which came 20 ms before it), 8 and 9 missing */
+    static cv_twcc_rx_t rx;
+    cv_twcc_rx_init(&rx);
+    int64_t base = 50 * S;
+    for (int i = 0; i < 8; i++)
+        if (i != 3)
+            cv_twcc_rx_on_packet(&rx, tw[i], base + i * 20 * MS);
+    cv_twcc_rx_on_packet(&rx, tw[3], base + 100 * MS);
+    cv_twcc_rx_on_packet(&rx, (uint16_t)(tw[9] + 1), base + 200 * MS); /* the next one */
+    uint8_t fb[512];
+    int n = cv_twcc_build(&rx, fb, sizeof(fb), THEIR_V, OUR_V);
+    CHECK(n > 0);
+    cv_core_on_rtcp(c, fb, (size_t)n, now += MS);
+    drain(c, &lg, now);
+    const cv_core_stats_t *st = cv_core_stats(c);
+    /* the overtaken packet 3 and the received 6: not again */
+    rtx = lg.rtx_rtp;
+    nack_one(c, &lg, vs[3], now += MS);
+    nack_one(c, &lg, vs[6], now);
+    run_until(c, &lg, now + 500 * MS);
+    CHECK_EQ(lg.rtx_rtp, rtx);
+    CHECK_EQ(st->nacks_spared, 2);
+    now += 500 * MS;
+    /* missing 8: at once */
+    nack_one(c, &lg, vs[8], now += MS);
+    CHECK_EQ(lg.rtx_rtp, rtx + 1);
+    /* a new packet not yet reported: held for the reordering (20 ms) + slack */
+    video_out(c, &lg, 0, now += 20 * MS);
+    uint16_t tw1[1], vs1[1];
+    CHECK_EQ(sent_numbers(&lg, tw1, vs1, 1), 1);
+    int64_t asked = now += 5 * MS;
+    nack_one(c, &lg, vs1[0], asked);
+    run_until(c, &lg, asked + 20 * MS + NACK_HOLD_SLACK - 1 * MS);
+    CHECK_EQ(lg.rtx_rtp, rtx + 1);
+    run_until(c, &lg, asked + 20 * MS + NACK_HOLD_SLACK);
+    CHECK_EQ(lg.rtx_rtp, rtx + 2);
+    cv_core_free(c);
+}
+
 /* ---- what it receives, judged by its transport feedback ---- */
 
 /* The receiver's end of a simulated link: what the core sends crosses an
@@ -1431,6 +1527,7 @@ int main(void)
 {
     test_twcc_feedback();
     test_delay_tiers();
+    test_nack_waits_for_feedback();
     test_pacing();
     test_red_from_sender();
     test_red_to_receiver();
