@@ -73,11 +73,12 @@ static int fate_of(const cv_core_t *c, uint16_t seq)
     return c->bwe ? cv_bwe_fate(c->bwe, c->tw_of[seq % CV_RTX_SLOTS]) : CV_BWE_FORGOTTEN;
 }
 
+/* A packet reported missing may still come (the feedback went before it
+ * did): only the hold's end or its arrival decide. */
 int64_t cv_core_resend_due_us(const cv_core_t *c)
 {
-    uint16_t seq = c->resend[c->rs_head];
-    int fate = fate_of(c, seq);
-    if (fate == CV_BWE_UNREPORTED)
+    int fate = fate_of(c, c->resend[c->rs_head]);
+    if (fate == CV_BWE_UNREPORTED || fate == CV_BWE_MISSING)
         return c->resend_us[c->rs_head] + nack_hold_us(c);
     return c->now;
 }
