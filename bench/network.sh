@@ -8,7 +8,8 @@
 # the relay's first packet) it reads B's getStats and prints one table: audio
 # concealment (concealedSamples / totalSamplesReceived), the 95th percentile of
 # the audio playout delay (jitter buffer delay per sample, each 100 ms), video frames decoded
-# a second and frame size (the tier's), freezeCount, the longest stall of
+# a second and frame size (the tier's; "paused" when the server sends B audio
+# only at the end, from its metrics), freezeCount, the longest stall of
 # frames decoded (for outage3 the outage plus the time to the first frame
 # after it; "recovery" is that minus the 3 s), NACKs B sent and packets
 # retransmitted to it, the loss B saw, and A's (direct) concealment as a
@@ -37,7 +38,8 @@ const pct = (x) => (x * 100).toFixed(1) + " %";
 const head = ["profile", "concealed", "p95 playout", "fps", "size", "freezes", "longest stall", "recovery",
     "NACKs", "retransmitted", "loss a/v", "direct A concealed"];
 const recovery = (r) => r.profile === "outage3" ? Math.max(0, r.longestStallMs - 3000) + " ms" : "-";
-const body = rows.map((r) => [r.profile, pct(r.concealed), r.playoutP95Ms + " ms", r.fps.toFixed(1), r.size,
+const body = rows.map((r) => [r.profile, pct(r.concealed), r.playoutP95Ms + " ms", r.fps.toFixed(1),
+    r.paused ? "paused" : r.size,
     String(r.freezes), r.longestStallMs + " ms", recovery(r), String(r.nacks), String(r.rtx),
     pct(r.audioLoss) + " / " + pct(r.videoLoss), pct(r.direct.concealed)]);
 const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));

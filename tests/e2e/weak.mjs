@@ -284,7 +284,12 @@ async function run(base, browser) {
     if (BENCH) {
         const all = await sampleFor(page, RUN_S * 1000);
         check(all.B.length > 10, `B sampled for ${RUN_S} s`);
-        console.log(`#bench ${JSON.stringify({ profile: PROFILE, ...fig(all.B), direct: fig(all.A) })}`);
+        // whether the server has paused someone's video at the end (A, direct, never is):
+        // its metrics count the receivers of each tier, -1 being audio only
+        const m = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : ''));
+        const paused = /^conclave_receivers\{tier="-1"\} ([1-9]\d*)/m.test(m);
+        const row = { profile: PROFILE, ...fig(all.B), paused, direct: fig(all.A) };
+        console.log(`#bench ${JSON.stringify(row)}`);
         return;
     }
     await sampleFor(page, SETTLE_MS);
