@@ -1,10 +1,9 @@
 /*
- * srtp.h - SRTP/SRTCP protection of one DTLS-SRTP association, on libsrtp2.
+ * srtp.h - SRTP/SRTCP protection of one DTLS-SRTP association, on OpenSSL.
  *
- * One cv_srtp_t holds two libsrtp sessions: an outbound one keyed with the
- * local master key (any outbound SSRC) and an inbound one keyed with the
- * remote master key (any inbound SSRC, replay window on). Packets are
- * transformed in place.
+ * One cv_srtp_t holds two directions: outbound, keyed with the local master
+ * key (any SSRC we send), and inbound, keyed with the remote master key (any
+ * SSRC it sends, replay window on). Packets are transformed in place.
  *
  * Thread: each object has one owner thread (the network loop thread that owns
  * the peer); it is not thread-safe. cv_srtp_global_init() may be called from
@@ -12,10 +11,6 @@
  *
  * RFCs: RFC 3711 (SRTP, AES_CM_128_HMAC_SHA1_80), RFC 7714 (AEAD_AES_128_GCM),
  * RFC 5764 §4.1.2 (DTLS-SRTP protection profiles).
- *
- * This header is transport/srtp.h; libsrtp's own header is included only by
- * srtp.c, as <srtp2/srtp.h>, so the two never meet in one translation unit
- * through "srtp.h". Our names are cv_srtp_*, libsrtp's are srtp_*.
  */
 #ifndef CV_SRTP_H
 #define CV_SRTP_H
@@ -35,9 +30,10 @@ enum {
 #define CV_SRTP_GCM_SALT_LEN 12
 
 /*
- * Spare bytes a caller must leave after a packet it asks to protect:
- * SRTP_MAX_TRAILER_LEN (144: tag + MKI) for RTP, and 4 more for the SRTCP
- * index word of RTCP. Reserving CV_SRTP_MAX_TRAILER is enough for both.
+ * Spare bytes a caller must leave after a packet it asks to protect: 144 for
+ * RTP (room for the longest tag and MKI SRTP allows, where we write 10 or
+ * 16), and 4 more for the SRTCP index word of RTCP. Reserving
+ * CV_SRTP_MAX_TRAILER is enough for both.
  */
 #define CV_SRTP_MAX_TRAILER_RTP 144
 #define CV_SRTP_MAX_TRAILER 148
@@ -61,9 +57,9 @@ int cv_srtp_global_init(void);
 
 /*
  * Creates the two sessions from k (copied; the caller may wipe k afterwards).
- * Outbound: allow_repeat_tx on, so an RTX/NACK retransmission of the same
- * sequence number can be protected again. Inbound: replay window of 1024.
- * NULL if the profile or the key/salt lengths are wrong, or libsrtp refuses.
+ * Outbound: the same sequence number may be protected again (a
+ * retransmission), giving the same bytes. Inbound: replay window of 1024.
+ * NULL if the profile or the key/salt lengths are wrong, or OpenSSL refuses.
  */
 cv_srtp_t *cv_srtp_create(const cv_srtp_keys_t *k);
 void cv_srtp_destroy(cv_srtp_t *s); /* NULL ok; wipes the keys */
@@ -72,7 +68,6 @@ void cv_srtp_destroy(cv_srtp_t *s); /* NULL ok; wipes the keys */
  * Protects in place. buf holds len bytes of plaintext and has room for cap
  * bytes; cap - len must be at least CV_SRTP_MAX_TRAILER_RTP (RTP) or
  * CV_SRTP_MAX_TRAILER (RTCP), else CV_E_NOSPACE and buf is untouched.
- * buf should be 4-byte aligned (libsrtp reads 32-bit words).
  * Returns the protected length, or CV_E_NOSPACE, CV_E_INVAL (not an RTP/RTCP
  * packet: too short, version not 2, header longer than the packet),
  * CV_E_REPLAY, CV_E_CRYPTO.

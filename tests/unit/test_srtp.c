@@ -7,8 +7,8 @@
  * RFC 7714 (AEAD_AES_128_GCM for SRTP §8 and SRTCP §9, key derivation §11)
  * from OpenSSL primitives. The reference itself is checked against the RFC
  * known answers (RFC 3711 B.2 and B.3, RFC 7714 §16.1.1 and §17.1); then
- * libsrtp's output through cv_srtp_* must equal the reference byte for byte,
- * including after a sequence-number wrap (ROC 1).
+ * cv_srtp_*'s output must equal the reference byte for byte, including after
+ * a sequence-number wrap (ROC 1).
  */
 #include "check.h"
 #include "err.h"
@@ -353,7 +353,7 @@ static void test_rfc7714_rtcp(void)
     CHECK_MEM(out, expect, sizeof(expect));
 }
 
-/* --- libsrtp through cv_srtp against the reference --------------------- */
+/* --- cv_srtp against the reference ------------------------------------- */
 
 static const uint8_t salt_b[14] = {
     0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, /* the other direction's salt */
@@ -436,7 +436,7 @@ static size_t ref_rtcp(int profile, const uint8_t *pkt, size_t len, uint32_t ind
 
 /* What the reference above computes for make_rtp(0x1234, 0xcafebabe, 8
  * payload bytes) with the B.3 master key and salt, ROC 0; pinned so that a
- * change in either the reference or libsrtp shows. */
+ * change in either the reference or srtp.c shows. */
 static const uint8_t kat_cm[24 + 8 + 10] = {
     0x91, 0x60, 0x12, 0x34, 0x00, 0x01, 0xe2, 0x40, /* header, clear */
     0xca, 0xfe, 0xba, 0xbe, 0x0a, 0x0b, 0x0c, 0x0d, /* SSRC, CSRC */
@@ -480,7 +480,7 @@ static void test_kat(int profile)
     CHECK_EQ(cv_srtp_unprotect_rtp(rx, buf, (size_t)n), (int)len);
     CHECK_MEM(buf, plain, len);
 
-    /* RTCP: libsrtp picks the SRTCP index; read it from the trailer. */
+    /* RTCP: srtp.c picks the SRTCP index; read it from the trailer. */
     len = make_rtcp(buf, 0xcafebabe);
     memcpy(plain, buf, len);
     n = cv_srtp_protect_rtcp(tx, buf, len, sizeof(buf));
@@ -610,7 +610,7 @@ static void test_errors(int profile)
     CHECK_EQ(lost, 0);
     CHECK_EQ(cv_srtp_unprotect_rtp(rx, old, (size_t)nold), CV_E_REPLAY);
 
-    /* Malformed RTP never reaches libsrtp. */
+    /* Malformed RTP is refused before any byte past its end is read. */
     len = make_rtp(buf, 7, 1, 0);
     CHECK_EQ(cv_srtp_protect_rtp(tx, buf, 11, sizeof(buf)), CV_E_INVAL); /* < 12 bytes */
     buf[0] = 0x40;                                                       /* version 1 */
