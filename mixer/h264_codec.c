@@ -17,6 +17,7 @@
 #include <libavutil/frame.h>
 #include <libavutil/log.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,15 @@ struct cv_h264_dec {
     size_t cap;
     int broken; /* a decode failed: only a key frame is taken */
 };
+
+/* libavcodec would write a line to stderr for every bad slice a peer sends;
+ * what fails is counted by the room instead. Its log level is process-wide. */
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+
+static void quiet(void)
+{
+    av_log_set_level(AV_LOG_QUIET);
+}
 
 void cv_h264_dec_destroy(cv_h264_dec_t *d)
 {
@@ -48,9 +58,7 @@ cv_h264_dec_t *cv_h264_dec_create(void)
     const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
     if (!d || !codec)
         goto fail;
-    /* libavcodec would write a line to stderr for every bad slice a peer sends;
-     * what fails is counted by the room instead */
-    av_log_set_level(AV_LOG_QUIET);
+    pthread_once(&quiet_once, quiet);
     d->ctx = avcodec_alloc_context3(codec);
     d->pkt = av_packet_alloc();
     d->pic = av_frame_alloc();
