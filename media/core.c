@@ -58,10 +58,14 @@ static void die(cv_core_t *c, const char *why)
 /* A key frame is needed when asked for, or while the depacketiser waits for
  * one of a stream that is sending (a sender whose camera sends nothing is not
  * asked twice a second for ever). */
+static int depack_waits(const cv_core_t *c)
+{
+    return c->h264 ? c->h264->need_keyframe : c->depack.need_keyframe;
+}
+
 static int keyframe_needed(const cv_core_t *c)
 {
-    return c->pli_wanted ||
-           (c->depack.need_keyframe && c->now - c->v_last_us < CV_CORE_VIDEO_IDLE_US);
+    return c->pli_wanted || (depack_waits(c) && c->now - c->v_last_us < CV_CORE_VIDEO_IDLE_US);
 }
 
 /* A PLI while a key frame is needed (asked for, or the depacketiser waits for
@@ -127,7 +131,8 @@ static void send_nacks(cv_core_t *c)
 
 /* ---- input path ---- */
 
-static void push_video_frame(cv_core_t *c, const cv_vp8_frame_t *vf)
+static void push_video_frame(cv_core_t *c, const uint8_t *data, size_t len, uint32_t ts, int key,
+                             int codec)
 {
     if (c->mq_n == CV_CORE_MIXQ) {
         c->st.mixq_full++;
@@ -135,15 +140,35 @@ static void push_video_frame(cv_core_t *c, const cv_vp8_frame_t *vf)
         cv_core_frame_lost(c, c->now);
         return;
     }
-    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, vf->len);
-    memcpy(f->data, vf->data, vf->len);
-    f->rtp_ts = vf->ts;
-    f->keyframe = vf->keyframe;
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, len);
+    memcpy(f->data, data, len);
+    f->rtp_ts = ts;
+    f->keyframe = key;
+    f->codec = codec;
     f->t_us = c->now;
     c->mixq[(c->mq_head + c->mq_n++) % CV_CORE_MIXQ] = f;
     c->st.frames_in++;
-    if (vf->keyframe)
+    if (key)
         c->pli_wanted = 0; /* it came */
+}
+
+/* One packet from the jitter buffer through the sender's depacketiser. */
+static void depack_video(cv_core_t *c, uint64_t ext, const cv_rtp_hdr_t *h)
+{
+    int rc;
+    if (c->h264) {
+        cv_h264_frame_t hf;
+        rc = cv_h264_depack_push(c->h264, ext, h->ts, h->marker, h->payload, h->payload_len, &hf);
+        if (rc == 1)
+            push_video_frame(c, hf.data, hf.len, hf.ts, hf.keyframe, CV_FRAME_H264);
+    } else {
+        cv_vp8_frame_t vf;
+        rc = cv_vp8_depack_push(&c->depack, ext, h->ts, h->marker, h->payload, h->payload_len, &vf);
+        if (rc == 1)
+            push_video_frame(c, vf.data, vf.len, vf.ts, vf.keyframe, CV_FRAME_VP8);
+    }
+    if (rc < 0)
+        cv_stats_add(CV_STAT_DROP_BAD_VP8, 1);
 }
 
 static void drain_video(cv_core_t *c)
@@ -155,12 +180,7 @@ static void drain_video(cv_core_t *c)
         cv_rtp_hdr_t h;
         if (cv_rtp_parse(data, (size_t)len, &h) < 0)
             continue;
-        cv_vp8_frame_t vf;
-        int rc = cv_vp8_depack_push(&c->depack, ext, h.ts, h.marker, h.payload, h.payload_len, &vf);
-        if (rc == 1)
-            push_video_frame(c, &vf);
-        else if (rc < 0)
-            cv_stats_add(CV_STAT_DROP_BAD_VP8, 1);
+        depack_video(c, ext, &h);
     }
     send_pli_if_due(c);
 }
@@ -181,6 +201,8 @@ static int video_wanted(cv_core_t *c)
         cv_jitter_reset(&c->vjit);
         cv_nack_reset(&c->vnack);
         cv_vp8_depack_reset(&c->depack);
+        if (c->h264)
+            cv_h264_depack_reset(c->h264);
         request_keyframe(c);
     }
     return 1;
@@ -702,6 +724,8 @@ void cv_core_frame_lost(cv_core_t *c, int64_t now_us)
 {
     cv_core_set_now(c, now_us);
     c->depack.need_keyframe = 1; /* a lost frame breaks the references */
+    if (c->h264)
+        c->h264->need_keyframe = 1;
     if (!c->dead)
         request_keyframe(c);
 }
@@ -726,7 +750,14 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     cv_jitter_init(&c->vjit, CV_CORE_JITTER_WAIT_US);
     cv_nack_init(&c->vnack);
     set_waits(c);
-    cv_vp8_depack_init(&c->depack, VP8_FRAME_MAX);
+    if (p->v_h264) { /* the VP8 depacketiser stays empty, never fed */
+        c->h264 = cv_xmalloc(sizeof(*c->h264));
+        cv_h264_depack_init(c->h264, VP8_FRAME_MAX);
+        c->p.h264_sprop[sizeof c->p.h264_sprop - 1] = 0;
+        cv_h264_depack_set_sprop(c->h264, c->p.h264_sprop, strlen(c->p.h264_sprop));
+    } else {
+        cv_vp8_depack_init(&c->depack, VP8_FRAME_MAX);
+    }
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, 0);
     c->shown = 1;
     c->rtt_us = -1;
@@ -759,6 +790,8 @@ void cv_core_free(cv_core_t *c)
         cv_frame_unref(c->red_hist[i]);
     cv_jitter_cleanup(&c->vjit);
     cv_vp8_depack_cleanup(&c->depack);
+    cv_h264_depack_cleanup(c->h264);
+    free(c->h264);
     free(c->rtx);
     free(c->twcc);
     free(c->bwe);

@@ -19,7 +19,8 @@
  * (vp8.h), receiver statistics for its reports (rxstats.h), key frame requests (at most two a
  * second), the REMB cap that follows whether the room shows it; for what it receives, one outstream
  * per medium (outstream.h), the RTX history answering its NACKs (rtx.h), the
- * output tier chosen from its REMB and reports (tier.h) and the round trip.
+ * output tier chosen from its REMB and reports (tier.h) and the round trip. A sender that offered
+ * H.264 and no VP8 has its video depacketised by h264.h instead.
  *
  * Pure: it never reads a clock (time is an argument: a monotonic microsecond
  * clock, never going back), owns no socket or thread, takes no lock and calls
@@ -33,6 +34,7 @@
 #define CV_CORE_H
 
 #include "frame.h"
+#include "h264.h"
 #include "tier.h"
 
 #include <stddef.h>
@@ -72,6 +74,8 @@ typedef struct {
     char cname[17];
     cv_tiers_t tiers;       /* n == 0: CV_TIERS_DEFAULT */
     int64_t wall_offset_us; /* Unix time minus the monotonic clock, for NTP times in SRs */
+    int v_h264; /* its video on v_pt is H.264 (RFC 6184): taken, none sent (no VP8 offered) */
+    char h264_sprop[CV_H264_SPROP_MAX]; /* with v_h264: its sprop-parameter-sets, or "" */
 } cv_core_params_t;
 
 enum {

@@ -59,6 +59,7 @@ struct cv_core {
     cv_jitter_t vjit;
     cv_nack_t vnack;
     cv_vp8_depack_t depack;
+    cv_h264_depack_t *h264; /* instead of depack when its video is H.264 */
     cv_rtp_rxstats_t a_rx, v_rx;
     int64_t last_pli_us;
     int64_t v_last_us; /* when its last video packet came */

@@ -28,6 +28,7 @@ void cv_part_unref(cv_part_t *p)
     cv_queue_cleanup(&p->ain, cv_frame_unref_void);
     cv_queue_cleanup(&p->out, cv_frame_unref_void);
     cv_vp8_dec_destroy(p->vdec);
+    cv_h264_dec_destroy(p->hdec);
     cv_image_free(&p->pic);
     cv_playout_cleanup(&p->playout);
     cv_opus_dec_destroy(p->adec);

@@ -15,6 +15,7 @@
 #include "outtiers.h"
 #include "playout.h"
 #include "queue.h"
+#include "h264_codec.h"
 #include "video_codec.h"
 
 #include <pthread.h>
@@ -42,6 +43,7 @@ struct cv_part {
     atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped;
     /* video tick */
     cv_vp8_dec_t *vdec;
+    cv_h264_dec_t *hdec; /* made at its first H.264 frame */
     cv_image_t pic;
     int has_pic;
     int64_t pic_us;

@@ -8,6 +8,7 @@
 #include "room_int.h"
 
 #include "compositor.h"
+#include "err.h"
 #include "stats.h"
 
 #include <libyuv.h>
@@ -38,6 +39,16 @@ static void keep_picture(cv_part_t *p, const cv_image_t *v, int64_t now)
     p->pic_us = now;
 }
 
+/* One frame through the decoder of its codec (H.264's made when first needed). */
+static int decode_frame(cv_part_t *p, const cv_frame_t *f, cv_image_t *view)
+{
+    if (f->codec != CV_FRAME_H264)
+        return cv_vp8_dec_decode(p->vdec, f->data, f->len, view);
+    if (!p->hdec && !(p->hdec = cv_h264_dec_create()))
+        return CV_E_CODEC;
+    return cv_h264_dec_decode(p->hdec, f->data, f->len, f->keyframe, view);
+}
+
 /* Decodes the queued frames of a shown participant; after a gap (joined,
  * or hidden until now) from a key frame on. */
 static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
@@ -50,7 +61,7 @@ static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
         }
         p->need_key = 0;
         cv_image_t view;
-        int rc = cv_vp8_dec_decode(p->vdec, f->data, f->len, &view);
+        int rc = decode_frame(p, f, &view);
         if (rc == 1) {
             keep_picture(p, &view, now);
             st->decoded++;

@@ -16,12 +16,13 @@
 #include "sdp_int.h"
 #include "twcc.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #define MAX_GROUP_MIDS 16
 
-enum { C_NONE = 0, C_OPUS, C_VP8, C_RTX, C_RED, C_OTHER };
+enum { C_NONE = 0, C_OPUS, C_VP8, C_H264, C_RTX, C_RED, C_OTHER };
 enum { FB_NACK = 1, FB_PLI = 2, FB_FIR = 4, FB_REMB = 8 };
 enum { SRC_NONE = 0, SRC_MEDIA, SRC_SESSION };
 
@@ -36,12 +37,15 @@ struct pt_tab {
     uint8_t order[N_PT]; /* payload types in m= line order */
     int n_order;
     uint8_t listed[N_PT];
-    uint8_t codec[N_PT];  /* C_* from a=rtpmap */
-    int16_t apt[N_PT];    /* fmtp apt=, -1 if none */
-    int16_t red_of[N_PT]; /* fmtp "P/P[/P...]" (RED's block format): P when all equal, else -1 */
-    uint8_t fec[N_PT];    /* fmtp useinbandfec=1 */
-    uint8_t fb[N_PT];     /* FB_* from a=rtcp-fb:<pt> */
-    uint8_t fb_any;       /* FB_* from a=rtcp-fb:* */
+    uint8_t codec[N_PT];   /* C_* from a=rtpmap */
+    int16_t apt[N_PT];     /* fmtp apt=, -1 if none */
+    int16_t red_of[N_PT];  /* fmtp "P/P[/P...]" (RED's block format): P when all equal, else -1 */
+    uint8_t fec[N_PT];     /* fmtp useinbandfec=1 */
+    uint8_t pmode1[N_PT];  /* H.264 fmtp packetization-mode=1 */
+    int32_t plid[N_PT];    /* H.264 fmtp profile-level-id, -1 if none */
+    struct sl sprop[N_PT]; /* H.264 fmtp sprop-parameter-sets, n 0 if none */
+    uint8_t fb[N_PT];      /* FB_* from a=rtcp-fb:<pt> */
+    uint8_t fb_any;        /* FB_* from a=rtcp-fb:* */
     int have_ssrc, have_fid, have_level;
 };
 
@@ -494,6 +498,8 @@ static int at_rtpmap(struct parser *ps, struct sl v)
         c = C_OPUS; /* RFC 7587 §7: always opus/48000/2 */
     else if (ieq(name, "VP8") && rate == 90000)
         c = C_VP8;
+    else if (ieq(name, "H264") && rate == 90000)
+        c = C_H264;
     else if (ieq(name, "rtx"))
         c = C_RTX;
     else if (ieq(name, "red") && rate == 48000)
@@ -521,8 +527,34 @@ static int red_blocks_pt(struct sl v)
     return (int)first;
 }
 
-/* a=fmtp:<pt> <k>=<v>;<k>=<v>... : useinbandfec (RFC 7587 §6.1) and apt (RFC 4588 §8);
- * a=fmtp:<pt> <p>/<p> for RED. */
+/* A profile-level-id (RFC 6184 §8.1): six hex digits, or -2 when malformed. */
+static int32_t hex24(struct sl s)
+{
+    int32_t v = 0;
+    if (s.n != 6)
+        return -2;
+    for (size_t i = 0; i < 6; i++) {
+        int d = hexval(s.p[i]);
+        if (d < 0)
+            return -2;
+        v = v << 4 | d;
+    }
+    return v;
+}
+
+/* H.264 fmtp parameters (RFC 6184 §8.1) we use. */
+static void h264_param(struct pt_tab *t, int pt, struct sl key, struct sl val)
+{
+    if (ieq(key, "packetization-mode"))
+        t->pmode1[pt] = eq(val, "1");
+    else if (ieq(key, "profile-level-id"))
+        t->plid[pt] = hex24(val);
+    else if (ieq(key, "sprop-parameter-sets"))
+        t->sprop[pt] = val;
+}
+
+/* a=fmtp:<pt> <k>=<v>;<k>=<v>... : useinbandfec (RFC 7587 §6.1), apt (RFC 4588 §8) and
+ * H.264's (RFC 6184 §8.1); a=fmtp:<pt> <p>/<p> for RED. */
 static int at_fmtp(struct parser *ps, struct sl v)
 {
     struct sl pt_s, kv, key;
@@ -543,6 +575,8 @@ static int at_fmtp(struct parser *ps, struct sl v)
             ps->tab.fec[pt] = 1;
         else if (ieq(key, "apt") && num(kv, N_PT - 1, &apt))
             ps->tab.apt[pt] = (int16_t)apt;
+        else
+            h264_param(&ps->tab, pt, key, kv);
     }
     return 0;
 }
@@ -666,6 +700,44 @@ static int on_attr(struct parser *ps, struct sl v)
 
 /* ---- m= sections ---- */
 
+/* RFC 6184 §8.1: no profile-level-id means 42000a (baseline, level 1). Taken:
+ * baseline (constrained or not), main and high, 8-bit 4:2:0 all. */
+static int h264_profile_ok(int32_t plid)
+{
+    if (plid == -2)
+        return 0; /* malformed */
+    int idc = (plid < 0 ? 0x42000a : plid) >> 16;
+    return idc == 0x42 || idc == 0x4d || idc == 0x64;
+}
+
+/* Keeps an sprop-parameter-sets value of base64 and commas that fits, else "". */
+static void keep_sprop(cv_sdp_media_t *m, struct sl v)
+{
+    if (v.n == 0)
+        return;
+    for (size_t i = 0; i < v.n; i++) {
+        char c = v.p[i];
+        if (!(isalnum((unsigned char)c) || c == '+' || c == '/' || c == '=' || c == ','))
+            return;
+    }
+    copy(v, m->sprop, sizeof m->sprop);
+}
+
+/* Without VP8: the first H.264 in m= line order we can depacketise and decode. */
+static void choose_h264(cv_sdp_media_t *m, const struct pt_tab *t)
+{
+    for (int i = 0; i < t->n_order; i++) {
+        int pt = t->order[i];
+        if (t->codec[pt] != C_H264 || !t->pmode1[pt] || !h264_profile_ok(t->plid[pt]))
+            continue;
+        m->pt = pt;
+        m->codec = CV_SDP_H264;
+        m->h264_profile = (uint32_t)(t->plid[pt] < 0 ? 0x42000a : t->plid[pt]);
+        keep_sprop(m, t->sprop[pt]);
+        return;
+    }
+}
+
 static void finish_section(struct parser *ps)
 {
     cv_sdp_media_t *m = ps->m;
@@ -685,6 +757,8 @@ static void finish_section(struct parser *ps)
             break;
         }
     }
+    if (m->kind == CV_SDP_VIDEO && m->pt < 0)
+        choose_h264(m, t);
     if (m->pt >= 0) {
         for (int i = 0; i < t->n_order; i++) {
             int pt = t->order[i];
@@ -735,6 +809,7 @@ static int on_media(struct parser *ps, struct sl v)
     memset(&ps->tab, 0, sizeof ps->tab);
     memset(ps->tab.apt, 0xff, sizeof ps->tab.apt); /* -1 */
     memset(ps->tab.red_of, 0xff, sizeof ps->tab.red_of);
+    memset(ps->tab.plid, 0xff, sizeof ps->tab.plid);
     m->pt = m->rtx_pt = m->red_pt = m->direction = -1;
     if (!next_tok(&v, &media) || !next_tok(&v, &port) || !next_tok(&v, &proto) ||
         !next_tok(&v, &fmt))
@@ -831,8 +906,10 @@ static int finish_offer(struct parser *ps)
         const cv_sdp_media_t *m = &o->media[i];
         if (m->accepted && m->pt < 0)
             return fail(ps, CV_E_UNSUPPORTED,
-                        m->kind == CV_SDP_AUDIO ? "no Opus 48000/2 in audio section"
-                                                : "no VP8 in video section");
+                        m->kind == CV_SDP_AUDIO
+                            ? "no Opus 48000/2 in audio section"
+                            : "no VP8 or H.264 (packetization-mode=1; baseline, main or high) in "
+                              "video section");
         if (m->accepted && !m->rtcp_mux)
             return fail(ps, CV_E_UNSUPPORTED, "rtcp-mux is required");
     }

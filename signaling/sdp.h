@@ -8,7 +8,8 @@
  * send: BUNDLE (RFC 8843), ICE attributes and candidates (RFC 8839, RFC 8445),
  * DTLS-SRTP fingerprint and setup (RFC 8122, RFC 8842), rtcp-mux (RFC 5761), RTP
  * header extensions (RFC 8285) for the audio level (RFC 6464), Opus (RFC 7587), VP8
- * (RFC 7741), RTX (RFC 4588), rtcp-fb (RFC 4585, RFC 5104).
+ * (RFC 7741), H.264 with packetization-mode 1 (RFC 6184) taken when no VP8 is offered,
+ * RTX (RFC 4588), rtcp-fb (RFC 4585, RFC 5104).
  *
  * The daemon is ICE-controlled (full ICE, not ice-lite), DTLS server (setup:passive),
  * non-trickle: every local candidate is in the answer, followed by end-of-candidates.
@@ -25,6 +26,9 @@
 /* An answer always fits in this many bytes when n_cand <= CV_SDP_MAX_CAND, cname is at
  * most 255 characters and msid_stream at most 64 (tests/unit/test_sdp.c checks it). */
 #define CV_SDP_ANSWER_CAP 16384
+#define CV_SDP_SPROP_MAX 512 /* longest sprop-parameter-sets kept, with its NUL */
+
+enum { CV_SDP_VP8 = 0, CV_SDP_H264 = 1 }; /* the video codec chosen */
 
 enum { CV_SDP_AUDIO = 1, CV_SDP_VIDEO = 2, CV_SDP_OTHER = 3 }; /* m= kind */
 /* direction of the OFFERER (a=sendrecv ...; RFC 8866 §6.7) */
@@ -43,13 +47,19 @@ typedef struct {
 } cv_sdp_cand_t;
 
 typedef struct {
-    int kind;           /* CV_SDP_AUDIO / VIDEO / OTHER */
-    char mid[33];       /* a=mid value, "" if none */
-    int port;           /* m= port; 0 means the offerer rejected/disabled it */
-    int direction;      /* CV_SDP_* of the offerer (media level, else session level) */
-    int pt;             /* chosen payload type: Opus 48000/2 for audio, VP8 90000 for video,
-                           the first of them in m= line order; -1 if absent */
-    int rtx_pt;         /* payload type of rtx with apt=pt, -1 if none */
+    int kind;              /* CV_SDP_AUDIO / VIDEO / OTHER */
+    char mid[33];          /* a=mid value, "" if none */
+    int port;              /* m= port; 0 means the offerer rejected/disabled it */
+    int direction;         /* CV_SDP_* of the offerer (media level, else session level) */
+    int pt;                /* chosen payload type: Opus 48000/2 for audio, VP8 90000 for video,
+                              the first of them in m= line order; without VP8 the first H.264
+                              90000 with packetization-mode=1 and a constrained baseline,
+                              baseline, main or high profile-level-id; -1 if absent */
+    int codec;             /* video: CV_SDP_VP8 or CV_SDP_H264 */
+    uint32_t h264_profile; /* H.264: its profile-level-id (24 bits, RFC 6184 §8.1) */
+    char sprop[CV_SDP_SPROP_MAX]; /* H.264: its sprop-parameter-sets, "" if none (or too
+                                     long, or not base64 and commas) */
+    int rtx_pt;                   /* payload type of rtx with apt=pt, -1 if none */
     int red_pt;         /* audio: red/48000/2 whose fmtp lists only pt ("111/111"), -1 if none */
     int audio_level_id; /* extmap id (1..14) of urn:ietf:params:rtp-hdrext:ssrc-audio-level,
                            0 if none (or offered with a two-byte id, or /inactive) */
@@ -89,9 +99,9 @@ typedef struct {
 
 /* Parses an offer. Pure; borrows sdp until return (it need not be NUL-terminated).
  * Returns 0, or CV_E_INVAL (malformed or missing required parts) / CV_E_UNSUPPORTED
- * (well-formed but not something we take: no Opus or VP8, not sha-256, setup:passive,
+ * (well-formed but not something we take: no Opus, no VP8 or H.264, not sha-256, setup:passive,
  * no rtcp-mux, no BUNDLE with two sections ...) with *reason set to a one-line English
- * reason suitable for an HTTP 400 body, e.g. "no VP8 in video section" or
+ * reason suitable for an HTTP 400 body, e.g. "no VP8 or H.264 in video section" or
  * "line 12: malformed a=candidate". *reason is a string literal or a per-thread buffer
  * that stays valid until this thread's next call of cv_sdp_parse_offer; reason may be
  * NULL. On error *out holds partial results and must not be used. */
@@ -115,7 +125,8 @@ typedef struct {
     const char *cname;               /* our CNAME, 1..255 visible ASCII characters; needed
                                         only when we send in some section */
     uint64_t session_id;             /* keep below 2^63 (RFC 8829 §5.2.1) */
-    int send_audio, send_video;      /* whether WE send; see cv_sdp_answer_direction() */
+    int send_audio, send_video;      /* whether WE send (video never in an H.264 section);
+                                        see cv_sdp_answer_direction() */
     int offer_fb_remb;               /* whether to include goog-remb in rtcp-fb (if offered) */
 
     /* added to the required API; zero means the default */

@@ -94,16 +94,24 @@ static int check_params(const cv_sdp_answer_params_t *p)
     return 0;
 }
 
+/* Whether we send in a section: video only as VP8 (an H.264 section is received only). */
+static int we_send(const cv_sdp_media_t *m, const cv_sdp_answer_params_t *p)
+{
+    if (m->kind == CV_SDP_AUDIO)
+        return p->send_audio;
+    return p->send_video && m->codec != CV_SDP_H264;
+}
+
 /* The offer must look like one cv_sdp_parse_offer produced: every string written into
  * the answer is a token, so nothing can break a line. */
+
 static int check_offer(const cv_sdp_offer_t *o, const cv_sdp_answer_params_t *p)
 {
     if (o->n_media < 0 || o->n_media > CV_SDP_MAX_MEDIA)
         return CV_E_INVAL;
     for (int i = 0; i < o->n_media; i++) {
         const cv_sdp_media_t *m = &o->media[i];
-        int sends = (m->kind == CV_SDP_AUDIO ? p->send_audio : p->send_video) &&
-                    cv_sdp_answer_direction(m->direction, 1) <= CV_SDP_SENDONLY;
+        int sends = we_send(m, p) && cv_sdp_answer_direction(m->direction, 1) <= CV_SDP_SENDONLY;
         if ((m->mid[0] && !cstr_ok(m->mid, 1, 32, token_char)) ||
             !cstr_ok(m->media, 1, 15, token_char) || !cstr_ok(m->proto, 1, 31, proto_char) ||
             !cstr_ok(m->fmt, 1, 31, token_char))
@@ -184,7 +192,13 @@ static void put_codecs(struct out *w, const cv_sdp_media_t *m, const cv_sdp_answ
             put(w, "a=rtcp-fb:%d transport-cc\r\n", m->pt);
         return;
     }
-    put(w, "a=rtpmap:%d VP8/90000\r\n", m->pt);
+    if (m->codec == CV_SDP_H264) /* RFC 6184 §8.2.2: the offer's profile, mode 1 */
+        put(w,
+            "a=rtpmap:%d H264/90000\r\na=fmtp:%d "
+            "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=%06x\r\n",
+            m->pt, m->pt, (unsigned)(m->h264_profile & 0xffffff));
+    else
+        put(w, "a=rtpmap:%d VP8/90000\r\n", m->pt);
     if (twcc)
         put(w, "a=rtcp-fb:%d transport-cc\r\n", m->pt);
     if (m->fb_remb && p->offer_fb_remb)
@@ -218,7 +232,7 @@ static void put_accepted(struct out *w, const cv_sdp_media_t *m, const cv_sdp_an
                          int first)
 {
     int audio = m->kind == CV_SDP_AUDIO;
-    int dir = cv_sdp_answer_direction(m->direction, audio ? p->send_audio : p->send_video);
+    int dir = cv_sdp_answer_direction(m->direction, we_send(m, p));
     int sends = dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY;
     int rtx = !audio && p->use_rtx && m->rtx_pt >= 0;
     int red = audio && p->use_red && m->red_pt >= 0;

@@ -152,6 +152,11 @@ static void core_params(cv_core_params_t *p, const cv_session_env_t *env, int ro
                             .tiers = env->tiers,
                             .wall_offset_us = cv_wall_us() - cv_now_us()};
     random_hex(p->cname, 16);
+    if (vm && vm->codec == CV_SDP_H264) {
+        _Static_assert(sizeof(p->h264_sprop) >= sizeof(vm->sprop), "sprop sizes");
+        p->v_h264 = 1;
+        memcpy(p->h264_sprop, vm->sprop, sizeof(vm->sprop));
+    }
 }
 
 /* The offer's candidates we check: only the BUNDLE transport's, only IP

@@ -12,11 +12,14 @@
 #include <stdint.h>
 
 enum { CV_FRAME_AUDIO = 1, CV_FRAME_VIDEO = 2 };
+enum { CV_FRAME_VP8 = 0, CV_FRAME_H264 = 1 }; /* a video frame's codec */
 
 typedef struct {
     atomic_int refs;
     int kind;        /* CV_FRAME_AUDIO / CV_FRAME_VIDEO */
     int keyframe;    /* video */
+    int codec;       /* video: CV_FRAME_VP8 (a frame, RFC 7741) or CV_FRAME_H264 (an Annex-B
+                        access unit) */
     uint32_t rtp_ts; /* the sender's RTP timestamp */
     uint64_t seq;    /* audio input: extended RTP sequence number */
     int level;       /* audio input: RFC 6464 level in -dBov (0..127), -1 unknown */

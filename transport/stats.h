@@ -32,7 +32,7 @@ enum cv_stat {
     CV_STAT_DROP_UNKNOWN_PT,     /* payload type not negotiated */
     CV_STAT_DROP_NOT_WANTED,     /* media the room does not use (a viewer's, an unseen tile) */
     CV_STAT_DROP_LATE,           /* too late for the jitter buffer, or a duplicate */
-    CV_STAT_DROP_BAD_VP8,        /* VP8 payload descriptor or header malformed */
+    CV_STAT_DROP_BAD_VP8,        /* VP8 or H.264 payload malformed */
     CV_STAT_DROP_QUEUE_FULL,     /* a frame found the mixer's input queue full */
     CV_STAT_DROP_REASONS_END,    /* (not a counter) */
     /* mixer */

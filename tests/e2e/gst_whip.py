@@ -3,7 +3,9 @@
 for conclave's end-to-end tests (tests/e2e/whip_gst.sh).
 
 It sends what OBS or a GStreamer pipeline would: a send-only offer with a
-VP8 picture from videotestsrc (one solid colour) and an Opus sine tone from
+VP8 picture (or with --codec h264 an H.264 one from x264enc, high profile
+and packetization-mode 1, as OBS sends) from videotestsrc (one solid colour)
+and an Opus sine tone from
 audiotestsrc, one BUNDLE transport (bundle-policy max-bundle), no STUN or
 TURN server. The WHIP exchange is done here with urllib, to a loopback
 address only:
@@ -104,6 +106,17 @@ def add_end_of_candidates(sdp):
     return "\r\n".join(out) + "\r\n"
 
 
+def video_codecs(sdp):
+    """The a=rtpmap and a=fmtp values of the video section, ';'-joined."""
+    out, video = [], False
+    for ln in sdp.replace("\r\n", "\n").split("\n"):
+        if ln.startswith("m="):
+            video = ln.startswith("m=video")
+        elif video and (ln.startswith("a=rtpmap:") or ln.startswith("a=fmtp:")):
+            out.append(ln[2:])
+    return "; ".join(out)
+
+
 def sdp_summary(sdp):
     """(directions of the m-sections, number of a=candidate lines,
     whether a=end-of-candidates is there, m-line kinds)."""
@@ -199,10 +212,7 @@ class Publisher:
             f"videotestsrc is-live=true pattern=solid-color foreground-color={argb} "
             f"! video/x-raw,width={a.width},height={a.height},framerate={a.fps}/1 "
             "! videoconvert ! video/x-raw,format=I420,colorimetry=bt601 ! queue "
-            f"! vp8enc deadline=1 keyframe-max-dist={a.fps} target-bitrate=300000 "
-            f"! rtpvp8pay pt={VIDEO_PT} picture-id-mode=15-bit "
-            f"! application/x-rtp,media=video,encoding-name=VP8,payload={VIDEO_PT},"
-            "clock-rate=90000 ! wb. "
+            f"! {self.video_encoder()} ! wb. "
             f"audiotestsrc is-live=true wave=sine freq={a.freq} volume={a.volume} "
             "! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! queue "
             f"! opusenc ! rtpopuspay pt={AUDIO_PT} "
@@ -233,6 +243,26 @@ class Publisher:
         bus.add_signal_watch()
         bus.connect("message::error", self.on_bus_error)
         bus.connect("message::eos", lambda *_: self.fail("unexpected end of stream"))
+
+    def video_encoder(self):
+        """The encoder, payloader and RTP caps of the picture."""
+        a = self.args
+        if a.codec == "h264":
+            # high profile (veryfast: CABAC, so x264 does not fall back to
+            # baseline) without B frames, parameter sets before every IDR
+            return (
+                f"x264enc tune=zerolatency speed-preset=veryfast key-int-max={a.fps} "
+                "bitrate=300 ! video/x-h264,profile=high "
+                f"! rtph264pay pt={VIDEO_PT} config-interval=-1 aggregate-mode=zero-latency "
+                f"! application/x-rtp,media=video,encoding-name=H264,payload={VIDEO_PT},"
+                "clock-rate=90000"
+            )
+        return (
+            f"vp8enc deadline=1 keyframe-max-dist={a.fps} target-bitrate=300000 "
+            f"! rtpvp8pay pt={VIDEO_PT} picture-id-mode=15-bit "
+            f"! application/x-rtp,media=video,encoding-name=VP8,payload={VIDEO_PT},"
+            "clock-rate=90000"
+        )
 
     def make_sendonly(self):
         """The transceivers webrtcbin made for the linked pads become
@@ -312,6 +342,7 @@ class Publisher:
         self.learn_ice(text)
         dirs, _, _, kinds = sdp_summary(text)
         self.say("offer", f"m-sections {','.join(kinds)} directions {','.join(dirs)}")
+        self.say("offer-video", video_codecs(text))
         if self.args.mode == "trickle":
             self.post(text)
         elif self.webrtc.get_property("ice-gathering-state") == (
@@ -387,6 +418,7 @@ class Publisher:
             f"candidates={cands} end-of-candidates={'yes' if eoc else 'no'} "
             f"content-type={headers.get('Content-Type')}",
         )
+        self.say("answer-video", video_codecs(text))
         res, msg = GstSdp.SDPMessage.new_from_text(text)
         if res != GstSdp.SDPResult.OK:
             self.fail(f"the answer is not SDP ({res})")
@@ -530,6 +562,7 @@ def main():
     p.add_argument("--width", type=int, default=320)
     p.add_argument("--height", type=int, default=240)
     p.add_argument("--fps", type=int, default=30)
+    p.add_argument("--codec", choices=("vp8", "h264"), default="vp8", help="the picture's codec")
     p.add_argument(
         "--seconds", type=float, default=0.0, help="run this long once connected (0: until killed)"
     )

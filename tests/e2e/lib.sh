@@ -145,6 +145,8 @@ EOF
     } >"$e2e_ini"
     "$CONCLAVE" -c "$e2e_ini" >"$e2e_log" 2>&1 &
     e2e_pid=$!
+    # for a sanitizer pass of tests/run-suite: which daemon ran
+    [ -z "${CONCLAVE_IT_RAN:-}" ] || readlink -f -- "$CONCLAVE" >>"$CONCLAVE_IT_RAN/daemons"
 }
 
 # The [mixer] (composite $1 x $2 at 30 fps) and [rooms] sections of a room test.

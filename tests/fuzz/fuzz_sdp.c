@@ -49,6 +49,10 @@ static void check_offer(const cv_sdp_offer_t *o)
         REQUIRE(m->direction >= CV_SDP_SENDRECV && m->direction <= CV_SDP_INACTIVE);
         REQUIRE(m->pt >= -1 && m->pt <= 127 && m->rtx_pt >= -1 && m->rtx_pt <= 127);
         REQUIRE(m->audio_level_id >= 0 && m->audio_level_id <= 14);
+        REQUIRE(m->codec == CV_SDP_VP8 || (m->kind == CV_SDP_VIDEO && m->pt >= 0));
+        REQUIRE(strspn(m->sprop,
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=,") ==
+                strlen(m->sprop));
         if (m->accepted) {
             REQUIRE(m->kind == CV_SDP_AUDIO || m->kind == CV_SDP_VIDEO);
             REQUIRE(m->pt >= 0 && m->rtcp_mux);
@@ -101,13 +105,14 @@ static void check_round_trip(const cv_sdp_offer_t *o, const cv_sdp_answer_params
             continue;
         }
         int audio = m->kind == CV_SDP_AUDIO;
-        int send = audio ? p->send_audio : p->send_video;
+        int send = audio ? p->send_audio : p->send_video && m->codec != CV_SDP_H264;
         int dir = cv_sdp_answer_direction(m->direction, send);
         int sends = dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY;
         int rtx = !audio && p->use_rtx && m->rtx_pt >= 0;
         uint32_t ssrc = audio ? p->audio_ssrc : p->video_ssrc;
         REQUIRE(a->port == udp[0]->port && a->rtcp_mux && a->direction == dir);
         REQUIRE(a->pt == m->pt && a->rtx_pt == (rtx ? m->rtx_pt : -1));
+        REQUIRE(a->codec == m->codec && a->h264_profile == m->h264_profile);
         REQUIRE(a->ssrc == (sends ? ssrc : 0));
         REQUIRE(a->rtx_ssrc == (sends && rtx ? p->video_rtx_ssrc : 0));
         if (audio) {

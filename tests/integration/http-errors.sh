@@ -169,7 +169,8 @@ sdp() { # video codec line, e.g. "96 VP8/90000"
         'a=rtcp-fb:'"$pt"' nack pli' \
         'a=ssrc:2222 cname:t'
 }
-sdp '102 H264/90000' >"$tmp/no-vp8.sdp"
+sdp '102 H265/90000' >"$tmp/no-vp8.sdp"
+sdp '102 H264/90000' >"$tmp/h264-mode0.sdp"
 sdp '96 VP8/90000' >"$tmp/vp8.sdp"
 head -c $((max_body + 1000)) /dev/zero | tr '\0' 'a' >"$tmp/big.sdp"
 SDP=(-H 'Content-Type: application/sdp')
@@ -229,8 +230,12 @@ req POST /echo/whip "${SDP[@]}" --data-binary 'hello'
 expect "POST /echo/whip 'hello' -> 400" 400 && expect_reason "400 for 'hello' has a reason line"
 
 req POST /echo/whip "${SDP[@]}" --data-binary @"$tmp/no-vp8.sdp"
-expect "POST /echo/whip without VP8 -> 400" 400 &&
-    expect_reason "400 without VP8 names VP8" 'VP8'
+expect "POST /echo/whip with HEVC, neither VP8 nor H.264 -> 400" 400 &&
+    expect_reason "400 without VP8 or H.264 names both" 'no VP8 or H.264'
+
+req POST /echo/whip "${SDP[@]}" --data-binary @"$tmp/h264-mode0.sdp"
+expect "POST /echo/whip with H.264 but no packetization-mode=1 -> 400" 400 &&
+    expect_reason "400 for H.264 mode 0 says packetization-mode=1" 'packetization-mode=1'
 
 req POST /echo/whip "${SDP[@]}" --data-binary @"$tmp/big.sdp"
 expect "POST /echo/whip larger than max_body -> 413" 413

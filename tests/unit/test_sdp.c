@@ -876,7 +876,8 @@ static void test_reject_media(void)
     CHECK_REJECT(parse_edit(min_offer, "a=rtpmap:111 opus/48000/2", "a=rtpmap:112 opus/48000/2"),
                  CV_E_UNSUPPORTED, "no Opus");
     CHECK_REJECT(parse_edit(min_offer, "a=rtpmap:96 VP8/90000", "a=rtpmap:96 H264/90000"),
-                 CV_E_UNSUPPORTED, "no VP8 in video section");
+                 CV_E_UNSUPPORTED,
+                 "no VP8 or H.264 (packetization-mode=1; baseline, main or high) in video section");
     CHECK_REJECT(parse_edit(min_offer, "a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP8/48000"),
                  CV_E_UNSUPPORTED, "no VP8");
     CHECK_REJECT(parse_edit(min_offer, "a=rtpmap:96 VP8/90000\r\n", ""), CV_E_UNSUPPORTED,

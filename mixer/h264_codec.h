@@ -1,0 +1,54 @@
+/*
+ * h264_codec.h - H.264 decoder over FFmpeg's libavcodec, for senders whose
+ * offer had H.264 and no VP8 (docs/ARCHITECTURE.md, The packet path). What
+ * the room sends stays VP8 (video_codec.h).
+ *
+ * Thread: each decoder is single-owner - created, used and destroyed by one
+ * mixer worker thread at a time. Not thread-safe; no shared state between
+ * instances. libavcodec runs no threads of its own here (thread_count 1):
+ * the mixer's workers already share the cores among rooms.
+ *
+ * Bitstream: ITU-T H.264 Annex B, one complete access unit per call as the
+ * depacketiser (transport/h264.h, RFC 6184) assembles it, with its parameter
+ * sets in front of every IDR picture.
+ */
+#ifndef CV_H264_CODEC_H
+#define CV_H264_CODEC_H
+
+#include "image.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest picture accepted from a peer (each side, and area), as for VP8. */
+#define CV_H264_DEC_MAX_DIM 4096
+#define CV_H264_DEC_MAX_PIXELS (4096 * 2304)
+
+typedef struct cv_h264_dec cv_h264_dec_t;
+
+/* A decoder: one thread, low delay, errors reported rather than hidden.
+ * Returns NULL when libavcodec has no H.264 decoder or refuses to start. */
+cv_h264_dec_t *cv_h264_dec_create(void);
+
+/* Destroys the decoder; NULL does nothing. Invalidates any borrowed picture. */
+void cv_h264_dec_destroy(cv_h264_dec_t *d);
+
+/*
+ * Decodes one access unit of len bytes (borrowed until return); keyframe says
+ * it holds an IDR picture and its parameter sets.
+ * Returns:
+ *   1  a picture was produced: *out is a view (mem == NULL) of planes owned by
+ *      the decoder, valid until the next decode or destroy; I420, its size the
+ *      stream's (may be odd).
+ *   0  no picture yet (a decoder may hold one back); *out untouched.
+ *   CV_E_CODEC  the access unit is corrupt, or the picture is marked corrupt,
+ *      not 8-bit 4:2:0, or larger than CV_H264_DEC_MAX_*; or an earlier one
+ *      failed and this is no key frame. The decoder stays usable and takes
+ *      nothing but a key frame until one decodes: the caller asks the sender
+ *      for one (PLI) and keeps showing its last good picture.
+ *   CV_E_INVAL  NULL arguments, len == 0 or len > INT_MAX.
+ */
+int cv_h264_dec_decode(cv_h264_dec_t *d, const uint8_t *data, size_t len, int keyframe,
+                       cv_image_t *out);
+
+#endif
