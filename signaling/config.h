@@ -82,10 +82,10 @@ typedef struct {
     int turn_ttl;               /* [turn] ttl: s a credential lasts, 60..604800, 86400 */
 
     /* [recording]: a moderator records the room's picture and sound to WebM files */
-    int rec_enabled;       /* [recording] enabled: recordings may be started, no */
-    char rec_dir[512];     /* [recording] dir: where the files go (made 0700), CV_RECORD_DIR */
-    long rec_max_bytes;    /* [recording] max_bytes: a recording stops at this size, 0 = none */
-    int rec_max_seconds;   /* [recording] max_seconds: ... or after this long, 0 = none, 14400 */
+    int rec_enabled;     /* [recording] enabled: recordings may be started, no */
+    char rec_dir[512];   /* [recording] dir: where the files go (made 0700), CV_RECORD_DIR */
+    long rec_max_bytes;  /* [recording] max_bytes: a recording stops at this size, 0 = none */
+    int rec_max_seconds; /* [recording] max_seconds: ... or after this long, 0 = none, 14400 */
 
     cv_config_room_t rooms[CV_CONFIG_ROOMS_MAX]; /* [room NAME] sections, in file order */
     int n_rooms;

@@ -742,6 +742,10 @@ static void test_example(void)
         "turn/secret",
         "turn/secret_file",
         "turn/ttl",
+        "recording/enabled",
+        "recording/dir",
+        "recording/max_bytes",
+        "recording/max_seconds",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
@@ -1182,14 +1186,16 @@ static void test_recording(void)
     expect_error("[recording]\nmax_seconds = 604801\n",
                  "conclave.ini:2: max_seconds: '604801' is not an integer in 0..604800");
     expect_error("[recording]\ndir =\n", "conclave.ini:2: dir: empty value");
-    expect_error("[recording]\nformat = mp4\n", "conclave.ini:2: unknown key 'format' in [recording]");
+    expect_error("[recording]\nformat = mp4\n",
+                 "conclave.ini:2: unknown key 'format' in [recording]");
     expect_error("[room a]\nrecording = sometimes\n",
                  "conclave.ini:2: recording: 'sometimes' is not one of yes, no, true, false, on, "
                  "off");
     /* every [recording] key is applied by a reload (SIGHUP) */
     cv_config_defaults(&c);
     next = c;
-    CHECK_EQ(load_ok(&next, "[recording]\nenabled = on\ndir = /x\nmax_bytes = 5\nmax_seconds = 9\n"), 0);
+    CHECK_EQ(
+        load_ok(&next, "[recording]\nenabled = on\ndir = /x\nmax_bytes = 5\nmax_seconds = 9\n"), 0);
     CHECK_EQ(cv_config_reload_merge(&c, &next, NULL, NULL), 0);
     CHECK_EQ(next.rec_enabled, 1);
     CHECK_STR(next.rec_dir, "/x");
