@@ -14,14 +14,15 @@ FUZZ_CC ?= clang
 SAN ?= address,undefined
 FUZZ_SECONDS ?= 30
 
-PKGS := nice openssl libsrtp2 vpx opus libmicrohttpd inih jansson glib-2.0
+PKGS := nice openssl libsrtp2 vpx opus libmicrohttpd inih jansson glib-2.0 \
+	libavformat libavcodec libavutil
 APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libssl-dev \
 	libsrtp2-dev libvpx-dev libopus-dev libyuv-dev libmicrohttpd-dev libinih-dev \
 	libjansson-dev libglib2.0-dev iproute2 util-linux curl chromium \
 	python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0 \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light haproxy strace groff-base man-db openssl \
-	nftables coturn
+	nftables coturn libavformat-dev
 
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
