@@ -176,7 +176,8 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay
+check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay \
+	build/bench/webmprobe
 	tests/run-suite
 
 fuzz: fuzz-build
