@@ -35,29 +35,30 @@ static void announce(cv_api_t *api, const char *room, int on, const char *reason
     cv_events_publish(api->events, room, "recording", json);
 }
 
-/* Under the lock: the recording of room leaves the table for the ended ones.
- * Returns it, or NULL if none (or one still starting). */
-static cv_recorder_t *take_locked(cv_api_t *api, const char *room)
+/* Under the lock: the recording of room is asked to stop and leaves the
+ * table for the ended ones (stopped first: once there, the tick may free it
+ * as soon as its writer is done). Returns 1, or 0 if none (or one still
+ * starting). */
+static int take_locked(cv_api_t *api, const char *room)
 {
     cv_recorder_t *rec = g_hash_table_lookup(api->recs, room);
     if (!rec)
-        return NULL;
+        return 0;
+    cv_recorder_stop(rec);
     g_hash_table_remove(api->recs, room);
     g_ptr_array_add(api->ended, rec);
     cv_moderation_set_recording(api->mod, room, 0);
-    return rec;
+    return 1;
 }
 
 static int stop_room(cv_api_t *api, const char *room, const char *reason)
 {
     pthread_mutex_lock(&api->lock);
-    cv_recorder_t *rec = take_locked(api, room);
+    int taken = take_locked(api, room);
     pthread_mutex_unlock(&api->lock);
-    if (!rec)
-        return 0;
-    cv_recorder_stop(rec);
-    announce(api, room, 0, reason);
-    return 1;
+    if (taken)
+        announce(api, room, 0, reason);
+    return taken;
 }
 
 static int sessions_in_locked(cv_api_t *api, const char *room)
@@ -130,8 +131,10 @@ static void start_room(cv_api_t *api, const char *room, cv_api_resp_t *rs)
         cv_moderation_set_recording(api->mod, room, 1);
     } else {
         g_hash_table_remove(api->recs, room);
-        if (rec)
+        if (rec) { /* everyone left meanwhile */
+            cv_recorder_stop(rec);
             g_ptr_array_add(api->ended, rec);
+        }
     }
     pthread_mutex_unlock(&api->lock);
     if (!rec) {
@@ -139,8 +142,7 @@ static void start_room(cv_api_t *api, const char *room, cv_api_resp_t *rs)
         cv_api_reply(rs, 503, "could not start the recording: %s", why_buf);
         return;
     }
-    if (empty) { /* everyone left meanwhile */
-        cv_recorder_stop(rec);
+    if (empty) {
         cv_api_reply(rs, 409, "the room emptied");
         return;
     }

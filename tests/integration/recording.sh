@@ -16,7 +16,7 @@
 #   - a full file system (a 256 KiB tmpfs, put in force by a SIGHUP): the
 #     recording stops with its events, the daemon and the meeting go on at
 #     the same frame rate;
-#   - the room emptied stops a recording; SIGTERM finishes the file (it has
+#   - max_seconds = 2 stops a recording after 2 s; the room emptied stops one; SIGTERM finishes the file (it has
 #     a duration); SIGKILL mid-recording leaves a file that decodes to within
 #     3 s of the kill.
 # Ends with "recording: N passed, M failed".
@@ -41,13 +41,13 @@ mkdir -p "$full"
 mount -t tmpfs -o size=256k tmpfs "$full" || { bad "a small tmpfs is mounted"; it_finish; }
 modpw=chair-of-the-meeting
 
-ini_extra() { # enabled dir
-    printf '[recording]\nenabled = %s\ndir = %s\nmax_seconds = 0\n' "$1" "$2"
+ini_extra() { # enabled dir [max_seconds]
+    printf '[recording]\nenabled = %s\ndir = %s\nmax_seconds = %s\n' "$1" "$2" "${3:-0}"
     printf '[room rec]\nmoderator_password = %s\n[room norec]\nrecording = no\n' "$modpw"
     printf '[ice]\ncheck_timeout = 120\ntimeout = 120\n[log]\nlevel = info\n'
 }
-reload() { # enabled dir
-    LG_EXTRA_INI=$(ini_extra "$1" "$2")
+reload() { # enabled dir [max_seconds]
+    LG_EXTRA_INI=$(ini_extra "$1" "$2" "${3:-0}")
     lg_write_ini
     local n
     n=$(grep -c "reload: settings of" "$it_err")
@@ -213,6 +213,16 @@ check "the meeting's codec calls a second do not change ($rate1 -> $rate2)" \
     '[ "$rate2" -ge $((rate1 * 8 / 10)) ] && [ "$rate2" -le $((rate1 * 12 / 10 + 5)) ]'
 check "/metrics: no recording running" '[ "$(lg_metric conclave_recordings)" = 0 ]'
 umount "$full"
+
+# ---- the time limit ----
+reload yes "$rec" 2
+read -r code body <<<"$(command rec "$modid" '{"type":"record","on":true}')"
+check "recording with max_seconds = 2 (204: $code $body)" '[ "$code" = 204 ]'
+check "it stops by itself at its limit: recording off, reason limit" \
+    'it_wait_for "$lg_tmp/att.events" "\"reason\":\"limit\"" 6'
+newest=$(ls -t "$rec"/*.webm | head -1)
+d=$(val "$(probe "$newest")" duration_ms)
+check "... after 2 s, its file finished ($d ms)" '[ "${d:--1}" -ge 1900 ] && [ "$d" -le 2600 ]'
 
 # ---- the room empties ----
 reload yes "$rec"
