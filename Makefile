@@ -52,9 +52,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests-san/%)
 # The unit tests that `make tsan` builds and tests/run-suite runs under
 # ThreadSanitizer: those that start threads (test_mixer: the mixer's pool and
-# clock thread; test_settings and test_stats: threads of their own), and
+# clock thread; test_recorder: those and a writer thread; test_settings and
+# test_stats: threads of their own), and
 # test_peer, whose code runs on the network threads in the daemon.
-UNIT_TSAN := test_loop test_mixer test_peer test_settings test_stats
+UNIT_TSAN := test_loop test_mixer test_peer test_recorder test_settings test_stats
 UNIT_TSAN_BIN := $(UNIT_TSAN:%=build/tests-tsan/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)

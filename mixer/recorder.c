@@ -121,7 +121,10 @@ static void *writer(void *arg)
     r->part = NULL;
     if (end == CV_RECORDER_RUNNING)
         end = CV_RECORDER_STOPPED;
-    if (cv_webm_close(r->webm) < 0 && end != CV_RECORDER_FAILED) {
+    int64_t size = 0;
+    int closed = cv_webm_close(r->webm, &size);
+    atomic_fetch_add(&n_bytes, (uint64_t)(size - r->counted)); /* the index at the end */
+    if (closed < 0 && end != CV_RECORDER_FAILED) {
         end = CV_RECORDER_FAILED;
         CV_WARN("recording: the file could not be finished (its clusters stay playable)");
     } else if (end == CV_RECORDER_FAILED) {
@@ -225,7 +228,7 @@ cv_recorder_t *cv_recorder_start(cv_mixer_t *m, const cv_recorder_cfg_t *cfg, ch
     CV_INFO("recording: started");
     return r;
 fail:
-    cv_webm_close(r->webm);
+    cv_webm_close(r->webm, NULL);
     unlink(path); /* nothing of it was recorded */
     free_recorder(r);
     return NULL;

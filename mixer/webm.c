@@ -203,7 +203,7 @@ int64_t cv_webm_last_ms(const cv_webm_t *w)
     return w->last[V] > w->last[A] ? w->last[V] : w->last[A];
 }
 
-int cv_webm_close(cv_webm_t *w)
+int cv_webm_close(cv_webm_t *w, int64_t *size)
 {
     if (!w)
         return 0;
@@ -213,6 +213,8 @@ int cv_webm_close(cv_webm_t *w)
         avio_flush(w->io);
     }
     int failed = rc < 0 || w->io_errno;
+    if (size)
+        *size = w->size;
     free_all(w);
     return failed ? CV_E_IO : 0;
 }

@@ -39,9 +39,10 @@ int cv_webm_write(cv_webm_t *w, const cv_frame_t *f);
 int64_t cv_webm_bytes(const cv_webm_t *w);
 int64_t cv_webm_last_ms(const cv_webm_t *w);
 
-/* Writes what is left and the index, closes the file and frees w. Returns 0,
- * or CV_E_IO if something could not be written (the clusters already
- * written stay playable). NULL ok. */
-int cv_webm_close(cv_webm_t *w);
+/* Writes what is left and the index, closes the file and frees w; *size (if
+ * size is not NULL) gets the file's final size. Returns 0, or CV_E_IO if
+ * something could not be written (the clusters already written stay
+ * playable). NULL ok. */
+int cv_webm_close(cv_webm_t *w, int64_t *size);
 
 #endif

@@ -156,7 +156,7 @@ static void test_whole_file(void)
     CHECK_EQ(feed(w, fd, 3.0, 0, 0), 0);
     CHECK(cv_webm_bytes(w) > 10000);
     CHECK_EQ(cv_webm_last_ms(w), 2999);
-    CHECK_EQ(cv_webm_close(w), 0);
+    CHECK_EQ(cv_webm_close(w, NULL), 0);
     readback_t rb;
     read_back(path, &rb);
     CHECK(rb.vp8 && rb.opus);
@@ -189,7 +189,7 @@ static void test_unclosed(void)
     CHECK(rb.last_v >= 4000 && rb.last_v < 6000);
     CHECK(rb.last_a >= 4000 && rb.last_a < 6000);
     CHECK(rb.ordered);
-    cv_webm_close(w);
+    cv_webm_close(w, NULL);
     close(keep);
     unlink(path);
 }
@@ -208,7 +208,7 @@ static void test_write_error(void)
     int failed = feed(w, fd, 5.0, 0, 2000);
     CHECK(failed >= 1);
     CHECK(cv_webm_last_ms(w) < 3100); /* nothing is written after the failure */
-    CHECK_EQ(cv_webm_close(w), CV_E_IO);
+    CHECK_EQ(cv_webm_close(w, NULL), CV_E_IO);
     readback_t rb;
     read_back(path, &rb); /* what reached the file before still reads */
     CHECK(rb.video >= 20);
