@@ -16,9 +16,10 @@
 #   - a full file system (a 256 KiB tmpfs, put in force by a SIGHUP): the
 #     recording stops with its events, the daemon and the meeting go on at
 #     the same frame rate;
-#   - max_seconds = 2 stops a recording after 2 s; the room emptied stops one; SIGTERM finishes the file (it has
-#     a duration); SIGKILL mid-recording leaves a file that decodes to within
-#     3 s of the kill.
+#   - max_seconds = 2 stops a recording after 2 s; the room emptied stops
+#     one; the log (at info) names neither room nor file; SIGTERM finishes
+#     the file (it has a duration); SIGKILL mid-recording leaves a file that
+#     decodes to within 3 s of the kill.
 # Ends with "recording: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -40,10 +41,11 @@ full=$lg_tmp/full
 mkdir -p "$full"
 mount -t tmpfs -o size=256k tmpfs "$full" || { bad "a small tmpfs is mounted"; it_finish; }
 modpw=chair-of-the-meeting
+room=qxtapedroom9 # distinctive: the log must never name it
 
 ini_extra() { # enabled dir [max_seconds]
     printf '[recording]\nenabled = %s\ndir = %s\nmax_seconds = %s\n' "$1" "$2" "${3:-0}"
-    printf '[room rec]\nmoderator_password = %s\n[room norec]\nrecording = no\n' "$modpw"
+    printf '[room %s]\nmoderator_password = %s\n[room norec]\nrecording = no\n' "$room" "$modpw"
     printf '[ice]\ncheck_timeout = 120\ntimeout = 120\n[log]\nlevel = info\n'
 }
 reload() { # enabled dir [max_seconds]
@@ -103,7 +105,7 @@ lg_start_daemon || { bad "daemon starts"; it_finish; }
 ok "daemon starts"
 
 # ---- the meeting: three participants, each its colour and tone ----
-build/bench/loadgen --url "$lg_url" --room rec --participants 3 --speakers 3 --decoders 1 \
+build/bench/loadgen --url "$lg_url" --room "$room" --participants 3 --speakers 3 --decoders 1 \
     --distinct 3 --warmup 1 --seconds 40 >"$lg_tmp/lg.out" 2>"$lg_tmp/lg.err" &
 lg_bg=$!
 it_bg+=($lg_bg)
@@ -111,17 +113,17 @@ it_until '[ "$(lg_metric conclave_participants)" = 3 ]' 20
 check "three loadgen participants joined" '[ "$(lg_metric conclave_participants)" = 3 ]'
 
 # ---- refusals, and nothing written meanwhile ----
-read -r code att _ <<<"$(join rec whep)"
+read -r code att _ <<<"$(join "$room" whep)"
 check "an attendee viewer joins (201: $code)" '[ "$code" = 201 ]'
-read -r code body <<<"$(command rec "${att##*/}" '{"type":"record","on":true}')"
+read -r code body <<<"$(command "$room" "${att##*/}" '{"type":"record","on":true}')"
 check "a non-moderator's record: 403 only a moderator ($code $body)" \
     '[ "$code" = 403 ] && [ "$body" = "only a moderator may do that" ]'
-read -r code mod hdr <<<"$(join rec whep "$modpw")"
+read -r code mod hdr <<<"$(join "$room" whep "$modpw")"
 check "the moderator joins (201: $code), told the room is not recorded ($hdr)" \
     '[ "$code" = 201 ] && [ "$hdr" = off ]'
 modid=${mod##*/}
 reload no "$rec"
-read -r code body <<<"$(command rec "$modid" '{"type":"record","on":true}')"
+read -r code body <<<"$(command "$room" "$modid" '{"type":"record","on":true}')"
 check "after SIGHUP with enabled = no: 403 recording is disabled ($code $body)" \
     '[ "$code" = 403 ] && [ "$body" = "recording is disabled" ]'
 reload yes "$rec"
@@ -137,21 +139,21 @@ stream "$mod" "$lg_tmp/mod.events"
 it_wait_for "$lg_tmp/att.events" "event: room" 5
 before=$(lg_metric conclave_recording_bytes_total)
 t0=$(date +%s%N)
-read -r code body <<<"$(command rec "$modid" '{"type":"record","on":true}')"
+read -r code body <<<"$(command "$room" "$modid" '{"type":"record","on":true}')"
 check "the moderator starts recording (204: $code $body)" '[ "$code" = 204 ]'
 it_wait_for "$lg_tmp/att.events" '"on":true' 1
 t1=$(date +%s%N)
 check "every stream gets the recording event within 1 s ($(((t1 - t0) / 1000000)) ms)" \
     'grep -q "^event: recording" "$lg_tmp/att.events" && [ $((t1 - t0)) -lt 1000000000 ]'
 check "the moderator's stream too" 'it_wait_for "$lg_tmp/mod.events" "\"on\":true" 1'
-read -r code third hdr <<<"$(join rec whep)"
+read -r code third hdr <<<"$(join "$room" whep)"
 check "a WHEP join now says Conclave-Recording: on ($hdr)" '[ "$hdr" = on ]'
-hdr=$(curl -s --noproxy '*' -D - -o /dev/null "$lg_url/rooms/rec/ice-servers" | tr -d '\r' |
+hdr=$(curl -s --noproxy '*' -D - -o /dev/null "$lg_url/rooms/$room/ice-servers" | tr -d '\r' |
     sed -n 's/^[Cc]onclave-[Rr]ecording: //p')
 check "the pre-join ice-servers answer says Conclave-Recording: on ($hdr)" '[ "$hdr" = on ]'
 check "/metrics: one recording running" '[ "$(lg_metric conclave_recordings)" = 1 ]'
 sleep 10
-read -r code body <<<"$(command rec "$modid" '{"type":"record","on":false}')"
+read -r code body <<<"$(command "$room" "$modid" '{"type":"record","on":false}')"
 check "the moderator stops it (204: $code)" '[ "$code" = 204 ]'
 check "every stream hears it stopped" \
     'it_wait_for "$lg_tmp/att.events" "\"on\":false,\"reason\":\"stopped\"" 2'
@@ -200,7 +202,7 @@ enc_rate() { # video frames encoded a second, over 2 s
     echo $(((b - a) / 2))
 }
 rate1=$(enc_rate)
-read -r code body <<<"$(command rec "$modid" '{"type":"record","on":true}')"
+read -r code body <<<"$(command "$room" "$modid" '{"type":"record","on":true}')"
 check "recording onto a small file system starts (204: $code $body)" '[ "$code" = 204 ]'
 check "it stops when the disk is full: recording off, reason error" \
     'it_wait_for "$lg_tmp/att.events" "\"reason\":\"error\"" 10'
@@ -216,7 +218,7 @@ umount "$full"
 
 # ---- the time limit ----
 reload yes "$rec" 2
-read -r code body <<<"$(command rec "$modid" '{"type":"record","on":true}')"
+read -r code body <<<"$(command "$room" "$modid" '{"type":"record","on":true}')"
 check "recording with max_seconds = 2 (204: $code $body)" '[ "$code" = 204 ]'
 check "it stops by itself at its limit: recording off, reason limit" \
     'it_wait_for "$lg_tmp/att.events" "\"reason\":\"limit\"" 6'
@@ -226,7 +228,7 @@ check "... after 2 s, its file finished ($d ms)" '[ "${d:--1}" -ge 1900 ] && [ "
 
 # ---- the room empties ----
 reload yes "$rec"
-read -r code body <<<"$(command rec "$modid" '{"type":"record","on":true}')"
+read -r code body <<<"$(command "$room" "$modid" '{"type":"record","on":true}')"
 check "recording again (204: $code $body)" '[ "$code" = 204 ]'
 wait "$lg_bg"
 lg_rc=$?
@@ -243,8 +245,8 @@ d=$(val "$(probe "$newest")" duration_ms)
 check "... and its file is finished ($d ms)" '[ "${d:--1}" -ge 1000 ]'
 
 # ---- SIGTERM finishes the file ----
-read -r code mod _ <<<"$(join rec whep "$modpw")"
-read -r code body <<<"$(command rec "${mod##*/}" '{"type":"record","on":true}')"
+read -r code mod _ <<<"$(join "$room" whep "$modpw")"
+read -r code body <<<"$(command "$room" "${mod##*/}" '{"type":"record","on":true}')"
 check "recording a room of one viewer (204: $code $body)" '[ "$code" = 204 ]'
 sleep 3
 newest=$(ls -t "$rec"/*.webm | head -1)
@@ -255,10 +257,13 @@ d=$(val "$out" duration_ms)
 check "SIGTERM: the file is finished, with its duration ($d ms)" \
     '[ "${d:--1}" -ge 2000 ] && [ "$d" -le 5000 ]'
 
+check "the log (at info) names no room, nor a file" \
+    '! grep -qi -e "$room" -e "\.webm" "$it_err"'
+
 # ---- SIGKILL mid-recording ----
 lg_start_daemon || { bad "daemon starts again"; it_finish; }
-read -r code mod _ <<<"$(join rec whep "$modpw")"
-read -r code body <<<"$(command rec "${mod##*/}" '{"type":"record","on":true}')"
+read -r code mod _ <<<"$(join "$room" whep "$modpw")"
+read -r code body <<<"$(command "$room" "${mod##*/}" '{"type":"record","on":true}')"
 check "recording after a restart (204: $code $body)" '[ "$code" = 204 ]'
 sleep 6
 newest=$(ls -t "$rec"/*.webm | head -1)
