@@ -102,8 +102,9 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s);
 void cv_api_flush_rooms(cv_api_t *api);
 void cv_api_on_video_paused(void *ud, cv_session_t *s, int paused);
 
-/* api_record.c: recordings of rooms. init and cleanup (which ends every
- * recording and waits for its file) at the API's creation and destruction;
+/* api_record.c: recordings of rooms. init and cleanup at the API's creation
+ * and destruction (end_all, which ends every recording and waits for its
+ * file, before the lock goes);
  * record: a moderator's record command (start 1, or stop), answered in rs;
  * recording: 1 while room is recorded; check_empty: stops the recording of
  * a room left empty; tick: the network loop's look at ended recordings. */
