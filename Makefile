@@ -14,8 +14,7 @@ FUZZ_CC ?= clang
 SAN ?= address,undefined
 FUZZ_SECONDS ?= 30
 
-PKGS := nice openssl libsrtp2 vpx opus libmicrohttpd inih jansson glib-2.0 \
-	libavformat libavcodec libavutil
+PKGS := nice openssl libsrtp2 vpx opus libmicrohttpd inih jansson glib-2.0
 APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libssl-dev \
 	libsrtp2-dev libvpx-dev libopus-dev libyuv-dev libmicrohttpd-dev libinih-dev \
 	libjansson-dev libglib2.0-dev iproute2 util-linux curl chromium \
@@ -24,8 +23,13 @@ APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libs
 	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light haproxy strace groff-base man-db openssl \
 	nftables coturn libavformat-dev
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
+# FFmpeg for the recordings: the daemon is built with its headers only
+# (mixer/webm.c loads the libraries when a recording starts); the unit tests
+# and bench/webmprobe link them.
+AV_PKGS := libavformat libavcodec libavutil
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(AV_PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread -ldl
+AV_LIBS = $(shell pkg-config --libs $(AV_PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imedia -Imixer -Isignaling -MMD -MP \
@@ -124,15 +128,15 @@ build/fuzzobj/%.o: %.c
 
 build/tests/%: tests/unit/%.c build/libconclave.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libconclave.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libconclave.a $(PKG_LIBS) $(AV_LIBS)
 
 build/tests-san/%: tests/unit/%.c build/libconclave-san.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-san.a $(PKG_LIBS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-san.a $(PKG_LIBS) $(AV_LIBS)
 
 build/tests-tsan/%: tests/unit/%.c build/libconclave-tsan.a
 	@mkdir -p $(@D)
-	$(CC) $(TSAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-tsan.a $(PKG_LIBS)
+	$(CC) $(TSAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-tsan.a $(PKG_LIBS) $(AV_LIBS)
 
 build/fuzz/%: tests/fuzz/%.c build/libconclave-fuzz.a
 	@mkdir -p $(@D)
@@ -141,7 +145,7 @@ build/fuzz/%: tests/fuzz/%.c build/libconclave-fuzz.a
 
 build/bench/%: bench/%.c build/libconclave.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS) $(AV_LIBS)
 
 # bench/loadgen: the load generator, its parts in bench/loadgen/. Compiled
 # one object per source, so that each has its own dependency file.
