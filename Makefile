@@ -21,10 +21,15 @@ APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libs
 	python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0 \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
 	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light haproxy strace groff-base man-db openssl \
-	nftables coturn espeak-ng
+	nftables coturn espeak-ng libavformat-dev
 
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread
+# FFmpeg for the recordings: the daemon is built with its headers only
+# (mixer/webm.c loads the libraries when a recording starts); the unit tests
+# and bench/webmprobe link them.
+AV_PKGS := libavformat libavcodec libavutil
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(AV_PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread -ldl
+AV_LIBS = $(shell pkg-config --libs $(AV_PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wno-unused-parameter
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Itransport -Imedia -Imixer -Isignaling -MMD -MP \
@@ -51,9 +56,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 UNIT_SAN_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests-san/%)
 # The unit tests that `make tsan` builds and tests/run-suite runs under
 # ThreadSanitizer: those that start threads (test_mixer: the mixer's pool and
-# clock thread; test_settings and test_stats: threads of their own), and
+# clock thread; test_recorder: those and a writer thread; test_settings and
+# test_stats: threads of their own), and
 # test_peer, whose code runs on the network threads in the daemon.
-UNIT_TSAN := test_loop test_mixer test_peer test_settings test_stats
+UNIT_TSAN := test_loop test_mixer test_peer test_recorder test_settings test_stats
 UNIT_TSAN_BIN := $(UNIT_TSAN:%=build/tests-tsan/%)
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
@@ -122,15 +128,15 @@ build/fuzzobj/%.o: %.c
 
 build/tests/%: tests/unit/%.c build/libconclave.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libconclave.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< build/libconclave.a $(PKG_LIBS) $(AV_LIBS)
 
 build/tests-san/%: tests/unit/%.c build/libconclave-san.a
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-san.a $(PKG_LIBS)
+	$(CC) $(SAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-san.a $(PKG_LIBS) $(AV_LIBS)
 
 build/tests-tsan/%: tests/unit/%.c build/libconclave-tsan.a
 	@mkdir -p $(@D)
-	$(CC) $(TSAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-tsan.a $(PKG_LIBS)
+	$(CC) $(TSAN_CFLAGS) -Itests/unit -o $@ $< build/libconclave-tsan.a $(PKG_LIBS) $(AV_LIBS)
 
 build/fuzz/%: tests/fuzz/%.c build/libconclave-fuzz.a
 	@mkdir -p $(@D)
@@ -139,7 +145,7 @@ build/fuzz/%: tests/fuzz/%.c build/libconclave-fuzz.a
 
 build/bench/%: bench/%.c build/libconclave.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< build/libconclave.a $(PKG_LIBS) $(AV_LIBS)
 
 # bench/loadgen: the load generator, its parts in bench/loadgen/. Compiled
 # one object per source, so that each has its own dependency file.
@@ -175,7 +181,8 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay $(SPEECH)
+check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay \
+	build/bench/webmprobe $(SPEECH)
 	tests/run-suite
 
 fuzz: fuzz-build

@@ -46,6 +46,7 @@ typedef struct {
     const char *via; /* reach the server's candidates at this address (an impairment relay) */
     int n, seconds, speakers, garbage, garbage_pps, decoders, warmup, w, h, fps, distinct;
     int connect_timeout;
+    int record; /* participant 0 records the room ([recording] enabled) */
 } opts_t;
 
 /* Cumulative receive counters of one participant; windows are differences. */
@@ -122,7 +123,7 @@ static void usage(void)
             "usage: loadgen [--url http://127.0.0.1:8080] [--room NAME] [--participants N]\n"
             "  [--seconds S] [--warmup S] [--speakers K] [--layout grid|speaker|lecture]\n"
             "  [--garbage G] [--garbage-pps P] [--decoders D] [--size WxH] [--fps F]\n"
-            "  [--distinct M] [--silence full|dtx] [--speech FILE.wav] [--via IP]\n");
+            "  [--distinct M] [--silence full|dtx] [--speech FILE.wav] [--via IP] [--record]\n");
 }
 
 static uint32_t rnd(part_t *p)
@@ -530,28 +531,34 @@ static void leave(part_t *p)
     p->location[0] = 0;
 }
 
-/* Participant 0 (the room's creator, its moderator) asks for the layout.
- * Returns the HTTP status (0: no answer). */
-static int send_layout(void)
+/* Participant 0 (the room's creator, its moderator) sends a command (what:
+ * its name for a message). Returns the HTTP status (0: no answer). */
+static int send_command(const char *body, const char *what)
 {
     /* POST /rooms/{room}/command, the session id (the Location's last
      * segment) in a header */
-    char path[300], body[96];
+    char path[300];
     const char *loc = parts[0].location, *sid = strrchr(loc, '/');
     const char *sessions = strstr(loc, "/sessions/");
     if (!sid || !sessions)
         return 0;
     snprintf(path, sizeof(path), "%.*s/command", (int)(sessions - loc), loc);
-    snprintf(body, sizeof(body), "{\"type\":\"layout\",\"layout\":\"%s\"}", opt.layout);
     lg_http_resp_t r;
     if (lg_http_request_session(&url, "POST", path, sid + 1, "application/json", body, strlen(body),
                                 5000, &r) < 0)
         return 0;
     if (r.status != 204)
-        fprintf(stderr, "loadgen: layout command answered %d: %.120s\n", r.status,
+        fprintf(stderr, "loadgen: %s command answered %d: %.120s\n", what, r.status,
                 r.body ? r.body : "");
     lg_http_resp_free(&r);
     return r.status;
+}
+
+static int send_layout(void)
+{
+    char body[96];
+    snprintf(body, sizeof(body), "{\"type\":\"layout\",\"layout\":\"%s\"}", opt.layout);
+    return send_command(body, "layout");
 }
 
 /* --- report ------------------------------------------------------------- */
@@ -632,13 +639,25 @@ static double cpu_seconds(void)
 
 static int parse_opts(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"url", 1, 0, 'u'},      {"room", 1, 0, 'r'},        {"participants", 1, 0, 'n'},
-        {"seconds", 1, 0, 's'},  {"speakers", 1, 0, 'k'},    {"layout", 1, 0, 'l'},
-        {"garbage", 1, 0, 'g'},  {"garbage-pps", 1, 0, 'G'}, {"decoders", 1, 0, 'd'},
-        {"size", 1, 0, 'z'},     {"fps", 1, 0, 'f'},         {"warmup", 1, 0, 'w'},
-        {"distinct", 1, 0, 'm'}, {"silence", 1, 0, 'S'},     {"speech", 1, 0, 'A'},
-        {"via", 1, 0, 'v'},      {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option lo[] = {{"url", 1, 0, 'u'},
+                                       {"room", 1, 0, 'r'},
+                                       {"participants", 1, 0, 'n'},
+                                       {"seconds", 1, 0, 's'},
+                                       {"speakers", 1, 0, 'k'},
+                                       {"layout", 1, 0, 'l'},
+                                       {"garbage", 1, 0, 'g'},
+                                       {"garbage-pps", 1, 0, 'G'},
+                                       {"decoders", 1, 0, 'd'},
+                                       {"size", 1, 0, 'z'},
+                                       {"fps", 1, 0, 'f'},
+                                       {"warmup", 1, 0, 'w'},
+                                       {"distinct", 1, 0, 'm'},
+                                       {"silence", 1, 0, 'S'},
+                                       {"speech", 1, 0, 'A'},
+                                       {"via", 1, 0, 'v'},
+                                       {"record", 0, 0, 'R'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -657,6 +676,7 @@ static int parse_opts(int argc, char **argv)
         case 'S': opt.silence = optarg; break;
         case 'A': opt.speech = optarg; break;
         case 'v': opt.via = optarg; break;
+        case 'R': opt.record = 1; break;
         case 'z':
             if (sscanf(optarg, "%dx%d", &opt.w, &opt.h) != 2)
                 return -1;
@@ -881,7 +901,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "loadgen: joining failed\n");
     } else {
         int layout_status = opt.layout ? send_layout() : 0;
-        status = measure(connected, layout_status);
+        if (opt.record && send_command("{\"type\":\"record\",\"on\":true}", "record") != 204)
+            fprintf(stderr, "loadgen: the recording did not start\n"); /* no result then */
+        else
+            status = measure(connected, layout_status);
     }
     for (int i = 0; i < opt.n; i++) {
         leave(&parts[i]);

@@ -7,6 +7,9 @@
 # end the daemon's RSS (/proc/PID/status VmRSS). Most loadgen receivers only
 # count packets; 2 decode the composite (validity, mixer latency). The
 # loadgen shares the machine's cores: its own CPU is in the last column.
+# lecture51rec is lecture51 with participant 0 recording the room
+# ([recording] enabled, into the temporary directory): its CPU minus
+# lecture51's is what recording a 1 + 50 lecture costs.
 # BENCH_SCENARIOS picks rows by name (default: all), e.g. "grid4 lecture51".
 # The speakers speak (BENCH_SPEECH, default build/speech/a.wav, made by
 # `make bench`; tones when it is empty or missing): Opus works in its voice
@@ -21,15 +24,17 @@ speech=()
 [ -f "${BENCH_SPEECH-build/speech/a.wav}" ] && speech=(--speech "${BENCH_SPEECH-build/speech/a.wav}")
 hz=$(getconf CLK_TCK)
 
-# name participants layout speakers mixer-threads
-all="grid4:4:grid:1:2 grid4-t1:4:grid:1:1 lecture51:51:lecture:2:2 lecture51-t1:51:lecture:2:1 speaker100:100:speaker:1:2"
+# name participants layout speakers mixer-threads [rec: participant 0 records the room]
+all="grid4:4:grid:1:2 grid4-t1:4:grid:1:1 lecture51:51:lecture:2:2 lecture51rec:51:lecture:2:2:rec lecture51-t1:51:lecture:2:1 speaker100:100:speaker:1:2"
 want=${BENCH_SCENARIOS:-}
 rows=()
 status=0
 
-run_one() { # name n layout speakers threads
-    local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 line t0 t1 c0 c1 w0 w1 rss
-    LG_THREADS=$threads lg_start_daemon ./conclave || return 1
+run_one() { # name n layout speakers threads [rec]
+    local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 rec=${6:-} line t0 t1 c0 c1 w0 w1 rss
+    local extra=""
+    [ "$rec" = rec ] && extra=$(printf '[recording]\nenabled = yes\ndir = %s/rec\n' "$lg_tmp")
+    LG_EXTRA_INI=$extra LG_THREADS=$threads lg_start_daemon ./conclave || return 1
     : >"$lg_tmp/out"
     while IFS= read -r line; do
         echo "$line" >>"$lg_tmp/out"
@@ -48,9 +53,10 @@ run_one() { # name n layout speakers threads
         esac
     done < <(build/bench/loadgen --url "$lg_url" --room "$name" --participants "$n" \
         --layout "$layout" --speakers "$speakers" --decoders 2 --warmup 3 --seconds "$secs" \
-        "${speech[@]}" 2>"$lg_tmp/err")
+        "${speech[@]}" ${rec:+--record} 2>"$lg_tmp/err")
     lg_stop_daemon
     grep -v '^loadgen: window' "$lg_tmp/out" | sed 's/^/    /'
+    [ "$rec" = rec ] && echo "    recorded: $(du -cb "$lg_tmp"/rec/*.webm 2>/dev/null | tail -1 | cut -f1) bytes"
     line=$(grep '^loadgen: participants=' "$lg_tmp/out")
     if [ -z "$line" ] || [ -z "${c1:-}" ]; then
         echo "    (no result: $(tail -3 "$lg_tmp/err" | tr '\n' ' '))"
@@ -69,10 +75,10 @@ run_one() { # name n layout speakers threads
 }
 
 for s in $all; do
-    IFS=: read -r name n layout speakers threads <<<"$s"
+    IFS=: read -r name n layout speakers threads rec <<<"$s"
     [ -n "$want" ] && [[ " $want " != *" $name "* ]] && continue
-    echo "== scenario $name: $n participants, $layout layout, $speakers speaking, [mixer] threads = $threads"
-    run_one "$name" "$n" "$layout" "$speakers" "$threads" || status=1
+    echo "== scenario $name: $n participants, $layout layout, $speakers speaking, [mixer] threads = $threads${rec:+, recorded}"
+    run_one "$name" "$n" "$layout" "$speakers" "$threads" "$rec" || status=1
 done
 echo
 echo "== the daemon under loadgen ($secs s windows; CPU % of one core; $(nproc) cores; load average $(cut -d' ' -f1-3 /proc/loadavg))"

@@ -99,6 +99,7 @@ int cv_access_may_command(int cmd_type, int moderator, const char **why)
     case CV_CMD_REMOVE:
     case CV_CMD_LOCK:
     case CV_CMD_PASSWORD:
+    case CV_CMD_RECORD:
         if (!moderator) {
             *why = "only a moderator may do that";
             return 403;

@@ -93,6 +93,7 @@ static gboolean tick_cb(gpointer arg)
         cv_events_ping(api->events);
     if (api->ticks % REAP_TICKS == 0)
         cv_events_reap(api->events, cv_now_us());
+    cv_api_record_tick(api);
     return G_SOURCE_CONTINUE;
 }
 
@@ -171,6 +172,7 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     api->pubs = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->rates = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->tokens = cv_streamtok_create(max_sessions);
+    cv_api_record_init(api);
     api->tick = g_timeout_source_new(TICK_MS);
     g_source_set_callback(api->tick, tick_cb, api, NULL);
     g_source_attach(api->tick, cv_loop_context(env->loop));
@@ -185,6 +187,7 @@ void cv_api_destroy(cv_api_t *api)
     if (!api)
         return;
     cv_loop_call_sync(api->env.loop, stop_tick, api); /* never under a running tick_cb */
+    cv_api_record_end_all(api); /* SIGTERM: every file is finished before the rooms go */
     for (;;) {
         pthread_mutex_lock(&api->lock);
         cv_session_t *s = api->n_sessions ? api->sessions[--api->n_sessions] : NULL;
@@ -197,6 +200,7 @@ void cv_api_destroy(cv_api_t *api)
     pthread_mutex_destroy(&api->pub_lock);
     g_hash_table_destroy(api->pubs);
     g_hash_table_destroy(api->rates);
+    cv_api_record_cleanup(api);
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
     cv_streamtok_destroy(api->tokens);

@@ -44,6 +44,7 @@ typedef struct {
     int retry_after;              /* Retry-After seconds of a 429 or 503, 0 = none */
     char moderator_token[33];     /* Conclave-Moderator-Token of a creator's 201, "" if none */
     char *link;                   /* Link header (TURN servers, RFC 9725 §4.6), heap, or NULL */
+    int recording;                /* Conclave-Recording: 0 none, 1 "off", 2 "on" */
     int fd;                       /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */

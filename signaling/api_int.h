@@ -52,6 +52,8 @@ struct cv_api {
     pthread_mutex_t pub_lock; /* publications of rooms: order and pace */
     GHashTable *pubs;         /* room name -> struct cv_api_pub, under pub_lock */
     GHashTable *rates;        /* session id -> struct cv_api_rates, under the lock */
+    GHashTable *recs;         /* room -> its cv_recorder_t (NULL while starting), under the lock */
+    GPtrArray *ended;         /* recorders stopped, their writers not yet joined, under the lock */
 };
 
 /* The pace of a room's roster, layout and room events (api_sessions.c). */
@@ -99,6 +101,20 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s);
  * changed while their publications were held back. */
 void cv_api_flush_rooms(cv_api_t *api);
 void cv_api_on_video_paused(void *ud, cv_session_t *s, int paused);
+
+/* api_record.c: recordings of rooms. init and cleanup at the API's creation
+ * and destruction (end_all, which ends every recording and waits for its
+ * file, before the lock goes);
+ * record: a moderator's record command (start 1, or stop), answered in rs;
+ * recording: 1 while room is recorded; check_empty: stops the recording of
+ * a room left empty; tick: the network loop's look at ended recordings. */
+void cv_api_record_init(cv_api_t *api);
+void cv_api_record_cleanup(cv_api_t *api);
+void cv_api_record(cv_api_t *api, const char *room, int start, cv_api_resp_t *rs);
+int cv_api_recording(cv_api_t *api, const char *room);
+void cv_api_record_check_empty(cv_api_t *api, const char *room);
+void cv_api_record_tick(cv_api_t *api);
+void cv_api_record_end_all(cv_api_t *api);
 
 /* api_files.c: a GET or HEAD of a file under the www root. */
 void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);

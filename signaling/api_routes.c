@@ -10,6 +10,7 @@
 #include "config.h"
 #include "mem.h"
 #include "metrics.h"
+#include "recorder.h"
 #include "streamtok.h"
 
 #include <ctype.h>
@@ -201,6 +202,7 @@ static void metrics(cv_api_t *api, cv_api_resp_t *rs)
     }
     pthread_mutex_unlock(&api->lock);
     m->event_streams = cv_events_count(api->events);
+    cv_recorder_totals(&m->recordings, &m->recording_bytes);
     cv_metrics_read_stats(m);
     rs->status = 200;
     rs->content_type = "text/plain; version=0.0.4; charset=utf-8";

@@ -400,6 +400,7 @@ void cv_api_ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room,
     rs->body = cv_turn_ice_servers_json(ok ? urls : "", ok ? &cred : NULL);
     rs->body_len = strlen(rs->body);
     rs->no_store = 1;
+    rs->recording = 1 + cv_api_recording(api, room); /* told before anything is sent */
 }
 
 void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role,
@@ -476,8 +477,10 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
                  cv_session_id(s));
     else
         snprintf(rs->location, sizeof(rs->location), "/echo/sessions/%s", cv_session_id(s));
-    if (room)
+    if (room) {
+        rs->recording = 1 + cv_api_recording(api, room);
         publish_room(api, room);
+    }
 }
 
 /* Closes a session already taken out of the table, and what hangs on it. */
@@ -557,6 +560,7 @@ static void publish_room(cv_api_t *api, const char *room)
     pthread_mutex_lock(&api->lock);
     cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
     pthread_mutex_unlock(&api->lock);
+    cv_api_record_check_empty(api, room);
     int64_t now = cv_now_us();
     pthread_mutex_lock(&api->pub_lock);
     struct cv_api_pub *p = g_hash_table_lookup(api->pubs, room);
@@ -756,6 +760,8 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         rs->status = 204;
         rs->no_store = 1;
     }
+    if (fx.record)
+        cv_api_record(api, room, fx.record == 2, rs);
     if (fx.chat)
         cv_events_publish(api->events, room, "chat", fx.chat);
     free(fx.chat);

@@ -58,6 +58,11 @@ static int parse_moderator(json_t *cmd, const char *type, cv_command_t *out, con
         *why = "lock needs \"locked\": true or false";
         return flag_of(cmd, "locked", &out->flag);
     }
+    if (strcmp(type, "record") == 0) {
+        out->type = CV_CMD_RECORD;
+        *why = "record needs \"on\": true or false";
+        return flag_of(cmd, "on", &out->flag);
+    }
     if (strcmp(type, "password") == 0) {
         out->type = CV_CMD_PASSWORD;
         json_t *p = json_object_get(cmd, "password");

@@ -25,11 +25,12 @@ enum {
     CV_CMD_REMOVE,           /* {"participant": id} */
     CV_CMD_LOCK,             /* {"locked": bool} */
     CV_CMD_PASSWORD,         /* {"password": "..." | null} */
+    CV_CMD_RECORD,           /* {"on": bool}: start or stop recording the room */
 };
 
 typedef struct {
     int type;   /* CV_CMD_* */
-    int flag;   /* mute: audio muted; camera, floor: on; hand: raised; lock */
+    int flag;   /* mute: audio muted; camera, floor, record: on; hand: raised; lock */
     int layout; /* layout: CV_LAYOUT_MODE_* */
     char participant[CV_PUBLIC_ID_LEN + 1]; /* floor, mute_participant, remove: 16 hex digits */
     char text[CV_CHAT_MAX + 1]; /* chat: valid UTF-8, NUL-free; password: the new one, "" = none */

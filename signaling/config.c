@@ -114,13 +114,17 @@ static const struct key keys[] = {
     {"turn", "secret", K_SECRET, FIELD(turn_secret), 0, 0, RESTART},
     {"turn", "secret_file", K_PATH_OPT, FIELD(turn_secret_file), 0, 0, RESTART},
     {"turn", "ttl", K_INT, FIELD(turn_ttl), 60, 604800, RESTART},
+    {"recording", "enabled", K_BOOL, FIELD(rec_enabled), 0, 1, R},
+    {"recording", "dir", K_PATH, FIELD(rec_dir), 0, 0, R},
+    {"recording", "max_bytes", K_LONG, FIELD(rec_max_bytes), 0, 1L << 40, R},
+    {"recording", "max_seconds", K_INT, FIELD(rec_max_seconds), 0, 604800, R},
 };
 
-static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log", "turn"};
+static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log", "turn", "recording"};
 
 /* Keys of a [room NAME] section (one per room, up to CV_CONFIG_ROOMS_MAX). */
-enum room_key { R_PASSWORD, R_MODERATOR_PASSWORD, R_LAYOUT };
-static const char *const room_keys[] = {"password", "moderator_password", "layout"};
+enum room_key { R_PASSWORD, R_MODERATOR_PASSWORD, R_LAYOUT, R_RECORDING };
+static const char *const room_keys[] = {"password", "moderator_password", "layout", "recording"};
 
 /* One load in progress. */
 struct load {
@@ -203,6 +207,10 @@ void cv_config_defaults(cv_config_t *c)
     c->rooms_max_pending_per_addr = 8;
     c->rooms_max_rooms_per_addr = 4;
     c->log_level = CV_LOG_WARN;
+    c->rec_enabled = 0;
+    snprintf(c->rec_dir, sizeof(c->rec_dir), "%s", CV_RECORD_DIR);
+    c->rec_max_bytes = 0;
+    c->rec_max_seconds = 14400;
 }
 
 /* Records the first error only; line 0 when no line is to blame. */
@@ -414,6 +422,14 @@ static int on_room_pair(struct load *ld, const char *name, const char *value)
             return 0;
         }
         return 1;
+    case R_RECORDING: {
+        char why[128];
+        if (set_bool((char *)&r->recording, value, why, sizeof(why)) < 0) {
+            fail(ld, ld->lineno, "recording: %s", why);
+            return 0;
+        }
+        return 1;
+    }
     default:
         fail(ld, ld->lineno, "unknown key '%s' in [room %s]",
              cv_config_quote(q, sizeof(q), name, strlen(name)), r->name);
@@ -464,6 +480,7 @@ static int room_section(struct load *ld, const char *s, size_t n)
     memset(r, 0, sizeof(*r));
     memcpy(r->name, name, len);
     r->layout = CV_LAYOUT_MODE_GRID;
+    r->recording = 1;
     ld->in_room = 1;
     return 1;
 }

@@ -19,6 +19,11 @@
 #define CV_DATADIR "/usr/local/share/conclave"
 #endif
 
+/* Where recordings go unless [recording] dir says otherwise. */
+#ifndef CV_RECORD_DIR
+#define CV_RECORD_DIR "/var/lib/conclave/recordings"
+#endif
+
 #define CV_CONFIG_ROOMS_MAX 64   /* [room NAME] sections */
 #define CV_CONFIG_SECRET_MAX 128 /* bytes of a password or of the TURN secret */
 
@@ -28,6 +33,7 @@ typedef struct {
     char password[CV_CONFIG_SECRET_MAX + 1];           /* "" = none: anyone may join */
     char moderator_password[CV_CONFIG_SECRET_MAX + 1]; /* "" = the first to join moderates */
     int layout;                                        /* CV_LAYOUT_MODE_*, grid */
+    int recording; /* recording: a moderator may record this room (with [recording] on), yes */
 } cv_config_room_t;
 
 typedef struct {
@@ -74,6 +80,12 @@ typedef struct {
     char turn_secret[CV_CONFIG_SECRET_MAX + 1]; /* [turn] secret: shared with the TURN server */
     char turn_secret_file[512]; /* [turn] secret_file: a file holding it, "" = none */
     int turn_ttl;               /* [turn] ttl: s a credential lasts, 60..604800, 86400 */
+
+    /* [recording]: a moderator records the room's picture and sound to WebM files */
+    int rec_enabled;     /* [recording] enabled: recordings may be started, no */
+    char rec_dir[512];   /* [recording] dir: where the files go (made 0700), CV_RECORD_DIR */
+    long rec_max_bytes;  /* [recording] max_bytes: a recording stops at this size, 0 = none */
+    int rec_max_seconds; /* [recording] max_seconds: ... or after this long, 0 = none, 14400 */
 
     cv_config_room_t rooms[CV_CONFIG_ROOMS_MAX]; /* [room NAME] sections, in file order */
     int n_rooms;

@@ -182,7 +182,8 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
     if (rs->location[0]) {
         MHD_add_response_header(r, "Location", rs->location);
         MHD_add_response_header(r, "Access-Control-Expose-Headers",
-                                rs->link ? "Location, Link" : "Location");
+                                rs->link ? "Location, Link, Conclave-Recording"
+                                         : "Location, Conclave-Recording");
     }
     if (rs->link)
         MHD_add_response_header(r, "Link", rs->link);
@@ -197,6 +198,8 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
     }
     if (rs->moderator_token[0])
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
+    if (rs->recording)
+        MHD_add_response_header(r, "Conclave-Recording", rs->recording == 2 ? "on" : "off");
     add_common_headers(h, r, rs->no_store);
     enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);

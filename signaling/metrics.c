@@ -157,6 +157,11 @@ static void render_gauges(cv_metrics_out_t *o, const cv_metrics_t *m)
     cv_metrics_family(o, "conclave_event_streams", "gauge",
                       "Open server-sent event streams of browser clients.");
     cv_metrics_sample(o, "conclave_event_streams", NULL, NULL, (uint64_t)m->event_streams);
+    cv_metrics_family(o, "conclave_recordings", "gauge", "Recordings of rooms running now.");
+    cv_metrics_sample(o, "conclave_recordings", NULL, NULL, (uint64_t)m->recordings);
+    cv_metrics_family(o, "conclave_recording_bytes_total", "counter",
+                      "Bytes written to recording files.");
+    cv_metrics_sample(o, "conclave_recording_bytes_total", NULL, NULL, m->recording_bytes);
 }
 
 static void render_mixer(cv_metrics_out_t *o, const cv_metrics_t *m)

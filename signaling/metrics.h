@@ -30,6 +30,8 @@ typedef struct {
     int receivers[CV_METRICS_TIERS];    /* receivers by output tier */
     int tiers;                          /* tiers shown (at least 3) */
     int event_streams;                  /* open server-sent event streams */
+    int recordings;                     /* recordings running */
+    uint64_t recording_bytes;           /* bytes written by every recording so far */
     uint64_t counters[CV_STAT_COUNT];
     cv_stats_hist_t hist[CV_HIST_COUNT];
 } cv_metrics_t;

@@ -29,6 +29,7 @@ struct rstate {
     uint8_t pw[CV_ACCESS_DIGEST_LEN];
     char token[CV_ACCESS_TOKEN_LEN + 1]; /* the creator's moderator token, "" before */
     int layout;                          /* CV_LAYOUT_MODE_* */
+    int recording;                       /* a recording of the room is on */
 };
 
 struct cv_moderation {
@@ -353,6 +354,7 @@ int cv_moderation_apply(cv_moderation_t *m, cv_session_t *const *list, int n, co
     switch (cmd->type) {
     case CV_CMD_LAYOUT: set_layout(r, list, n, cmd->layout); break;
     case CV_CMD_LOCK: r->locked = cmd->flag; break;
+    case CV_CMD_RECORD: fx->record = cmd->flag ? 2 : 1; return 0; /* the API starts or stops it */
     case CV_CMD_PASSWORD:
         r->pw_override = 1;
         r->has_pw = cmd->text[0] != 0;
@@ -444,9 +446,23 @@ char *cv_moderation_room_json(cv_moderation_t *m, const char *room)
     const struct rstate *r = find(m, room);
     cv_access_room_t sec;
     room_secrets(m, r, room, &sec);
-    return dump(json_pack("{s:s, s:b, s:b}", "layout",
+    return dump(json_pack("{s:s, s:b, s:b, s:b}", "layout",
                           cv_access_layout_name(r ? r->layout : CV_LAYOUT_MODE_GRID), "locked",
-                          sec.locked, "password", sec.has_password));
+                          sec.locked, "password", sec.has_password, "recording",
+                          r && r->recording));
+}
+
+void cv_moderation_set_recording(cv_moderation_t *m, const char *room, int on)
+{
+    struct rstate *r = find(m, room);
+    if (r)
+        r->recording = on;
+}
+
+int cv_moderation_recording(cv_moderation_t *m, const char *room)
+{
+    const struct rstate *r = find(m, room);
+    return r && r->recording;
 }
 
 const char *cv_moderation_token(cv_moderation_t *m, cv_session_t *s)

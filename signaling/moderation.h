@@ -48,6 +48,7 @@ typedef struct {
     char *chat;                         /* chat event to publish (heap), or NULL */
     int changed;                        /* publish roster, layout and room events */
     char remove[CV_SESSION_ID_LEN + 1]; /* session id to end, "" for none */
+    int record;                         /* 0, or a moderator's record command: 1 stop, 2 start */
 } cv_moderation_fx_t;
 
 /* Applies cmd from session `from` of room. Returns 0, or an HTTP status
@@ -56,10 +57,15 @@ int cv_moderation_apply(cv_moderation_t *m, cv_session_t *const *list, int n, co
                         cv_session_t *from, const cv_command_t *cmd, cv_moderation_fx_t *fx,
                         const char **why);
 
+/* Whether room is being recorded, as its room event says (the API sets it
+ * when a recording starts and ends). */
+void cv_moderation_set_recording(cv_moderation_t *m, const char *room, int on);
+int cv_moderation_recording(cv_moderation_t *m, const char *room);
+
 /* Event payloads (one line of JSON each, heap, the caller frees):
  * roster {"participants":[{"id","name","role","muted","camera","hand",
  *   "moderator","floor"[,"owner"]}]}; layout {"mode","screen"[,"lecturer"]};
- * room {"layout","locked","password"}; hello {"you","moderator"[,"token"]},
+ * room {"layout","locked","password","recording"}; hello {"you","moderator"[,"token"]},
  * the token only to the room's creator. */
 char *cv_moderation_roster_json(cv_session_t *const *list, int n, const char *room);
 char *cv_moderation_layout_json(cv_moderation_t *m, cv_session_t *const *list, int n,

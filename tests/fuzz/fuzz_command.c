@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *why = NULL;
     int rc = cv_command_parse((const char *)data, size, &c, &why);
     if (rc == 0) {
-        if (why != NULL || c.type < CV_CMD_MUTE || c.type > CV_CMD_PASSWORD)
+        if (why != NULL || c.type < CV_CMD_MUTE || c.type > CV_CMD_RECORD)
             abort();
         size_t n = strlen(c.text);
         if (c.type == CV_CMD_CHAT && (n < 1 || n > CV_CHAT_MAX))

@@ -153,7 +153,8 @@ static void test_rules(void)
     const char *why = NULL;
     static const int everyone[] = {CV_CMD_MUTE, CV_CMD_CAMERA, CV_CMD_HAND, CV_CMD_CHAT};
     static const int moderator[] = {CV_CMD_LAYOUT, CV_CMD_FLOOR, CV_CMD_MUTE_PARTICIPANT,
-                                    CV_CMD_REMOVE, CV_CMD_LOCK,  CV_CMD_PASSWORD};
+                                    CV_CMD_REMOVE, CV_CMD_LOCK,  CV_CMD_PASSWORD,
+                                    CV_CMD_RECORD};
     for (size_t i = 0; i < sizeof(everyone) / sizeof(everyone[0]); i++) {
         CHECK_EQ(cv_access_may_command(everyone[i], 0, &why), 0);
         CHECK_EQ(cv_access_may_command(everyone[i], 1, &why), 0);

@@ -125,6 +125,12 @@ static void test_moderator_commands(void)
     CHECK_EQ(c.flag, 1);
     CHECK_EQ(parse("{\"type\":\"lock\",\"locked\":false}", &c, &why), 0);
     CHECK_EQ(c.flag, 0);
+    CHECK_EQ(parse("{\"type\":\"record\",\"on\":true}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_RECORD);
+    CHECK_EQ(c.flag, 1);
+    CHECK_EQ(parse("{\"on\":false,\"type\":\"record\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_RECORD);
+    CHECK_EQ(c.flag, 0);
     CHECK_EQ(parse("{\"type\":\"password\",\"password\":\"correct horse\"}", &c, &why), 0);
     CHECK_EQ(c.type, CV_CMD_PASSWORD);
     CHECK_STR(c.text, "correct horse");
@@ -163,6 +169,8 @@ static void test_moderator_refused(void)
     expect_bad("{\"type\":\"remove\",\"participant\":\"../../etc/passwd\"}",
                "remove needs \"participant\": an id of the roster");
     expect_bad("{\"type\":\"lock\",\"locked\":\"yes\"}", "lock needs \"locked\": true or false");
+    expect_bad("{\"type\":\"record\"}", "record needs \"on\": true or false");
+    expect_bad("{\"type\":\"record\",\"on\":1}", "record needs \"on\": true or false");
     const char *pw = "password needs \"password\": null or 1 to 128 printable ASCII characters, "
                      "no space at either end";
     expect_bad("{\"type\":\"password\"}", pw);

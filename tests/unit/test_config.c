@@ -742,6 +742,10 @@ static void test_example(void)
         "turn/secret",
         "turn/secret_file",
         "turn/ttl",
+        "recording/enabled",
+        "recording/dir",
+        "recording/max_bytes",
+        "recording/max_seconds",
     };
     enum { N_KEYS = sizeof(want_keys) / sizeof(want_keys[0]) };
     int seen[N_KEYS] = {0};
@@ -1156,8 +1160,52 @@ static void test_tcp_and_turn(void)
     CHECK_EQ(next.turn_ttl, 86400);
 }
 
+/* [recording] and [room NAME] recording: defaults, values, errors, reload. */
+static void test_recording(void)
+{
+    cv_config_t c, next;
+    cv_config_defaults(&c);
+    CHECK_EQ(c.rec_enabled, 0);
+    CHECK_STR(c.rec_dir, "/var/lib/conclave/recordings");
+    CHECK_EQ(c.rec_max_bytes, 0);
+    CHECK_EQ(c.rec_max_seconds, 14400);
+    CHECK_EQ(load_ok(&c, "[recording]\nenabled = yes\ndir = /srv/rec\nmax_bytes = 1099511627776\n"
+                         "max_seconds = 0\n[room board]\nrecording = no\n[room open]\n"),
+             0);
+    CHECK_EQ(c.rec_enabled, 1);
+    CHECK_STR(c.rec_dir, "/srv/rec");
+    CHECK_EQ(c.rec_max_bytes, 1099511627776L);
+    CHECK_EQ(c.rec_max_seconds, 0);
+    CHECK_EQ(c.n_rooms, 2);
+    CHECK_EQ(cv_config_room(&c, "Board")->recording, 0);
+    CHECK_EQ(cv_config_room(&c, "open")->recording, 1); /* allowed unless the room says no */
+    expect_error("[recording]\nenabled = maybe\n",
+                 "conclave.ini:2: enabled: 'maybe' is not one of yes, no, true, false, on, off");
+    expect_error("[recording]\nmax_bytes = -1\n",
+                 "conclave.ini:2: max_bytes: '-1' is not an integer in 0..1099511627776");
+    expect_error("[recording]\nmax_seconds = 604801\n",
+                 "conclave.ini:2: max_seconds: '604801' is not an integer in 0..604800");
+    expect_error("[recording]\ndir =\n", "conclave.ini:2: dir: empty value");
+    expect_error("[recording]\nformat = mp4\n",
+                 "conclave.ini:2: unknown key 'format' in [recording]");
+    expect_error("[room a]\nrecording = sometimes\n",
+                 "conclave.ini:2: recording: 'sometimes' is not one of yes, no, true, false, on, "
+                 "off");
+    /* every [recording] key is applied by a reload (SIGHUP) */
+    cv_config_defaults(&c);
+    next = c;
+    CHECK_EQ(
+        load_ok(&next, "[recording]\nenabled = on\ndir = /x\nmax_bytes = 5\nmax_seconds = 9\n"), 0);
+    CHECK_EQ(cv_config_reload_merge(&c, &next, NULL, NULL), 0);
+    CHECK_EQ(next.rec_enabled, 1);
+    CHECK_STR(next.rec_dir, "/x");
+    CHECK_EQ(next.rec_max_bytes, 5);
+    CHECK_EQ(next.rec_max_seconds, 9);
+}
+
 int main(void)
 {
+    test_recording();
     test_reload_merge();
     test_room_sections();
     test_room_errors();

@@ -186,6 +186,8 @@ static void test_render(void)
     m.tiers = 5;
     m.audio_only = 1;
     m.event_streams = 2;
+    m.recordings = 1;
+    m.recording_bytes = 123456789012ULL;
     m.counters[CV_STAT_DROP_SRTP_AUTH] = 17;
     m.counters[CV_STAT_LATE_VIDEO_TICKS] = 2;
     m.counters[CV_STAT_LATE_AUDIO_TICKS] = 3;
@@ -209,6 +211,9 @@ static void test_render(void)
     CHECK(value_of(t, "conclave_receivers{tier=\"4\"}") == 1);
     CHECK(value_of(t, "conclave_receivers{tier=\"5\"}") == -1); /* only the tiers in use */
     CHECK(value_of(t, "conclave_event_streams") == 2);
+    CHECK(value_of(t, "conclave_recordings") == 1);
+    CHECK(strstr(t, "\nconclave_recording_bytes_total 123456789012\n") != NULL);
+    CHECK(strstr(t, "# TYPE conclave_recording_bytes_total counter\n") != NULL);
     CHECK(value_of(t, "conclave_packets_dropped_total{reason=\"srtp_auth\"}") == 17);
     CHECK(value_of(t, "conclave_packets_dropped_total{reason=\"queue_full\"}") == 0);
     CHECK(value_of(t, "conclave_mixer_late_ticks_total") == 5);

@@ -57,6 +57,12 @@ export function savePassword(room, password) {
     write(room, { ...read(room), password });
 }
 
+// What a join of room presents first (token, else password), or null.
+export function roomBearer(room) {
+    const cred = read(room);
+    return cred.token || cred.password || null;
+}
+
 export function hasPassword(room) {
     return typeof read(room).password === 'string';
 }
@@ -122,6 +128,7 @@ const ui = {
     pwForm: $('room-password-form'),
     pwInput: $('room-password-new'),
     pwClear: $('room-password-clear'),
+    record: $('record-room'),
     floorNote: $('floor-note'),
 };
 
@@ -167,7 +174,7 @@ export function entryControls(p, { lecture, send }) {
 let send = null; // the current call's command function
 
 // Shows the room panel to a moderator, and the note to a muted attendee.
-// state: { moderator, layout, locked, password, floor, lecture }
+// state: { moderator, layout, locked, password, recording, floor, lecture }
 export function renderRoomControls(state, sendCommand) {
     send = sendCommand;
     ui.panel.hidden = !state.moderator;
@@ -178,6 +185,8 @@ export function renderRoomControls(state, sendCommand) {
         ui.lock.setAttribute('aria-pressed', state.locked ? 'true' : 'false');
         ui.lock.textContent = state.locked ? 'Unlock the room' : 'Lock the room';
         ui.pwClear.disabled = !state.password;
+        ui.record.setAttribute('aria-pressed', state.recording ? 'true' : 'false');
+        ui.record.textContent = state.recording ? 'Stop recording' : 'Record the meeting';
     }
     ui.floorNote.hidden = !(state.lecture && !state.moderator && !state.floor);
 }
@@ -196,6 +205,11 @@ ui.layout.addEventListener('change', () => {
 ui.lock.addEventListener('click', () => {
     if (send) {
         send({ type: 'lock', locked: ui.lock.getAttribute('aria-pressed') !== 'true' });
+    }
+});
+ui.record.addEventListener('click', () => {
+    if (send) {
+        send({ type: 'record', on: ui.record.getAttribute('aria-pressed') !== 'true' });
     }
 });
 ui.pwForm.addEventListener('submit', async (ev) => {

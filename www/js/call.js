@@ -21,7 +21,16 @@ import { openEvents, streamUrl } from './events.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
 import { addChatMessage, resetPanel } from './panel.js';
 import { lost, retryNow, serverShuttingDown } from './rejoin.js';
-import { onHello, onLayout, onRoom, onRoster, onSpeakers, onVideoPaused } from './roomstate.js';
+import {
+    onHello,
+    onLayout,
+    onRecording,
+    onRoom,
+    onRoster,
+    onSpeakers,
+    onVideoPaused,
+} from './roomstate.js';
+import { onRecordingError, resetRecording } from './recording.js';
 import { connectScreen, dropScreenSession, releaseShare, stopShare } from './share.js';
 import { resetStage, setStageNoteText, showTrack } from './stage.js';
 
@@ -50,7 +59,7 @@ class Call {
         this.speaking = null;
         this.layout = { mode: 'grid', screen: null };
         this.moderator = false; // this session may moderate (hello event)
-        this.roomState = { layout: 'grid', locked: false, password: false };
+        this.roomState = { layout: 'grid', locked: false, password: false, recording: false };
         this.me = null; // own roster entry
         this.statsTimer = 0;
     }
@@ -131,6 +140,8 @@ class Call {
             {
                 hello: (d) => isCurrent() && onHello(this, link, d),
                 room: (d) => isCurrent() && onRoom(this, d),
+                recording: (d) => isCurrent() && onRecording(this, d),
+                recording_error: (d) => isCurrent() && onRecordingError(d),
                 removed: () =>
                     isCurrent() && this.leave('The moderator removed you from the meeting.'),
                 roster: (d) => isCurrent() && onRoster(this, d),
@@ -187,6 +198,7 @@ class Call {
         }
         delete window.conclave;
         hideRoomControls();
+        resetRecording();
         if (link) {
             await link.whip.close(); // DELETE, then close the connection
         }

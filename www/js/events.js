@@ -15,7 +15,18 @@
 // when the server no longer knows the session (404 to the token request).
 // The caller then rejoins with a new session and a new stream.
 
-const NAMES = ['hello', 'roster', 'speakers', 'chat', 'layout', 'room', 'removed', 'shutdown'];
+const NAMES = [
+    'hello',
+    'roster',
+    'speakers',
+    'chat',
+    'layout',
+    'room',
+    'recording',
+    'recording_error',
+    'removed',
+    'shutdown',
+];
 const RETRY_MS = 2000;
 const TOKEN_TIMEOUT_MS = 8000;
 

@@ -23,6 +23,7 @@ import {
 import { $, setPressed } from './dom.js';
 import { roomLink } from './rooms.js';
 import { passwordProblem, savePassword } from './access.js';
+import { checkPrejoinRecording } from './recording.js';
 import { say } from './status.js';
 
 const NAME_KEY = 'conclave.name';
@@ -338,6 +339,7 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
         onJoin,
     };
     ui.room.textContent = room;
+    checkPrejoinRecording(room); // told before anything is sent
     ui.link.value = roomLink(room);
     ui.name.value = load(NAME_KEY);
     ui.join.disabled = false;

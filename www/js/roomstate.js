@@ -12,6 +12,7 @@ import { renderRoomControls, saveToken } from './access.js';
 import { setHand, setMuted } from './controls.js';
 import { announceChanges, renderRoster, str } from './panel.js';
 import { showPresenter, showVideoPaused } from './stage.js';
+import { showRecording } from './recording.js';
 import { say } from './status.js';
 
 function myId(call) {
@@ -79,9 +80,18 @@ export function onRoom(call, d) {
         layout: ['grid', 'speaker', 'lecture'].includes(d.layout) ? d.layout : 'grid',
         locked: d.locked === true,
         password: d.password === true,
+        recording: d.recording === true,
     };
+    showRecording(call.roomState.recording);
     renderControls(call);
     showRoster(call);
+}
+
+// A recording started or stopped: everyone is shown and told at once.
+export function onRecording(call, d) {
+    call.roomState = { ...call.roomState, recording: d.on === true };
+    showRecording(d.on === true);
+    renderControls(call);
 }
 
 function renderControls(call) {
