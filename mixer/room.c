@@ -108,6 +108,7 @@ void cv_part_get_stats(const cv_part_t *p, cv_part_stats_t *st)
     st->hidden_dropped = atomic_load(&m->n_hidden);
     st->audio_decoded = atomic_load(&m->n_adecoded);
     st->voices_dropped = atomic_load(&m->n_vdropped);
+    st->decoders_freed = atomic_load(&m->n_dec_freed);
 }
 
 /* Adds a participant's counters to the room's. */
@@ -254,9 +255,8 @@ cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*noti
     p->hdr_db = -127.0;
     p->hdr_us = INT64_MIN; /* no level heard yet */
     cv_playout_init(&p->playout, PLAYOUT_TARGET);
-    p->vdec = cv_vp8_dec_create();
     p->adec = cv_opus_dec_create(1);
-    if (!p->vdec || !p->adec) {
+    if (!p->adec) {
         atomic_store(&p->refs, 1);
         cv_part_unref(p);
         return NULL;

@@ -150,6 +150,7 @@ typedef struct {
     uint64_t hidden_dropped; /* video dropped while not shown (see cv_room_stats_t) */
     uint64_t audio_decoded;  /* Opus packets decoded or concealed */
     uint64_t voices_dropped; /* Opus packets dropped undecoded: not among the speakers */
+    uint64_t decoders_freed; /* video decoders given back after a while hidden */
 } cv_part_stats_t;
 /* This participant's counters. Any thread. */
 void cv_part_get_stats(const cv_part_t *p, cv_part_stats_t *st);

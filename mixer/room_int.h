@@ -40,12 +40,13 @@ struct cv_part {
     atomic_int muted, camera_off;
     atomic_int lecturer, tier, receive_loss;
     atomic_int video_wanted, keyframe_needed, cap_kbps, speaking;
-    atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped;
+    atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped, n_dec_freed;
     /* video tick */
-    cv_vp8_dec_t *vdec;
-    cv_h264_dec_t *hdec; /* made at its first H.264 frame */
+    cv_vp8_dec_t *vdec;  /* made at its first frame shown, freed after a while hidden */
+    cv_h264_dec_t *hdec; /* the same, for H.264 */
     cv_image_t pic;
     int has_pic;
+    int64_t hidden_us; /* when it was last hidden */
     int64_t pic_us;
     int visible;  /* shown with its own picture in the last composite */
     int need_key; /* discard video until a key frame (joined, or shown again) */

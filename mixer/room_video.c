@@ -16,6 +16,7 @@
 
 #define PICTURE_STALE_US 2000000 /* no picture for 2 s: show the placeholder */
 #define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second */
+#define DECODER_IDLE_US 5000000  /* hidden this long: its decoder and picture are freed */
 
 _Static_assert((int)CV_LAYOUT_MODE_GRID == (int)CV_LAYOUT_GRID &&
                    (int)CV_LAYOUT_MODE_SPEAKER == (int)CV_LAYOUT_SPEAKER &&
@@ -39,11 +40,14 @@ static void keep_picture(cv_part_t *p, const cv_image_t *v, int64_t now)
     p->pic_us = now;
 }
 
-/* One frame through the decoder of its codec (H.264's made when first needed). */
+/* One frame through the decoder of its codec, made when first needed. */
 static int decode_frame(cv_part_t *p, const cv_frame_t *f, cv_image_t *view)
 {
-    if (f->codec != CV_FRAME_H264)
+    if (f->codec != CV_FRAME_H264) {
+        if (!p->vdec && !(p->vdec = cv_vp8_dec_create()))
+            return CV_E_CODEC;
         return cv_vp8_dec_decode(p->vdec, f->data, f->len, view);
+    }
     if (!p->hdec && !(p->hdec = cv_h264_dec_create()))
         return CV_E_CODEC;
     return cv_h264_dec_decode(p->hdec, f->data, f->len, f->keyframe, view);
@@ -74,13 +78,26 @@ static void decode_video(cv_room_stats_t *st, cv_part_t *p, int64_t now)
     }
 }
 
-/* A participant not shown: its queued frames go undecoded. */
-static void drop_video(cv_part_t *p)
+/* A participant not shown: its queued frames go undecoded, and once it has
+ * been hidden DECODER_IDLE_US its decoders and picture are freed (about
+ * 1 MiB at 640x480: in a big room most senders are never shown). Shown
+ * again, it starts from a key frame anyway. */
+static void drop_video(cv_part_t *p, int64_t now)
 {
     cv_frame_t *f;
     while ((f = cv_queue_pop(&p->vin))) {
         atomic_fetch_add(&p->n_hidden, 1);
         cv_frame_unref(f);
+    }
+    if ((p->vdec || p->hdec || p->pic.mem) && now - p->hidden_us >= DECODER_IDLE_US) {
+        if (p->vdec || p->hdec)
+            atomic_fetch_add(&p->n_dec_freed, 1);
+        cv_vp8_dec_destroy(p->vdec);
+        cv_h264_dec_destroy(p->hdec);
+        p->vdec = NULL;
+        p->hdec = NULL;
+        cv_image_free(&p->pic);
+        p->has_pic = 0;
     }
 }
 
@@ -162,7 +179,8 @@ static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas
 /* Marks who is decoded: those shown with their camera on. A sender shown
  * again starts from a key frame, which the network thread asks for; a
  * hidden one is asked (REMB) to send little. */
-static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, int c)
+static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, int c,
+                        int64_t now)
 {
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
@@ -180,6 +198,7 @@ static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **show
             atomic_store(&p->keyframe_needed, 1);
         } else {
             p->has_pic = 0; /* stale by the time it is shown again */
+            p->hidden_us = now;
         }
     }
 }
@@ -308,7 +327,7 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     int top = cv_outtiers_top(&r->tiers);
     cv_image_t *canvas = top >= 0 ? &r->tiers.t[top].img : NULL;
     int c = plan(r, parts, n, canvas, shown, rects);
-    set_visible(r, parts, n, shown, c);
+    set_visible(r, parts, n, shown, c, now_us);
     int n_seen = 0;
     int64_t t0 = cv_room_clk(r);
     for (int i = 0; i < n; i++) {
@@ -316,7 +335,7 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
         if (parts[i]->visible)
             decode_video(&st, parts[i], now_us);
         else
-            drop_video(parts[i]);
+            drop_video(parts[i], now_us);
     }
     cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(cv_room_clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);

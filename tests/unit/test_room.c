@@ -1385,6 +1385,19 @@ static void test_lecture_decodes_only_shown(void)
     CHECK(d2 >= 2);
     CHECK_EQ(cv_part_video_wanted(S1->p), 0);
     CHECK_EQ(cv_part_video_wanted(S3->p), 0);
+    /* hidden 5 s, S1 gives its decoder back; the shown keep theirs, and S3,
+     * never shown after its first tick, never had one */
+    v->k += 2 * (5000000 / AUDIO_US / 2) + 2; /* 5 s later, on a video tick */
+    for (int j = 0; j < 4; j++)
+        av_step(v);
+    cv_part_stats_t fr[4];
+    for (int i = 0; i < 4; i++)
+        part_stats(&v->m[i], &fr[i]);
+    CHECK_EQ(fr[0].decoders_freed, 0);
+    CHECK_EQ(fr[1].decoders_freed, 1);
+    CHECK_EQ(fr[2].decoders_freed, 0);
+    CHECK_EQ(fr[3].decoders_freed, 0);
+    CHECK_EQ(fr[3].video_decoded, 0);
     cv_room_get_stats(v->r, &rs);
     CHECK_EQ(rs.decode_errors, 0);
     av_cleanup(v);
