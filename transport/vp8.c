@@ -119,8 +119,9 @@ int cv_vp8_is_keyframe(const uint8_t *p, size_t len, int *width, int *height)
 void cv_vp8_depack_init(cv_vp8_depack_t *d, size_t max_frame)
 {
     memset(d, 0, sizeof(*d));
-    d->buf = cv_xmalloc(max_frame);
-    d->cap = max_frame;
+    d->max = max_frame;
+    d->cap = max_frame < CV_VP8_DEPACK_START ? max_frame : CV_VP8_DEPACK_START;
+    d->buf = cv_xmalloc(d->cap);
     d->need_keyframe = 1;
     d->last_pic = -1;
     d->picture_id = -1;
@@ -204,9 +205,17 @@ static void begin_frame(cv_vp8_depack_t *d, const cv_vp8_desc_t *desc, uint32_t 
     d->picture_id = desc->has_picture_id ? desc->picture_id : -1;
 }
 
-/* Appends data to the frame; a frame that outgrows the buffer is dropped. */
+/* Appends data to the frame, growing the buffer (doubling) up to max; a
+ * frame that outgrows max is dropped. */
 static int append(cv_vp8_depack_t *d, const uint8_t *p, size_t n)
 {
+    if (n > d->cap - d->len && n <= d->max - d->len) {
+        size_t cap = d->cap;
+        while (cap - d->len < n)
+            cap = cap * 2 < d->max ? cap * 2 : d->max;
+        d->buf = cv_xrealloc(d->buf, cap);
+        d->cap = cap;
+    }
     if (n > d->cap - d->len) {
         d->oversize++;
         d->dropped_packets++;

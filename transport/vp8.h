@@ -61,9 +61,11 @@ int cv_vp8_is_keyframe(const uint8_t *vp8_payload, size_t len, int *width, int *
  * complete key frame arrives. The caller sends PLI while it is set (rate-limited by the
  * caller). A gap does not set it when the picture ids and N bits around it prove that only
  * non-reference frames (N=1, RFC 7741 §4.2) or no media at all (e.g. padding) were lost. */
+#define CV_VP8_DEPACK_START 65536 /* the frame buffer at first: a key frame of 640x480 fits */
+
 typedef struct {
-    uint8_t *buf; /* frame being assembled (heap, cap = max frame size) */
-    size_t cap, len;
+    uint8_t *buf; /* frame being assembled (heap, cap bytes, grown up to max) */
+    size_t cap, len, max;
     uint64_t next_seq; /* extended seq expected next (valid when started) */
     int in_frame;      /* assembling a frame whose start we have */
     uint32_t ts;       /* RTP timestamp of that frame */
@@ -95,7 +97,8 @@ typedef struct {
     int picture_id;
 } cv_vp8_frame_t;
 
-/* Allocates the frame buffer (max_frame bytes, e.g. 1 MiB; aborts on OOM). */
+/* Allocates the frame buffer: CV_VP8_DEPACK_START bytes, grown as frames need
+ * up to max_frame (e.g. 1 MiB); aborts on OOM. */
 void cv_vp8_depack_init(cv_vp8_depack_t *d, size_t max_frame);
 /* Frees the buffer. Safe on a zeroed or already cleaned-up struct. */
 void cv_vp8_depack_cleanup(cv_vp8_depack_t *d);
@@ -109,7 +112,7 @@ void cv_vp8_depack_reset(cv_vp8_depack_t *d);
  * Returns 1 when *out holds a complete frame, 0 when no frame completed (also for a
  * duplicate or old packet, counted), or for a malformed packet (counted in bad_packets,
  * state otherwise unchanged, so its sequence number counts as lost) CV_E_SHORT or
- * CV_E_INVAL. After a gap the partial frame is dropped. A frame larger than cap is dropped
+ * CV_E_INVAL. After a gap the partial frame is dropped. A frame larger than max is dropped
  * (counted) and need_keyframe set. */
 int cv_vp8_depack_push(cv_vp8_depack_t *d, uint64_t ext_seq, uint32_t ts, int marker,
                        const uint8_t *payload, size_t len, cv_vp8_frame_t *out);

@@ -542,6 +542,39 @@ static void test_depack_oversize(void)
     cv_vp8_depack_cleanup(&d);
 }
 
+/* The frame buffer starts small and grows as a big key frame needs, up to
+ * the maximum; a frame past the maximum is still dropped. */
+static void test_depack_grows(void)
+{
+    static uint8_t kb[200000], pl[1200];
+    key_body(kb, sizeof(kb), 3);
+    for (int limit = 0; limit <= 1; limit++) {
+        cv_vp8_depack_t d;
+        cv_vp8_frame_t f;
+        cv_vp8_depack_init(&d, limit ? 150000 : 1 << 20);
+        CHECK_EQ(d.cap, CV_VP8_DEPACK_START);
+        int got = 0;
+        size_t at = 0;
+        for (uint64_t seq = 0; at < sizeof(kb); seq++) {
+            size_t chunk = sizeof(kb) - at < 1100 ? sizeof(kb) - at : 1100;
+            size_t n = mk(pl, at == 0, 0, 9, kb + at, chunk);
+            at += chunk;
+            got = cv_vp8_depack_push(&d, seq, 9000, at == sizeof(kb), pl, n, &f);
+        }
+        if (limit) {
+            CHECK_EQ(got, 0);
+            CHECK_EQ(d.oversize, 1);
+            CHECK(d.cap <= 150000);
+        } else {
+            CHECK_EQ(got, 1);
+            CHECK_EQ(f.len, sizeof(kb));
+            CHECK(f.len == sizeof(kb) && memcmp(f.data, kb, sizeof(kb)) == 0);
+            CHECK(d.cap >= sizeof(kb) && d.cap <= 1 << 20);
+        }
+        cv_vp8_depack_cleanup(&d);
+    }
+}
+
 static void test_depack_duplicate(void)
 {
     cv_vp8_depack_t d;
@@ -892,6 +925,7 @@ int main(void)
     test_depack_ts_change();
     test_depack_wrap();
     test_depack_oversize();
+    test_depack_grows();
     test_depack_duplicate();
     test_depack_bad();
     test_depack_gap_refs();
