@@ -15,6 +15,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -57,6 +60,12 @@ static void entry_unref(cv_mixer_room_t *e)
     if (e && atomic_fetch_sub(&e->refs, 1) == 1) {
         cv_room_destroy(e->room);
         free(e);
+#ifdef __GLIBC__
+        /* a room's decoders, pictures and queues came from many threads'
+         * arenas: without this glibc keeps most of a big room's memory
+         * after it ends */
+        malloc_trim(0);
+#endif
     }
 }
 

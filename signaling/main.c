@@ -27,6 +27,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #define CONCLAVE_VERSION "0.1.0"
 #define MAX_ADDRESSES CV_ICE_MAX_LOCAL
@@ -386,6 +389,13 @@ static void stop(struct daemon *d)
 
 int main(int argc, char **argv)
 {
+#ifdef __GLIBC__
+    /* A fixed threshold: blocks of 128 KiB and more (pictures, decoder
+     * buffers) are mapped and given back when freed. glibc would otherwise
+     * raise it to the largest block freed so far, and keep the memory of a
+     * big room that ended. */
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     const char *config_path = NULL;
     if (parse_args(argc, argv, &config_path) < 0)
         return 1;
