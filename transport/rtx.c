@@ -24,11 +24,18 @@ int cv_rtx_store(cv_rtx_t *h, const uint8_t *pkt, size_t len, int64_t now_us)
         return CV_E_NOSPACE;
     uint16_t seq = (uint16_t)(pkt[2] << 8 | pkt[3]);
     cv_rtx_slot_t *s = &h->slot[seq % CV_RTX_SLOTS];
+    size_t off = (size_t)(h->head % CV_RTX_RING);
+    if (off + len > CV_RTX_RING) { /* a packet never wraps: the ring's end stays unused */
+        h->head += CV_RTX_RING - off;
+        off = 0;
+    }
     s->seq = seq;
     s->len = (uint16_t)len;
     s->sent_us = now_us;
     s->resent_us = 0;
-    memcpy(s->data, pkt, len);
+    s->at = h->head;
+    memcpy(h->ring + off, pkt, len);
+    h->head += len;
     h->stored++;
     return 0;
 }
@@ -37,7 +44,8 @@ int cv_rtx_find(cv_rtx_t *h, uint16_t seq, int64_t now_us, int64_t max_age_us,
                 int64_t min_interval_us, const uint8_t **pkt)
 {
     cv_rtx_slot_t *s = &h->slot[seq % CV_RTX_SLOTS];
-    if (!s->len || s->seq != seq || now_us - s->sent_us > max_age_us) {
+    if (!s->len || s->seq != seq || now_us - s->sent_us > max_age_us ||
+        h->head - s->at > CV_RTX_RING) { /* overwritten by newer packets */
         h->not_found++;
         return CV_E_NOTFOUND;
     }
@@ -47,7 +55,7 @@ int cv_rtx_find(cv_rtx_t *h, uint16_t seq, int64_t now_us, int64_t max_age_us,
     }
     s->resent_us = now_us;
     h->resent++;
-    *pkt = s->data;
+    *pkt = h->ring + s->at % CV_RTX_RING;
     return s->len;
 }
 

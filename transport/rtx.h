@@ -5,9 +5,11 @@
  * the first two payload bytes) or, when the receiver did not offer rtx, as
  * plain copies with the original sequence number.
  *
- * The history is a ring indexed by sequence number (CV_RTX_SLOTS packets of
- * at most CV_RTX_PKT_MAX bytes, so bounded bytes); a packet older than the
- * caller's max age, or overwritten, is not found. Each packet is resent at
+ * The history is a ring of slots indexed by sequence number (CV_RTX_SLOTS
+ * packets of at most CV_RTX_PKT_MAX bytes), their bytes back to back in a
+ * ring of CV_RTX_RING bytes (a packet takes what it needs, not the most a
+ * packet may need); a packet older than the caller's max age, or
+ * overwritten in either ring, is not found. Each packet is resent at
  * most once per min_interval (about one round trip), so a NACK repeated
  * before the first copy could arrive does not double the traffic.
  * Pure: time comes in as now_us. Owned by the receiver's network thread.
@@ -20,16 +22,19 @@
 
 #define CV_RTX_SLOTS 512    /* about 3 s at 1.5 Mbit/s */
 #define CV_RTX_PKT_MAX 1280 /* RTP header + payload, before SRTP */
+#define CV_RTX_RING 262144  /* bytes: 1.4 s at 1.5 Mbit/s */
 
 typedef struct {
     uint16_t seq;
     uint16_t len; /* 0: empty */
     int64_t sent_us, resent_us;
-    uint8_t data[CV_RTX_PKT_MAX];
+    uint64_t at; /* where its bytes start, counted from the ring's first byte ever */
 } cv_rtx_slot_t;
 
 typedef struct {
     cv_rtx_slot_t slot[CV_RTX_SLOTS];
+    uint8_t ring[CV_RTX_RING];
+    uint64_t head;    /* bytes ever written (or skipped) to the ring */
     uint16_t rtx_seq; /* next sequence number of the RTX stream */
     uint64_t stored, resent, not_found, too_soon;
 } cv_rtx_t;

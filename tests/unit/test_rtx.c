@@ -9,6 +9,7 @@
 #include "rtx.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define MS 1000LL
 #define VP8_PT 96
@@ -125,6 +126,36 @@ static void test_bad_input(void)
     free(h);
 }
 
+/* Full-size packets fill the byte ring before the slots wrap: the oldest are
+ * overwritten and not found, the newest come back intact, and a packet never
+ * straddles the ring's end. */
+static void test_byte_ring(void)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    cv_rtx_init(h, 0);
+    uint8_t pkt[1500];
+    const int n = 300; /* 300 x 1280 bytes > CV_RTX_RING, < CV_RTX_SLOTS */
+    for (int i = 0; i < n; i++) {
+        size_t len = make_pkt(pkt, (uint16_t)(1000 + i), 0, CV_RTX_PKT_MAX - 12);
+        CHECK_EQ(cv_rtx_store(h, pkt, len, i * MS), 0);
+    }
+    const uint8_t *got;
+    CHECK_EQ(cv_rtx_find(h, 1000, n * MS, 1000 * MS, 0, &got), CV_E_NOTFOUND);
+    int found = 0, intact = 0;
+    for (int i = 0; i < n; i++) {
+        int len = cv_rtx_find(h, (uint16_t)(1000 + i), n * MS, 1000 * MS, 0, &got);
+        if (len < 0)
+            continue;
+        found++;
+        size_t want = make_pkt(pkt, (uint16_t)(1000 + i), 0, CV_RTX_PKT_MAX - 12);
+        intact += len == (int)want && memcmp(got, pkt, want) == 0;
+    }
+    CHECK_EQ(found, CV_RTX_RING / CV_RTX_PKT_MAX); /* what the ring holds */
+    CHECK_EQ(intact, found);
+    CHECK(cv_rtx_find(h, (uint16_t)(1000 + n - 1), n * MS, 1000 * MS, 0, &got) == CV_RTX_PKT_MAX);
+    free(h);
+}
+
 int main(void)
 {
     test_nack_from(0);
@@ -132,5 +163,6 @@ int main(void)
     test_nack_from(32768);
     test_nack_from(65535);
     test_bad_input();
+    test_byte_ring();
     return CHECK_DONE("rtx");
 }
