@@ -13,33 +13,33 @@
 void cv_jitter_init(cv_jitter_t *j, int64_t max_wait_us)
 {
     memset(j, 0, sizeof(*j));
-    j->mem = cv_xmalloc((size_t)CV_JITTER_SLOTS * CV_JITTER_MTU);
-    for (size_t i = 0; i < CV_JITTER_SLOTS; i++)
-        j->slot[i].data = j->mem + i * CV_JITTER_MTU;
     j->max_wait_us = max_wait_us < 0 ? 0 : max_wait_us;
 }
 
-void cv_jitter_cleanup(cv_jitter_t *j)
+/* The packet handed out by the last pop is the caller's only until the next call. */
+static void take_back(cv_jitter_t *j)
 {
-    if (!j)
-        return;
-    free(j->mem);
-    j->mem = NULL;
+    free(j->lent);
+    j->lent = NULL;
+}
+
+void cv_jitter_reset(cv_jitter_t *j)
+{
+    take_back(j);
     for (size_t i = 0; i < CV_JITTER_SLOTS; i++) {
+        free(j->slot[i].data);
         j->slot[i].data = NULL;
         j->slot[i].len = 0;
     }
     j->count = 0;
     j->started = 0;
+    j->hurry = 0;
 }
 
-void cv_jitter_reset(cv_jitter_t *j)
+void cv_jitter_cleanup(cv_jitter_t *j)
 {
-    for (size_t i = 0; i < CV_JITTER_SLOTS; i++)
-        j->slot[i].len = 0;
-    j->count = 0;
-    j->started = 0;
-    j->hurry = 0;
+    if (j)
+        cv_jitter_reset(j);
 }
 
 static cv_jitter_slot_t *slot_of(cv_jitter_t *j, uint64_t seq)
@@ -55,6 +55,7 @@ static int holds(const cv_jitter_t *j, uint64_t seq)
 
 int cv_jitter_push(cv_jitter_t *j, uint64_t ext_seq, const uint8_t *pkt, size_t len, int64_t now_us)
 {
+    take_back(j);
     if (!pkt || len == 0) {
         j->bad++;
         return CV_E_INVAL;
@@ -86,6 +87,7 @@ int cv_jitter_push(cv_jitter_t *j, uint64_t ext_seq, const uint8_t *pkt, size_t 
         return 0;
     }
     /* the window [next, next + SLOTS) maps one seq to each slot, so s is free */
+    s->data = cv_xmalloc(len);
     memcpy(s->data, pkt, len);
     s->len = len;
     s->seq = ext_seq;
@@ -118,6 +120,7 @@ static void scan(const cv_jitter_t *j, uint64_t *lowest, int64_t *earliest)
 
 int cv_jitter_pop(cv_jitter_t *j, int64_t now_us, uint64_t *ext_seq, const uint8_t **data)
 {
+    take_back(j);
     if (j->count == 0) {
         j->hurry = 0;
         return 0;
@@ -136,8 +139,9 @@ int cv_jitter_pop(cv_jitter_t *j, int64_t now_us, uint64_t *ext_seq, const uint8
     cv_jitter_slot_t *s = slot_of(j, j->next);
     size_t n = s->len;
     *ext_seq = s->seq;
-    *data = s->data;
-    s->len = 0; /* the bytes stay until a later push reuses the slot */
+    *data = j->lent = s->data;
+    s->data = NULL;
+    s->len = 0;
     j->count--;
     j->next++;
     j->popped++;

@@ -5,12 +5,12 @@
  * style, unwrapped by the caller) and releases them in order. A missing packet is waited
  * for at most max_wait_us after a later packet arrived, then skipped: the consumer sees the
  * gap in the sequence numbers (and may NACK / PLI). Duplicates and packets older than the
- * release point are dropped and counted. Packet bytes are copied in.
+ * release point are dropped and counted. Packet bytes are copied in, each packet into
+ * a block of its own size, freed once it is released and the caller is done with it.
  *
  * Pure: no clock, time is an argument (now_us, any monotonic microsecond clock). One owner
  * thread (the network thread of the stream). The struct is defined here so it can be
- * embedded: cv_jitter_init / cv_jitter_cleanup; the slot memory
- * (CV_JITTER_SLOTS * CV_JITTER_MTU bytes) is on the heap.
+ * embedded: cv_jitter_init / cv_jitter_cleanup; only the packets held are on the heap.
  */
 #ifndef CV_JITTER_H
 #define CV_JITTER_H
@@ -30,7 +30,7 @@ typedef struct {
 
 typedef struct cv_jitter {
     cv_jitter_slot_t slot[CV_JITTER_SLOTS]; /* slot[seq % CV_JITTER_SLOTS] */
-    uint8_t *mem;                           /* the slots' bytes */
+    uint8_t *lent;                          /* the packet the last pop handed out */
     int64_t max_wait_us;
     uint64_t next;  /* extended seq released next; held packets are in [next, next+SLOTS) */
     int started;    /* next is valid */
@@ -47,9 +47,9 @@ typedef struct cv_jitter {
     uint64_t bad;        /* empty or too large packets */
 } cv_jitter_t;
 
-/* Allocates the slot memory (aborts on OOM). max_wait_us: e.g. 40000 for video. */
+/* An empty buffer. max_wait_us: e.g. 40000 for video. */
 void cv_jitter_init(cv_jitter_t *j, int64_t max_wait_us);
-/* Frees the slot memory. Safe on a zeroed or already cleaned-up struct. */
+/* Frees the packets held. Safe on a zeroed or already cleaned-up struct. */
 void cv_jitter_cleanup(cv_jitter_t *j);
 /* Drops every held packet and forgets the sequence (e.g. the SSRC changed); counters kept. */
 void cv_jitter_reset(cv_jitter_t *j);
