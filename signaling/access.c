@@ -99,6 +99,10 @@ int cv_access_may_command(int cmd_type, int moderator, const char **why)
     case CV_CMD_REMOVE:
     case CV_CMD_LOCK:
     case CV_CMD_PASSWORD:
+    case CV_CMD_LOBBY:
+    case CV_CMD_ADMIT:
+    case CV_CMD_DENY:
+    case CV_CMD_ADMIT_ALL:
         if (!moderator) {
             *why = "only a moderator may do that";
             return 403;

@@ -9,6 +9,7 @@
 #define CV_API_INT_H
 
 #include "api.h"
+#include "lobby.h"
 #include "moderation.h"
 #include "ratelimit.h"
 #include "streamtok.h"
@@ -40,6 +41,7 @@ struct cv_api {
     cv_settings_t *settings; /* borrowed */
     cv_moderation_t *mod;    /* room states: under the lock */
     cv_streamtok_t *tokens;  /* event stream tokens: under the lock */
+    cv_lobby_t *lobby;       /* waiting rooms: under the lock */
     GSource *tick;           /* on the network loop: speakers and pings */
     atomic_int stopping;     /* shutdown began: failed sessions wait for cv_api_destroy */
     int ticks;
@@ -99,6 +101,48 @@ void cv_api_on_session_failed(void *ud, cv_session_t *s);
  * changed while their publications were held back. */
 void cv_api_flush_rooms(cv_api_t *api);
 void cv_api_on_video_paused(void *ud, cv_session_t *s, int paused);
+
+/* api_sessions.c, for the waiting room: the join's credential checked as
+ * a join's (the check then pending: cv_api_settle), the [rooms] rules, the
+ * per-client limits (429 in rs), and whether room has no session. */
+int cv_api_admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+                    cv_api_resp_t *rs);
+void cv_api_settle(cv_api_t *api, const char *room, int admit);
+int cv_api_room_allowed(cv_api_t *api, const char *room);
+int cv_api_over_client_limits(cv_api_t *api, uint64_t client, const char *room, cv_api_resp_t *rs);
+int cv_api_room_empty_locked(cv_api_t *api, const char *room);
+
+/* api_lobby.c: the waiting room (lobby.h; conclave(8), WAITING ROOM).
+ * POST /rooms/{room}/lobby knocks, DELETE /rooms/{room}/lobby/{ticket}
+ * leaves. */
+void cv_api_lobby_route(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *rest,
+                        cv_api_resp_t *rs);
+/* A join of room admitted as admit (CV_ACCESS_*): 1 when the waiting room
+ * lets it through (spending its ticket), else 0 with the refusal in rs. */
+int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int admit,
+                      cv_api_resp_t *rs);
+/* Under the lock: waiters counted against the limits of a join, leaving
+ * out the join's own ticket of room. */
+int cv_api_lobby_load_locked(cv_api_t *api, const cv_api_req_t *rq, const char *room);
+/* Under the lock: 1 when id is a waiter's ticket of room (its stream). */
+int cv_api_lobby_is_waiter_locked(cv_api_t *api, const char *room, const char *id);
+/* The event stream of a waiter (rq->session is its ticket); 0 if it is none. */
+int cv_api_lobby_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs);
+/* Under the lock: a waiting-room command of a moderator (admit, deny,
+ * admit_all) applied; what to tell goes to *notes (heap, caller frees with
+ * cv_api_lobby_tell). Returns 0 or an HTTP status with *why. */
+int cv_api_lobby_command_locked(cv_api_t *api, const char *room, cv_session_t *from,
+                                const cv_command_t *cmd, cv_lobby_note_t **notes, int *n,
+                                const char **why);
+/* Tells the waiters of notes (and frees them), then the room's moderators
+ * who waits now. */
+void cv_api_lobby_tell(cv_api_t *api, const char *room, cv_lobby_note_t *notes, int n);
+/* The moderators of room learn who waits ("lobby" event). */
+void cv_api_lobby_publish(cv_api_t *api, const char *room);
+/* The room ended: its waiters are told and its waiting room forgotten. */
+void cv_api_lobby_room_ended(cv_api_t *api, const char *room);
+/* Network loop, each second: waits and tickets past their time end. */
+void cv_api_lobby_tick(cv_api_t *api);
 
 /* api_files.c: a GET or HEAD of a file under the www root. */
 void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);

@@ -5,6 +5,7 @@
 #include "command.h"
 
 #include "access.h"
+#include "config.h"
 #include "err.h"
 
 #include <jansson.h>
@@ -52,6 +53,23 @@ static int parse_moderator(json_t *cmd, const char *type, cv_command_t *out, con
         *why = type[0] == 'm' ? "mute_participant needs \"participant\": an id of the roster"
                               : "remove needs \"participant\": an id of the roster";
         return participant_of(cmd, out);
+    }
+    if (strcmp(type, "lobby") == 0) {
+        out->type = CV_CMD_LOBBY;
+        const char *v = json_string_value(json_object_get(cmd, "lobby"));
+        out->flag = v ? cv_config_lobby_parse(v) : CV_E_INVAL;
+        *why = "lobby needs \"lobby\": \"no\", \"yes\" or \"all\"";
+        return out->flag < 0 ? CV_E_INVAL : 0;
+    }
+    if (strcmp(type, "admit") == 0 || strcmp(type, "deny") == 0) {
+        out->type = type[0] == 'a' ? CV_CMD_ADMIT : CV_CMD_DENY;
+        *why = type[0] == 'a' ? "admit needs \"participant\": an id of the waiting list"
+                              : "deny needs \"participant\": an id of the waiting list";
+        return participant_of(cmd, out);
+    }
+    if (strcmp(type, "admit_all") == 0) {
+        out->type = CV_CMD_ADMIT_ALL;
+        return 0;
     }
     if (strcmp(type, "lock") == 0) {
         out->type = CV_CMD_LOCK;

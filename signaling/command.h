@@ -25,13 +25,18 @@ enum {
     CV_CMD_REMOVE,           /* {"participant": id} */
     CV_CMD_LOCK,             /* {"locked": bool} */
     CV_CMD_PASSWORD,         /* {"password": "..." | null} */
+    CV_CMD_LOBBY,            /* {"lobby": "no" | "yes" | "all"} */
+    CV_CMD_ADMIT,            /* {"participant": id of the waiting list} */
+    CV_CMD_DENY,             /* {"participant": id of the waiting list} */
+    CV_CMD_ADMIT_ALL,        /* {} */
 };
 
 typedef struct {
     int type;   /* CV_CMD_* */
-    int flag;   /* mute: audio muted; camera, floor: on; hand: raised; lock */
+    int flag;   /* mute: audio muted; camera, floor: on; hand: raised; lock; lobby: CV_LOBBY_* */
     int layout; /* layout: CV_LAYOUT_MODE_* */
-    char participant[CV_PUBLIC_ID_LEN + 1]; /* floor, mute_participant, remove: 16 hex digits */
+    char participant[CV_PUBLIC_ID_LEN + 1]; /* floor, mute_participant, remove, admit, deny:
+                                               16 hex digits */
     char text[CV_CHAT_MAX + 1]; /* chat: valid UTF-8, NUL-free; password: the new one, "" = none */
 } cv_command_t;
 

@@ -29,6 +29,7 @@ struct rstate {
     uint8_t pw[CV_ACCESS_DIGEST_LEN];
     char token[CV_ACCESS_TOKEN_LEN + 1]; /* the creator's moderator token, "" before */
     int layout;                          /* CV_LAYOUT_MODE_* */
+    int lobby;                           /* CV_LOBBY_*: the ini's, until a moderator switches it */
 };
 
 struct cv_moderation {
@@ -159,6 +160,7 @@ int cv_moderation_admit(cv_moderation_t *m, cv_session_t *const *list, int n, co
         snprintf(r->name, sizeof(r->name), "%s", room);
         const cv_config_room_t *c = cfg_of(m, room);
         r->layout = c ? c->layout : CV_LAYOUT_MODE_GRID;
+        r->lobby = c ? c->lobby : CV_LOBBY_NO;
         r->next = m->rooms;
         m->rooms = r;
     }
@@ -353,6 +355,7 @@ int cv_moderation_apply(cv_moderation_t *m, cv_session_t *const *list, int n, co
     switch (cmd->type) {
     case CV_CMD_LAYOUT: set_layout(r, list, n, cmd->layout); break;
     case CV_CMD_LOCK: r->locked = cmd->flag; break;
+    case CV_CMD_LOBBY: r->lobby = cmd->flag; break;
     case CV_CMD_PASSWORD:
         r->pw_override = 1;
         r->has_pw = cmd->text[0] != 0;
@@ -444,9 +447,26 @@ char *cv_moderation_room_json(cv_moderation_t *m, const char *room)
     const struct rstate *r = find(m, room);
     cv_access_room_t sec;
     room_secrets(m, r, room, &sec);
-    return dump(json_pack("{s:s, s:b, s:b}", "layout",
+    return dump(json_pack("{s:s, s:b, s:b, s:s}", "layout",
                           cv_access_layout_name(r ? r->layout : CV_LAYOUT_MODE_GRID), "locked",
-                          sec.locked, "password", sec.has_password));
+                          sec.locked, "password", sec.has_password, "lobby",
+                          cv_config_lobby_name(cv_moderation_lobby(m, room))));
+}
+
+int cv_moderation_lobby(cv_moderation_t *m, const char *room)
+{
+    const struct rstate *r = find(m, room);
+    if (r)
+        return r->lobby;
+    const cv_config_room_t *c = cfg_of(m, room);
+    return c ? c->lobby : CV_LOBBY_NO;
+}
+
+int cv_moderation_has_password(cv_moderation_t *m, const char *room)
+{
+    cv_access_room_t sec;
+    room_secrets(m, find(m, room), room, &sec);
+    return sec.has_password;
 }
 
 const char *cv_moderation_token(cv_moderation_t *m, cv_session_t *s)

@@ -3,6 +3,7 @@
  */
 #include "check.h"
 #include "command.h"
+#include "config.h"
 #include "err.h"
 #include "room.h"
 
@@ -174,6 +175,31 @@ static void test_moderator_refused(void)
     expect_bad("{\"type\":\"password\",\"password\":1234}", pw);
 }
 
+static void test_waiting_room_commands(void)
+{
+    cv_command_t c;
+    const char *why;
+    CHECK_EQ(parse("{\"type\":\"lobby\",\"lobby\":\"all\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_LOBBY);
+    CHECK_EQ(c.flag, CV_LOBBY_ALL);
+    CHECK_EQ(parse("{\"type\":\"lobby\",\"lobby\":\"no\"}", &c, &why), 0);
+    CHECK_EQ(c.flag, CV_LOBBY_NO);
+    CHECK_EQ(parse("{\"type\":\"admit\",\"participant\":\"00ff00ff00ff00ff\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_ADMIT);
+    CHECK_STR(c.participant, "00ff00ff00ff00ff");
+    CHECK_EQ(parse("{\"type\":\"deny\",\"participant\":\"0123456789abcdef\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_DENY);
+    CHECK_EQ(parse("{\"type\":\"admit_all\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_ADMIT_ALL);
+    const char *lobby = "lobby needs \"lobby\": \"no\", \"yes\" or \"all\"";
+    expect_bad("{\"type\":\"lobby\"}", lobby);
+    expect_bad("{\"type\":\"lobby\",\"lobby\":true}", lobby);
+    expect_bad("{\"type\":\"lobby\",\"lobby\":\"Yes\"}", lobby);
+    expect_bad("{\"type\":\"admit\",\"participant\":\"0123\"}",
+               "admit needs \"participant\": an id of the waiting list");
+    expect_bad("{\"type\":\"deny\"}", "deny needs \"participant\": an id of the waiting list");
+}
+
 int main(void)
 {
     test_accepted();
@@ -181,5 +207,6 @@ int main(void)
     test_refused();
     test_moderator_commands();
     test_moderator_refused();
+    test_waiting_room_commands();
     return CHECK_DONE("test_command");
 }
