@@ -16,6 +16,7 @@
 // null); it is replaced on every rejoin and removed on leaving.
 
 import { hideRoomControls } from './access.js';
+import { renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
 import { bindCallBar, resetCallBar } from './controls.js';
 import { openEvents, streamUrl } from './events.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
@@ -29,8 +30,9 @@ import { resetStage, setStageNoteText, showTrack } from './stage.js';
 let current = null;
 
 class Call {
-    constructor({ room, name, stream, ownsStream, muted, cameraOff, onEnd }) {
+    constructor({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd }) {
         this.room = room;
+        this.ticket = ticket || null; // the waiting room's admission, spent by the first join
         this.name = name;
         this.stream = stream; // may be null or lack a kind
         this.ownsStream = ownsStream;
@@ -79,6 +81,7 @@ class Call {
             name: this.name,
             stream: this.stream,
             rejoin,
+            ticket: rejoin ? null : this.ticket,
             onTrack: (track, from) => {
                 if (this.link === from || this.link === null) {
                     showTrack(track);
@@ -130,7 +133,13 @@ class Call {
             () => streamUrl(room, link.sessionId),
             {
                 hello: (d) => isCurrent() && onHello(this, link, d),
-                room: (d) => isCurrent() && onRoom(this, d),
+                room: (d) => {
+                    if (isCurrent()) {
+                        onRoom(this, d);
+                        renderLobbySwitch(d.lobby, (o) => this.command(o));
+                    }
+                },
+                lobby: (d) => isCurrent() && renderWaitingList(d, (o) => this.command(o)),
                 removed: () =>
                     isCurrent() && this.leave('The moderator removed you from the meeting.'),
                 roster: (d) => isCurrent() && onRoster(this, d),
@@ -215,17 +224,28 @@ window.addEventListener('pagehide', () => {
 });
 
 // Joins `room` as `name`, sending `stream` (a kind it lacks is received
-// only). muted / cameraOff: the starting state. ownsStream: stop its tracks
+// only). ticket: a waiting room's admission (lobby.js), or null. muted /
+// cameraOff: the starting state. ownsStream: stop its tracks
 // on leaving. onEnd(message) is called once the call is over (after leave()).
 // Resolves once the first WHIP session exists; rejects with the server's
 // reason when the first join fails (nothing is left running then).
-export async function startCall({ room, name, stream, ownsStream, muted, cameraOff, onEnd }) {
+export async function startCall({
+    room,
+    name,
+    stream,
+    ownsStream,
+    muted,
+    cameraOff,
+    ticket,
+    onEnd,
+}) {
     if (current) {
         await current.leave();
     }
     resetStage(room);
     resetPanel();
-    const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, onEnd });
+    resetWaitingList();
+    const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd });
     current = call;
     try {
         await call.start();

@@ -1,6 +1,7 @@
 // events.js - the room's server-sent event stream
 // (GET /rooms/{room}/events?token={token}, HTML "server-sent events" via
-// EventSource): hello, roster, speakers, chat, layout, room and removed, each one
+// EventSource): hello, roster, speakers, chat, layout, room, removed and lobby
+// (a moderator's waiting list, or a waiter's answer), each one
 // JSON object per "data:", and shutdown ({"reason": "..."}) when the server is
 // going down. A handler gets the parsed object; data that is not a JSON object
 // is dropped.
@@ -15,7 +16,17 @@
 // when the server no longer knows the session (404 to the token request).
 // The caller then rejoins with a new session and a new stream.
 
-const NAMES = ['hello', 'roster', 'speakers', 'chat', 'layout', 'room', 'removed', 'shutdown'];
+const NAMES = [
+    'hello',
+    'roster',
+    'speakers',
+    'chat',
+    'layout',
+    'room',
+    'removed',
+    'shutdown',
+    'lobby',
+];
 const RETRY_MS = 2000;
 const TOKEN_TIMEOUT_MS = 8000;
 
