@@ -118,9 +118,11 @@ int cv_api_room_empty_locked(cv_api_t *api, const char *room);
 void cv_api_lobby_route(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *rest,
                         cv_api_resp_t *rs);
 /* A join of room admitted as admit (CV_ACCESS_*): 1 when the waiting room
- * lets it through (spending its ticket), else 0 with the refusal in rs. */
+ * lets it through (spending its ticket: pass then holds the waiter's key and
+ * client hashes for cv_lobby_grant, else zeros), else 0 with the refusal in
+ * rs. */
 int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int admit,
-                      cv_api_resp_t *rs);
+                      uint64_t pass[2], cv_api_resp_t *rs);
 /* Under the lock: waiters counted against the limits of a join, leaving
  * out the join's own ticket of room. */
 int cv_api_lobby_load_locked(cv_api_t *api, const cv_api_req_t *rq, const char *room);

@@ -118,8 +118,10 @@ static int knock_full_locked(cv_api_t *api, const char *room, cv_api_resp_t *rs)
 
 /* POST /rooms/{room}/lobby?name=: in at once when the room has no waiting
  * room or the knock presents a moderator's credential (200 {"state":"open"}),
- * else a place in the waiting list (202 {"state":"waiting","ticket",
- * "timeout"}), 403 for a browser or address turned away, 503 when full. */
+ * in at once with a ticket when this browser (or address) was let in before
+ * while the room lasts (200 {"state":"admitted","ticket"}), else a place in the waiting list (202
+ * {"state":"waiting","ticket", "timeout"}), 403 for a browser or address turned away, 503 when
+ * full. */
 static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
 {
     cv_lobby_entry_t e;
@@ -157,6 +159,13 @@ static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_ap
         st = 200;
     } else if (cv_lobby_denied(api->lobby, room, e.key, e.client)) {
         st = 403;
+    } else if (cv_lobby_granted(api->lobby, room, e.key, e.client)) {
+        /* let in before while the room lasts: a reconnection or a reload */
+        st = knock_full_locked(api, room, rs) ? 503 : 201;
+        if (st == 201 && cv_lobby_knock_admitted(api->lobby, &e, e.since_us) < 0) {
+            cv_api_reply(rs, 503, "server full: too many sessions and waiting");
+            st = 503;
+        }
     } else if (!(e.key && cv_lobby_find_key(api->lobby, room, e.key)) &&
                knock_full_locked(api, room, rs)) {
         st = 503;
@@ -167,6 +176,8 @@ static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_ap
     pthread_mutex_unlock(&api->lock);
     if (st == 200) {
         reply_json(rs, 200, json_pack("{s:s}", "state", "open"));
+    } else if (st == 201) {
+        reply_json(rs, 200, json_pack("{s:s, s:s}", "state", "admitted", "ticket", e.secret));
     } else if (st == 403) {
         cv_api_reply(rs, 403, "a moderator turned you away from this room");
     } else if (st == 0) {
@@ -217,23 +228,24 @@ void cv_api_lobby_route(cv_api_t *api, const cv_api_req_t *rq, const char *room,
 }
 
 int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int admit,
-                      cv_api_resp_t *rs)
+                      uint64_t pass[2], cv_api_resp_t *rs)
 {
+    pass[0] = pass[1] = 0;
     char cred[CV_ACCESS_SECRET_MAX + 1];
     int with_password = cv_access_bearer(rq->authorization, cred, sizeof(cred)) == 1;
     pthread_mutex_lock(&api->lock);
     int mode = cv_moderation_lobby(api->mod, room);
-    int pass = mode == CV_LOBBY_NO || admit != CV_ACCESS_ATTENDEE || role == CV_ROLE_SCREEN ||
-               (mode == CV_LOBBY_YES && with_password);
+    int ok = mode == CV_LOBBY_NO || admit != CV_ACCESS_ATTENDEE || role == CV_ROLE_SCREEN ||
+             (mode == CV_LOBBY_YES && with_password);
     int rc = CV_E_NOTFOUND;
-    if (!pass && rq->ticket) {
-        rc = cv_lobby_redeem(api->lobby, room, rq->ticket);
-        pass = rc == 0;
+    if (!ok && rq->ticket) {
+        rc = cv_lobby_redeem(api->lobby, room, rq->ticket, &pass[0], &pass[1]);
+        ok = rc == 0;
     }
     pthread_mutex_unlock(&api->lock);
     if (rc == 0) /* the ticket is spent: its stream ends, a session's begins */
         cv_events_end_session(api->events, rq->ticket);
-    if (pass)
+    if (ok)
         return 1;
     if (rc == CV_E_STATE)
         cv_api_reply(rs, 403, "still waiting for a moderator to let you in");

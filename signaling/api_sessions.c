@@ -444,7 +444,8 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         free(offer);
         return;
     }
-    if (room && !cv_api_lobby_pass(api, rq, room, role, admit, rs)) {
+    uint64_t pass[2] = {0, 0};
+    if (room && !cv_api_lobby_pass(api, rq, room, role, admit, pass, rs)) {
         cv_api_settle(api, room, admit);
         free(offer);
         return;
@@ -474,6 +475,8 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     }
     if (room) {
         pthread_mutex_lock(&api->lock);
+        if (pass[0] || pass[1]) /* let in by the waiting room: a reconnection is too */
+            cv_lobby_grant(api->lobby, room, pass[0], pass[1], cv_session_id(s));
         const char *token = cv_moderation_token(api->mod, s);
         if (token)
             snprintf(rs->moderator_token, sizeof(rs->moderator_token), "%s", token);
@@ -799,6 +802,9 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
     if (fx.remove[0]) {
         /* the removed client learns why before its stream ends, and does not rejoin */
         cv_events_publish_to(api->events, fx.remove, "removed", "{\"by\":\"moderator\"}");
+        pthread_mutex_lock(&api->lock);
+        cv_lobby_revoke(api->lobby, fx.remove); /* the waiting room no longer lets it back */
+        pthread_mutex_unlock(&api->lock);
         cv_session_t *gone = table_take(api, fx.remove, room, NULL);
         if (gone)
             end_session(api, gone);

@@ -21,11 +21,20 @@ struct denial {
     int64_t at_us;
 };
 
+/* A browser or an address let into a room, and the session it became. */
+struct pass {
+    char room[65];
+    char session[33];
+    uint64_t key, client;
+};
+
 struct cv_lobby {
     cv_lobby_entry_t e[CV_LOBBY_CAP]; /* in the order they came */
     int n;
     struct denial d[CV_LOBBY_DENIED_CAP];
     int nd;
+    struct pass p[CV_LOBBY_PASS_CAP]; /* oldest first */
+    int np;
 };
 
 cv_lobby_t *cv_lobby_create(void)
@@ -119,14 +128,87 @@ int cv_lobby_find_key(const cv_lobby_t *l, const char *room, uint64_t key)
     return 0;
 }
 
-int cv_lobby_redeem(cv_lobby_t *l, const char *room, const char *secret)
+int cv_lobby_redeem(cv_lobby_t *l, const char *room, const char *secret, uint64_t *key,
+                    uint64_t *client)
 {
     int i = find_index(l, room, secret);
     if (i < 0)
         return CV_E_NOTFOUND;
     if (l->e[i].state != CV_LOBBY_ADMITTED)
         return CV_E_STATE;
+    *key = l->e[i].key;
+    *client = l->e[i].client;
     remove_at(l, i);
+    return 0;
+}
+
+/* The key, or without one the address, of a knock matches. */
+static int same_person(uint64_t key, uint64_t client, uint64_t k2, uint64_t c2)
+{
+    return key ? k2 == key : (client && c2 == client && !k2);
+}
+
+static void remove_pass(cv_lobby_t *l, int i)
+{
+    memmove(&l->p[i], &l->p[i + 1], (size_t)(l->np - i - 1) * sizeof(l->p[0]));
+    l->np--;
+}
+
+void cv_lobby_grant(cv_lobby_t *l, const char *room, uint64_t key, uint64_t client,
+                    const char *session)
+{
+    if (!key && !client)
+        return; /* nothing to know it by again */
+    int in_room = 0, oldest = -1;
+    for (int i = 0; i < l->np;) {
+        struct pass *p = &l->p[i];
+        if (strcmp(p->room, room) == 0 && same_person(key, client, p->key, p->client)) {
+            remove_pass(l, i); /* granted again: one row, the newest */
+            continue;
+        }
+        if (strcmp(p->room, room) == 0 && in_room++ == 0)
+            oldest = i;
+        i++;
+    }
+    if (in_room >= CV_LOBBY_PASS_ROOM)
+        remove_pass(l, oldest);
+    else if (l->np >= CV_LOBBY_PASS_CAP)
+        remove_pass(l, 0);
+    struct pass *p = &l->p[l->np++];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->room, sizeof(p->room), "%s", room);
+    snprintf(p->session, sizeof(p->session), "%s", session);
+    p->key = key;
+    p->client = client;
+}
+
+int cv_lobby_granted(const cv_lobby_t *l, const char *room, uint64_t key, uint64_t client)
+{
+    for (int i = 0; i < l->np; i++)
+        if (strcmp(l->p[i].room, room) == 0 &&
+            same_person(key, client, l->p[i].key, l->p[i].client))
+            return 1;
+    return 0;
+}
+
+void cv_lobby_revoke(cv_lobby_t *l, const char *session)
+{
+    for (int i = 0; i < l->np;) {
+        if (strcmp(l->p[i].session, session) == 0)
+            remove_pass(l, i);
+        else
+            i++;
+    }
+}
+
+int cv_lobby_knock_admitted(cv_lobby_t *l, const cv_lobby_entry_t *e, int64_t now_us)
+{
+    if (l->n >= CV_LOBBY_CAP)
+        return CV_E_FULL;
+    l->e[l->n] = *e;
+    l->e[l->n].state = CV_LOBBY_ADMITTED;
+    l->e[l->n].admitted_us = now_us;
+    l->n++;
     return 0;
 }
 
@@ -245,6 +327,12 @@ int cv_lobby_expire(cv_lobby_t *l, int64_t now_us, int64_t timeout_us, cv_lobby_
 
 int cv_lobby_forget_room(cv_lobby_t *l, const char *room, cv_lobby_note_t *notes, int max)
 {
+    for (int k = 0; k < l->np;) {
+        if (strcmp(l->p[k].room, room) == 0)
+            remove_pass(l, k);
+        else
+            k++;
+    }
     for (int k = 0; k < l->nd;) {
         if (strcmp(l->d[k].room, room) == 0)
             remove_denial(l, k);

@@ -22,6 +22,8 @@
 #define CV_LOBBY_CAP 1024             /* waiting or admitted, the whole server */
 #define CV_LOBBY_DENIED_ROOM 32       /* denials remembered a room */
 #define CV_LOBBY_DENIED_CAP 512       /* denials remembered in all */
+#define CV_LOBBY_PASS_ROOM 64         /* people let in that a room remembers */
+#define CV_LOBBY_PASS_CAP 1024        /* in all */
 #define CV_LOBBY_SECRET_LEN 32        /* hex digits: the waiter's ticket, 128 random bits */
 #define CV_LOBBY_PUBLIC_LEN 16        /* hex digits: the id moderators see */
 #define CV_LOBBY_TICKET_US 60000000LL /* an admitted ticket must be used within a minute */
@@ -67,9 +69,23 @@ const cv_lobby_entry_t *cv_lobby_find(const cv_lobby_t *l, const char *room, con
 /* 1 when a waiter of room has this key (not 0). */
 int cv_lobby_find_key(const cv_lobby_t *l, const char *room, uint64_t key);
 /* A join of room presenting ticket `secret`: 0 when it was admitted (the
- * ticket is spent), CV_E_NOTFOUND for no such ticket, CV_E_STATE while it
- * still waits. */
-int cv_lobby_redeem(cv_lobby_t *l, const char *room, const char *secret);
+ * ticket is spent; *key and *client are the waiter's, for cv_lobby_grant),
+ * CV_E_NOTFOUND for no such ticket, CV_E_STATE while it still waits. */
+int cv_lobby_redeem(cv_lobby_t *l, const char *room, const char *secret, uint64_t *key,
+                    uint64_t *client);
+/* Remembers that the browser key (or, without one, the address) was let into
+ * room as session `session`, so that its knocks while the room lasts are
+ * admitted at once (a reconnection, a reload); the oldest of the room gives
+ * way past CV_LOBBY_PASS_ROOM, the oldest of all past CV_LOBBY_PASS_CAP. */
+void cv_lobby_grant(cv_lobby_t *l, const char *room, uint64_t key, uint64_t client,
+                    const char *session);
+/* 1 when a knock with this key (or, without one, this address) was let in. */
+int cv_lobby_granted(const cv_lobby_t *l, const char *room, uint64_t key, uint64_t client);
+/* The session a moderator removed: its pass goes. */
+void cv_lobby_revoke(cv_lobby_t *l, const char *session);
+/* Adds an entry already admitted (a knock that was let in before). Returns
+ * 0 or CV_E_FULL. */
+int cv_lobby_knock_admitted(cv_lobby_t *l, const cv_lobby_entry_t *e, int64_t now_us);
 /* The waiter left (DELETE): 0 or CV_E_NOTFOUND. */
 int cv_lobby_leave(cv_lobby_t *l, const char *room, const char *secret);
 
@@ -90,7 +106,7 @@ int cv_lobby_admit_all(cv_lobby_t *l, const char *room, int64_t now_us, cv_lobby
 int cv_lobby_expire(cv_lobby_t *l, int64_t now_us, int64_t timeout_us, cv_lobby_note_t *notes,
                     int max);
 /* The room ended: its waiters ("ended", up to max noted, call again while
- * it returns max) and denials are forgotten. */
+ * it returns max), denials and passes are forgotten. */
 int cv_lobby_forget_room(cv_lobby_t *l, const char *room, cv_lobby_note_t *notes, int max);
 
 /* Waiters (and admitted tickets) of room, of client, in all. */

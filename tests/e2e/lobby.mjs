@@ -18,6 +18,8 @@
 //  - Dan waits, Host denies him: his page goes back to the pre-join screen
 //    saying a moderator turned him away; he reloads and presses "Join now"
 //    again: refused at once, no waiting screen, no WHIP join;
+//  - Wendy reloads her page in the call and joins again: in at once (her
+//    browser was let in while the room lasts), no waiting screen;
 //  - every request went to the daemon's origin.
 // Every wait polls a condition against a deadline. Ends with
 // "lobby-ui: N passed, M failed".
@@ -241,6 +243,24 @@ async function run(base, browser) {
         r.ok && !sawWaiting && whipJoins(requests, 'Dan').length === joinsBefore,
         'Dan reloads and joins again: refused at once, no waiting, no WHIP join',
         `view ${r.last.s.view}, "${r.last.s.status}", waited ${sawWaiting}`,
+    );
+
+    // ---- a reload of someone let in: straight back into the call ----
+    await wendy.page.reload({ waitUntil: 'domcontentloaded' });
+    await until(CONNECT_MS, async () => ({ ok: (await state(wendy)).view === 'prejoin' }));
+    await wendy.page.fill('#display-name', 'Wendy');
+    await until(STEP_MS, async () => ({ ok: /ready/.test((await state(wendy)).status) }));
+    await wendy.page.click('#join');
+    sawWaiting = false;
+    r = await until(CONNECT_MS, async () => {
+        const st = await state(wendy);
+        sawWaiting = sawWaiting || st.view === 'waiting';
+        return { ok: st.view === 'call' && st.pc === 'connected', s: st };
+    });
+    check(
+        r.ok && !sawWaiting,
+        'Wendy reloads the call and joins again: in at once, without waiting',
+        `view ${r.last.s.view}, pc ${r.last.s.pc}, waited ${sawWaiting}`,
     );
 
     const foreign = requests.filter((l) => {

@@ -153,6 +153,23 @@ check "Ann joins with her ticket -> 201 ($r)" '[ "$r" = 201 ]'
 check "her waiting stream ends" 'it_ended "$ann_pid" 5'
 r=$(join "/rooms/class/whip?name=Ann2" -H "Conclave-Ticket: $ann_t")
 check "the ticket is good once -> 403 ($r)" '[ "$r" = 403 ]'
+r=$(knock class Ann "ann-browser-key-0001")
+ann2_t=$(ticket)
+check "Ann reconnects: her browser was let in, so the knock is admitted at once ($r)" \
+    '[ "$r" = 200 ] && grep -q "\"state\":\"admitted\"" "$tmp/k" && [ -n "$ann2_t" ]'
+r=$(join "/rooms/class/whip?name=Ann" -H "Conclave-Ticket: $ann2_t")
+ann2=$(loc)
+check "and she joins with that ticket -> 201 ($r)" '[ "$r" = 201 ]'
+r=$(knock class Ann "another-browser-key-9")
+check "another browser still waits -> 202 ($r)" '[ "$r" = 202 ]'
+c -o /dev/null -X DELETE "$base/rooms/class/lobby/$(ticket)"
+listen ann2 class "${ann2##*/}"
+ann2_id=$(sed -n 's/^data: {"you":"\([0-9a-f]*\)".*/\1/p' "$tmp/ann2.sse" | head -1)
+r=$(cmd "$chair" "{\"type\":\"remove\",\"participant\":\"$ann2_id\"}")
+check "the moderator removes Ann's second session -> 204 ($r)" '[ "${r%% *}" = 204 ]'
+r=$(knock class Ann "ann-browser-key-0001")
+check "after a removal her browser waits again -> 202 ($r)" '[ "$r" = 202 ]'
+c -o /dev/null -X DELETE "$base/rooms/class/lobby/$(ticket)"
 r=$(cmd "$ann" '{"type":"admit_all"}')
 check "an attendee cannot admit -> 403 ($r)" '[ "${r%% *}" = 403 ]'
 r=$(cmd "$ann" '{"type":"lobby","lobby":"no"}')

@@ -55,7 +55,8 @@ static void test_knock_admit_redeem(void)
     CHECK(cv_lobby_find(l, "other", secret_of(1)) == NULL); /* a ticket is of one room */
     CHECK(cv_lobby_find(l, "class", "short") == NULL);
     /* waiting: a join with the ticket is refused and the ticket stays */
-    CHECK_EQ(cv_lobby_redeem(l, "class", secret_of(1)), CV_E_STATE);
+    uint64_t key = 0, client = 0;
+    CHECK_EQ(cv_lobby_redeem(l, "class", secret_of(1), &key, &client), CV_E_STATE);
     char *json = cv_lobby_json(l, "class", 12 * S + 900000);
     CHECK_STR(json, "{\"waiting\":[{\"id\":\"0000000000070001\",\"name\":\"W1\",\"waited\":7}],"
                     "\"denied\":[]}");
@@ -70,9 +71,10 @@ static void test_knock_admit_redeem(void)
     CHECK_STR(json, "{\"waiting\":[],\"denied\":[]}");
     free(json);
     CHECK_EQ(cv_lobby_count_room(l, "class"), 1);
-    CHECK_EQ(cv_lobby_redeem(l, "other", secret_of(1)), CV_E_NOTFOUND);
-    CHECK_EQ(cv_lobby_redeem(l, "class", secret_of(1)), 0);
-    CHECK_EQ(cv_lobby_redeem(l, "class", secret_of(1)), CV_E_NOTFOUND); /* once */
+    CHECK_EQ(cv_lobby_redeem(l, "other", secret_of(1), &key, &client), CV_E_NOTFOUND);
+    CHECK_EQ(cv_lobby_redeem(l, "class", secret_of(1), &key, &client), 0);
+    CHECK(key == 11 && client == 0);
+    CHECK_EQ(cv_lobby_redeem(l, "class", secret_of(1), &key, &client), CV_E_NOTFOUND); /* once */
     CHECK_EQ(cv_lobby_count(l), 0);
     cv_lobby_destroy(l);
 }
@@ -211,11 +213,52 @@ static void test_admit_all_expire_forget(void)
     cv_lobby_destroy(NULL);
 }
 
+static void test_passes(void)
+{
+    cv_lobby_t *l = cv_lobby_create();
+    cv_lobby_grant(l, "r", 0, 0, "s0"); /* nothing to know it by: not kept */
+    CHECK(!cv_lobby_granted(l, "r", 0, 0));
+    cv_lobby_grant(l, "r", 21, 31, "s1"); /* a browser key */
+    cv_lobby_grant(l, "r", 0, 32, "s2");  /* no key: its address */
+    CHECK(cv_lobby_granted(l, "r", 21, 999));
+    CHECK(!cv_lobby_granted(l, "s", 21, 31)); /* of that room only */
+    CHECK(!cv_lobby_granted(l, "r", 22, 31)); /* another browser at the same address */
+    CHECK(!cv_lobby_granted(l, "r", 0, 31));  /* a keyed pass is not the address's */
+    CHECK(cv_lobby_granted(l, "r", 0, 32));
+    CHECK(!cv_lobby_granted(l, "r", 0, 33));
+    /* a moderator removed session s1: its pass goes */
+    cv_lobby_revoke(l, "s1");
+    CHECK(!cv_lobby_granted(l, "r", 21, 31));
+    CHECK(cv_lobby_granted(l, "r", 0, 32));
+    /* an admitted entry at once, then spent by its join */
+    cv_lobby_entry_t e = waiter("r", 1, 21, 31, 0);
+    CHECK_EQ(cv_lobby_knock_admitted(l, &e, 5 * S), 0);
+    uint64_t key = 0, client = 0;
+    CHECK_EQ(cv_lobby_redeem(l, "r", secret_of(1), &key, &client), 0);
+    CHECK(key == 21 && client == 31);
+    /* a room keeps CV_LOBBY_PASS_ROOM: the oldest gives way */
+    for (int i = 0; i < CV_LOBBY_PASS_ROOM; i++)
+        cv_lobby_grant(l, "r", (uint64_t)(100 + i), 0, "sx");
+    CHECK(!cv_lobby_granted(l, "r", 0, 32));
+    CHECK(cv_lobby_granted(l, "r", 100, 0));
+    /* granting the same key again keeps one row */
+    cv_lobby_grant(l, "r", 100, 0, "sy");
+    cv_lobby_grant(l, "r", 1000, 0, "sz");
+    CHECK(cv_lobby_granted(l, "r", 100, 0));
+    CHECK(!cv_lobby_granted(l, "r", 101, 0));
+    /* the room ends: its passes go */
+    cv_lobby_note_t notes[2];
+    cv_lobby_forget_room(l, "r", notes, 2);
+    CHECK(!cv_lobby_granted(l, "r", 100, 0));
+    cv_lobby_destroy(l);
+}
+
 int main(void)
 {
     test_knock_admit_redeem();
     test_reload_and_limits();
     test_deny();
     test_admit_all_expire_forget();
+    test_passes();
     return CHECK_DONE("test_lobby");
 }

@@ -65,8 +65,8 @@ function openPrejoin(room, reuse = null, askPassword = false) {
 // join in at once, or undefined when the person went elsewhere meanwhile.
 async function passLobby(opts) {
     const door = await knock(opts.room, opts.name);
-    if (!door) {
-        return null;
+    if (!door || door.atOnce) {
+        return door ? door.ticket : null;
     }
     showWaiting(opts.room, opts.stream);
     show('waiting', { focus: $('waiting-title') });

@@ -16,7 +16,7 @@
 // null); it is replaced on every rejoin and removed on leaving.
 
 import { hideRoomControls } from './access.js';
-import { renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
+import { rejoinTicket, renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
 import { bindCallBar, resetCallBar } from './controls.js';
 import { openEvents, streamUrl } from './events.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
@@ -76,12 +76,14 @@ class Call {
     // One session: WHIP join, state commands, event stream, watchers.
     // rejoin: this replaces a session that was lost.
     async connect(rejoin) {
+        // a rejoin in a room with a waiting room comes back with a new ticket
+        const ticket = rejoin ? await rejoinTicket(this.room, this.name) : this.ticket;
         const link = await openLink({
             room: this.room,
             name: this.name,
             stream: this.stream,
             rejoin,
-            ticket: rejoin ? null : this.ticket,
+            ticket,
             onTrack: (track, from) => {
                 if (this.link === from || this.link === null) {
                     showTrack(track);

@@ -69,15 +69,38 @@ const ui = {
 };
 
 // Knocks at `room` as `name`. Resolves to null when the room lets the join in
-// at once, or to { ticket, wait(onWaiting) }: wait() shows nothing itself;
-// it resolves to the ticket once a moderator admits, and rejects with the
+// at once, or to { ticket, atOnce, wait() }: atOnce when this browser was let
+// in before (the ticket is good now); else wait() shows nothing itself; it
+// resolves to the ticket once a moderator admits, and rejects with the
 // reason otherwise (err.cancelled when the waiter gave up).
 export async function knock(room, name) {
     const { result } = await joinWithCredentials(room, (bearer) => knockOnce(room, name, bearer));
-    if (!result || result.state !== 'waiting' || typeof result.ticket !== 'string') {
+    if (!result || typeof result.ticket !== 'string' || !/^[0-9a-f]{32}$/.test(result.ticket)) {
         return null;
     }
-    return { ticket: result.ticket, wait: () => waitForAnswer(room, result.ticket) };
+    if (result.state === 'admitted') {
+        return { ticket: result.ticket, atOnce: true, wait: async () => result.ticket };
+    }
+    return { ticket: result.ticket, atOnce: false, wait: () => waitForAnswer(room, result.ticket) };
+}
+
+// A rejoin after a lost connection knocks again: the ticket when the room
+// lets this browser back at once, else null (a join that must wait is
+// refused, and the call says why).
+export async function rejoinTicket(room, name) {
+    try {
+        const door = await knock(room, name);
+        if (!door || door.atOnce) {
+            return door ? door.ticket : null;
+        }
+        fetch(`rooms/${encodeURIComponent(room)}/lobby/${door.ticket}`, {
+            method: 'DELETE',
+            keepalive: true,
+        }).catch(() => {});
+    } catch {
+        // the join that follows gets the same refusal, with its reason
+    }
+    return null;
 }
 
 let giveUp = null; // ends the wait in progress
