@@ -96,6 +96,7 @@ static gboolean tick_cb(gpointer arg)
     if (api->ticks % REAP_TICKS == 0) {
         cv_events_reap(api->events, cv_now_us());
         cv_api_lobby_tick(api);
+        cv_api_breakout_tick(api);
     }
     return G_SOURCE_CONTINUE;
 }
@@ -172,6 +173,7 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     api->events = cv_events_create();
     api->mod = cv_moderation_create();
     api->lobby = cv_lobby_create();
+    api->breakouts = cv_breakouts_create();
     pthread_mutex_init(&api->pub_lock, NULL);
     api->pubs = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->rates = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
@@ -205,6 +207,7 @@ void cv_api_destroy(cv_api_t *api)
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
     cv_lobby_destroy(api->lobby);
+    cv_breakouts_destroy(api->breakouts);
     cv_streamtok_destroy(api->tokens);
     free(api->sessions);
     free(api->origins);

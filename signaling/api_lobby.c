@@ -227,7 +227,7 @@ void cv_api_lobby_route(cv_api_t *api, const cv_api_req_t *rq, const char *room,
         leave(api, room, rest + 1, rs);
 }
 
-int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int admit,
+int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
                       uint64_t pass[2], cv_api_resp_t *rs)
 {
     pass[0] = pass[1] = 0;
@@ -235,8 +235,16 @@ int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, i
     int with_password = cv_access_bearer(rq->authorization, cred, sizeof(cred)) == 1;
     pthread_mutex_lock(&api->lock);
     int mode = cv_moderation_lobby(api->mod, room);
-    int ok = mode == CV_LOBBY_NO || admit != CV_ACCESS_ATTENDEE || role == CV_ROLE_SCREEN ||
+    int ok = mode == CV_LOBBY_NO || *admit != CV_ACCESS_ATTENDEE || role == CV_ROLE_SCREEN ||
              (mode == CV_LOBBY_YES && with_password);
+    int group = cv_api_breakout_gate_locked(api, room);
+    if (group) {
+        /* a breakout group: its ticket only; moderators are those the ticket says */
+        const cv_lobby_entry_t *e = rq->ticket ? cv_lobby_find(api->lobby, room, rq->ticket) : NULL;
+        ok = role == CV_ROLE_SCREEN;
+        if (role != CV_ROLE_SCREEN)
+            *admit = e && e->moderator ? CV_ACCESS_MODERATOR : CV_ACCESS_ATTENDEE;
+    }
     int rc = CV_E_NOTFOUND;
     if (!ok && rq->ticket) {
         rc = cv_lobby_redeem(api->lobby, room, rq->ticket, &pass[0], &pass[1]);
@@ -249,6 +257,8 @@ int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, i
         return 1;
     if (rc == CV_E_STATE)
         cv_api_reply(rs, 403, "still waiting for a moderator to let you in");
+    else if (group)
+        cv_api_reply(rs, 403, "a breakout group is joined with the ticket of a move");
     else
         cv_api_reply(rs, 403,
                      "this room has a waiting room: knock first (POST /rooms/%s/lobby), then "

@@ -445,7 +445,7 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         return;
     }
     uint64_t pass[2] = {0, 0};
-    if (room && !cv_api_lobby_pass(api, rq, room, role, admit, pass, rs)) {
+    if (room && !cv_api_lobby_pass(api, rq, room, role, &admit, pass, rs)) {
         cv_api_settle(api, room, admit);
         free(offer);
         return;
@@ -477,6 +477,9 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         pthread_mutex_lock(&api->lock);
         if (pass[0] || pass[1]) /* let in by the waiting room: a reconnection is too */
             cv_lobby_grant(api->lobby, room, pass[0], pass[1], cv_session_id(s));
+        int layout = cv_api_breakout_layout_locked(api, room);
+        if (layout >= 0)
+            cv_moderation_set_layout(api->mod, api->sessions, api->n_sessions, room, layout);
         const char *token = cv_moderation_token(api->mod, s);
         if (token)
             snprintf(rs->moderator_token, sizeof(rs->moderator_token), "%s", token);
@@ -682,14 +685,18 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
     }
     char *lobby =
         s && cv_session_info(s)->moderator ? cv_lobby_json(api->lobby, room, cv_now_us()) : NULL;
+    cv_api_notes_t move = {0};
+    if (s) /* a reconnection during breakouts goes to its group */
+        cv_api_breakout_rejoin_locked(api, s, &move);
     pthread_mutex_unlock(&api->lock);
     if (!s) {
         if (!cv_api_lobby_stream(api, rq, room, rs))
             cv_api_reply(rs, 404, "no such session");
         return;
     }
-    size_t cap = (lobby ? strlen(lobby) + 32 : 0) + strlen(hello) + strlen(roster) +
-                 strlen(layout) + strlen(state) + strlen(speakers) + 160;
+    const char *mv = move.n ? move.v[0].json : NULL;
+    size_t cap = (lobby ? strlen(lobby) + 32 : 0) + (mv ? strlen(mv) + 32 : 0) + strlen(hello) +
+                 strlen(roster) + strlen(layout) + strlen(state) + strlen(speakers) + 160;
     rs->body = cv_xmalloc(cap);
     rs->body_len = (size_t)snprintf(
         rs->body, cap,
@@ -699,7 +706,13 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
     if (lobby) /* who waits: to moderators only */
         rs->body_len += (size_t)snprintf(rs->body + rs->body_len, cap - rs->body_len,
                                          "event: lobby\ndata: %s\n\n", lobby);
+    if (mv)
+        rs->body_len += (size_t)snprintf(rs->body + rs->body_len, cap - rs->body_len,
+                                         "event: breakout\ndata: %s\n\n", mv);
     free(lobby);
+    for (int i = 0; i < move.n; i++)
+        free(move.v[i].json);
+    free(move.v);
     free(hello);
     free(roster);
     free(layout);
@@ -767,12 +780,16 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
     }
     cv_moderation_fx_t fx = {0};
     cv_lobby_note_t *notes = NULL;
-    int st = 0, wait = 0, n_notes = 0, waiting = cmd->type >= CV_CMD_LOBBY;
+    cv_api_notes_t moves = {0};
+    int waiting = cmd->type >= CV_CMD_LOBBY && cmd->type <= CV_CMD_ADMIT_ALL;
+    int st = 0, wait = 0, n_notes = 0;
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, id);
     if (s)
         wait = command_wait_locked(api, id, cmd->type, rs);
-    if (s && !wait && cmd->type > CV_CMD_LOBBY)
+    if (s && !wait && cmd->type >= CV_CMD_BREAKOUT_OPEN)
+        st = cv_api_breakout_command_locked(api, room, s, cmd, &moves, &why);
+    else if (s && !wait && cmd->type > CV_CMD_LOBBY)
         st = cv_api_lobby_command_locked(api, room, s, cmd, &notes, &n_notes, &why);
     else if (s && !wait)
         st = cv_moderation_apply(api->mod, api->sessions, api->n_sessions, room, s, cmd, &fx, &why);
@@ -786,6 +803,7 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         cv_api_lobby_tell(api, room, notes, n_notes);
     else
         free(notes);
+    cv_api_notes_send(api, &moves);
     if (!s) {
         cv_api_reply(rs, 404, "no such session");
     } else if (wait) {

@@ -39,7 +39,8 @@ typedef struct {
     uint64_t client; /* keyed hash of the client address, 0 = not limited */
     int64_t since_us;
     int64_t admitted_us;
-    int state; /* CV_LOBBY_WAITING, CV_LOBBY_ADMITTED */
+    int state;     /* CV_LOBBY_WAITING, CV_LOBBY_ADMITTED */
+    int moderator; /* a breakout ticket of a moderator (api_breakout.c) */
 } cv_lobby_entry_t;
 
 /* What a change told a waiter: their secret and the word of their event. */

@@ -462,6 +462,20 @@ int cv_moderation_lobby(cv_moderation_t *m, const char *room)
     return c ? c->lobby : CV_LOBBY_NO;
 }
 
+int cv_moderation_layout(cv_moderation_t *m, const char *room)
+{
+    const struct rstate *r = find(m, room);
+    return r ? r->layout : CV_LAYOUT_MODE_GRID;
+}
+
+void cv_moderation_set_layout(cv_moderation_t *m, cv_session_t *const *list, int n,
+                              const char *room, int layout)
+{
+    struct rstate *r = find(m, room);
+    if (r && r->layout != layout)
+        set_layout(r, list, n, layout);
+}
+
 int cv_moderation_has_password(cv_moderation_t *m, const char *room)
 {
     cv_access_room_t sec;
