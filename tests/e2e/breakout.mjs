@@ -8,10 +8,11 @@
 // Two pages (served by the daemon; two of them because a browser keeps at
 // most six connections to one server, and each participant holds an event
 // stream open) make seven RTCPeerConnections with www/js/whip.js: the
-// teacher T (a WHEP viewer; first into the room, so it moderates) and A..F, each sending a solid colour and a sine tone. Each of
-// A..F follows its own event stream as the browser client does: a
-// "breakout" event makes it close its session and join the event's room
-// with the event's ticket (Conclave-Ticket). The test checks that
+// teacher T (a WHEP viewer; first into the room, so it moderates) and A..F,
+// each sending a solid colour and a sine tone. Each of A..F follows its own
+// event stream as the browser client does: a "breakout" event makes it close
+// its session and join the event's room with the event's ticket
+// (Conclave-Ticket). The test checks that
 //  (a) T's breakout_open (3 groups, at random) moves every one of A..F to a
 //      room named from the parent with a random suffix, two to a group;
 //  (b) in its group, each one's composite holds exactly its own colour and
@@ -148,7 +149,12 @@ async function pageFollow({ name, connectTimeoutMs }) {
                 P.session = null;
                 await old.close();
                 try {
-                    await window.__pageJoin({ name, room: d.room, ticket: d.ticket, connectTimeoutMs });
+                    await window.__pageJoin({
+                        name,
+                        room: d.room,
+                        ticket: d.ticket,
+                        connectTimeoutMs,
+                    });
                     follow();
                 } catch (e) {
                     R.logs.push(`${name}: join of ${d.room} failed: ${e.message}`);
@@ -288,7 +294,8 @@ async function run(base, browser) {
     const command = (cmd) => pages[0].evaluate(pageCommand, { name: 'T', cmd });
     const diagnostics = async () => {
         for (let i = 0; i < 2; i++) {
-            printDiagnostics(await evaluateOrError(pages[i], pageDiagnostics, { names: HALVES[i] }));
+            const names = HALVES[i];
+            printDiagnostics(await evaluateOrError(pages[i], pageDiagnostics, { names }));
         }
     };
 
@@ -368,7 +375,8 @@ async function run(base, browser) {
         const ok = !!s.an && onlyPair(s.an, [n, mate(n)]);
         check(
             ok,
-            `(b) ${n}'s composite in its group holds ${n} and ${mate(n)} side by side, no other colour`,
+            `(b) ${n}'s composite in its group holds ${n} and ${mate(n)} side by side, ` +
+                'no other colour',
             videoText(s),
         );
         if (!ok) {

@@ -16,6 +16,14 @@
 // null); it is replaced on every rejoin and removed on leaving.
 
 import { hideRoomControls } from './access.js';
+import {
+    bindBreakoutControls,
+    parseMove,
+    resetBreakout,
+    setBreakoutRoster,
+    showBanner,
+    showRunning,
+} from './breakout.js';
 import { rejoinTicket, renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
 import { bindCallBar, resetCallBar } from './controls.js';
 import { openEvents, streamUrl } from './events.js';
@@ -33,6 +41,8 @@ class Call {
     constructor({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd }) {
         this.room = room;
         this.ticket = ticket || null; // the waiting room's admission, spent by the first join
+        this.home = room; // the main room; this.room is a breakout group's while in one
+        this.breakout = null; // the move into the group the call is in
         this.name = name;
         this.stream = stream; // may be null or lack a kind
         this.ownsStream = ownsStream;
@@ -76,8 +86,15 @@ class Call {
     // One session: WHIP join, state commands, event stream, watchers.
     // rejoin: this replaces a session that was lost.
     async connect(rejoin) {
+        if (rejoin && this.room !== this.home) {
+            // lost in a group: the main room moves us to it again
+            this.room = this.home;
+            this.breakout = null;
+            showBanner(null);
+        }
         // a rejoin in a room with a waiting room comes back with a new ticket
         const ticket = rejoin ? await rejoinTicket(this.room, this.name) : this.ticket;
+        this.ticket = null;
         const link = await openLink({
             room: this.room,
             name: this.name,
@@ -142,9 +159,26 @@ class Call {
                     }
                 },
                 lobby: (d) => isCurrent() && renderWaitingList(d, (o) => this.command(o)),
+                breakout: (d) => {
+                    if (!isCurrent()) {
+                        return;
+                    }
+                    bindBreakoutControls((o) => this.command(o));
+                    if (d.state === 'open') {
+                        showRunning(d);
+                    } else {
+                        this.move(parseMove(d));
+                    }
+                },
                 removed: () =>
                     isCurrent() && this.leave('The moderator removed you from the meeting.'),
-                roster: (d) => isCurrent() && onRoster(this, d),
+                roster: (d) => {
+                    if (isCurrent()) {
+                        onRoster(this, d);
+                        bindBreakoutControls((o) => this.command(o));
+                        setBreakoutRoster(Array.isArray(d.participants) ? d.participants : []);
+                    }
+                },
                 speakers: (d) => isCurrent() && onSpeakers(this, d),
                 chat: (d) => isCurrent() && addChatMessage(d, link.publicId),
                 layout: (d) => isCurrent() && onLayout(this, d),
@@ -158,6 +192,29 @@ class Call {
             connectScreen(this).catch((e) =>
                 stopShare(this, `Screen sharing stopped: ${e.message}`),
             );
+        }
+    }
+
+    // A breakout move (breakout.js): leaves this session and joins the
+    // move's room with its ticket (no ticket: the main room, as a visiting
+    // moderator going back).
+    async move(m) {
+        if (!m || this.ended) {
+            return;
+        }
+        this.dropLink();
+        this.room = m.room;
+        this.ticket = m.ticket || null;
+        this.breakout = m.state === 'return' ? null : m;
+        resetPanel();
+        showBanner(m, () => this.move({ state: 'return', room: this.home, ticket: null }));
+        setStageNoteText(
+            m.state === 'return' ? 'Back to the main room…' : 'Moving to your group…',
+        );
+        try {
+            await this.connect(false);
+        } catch (e) {
+            lost(this, e.message);
         }
     }
 
@@ -198,6 +255,7 @@ class Call {
         }
         delete window.conclave;
         hideRoomControls();
+        resetBreakout();
         if (link) {
             await link.whip.close(); // DELETE, then close the connection
         }
@@ -247,6 +305,7 @@ export async function startCall({
     resetStage(room);
     resetPanel();
     resetWaitingList();
+    resetBreakout();
     const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd });
     current = call;
     try {

@@ -26,6 +26,7 @@ const NAMES = [
     'removed',
     'shutdown',
     'lobby',
+    'breakout',
 ];
 const RETRY_MS = 2000;
 const TOKEN_TIMEOUT_MS = 8000;
