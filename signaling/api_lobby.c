@@ -366,7 +366,10 @@ void cv_api_lobby_room_ended(cv_api_t *api, const char *room)
 {
     cv_lobby_note_t *notes = cv_xcalloc(CV_LOBBY_CAP, sizeof(*notes));
     pthread_mutex_lock(&api->lock);
-    int n = cv_lobby_forget_room(api->lobby, room, notes, CV_LOBBY_CAP);
+    /* a breakout group that empties keeps the tickets of those on their way */
+    int n = cv_api_breakout_gate_locked(api, room)
+                ? 0
+                : cv_lobby_forget_room(api->lobby, room, notes, CV_LOBBY_CAP);
     pthread_mutex_unlock(&api->lock);
     cv_api_lobby_tell(api, NULL, notes, n);
 }

@@ -241,6 +241,14 @@ check "S1 goes to group 2, S2 to group 1" \
     '[ "$(field "$m1" group)" = 2 ] && [ "$(field "$m2" group)" = 1 ] && [ "$(field "$m1" left)" = null ]'
 check "S3, placed nowhere, stays" 'sleep 0.3; ! grep -q "\"state\":\"moved\"" "$tmp/p3.sse"'
 check "new groups get new names" '[ "$(field "$m2" room)" != "$g1" ]'
+r=$(cmd "$teacher" '{"type":"breakout_visit","group":1}')
+it_until '[ "$(grep -c "\"state\":\"visit\"" "$tmp/teacher.sse")" = 2 ]'
+mv=$(grep -A1 '^event: breakout' "$tmp/teacher.sse" | grep '"state":"visit"' | tail -1)
+r=$(join "/rooms/$(field "$m2" room)/whip?name=S2" -H "Conclave-Ticket: $(field "$m2" ticket)")
+c -o /dev/null -X DELETE "$base$(cat "$tmp/loc")"
+r=$(join "/rooms/$(field "$mv" room)/whip?name=Teacher" -H "Conclave-Ticket: $(field "$mv" ticket)")
+check "a group that empties keeps the tickets still on their way -> 201 ($r)" '[ "$r" = 201 ]'
+c -o /dev/null -X DELETE "$base$(cat "$tmp/loc")"
 c -o /dev/null -X DELETE "$base${loc[1]}"
 r=$(join "/rooms/$(field "$m1" room)/whip?name=S1" -H "Conclave-Ticket: $(field "$m1" ticket)")
 s1g=$(cat "$tmp/loc")
