@@ -43,6 +43,7 @@ class Call {
         this.ticket = ticket || null; // the waiting room's admission, spent by the first join
         this.home = room; // the main room; this.room is a breakout group's while in one
         this.breakout = null; // the move into the group the call is in
+        this.moves = 0; // bumped by every move: a join that a later move overtook is dropped
         this.name = name;
         this.stream = stream; // may be null or lack a kind
         this.ownsStream = ownsStream;
@@ -92,6 +93,7 @@ class Call {
             this.breakout = null;
             showBanner(null);
         }
+        const moves = this.moves;
         // a rejoin in a room with a waiting room comes back with a new ticket
         const ticket = rejoin ? await rejoinTicket(this.room, this.name) : this.ticket;
         this.ticket = null;
@@ -107,8 +109,8 @@ class Call {
                 }
             },
         });
-        if (this.ended) {
-            link.whip.close();
+        if (this.ended || this.moves !== moves) {
+            link.whip.close(); // left, or moved elsewhere while this join was on its way
             return;
         }
         this.link = link;
@@ -202,6 +204,7 @@ class Call {
         if (!m || this.ended) {
             return;
         }
+        this.moves++;
         this.dropLink();
         this.room = m.room;
         this.ticket = m.ticket || null;
