@@ -100,6 +100,14 @@ int cv_access_may_command(int cmd_type, int moderator, const char **why)
     case CV_CMD_LOCK:
     case CV_CMD_PASSWORD:
     case CV_CMD_RECORD:
+    case CV_CMD_LOBBY:
+    case CV_CMD_ADMIT:
+    case CV_CMD_DENY:
+    case CV_CMD_ADMIT_ALL:
+    case CV_CMD_BREAKOUT_OPEN:
+    case CV_CMD_BREAKOUT_CLOSE:
+    case CV_CMD_BREAKOUT_VISIT:
+    case CV_CMD_BREAKOUT_BROADCAST:
         if (!moderator) {
             *why = "only a moderator may do that";
             return 403;

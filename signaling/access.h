@@ -58,7 +58,7 @@ enum {
 int cv_access_admit(const cv_access_room_t *room, const char *presented, const char **why);
 
 /* Role rules. A moderator command (layout, floor, mute_participant, remove,
- * lock, password) needs a moderator: returns 0, or 403 with *why. */
+ * lock, password, lobby, admit, deny, admit_all) needs a moderator: returns 0, or 403 with *why. */
 int cv_access_may_command(int cmd_type, int moderator, const char **why);
 /* In the lecture layout an attendee without the floor cannot unmute nor share
  * a screen: returns 0, or 403 with *why. */

@@ -58,6 +58,8 @@ char *cv_api_speakers_json(const char *public_id)
 static void poll_room(const char *room, void *ud)
 {
     cv_api_t *api = ud;
+    if (room[0] == '~')
+        return; /* the streams of waiters (api_lobby.c): no room, no speakers */
     int idx;
     char id[17] = "";
     pthread_mutex_lock(&api->lock);
@@ -91,8 +93,11 @@ static gboolean tick_cb(gpointer arg)
     cv_events_each_room(api->events, poll_room, api);
     if (++api->ticks % PING_TICKS == 0)
         cv_events_ping(api->events);
-    if (api->ticks % REAP_TICKS == 0)
+    if (api->ticks % REAP_TICKS == 0) {
         cv_events_reap(api->events, cv_now_us());
+        cv_api_lobby_tick(api);
+        cv_api_breakout_tick(api);
+    }
     cv_api_record_tick(api);
     return G_SOURCE_CONTINUE;
 }
@@ -168,6 +173,8 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     pthread_mutex_init(&api->lock, NULL);
     api->events = cv_events_create();
     api->mod = cv_moderation_create();
+    api->lobby = cv_lobby_create();
+    api->breakouts = cv_breakouts_create();
     pthread_mutex_init(&api->pub_lock, NULL);
     api->pubs = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->rates = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
@@ -203,6 +210,8 @@ void cv_api_destroy(cv_api_t *api)
     cv_api_record_cleanup(api);
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
+    cv_lobby_destroy(api->lobby);
+    cv_breakouts_destroy(api->breakouts);
     cv_streamtok_destroy(api->tokens);
     free(api->sessions);
     free(api->origins);

@@ -28,6 +28,7 @@ typedef struct {
     const char *session;
     const char *token;         /* ?token= of an event stream (streamtok.h), NULL if absent */
     const char *authorization; /* Authorization header of a join, NULL if absent */
+    const char *ticket;        /* Conclave-Ticket header: a join let in by the waiting room */
     const char *client;        /* the client's key (clientaddr.h), NULL: not limited */
     const char *body;
     size_t body_len;

@@ -9,6 +9,8 @@
 #define CV_API_INT_H
 
 #include "api.h"
+#include "breakout.h"
+#include "lobby.h"
 #include "moderation.h"
 #include "ratelimit.h"
 #include "streamtok.h"
@@ -37,11 +39,13 @@ struct cv_api {
     int n_sessions;
     uint64_t client_seed; /* keys the hashes of origins */
     cv_events_t *events;
-    cv_settings_t *settings; /* borrowed */
-    cv_moderation_t *mod;    /* room states: under the lock */
-    cv_streamtok_t *tokens;  /* event stream tokens: under the lock */
-    GSource *tick;           /* on the network loop: speakers and pings */
-    atomic_int stopping;     /* shutdown began: failed sessions wait for cv_api_destroy */
+    cv_settings_t *settings;   /* borrowed */
+    cv_moderation_t *mod;      /* room states: under the lock */
+    cv_streamtok_t *tokens;    /* event stream tokens: under the lock */
+    cv_lobby_t *lobby;         /* waiting rooms: under the lock */
+    cv_breakouts_t *breakouts; /* breakout groups: under the lock */
+    GSource *tick;             /* on the network loop: speakers and pings */
+    atomic_int stopping;       /* shutdown began: failed sessions wait for cv_api_destroy */
     int ticks;
     struct {
         char room[65];
@@ -115,6 +119,78 @@ int cv_api_recording(cv_api_t *api, const char *room);
 void cv_api_record_check_empty(cv_api_t *api, const char *room);
 void cv_api_record_tick(cv_api_t *api);
 void cv_api_record_end_all(cv_api_t *api);
+/* api_sessions.c, for the waiting room: the join's credential checked as
+ * a join's (the check then pending: cv_api_settle), the [rooms] rules, the
+ * per-client limits (429 in rs), and whether room has no session. */
+int cv_api_admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+                    cv_api_resp_t *rs);
+void cv_api_settle(cv_api_t *api, const char *room, int admit);
+int cv_api_room_allowed(cv_api_t *api, const char *room);
+int cv_api_over_client_limits(cv_api_t *api, uint64_t client, const char *room, cv_api_resp_t *rs);
+int cv_api_room_empty_locked(cv_api_t *api, const char *room);
+
+/* api_lobby.c: the waiting room (lobby.h; conclave(8), WAITING ROOM).
+ * POST /rooms/{room}/lobby knocks, DELETE /rooms/{room}/lobby/{ticket}
+ * leaves. */
+void cv_api_lobby_route(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *rest,
+                        cv_api_resp_t *rs);
+/* A join of room admitted as admit (CV_ACCESS_*): 1 when the waiting room
+ * lets it through (spending its ticket: pass then holds the waiter's key and
+ * client hashes for cv_lobby_grant, else zeros), else 0 with the refusal in
+ * rs. */
+int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+                      uint64_t pass[2], cv_api_resp_t *rs);
+/* Under the lock: waiters counted against the limits of a join, leaving
+ * out the join's own ticket of room. */
+int cv_api_lobby_load_locked(cv_api_t *api, const cv_api_req_t *rq, const char *room);
+/* Under the lock: 1 when id is a waiter's ticket of room (its stream). */
+int cv_api_lobby_is_waiter_locked(cv_api_t *api, const char *room, const char *id);
+/* The event stream of a waiter (rq->session is its ticket); 0 if it is none. */
+int cv_api_lobby_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs);
+/* Under the lock: a waiting-room command of a moderator (admit, deny,
+ * admit_all) applied; what to tell goes to *notes (heap, caller frees with
+ * cv_api_lobby_tell). Returns 0 or an HTTP status with *why. */
+int cv_api_lobby_command_locked(cv_api_t *api, const char *room, cv_session_t *from,
+                                const cv_command_t *cmd, cv_lobby_note_t **notes, int *n,
+                                const char **why);
+/* Tells the waiters of notes (and frees them), then the room's moderators
+ * who waits now. */
+void cv_api_lobby_tell(cv_api_t *api, const char *room, cv_lobby_note_t *notes, int n);
+/* The moderators of room learn who waits ("lobby" event). */
+void cv_api_lobby_publish(cv_api_t *api, const char *room);
+/* The room ended: its waiters are told and its waiting room forgotten. */
+void cv_api_lobby_room_ended(cv_api_t *api, const char *room);
+/* Network loop, each second: waits and tickets past their time end. */
+void cv_api_lobby_tick(cv_api_t *api);
+
+/* Events to send once the lock is released: to a session, or to a room. */
+struct cv_api_note {
+    char to[65];
+    int to_room;
+    const char *event;
+    char *json; /* heap */
+};
+typedef struct {
+    struct cv_api_note *v;
+    int n;
+} cv_api_notes_t;
+
+/* api_breakout.c: breakout groups (breakout.h; conclave(8), BREAKOUT ROOMS).
+ * Sends the notes and frees them. */
+void cv_api_notes_send(cv_api_t *api, cv_api_notes_t *ns);
+/* Under the lock: breakout_open, _close, _visit, _broadcast of session from
+ * in room; 0 or an HTTP status with *why; the moves go to ns. */
+int cv_api_breakout_command_locked(cv_api_t *api, const char *room, cv_session_t *from,
+                                   const cv_command_t *cmd, cv_api_notes_t *ns, const char **why);
+/* Under the lock: 1 when room is a breakout group (joined with a ticket only). */
+int cv_api_breakout_gate_locked(cv_api_t *api, const char *room);
+/* Under the lock: the layout a breakout group takes from its parent, or -1. */
+int cv_api_breakout_layout_locked(cv_api_t *api, const char *room);
+/* Under the lock: s (re)joined a room in breakouts whose groups have its
+ * name: its move goes to ns. */
+void cv_api_breakout_rejoin_locked(cv_api_t *api, cv_session_t *s, cv_api_notes_t *ns);
+/* Network loop, each second: durations that ended bring everyone back. */
+void cv_api_breakout_tick(cv_api_t *api);
 
 /* api_files.c: a GET or HEAD of a file under the www root. */
 void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);

@@ -126,7 +126,7 @@ static void route_events(cv_api_t *api, const cv_api_req_t *rq, const char *room
     cv_api_event_stream(api, &with, room, rs);
 }
 
-/* /rooms/{room}/whip | whep | events | command | sessions/{id} */
+/* /rooms/{room}/whip | whep | events | command | lobby[/{ticket}] | sessions/{id} */
 static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest, cv_api_resp_t *rs)
 {
     const char *slash = strchr(rest, '/');
@@ -151,6 +151,8 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         cv_api_command(api, rq, room, rq->session, rs);
     } else if (strcmp(what, "whep") == 0) {
         cv_api_join(api, rq, room, CV_ROLE_VIEWER, rs);
+    } else if (strncmp(what, "lobby", 5) == 0 && (what[5] == 0 || what[5] == '/')) {
+        cv_api_lobby_route(api, rq, room, what + 5, rs);
     } else if (strcmp(what, "ice-servers") == 0) {
         cv_api_ice_servers(api, rq, room, rs);
     } else if (strncmp(what, "sessions/", 9) == 0) {

@@ -77,7 +77,7 @@ static void unique_name_locked(cv_api_t *api, const char *room, const cv_session
 }
 
 /* Under the lock: 1 when no session of the table is in room. */
-static int room_empty_locked(cv_api_t *api, const char *room)
+int cv_api_room_empty_locked(cv_api_t *api, const char *room)
 {
     for (int i = 0; i < api->n_sessions; i++)
         if (cv_api_same_room(cv_session_room(api->sessions[i]), room))
@@ -117,7 +117,7 @@ static int table_add(cv_api_t *api, cv_session_t *s, const char *room, int admit
         api->origins[api->n_sessions] = (cv_api_origin_t){
             .client = client,
             .since_us = cv_now_us(),
-            .made_room = room && room_empty_locked(api, room),
+            .made_room = room && cv_api_room_empty_locked(api, room),
         };
         api->sessions[api->n_sessions++] = s;
     }
@@ -171,9 +171,13 @@ static cv_session_t *find_locked(cv_api_t *api, const char *room, const char *id
     return NULL;
 }
 
-static int session_count_full(cv_api_t *api)
+/* Sessions and waiters (but the join's own ticket) fill the table. */
+static int session_count_full(cv_api_t *api, const cv_api_req_t *rq, const char *room)
 {
-    return cv_api_session_count(api) >= api->max_sessions;
+    pthread_mutex_lock(&api->lock);
+    int n = api->n_sessions + (room ? cv_api_lobby_load_locked(api, rq, room) : 0);
+    pthread_mutex_unlock(&api->lock);
+    return n >= api->max_sessions;
 }
 
 /* Loop thread: the transport of s failed or timed out. */
@@ -215,7 +219,7 @@ static int pending_locked(cv_api_t *api, int i, int64_t now)
 /* The per-client limits of a join ([rooms] max_pending_per_address and
  * max_rooms_per_address): 0 when within them, else the refusal in rs (429
  * with Retry-After). client is a keyed hash, 0 for a client not limited. */
-static int over_client_limits(cv_api_t *api, uint64_t client, const char *room, cv_api_resp_t *rs)
+int cv_api_over_client_limits(cv_api_t *api, uint64_t client, const char *room, cv_api_resp_t *rs)
 {
     if (!client || !api->settings)
         return 0;
@@ -236,7 +240,8 @@ static int over_client_limits(cv_api_t *api, uint64_t client, const char *room, 
                 oldest = o->since_us;
         }
     }
-    int opens = room && room_empty_locked(api, room);
+    int opens = room && cv_api_room_empty_locked(api, room);
+    pending += cv_lobby_count_client(api->lobby, client); /* a waiter counts as connecting */
     pthread_mutex_unlock(&api->lock);
     if (max_pending > 0 && pending >= max_pending) {
         int64_t left = oldest + api->env.connect_timeout_us - now;
@@ -285,7 +290,7 @@ static const char *check_owner(cv_api_t *api, const char *room, const char *owne
 /* Checks the join's credential (RFC 6750 §2.1, §3: a 401 challenges with
  * WWW-Authenticate: Bearer). Returns 1 when let in, with *admit, the join
  * then pending; else 0 with the refusal in rs. */
-static int admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
+int cv_api_admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int role, int *admit,
                     cv_api_resp_t *rs)
 {
     char cred[CV_ACCESS_SECRET_MAX + 1];
@@ -367,7 +372,7 @@ static char *turn_link(cv_api_t *api)
     return turn_cred(api, urls, sizeof(urls), &cred) ? cv_turn_link_header(urls, &cred) : NULL;
 }
 
-static int room_allowed(cv_api_t *api, const char *room)
+int cv_api_room_allowed(cv_api_t *api, const char *room)
 {
     if (!api->settings)
         return 1;
@@ -377,20 +382,25 @@ static int room_allowed(cv_api_t *api, const char *room)
     return ok;
 }
 
+void cv_api_settle(cv_api_t *api, const char *room, int admit)
+{
+    table_add(api, NULL, room, admit, NULL, 0);
+}
+
 void cv_api_ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_api_resp_t *rs)
 {
     if (strcmp(rq->method, "GET") != 0) {
         cv_api_method_not_allowed(rs, "GET");
         return;
     }
-    if (!room_allowed(api, room)) {
+    if (!cv_api_room_allowed(api, room)) {
         cv_api_reply(rs, 404, "no such room");
         return;
     }
     int admit = CV_ACCESS_ATTENDEE;
-    if (!admitted(api, rq, room, CV_ROLE_PARTICIPANT, &admit, rs))
+    if (!cv_api_admitted(api, rq, room, CV_ROLE_PARTICIPANT, &admit, rs))
         return;
-    table_add(api, NULL, room, admit, NULL, 0); /* settles the check: no join follows here */
+    cv_api_settle(api, room, admit); /* no join follows here */
     char urls[sizeof(((cv_config_t *)0)->turn_urls)];
     cv_turn_cred_t cred;
     int ok = turn_cred(api, urls, sizeof(urls), &cred);
@@ -420,18 +430,24 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         free(offer);
         return;
     }
-    if (session_count_full(api)) {
+    if (session_count_full(api, rq, room)) {
         cv_api_reply(rs, 503, "server full: too many sessions");
         free(offer);
         return;
     }
     uint64_t client = rq->client ? cv_client_hash(api->client_seed, rq->client) : 0;
-    if (over_client_limits(api, client, room, rs)) {
+    if (cv_api_over_client_limits(api, client, room, rs)) {
         free(offer);
         return;
     }
     int admit = CV_ACCESS_ATTENDEE;
-    if (room && !admitted(api, rq, room, role, &admit, rs)) {
+    if (room && !cv_api_admitted(api, rq, room, role, &admit, rs)) {
+        free(offer);
+        return;
+    }
+    uint64_t pass[2] = {0, 0};
+    if (room && !cv_api_lobby_pass(api, rq, room, role, &admit, pass, rs)) {
+        cv_api_settle(api, room, admit);
         free(offer);
         return;
     }
@@ -460,6 +476,11 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     }
     if (room) {
         pthread_mutex_lock(&api->lock);
+        if (pass[0] || pass[1]) /* let in by the waiting room: a reconnection is too */
+            cv_lobby_grant(api->lobby, room, pass[0], pass[1], cv_session_id(s));
+        int layout = cv_api_breakout_layout_locked(api, room);
+        if (layout >= 0)
+            cv_moderation_set_layout(api->mod, api->sessions, api->n_sessions, room, layout);
         const char *token = cv_moderation_token(api->mod, s);
         if (token)
             snprintf(rs->moderator_token, sizeof(rs->moderator_token), "%s", token);
@@ -559,8 +580,11 @@ static void publish_room(cv_api_t *api, const char *room)
 {
     pthread_mutex_lock(&api->lock);
     cv_moderation_tidy(api->mod, api->sessions, api->n_sessions, room);
+    int ended = cv_api_room_empty_locked(api, room);
     pthread_mutex_unlock(&api->lock);
     cv_api_record_check_empty(api, room);
+    if (ended)
+        cv_api_lobby_room_ended(api, room);
     int64_t now = cv_now_us();
     pthread_mutex_lock(&api->pub_lock);
     struct cv_api_pub *p = g_hash_table_lookup(api->pubs, room);
@@ -663,19 +687,36 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
         int idx;
         speakers = cv_api_speakers_json(cv_api_speaker_locked(api, room, &idx));
     }
+    char *lobby =
+        s && cv_session_info(s)->moderator ? cv_lobby_json(api->lobby, room, cv_now_us()) : NULL;
+    cv_api_notes_t move = {0};
+    if (s) /* a reconnection during breakouts goes to its group */
+        cv_api_breakout_rejoin_locked(api, s, &move);
     pthread_mutex_unlock(&api->lock);
     if (!s) {
-        cv_api_reply(rs, 404, "no such session");
+        if (!cv_api_lobby_stream(api, rq, room, rs))
+            cv_api_reply(rs, 404, "no such session");
         return;
     }
-    size_t cap =
-        strlen(hello) + strlen(roster) + strlen(layout) + strlen(state) + strlen(speakers) + 160;
+    const char *mv = move.n ? move.v[0].json : NULL;
+    size_t cap = (lobby ? strlen(lobby) + 32 : 0) + (mv ? strlen(mv) + 32 : 0) + strlen(hello) +
+                 strlen(roster) + strlen(layout) + strlen(state) + strlen(speakers) + 160;
     rs->body = cv_xmalloc(cap);
     rs->body_len = (size_t)snprintf(
         rs->body, cap,
         "event: hello\ndata: %s\n\nevent: roster\ndata: %s\n\n"
         "event: layout\ndata: %s\n\nevent: room\ndata: %s\n\nevent: speakers\ndata: %s\n\n",
         hello, roster, layout, state, speakers);
+    if (lobby) /* who waits: to moderators only */
+        rs->body_len += (size_t)snprintf(rs->body + rs->body_len, cap - rs->body_len,
+                                         "event: lobby\ndata: %s\n\n", lobby);
+    if (mv)
+        rs->body_len += (size_t)snprintf(rs->body + rs->body_len, cap - rs->body_len,
+                                         "event: breakout\ndata: %s\n\n", mv);
+    free(lobby);
+    for (int i = 0; i < move.n; i++)
+        free(move.v[i].json);
+    free(move.v);
     free(hello);
     free(roster);
     free(layout);
@@ -698,7 +739,8 @@ void cv_api_stream_token(cv_api_t *api, const cv_api_req_t *rq, const char *room
     int rc = -2;
     if (rq->session && cv_api_valid_session_id(rq->session)) {
         pthread_mutex_lock(&api->lock);
-        if (find_locked(api, room, rq->session))
+        if (find_locked(api, room, rq->session) ||
+            cv_api_lobby_is_waiter_locked(api, room, rq->session))
             rc = cv_streamtok_mint(api->tokens, rq->session, room, cv_now_us(), tok);
         pthread_mutex_unlock(&api->lock);
     }
@@ -741,15 +783,31 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         return;
     }
     cv_moderation_fx_t fx = {0};
-    int st = 0, wait = 0;
+    cv_lobby_note_t *notes = NULL;
+    cv_api_notes_t moves = {0};
+    int waiting = cmd->type >= CV_CMD_LOBBY && cmd->type <= CV_CMD_ADMIT_ALL;
+    int st = 0, wait = 0, n_notes = 0;
     pthread_mutex_lock(&api->lock);
     cv_session_t *s = find_locked(api, room, id);
     if (s)
         wait = command_wait_locked(api, id, cmd->type, rs);
-    if (s && !wait)
+    if (s && !wait && cmd->type >= CV_CMD_BREAKOUT_OPEN)
+        st = cv_api_breakout_command_locked(api, room, s, cmd, &moves, &why);
+    else if (s && !wait && cmd->type > CV_CMD_LOBBY)
+        st = cv_api_lobby_command_locked(api, room, s, cmd, &notes, &n_notes, &why);
+    else if (s && !wait)
         st = cv_moderation_apply(api->mod, api->sessions, api->n_sessions, room, s, cmd, &fx, &why);
+    if (s && !wait && !st && cmd->type == CV_CMD_LOBBY && cmd->flag == CV_LOBBY_NO) {
+        cv_command_t all = {.type = CV_CMD_ADMIT_ALL}; /* no waiting room: everyone in */
+        cv_api_lobby_command_locked(api, room, s, &all, &notes, &n_notes, &why);
+    }
     pthread_mutex_unlock(&api->lock);
     free(cmd);
+    if (waiting && s && !wait && !st)
+        cv_api_lobby_tell(api, room, notes, n_notes);
+    else
+        free(notes);
+    cv_api_notes_send(api, &moves);
     if (!s) {
         cv_api_reply(rs, 404, "no such session");
     } else if (wait) {
@@ -768,6 +826,9 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
     if (fx.remove[0]) {
         /* the removed client learns why before its stream ends, and does not rejoin */
         cv_events_publish_to(api->events, fx.remove, "removed", "{\"by\":\"moderator\"}");
+        pthread_mutex_lock(&api->lock);
+        cv_lobby_revoke(api->lobby, fx.remove); /* the waiting room no longer lets it back */
+        pthread_mutex_unlock(&api->lock);
         cv_session_t *gone = table_take(api, fx.remove, room, NULL);
         if (gone)
             end_session(api, gone);

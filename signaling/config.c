@@ -109,6 +109,8 @@ static const struct key keys[] = {
     {"rooms", "max_sessions", K_INT, FIELD(rooms_max_sessions), 1, 10000, RESTART},
     {"rooms", "max_pending_per_address", K_INT, FIELD(rooms_max_pending_per_addr), 0, 10000, R},
     {"rooms", "max_rooms_per_address", K_INT, FIELD(rooms_max_rooms_per_addr), 0, 1000, R},
+    {"rooms", "lobby_max", K_INT, FIELD(rooms_lobby_max), 1, 1000, R},
+    {"rooms", "lobby_timeout", K_INT, FIELD(rooms_lobby_timeout), 10, 86400, R},
     {"log", "level", K_LEVEL, FIELD(log_level), 0, 0, R},
     {"turn", "urls", K_TURN_URLS, FIELD(turn_urls), 0, 0, RESTART},
     {"turn", "secret", K_SECRET, FIELD(turn_secret), 0, 0, RESTART},
@@ -123,8 +125,9 @@ static const struct key keys[] = {
 static const char *const sections[] = {"http", "ice", "mixer", "rooms", "log", "turn", "recording"};
 
 /* Keys of a [room NAME] section (one per room, up to CV_CONFIG_ROOMS_MAX). */
-enum room_key { R_PASSWORD, R_MODERATOR_PASSWORD, R_LAYOUT, R_RECORDING };
-static const char *const room_keys[] = {"password", "moderator_password", "layout", "recording"};
+enum room_key { R_PASSWORD, R_MODERATOR_PASSWORD, R_LAYOUT, R_RECORDING, R_LOBBY };
+static const char *const room_keys[] = {"password", "moderator_password", "layout", "recording",
+                                        "lobby"};
 
 /* One load in progress. */
 struct load {
@@ -206,6 +209,8 @@ void cv_config_defaults(cv_config_t *c)
     c->rooms_max_sessions = 256;
     c->rooms_max_pending_per_addr = 8;
     c->rooms_max_rooms_per_addr = 4;
+    c->rooms_lobby_max = 32;
+    c->rooms_lobby_timeout = 600;
     c->log_level = CV_LOG_WARN;
     c->rec_enabled = 0;
     snprintf(c->rec_dir, sizeof(c->rec_dir), "%s", CV_RECORD_DIR);
@@ -430,11 +435,33 @@ static int on_room_pair(struct load *ld, const char *name, const char *value)
         }
         return 1;
     }
+    case R_LOBBY:
+        r->lobby = cv_config_lobby_parse(value);
+        if (r->lobby < 0) {
+            fail(ld, ld->lineno, "lobby: '%s' is not one of no, yes, all",
+                 cv_config_quote(q, sizeof(q), value, n));
+            return 0;
+        }
+        return 1;
     default:
         fail(ld, ld->lineno, "unknown key '%s' in [room %s]",
              cv_config_quote(q, sizeof(q), name, strlen(name)), r->name);
         return 0;
     }
+}
+
+int cv_config_lobby_parse(const char *v)
+{
+    static const char *const names[] = {"no", "yes", "all"};
+    for (int i = 0; i < 3; i++)
+        if (strcmp(v, names[i]) == 0)
+            return i;
+    return CV_E_INVAL;
+}
+
+const char *cv_config_lobby_name(int mode)
+{
+    return mode == CV_LOBBY_ALL ? "all" : mode == CV_LOBBY_YES ? "yes" : "no";
 }
 
 const cv_config_room_t *cv_config_room(const cv_config_t *c, const char *room)

@@ -34,7 +34,13 @@ typedef struct {
     char moderator_password[CV_CONFIG_SECRET_MAX + 1]; /* "" = the first to join moderates */
     int layout;                                        /* CV_LAYOUT_MODE_*, grid */
     int recording; /* recording: a moderator may record this room (with [recording] on), yes */
+    int lobby;     /* CV_LOBBY_*: lobby = no|yes|all, no */
 } cv_config_room_t;
+
+/* Who waits in a room's waiting room (lobby.h): nobody; everyone but
+ * moderators and joins presenting the room's password; everyone but
+ * moderators. */
+enum { CV_LOBBY_NO = 0, CV_LOBBY_YES = 1, CV_LOBBY_ALL = 2 };
 
 typedef struct {
     char http_listen[64]; /* [http] listen: IPv4/IPv6 literal to bind, "127.0.0.1" */
@@ -73,7 +79,9 @@ typedef struct {
     int rooms_max_sessions;         /* [rooms] max_sessions: all sessions, 1..10000, 256 */
     int rooms_max_pending_per_addr; /* [rooms] max_pending_per_address: 0 = any, 8 */
     int rooms_max_rooms_per_addr;   /* [rooms] max_rooms_per_address: 0 = any, 4 */
-    int log_level;                  /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
+    int rooms_lobby_max;            /* [rooms] lobby_max: waiting a room, 1..1000, 32 */
+    int rooms_lobby_timeout; /* [rooms] lobby_timeout: seconds a wait lasts, 10..86400, 600 */
+    int log_level;           /* [log] level: CV_LOG_* from log.h, CV_LOG_WARN */
 
     /* [turn]: TURN servers handed to the clients, with short-lived credentials */
     char turn_urls[1024]; /* [turn] urls: "turn:h:p?transport=udp,turns:..", "" */
@@ -91,6 +99,9 @@ typedef struct {
     int n_rooms;
 } cv_config_t;
 
+/* "no", "yes", "all" <-> CV_LOBBY_*; parse returns CV_E_INVAL for another word. */
+int cv_config_lobby_parse(const char *v);
+const char *cv_config_lobby_name(int mode);
 /* The [room NAME] section of room (names compared without regard to case), or NULL. */
 const cv_config_room_t *cv_config_room(const cv_config_t *c, const char *room);
 

@@ -384,13 +384,15 @@ static int client_key(cv_http_t *h, struct MHD_Connection *c, char *out, size_t 
     return client_address(h, c, addr, sizeof(addr)) && cv_client_key(addr, out, cap) == 0;
 }
 
-/* POST /rooms/{room}/whip|whep and /echo/whip: what makes a session. */
+/* POST /rooms/{room}/whip|whep and /echo/whip: what makes a session; and
+ * POST /rooms/{room}/lobby, a knock that waits to make one. */
 static int is_join(const char *method, const char *url)
 {
     if (strcmp(method, "POST") != 0)
         return 0;
     size_t n = strlen(url);
     int tail = n > 5 && (strcmp(url + n - 5, "/whip") == 0 || strcmp(url + n - 5, "/whep") == 0);
+    tail = tail || (n > 6 && strcmp(url + n - 6, "/lobby") == 0);
     return tail && (strncmp(url, "/rooms/", 7) == 0 || strncmp(url, "/echo/", 6) == 0);
 }
 
@@ -656,6 +658,7 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .session = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Conclave-Session"),
         .token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"),
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+        .ticket = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Conclave-Ticket"),
         .client = limited ? client : NULL,
         .body = up->buf ? up->buf : "",
         .body_len = up->len,

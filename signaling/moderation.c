@@ -30,6 +30,7 @@ struct rstate {
     char token[CV_ACCESS_TOKEN_LEN + 1]; /* the creator's moderator token, "" before */
     int layout;                          /* CV_LAYOUT_MODE_* */
     int recording;                       /* a recording of the room is on */
+    int lobby;                           /* CV_LOBBY_*: the ini's, until a moderator switches it */
 };
 
 struct cv_moderation {
@@ -160,6 +161,7 @@ int cv_moderation_admit(cv_moderation_t *m, cv_session_t *const *list, int n, co
         snprintf(r->name, sizeof(r->name), "%s", room);
         const cv_config_room_t *c = cfg_of(m, room);
         r->layout = c ? c->layout : CV_LAYOUT_MODE_GRID;
+        r->lobby = c ? c->lobby : CV_LOBBY_NO;
         r->next = m->rooms;
         m->rooms = r;
     }
@@ -355,6 +357,7 @@ int cv_moderation_apply(cv_moderation_t *m, cv_session_t *const *list, int n, co
     case CV_CMD_LAYOUT: set_layout(r, list, n, cmd->layout); break;
     case CV_CMD_LOCK: r->locked = cmd->flag; break;
     case CV_CMD_RECORD: fx->record = cmd->flag ? 2 : 1; return 0; /* the API starts or stops it */
+    case CV_CMD_LOBBY: r->lobby = cmd->flag; break;
     case CV_CMD_PASSWORD:
         r->pw_override = 1;
         r->has_pw = cmd->text[0] != 0;
@@ -446,10 +449,10 @@ char *cv_moderation_room_json(cv_moderation_t *m, const char *room)
     const struct rstate *r = find(m, room);
     cv_access_room_t sec;
     room_secrets(m, r, room, &sec);
-    return dump(json_pack("{s:s, s:b, s:b, s:b}", "layout",
+    return dump(json_pack("{s:s, s:b, s:b, s:b, s:s}", "layout",
                           cv_access_layout_name(r ? r->layout : CV_LAYOUT_MODE_GRID), "locked",
-                          sec.locked, "password", sec.has_password, "recording",
-                          r && r->recording));
+                          sec.locked, "password", sec.has_password, "recording", r && r->recording,
+                          "lobby", cv_config_lobby_name(cv_moderation_lobby(m, room))));
 }
 
 void cv_moderation_set_recording(cv_moderation_t *m, const char *room, int on)
@@ -463,6 +466,36 @@ int cv_moderation_recording(cv_moderation_t *m, const char *room)
 {
     const struct rstate *r = find(m, room);
     return r && r->recording;
+}
+
+int cv_moderation_lobby(cv_moderation_t *m, const char *room)
+{
+    const struct rstate *r = find(m, room);
+    if (r)
+        return r->lobby;
+    const cv_config_room_t *c = cfg_of(m, room);
+    return c ? c->lobby : CV_LOBBY_NO;
+}
+
+int cv_moderation_layout(cv_moderation_t *m, const char *room)
+{
+    const struct rstate *r = find(m, room);
+    return r ? r->layout : CV_LAYOUT_MODE_GRID;
+}
+
+void cv_moderation_set_layout(cv_moderation_t *m, cv_session_t *const *list, int n,
+                              const char *room, int layout)
+{
+    struct rstate *r = find(m, room);
+    if (r && r->layout != layout)
+        set_layout(r, list, n, layout);
+}
+
+int cv_moderation_has_password(cv_moderation_t *m, const char *room)
+{
+    cv_access_room_t sec;
+    room_secrets(m, find(m, room), room, &sec);
+    return sec.has_password;
 }
 
 const char *cv_moderation_token(cv_moderation_t *m, cv_session_t *s)

@@ -65,13 +65,24 @@ int cv_moderation_recording(cv_moderation_t *m, const char *room);
 /* Event payloads (one line of JSON each, heap, the caller frees):
  * roster {"participants":[{"id","name","role","muted","camera","hand",
  *   "moderator","floor"[,"owner"]}]}; layout {"mode","screen"[,"lecturer"]};
- * room {"layout","locked","password","recording"}; hello {"you","moderator"[,"token"]},
+ * room {"layout","locked","password","recording","lobby"}; hello {"you","moderator"[,"token"]},
  * the token only to the room's creator. */
 char *cv_moderation_roster_json(cv_session_t *const *list, int n, const char *room);
 char *cv_moderation_layout_json(cv_moderation_t *m, cv_session_t *const *list, int n,
                                 const char *room);
 char *cv_moderation_room_json(cv_moderation_t *m, const char *room);
 char *cv_moderation_hello_json(cv_moderation_t *m, cv_session_t *s);
+/* Who waits in room's waiting room now (CV_LOBBY_*): the ini's lobby, or
+ * what a moderator switched it to while the room is open. */
+int cv_moderation_lobby(cv_moderation_t *m, const char *room);
+/* room's layout now (CV_LAYOUT_MODE_*), grid for a room not open. */
+int cv_moderation_layout(cv_moderation_t *m, const char *room);
+/* Sets room's layout as a moderator's command would (a breakout group takes
+ * its parent's). */
+void cv_moderation_set_layout(cv_moderation_t *m, cv_session_t *const *list, int n,
+                              const char *room, int layout);
+/* 1 when room has a password now (the ini's or a moderator's). */
+int cv_moderation_has_password(cv_moderation_t *m, const char *room);
 /* The creator's moderator token of room (for a response header), or NULL. */
 const char *cv_moderation_token(cv_moderation_t *m, cv_session_t *s);
 

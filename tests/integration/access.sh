@@ -108,7 +108,7 @@ chair_id=$(me chair)
 check "roster shows the roles" \
     'wait_entry ann "$chair_id" "\"moderator\":true" && wait_entry ann "$ann_id" "\"moderator\":false"'
 check "room event: password set, unlocked" \
-    'grep -q "^data: {\"layout\":\"grid\",\"locked\":false,\"password\":true,\"recording\":false}" "$tmp/ann.sse"'
+    'grep -q "^data: {\"layout\":\"grid\",\"locked\":false,\"password\":true,\"recording\":false,\"lobby\":\"no\"}" "$tmp/ann.sse"'
 
 # ---- lock ----
 r=$(cmd "$ann" '{"type":"lock","locked":true}')

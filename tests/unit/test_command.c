@@ -3,6 +3,7 @@
  */
 #include "check.h"
 #include "command.h"
+#include "config.h"
 #include "err.h"
 #include "room.h"
 
@@ -182,6 +183,75 @@ static void test_moderator_refused(void)
     expect_bad("{\"type\":\"password\",\"password\":1234}", pw);
 }
 
+static void test_waiting_room_commands(void)
+{
+    cv_command_t c;
+    const char *why;
+    CHECK_EQ(parse("{\"type\":\"lobby\",\"lobby\":\"all\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_LOBBY);
+    CHECK_EQ(c.flag, CV_LOBBY_ALL);
+    CHECK_EQ(parse("{\"type\":\"lobby\",\"lobby\":\"no\"}", &c, &why), 0);
+    CHECK_EQ(c.flag, CV_LOBBY_NO);
+    CHECK_EQ(parse("{\"type\":\"admit\",\"participant\":\"00ff00ff00ff00ff\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_ADMIT);
+    CHECK_STR(c.participant, "00ff00ff00ff00ff");
+    CHECK_EQ(parse("{\"type\":\"deny\",\"participant\":\"0123456789abcdef\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_DENY);
+    CHECK_EQ(parse("{\"type\":\"admit_all\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_ADMIT_ALL);
+    const char *lobby = "lobby needs \"lobby\": \"no\", \"yes\" or \"all\"";
+    expect_bad("{\"type\":\"lobby\"}", lobby);
+    expect_bad("{\"type\":\"lobby\",\"lobby\":true}", lobby);
+    expect_bad("{\"type\":\"lobby\",\"lobby\":\"Yes\"}", lobby);
+    expect_bad("{\"type\":\"admit\",\"participant\":\"0123\"}",
+               "admit needs \"participant\": an id of the waiting list");
+    expect_bad("{\"type\":\"deny\"}", "deny needs \"participant\": an id of the waiting list");
+}
+
+static void test_breakout_commands(void)
+{
+    cv_command_t c;
+    const char *why;
+    CHECK_EQ(parse("{\"type\":\"breakout_open\",\"groups\":3,\"duration\":600}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_BREAKOUT_OPEN);
+    CHECK_EQ(c.groups, 3);
+    CHECK_EQ(c.duration, 600);
+    CHECK_EQ(c.n_assign, -1); /* random when not said */
+    CHECK_EQ(parse("{\"type\":\"breakout_open\",\"groups\":2,\"assign\":"
+                   "{\"00000000000000a1\":2,\"00000000000000b2\":1}}",
+                   &c, &why),
+             0);
+    CHECK_EQ(c.n_assign, 2);
+    CHECK_STR(c.assign[0].id, "00000000000000a1");
+    CHECK_EQ(c.assign[0].group, 2);
+    CHECK_EQ(c.assign[1].group, 1);
+    CHECK_EQ(c.duration, 0);
+    CHECK_EQ(parse("{\"type\":\"breakout_visit\",\"group\":20}", &c, &why), 0);
+    CHECK(c.type == CV_CMD_BREAKOUT_VISIT && c.groups == 20);
+    CHECK_EQ(parse("{\"type\":\"breakout_close\"}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_BREAKOUT_CLOSE);
+    CHECK_EQ(parse("{\"type\":\"breakout_broadcast\",\"text\":\"back in 2\"}", &c, &why), 0);
+    CHECK(c.type == CV_CMD_BREAKOUT_BROADCAST && strcmp(c.text, "back in 2") == 0);
+    const char *open = "breakout_open needs \"groups\": 2 to 20, \"assign\": \"random\" or "
+                       "{id: group}, \"duration\": 0 to 14400 seconds";
+    expect_bad("{\"type\":\"breakout_open\"}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":1}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":21}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":\"3\"}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":3,\"duration\":-1}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":3,\"duration\":14401}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":3,\"assign\":\"alphabetical\"}", open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":3,\"assign\":{\"00000000000000a1\":4}}",
+               open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":3,\"assign\":{\"00000000000000a1\":0}}",
+               open);
+    expect_bad("{\"type\":\"breakout_open\",\"groups\":3,\"assign\":{\"XYZ\":1}}", open);
+    expect_bad("{\"type\":\"breakout_visit\",\"group\":0}",
+               "breakout_visit needs \"group\": 1 to 20");
+    expect_bad("{\"type\":\"breakout_broadcast\",\"text\":\"\"}",
+               "breakout_broadcast needs \"text\" of 1 to 1000 bytes");
+}
+
 int main(void)
 {
     test_accepted();
@@ -189,5 +259,7 @@ int main(void)
     test_refused();
     test_moderator_commands();
     test_moderator_refused();
+    test_waiting_room_commands();
+    test_breakout_commands();
     return CHECK_DONE("test_command");
 }

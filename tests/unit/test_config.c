@@ -737,6 +737,8 @@ static void test_example(void)
         "rooms/max_sessions",
         "rooms/max_pending_per_address",
         "rooms/max_rooms_per_address",
+        "rooms/lobby_max",
+        "rooms/lobby_timeout",
         "log/level",
         "turn/urls",
         "turn/secret",
@@ -1059,6 +1061,24 @@ static void test_room_errors(void)
     expect_error("[room a]\nport = 1\n", "conclave.ini:2: unknown key 'port' in [room a]");
     expect_error("[room a]\nlayout = Lecture\n",
                  "conclave.ini:2: layout: 'Lecture' is not one of grid, speaker, lecture");
+    expect_error("[room a]\nlobby = maybe\n",
+                 "conclave.ini:2: lobby: 'maybe' is not one of no, yes, all");
+    expect_error("[rooms]\nlobby_max = 0\n",
+                 "conclave.ini:2: lobby_max: '0' is not an integer in 1..1000");
+    expect_error("[rooms]\nlobby_timeout = 9\n",
+                 "conclave.ini:2: lobby_timeout: '9' is not an integer in 10..86400");
+    cv_config_t lc;
+    CHECK_EQ(load_ok(&lc, "[room a]\nlobby = yes\n[room b]\nlobby = all\n[room c]\n"
+                          "[rooms]\nlobby_max = 5\nlobby_timeout = 60\n"),
+             0);
+    CHECK_EQ(cv_config_room(&lc, "a")->lobby, CV_LOBBY_YES);
+    CHECK_EQ(cv_config_room(&lc, "b")->lobby, CV_LOBBY_ALL);
+    CHECK_EQ(cv_config_room(&lc, "c")->lobby, CV_LOBBY_NO);
+    CHECK_EQ(lc.rooms_lobby_max, 5);
+    CHECK_EQ(lc.rooms_lobby_timeout, 60);
+    cv_config_defaults(&lc);
+    CHECK_EQ(lc.rooms_lobby_max, 32);
+    CHECK_EQ(lc.rooms_lobby_timeout, 600);
     const char *pw = "password: 1 to 128 printable ASCII characters";
     char want[128];
     snprintf(want, sizeof(want), "conclave.ini:2: %s", pw);

@@ -5,7 +5,9 @@
 //   /            the landing page: create a room, join one by name or link,
 //                check the camera and microphone (echo.js)
 //   /#/r/{room}  the pre-join screen of a room (prejoin.js); "Join now"
-//                enters the call (call.js); leaving shows "You left".
+//                knocks (lobby.js) and, in a room with a waiting room, shows
+//                the waiting screen until a moderator lets the person in;
+//                then enters the call (call.js); leaving shows "You left".
 // "/?r={room}" is accepted too and rewritten to "/#/r/{room}".
 
 import { $ } from './dom.js';
@@ -13,18 +15,21 @@ import { stopEcho } from './echo.js';
 import { enterPrejoin, leavePrejoin } from './prejoin.js';
 import { inCall, leaveCall, startCall } from './call.js';
 import { needsPassword } from './access.js';
+import { cancelWaiting, knock, leaveWaiting, showWaiting } from './lobby.js';
 import { parseRoomInput, randomRoomName, roomFromHash } from './rooms.js';
 import { moveStatusTo, say } from './status.js';
 
 const views = {
     landing: $('view-landing'),
     prejoin: $('view-prejoin'),
+    waiting: $('view-waiting'),
     call: $('view-call'),
     left: $('view-left'),
 };
 const TITLES = {
     landing: 'conclave',
     prejoin: 'Join a meeting – conclave',
+    waiting: 'Waiting to be let in – conclave',
     call: 'In a meeting – conclave',
     left: 'You left – conclave',
 };
@@ -55,11 +60,47 @@ function openPrejoin(room, reuse = null, askPassword = false) {
     enterPrejoin(room, { onJoin, reuse, askPassword });
 }
 
+// Knocks, and waits on the waiting screen when the room has a waiting room.
+// Resolves to the ticket of an admitted waiter, null when the room let the
+// join in at once, or undefined when the person went elsewhere meanwhile.
+async function passLobby(opts) {
+    const door = await knock(opts.room, opts.name);
+    if (!door || door.atOnce) {
+        return door ? door.ticket : null;
+    }
+    showWaiting(opts.room, opts.stream);
+    show('waiting', { focus: $('waiting-title') });
+    const ticket = await door.wait();
+    leaveWaiting();
+    return shown === 'waiting' ? ticket : undefined;
+}
+
 async function onJoin(opts) {
+    let ticket;
+    try {
+        ticket = await passLobby(opts);
+    } catch (e) {
+        leaveWaiting();
+        if ((shown !== 'prejoin' && shown !== 'waiting') || lastRoom !== opts.room) {
+            // left for another page meanwhile: the camera is no longer needed
+            if (opts.ownsStream && opts.stream) {
+                opts.stream.getTracks().forEach((t) => t.stop());
+            }
+            return;
+        }
+        openPrejoin(opts.room, opts, needsPassword(e));
+        say(e.cancelled ? e.message : `Could not join the room: ${e.message}`, {
+            error: !e.cancelled,
+        });
+        return;
+    }
+    if (ticket === undefined) {
+        return;
+    }
     show('call', { focus: $('mute-mic') });
     say('Joining the room…');
     try {
-        await startCall({ ...opts, onEnd: onCallEnd });
+        await startCall({ ...opts, ticket, onEnd: onCallEnd });
     } catch (e) {
         if (shown !== 'call') {
             return;
@@ -91,6 +132,12 @@ async function route() {
             return; // the same room: stay in the call
         }
         await leaveCall('');
+    }
+    if (shown === 'waiting') {
+        if (room && room === lastRoom) {
+            return; // the same room: keep waiting
+        }
+        cancelWaiting();
     }
     if (room) {
         if (shown === 'prejoin' && room === lastRoom) {

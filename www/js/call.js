@@ -16,6 +16,15 @@
 // null); it is replaced on every rejoin and removed on leaving.
 
 import { hideRoomControls } from './access.js';
+import {
+    bindBreakoutControls,
+    parseMove,
+    resetBreakout,
+    setBreakoutRoster,
+    showBanner,
+    showRunning,
+} from './breakout.js';
+import { rejoinTicket, renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
 import { bindCallBar, resetCallBar } from './controls.js';
 import { openEvents, streamUrl } from './events.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
@@ -38,8 +47,12 @@ import { resetStage, setStageNoteText, showTrack } from './stage.js';
 let current = null;
 
 class Call {
-    constructor({ room, name, stream, ownsStream, muted, cameraOff, onEnd }) {
+    constructor({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd }) {
         this.room = room;
+        this.ticket = ticket || null; // the waiting room's admission, spent by the first join
+        this.home = room; // the main room; this.room is a breakout group's while in one
+        this.breakout = null; // the move into the group the call is in
+        this.moves = 0; // bumped by every move: a join that a later move overtook is dropped
         this.name = name;
         this.stream = stream; // may be null or lack a kind
         this.ownsStream = ownsStream;
@@ -83,19 +96,30 @@ class Call {
     // One session: WHIP join, state commands, event stream, watchers.
     // rejoin: this replaces a session that was lost.
     async connect(rejoin) {
+        if (rejoin && this.room !== this.home) {
+            // lost in a group: the main room moves us to it again
+            this.room = this.home;
+            this.breakout = null;
+            showBanner(null);
+        }
+        const moves = this.moves;
+        // a rejoin in a room with a waiting room comes back with a new ticket
+        const ticket = rejoin ? await rejoinTicket(this.room, this.name) : this.ticket;
+        this.ticket = null;
         const link = await openLink({
             room: this.room,
             name: this.name,
             stream: this.stream,
             rejoin,
+            ticket,
             onTrack: (track, from) => {
                 if (this.link === from || this.link === null) {
                     showTrack(track);
                 }
             },
         });
-        if (this.ended) {
-            link.whip.close();
+        if (this.ended || this.moves !== moves) {
+            link.whip.close(); // left, or moved elsewhere while this join was on its way
             return;
         }
         this.link = link;
@@ -139,12 +163,35 @@ class Call {
             () => streamUrl(room, link.sessionId),
             {
                 hello: (d) => isCurrent() && onHello(this, link, d),
-                room: (d) => isCurrent() && onRoom(this, d),
+                room: (d) => {
+                    if (isCurrent()) {
+                        onRoom(this, d);
+                        renderLobbySwitch(d.lobby, (o) => this.command(o));
+                    }
+                },
                 recording: (d) => isCurrent() && onRecording(this, d),
                 recording_error: (d) => isCurrent() && onRecordingError(d),
+                lobby: (d) => isCurrent() && renderWaitingList(d, (o) => this.command(o)),
+                breakout: (d) => {
+                    if (!isCurrent()) {
+                        return;
+                    }
+                    bindBreakoutControls((o) => this.command(o));
+                    if (d.state === 'open') {
+                        showRunning(d);
+                    } else {
+                        this.move(parseMove(d));
+                    }
+                },
                 removed: () =>
                     isCurrent() && this.leave('The moderator removed you from the meeting.'),
-                roster: (d) => isCurrent() && onRoster(this, d),
+                roster: (d) => {
+                    if (isCurrent()) {
+                        onRoster(this, d);
+                        bindBreakoutControls((o) => this.command(o));
+                        setBreakoutRoster(Array.isArray(d.participants) ? d.participants : []);
+                    }
+                },
                 speakers: (d) => isCurrent() && onSpeakers(this, d),
                 chat: (d) => isCurrent() && addChatMessage(d, link.publicId),
                 layout: (d) => isCurrent() && onLayout(this, d),
@@ -158,6 +205,30 @@ class Call {
             connectScreen(this).catch((e) =>
                 stopShare(this, `Screen sharing stopped: ${e.message}`),
             );
+        }
+    }
+
+    // A breakout move (breakout.js): leaves this session and joins the
+    // move's room with its ticket (no ticket: the main room, as a visiting
+    // moderator going back).
+    async move(m) {
+        if (!m || this.ended) {
+            return;
+        }
+        this.moves++;
+        this.dropLink();
+        this.room = m.room;
+        this.ticket = m.ticket || null;
+        this.breakout = m.state === 'return' ? null : m;
+        resetPanel();
+        showBanner(m, () => this.move({ state: 'return', room: this.home, ticket: null }));
+        setStageNoteText(
+            m.state === 'return' ? 'Back to the main room…' : 'Moving to your group…',
+        );
+        try {
+            await this.connect(false);
+        } catch (e) {
+            lost(this, e.message);
         }
     }
 
@@ -199,6 +270,7 @@ class Call {
         delete window.conclave;
         hideRoomControls();
         resetRecording();
+        resetBreakout();
         if (link) {
             await link.whip.close(); // DELETE, then close the connection
         }
@@ -227,17 +299,29 @@ window.addEventListener('pagehide', () => {
 });
 
 // Joins `room` as `name`, sending `stream` (a kind it lacks is received
-// only). muted / cameraOff: the starting state. ownsStream: stop its tracks
+// only). ticket: a waiting room's admission (lobby.js), or null. muted /
+// cameraOff: the starting state. ownsStream: stop its tracks
 // on leaving. onEnd(message) is called once the call is over (after leave()).
 // Resolves once the first WHIP session exists; rejects with the server's
 // reason when the first join fails (nothing is left running then).
-export async function startCall({ room, name, stream, ownsStream, muted, cameraOff, onEnd }) {
+export async function startCall({
+    room,
+    name,
+    stream,
+    ownsStream,
+    muted,
+    cameraOff,
+    ticket,
+    onEnd,
+}) {
     if (current) {
         await current.leave();
     }
     resetStage(room);
     resetPanel();
-    const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, onEnd });
+    resetWaitingList();
+    resetBreakout();
+    const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd });
     current = call;
     try {
         await call.start();

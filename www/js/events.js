@@ -1,6 +1,7 @@
 // events.js - the room's server-sent event stream
 // (GET /rooms/{room}/events?token={token}, HTML "server-sent events" via
-// EventSource): hello, roster, speakers, chat, layout, room and removed, each one
+// EventSource): hello, roster, speakers, chat, layout, room, removed and lobby
+// (a moderator's waiting list, or a waiter's answer), each one
 // JSON object per "data:", and shutdown ({"reason": "..."}) when the server is
 // going down. A handler gets the parsed object; data that is not a JSON object
 // is dropped.
@@ -26,6 +27,8 @@ const NAMES = [
     'recording_error',
     'removed',
     'shutdown',
+    'lobby',
+    'breakout',
 ];
 const RETRY_MS = 2000;
 const TOKEN_TIMEOUT_MS = 8000;

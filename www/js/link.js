@@ -24,10 +24,11 @@ function sessionIdOf(url) {
 
 // Joins `room` as `name` with the credentials access.js holds, sending
 // `stream`; onTrack(track, link) is called for each track that comes back.
-// rejoin: this link replaces one that was lost. Resolves to the link
+// rejoin: this link replaces one that was lost. ticket: the waiting room's
+// admission, for the first join. Resolves to the link
 // { whip, events, timers, prevStats, rejoin, bearer, sessionUrl, sessionId };
 // throws (with the server's reason) when the join fails.
-export async function openLink({ room, name, stream, rejoin, onTrack }) {
+export async function openLink({ room, name, stream, rejoin, ticket = null, onTrack }) {
     const query = new URLSearchParams({ name });
     const url = `rooms/${encodeURIComponent(room)}/whip?${query}`;
     const link = { whip: null, events: null, timers: new Set(), prevStats: null, rejoin };
@@ -35,6 +36,7 @@ export async function openLink({ room, name, stream, rejoin, onTrack }) {
         whipConnect(url, {
             stream,
             token,
+            ticket,
             onTrack: (track) => onTrack(track, link),
         }),
     );

@@ -139,6 +139,7 @@ export async function fetchIceServers(endpoint, auth, timeoutMs) {
 //   stream           MediaStream whose first audio and first video track are
 //                    sent (sendrecv); a kind it lacks is received only
 //   token            sent as "Authorization: Bearer <token>" when given
+//   ticket           sent as "Conclave-Ticket": a waiting room let this join in
 //   recvOnly         receive only, even when a stream is given
 //   onTrack          called as onTrack(track, stream, event) for each remote
 //                    track; set before the answer is applied, so none is missed
@@ -162,6 +163,7 @@ export async function whipConnect(url, options = {}) {
         stream = null,
         token = null,
         session = null,
+        ticket = null,
         recvOnly = false,
         onTrack = null,
         gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS,
@@ -201,6 +203,7 @@ export async function whipConnect(url, options = {}) {
                     'Content-Type': 'application/sdp',
                     ...auth,
                     ...(session ? { 'Conclave-Session': session } : {}),
+                    ...(ticket ? { 'Conclave-Ticket': ticket } : {}),
                 },
                 body: pc.localDescription.sdp,
             },
