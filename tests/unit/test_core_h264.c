@@ -10,6 +10,7 @@
 #include "core.h"
 #include "frame.h"
 #include "h264.h"
+#include "rtcp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -229,10 +230,35 @@ static void test_h264_out(void)
     cv_core_free(c);
 }
 
+/* Its PLI and FIR for our H.264 stream ask the room for a key frame of its
+ * composite (RFC 4585 §6.3.1, RFC 5104 §4.3.1), as a VP8 receiver's do. */
+static void test_h264_keyframe_request(void)
+{
+    cv_core_params_t p = params("");
+    cv_core_t *c = cv_core_new(&p);
+    cv_core_on_connected(c, 0);
+    cv_core_out_t o;
+    while (cv_core_poll(c, &o) != CV_CORE_NONE)
+        ;
+    uint8_t pkt[64];
+    for (int fir = 0; fir < 2; fir++) {
+        int n = fir ? cv_rtcp_build_fir(pkt, sizeof pkt, THEIR_V, p.v_ssrc, 1)
+                    : cv_rtcp_build_pli(pkt, sizeof pkt, THEIR_V, p.v_ssrc);
+        CHECK(n > 0);
+        cv_core_on_rtcp(c, pkt, (size_t)n, (100 + 600 * fir) * MS);
+        int keys = 0;
+        while (cv_core_poll(c, &o) != CV_CORE_NONE)
+            keys += o.kind == CV_CORE_EVENT && o.event == CV_CORE_EV_KEYFRAME;
+        CHECK_EQ(keys, 1);
+    }
+    cv_core_free(c);
+}
+
 int main(void)
 {
     test_waits_for_params();
     test_sprop_and_no_vp8_out();
     test_h264_out();
+    test_h264_keyframe_request();
     return CHECK_DONE("test_core_h264");
 }
