@@ -741,6 +741,8 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     cv_outstream_init(&c->aout, p->a_ssrc, p->red_pt >= 0 ? p->red_pt : p->a_pt, 0, p->a_seq0,
                       p->a_ts0, 0);
     cv_outstream_init(&c->vout, p->v_ssrc, p->v_pt, 1, p->v_seq0, p->v_ts0, p->picture_id0);
+    if (p->v_h264)
+        cv_outstream_set_h264(&c->vout);
     if (p->twcc_id > 0 && p->twcc_id <= 14 && p->takes) {
         c->twcc = cv_xmalloc(sizeof(*c->twcc));
         cv_twcc_rx_init(c->twcc);

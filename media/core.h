@@ -19,8 +19,9 @@
  * (vp8.h), receiver statistics for its reports (rxstats.h), key frame requests (at most two a
  * second), the REMB cap that follows whether the room shows it; for what it receives, one outstream
  * per medium (outstream.h), the RTX history answering its NACKs (rtx.h), the
- * output tier chosen from its REMB and reports (tier.h) and the round trip. A sender that offered
- * H.264 and no VP8 has its video depacketised by h264.h instead.
+ * output tier chosen from its REMB and reports (tier.h) and the round trip. A participant that
+ * offered H.264 and no VP8 has its video depacketised by h264.h instead, and gets the
+ * composite as H.264, packetised by h264.h (frames of the other codec are not sent to it).
  *
  * Pure: it never reads a clock (time is an argument: a monotonic microsecond
  * clock, never going back), owns no socket or thread, takes no lock and calls
@@ -74,7 +75,7 @@ typedef struct {
     char cname[17];
     cv_tiers_t tiers;       /* n == 0: CV_TIERS_DEFAULT */
     int64_t wall_offset_us; /* Unix time minus the monotonic clock, for NTP times in SRs */
-    int v_h264; /* its video on v_pt is H.264 (RFC 6184): taken, none sent (no VP8 offered) */
+    int v_h264;             /* its video on v_pt is H.264 (RFC 6184) both ways (no VP8 offered) */
     char h264_sprop[CV_H264_SPROP_MAX]; /* with v_h264: its sprop-parameter-sets, or "" */
 } cv_core_params_t;
 

@@ -21,8 +21,8 @@ void cv_core_on_frame(cv_core_t *c, cv_frame_t *f, int64_t now_us)
     int video = f->kind == CV_FRAME_VIDEO;
     if (!c->connected || c->dead || !c->p.sends)
         return;
-    if (video && (c->tier == CV_TIER_AUDIO_ONLY || c->p.v_h264))
-        return; /* weak connection: the video is paused, the audio goes on; or no VP8 */
+    if (video && (c->tier == CV_TIER_AUDIO_ONLY || (f->codec == CV_FRAME_H264) != !!c->p.v_h264))
+        return; /* weak connection: the video is paused, the audio goes on; or not its codec */
     struct lane *l = &c->lane[video];
     if (l->n == TXQ) {
         cv_stats_add(CV_STAT_DROP_QUEUE_FULL, 1);

@@ -1,6 +1,7 @@
 /*
- * h264_codec.c - H.264 decoding over libavcodec (FFmpeg 5 API:
- * avcodec_send_packet / avcodec_receive_frame).
+ * h264_codec.c - H.264 decoding and encoding over libavcodec (FFmpeg 5 API:
+ * avcodec_send_packet / avcodec_receive_frame, avcodec_send_frame /
+ * avcodec_receive_packet; the encoder is libx264).
  *
  * Thread: every cv_h264_dec_t belongs to one mixer worker thread at a time.
  *
@@ -14,10 +15,12 @@
 #include "log.h"
 
 #include <libavcodec/avcodec.h>
+#include <libavutil/dict.h>
 #include <libavutil/frame.h>
 #include <libavutil/log.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -164,4 +167,141 @@ bad:
     d->broken = 1;
     avcodec_flush_buffers(d->ctx);
     return CV_E_CODEC;
+}
+
+/* ---- encoder ---- */
+
+struct cv_h264_enc {
+    AVCodecContext *ctx;
+    AVFrame *frame;
+    AVPacket *pkt;
+    int want_key;
+    int64_t last_pts;
+};
+
+void cv_h264_enc_destroy(cv_h264_enc_t *e)
+{
+    if (!e)
+        return;
+    avcodec_free_context(&e->ctx);
+    av_frame_free(&e->frame);
+    av_packet_free(&e->pkt);
+    free(e);
+}
+
+static int enc_cfg_ok(const cv_h264_enc_cfg_t *c)
+{
+    return c && c->width >= 16 && c->height >= 16 && c->width <= 1920 && c->height <= 1080 &&
+           !((c->width | c->height) & 1) && c->fps >= 1 && c->fps <= 120 && c->bitrate_kbps >= 10 &&
+           c->bitrate_kbps <= 50000 && c->keyframe_max_dist >= 0;
+}
+
+/* libx264's own options: the profile browsers all decode, no delay, IDR on request. */
+static int open_x264(AVCodecContext *ctx, const AVCodec *codec)
+{
+    AVDictionary *o = NULL;
+    av_dict_set(&o, "preset", "ultrafast", 0);
+    av_dict_set(&o, "tune", "zerolatency", 0);
+    av_dict_set(&o, "profile", "baseline", 0);
+    av_dict_set(&o, "forced-idr", "1", 0);
+    /* IDRs only on request or every gop_size; parameter sets in each; no delimiters */
+    av_dict_set(&o, "x264-params", "scenecut=0:repeat-headers=1:aud=0", 0);
+    int rc = avcodec_open2(ctx, codec, &o);
+    av_dict_free(&o);
+    return rc;
+}
+
+cv_h264_enc_t *cv_h264_enc_create(const cv_h264_enc_cfg_t *cfg)
+{
+    if (!enc_cfg_ok(cfg))
+        return NULL;
+    cv_h264_enc_t *e = calloc(1, sizeof(*e));
+    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    if (!e || !codec)
+        goto fail;
+    pthread_once(&quiet_once, quiet);
+    e->ctx = avcodec_alloc_context3(codec);
+    e->frame = av_frame_alloc();
+    e->pkt = av_packet_alloc();
+    if (!e->ctx || !e->frame || !e->pkt)
+        goto fail;
+    AVCodecContext *c = e->ctx;
+    c->width = cfg->width;
+    c->height = cfg->height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = (AVRational){1, 90000};
+    c->framerate = (AVRational){cfg->fps, 1};
+    c->bit_rate = (int64_t)cfg->bitrate_kbps * 1000;
+    c->rc_max_rate = c->bit_rate;
+    c->rc_buffer_size = (int)c->bit_rate; /* one second */
+    c->gop_size = cfg->keyframe_max_dist ? cfg->keyframe_max_dist : 3000;
+    c->max_b_frames = 0;
+    c->thread_count = 1;
+    c->profile = FF_PROFILE_H264_CONSTRAINED_BASELINE;
+    if (open_x264(c, codec) < 0)
+        goto fail;
+    e->frame->format = AV_PIX_FMT_YUV420P;
+    e->frame->width = cfg->width;
+    e->frame->height = cfg->height;
+    e->last_pts = INT64_MIN;
+    return e;
+fail:
+    CV_WARN("h264 encoder init failed");
+    cv_h264_enc_destroy(e);
+    return NULL;
+}
+
+void cv_h264_enc_request_keyframe(cv_h264_enc_t *e)
+{
+    if (e)
+        e->want_key = 1;
+}
+
+/* Takes the access unit libavcodec has ready, if any. */
+static int take_packet(cv_h264_enc_t *e, uint8_t *out, size_t cap, int *keyframe)
+{
+    int rc = avcodec_receive_packet(e->ctx, e->pkt);
+    if (rc == AVERROR(EAGAIN))
+        return 0;
+    if (rc < 0)
+        return CV_E_CODEC;
+    int n = e->pkt->size, key = !!(e->pkt->flags & AV_PKT_FLAG_KEY);
+    if (n <= 0 || (size_t)n > cap) {
+        av_packet_unref(e->pkt);
+        e->want_key = 1; /* what follows would refer to what is lost */
+        return n <= 0 ? 0 : CV_E_NOSPACE;
+    }
+    memcpy(out, e->pkt->data, (size_t)n);
+    av_packet_unref(e->pkt);
+    *keyframe = key;
+    if (key)
+        e->want_key = 0;
+    return n;
+}
+
+int cv_h264_enc_encode(cv_h264_enc_t *e, const cv_image_t *im, int64_t pts90k, uint8_t *out,
+                       size_t cap, int *keyframe)
+{
+    if (keyframe)
+        *keyframe = 0;
+    if (!e || !im || !out || !keyframe)
+        return CV_E_INVAL;
+    if (im->w != e->ctx->width || im->h != e->ctx->height)
+        return CV_E_INVAL;
+    if (pts90k <= e->last_pts)
+        pts90k = e->last_pts + 1;
+    e->last_pts = pts90k;
+    AVFrame *f = e->frame;
+    f->data[0] = im->y;
+    f->data[1] = im->u;
+    f->data[2] = im->v;
+    f->linesize[0] = im->stride_y;
+    f->linesize[1] = im->stride_u;
+    f->linesize[2] = im->stride_v;
+    f->pts = pts90k;
+    f->pict_type = e->want_key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+    f->key_frame = e->want_key;
+    if (avcodec_send_frame(e->ctx, f) < 0)
+        return CV_E_CODEC;
+    return take_packet(e, out, cap, keyframe);
 }

@@ -1,7 +1,9 @@
 /*
- * h264_codec.h - H.264 decoder over FFmpeg's libavcodec, for senders whose
- * offer had H.264 and no VP8 (docs/ARCHITECTURE.md, The packet path). What
- * the room sends stays VP8 (video_codec.h).
+ * h264_codec.h - H.264 decoder and encoder over FFmpeg's libavcodec, for
+ * participants whose offer had H.264 and no VP8 (docs/ARCHITECTURE.md, The
+ * packet path): their video is decoded here, and an output tier that has such
+ * a receiver is encoded here too (libx264, constrained baseline) beside its
+ * VP8 encoder (video_codec.h).
  *
  * Thread: each decoder is single-owner - created, used and destroyed by one
  * mixer worker thread at a time. Not thread-safe; no shared state between
@@ -50,5 +52,43 @@ void cv_h264_dec_destroy(cv_h264_dec_t *d);
  */
 int cv_h264_dec_decode(cv_h264_dec_t *d, const uint8_t *data, size_t len, int keyframe,
                        cv_image_t *out);
+
+typedef struct {
+    int width, height;     /* even, 16..1920 x 16..1080 */
+    int fps;               /* nominal frame rate, 1..120 */
+    int bitrate_kbps;      /* target, 10..50000 */
+    int keyframe_max_dist; /* frames between automatic IDR pictures; 0 means 3000 */
+} cv_h264_enc_cfg_t;
+
+typedef struct cv_h264_enc cv_h264_enc_t;
+
+/*
+ * A real-time H.264 encoder: libx264 through libavcodec, constrained baseline
+ * profile (what every WebRTC browser decodes), preset ultrafast, tune
+ * zerolatency (no lookahead, no frame delay), no B-frames, one thread, bit
+ * rate capped by a one-second buffer, SPS and PPS in front of every IDR.
+ * Returns NULL on a bad configuration or when libavcodec has no libx264.
+ */
+cv_h264_enc_t *cv_h264_enc_create(const cv_h264_enc_cfg_t *cfg);
+
+/* Destroys the encoder; NULL does nothing. */
+void cv_h264_enc_destroy(cv_h264_enc_t *e);
+
+/* The next picture produced is an IDR (the request stays pending across
+ * pictures the encoder drops). */
+void cv_h264_enc_request_keyframe(cv_h264_enc_t *e);
+
+/*
+ * Encodes one picture (borrowed until return; width x height of the
+ * configuration) at pts90k (1/90000 s; a pts not after the previous one is
+ * moved to previous + 1) into one Annex-B access unit. Returns:
+ *   > 0  its length, copied into out (cap bytes); *keyframe 1 for an IDR;
+ *   0    no access unit this time; *keyframe = 0;
+ *   CV_E_INVAL    wrong picture size or NULL arguments;
+ *   CV_E_NOSPACE  it did not fit in cap bytes: lost, the next one is an IDR;
+ *   CV_E_CODEC    libavcodec failed.
+ */
+int cv_h264_enc_encode(cv_h264_enc_t *e, const cv_image_t *im, int64_t pts90k, uint8_t *out,
+                       size_t cap, int *keyframe);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * outtiers.c - pictures and encoders of a room's output tiers, made when a tier
- * gets its first receiver and freed when it has none; the smaller tiers are
+ * gets its first receiver (of that codec) and freed when it has none; the smaller tiers are
  * scaled down from the composite (cv_image_blit_fit, libyuv underneath).
  * Owned by the room's video tick.
  */
@@ -39,14 +39,31 @@ int cv_outtiers_init(cv_outtiers_t *ts, const cv_outtier_cfg_t *cfg, int n, int 
     return 0;
 }
 
-static void deactivate(cv_outtiers_t *ts, cv_outtier_t *t)
+static void drop_vp8(cv_outtiers_t *ts, cv_outtier_t *t)
 {
     if (!t->enc)
         return;
     cv_vp8_enc_destroy(t->enc);
     t->enc = NULL;
-    cv_image_free(&t->img);
     ts->destroyed++;
+}
+
+static void drop_h264(cv_outtiers_t *ts, cv_outtier_t *t)
+{
+    if (!t->henc)
+        return;
+    cv_h264_enc_destroy(t->henc);
+    t->henc = NULL;
+    ts->destroyed++;
+}
+
+static void deactivate(cv_outtiers_t *ts, cv_outtier_t *t)
+{
+    drop_vp8(ts, t);
+    drop_h264(ts, t);
+    if (t->active)
+        cv_image_free(&t->img);
+    t->active = 0;
 }
 
 void cv_outtiers_cleanup(cv_outtiers_t *ts)
@@ -58,7 +75,14 @@ void cv_outtiers_cleanup(cv_outtiers_t *ts)
     ts->n = 0;
 }
 
-static int activate(cv_outtiers_t *ts, cv_outtier_t *t)
+static int fail(cv_outtiers_t *ts, cv_outtier_t *t, const char *codec)
+{
+    ts->failures++;
+    CV_WARN("could not make a %dx%d %s output encoder", t->cfg.width, t->cfg.height, codec);
+    return CV_E_CODEC;
+}
+
+static int make_vp8(cv_outtiers_t *ts, cv_outtier_t *t)
 {
     cv_vp8_enc_cfg_t ec = {.width = t->cfg.width,
                            .height = t->cfg.height,
@@ -67,33 +91,72 @@ static int activate(cv_outtiers_t *ts, cv_outtier_t *t)
                            .threads = 1,
                            .cpu_used = -8,
                            .keyframe_max_dist = KEYFRAME_MAX_DIST};
-    if (cv_image_alloc(&t->img, t->cfg.width, t->cfg.height) < 0)
-        goto fail;
     t->enc = cv_vp8_enc_create(&ec);
     if (!t->enc)
-        goto fail;
-    t->next_us = -1;
-    t->want_key = 0; /* the encoder's first frame is a key frame anyway */
+        return fail(ts, t, "VP8");
+    t->key[CV_OUTTIER_VP8].want_key = 0; /* the encoder's first frame is a key frame anyway */
     ts->created++;
     return 0;
-fail:
-    cv_image_free(&t->img);
-    ts->failures++;
-    CV_WARN("could not make a %dx%d output encoder", t->cfg.width, t->cfg.height);
-    return CV_E_CODEC;
 }
 
-unsigned cv_outtiers_set_active(cv_outtiers_t *ts, unsigned mask)
+static int make_h264(cv_outtiers_t *ts, cv_outtier_t *t)
+{
+    cv_h264_enc_cfg_t ec = {.width = t->cfg.width,
+                            .height = t->cfg.height,
+                            .fps = t->cfg.fps,
+                            .bitrate_kbps = t->cfg.kbps,
+                            .keyframe_max_dist = KEYFRAME_MAX_DIST};
+    t->henc = cv_h264_enc_create(&ec);
+    if (!t->henc)
+        return fail(ts, t, "H.264");
+    t->key[CV_OUTTIER_H264].want_key = 0; /* its first picture is an IDR */
+    ts->created++;
+    return 0;
+}
+
+/* Tier t wanted with these codecs: its picture, and one encoder each. */
+static int activate(cv_outtiers_t *ts, cv_outtier_t *t, int vp8, int h264)
+{
+    if (!t->active) {
+        if (cv_image_alloc(&t->img, t->cfg.width, t->cfg.height) < 0) {
+            ts->failures++; /* not for sizes init took */
+            return CV_E_CODEC;
+        }
+        t->active = 1;
+        t->next_us = -1;
+    }
+    if (!vp8)
+        drop_vp8(ts, t);
+    else if (!t->enc)
+        make_vp8(ts, t);
+    if (!h264)
+        drop_h264(ts, t);
+    else if (!t->henc)
+        make_h264(ts, t);
+    if (!t->enc && !t->henc) {
+        deactivate(ts, t);
+        return CV_E_CODEC;
+    }
+    return 0;
+}
+
+unsigned cv_outtiers_set_codecs(cv_outtiers_t *ts, unsigned vp8, unsigned h264)
 {
     unsigned active = 0;
     for (int i = 0; i < ts->n; i++) {
         cv_outtier_t *t = &ts->t[i];
-        if (!(mask & (1u << i)))
+        unsigned bit = 1u << i;
+        if (!((vp8 | h264) & bit))
             deactivate(ts, t);
-        else if (t->enc || activate(ts, t) == 0)
-            active |= 1u << i;
+        else if (activate(ts, t, !!(vp8 & bit), !!(h264 & bit)) == 0)
+            active |= bit;
     }
     return active;
+}
+
+unsigned cv_outtiers_set_active(cv_outtiers_t *ts, unsigned mask)
+{
+    return cv_outtiers_set_codecs(ts, mask, 0);
 }
 
 int cv_outtiers_top(const cv_outtiers_t *ts)
@@ -101,8 +164,9 @@ int cv_outtiers_top(const cv_outtiers_t *ts)
     int top = -1;
     for (int i = 0; i < ts->n; i++) {
         const cv_outtier_cfg_t *c = &ts->t[i].cfg;
-        if (ts->t[i].enc && (top < 0 || (int64_t)c->width * c->height >
-                                            (int64_t)ts->t[top].cfg.width * ts->t[top].cfg.height))
+        if (ts->t[i].active &&
+            (top < 0 ||
+             (int64_t)c->width * c->height > (int64_t)ts->t[top].cfg.width * ts->t[top].cfg.height))
             top = i;
     }
     return top;
@@ -111,7 +175,7 @@ int cv_outtiers_top(const cv_outtiers_t *ts)
 int cv_outtiers_due(cv_outtiers_t *ts, int t, int64_t now_us)
 {
     cv_outtier_t *x = &ts->t[t];
-    if (!x->enc)
+    if (!x->active)
         return 0;
     if (x->cfg.fps >= ts->room_fps)
         return 1; /* every room tick */
@@ -123,6 +187,16 @@ int cv_outtiers_due(cv_outtiers_t *ts, int t, int64_t now_us)
     return 1;
 }
 
+void cv_outtiers_scale(cv_outtiers_t *ts, int t, const cv_image_t *src)
+{
+    cv_outtier_t *x = &ts->t[t];
+    if (!x->active || src == &x->img)
+        return;
+    cv_image_fill(&x->img, CV_IMAGE_BLACK_Y, CV_IMAGE_BLACK_U, CV_IMAGE_BLACK_V);
+    cv_image_blit_fit(&x->img, 0, 0, x->img.w, x->img.h, src->y, src->stride_y, src->u,
+                      src->stride_u, src->v, src->stride_v, src->w, src->h);
+}
+
 int cv_outtiers_encode(cv_outtiers_t *ts, int t, const cv_image_t *src, int64_t pts90k,
                        int force_key, int *key)
 {
@@ -130,12 +204,19 @@ int cv_outtiers_encode(cv_outtiers_t *ts, int t, const cv_image_t *src, int64_t 
     *key = 0;
     if (!x->enc)
         return CV_E_INVAL;
-    if (src != &x->img) {
-        cv_image_fill(&x->img, CV_IMAGE_BLACK_Y, CV_IMAGE_BLACK_U, CV_IMAGE_BLACK_V);
-        cv_image_blit_fit(&x->img, 0, 0, x->img.w, x->img.h, src->y, src->stride_y, src->u,
-                          src->stride_u, src->v, src->stride_v, src->w, src->h);
-    }
+    cv_outtiers_scale(ts, t, src);
     if (force_key)
         cv_vp8_enc_request_keyframe(x->enc);
     return cv_vp8_enc_encode(x->enc, &x->img, pts90k, ts->buf, ts->cap, key);
+}
+
+int cv_outtiers_encode_h264(cv_outtiers_t *ts, int t, int64_t pts90k, int force_key, int *key)
+{
+    cv_outtier_t *x = &ts->t[t];
+    *key = 0;
+    if (!x->henc)
+        return CV_E_INVAL;
+    if (force_key)
+        cv_h264_enc_request_keyframe(x->henc);
+    return cv_h264_enc_encode(x->henc, &x->img, pts90k, ts->buf, ts->cap, key);
 }

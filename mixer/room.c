@@ -344,6 +344,11 @@ void cv_part_request_keyframe(cv_part_t *p)
     atomic_store(&p->fresh, 1);
 }
 
+void cv_part_set_video_codec(cv_part_t *p, int codec)
+{
+    atomic_store(&p->h264_out, codec == CV_FRAME_H264);
+}
+
 /* Copies the participant list, each with a reference, into out. */
 int cv_room_snapshot(cv_room_t *r, cv_part_t **out)
 {

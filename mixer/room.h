@@ -98,6 +98,9 @@ int cv_part_push(cv_part_t *p, cv_frame_t *f);
 cv_frame_t *cv_part_pop(cv_part_t *p);
 /* The receiver asked for a key frame (PLI/FIR). */
 void cv_part_request_keyframe(cv_part_t *p);
+/* Its composite is encoded as H.264 (codec CV_FRAME_H264: an offer without
+ * VP8) or VP8 (CV_FRAME_VP8, the default); set after the join, any thread. */
+void cv_part_set_video_codec(cv_part_t *p, int codec);
 /* 1 once after decoding this participant's video failed (ask for a key frame). */
 int cv_part_take_decoder_error(cv_part_t *p);
 /* Muted: the voice is left out of every mix. Camera off: the placeholder tile

@@ -40,6 +40,7 @@ struct cv_part {
     atomic_int muted, camera_off;
     atomic_int lecturer, tier, receive_loss;
     atomic_int video_wanted, keyframe_needed, cap_kbps, speaking;
+    atomic_int h264_out; /* it receives the composite as H.264 (it offered no VP8) */
     atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped, n_dec_freed;
     /* video tick */
     cv_vp8_dec_t *vdec;  /* made at its first frame shown, freed after a while hidden */
@@ -52,6 +53,7 @@ struct cv_part {
     int need_key; /* discard video until a key frame (joined, or shown again) */
     int rx_tier;  /* output tier it received last (-1 none, -2 not yet) */
     int rx_wait;  /* its tier changed: nothing until that tier's next key frame */
+    int rx_codec; /* CV_OUTTIER_* it received last */
     /* audio tick */
     cv_playout_t playout;
     cv_opus_dec_t *adec;

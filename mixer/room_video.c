@@ -1,7 +1,8 @@
 /*
  * room_video.c - the video tick of a room: who is shown where, decoding the
  * shown senders, composing once and encoding each output tier once for all
- * its receivers. Run by a mixer worker, time as an argument; it shares only
+ * its receivers (once in VP8, and once in H.264 while it has receivers that
+ * offered no VP8). Run by a mixer worker, time as an argument; it shares only
  * the queues and the participant list with other threads.
  * docs/ARCHITECTURE.md, The packet path and Output tiers.
  */
@@ -213,55 +214,61 @@ static void compose(cv_room_t *r, cv_image_t *canvas, cv_part_t **shown, const c
         cv_compose_rects(canvas, NULL, NULL, 0);
 }
 
-/* The output tier of each participant this tick (-1: no video for it), and
- * the mask of tiers someone receives. A receiver whose tier changed waits
- * for that tier's next key frame. */
-static unsigned tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of)
+/* The output tier and codec of each participant this tick (tier -1: no
+ * video for it), and the masks of tiers someone receives as VP8 and as H.264.
+ * A receiver whose tier or codec changed waits for that stream's next key
+ * frame. */
+static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int *codec_of,
+                      unsigned *vp8, unsigned *h264)
 {
-    unsigned mask = 0;
+    *vp8 = *h264 = 0;
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
-        int t = -1;
+        int t = -1, codec = atomic_load(&p->h264_out) ? CV_OUTTIER_H264 : CV_OUTTIER_VP8;
         if (receives_video(p)) {
             t = cv_part_tier(p);
             t = t < 0 ? 0 : t >= r->tiers.n ? r->tiers.n - 1 : t;
-            mask |= 1u << t;
+            *(codec == CV_OUTTIER_H264 ? h264 : vp8) |= 1u << t;
         }
-        if (t != p->rx_tier) {
+        if (t != p->rx_tier || codec != p->rx_codec) {
             if (p->rx_tier != -2 && t >= 0)
                 p->rx_wait = 1; /* its decoder has the old stream: inter frames would break it */
             p->rx_tier = t;
+            p->rx_codec = codec;
         }
         tier_of[i] = t;
+        codec_of[i] = codec;
     }
-    return mask;
 }
 
-/* Whether tier t's frame now is to be a key frame: someone on it needs one
- * (joined, switched to it, asked by PLI) or the layout changed; at most one
- * every KEYFRAME_MIN_US. */
-static int wants_keyframe(cv_room_t *r, int t, cv_part_t **parts, int n, const int *tier_of,
-                          int64_t now)
+/* Whether tier t's frame now in codec c is to be a key frame: someone on it
+ * needs one (joined, switched to it, asked by PLI or FIR) or the layout
+ * changed; at most one every KEYFRAME_MIN_US for each codec. */
+static int wants_keyframe(cv_room_t *r, int t, int c, cv_part_t **parts, int n, const int *tier_of,
+                          const int *codec_of, int64_t now)
 {
-    cv_outtier_t *x = &r->tiers.t[t];
-    int want = x->want_key;
+    cv_outtier_key_t *k = &r->tiers.t[t].key[c];
+    int want = k->want_key;
     for (int i = 0; i < n; i++)
-        if (tier_of[i] == t && (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
+        if (tier_of[i] == t && codec_of[i] == c &&
+            (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
             want = 1;
-    x->want_key = want;
-    return want && now - x->last_keyframe_us >= KEYFRAME_MIN_US;
+    k->want_key = want;
+    return want && now - k->last_keyframe_us >= KEYFRAME_MIN_US;
 }
 
-/* Encodes tier t (scaled from the composite src) and hands the same frame to
- * every receiver on it. Returns the length, 0 or CV_E_*. */
-static int encode_tier(cv_room_t *r, int t, const cv_image_t *src, cv_part_t **parts, int n,
-                       const int *tier_of, int64_t now_us, int *key)
+/* Encodes tier t in codec c (VP8: scaled from the composite src first; H.264:
+ * from the tier's picture as it stands) and hands the same frame to every
+ * receiver of that stream. Returns the length, 0 or CV_E_*. */
+static int encode_tier(cv_room_t *r, int t, int c, const cv_image_t *src, cv_part_t **parts, int n,
+                       const int *tier_of, const int *codec_of, int64_t now_us, int *key)
 {
-    cv_outtier_t *x = &r->tiers.t[t];
-    int force = wants_keyframe(r, t, parts, n, tier_of, now_us);
+    cv_outtier_key_t *k = &r->tiers.t[t].key[c];
+    int force = wants_keyframe(r, t, c, parts, n, tier_of, codec_of, now_us);
     int64_t pts = (now_us - r->start_us) * 9 / 100; /* one clock for every tier */
     int64_t t0 = cv_room_clk(r);
-    int len = cv_outtiers_encode(&r->tiers, t, src, pts, force, key);
+    int len = c == CV_OUTTIER_H264 ? cv_outtiers_encode_h264(&r->tiers, t, pts, force, key)
+                                   : cv_outtiers_encode(&r->tiers, t, src, pts, force, key);
     cv_stats_add(CV_STAT_VIDEO_ENCODE_US, (uint64_t)(cv_room_clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_ENCODED, 1);
     if (len <= 0)
@@ -271,14 +278,15 @@ static int encode_tier(cv_room_t *r, int t, const cv_image_t *src, cv_part_t **p
     f->rtp_ts = (uint32_t)pts;
     f->t_us = now_us;
     f->keyframe = *key;
+    f->codec = c == CV_OUTTIER_H264 ? CV_FRAME_H264 : CV_FRAME_VP8;
     if (*key) { /* forced or not, it serves every pending request */
-        x->last_keyframe_us = now_us;
-        x->want_key = 0;
+        k->last_keyframe_us = now_us;
+        k->want_key = 0;
     }
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
-        if (tier_of[i] != t)
-            continue; /* another tier, or no video (a screen, a publisher, audio only) */
+        if (tier_of[i] != t || codec_of[i] != c)
+            continue; /* another stream, or no video (a screen, a publisher, audio only) */
         if (*key) {
             atomic_store(&p->fresh, 0);
             p->rx_wait = 0;
@@ -292,24 +300,40 @@ static int encode_tier(cv_room_t *r, int t, const cv_image_t *src, cv_part_t **p
     return len;
 }
 
+static void count_frame(cv_room_stats_t *st, int t, int len, int key)
+{
+    if (len > 0) {
+        st->video_encoded++;
+        st->tier_frames[t]++;
+        st->keyframes += key;
+    }
+}
+
 /* Composes once into the largest tier someone receives, then encodes every
- * tier due this tick. */
+ * tier due this tick, in each codec it has receivers of. */
 static void encode_tiers(cv_room_t *r, cv_part_t **parts, int n, const int *tier_of,
-                         unsigned active, int64_t now_us, cv_room_stats_t *st)
+                         const int *codec_of, unsigned active, int64_t now_us, cv_room_stats_t *st)
 {
     int top = cv_outtiers_top(&r->tiers);
+    const cv_image_t *src = &r->tiers.t[top].img;
     if (atomic_exchange(&r->want_keyframe, 0))
         for (int t = 0; t < r->tiers.n; t++)
-            r->tiers.t[t].want_key = 1;
+            for (int c = 0; c < CV_OUTTIER_CODECS; c++)
+                r->tiers.t[t].key[c].want_key = 1;
     for (int t = 0; t < r->tiers.n; t++) {
         if (!(active & (1u << t)) || !cv_outtiers_due(&r->tiers, t, now_us))
             continue;
-        int key = 0;
-        int len = encode_tier(r, t, &r->tiers.t[top].img, parts, n, tier_of, now_us, &key);
-        if (len > 0) {
-            st->video_encoded++;
-            st->tier_frames[t]++;
-            st->keyframes += key;
+        int key = 0, len;
+        if (r->tiers.t[t].enc) {
+            len = encode_tier(r, t, CV_OUTTIER_VP8, src, parts, n, tier_of, codec_of, now_us, &key);
+            count_frame(st, t, len, key);
+        } else {
+            cv_outtiers_scale(&r->tiers, t, src);
+        }
+        if (r->tiers.t[t].henc) {
+            len =
+                encode_tier(r, t, CV_OUTTIER_H264, src, parts, n, tier_of, codec_of, now_us, &key);
+            count_frame(st, t, len, key);
         }
     }
 }
@@ -318,12 +342,14 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
 {
     cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS], *shown[CV_ROOM_MAX_PARTICIPANTS];
     cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
-    int tier_of[CV_ROOM_MAX_PARTICIPANTS];
+    int tier_of[CV_ROOM_MAX_PARTICIPANTS], codec_of[CV_ROOM_MAX_PARTICIPANTS];
     int n = cv_room_snapshot(r, parts);
     if (n == 0)
         return;
     cv_room_stats_t st = {0};
-    unsigned active = cv_outtiers_set_active(&r->tiers, tier_mask(r, parts, n, tier_of));
+    unsigned vp8, h264;
+    tier_mask(r, parts, n, tier_of, codec_of, &vp8, &h264);
+    unsigned active = cv_outtiers_set_codecs(&r->tiers, vp8, h264);
     int top = cv_outtiers_top(&r->tiers);
     cv_image_t *canvas = top >= 0 ? &r->tiers.t[top].img : NULL;
     int c = plan(r, parts, n, canvas, shown, rects);
@@ -342,7 +368,7 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);
     if (canvas) { /* no picture is made that nobody receives */
         compose(r, canvas, shown, rects, c, n_seen, now_us);
-        encode_tiers(r, parts, n, tier_of, active, now_us, &st);
+        encode_tiers(r, parts, n, tier_of, codec_of, active, now_us, &st);
     }
     pthread_mutex_lock(&r->lock);
     r->stats.decoded += st.decoded;

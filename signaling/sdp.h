@@ -125,7 +125,7 @@ typedef struct {
     const char *cname;               /* our CNAME, 1..255 visible ASCII characters; needed
                                         only when we send in some section */
     uint64_t session_id;             /* keep below 2^63 (RFC 8829 §5.2.1) */
-    int send_audio, send_video;      /* whether WE send (video never in an H.264 section);
+    int send_audio, send_video;      /* whether WE send (video as VP8 or H.264, as chosen);
                                         see cv_sdp_answer_direction() */
     int offer_fb_remb;               /* whether to include goog-remb in rtcp-fb (if offered) */
 

@@ -94,12 +94,11 @@ static int check_params(const cv_sdp_answer_params_t *p)
     return 0;
 }
 
-/* Whether we send in a section: video only as VP8 (an H.264 section is received only). */
+/* Whether we send in a section: the composite goes out in the section's codec,
+ * VP8 or H.264. */
 static int we_send(const cv_sdp_media_t *m, const cv_sdp_answer_params_t *p)
 {
-    if (m->kind == CV_SDP_AUDIO)
-        return p->send_audio;
-    return p->send_video && m->codec != CV_SDP_H264;
+    return m->kind == CV_SDP_AUDIO ? p->send_audio : p->send_video;
 }
 
 /* The offer must look like one cv_sdp_parse_offer produced: every string written into

@@ -285,6 +285,8 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     int err = 0;
     s->part =
         cv_mixer_join(env->mixer, room, name, role, cv_link_on_output, s->link, &s->mroom, &err);
+    if (s->part && p.v_h264) /* no VP8 offered: its composite is encoded as H.264 */
+        cv_part_set_video_codec(s->part, CV_FRAME_H264);
     *status =
         s->part ? start_media(s, offer, &p, answer, answer_cap, reason) : join_status(err, reason);
     if (*status != 201) {

@@ -1,6 +1,6 @@
 /*
  * h264.c - H.264 RTP depacketizer (RFC 6184, packetization-mode 1) producing
- * Annex-B access units.
+ * Annex-B access units, and the packetizer of the access units we encode.
  *
  * Pure code, owned by the thread of its incoming stream. Input is hostile: a
  * packet is checked whole before any of it is used.
@@ -423,4 +423,88 @@ int cv_h264_depack_push(cv_h264_depack_t *d, uint64_t ext_seq, uint32_t ts, int 
         return 0;
     }
     return finish_frame(d, out);
+}
+
+/* ---- packetizer ---- */
+
+/* The next NAL unit of an Annex-B stream from *pos on: its offset and length,
+ * trailing zero bytes (a 4-byte start code's first) left out. Returns 0 when
+ * there is none; *pos moves past it. */
+static int find_nal(const uint8_t *p, size_t len, size_t *pos, size_t *off, size_t *n)
+{
+    size_t i = *pos;
+    for (;;) {
+        while (i + 3 <= len && !(p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1))
+            i++;
+        if (i + 3 > len)
+            return 0;
+        size_t s = i + 3, e = s;
+        while (e + 3 <= len && !(p[e] == 0 && p[e + 1] == 0 && p[e + 2] == 1))
+            e++;
+        if (e + 3 > len)
+            e = len;
+        *pos = i = e;
+        while (e > s && p[e - 1] == 0)
+            e--;
+        if (e > s) { /* an empty one is passed over */
+            *off = s;
+            *n = e - s;
+            return 1;
+        }
+    }
+}
+
+static void load_next(cv_h264_pack_t *pk)
+{
+    if (!find_nal(pk->au, pk->len, &pk->scan, &pk->next, &pk->next_len))
+        pk->next_len = 0;
+}
+
+void cv_h264_pack_init(cv_h264_pack_t *pk, const uint8_t *au, size_t len)
+{
+    memset(pk, 0, sizeof(*pk));
+    pk->au = au;
+    pk->len = au ? len : 0;
+    load_next(pk);
+}
+
+int cv_h264_pack_next(cv_h264_pack_t *pk, uint8_t *out, size_t cap, size_t max_payload, int *marker)
+{
+    *marker = 0;
+    if (max_payload < 3)
+        return CV_E_INVAL;
+    if (pk->cur_len == 0) {
+        if (pk->next_len == 0)
+            return 0;
+        pk->cur = pk->next;
+        pk->cur_len = pk->next_len;
+        pk->cur_off = 0;
+        load_next(pk);
+    }
+    const uint8_t *nal = pk->au + pk->cur;
+    int last_nal = pk->next_len == 0;
+    if (pk->cur_off == 0 && pk->cur_len <= max_payload) { /* §5.6: the NAL unit as it is */
+        if (cap < pk->cur_len)
+            return CV_E_NOSPACE;
+        memcpy(out, nal, pk->cur_len);
+        size_t n = pk->cur_len;
+        pk->cur_len = 0;
+        *marker = last_nal;
+        return (int)n;
+    }
+    /* §5.8: FU-A; the NAL header's F and NRI go in the indicator, its type
+     * in the FU header, and the header byte itself is not sent */
+    size_t off = pk->cur_off ? pk->cur_off : 1;
+    size_t left = pk->cur_len - off, take = left < max_payload - 2 ? left : max_payload - 2;
+    if (cap < take + 2)
+        return CV_E_NOSPACE;
+    int end = take == left;
+    out[0] = (uint8_t)((nal[0] & (NAL_F | NAL_NRI)) | CV_H264_FU_A);
+    out[1] = (uint8_t)((off == 1 ? FU_S : 0) | (end ? FU_E : 0) | (nal[0] & NAL_TYPE));
+    memcpy(out + 2, nal + off, take);
+    pk->cur_off = off + take;
+    if (end)
+        pk->cur_len = 0;
+    *marker = end && last_nal;
+    return (int)(take + 2);
 }

@@ -108,4 +108,29 @@ int cv_h264_depack_set_sprop(cv_h264_depack_t *d, const char *sprop, size_t len)
 int cv_h264_depack_push(cv_h264_depack_t *d, uint64_t ext_seq, uint32_t ts, int marker,
                         const uint8_t *payload, size_t len, cv_h264_frame_t *out);
 
+/* Packetizer (RFC 6184 §6.3, packetization-mode 1) of one Annex-B access unit
+ * as an encoder made it: each NAL unit that fits max_payload goes whole in a
+ * single NAL unit packet (§5.6), a larger one in FU-A fragments (§5.8); NAL
+ * units keep the encoder's order, so the SPS and PPS it puts before an IDR go
+ * first, each in a packet of its own. The marker bit is set on the access
+ * unit's last packet (§5.1). Borrows the access unit until the last packet. */
+typedef struct {
+    const uint8_t *au;
+    size_t len;
+    size_t next, next_len; /* the NAL unit after the current one (next_len 0: none) */
+    size_t scan;           /* where the search for the one after that resumes */
+    size_t cur, cur_len;   /* the NAL unit being sent (cur_len 0: none) */
+    size_t cur_off;        /* bytes of it sent so far (FU-A), 0: not started */
+} cv_h264_pack_t;
+
+/* Starts on an access unit of len bytes (Annex-B, 3- or 4-byte start codes). */
+void cv_h264_pack_init(cv_h264_pack_t *pk, const uint8_t *au, size_t len);
+/* Writes the next RTP payload (at most max_payload bytes, into out of cap
+ * bytes) and sets *marker on the access unit's last one. Returns its length,
+ * 0 when the access unit is done (or held no NAL unit), CV_E_INVAL when
+ * max_payload is below 3 (no FU-A fits), CV_E_NOSPACE when cap is too small
+ * for the payload (the packetizer is left where it was). */
+int cv_h264_pack_next(cv_h264_pack_t *pk, uint8_t *out, size_t cap, size_t max_payload,
+                      int *marker);
+
 #endif

@@ -1,5 +1,5 @@
 /*
- * outstream.c - per-receiver RTP rewriting and VP8 packetising. Pure.
+ * outstream.c - per-receiver RTP rewriting and VP8 or H.264 packetising. Pure.
  */
 #include "outstream.h"
 
@@ -21,6 +21,11 @@ void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint
     o->picture_id = (uint16_t)(picture_id0 & 0x7fff);
 }
 
+void cv_outstream_set_h264(cv_outstream_t *o)
+{
+    o->h264 = 1;
+}
+
 int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_t *frame,
                        size_t len, uint32_t ts, int64_t t_us, int keyframe)
 {
@@ -33,7 +38,9 @@ int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_
                                  .ts = ts + o->ts_offset,
                                  .t_us = t_us,
                                  .dtx = len <= CV_OUTSTREAM_DTX_MAX_BYTES};
-    if (o->video) {
+    if (o->video && o->h264) {
+        cv_h264_pack_init(&fr->hk, frame, len);
+    } else if (o->video) {
         cv_vp8_pack_init(&fr->pk, frame, len, o->picture_id, 0);
         o->picture_id = (uint16_t)((o->picture_id + 1) & 0x7fff);
     }
@@ -68,11 +75,12 @@ static int next_video(cv_outstream_t *o, cv_outstream_frame_t *fr, size_t max_pa
     if (hl < 0)
         return hl;
     int marker = 0;
-    int n = cv_vp8_pack_next(&fr->pk, out + hl, cap - (size_t)hl, max_payload, &marker);
+    int n = o->h264 ? cv_h264_pack_next(&fr->hk, out + hl, cap - (size_t)hl, max_payload, &marker)
+                    : cv_vp8_pack_next(&fr->pk, out + hl, cap - (size_t)hl, max_payload, &marker);
     if (n <= 0)
         return n;
-    if (marker)
-        out[1] |= 0x80; /* RFC 7741 §4.1: marker on the last packet of a frame */
+    if (marker) /* RFC 7741 §4.1, RFC 6184 §5.1: on the last packet of a frame */
+        out[1] |= 0x80;
     *payload = n;
     return hl + n;
 }

@@ -4,7 +4,8 @@
  * The mixer encodes a picture or a sound once and fans the same bytes out;
  * each receiver's outstream gives them its own SSRC, a sequence number and a
  * timestamp continuous from its first packet (random starts, RFC 3550 §5.1),
- * and for VP8 its own 15-bit picture id (RFC 7741 §4.2). A receiver that
+ * and for VP8 its own 15-bit picture id (RFC 7741 §4.2). Video is VP8
+ * (vp8.h), or H.264 (h264.h, RFC 6184) after cv_outstream_set_h264. A receiver that
  * joins late gets no video until a key frame, so its first picture decodes.
  * Pure: the mixer's timestamps come in, packets go out through a callback.
  * Owned by the receiver's network thread.
@@ -12,6 +13,7 @@
 #ifndef CV_OUTSTREAM_H
 #define CV_OUTSTREAM_H
 
+#include "h264.h"
 #include "vp8.h"
 
 #include <stddef.h>
@@ -23,6 +25,7 @@ typedef struct {
     uint32_t ssrc;
     int pt;
     int video;          /* VP8 packetising, picture ids, key frame gate */
+    int h264;           /* video: H.264 packetising instead, no picture ids */
     uint16_t seq;       /* next sequence number */
     uint32_t ts_offset; /* added to the mixer's timestamps */
     uint16_t picture_id;
@@ -44,6 +47,7 @@ typedef struct {
     int done;
     int dtx; /* audio: a DTX frame (CV_OUTSTREAM_DTX_MAX_BYTES or less) */
     cv_vp8_pack_t pk;
+    cv_h264_pack_t hk; /* with h264 */
 } cv_outstream_frame_t;
 
 /* Called once per packet built: pkt has len bytes and cap bytes of room
@@ -53,6 +57,8 @@ typedef void (*cv_outstream_emit_fn)(void *ud, uint8_t *pkt, size_t len, size_t 
 /* seq0, ts_offset and picture_id0 should be random. */
 void cv_outstream_init(cv_outstream_t *o, uint32_t ssrc, int pt, int video, uint16_t seq0,
                        uint32_t ts_offset, uint16_t picture_id0);
+/* Its video is H.264 access units (Annex B), packetised per RFC 6184. */
+void cv_outstream_set_h264(cv_outstream_t *o);
 /* Starts sending one frame (the mixer's timestamp ts at its clock t_us).
  * Returns 1, or 0 when a delta frame is withheld before the first key frame. */
 int cv_outstream_begin(cv_outstream_t *o, cv_outstream_frame_t *fr, const uint8_t *frame,

@@ -4,7 +4,8 @@
 // sprop-parameter-sets), a GStreamer publisher sending VP8 beside it, a
 // Chromium participant whose offer has only H.264 video (its transceivers'
 // setCodecPreferences keep H.264 and RTX alone, as an H.264-only device
-// would offer) and a Chromium WHEP viewer that receives the VP8 composite.
+// would offer), which receives the composite as H.264, and a Chromium WHEP
+// viewer that receives the VP8 composite.
 //
 // Usage: node tests/e2e/whip_h264.mjs http://127.0.0.1:PORT
 // Environment: ROOM_W, ROOM_H (the daemon's [mixer] size, default 640x360);
@@ -17,10 +18,14 @@
 //      same codec (H264 answered with packetization-mode=1 and the offer's
 //      profile-level-id), and it reaches "connected";
 //  (c) the H.264-only participant C: its offer has no VP8, its answer is
-//      sendrecv audio and recvonly H.264 video (the server sends only VP8, so
-//      no picture goes back to it), and it connects;
+//      sendrecv audio and sendrecv H.264 video (packetization-mode=1 and a
+//      profile-level-id), and it connects;
 //  (v) V sees the composite with three tiles: the H.264 publisher's colour,
-//      the VP8 publisher's and C's (H.264 from Chromium);
+//      the VP8 publisher's and C's (H.264 from Chromium); so does C, in the
+//      composite it receives as H.264;
+//  (h) C's getStats: its inbound video's codec is video/H264 and
+//      framesDecoded keeps growing (its decoderImplementation is printed when
+//      Chromium exposes it: without a camera permission it does not);
 //  (a) V hears all three tones, and C hears both publishers' (C is in the
 //      room's mix both ways);
 //  (l) everyone leaves: DELETE answered 200, the publishers exit 0;
@@ -245,9 +250,27 @@ async function pageSample({ names, cols, rows, freqs, tolHz }) {
     const R = window.__wh;
     const out = {};
     for (const n of names) {
-        out[n] = H.samplePart(R.parts[n], { cols, rows, freqs, tolHz, video: n === 'V' });
+        out[n] = H.samplePart(R.parts[n], { cols, rows, freqs, tolHz });
     }
     return { parts: out };
+}
+
+// What C's inbound video says of itself: codec, decoder, frames decoded.
+async function pageRx({ who }) {
+    const stats = await window.__wh.parts[who].session.pc.getStats();
+    let out = { framesDecoded: 0, codec: 'none', decoder: '' };
+    stats.forEach((r) => {
+        if (r.type === 'inbound-rtp' && r.kind === 'video') {
+            const c = r.codecId ? stats.get(r.codecId) : null;
+            out = {
+                framesDecoded: r.framesDecoded || 0,
+                codec: c ? c.mimeType : 'unknown',
+                fmtp: c ? c.sdpFmtpLine || '' : '',
+                decoder: r.decoderImplementation || '',
+            };
+        }
+    });
+    return out;
 }
 
 async function pageLeave({ who }) {
@@ -330,13 +353,16 @@ async function run(base, browser) {
         sessionUrlOk(jc, base, room) &&
             !jc.offerVideo.some((c) => /^VP8/i.test(c)) &&
             jc.offerVideo.some((c) => /^H264\/90000/i.test(c)) &&
-            jc.answerDirections.join() === 'sendrecv,recvonly' &&
+            jc.answerDirections.join() === 'sendrecv,sendrecv' &&
             jc.answerVideo.length >= 1 &&
             /^H264\/90000$/i.test(jc.answerVideo[0]) &&
-            jc.answerFmtp.some((f) => /packetization-mode=1/.test(f)),
+            jc.answerFmtp.some(
+                (f) =>
+                    /packetization-mode=1/.test(f) && /profile-level-id=[0-9a-f]{6}/i.test(f),
+            ),
         `(c) C (Chromium, H.264 its only video codec) joins /rooms/${room}/whip: 201, a ` +
-            'session URL, sendrecv audio and H264 video it sends (recvonly: the server sends ' +
-            'VP8 only)',
+            'session URL, sendrecv audio and sendrecv H264 video (packetization-mode=1, a ' +
+            'profile-level-id)',
         jc.error ||
             `offer video ${jc.offerVideo.join(', ')}; answer ${jc.answerDirections.join()} ` +
                 `${jc.answerVideo.join(', ')} ${jc.answerFmtp.join(' | ')}`,
@@ -375,6 +401,8 @@ async function run(base, browser) {
         !!x.an && threeOnGrid(SOURCES.map((p) => x.an[p.key])) && x.size === expectSize;
     const vHears = (hist) => hears(audioWindow(hist.V), ['H', 'P', 'C']);
     const cHears = (hist) => hears(audioWindow(hist.C), ['H', 'P']);
+    const cVideoOk = (x) => !!x.an && threeOnGrid(SOURCES.map((p) => x.an[p.key]));
+    const rx0 = await page.evaluate(pageRx, { who: 'C' });
     const read = () =>
         page.evaluate(pageSample, {
             names,
@@ -385,7 +413,7 @@ async function run(base, browser) {
         });
     const media = await pollComposites(
         read,
-        (s, hist) => videoOk(s.parts.V) && vHears(hist) && cHears(hist),
+        (s, hist) => videoOk(s.parts.V) && cVideoOk(s.parts.C) && vHears(hist) && cHears(hist),
         {
             classify,
             analyse,
@@ -406,6 +434,30 @@ async function run(base, browser) {
     if (!videoOk(sv)) {
         printGrid('V', sv);
     }
+    const sc = media.value.parts.C;
+    check(
+        cVideoOk(sc),
+        '(v) C sees, in the composite it receives as H.264, the three tiles: the H.264 ' +
+            `publisher's colour, the VP8 publisher's and its own (size ${sc.size})`,
+        videoText(sc),
+    );
+    if (!cVideoOk(sc)) {
+        printGrid('C', sc);
+    }
+    const rxWant = rx0.framesDecoded + 30;
+    let rx1 = rx0;
+    const rxUntil = Date.now() + 5000;
+    while (rx1.framesDecoded < rxWant && Date.now() < rxUntil) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        rx1 = await page.evaluate(pageRx, { who: 'C' });
+    }
+    check(
+        /^video\/H264$/i.test(rx1.codec) && rx1.framesDecoded >= rxWant,
+        '(h) C decodes H.264: its inbound video is video/H264 and framesDecoded grows by 30 ' +
+            'or more',
+        `codec ${rx1.codec} (${rx1.fmtp}), decoder ${rx1.decoder || 'not exposed'}, ` +
+            `framesDecoded ${rx0.framesDecoded} -> ${rx1.framesDecoded}`,
+    );
     check(
         vHears(media.history),
         `(a) V hears all three tones (${freqs.join(', ')} Hz) > ${MIN_HEARD_DB} dB above ` +

@@ -3,8 +3,8 @@
 # that holds only the loopback interface (as whip_gst.sh does), then runs
 # tests/e2e/whip_h264.mjs: a GStreamer WHIP publisher sending H.264
 # (tests/e2e/gst_whip.py --codec h264, x264enc), one sending VP8, a headless
-# Chromium participant offering only H.264 and a Chromium WHEP viewer in one
-# room. Passes node's exit status through and prints the end of the daemon's
+# Chromium participant offering only H.264 (which receives the composite as
+# H.264) and a Chromium WHEP viewer in one room. Passes node's exit status through and prints the end of the daemon's
 # log when something failed; ends with "whip-h264: N passed, M failed".
 # Needs root (unshare -n), ./conclave built, /usr/bin/chromium,
 # tests/e2e/node_modules, python3-gi and the GStreamer plugins with x264enc

@@ -11,6 +11,8 @@
  * Invariants: a returned access unit lies inside the buffer, starts with a start
  * code and a plain NAL unit header; a key frame ends the wait for one; counters
  * add up; and one NAL unit sent as FU-A fragments of any size comes back whole.
+ * The packetizer, given the input as an access unit: every payload within its
+ * budget and carrying at least one byte of it, the marker on the last alone.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -106,12 +108,28 @@ static void roundtrip(const uint8_t *body, size_t n, size_t chunk, uint64_t seq)
     cv_h264_depack_cleanup(&d);
 }
 
+static void pack(const uint8_t *au, size_t n, size_t max_payload)
+{
+    cv_h264_pack_t pk;
+    cv_h264_pack_init(&pk, au, n);
+    uint8_t out[256];
+    size_t pkts = 0;
+    int r, marker = 0, last_marker = 0;
+    while ((r = cv_h264_pack_next(&pk, out, sizeof out, max_payload, &marker)) > 0) {
+        REQUIRE((size_t)r <= max_payload && !last_marker);
+        last_marker = marker;
+        REQUIRE(++pkts <= n);
+    }
+    REQUIRE(r == 0 && (pkts == 0 || last_marker));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
     size_t cap = 16 + (size_t)(data[0] >> 1) * 64;
     packets(data + 1, size - 1, cap, data[0] & 1);
+    pack(data + 1, size - 1, 3 + data[0] % 200);
 
     /* a fragmented IDR: the body must open a picture (top bit) and the FU-A
      * pieces of it must be at most 256 bytes and not one piece alone */

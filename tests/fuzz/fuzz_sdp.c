@@ -105,7 +105,7 @@ static void check_round_trip(const cv_sdp_offer_t *o, const cv_sdp_answer_params
             continue;
         }
         int audio = m->kind == CV_SDP_AUDIO;
-        int send = audio ? p->send_audio : p->send_video && m->codec != CV_SDP_H264;
+        int send = audio ? p->send_audio : p->send_video;
         int dir = cv_sdp_answer_direction(m->direction, send);
         int sends = dir == CV_SDP_SENDRECV || dir == CV_SDP_SENDONLY;
         int rtx = !audio && p->use_rtx && m->rtx_pt >= 0;

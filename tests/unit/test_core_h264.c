@@ -3,11 +3,14 @@
  * 6184): access units reach the mixer marked H.264, a stream without parameter
  * sets waits for them and asks for a key frame (PLI, RFC 4585 §6.3.1) rather
  * than passing anything on, sprop-parameter-sets stand in for in-band ones,
- * and the mixer's VP8 is not sent to it.
+ * and the mixer's VP8 is not sent to it; the mixer's H.264 is, in RFC 6184
+ * packets that depacketise to the access unit sent.
  */
 #include "check.h"
 #include "core.h"
 #include "frame.h"
+#include "h264.h"
+#include "rtcp.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -167,9 +170,95 @@ static void test_sprop_and_no_vp8_out(void)
     cv_core_free(c);
 }
 
+/* The composite as H.264: an access unit of SPS, PPS and a 2500-byte IDR
+ * slice goes out on its payload type in single NAL unit and FU-A packets,
+ * the marker on the last, and comes back whole through a depacketiser. */
+static void test_h264_out(void)
+{
+    static uint8_t au[2600], want[2600];
+    static const uint8_t head[] = {0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1f, /* SPS */
+                                   0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80, /* PPS */
+                                   0, 0, 0, 1, 0x65, 0x88};            /* IDR */
+    memcpy(au, head, sizeof head);
+    size_t n = sizeof head;
+    for (int i = 0; i < 2498; i++)
+        au[n++] = (uint8_t)(i % 200 + 7);
+    memcpy(want, au, n);
+    cv_core_params_t p = params("");
+    cv_core_t *c = cv_core_new(&p);
+    cv_core_on_connected(c, 0);
+    log_t lg = {0};
+    drain(c, &lg);
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, n);
+    memcpy(f->data, au, n);
+    f->keyframe = 1;
+    f->codec = CV_FRAME_H264;
+    f->rtp_ts = 3000;
+    cv_core_on_frame(c, f, 10 * MS);
+    cv_frame_unref(f);
+    cv_h264_depack_t d;
+    cv_h264_depack_init(&d, 8192);
+    cv_h264_frame_t out = {0};
+    int pkts = 0, markers = 0, got = 0;
+    int64_t now = 10 * MS;
+    for (int round = 0; round < 20; round++, now += 10 * MS) {
+        cv_core_on_timeout(c, now);
+        cv_core_out_t o;
+        while (cv_core_poll(c, &o) != CV_CORE_NONE) {
+            if (o.kind != CV_CORE_RTP || (o.pkt[1] & 0x7f) != V_PT)
+                continue;
+            pkts++;
+            int m = o.pkt[1] >> 7;
+            markers += m;
+            uint16_t seq = (uint16_t)(o.pkt[2] << 8 | o.pkt[3]);
+            uint32_t ts = (uint32_t)o.pkt[4] << 24 | (uint32_t)o.pkt[5] << 16 |
+                          (uint32_t)o.pkt[6] << 8 | o.pkt[7];
+            size_t hl = 12 + ((o.pkt[0] & 0x10) ? 4 + 4 * (size_t)(o.pkt[14] << 8 | o.pkt[15]) : 0);
+            if (cv_h264_depack_push(&d, seq, ts, m, o.pkt + hl, o.len - hl, &out) == 1)
+                got++;
+        }
+    }
+    /* SPS and PPS alone, then ceil(2501 / 1158) = 3 FU-A fragments */
+    CHECK_EQ(pkts, 5);
+    CHECK_EQ(markers, 1);
+    CHECK_EQ(got, 1);
+    CHECK(out.keyframe);
+    CHECK_EQ(out.len, n);
+    if (out.len == n)
+        CHECK_MEM(out.data, want, n);
+    cv_h264_depack_cleanup(&d);
+    cv_core_free(c);
+}
+
+/* Its PLI and FIR for our H.264 stream ask the room for a key frame of its
+ * composite (RFC 4585 §6.3.1, RFC 5104 §4.3.1), as a VP8 receiver's do. */
+static void test_h264_keyframe_request(void)
+{
+    cv_core_params_t p = params("");
+    cv_core_t *c = cv_core_new(&p);
+    cv_core_on_connected(c, 0);
+    cv_core_out_t o;
+    while (cv_core_poll(c, &o) != CV_CORE_NONE)
+        ;
+    uint8_t pkt[64];
+    for (int fir = 0; fir < 2; fir++) {
+        int n = fir ? cv_rtcp_build_fir(pkt, sizeof pkt, THEIR_V, p.v_ssrc, 1)
+                    : cv_rtcp_build_pli(pkt, sizeof pkt, THEIR_V, p.v_ssrc);
+        CHECK(n > 0);
+        cv_core_on_rtcp(c, pkt, (size_t)n, (100 + 600 * fir) * MS);
+        int keys = 0;
+        while (cv_core_poll(c, &o) != CV_CORE_NONE)
+            keys += o.kind == CV_CORE_EVENT && o.event == CV_CORE_EV_KEYFRAME;
+        CHECK_EQ(keys, 1);
+    }
+    cv_core_free(c);
+}
+
 int main(void)
 {
     test_waits_for_params();
     test_sprop_and_no_vp8_out();
+    test_h264_out();
+    test_h264_keyframe_request();
     return CHECK_DONE("test_core_h264");
 }

@@ -1,7 +1,8 @@
 /*
  * test_h264.c - H.264 RTP depacketizer (RFC 6184, packetization-mode 1):
  * single NAL units, STAP-A, FU-A, loss, bad lengths, sequence wrap, parameter
- * sets in band and out of band (sprop-parameter-sets).
+ * sets in band and out of band (sprop-parameter-sets); the packetizer's
+ * packets by known answers and round trips through the depacketizer.
  */
 #include "check.h"
 #include "err.h"
@@ -323,6 +324,122 @@ static void test_misc(void)
     cv_h264_depack_cleanup(&d); /* twice is fine */
 }
 
+/* ---- packetizer ---- */
+
+/* An access unit as an encoder writes it: SPS, PPS and the IDR slice of
+ * FU_IDR_* above, a 4-byte start code, a 3-byte one, a 4-byte one. */
+static const uint8_t AU_IDR[] = {
+    0, 0, 0, 1,    0x67, 0x42, 0xc0, 0x1e,             /* SPS */
+    0, 0, 1, 0x68, 0xce, 0x3c, 0x80,                   /* PPS */
+    0, 0, 0, 1,    0x65, 0x88, 0x11, 0x22, 0x33, 0x44, /* IDR slice */
+};
+/* What max_payload 4 makes of it (RFC 6184 §5.6 and §5.8) */
+static const uint8_t PK_SPS[] = {0x67, 0x42, 0xc0, 0x1e}; /* single NAL unit */
+static const uint8_t PK_PPS[] = {0x68, 0xce, 0x3c, 0x80}; /* single NAL unit */
+static const uint8_t PK_FU1[] = {0x7c, 0x85, 0x88, 0x11}; /* FU-A S=1, type 5 */
+static const uint8_t PK_FU2[] = {0x7c, 0x05, 0x22, 0x33}; /* FU-A middle */
+static const uint8_t PK_FU3[] = {0x7c, 0x45, 0x44};       /* FU-A E=1: the marker */
+/* The depacketizer's Annex-B form of it: 4-byte start codes throughout */
+static const uint8_t AU_IDR_OUT[] = {
+    0,    0,    0,    1, 0x67, 0x42, 0xc0, 0x1e, 0,    0,    0,    1,    0x68,
+    0xce, 0x3c, 0x80, 0, 0,    0,    1,    0x65, 0x88, 0x11, 0x22, 0x33, 0x44,
+};
+
+static void test_pack_known(void)
+{
+    const uint8_t *want[] = {PK_SPS, PK_PPS, PK_FU1, PK_FU2, PK_FU3};
+    const size_t want_len[] = {4, 4, 4, 4, 3};
+    cv_h264_pack_t pk;
+    cv_h264_pack_init(&pk, AU_IDR, sizeof AU_IDR);
+    cv_h264_depack_t d;
+    cv_h264_depack_init(&d, 4096);
+    cv_h264_frame_t f;
+    uint8_t out[16];
+    int marker = 0, i = 0, n, got = 0;
+    while ((n = cv_h264_pack_next(&pk, out, sizeof out, 4, &marker)) > 0 && i < 5) {
+        CHECK_EQ(n, (int)want_len[i]);
+        CHECK_MEM(out, want[i], want_len[i]);
+        CHECK_EQ(marker, i == 4);
+        got = push(&d, 100 + (uint64_t)i, 9000, marker, out, (size_t)n, &f);
+        CHECK_EQ(got, i == 4);
+        i++;
+    }
+    CHECK_EQ(i, 5);
+    CHECK_EQ(n, 0);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 4, &marker), 0); /* stays done */
+    CHECK(got == 1 && f.keyframe && f.ts == 9000);
+    CHECK_EQ(f.len, sizeof AU_IDR_OUT);
+    CHECK_MEM(f.data, AU_IDR_OUT, sizeof AU_IDR_OUT);
+    cv_h264_depack_cleanup(&d);
+}
+
+static void test_pack_big(void)
+{
+    /* a 3000-byte IDR slice after SPS and PPS, in 1160-byte payloads: 2 single
+     * NAL units, then ceil(2999 / 1158) = 3 FU-A fragments */
+    static uint8_t au[3100], want[3100];
+    size_t n = 0, w = 0;
+    memcpy(au, AU_IDR, 15); /* SPS and PPS as above */
+    n = 15;
+    memcpy(au + n, (const uint8_t[]){0, 0, 1, 0x65, 0x88}, 5);
+    n += 5;
+    for (int i = 0; i < 2998; i++)
+        au[n++] = (uint8_t)(i % 251 + 1); /* no zero bytes: no start code in it */
+    au[n++] = 0;                          /* trailing zero bytes are not the slice's */
+    au[n++] = 0;
+    memcpy(want, AU_IDR_OUT, 16);
+    w = 16;
+    memcpy(want + w, (const uint8_t[]){0, 0, 0, 1, 0x65, 0x88}, 6);
+    w += 6;
+    memcpy(want + w, au + 20, 2998);
+    w += 2998;
+    cv_h264_pack_t pk;
+    cv_h264_pack_init(&pk, au, n);
+    cv_h264_depack_t d;
+    cv_h264_depack_init(&d, 8192);
+    cv_h264_frame_t f;
+    uint8_t out[1200];
+    int marker, k = 0, got = 0, len, sizes[8];
+    while ((len = cv_h264_pack_next(&pk, out, sizeof out, 1160, &marker)) > 0 && k < 8) {
+        sizes[k] = len;
+        CHECK_EQ(marker, k == 4);
+        got = push(&d, 65534 + (uint64_t)k, 1234, marker, out, (size_t)len, &f);
+        k++;
+    }
+    CHECK_EQ(k, 5);
+    CHECK(sizes[0] == 4 && sizes[1] == 4 && sizes[2] == 1160 && sizes[3] == 1160);
+    CHECK_EQ(sizes[4], 2999 - 2 * 1158 + 2);
+    CHECK(got == 1 && f.keyframe);
+    CHECK_EQ(f.len, w);
+    if (f.len == w)
+        CHECK_MEM(f.data, want, w);
+    cv_h264_depack_cleanup(&d);
+}
+
+static void test_pack_edges(void)
+{
+    cv_h264_pack_t pk;
+    uint8_t out[16];
+    int marker = 1;
+    /* a P slice alone fits: one packet with the marker */
+    const uint8_t au[] = {0, 0, 1, 0x41, 0x9a, 0x01};
+    cv_h264_pack_init(&pk, au, sizeof au);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 2, &marker), CV_E_INVAL);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, 2, 100, &marker), CV_E_NOSPACE);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 100, &marker), 3);
+    CHECK(marker && out[0] == 0x41 && out[1] == 0x9a && out[2] == 0x01);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 100, &marker), 0);
+    CHECK_EQ(marker, 0);
+    /* no start code, or only empty NAL units: nothing to send */
+    const uint8_t junk[] = {0x41, 0x9a, 0, 0, 0, 1, 0, 0, 1};
+    cv_h264_pack_init(&pk, junk, 2);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 100, &marker), 0);
+    cv_h264_pack_init(&pk, junk + 2, sizeof junk - 2);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 100, &marker), 0);
+    cv_h264_pack_init(&pk, NULL, 10);
+    CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 100, &marker), 0);
+}
+
 int main(void)
 {
     test_stap_and_fu();
@@ -332,5 +449,8 @@ int main(void)
     test_seq_wrap();
     test_no_params();
     test_misc();
+    test_pack_known();
+    test_pack_big();
+    test_pack_edges();
     return CHECK_DONE("test_h264");
 }

@@ -2,7 +2,9 @@
  * test_h264_codec.c - the H.264 decoder (mixer/h264_codec.c) on streams that
  * libavcodec's x264 encoder makes here: pictures checked by rectangle means,
  * a corrupt access unit refused, the decoder waiting for a key frame after it,
- * a stream without parameter sets and pictures too wide refused.
+ * a stream without parameter sets and pictures too wide refused; and our
+ * encoder's access units: constrained baseline, parameter sets before each
+ * IDR, an IDR on request.
  */
 #include "check.h"
 #include "err.h"
@@ -181,6 +183,87 @@ static void test_too_wide(void)
     free(wide[0].data);
 }
 
+/* The NAL unit types of an Annex-B access unit, in order; returns the count. */
+static int nal_types(const uint8_t *p, int len, int *types, int max)
+{
+    int n = 0;
+    for (int i = 0; i + 3 < len && n < max; i++)
+        if (p[i] == 0 && p[i + 1] == 0 && p[i + 2] == 1) {
+            types[n++] = p[i + 3] & 0x1f;
+            i += 3;
+        }
+    return n;
+}
+
+static void paint_image(cv_image_t *im)
+{
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            im->y[y * im->stride_y + x] = x < W / 2 ? left[0] : right[0];
+    for (int y = 0; y < H / 2; y++)
+        for (int x = 0; x < W / 2; x++) {
+            im->u[y * im->stride_u + x] = x < W / 4 ? left[1] : right[1];
+            im->v[y * im->stride_v + x] = x < W / 4 ? left[2] : right[2];
+        }
+}
+
+/* Our encoder: constrained baseline, SPS and PPS before each IDR, an IDR on
+ * request only, and pictures our decoder shows as they were painted. */
+static void test_encode(void)
+{
+    cv_h264_enc_cfg_t cfg = {.width = W, .height = H, .fps = 30, .bitrate_kbps = 500};
+    cv_h264_enc_t *e = cv_h264_enc_create(&cfg);
+    CHECK(e != NULL);
+    cv_h264_dec_t *d = cv_h264_dec_create();
+    if (!e || !d) {
+        cv_h264_dec_destroy(d);
+        return;
+    }
+    cv_image_t im, out;
+    cv_image_alloc(&im, W, H);
+    paint_image(&im);
+    static uint8_t buf[200000];
+    int key = 0, types[16], keys = 0, decoded = 0;
+    for (int i = 0; i < 10; i++) {
+        if (i == 6)
+            cv_h264_enc_request_keyframe(e);
+        int n = cv_h264_enc_encode(e, &im, i * 3000, buf, sizeof buf, &key);
+        CHECK(n > 0);
+        if (n <= 0)
+            continue;
+        int k = nal_types(buf, n, types, 16);
+        if (i == 0 || i == 6) {
+            CHECK(key);
+            /* SPS, PPS, then (after an optional SEI) the IDR slice */
+            CHECK(k >= 3 && types[0] == 7 && types[1] == 8 && types[k - 1] == 5);
+            /* profile_idc 66, constraint_set1: constrained baseline */
+            CHECK(buf[4] == 0x67 && buf[5] == 66 && (buf[6] & 0x40));
+        } else {
+            CHECK(!key && k >= 1 && types[k - 1] == 1);
+        }
+        keys += key;
+        if (cv_h264_dec_decode(d, buf, (size_t)n, key, &out) == 1) {
+            decoded++;
+            check_halves(&out);
+        }
+    }
+    CHECK_EQ(keys, 2);
+    CHECK_EQ(decoded, 10);
+    cv_image_t small;
+    cv_image_alloc(&small, W / 2, H / 2);
+    CHECK_EQ(cv_h264_enc_encode(e, &small, 40000, buf, sizeof buf, &key), CV_E_INVAL);
+    CHECK_EQ(cv_h264_enc_encode(e, &im, 43000, buf, 8, &key), CV_E_NOSPACE);
+    int n = cv_h264_enc_encode(e, &im, 46000, buf, sizeof buf, &key);
+    CHECK(n > 0 && key); /* what was lost is replaced by an IDR */
+    cv_image_free(&small);
+    cv_image_free(&im);
+    cv_h264_dec_destroy(d);
+    cv_h264_enc_destroy(e);
+    cv_h264_enc_destroy(NULL);
+    cfg.width = 17;
+    CHECK(cv_h264_enc_create(&cfg) == NULL);
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_QUIET);
@@ -192,6 +275,7 @@ int main(void)
         test_no_params();
         test_too_wide();
     }
+    test_encode();
     for (int i = 0; i < n; i++)
         free(aus[i].data);
     return CHECK_DONE("test_h264_codec");

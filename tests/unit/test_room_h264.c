@@ -3,11 +3,16 @@
  * through libavcodec): every tile shows its sender's colour in the VP8
  * composite; one H.264 sender's garbage costs only its own tile (its decoder
  * error is flagged, the other tiles stay right) until its next key frame.
+ * Then one H.264 sender receives the composite as H.264: it decodes with
+ * every colour, a key frame it asks for comes as an IDR without one in the
+ * VP8 stream, and the tier's H.264 encoder exists only while it receives.
  */
 #include "check.h"
 #include "err.h"
 #include "frame.h"
+#include "h264_codec.h"
 #include "image.h"
+#include "outtiers.h"
 #include "room.h"
 #include "video_codec.h"
 
@@ -141,20 +146,36 @@ static void camera(sender_t *s, int t, int key, int64_t now)
     }
 }
 
-/* The composite A receives, decoded (VP8). */
+/* The composite a receiver gets, decoded (VP8, or H.264 with hdec). */
 typedef struct {
     cv_vp8_dec_t *dec;
+    cv_h264_dec_t *hdec;
     cv_image_t pic;
     int have;
+    int frames, keys, wrong_codec; /* video frames since the last count */
 } screen_t;
+
+static int screen_decode(screen_t *sc, const cv_frame_t *f, cv_image_t *out)
+{
+    int codec = sc->hdec ? CV_FRAME_H264 : CV_FRAME_VP8;
+    sc->frames++;
+    sc->keys += f->keyframe;
+    if (f->codec != codec) {
+        sc->wrong_codec++;
+        return 0;
+    }
+    if (!sc->have && !f->keyframe)
+        return 0;
+    return sc->hdec ? cv_h264_dec_decode(sc->hdec, f->data, f->len, f->keyframe, out)
+                    : cv_vp8_dec_decode(sc->dec, f->data, f->len, out);
+}
 
 static void screen_drain(screen_t *sc, cv_part_t *p)
 {
     cv_frame_t *f;
     while ((f = cv_part_pop(p))) {
         cv_image_t out;
-        if (f->kind == CV_FRAME_VIDEO && (sc->have || f->keyframe) &&
-            cv_vp8_dec_decode(sc->dec, f->data, f->len, &out) == 1) {
+        if (f->kind == CV_FRAME_VIDEO && screen_decode(sc, f, &out) == 1) {
             cv_image_free(&sc->pic);
             cv_image_alloc(&sc->pic, out.w, out.h);
             for (int y = 0; y < out.h; y++)
@@ -182,9 +203,83 @@ static int shows(const screen_t *sc, int cx, int cy, int k)
            u < colour[k][1] + 8 && v > colour[k][2] - 8 && v < colour[k][2] + 8;
 }
 
+/* The encoders of a tier follow the codecs of its receivers. */
+static void test_outtiers_codecs(void)
+{
+    cv_outtiers_t ts;
+    cv_outtier_cfg_t cfg[2] = {{.width = 320, .height = 180, .fps = 30, .kbps = 400},
+                               {.width = 160, .height = 90, .fps = 15, .kbps = 100}};
+    CHECK_EQ(cv_outtiers_init(&ts, cfg, 2, 30), 0);
+    CHECK_EQ(cv_outtiers_set_codecs(&ts, 1, 0), 1u); /* VP8 on tier 0 only */
+    CHECK(ts.t[0].enc && !ts.t[0].henc && !ts.t[1].active);
+    CHECK_EQ(ts.created, 1);
+    CHECK_EQ(cv_outtiers_set_codecs(&ts, 1, 2), 3u); /* H.264 on tier 1 */
+    CHECK(ts.t[0].enc && !ts.t[0].henc && !ts.t[1].enc && ts.t[1].henc);
+    CHECK_EQ(cv_outtiers_top(&ts), 0);
+    int key = 0;
+    CHECK_EQ(cv_outtiers_encode_h264(&ts, 0, 0, 0, &key), CV_E_INVAL); /* none on tier 0 */
+    CHECK_EQ(cv_outtiers_encode(&ts, 1, &ts.t[0].img, 0, 0, &key), CV_E_INVAL);
+    cv_outtiers_scale(&ts, 1, &ts.t[0].img);
+    int n = cv_outtiers_encode_h264(&ts, 1, 0, 0, &key);
+    CHECK(n > 4 && key && ts.buf[4] == 0x67);        /* an IDR, its SPS first */
+    CHECK_EQ(cv_outtiers_set_codecs(&ts, 0, 3), 3u); /* tier 0: H.264 instead of VP8 */
+    CHECK(!ts.t[0].enc && ts.t[0].henc && ts.t[0].active);
+    CHECK_EQ(ts.created, 3);
+    CHECK_EQ(ts.destroyed, 1);
+    CHECK_EQ(cv_outtiers_set_codecs(&ts, 0, 0), 0u); /* nobody receives */
+    CHECK(!ts.t[0].active && !ts.t[0].henc && !ts.t[1].active && !ts.t[1].henc);
+    CHECK_EQ(ts.destroyed, 3);
+    CHECK_EQ(cv_outtiers_set_active(&ts, 2), 2u); /* the VP8-only form */
+    CHECK(ts.t[1].enc && !ts.t[1].henc);
+    cv_outtiers_cleanup(&ts);
+}
+
+/* B receives the composite as H.264 from now on, A still as VP8. */
+static void h264_receiver(cv_room_t *r, sender_t *s, screen_t *sc, int *t, int64_t *now,
+                          const int at[3][2])
+{
+    screen_t hb = {.hdec = cv_h264_dec_create()};
+    cv_frame_t *f;
+    while ((f = cv_part_pop(s[1].p)))
+        cv_frame_unref(f); /* what it got as VP8 */
+    cv_part_set_video_codec(s[1].p, CV_FRAME_H264);
+    sc->frames = sc->keys = 0;
+    for (int k = 0; k < 30; k++, (*t)++, *now += TICK_US) {
+        for (int i = 0; i < 3; i++)
+            camera(&s[i], *t, 0, *now);
+        cv_room_video_tick(r, *now);
+        screen_drain(sc, s[0].p);
+        screen_drain(&hb, s[1].p);
+    }
+    CHECK_EQ(hb.wrong_codec, 0);
+    CHECK(hb.frames >= 28);
+    CHECK_EQ(hb.keys, 1); /* its first frame, nothing more */
+    for (int i = 0; i < 3; i++)
+        CHECK(shows(&hb, at[i][0], at[i][1], i));
+    CHECK(sc->frames >= 28 && sc->wrong_codec == 0 && sc->keys == 0); /* A: VP8 goes on */
+    /* B asks for a key frame (PLI): an IDR for it, no key frame for A */
+    hb.frames = hb.keys = sc->frames = 0;
+    cv_part_request_keyframe(s[1].p);
+    for (int k = 0; k < 5; k++, (*t)++, *now += TICK_US) {
+        for (int i = 0; i < 3; i++)
+            camera(&s[i], *t, 0, *now);
+        cv_room_video_tick(r, *now);
+        screen_drain(sc, s[0].p);
+        screen_drain(&hb, s[1].p);
+    }
+    CHECK_EQ(hb.keys, 1);
+    CHECK_EQ(sc->keys, 0);
+    CHECK(sc->frames >= 4);
+    for (int i = 0; i < 3; i++)
+        CHECK(shows(&hb, at[i][0], at[i][1], i));
+    cv_h264_dec_destroy(hb.hdec);
+    cv_image_free(&hb.pic);
+}
+
 int main(void)
 {
     av_log_set_level(AV_LOG_QUIET);
+    test_outtiers_codecs();
     cv_room_t *r = cv_room_create(&CFG, 0);
     sender_t s[3];
     CHECK_EQ(sender_init(&s[0], r, "A", 0, 0), 0);
@@ -244,6 +339,8 @@ int main(void)
     CHECK_EQ(st.decode_errors, errors);
     for (int i = 0; i < 3; i++)
         CHECK(shows(&sc, at[i][0], at[i][1], i));
+
+    h264_receiver(r, s, &sc, &t, &now, at);
 
     for (int i = 0; i < 3; i++)
         sender_cleanup(&s[i], r);

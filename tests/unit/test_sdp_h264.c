@@ -2,7 +2,8 @@
  * test_sdp_h264.c - H.264 in offers and answers (RFC 6184 §8): VP8 chosen when
  * both are offered, H.264 with packetization-mode 1 and a baseline, main or
  * high profile when it is the only video, its fmtp answered, sprop-parameter-sets
- * kept, an H.264 section only received.
+ * kept, an H.264 section sent as well as received (sendonly towards a recvonly
+ * offer, recvonly towards a sendonly one).
  */
 #include "check.h"
 #include "err.h"
@@ -175,10 +176,39 @@ static void test_answer(void)
     CHECK(strstr(v, "a=rtcp-fb:96 nack pli\r\n") != NULL);
     CHECK(strstr(v, "a=rtcp-fb:96 ccm fir\r\n") != NULL);
     CHECK(strstr(v, "VP8") == NULL);
-    /* we send no H.264: the sendrecv section is answered recvonly, without our SSRC */
-    CHECK(strstr(v, "a=recvonly\r\n") != NULL);
-    CHECK(strstr(v, "572662306") == NULL);
-    CHECK(strstr(ans, "a=sendrecv\r\n") != NULL); /* audio still both ways */
+    /* we send the composite as H.264: sendrecv, with our SSRC */
+    CHECK(strstr(v, "a=sendrecv\r\n") != NULL);
+    CHECK(strstr(v, "a=recvonly\r\n") == NULL);
+    CHECK(strstr(v, "a=ssrc:572662306 cname:") != NULL);
+
+    /* a viewer's recvonly H.264 offer: sendonly, with our SSRC */
+    CHECK_EQ(parse_video("a=rtpmap:96 H264/90000\r\n"
+                         "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n"
+                         "a=recvonly\r\n"),
+             0);
+    len = cv_sdp_build_answer(&off, &p, ans, sizeof ans);
+    v = len > 0 ? strstr(ans, "m=video") : NULL;
+    CHECK(v && strstr(v, "a=sendonly\r\n") && strstr(v, "a=ssrc:572662306 cname:"));
+    CHECK(v && strstr(v, "packetization-mode=1;profile-level-id=42e01f\r\n"));
+
+    /* a publisher's sendonly H.264 offer: recvonly, no SSRC of ours */
+    CHECK_EQ(parse_video("a=rtpmap:96 H264/90000\r\n"
+                         "a=fmtp:96 profile-level-id=64001f;packetization-mode=1\r\n"
+                         "a=sendonly\r\n"),
+             0);
+    len = cv_sdp_build_answer(&off, &p, ans, sizeof ans);
+    v = len > 0 ? strstr(ans, "m=video") : NULL;
+    CHECK(v && strstr(v, "a=recvonly\r\n") && !strstr(v, "572662306"));
+
+    /* when we send no video (a publisher's session), a sendrecv offer: recvonly */
+    CHECK_EQ(parse_video("a=rtpmap:96 H264/90000\r\n"
+                         "a=fmtp:96 profile-level-id=42e01f;packetization-mode=1\r\n"),
+             0);
+    p.send_video = 0;
+    len = cv_sdp_build_answer(&off, &p, ans, sizeof ans);
+    v = len > 0 ? strstr(ans, "m=video") : NULL;
+    CHECK(v && strstr(v, "a=recvonly\r\n") && !strstr(v, "572662306"));
+    p.send_video = 1;
 
     /* with VP8 offered too: VP8 answered, sent */
     CHECK_EQ(parse_video("a=rtpmap:96 H264/90000\r\n"
