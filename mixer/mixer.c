@@ -150,6 +150,7 @@ cv_mixer_t *cv_mixer_create(cv_pool_t *pool, const cv_mixer_cfg_t *cfg)
         cv_mixer_destroy(m);
         return NULL;
     }
+    pthread_setname_np(m->clock_thread, "cv-mix-clock");
     m->clock_started = 1;
     return m;
 }

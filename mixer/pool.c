@@ -7,6 +7,7 @@
 #include "mem.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 struct job {
@@ -56,6 +57,9 @@ cv_pool_t *cv_pool_create(int n)
     for (int i = 0; i < n; i++) {
         if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
             break;
+        char name[16]; /* the kernel keeps 15 characters */
+        snprintf(name, sizeof(name), "cv-mix-%d", i);
+        pthread_setname_np(p->threads[i], name);
         p->n++;
     }
     if (p->n == 0) {

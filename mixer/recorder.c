@@ -225,6 +225,7 @@ cv_recorder_t *cv_recorder_start(cv_mixer_t *m, const cv_recorder_cfg_t *cfg, ch
         snprintf(why, whycap, "could not start the writer thread");
         goto fail;
     }
+    pthread_setname_np(r->thread, "cv-rec");
     CV_INFO("recording: started");
     return r;
 fail:
