@@ -57,8 +57,8 @@ cv_pool_t *cv_pool_create(int n)
     for (int i = 0; i < n; i++) {
         if (pthread_create(&p->threads[i], NULL, worker, p) != 0)
             break;
-        char name[16]; /* the kernel keeps 15 characters */
-        snprintf(name, sizeof(name), "cv-mix-%d", i);
+        char name[16]; /* the kernel keeps 15 characters; n is at most 64 */
+        snprintf(name, sizeof(name), "cv-mix-%u", (unsigned)i % 64u);
         pthread_setname_np(p->threads[i], name);
         p->n++;
     }
