@@ -14,7 +14,7 @@ FUZZ_CC ?= clang
 SAN ?= address,undefined
 FUZZ_SECONDS ?= 30
 
-PKGS := nice openssl vpx opus libmicrohttpd inih jansson glib-2.0 libavcodec libavutil
+PKGS := nice openssl vpx opus libmicrohttpd inih jansson glib-2.0
 APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libssl-dev \
 	libvpx-dev libopus-dev libyuv-dev libmicrohttpd-dev libinih-dev \
 	libjansson-dev libglib2.0-dev libavcodec-dev iproute2 util-linux curl chromium \
@@ -23,9 +23,10 @@ APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libs
 	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light haproxy strace groff-base man-db openssl \
 	nftables coturn espeak-ng libavformat-dev
 
-# FFmpeg for the recordings: the daemon is built with its headers only
-# (mixer/webm.c loads the libraries when a recording starts); the unit tests
-# and bench/webmprobe link them.
+# FFmpeg for the recordings and H.264: the daemon is built with its headers
+# only (mixer/webm.c loads the libraries when a recording starts,
+# mixer/h264_codec.c when the first H.264 stream comes or goes); the unit
+# tests and the benches link them.
 AV_PKGS := libavformat libavcodec libavutil
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(AV_PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lyuv -lstdc++ -lm -lpthread -ldl

@@ -18,6 +18,8 @@
 #include <libavutil/dict.h>
 #include <libavutil/frame.h>
 #include <libavutil/log.h>
+#include <libavutil/version.h>
+#include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -34,45 +36,112 @@ struct cv_h264_dec {
     int broken; /* a decode failed: only a key frame is taken */
 };
 
+/* The functions used, from FFmpeg's libraries loaded (dlopen) when the first
+ * decoder or encoder is made: linked in, they would bring ~130 libraries into
+ * every daemon, H.264 or not, and libnuma's start-up would make a system call
+ * outside the service's filter. */
+static struct {
+    __typeof__(&av_dict_free) av_dict_free;
+    __typeof__(&av_dict_set) av_dict_set;
+    __typeof__(&av_frame_alloc) av_frame_alloc;
+    __typeof__(&av_frame_free) av_frame_free;
+    __typeof__(&av_frame_move_ref) av_frame_move_ref;
+    __typeof__(&av_frame_unref) av_frame_unref;
+    __typeof__(&av_log_set_level) av_log_set_level;
+    __typeof__(&av_packet_alloc) av_packet_alloc;
+    __typeof__(&av_packet_free) av_packet_free;
+    __typeof__(&av_packet_unref) av_packet_unref;
+    __typeof__(&avcodec_alloc_context3) avcodec_alloc_context3;
+    __typeof__(&avcodec_find_decoder) avcodec_find_decoder;
+    __typeof__(&avcodec_find_encoder_by_name) avcodec_find_encoder_by_name;
+    __typeof__(&avcodec_flush_buffers) avcodec_flush_buffers;
+    __typeof__(&avcodec_free_context) avcodec_free_context;
+    __typeof__(&avcodec_open2) avcodec_open2;
+    __typeof__(&avcodec_receive_frame) avcodec_receive_frame;
+    __typeof__(&avcodec_receive_packet) avcodec_receive_packet;
+    __typeof__(&avcodec_send_frame) avcodec_send_frame;
+    __typeof__(&avcodec_send_packet) avcodec_send_packet;
+} av;
+static pthread_once_t av_once = PTHREAD_ONCE_INIT;
+static int av_loaded;
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define SONAME(lib, major) "lib" lib ".so." STR(major)
+#define SYM(lib, name) ok &= (*(void **)&av.name = (lib) ? dlsym((lib), #name) : NULL) != NULL
+
 /* libavcodec would write a line to stderr for every bad slice a peer sends;
  * what fails is counted by the room instead. Its log level is process-wide. */
-static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
-
-static void quiet(void)
+static void load_av(void)
 {
-    av_log_set_level(AV_LOG_QUIET);
+    void *u = dlopen(SONAME("avutil", LIBAVUTIL_VERSION_MAJOR), RTLD_NOW | RTLD_LOCAL);
+    void *c = dlopen(SONAME("avcodec", LIBAVCODEC_VERSION_MAJOR), RTLD_NOW | RTLD_LOCAL);
+    int ok = 1;
+    SYM(u, av_dict_free);
+    SYM(u, av_dict_set);
+    SYM(u, av_frame_alloc);
+    SYM(u, av_frame_free);
+    SYM(u, av_frame_move_ref);
+    SYM(u, av_frame_unref);
+    SYM(u, av_log_set_level);
+    SYM(c, av_packet_alloc);
+    SYM(c, av_packet_free);
+    SYM(c, av_packet_unref);
+    SYM(c, avcodec_alloc_context3);
+    SYM(c, avcodec_find_decoder);
+    SYM(c, avcodec_find_encoder_by_name);
+    SYM(c, avcodec_flush_buffers);
+    SYM(c, avcodec_free_context);
+    SYM(c, avcodec_open2);
+    SYM(c, avcodec_receive_frame);
+    SYM(c, avcodec_receive_packet);
+    SYM(c, avcodec_send_frame);
+    SYM(c, avcodec_send_packet);
+    av_loaded = ok; /* the libraries stay loaded for the decoders and encoders to come */
+    if (ok)
+        av.av_log_set_level(AV_LOG_QUIET);
+    else
+        CV_WARN("h264: FFmpeg's libavcodec %d could not be loaded (%s)", LIBAVCODEC_VERSION_MAJOR,
+                SONAME("avcodec", LIBAVCODEC_VERSION_MAJOR));
+}
+
+static int have_av(void)
+{
+    pthread_once(&av_once, load_av);
+    return av_loaded;
 }
 
 void cv_h264_dec_destroy(cv_h264_dec_t *d)
 {
     if (!d)
         return;
-    avcodec_free_context(&d->ctx);
-    av_packet_free(&d->pkt);
-    av_frame_free(&d->pic);
-    av_frame_free(&d->tmp);
+    av.avcodec_free_context(&d->ctx);
+    av.av_packet_free(&d->pkt);
+    av.av_frame_free(&d->pic);
+    av.av_frame_free(&d->tmp);
     free(d->buf);
     free(d);
 }
 
 cv_h264_dec_t *cv_h264_dec_create(void)
 {
+    if (!have_av())
+        return NULL;
     cv_h264_dec_t *d = calloc(1, sizeof(*d));
-    const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_H264);
+    const AVCodec *codec = av.avcodec_find_decoder(AV_CODEC_ID_H264);
     if (!d || !codec)
         goto fail;
-    pthread_once(&quiet_once, quiet);
-    d->ctx = avcodec_alloc_context3(codec);
-    d->pkt = av_packet_alloc();
-    d->pic = av_frame_alloc();
-    d->tmp = av_frame_alloc();
+    d->ctx = av.avcodec_alloc_context3(codec);
+    d->pkt = av.av_packet_alloc();
+    d->pic = av.av_frame_alloc();
+    d->tmp = av.av_frame_alloc();
     if (!d->ctx || !d->pkt || !d->pic || !d->tmp)
         goto fail;
     d->ctx->thread_count = 1;
     d->ctx->flags |= AV_CODEC_FLAG_LOW_DELAY;
     d->ctx->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_EXPLODE;
     d->ctx->max_pixels = CV_H264_DEC_MAX_PIXELS;
-    if (avcodec_open2(d->ctx, codec, NULL) < 0)
+    if (av.avcodec_open2(d->ctx, codec, NULL) < 0)
         goto fail;
     return d;
 fail:
@@ -115,13 +184,13 @@ static int stage(cv_h264_dec_t *d, const uint8_t *data, size_t len)
 static int drain(cv_h264_dec_t *d)
 {
     int got = 0, rc;
-    while ((rc = avcodec_receive_frame(d->ctx, d->tmp)) == 0) {
+    while ((rc = av.avcodec_receive_frame(d->ctx, d->tmp)) == 0) {
         if (!picture_ok(d->tmp)) {
-            av_frame_unref(d->tmp);
+            av.av_frame_unref(d->tmp);
             return CV_E_CODEC;
         }
-        av_frame_unref(d->pic);
-        av_frame_move_ref(d->pic, d->tmp);
+        av.av_frame_unref(d->pic);
+        av.av_frame_move_ref(d->pic, d->tmp);
         got = 1;
     }
     return rc == AVERROR(EAGAIN) || rc == AVERROR_EOF ? got : CV_E_CODEC;
@@ -136,11 +205,11 @@ int cv_h264_dec_decode(cv_h264_dec_t *d, const uint8_t *data, size_t len, int ke
         return CV_E_CODEC; /* it would refer to what failed */
     if (stage(d, data, len) < 0)
         return CV_E_CODEC;
-    int rc = avcodec_send_packet(d->ctx, d->pkt);
+    int rc = av.avcodec_send_packet(d->ctx, d->pkt);
     if (rc == AVERROR(EAGAIN)) { /* a picture waits to be taken first */
         if (drain(d) < 0)
             goto bad;
-        rc = avcodec_send_packet(d->ctx, d->pkt);
+        rc = av.avcodec_send_packet(d->ctx, d->pkt);
     }
     if (rc < 0) {
         CV_DEBUG("h264 decode: error %d", rc);
@@ -165,7 +234,7 @@ int cv_h264_dec_decode(cv_h264_dec_t *d, const uint8_t *data, size_t len, int ke
     return 1;
 bad:
     d->broken = 1;
-    avcodec_flush_buffers(d->ctx);
+    av.avcodec_flush_buffers(d->ctx);
     return CV_E_CODEC;
 }
 
@@ -183,9 +252,9 @@ void cv_h264_enc_destroy(cv_h264_enc_t *e)
 {
     if (!e)
         return;
-    avcodec_free_context(&e->ctx);
-    av_frame_free(&e->frame);
-    av_packet_free(&e->pkt);
+    av.avcodec_free_context(&e->ctx);
+    av.av_frame_free(&e->frame);
+    av.av_packet_free(&e->pkt);
     free(e);
 }
 
@@ -200,29 +269,28 @@ static int enc_cfg_ok(const cv_h264_enc_cfg_t *c)
 static int open_x264(AVCodecContext *ctx, const AVCodec *codec)
 {
     AVDictionary *o = NULL;
-    av_dict_set(&o, "preset", "ultrafast", 0);
-    av_dict_set(&o, "tune", "zerolatency", 0);
-    av_dict_set(&o, "profile", "baseline", 0);
-    av_dict_set(&o, "forced-idr", "1", 0);
+    av.av_dict_set(&o, "preset", "ultrafast", 0);
+    av.av_dict_set(&o, "tune", "zerolatency", 0);
+    av.av_dict_set(&o, "profile", "baseline", 0);
+    av.av_dict_set(&o, "forced-idr", "1", 0);
     /* IDRs only on request or every gop_size; parameter sets in each; no delimiters */
-    av_dict_set(&o, "x264-params", "scenecut=0:repeat-headers=1:aud=0", 0);
-    int rc = avcodec_open2(ctx, codec, &o);
-    av_dict_free(&o);
+    av.av_dict_set(&o, "x264-params", "scenecut=0:repeat-headers=1:aud=0", 0);
+    int rc = av.avcodec_open2(ctx, codec, &o);
+    av.av_dict_free(&o);
     return rc;
 }
 
 cv_h264_enc_t *cv_h264_enc_create(const cv_h264_enc_cfg_t *cfg)
 {
-    if (!enc_cfg_ok(cfg))
+    if (!enc_cfg_ok(cfg) || !have_av())
         return NULL;
     cv_h264_enc_t *e = calloc(1, sizeof(*e));
-    const AVCodec *codec = avcodec_find_encoder_by_name("libx264");
+    const AVCodec *codec = av.avcodec_find_encoder_by_name("libx264");
     if (!e || !codec)
         goto fail;
-    pthread_once(&quiet_once, quiet);
-    e->ctx = avcodec_alloc_context3(codec);
-    e->frame = av_frame_alloc();
-    e->pkt = av_packet_alloc();
+    e->ctx = av.avcodec_alloc_context3(codec);
+    e->frame = av.av_frame_alloc();
+    e->pkt = av.av_packet_alloc();
     if (!e->ctx || !e->frame || !e->pkt)
         goto fail;
     AVCodecContext *c = e->ctx;
@@ -260,19 +328,19 @@ void cv_h264_enc_request_keyframe(cv_h264_enc_t *e)
 /* Takes the access unit libavcodec has ready, if any. */
 static int take_packet(cv_h264_enc_t *e, uint8_t *out, size_t cap, int *keyframe)
 {
-    int rc = avcodec_receive_packet(e->ctx, e->pkt);
+    int rc = av.avcodec_receive_packet(e->ctx, e->pkt);
     if (rc == AVERROR(EAGAIN))
         return 0;
     if (rc < 0)
         return CV_E_CODEC;
     int n = e->pkt->size, key = !!(e->pkt->flags & AV_PKT_FLAG_KEY);
     if (n <= 0 || (size_t)n > cap) {
-        av_packet_unref(e->pkt);
+        av.av_packet_unref(e->pkt);
         e->want_key = 1; /* what follows would refer to what is lost */
         return n <= 0 ? 0 : CV_E_NOSPACE;
     }
     memcpy(out, e->pkt->data, (size_t)n);
-    av_packet_unref(e->pkt);
+    av.av_packet_unref(e->pkt);
     *keyframe = key;
     if (key)
         e->want_key = 0;
@@ -301,7 +369,7 @@ int cv_h264_enc_encode(cv_h264_enc_t *e, const cv_image_t *im, int64_t pts90k, u
     f->pts = pts90k;
     f->pict_type = e->want_key ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     f->key_frame = e->want_key;
-    if (avcodec_send_frame(e->ctx, f) < 0)
+    if (av.avcodec_send_frame(e->ctx, f) < 0)
         return CV_E_CODEC;
     return take_packet(e, out, cap, keyframe);
 }
