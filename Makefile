@@ -182,17 +182,6 @@ unit: $(UNIT_BIN)
 unit-san: $(UNIT_SAN_BIN)
 fuzz-build: $(FUZZ_BIN)
 
-check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay \
-	build/bench/webmprobe $(SPEECH)
-	tests/run-suite
-
-fuzz: fuzz-build
-	tests/fuzz/run-all $(FUZZ_SECONDS)
-
-bench: deps all $(BENCH_BIN) build/bench/loadgen $(SPEECH)
-	bench/run
-
-# One participant behind the impairment relay, per profile (bench/network.sh).
 # Speech for the audio tests and benchmarks: Opus keeps its in-band FEC for
 # voice (SILK and hybrid modes), which tones never reach. Two voices, two
 # languages, synthesised here so that no recording is shipped.
@@ -205,6 +194,17 @@ SPEECH_B := Bonjour à toutes et à tous. Nous commençons la séance par le com
 	dernière réunion, puis nous parlerons des inscriptions pour la rentrée. Chaque classe aura \
 	deux délégués, et les parents qui le souhaitent pourront participer au conseil du mois de mars.
 
+check: deps all unit unit-san san tsan fuzz-build build/bench/loadgen build/bench/relay \
+	build/bench/webmprobe $(SPEECH)
+	tests/run-suite
+
+fuzz: fuzz-build
+	tests/fuzz/run-all $(FUZZ_SECONDS)
+
+bench: deps all $(BENCH_BIN) build/bench/loadgen $(SPEECH)
+	bench/run
+
+# One participant behind the impairment relay, per profile (bench/network.sh).
 build/speech/a.wav:
 	@mkdir -p $(@D)
 	espeak-ng -v en-gb -s 160 -w $@ "$(SPEECH_A)"
