@@ -11,7 +11,7 @@ void cv_bwe_init(cv_bwe_t *b)
     b->base_cur = b->base_prev = INT64_MAX;
     b->base_win_us = -1;
     b->win_end_us = -1;
-    b->prev_min_q = INT64_MAX;
+    b->prev_min_q = b->prev2_min_q = INT64_MAX;
     b->queue_us = -1;
     b->reorder_win_us = -1;
     b->latest_us = INT64_MIN;
@@ -69,9 +69,15 @@ static int end_window(cv_bwe_t *b)
 {
     int empty = b->win_min_q == INT64_MAX;
     /* the least of this window and the last: a handful of packets that all
-     * happen to be late is not a queue */
-    if (!empty)
+     * happen to be late is not a queue; a short queue, which only holds a
+     * step up back, must show in three windows (on a jittery link a few
+     * packets all a little late are common) */
+    int64_t q3 = b->prev_min_q < b->prev2_min_q ? b->prev_min_q : b->prev2_min_q;
+    if (!empty) {
         b->queue_us = b->win_min_q < b->prev_min_q ? b->win_min_q : b->prev_min_q;
+        q3 = b->queue_us < q3 ? b->queue_us : q3;
+    }
+    b->prev2_min_q = b->prev_min_q;
     b->prev_min_q = b->win_min_q;
     if (b->wins < CV_BWE_RATE_WINS)
         b->wins++;
@@ -89,7 +95,7 @@ static int end_window(cv_bwe_t *b)
         b->overuses++;
         return CV_BWE_OVERUSE;
     }
-    return b->queue_us < CV_BWE_NORMAL_US ? CV_BWE_NORMAL : CV_BWE_QUEUE;
+    return q3 < CV_BWE_NORMAL_US ? CV_BWE_NORMAL : CV_BWE_QUEUE;
 }
 
 int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
@@ -125,7 +131,7 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
             /* a long silence: nothing of the windows before counts */
             memset(b->win_bytes, 0, sizeof(b->win_bytes));
             b->wins = 0;
-            b->prev_min_q = INT64_MAX;
+            b->prev_min_q = b->prev2_min_q = INT64_MAX;
             b->latest_us = arrival;
             b->win_end_us = arrival + CV_BWE_WIN_US;
             b->win_min_q = INT64_MAX;

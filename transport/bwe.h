@@ -14,7 +14,8 @@
  * single packets late, a queue makes every packet late: so each
  * CV_BWE_WIN_US window of arrivals, the queuing delay is the least of the
  * packets' of that window and the one before.
- * A window whose queuing delay passes CV_BWE_OVERUSE_US is overuse.
+ * A window whose queuing delay passes CV_BWE_OVERUSE_US is overuse; one whose
+ * three windows' least delay passes CV_BWE_NORMAL_US shows a queue.
  *
  * It also keeps what the feedback said of each packet (cv_bwe_fate), and how
  * late the link delivers packets that others overtook (reorder_us, the worst
@@ -36,7 +37,7 @@
 #define CV_BWE_RATE_WINS 5            /* the acknowledged rate: over this many windows */
 #define CV_BWE_BASE_WIN_US 10000000   /* the least delay: of two windows this long */
 #define CV_BWE_OVERUSE_US 40000       /* a window's queuing delay above this: overuse */
-#define CV_BWE_NORMAL_US 10000        /* below this: no queue */
+#define CV_BWE_NORMAL_US 20000        /* below this (three windows): no queue */
 #define CV_BWE_REORDER_WIN_US 5000000 /* reordering: the worst of two windows this long */
 #define CV_BWE_REORDER_MAX_US 500000  /* later than this counts as this late */
 
@@ -66,6 +67,7 @@ typedef struct {
     int64_t win_end_us;          /* the arrival window's end (receiver clock), -1 before any */
     int64_t win_min_q;           /* the least queuing delay in it */
     int64_t prev_min_q;          /* and in the window before */
+    int64_t prev2_min_q;         /* and the one before that */
     int64_t win_bytes[CV_BWE_RATE_WINS];
     int win_i, wins;    /* the window being filled; how many have ended, up to the ring */
     int64_t queue_us;   /* the queuing delay of the last window ended */

@@ -1293,8 +1293,8 @@ static void nack_one(cv_core_t *c, log_t *lg, uint16_t seq, int64_t now)
 /* NACKs on a link that reorders wait for the transport feedback: a packet it
  * reports as come (it was only overtaken) is not sent again, one it reports
  * missing or has not reported yet goes when the hold ends (the feedback may
- * have gone before a late packet came). On a link that has not reordered, a
- * NACK is answered at once. */
+ * have gone before a late packet came). On a link that has not reordered, or
+ * that really loses packets, a NACK is answered at once. */
 static void test_nack_waits_for_feedback(void)
 {
     log_t lg;
@@ -1352,6 +1352,22 @@ static void test_nack_waits_for_feedback(void)
     CHECK_EQ(lg.rtx_rtp, rtx + 1);
     run_until(c, &lg, asked + 20 * MS + NACK_HOLD_SLACK);
     CHECK_EQ(lg.rtx_rtp, rtx + 2);
+    /* its reports say it loses 30 %: most NACKs are for lost packets now,
+     * and are answered at once */
+    now = asked + 20 * MS + NACK_HOLD_SLACK;
+    uint32_t high = 1000;
+    int32_t lost = 0;
+    for (int i = 0; i < 8; i++) {
+        cv_rtcp_rb_t rb = {.ssrc = OUR_V, .cum_lost = lost += 12, .ext_high_seq = high += 40};
+        uint8_t rr[64];
+        int m = cv_rtcp_build_rr(rr, sizeof(rr), THEIR_V, &rb, 1);
+        cv_core_on_rtcp(c, rr, (size_t)m, now += 250 * MS);
+        drain(c, &lg, now);
+    }
+    video_out(c, &lg, 0, now += 20 * MS);
+    CHECK_EQ(sent_numbers(&lg, tw1, vs1, 1), 1);
+    nack_one(c, &lg, vs1[0], now += 5 * MS);
+    CHECK_EQ(lg.rtx_rtp, rtx + 3);
     cv_core_free(c);
 }
 
