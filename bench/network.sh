@@ -12,7 +12,7 @@
 # only at the end, from its metrics), freezeCount, the longest stall of
 # frames decoded (for outage3 the outage plus the time to the first frame
 # after it; "recovery" is that minus the 3 s), NACKs B sent and packets
-# retransmitted to it, the loss B saw, and A's (direct) concealment as a
+# retransmitted to it (and their share of the video packets it got), the loss B saw, and A's (direct) concealment as a
 # control for the machine's own load.
 # Environment: PROFILES (default all), WEAK_RUN_S, CONCLAVE.
 set -u
@@ -40,7 +40,8 @@ const head = ["profile", "concealed", "p95 playout", "fps", "size", "freezes", "
 const recovery = (r) => r.profile === "outage3" ? Math.max(0, r.longestStallMs - 3000) + " ms" : "-";
 const body = rows.map((r) => [r.profile, pct(r.concealed), r.playoutP95Ms + " ms", r.fps.toFixed(1),
     r.paused ? "paused" : r.size,
-    String(r.freezes), r.longestStallMs + " ms", recovery(r), String(r.nacks), String(r.rtx),
+    String(r.freezes), r.longestStallMs + " ms", recovery(r), String(r.nacks),
+    r.rtx + " (" + pct(r.rtx / Math.max(1, r.videoPps * r.seconds)) + ")",
     pct(r.audioLoss) + " / " + pct(r.videoLoss), pct(r.direct.concealed)]);
 const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
 const line = (cells) => "| " + cells.map((c, i) => c.padEnd(w[i])).join(" | ") + " |";
