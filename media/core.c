@@ -532,7 +532,7 @@ static void on_transport_feedback(cv_core_t *c, const uint8_t *pkt, size_t len)
         return;
     if (state == CV_BWE_OVERUSE)
         c->st.overuses++;
-    apply_tier(c, cv_tier_ctl_on_delay(&c->tierctl, state, c->bwe->acked_bps, c->now),
+    apply_tier(c, cv_tier_ctl_on_delay(&c->tierctl, state, c->bwe->peak_bps, c->now),
                state == CV_BWE_OVERUSE ? "queue" : "delay");
 }
 

@@ -35,10 +35,10 @@
 #define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
 #define TWCC_INTERVAL_US 50000 /* transport feedback at most this often */
-/* A NACK on a link that reorders waits for the transport feedback: the
- * reordering seen plus NACK_HOLD_SLACK_US, on a link whose reports show at
- * most NACK_HOLD_MAX_LOSS (of 256, 2.3 %) lost. */
-#define NACK_HOLD_SLACK_US 60000
+/* A NACK on a link that reorders waits for the transport feedback (twice the
+ * reordering seen, the feedback interval and NACK_HOLD_SLACK_US), on a link
+ * whose reports show at most NACK_HOLD_MAX_LOSS (of 256, 2.3 %) lost. */
+#define NACK_HOLD_SLACK_US 20000
 #define NACK_HOLD_MAX_LOSS 6
 #define OPUS_FRAME_TS 960 /* 20 ms at 48 kHz: the frame RED's offsets count in */
 #define RED_MAX_BACK 4    /* redundant blocks further back than this are not used */

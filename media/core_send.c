@@ -61,14 +61,16 @@ static int stamp(cv_core_t *c, int n, int vseq)
 
 /* How long a NACK waits for feedback before it is answered: on a link that
  * reorders, a receiver asks for packets that were only overtaken, and the
- * transport feedback soon says whether they came. Where packets are really
+ * transport feedback soon says whether they came: after the late packet
+ * (the reordering seen), the next feedback (its interval) and that
+ * feedback's own way back (as late, at worst). Where packets are really
  * lost (its reports, which count late packets as received, say so), most
  * NACKs are for lost ones and waiting would only delay them. 0: at once. */
 static int64_t nack_hold_us(const cv_core_t *c)
 {
     if (!c->bwe || c->bwe->reorder_us <= 0 || c->tierctl.avg_loss > NACK_HOLD_MAX_LOSS)
         return 0;
-    return c->bwe->reorder_us + NACK_HOLD_SLACK_US;
+    return 2 * c->bwe->reorder_us + c->bwe->fb_gap_us + NACK_HOLD_SLACK_US;
 }
 
 /* What the feedback said of video packet seq's last send. */

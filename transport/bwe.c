@@ -15,6 +15,7 @@ void cv_bwe_init(cv_bwe_t *b)
     b->queue_us = -1;
     b->reorder_win_us = -1;
     b->latest_us = INT64_MIN;
+    b->fb_last_us = INT64_MIN;
 }
 
 uint16_t cv_bwe_on_send(cv_bwe_t *b, size_t size, int64_t now_us)
@@ -81,10 +82,13 @@ static int end_window(cv_bwe_t *b)
     b->prev_min_q = b->win_min_q;
     if (b->wins < CV_BWE_RATE_WINS)
         b->wins++;
-    int64_t bytes = 0;
-    for (int i = 0; i < b->wins; i++)
+    int64_t bytes = 0, most = 0;
+    for (int i = 0; i < b->wins; i++) {
         bytes += b->win_bytes[i];
+        most = b->win_bytes[i] > most ? b->win_bytes[i] : most;
+    }
     b->acked_bps = bytes * 8 * 1000000 / ((int64_t)b->wins * CV_BWE_WIN_US);
+    b->peak_bps = most * 8 * 1000000 / CV_BWE_WIN_US;
     b->win_i = (b->win_i + 1) % CV_BWE_RATE_WINS;
     b->win_bytes[b->win_i] = 0;
     b->win_min_q = INT64_MAX;
@@ -101,6 +105,7 @@ static int end_window(cv_bwe_t *b)
 int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
 {
     int worst = CV_BWE_NONE;
+    int64_t last = INT64_MIN; /* the latest arrival this feedback reports */
     b->feedbacks++;
     for (int i = 0; i < fb->count && i < CV_TWCC_MAX_REPORT; i++) {
         uint16_t seq = (uint16_t)(fb->base_seq + i);
@@ -117,6 +122,7 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
         }
         s->fate = CV_BWE_RECEIVED;
         int64_t arrival = fb->arrival_us[i], send_us = s->send_us, size = s->size;
+        last = arrival > last ? arrival : last;
         if (arrival < b->latest_us)
             note_reorder(b, b->latest_us - arrival, b->latest_us);
         else
@@ -144,6 +150,16 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
         if (q < b->win_min_q)
             b->win_min_q = q;
         b->win_bytes[b->win_i] += size;
+    }
+    /* how often feedback comes, on the receiver's clock: the time between
+     * the latest arrivals two feedbacks report (smoothed) */
+    if (last != INT64_MIN) {
+        if (b->fb_last_us != INT64_MIN && last > b->fb_last_us) {
+            int64_t gap = last - b->fb_last_us;
+            gap = gap > CV_BWE_FB_GAP_MAX_US ? CV_BWE_FB_GAP_MAX_US : gap;
+            b->fb_gap_us = b->fb_gap_us ? (7 * b->fb_gap_us + gap) / 8 : gap;
+        }
+        b->fb_last_us = last;
     }
     return worst;
 }

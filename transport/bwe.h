@@ -40,6 +40,7 @@
 #define CV_BWE_NORMAL_US 20000        /* below this (three windows): no queue */
 #define CV_BWE_REORDER_WIN_US 5000000 /* reordering: the worst of two windows this long */
 #define CV_BWE_REORDER_MAX_US 500000  /* later than this counts as this late */
+#define CV_BWE_FB_GAP_MAX_US 500000   /* feedback gaps count as at most this long */
 
 enum { /* what the feedback said of a packet */
        CV_BWE_UNREPORTED = 0,
@@ -75,6 +76,11 @@ typedef struct {
     int64_t reorder_cur, reorder_prev, reorder_win_us;
     int64_t latest_us; /* the latest arrival reported so far */
     int64_t acked_bps; /* what arrived per second over the last windows */
+    int64_t peak_bps;  /* ... in the best of them: a saturated link's rate */
+    int64_t fb_gap_us; /* how often feedback comes (smoothed), 0 before two */
+    int64_t fb_last_us;
+        /* the latest arrival the last feedback reported */ /* what arrived per second over the last
+                                                               windows */
     uint64_t feedbacks, unknown, overuses;
 } cv_bwe_t;
 

@@ -27,6 +27,8 @@ typedef struct {
     int64_t acked_bps;          /* at the end */
     int64_t max_queue_us;
     int64_t reorder_us; /* at the end */
+    int64_t peak_bps;   /* at the first overuse */
+    int64_t fb_gap_us;  /* at the end */
 } run_t;
 
 /* Sends rate_bps in packets of size bytes for ms through the profile,
@@ -73,8 +75,10 @@ static run_t run(const char *profile, int64_t rate_bps, int size, int ms)
                 break;
             }
             int s = cv_bwe_on_feedback(&b, &fb);
-            if (s == CV_BWE_OVERUSE && r.first_overuse_us < 0)
+            if (s == CV_BWE_OVERUSE && r.first_overuse_us < 0) {
                 r.first_overuse_us = t;
+                r.peak_bps = b.peak_bps;
+            }
             r.overuse += s == CV_BWE_OVERUSE;
             r.normal += s == CV_BWE_NORMAL;
             r.queue += s == CV_BWE_QUEUE;
@@ -84,6 +88,7 @@ static run_t run(const char *profile, int64_t rate_bps, int size, int ms)
     }
     r.acked_bps = b.acked_bps;
     r.reorder_us = b.reorder_us;
+    r.fb_gap_us = b.fb_gap_us;
     CHECK_EQ(b.unknown, 0);
     return r;
 }
@@ -101,6 +106,7 @@ static void test_clean(void)
     CHECK(r.normal > 50);
     CHECK(near(r.acked_bps, 500000, 10));
     CHECK_EQ(r.reorder_us, 0);
+    CHECK(near(r.fb_gap_us, 50000, 10)); /* feedback each 50 ms */
 }
 
 /* 150 ms +- 40 ms: packets overtake each other, single ones are late by up to
@@ -140,6 +146,9 @@ static void test_capped_link(void)
     CHECK(r.first_overuse_us <= 500 * MS);
     CHECK(r.overuse > 10);
     CHECK(near(r.acked_bps, 300000, 10));
+    /* at the first overuse, the windows since the link saturated show its
+     * rate, where the average still holds the time before */
+    CHECK(near(r.peak_bps, 300000, 10));
     /* below the cap: nothing builds */
     r = run("cap300", 200000, 1000, 5000);
     CHECK_EQ(r.overuse, 0);
