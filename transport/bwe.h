@@ -74,13 +74,11 @@ typedef struct {
     int64_t queue_us;   /* the queuing delay of the last window ended */
     int64_t reorder_us; /* how late overtaken packets arrived (see above) */
     int64_t reorder_cur, reorder_prev, reorder_win_us;
-    int64_t latest_us; /* the latest arrival reported so far */
-    int64_t acked_bps; /* what arrived per second over the last windows */
-    int64_t peak_bps;  /* ... in the best of them: a saturated link's rate */
-    int64_t fb_gap_us; /* how often feedback comes (smoothed), 0 before two */
-    int64_t fb_last_us;
-        /* the latest arrival the last feedback reported */ /* what arrived per second over the last
-                                                               windows */
+    int64_t latest_us;  /* the latest arrival reported so far */
+    int64_t acked_bps;  /* what arrived per second over the last windows */
+    int64_t peak_bps;   /* ... in the best of them: a saturated link's rate */
+    int64_t fb_gap_us;  /* how often feedback comes (smoothed), 0 before two */
+    int64_t fb_last_us; /* the latest arrival the last feedback reported */
     uint64_t feedbacks, unknown, overuses;
 } cv_bwe_t;
 
