@@ -21,15 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void random_hex(char *out, size_t digits)
-{
-    uint8_t b[32];
-    if (RAND_bytes(b, (int)(digits / 2)) != 1)
-        abort(); /* no randomness: nothing safe to hand out */
-    for (size_t i = 0; i < digits / 2; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
 static void note(cv_api_notes_t *ns, const char *to, int to_room, const char *event, json_t *o)
 {
     ns->v = cv_xrealloc(ns->v, (size_t)(ns->n + 1) * sizeof(ns->v[0]));
@@ -65,8 +56,8 @@ static void ticket_locked(cv_api_t *api, const char *room, const char *name, int
     memset(&e, 0, sizeof(e));
     snprintf(e.room, sizeof(e.room), "%s", room);
     snprintf(e.name, sizeof(e.name), "%s", name);
-    random_hex(e.secret, CV_LOBBY_SECRET_LEN);
-    random_hex(e.public_id, CV_LOBBY_PUBLIC_LEN);
+    cv_random_hex(e.secret, CV_LOBBY_SECRET_LEN);
+    cv_random_hex(e.public_id, CV_LOBBY_PUBLIC_LEN);
     e.moderator = moderator;
     e.since_us = cv_now_us();
     out[0] = 0;
@@ -171,7 +162,7 @@ static int open_locked(cv_api_t *api, const char *room, cv_session_t *from, cons
     }
     char suffix[CV_BREAKOUT_MAX_GROUPS][CV_BREAKOUT_SUFFIX_LEN + 1];
     for (int g = 0; g < cmd->groups; g++)
-        random_hex(suffix[g], CV_BREAKOUT_SUFFIX_LEN);
+        cv_random_hex(suffix[g], CV_BREAKOUT_SUFFIX_LEN);
     int64_t ends = cmd->duration ? cv_now_us() + (int64_t)cmd->duration * 1000000 : 0;
     cv_breakout_t *r =
         cv_breakout_open(api->breakouts, room, cmd->groups,

@@ -16,7 +16,6 @@
 #include "names.h"
 
 #include <jansson.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +23,6 @@
 #define KEY_MIN 16 /* characters of a browser's own key */
 #define KEY_MAX 64
 #define WAITER_ROOM "~lobby" /* the streams of waiters: no room has this name */
-
-static void random_hex(char *out, size_t digits)
-{
-    uint8_t b[32];
-    if (RAND_bytes(b, (int)(digits / 2)) != 1)
-        abort(); /* no randomness: nothing safe to hand out */
-    for (size_t i = 0; i < digits / 2; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
 
 static void settings_of(cv_api_t *api, int *max_room, int *max_part, int64_t *timeout_us)
 {
@@ -148,8 +138,8 @@ static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_ap
     int64_t timeout_us;
     settings_of(api, &max_room, &max_part, &timeout_us);
     snprintf(e.room, sizeof(e.room), "%s", room);
-    random_hex(e.secret, CV_LOBBY_SECRET_LEN);
-    random_hex(e.public_id, CV_LOBBY_PUBLIC_LEN);
+    cv_random_hex(e.secret, CV_LOBBY_SECRET_LEN);
+    cv_random_hex(e.public_id, CV_LOBBY_PUBLIC_LEN);
     e.since_us = cv_now_us();
     char replaced[CV_LOBBY_SECRET_LEN + 1] = "";
     int st = 0;

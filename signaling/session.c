@@ -35,8 +35,7 @@ static uint32_t rand32(void)
     return v;
 }
 
-/* Session ids and public ids: OpenSSL's CSPRNG (RAND_bytes), 4 bits a digit. */
-static void random_hex(char *out, size_t digits)
+void cv_random_hex(char *out, size_t digits)
 {
     uint8_t b[32];
     if (digits / 2 > sizeof(b) || RAND_bytes(b, (int)(digits / 2)) != 1)
@@ -151,7 +150,7 @@ static void core_params(cv_core_params_t *p, const cv_session_env_t *env, int ro
                             .v_ts0 = rand32(),
                             .tiers = env->tiers,
                             .wall_offset_us = cv_wall_us() - cv_now_us()};
-    random_hex(p->cname, 16);
+    cv_random_hex(p->cname, 16);
     if (vm && vm->codec == CV_SDP_H264) {
         _Static_assert(sizeof(p->h264_sprop) >= sizeof(vm->sprop), "sprop sizes");
         p->v_h264 = 1;
@@ -265,9 +264,9 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     }
     cv_session_t *s = cv_xcalloc(1, sizeof(*s));
     s->env = *env;
-    random_hex(s->id, CV_SESSION_ID_LEN);
+    cv_random_hex(s->id, CV_SESSION_ID_LEN);
     snprintf(s->room, sizeof(s->room), "%s", room ? room : "");
-    random_hex(s->info.public_id, 16);
+    cv_random_hex(s->info.public_id, 16);
     snprintf(s->info.name, sizeof(s->info.name), "%s", name ? name : "");
     s->info.role = role;
     snprintf(s->info.owner, sizeof(s->info.owner), "%s", owner ? owner : "");

@@ -77,6 +77,10 @@ cv_mixer_room_t *cv_session_mixer_room(cv_session_t *s);
 /* Tears the transport and the mixer link down (waits for the loop thread) and
  * drops the caller's reference. Not from the loop thread. */
 void cv_session_close(cv_session_t *s);
+/* digits (even, at most 64) lowercase hex digits from OpenSSL's CSPRNG
+ * (RAND_bytes), 4 bits a digit, and a NUL: session ids, public ids, tickets,
+ * breakout rooms' names. Aborts when no randomness is to be had. */
+void cv_random_hex(char *out, size_t digits);
 /* Same, from the loop thread that owns the session (used on failure). */
 void cv_session_close_on_loop(cv_session_t *s);
 
