@@ -14,7 +14,9 @@
 # the daemon's own counters in /metrics). Each row is also printed as one
 # machine-readable line: "bench-row scenario=NAME parts=N cpu_pct=X
 # rss_mib=X fps_mean=X fps_min=X p50_ms=X p99_ms=X codec_pct=X".
-# BENCH_SCENARIOS picks rows by name (default: all), e.g. "grid4 lecture51".
+# BENCH_SCENARIOS picks rows by name (default: all), e.g. "grid4 lecture51";
+# BENCH_CONCLAVE another daemon to measure (default ./conclave), e.g. an
+# older build for a before/after table.
 # The speakers speak (BENCH_SPEECH, default build/speech/a.wav, made by
 # `make bench`; tones when it is empty or missing): Opus works in its voice
 # modes then, as in a meeting.
@@ -46,7 +48,7 @@ run_one() { # name n layout speakers threads [rec]
     local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 rec=${6:-} line t0 t1 c0 c1 w0 w1 k0 k1 rss
     local extra=""
     [ "$rec" = rec ] && extra=$(printf '[recording]\nenabled = yes\ndir = %s/rec\n' "$lg_tmp")
-    LG_EXTRA_INI=$extra LG_THREADS=$threads lg_start_daemon ./conclave || return 1
+    LG_EXTRA_INI=$extra LG_THREADS=$threads lg_start_daemon "${BENCH_CONCLAVE:-./conclave}" || return 1
     : >"$lg_tmp/out"
     while IFS= read -r line; do
         echo "$line" >>"$lg_tmp/out"
