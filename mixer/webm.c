@@ -196,10 +196,15 @@ static void free_all(cv_webm_t *w)
     free(w);
 }
 
-cv_webm_t *cv_webm_open(int fd, int width, int height, int *err)
+int cv_webm_load(void)
 {
     pthread_once(&av_once, load_av);
-    if (!av_loaded) {
+    return av_loaded;
+}
+
+cv_webm_t *cv_webm_open(int fd, int width, int height, int *err)
+{
+    if (!cv_webm_load()) {
         close(fd);
         *err = CV_E_UNSUPPORTED;
         return NULL;

@@ -22,6 +22,10 @@
 
 typedef struct cv_webm cv_webm_t;
 
+/* Loads FFmpeg's libraries now (once; cv_webm_open does it otherwise), so
+ * that the first recording does not wait for them. 1 when they are there. */
+int cv_webm_load(void);
+
 /* Starts a WebM file on fd (open for writing, and seekable for the index at
  * the end; the muxer owns it from now on, whatever the result) with a VP8
  * track of width x height and a mono 48 kHz Opus track. Returns NULL with

@@ -18,6 +18,7 @@
 #include "pool.h"
 #include "srtp.h"
 #include "turn.h"
+#include "webm.h"
 
 #include <glib.h>
 #include <pthread.h>
@@ -343,6 +344,8 @@ static int start(struct daemon *d, cv_config_t *cfg)
         return -1;
     }
     d->loop = cv_loop_create("cv-net");
+    if (cfg->rec_enabled && !cv_webm_load()) /* the first recording then starts at once */
+        fprintf(stderr, "conclave: recordings are enabled but FFmpeg's libavformat is missing\n");
     d->pool = cv_pool_create(cfg->mixer_threads);
     if (!d->pool) {
         fprintf(stderr, "conclave: could not start %d mixer threads\n", cfg->mixer_threads);
