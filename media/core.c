@@ -386,6 +386,8 @@ static void apply_tier(cv_core_t *c, int tier, const char *why)
         return;
     int was_paused = c->tier == CV_TIER_AUDIO_ONLY, paused = tier == CV_TIER_AUDIO_ONLY;
     c->tier = tier;
+    if (c->bwe) /* not more than the tier's rate until the link has shown it carries it */
+        c->probation_us = c->now + PACE_PROBATION_US;
     emit(c, CV_CORE_EV_TIER, tier, why);
     if (paused)
         c->vout.started = 0; /* when it resumes, from a key frame */
@@ -517,6 +519,38 @@ static void on_rtcp_item(cv_core_t *c, const cv_rtcp_item_t *it)
         on_receiver_feedback(c, it);
 }
 
+/* Probes (tier.h): the tier control wants a step up proven; a probe sends,
+ * for PROBE_US, padding beside the media up to a little over that rate, and
+ * its feedback says whether the link kept up. */
+static void probe_step(cv_core_t *c)
+{
+    if (!c->tierctl.probes)
+        return;
+    if (c->probe_end_us && c->now >= c->probe_end_us) {
+        cv_bwe_probe_end(c->bwe);
+        c->probe_end_us = 0;
+        c->probe_wait_us = c->now + PROBE_WAIT_US;
+    }
+    if (c->probe_wait_us) {
+        int64_t sent, got = cv_bwe_probe_result(c->bwe, &sent);
+        if (got == CV_BWE_PROBE_PENDING && c->now < c->probe_wait_us)
+            return;
+        c->probe_wait_us = 0;
+        c->probe_next_us = c->now + PROBE_GAP_US;
+        if (got != CV_BWE_PROBE_PENDING)
+            apply_tier(c, cv_tier_ctl_on_probe(&c->tierctl, sent, got, c->now), "probe");
+        return;
+    }
+    if (c->probe_end_us || c->tierctl.want_bps <= 0 || c->now < c->probe_next_us)
+        return;
+    c->st.probes++;
+    c->probe_start_us = c->now;
+    c->probe_end_us = c->now + PROBE_US;
+    c->probe_bps = c->tierctl.want_bps * PROBE_OVER / 100;
+    c->probe_sent = 0;
+    cv_bwe_probe_begin(c->bwe);
+}
+
 /* Transport feedback on what we send (bwe.h): the link's queue moves the tier. */
 static void on_transport_feedback(cv_core_t *c, const uint8_t *pkt, size_t len)
 {
@@ -528,6 +562,7 @@ static void on_transport_feedback(cv_core_t *c, const uint8_t *pkt, size_t len)
     }
     c->st.twcc_in++;
     int state = cv_bwe_on_feedback(c->bwe, &fb);
+    probe_step(c);
     if (state == CV_BWE_NONE)
         return;
     if (state == CV_BWE_OVERUSE)
@@ -647,9 +682,13 @@ void cv_core_on_timeout(cv_core_t *c, int64_t now_us)
         rotate_reorder(c);
         if (c->p.sends)
             apply_tier(c, cv_tier_ctl_poll(&c->tierctl, c->now), "stable");
+        if (c->p.sends && c->bwe)
+            probe_step(c);
         while (c->next_report_us <= c->now)
             c->next_report_us += CV_CORE_REPORT_US;
     }
+    if (c->probe_end_us && c->now >= c->probe_end_us)
+        probe_step(c);
     if (c->now - c->last_rx_us > CV_CORE_SILENCE_US)
         die(c, "nothing authenticated received for 10 s");
 }
@@ -667,6 +706,10 @@ int64_t cv_core_deadline(const cv_core_t *c)
     int64_t d = c->next_report_us;
     if (cv_core_video_pending(c))
         earliest(&d, cv_core_pace_ready_us(c));
+    if (c->probe_end_us) {
+        earliest(&d, cv_core_probe_due_us(c));
+        earliest(&d, c->probe_end_us);
+    }
     if (c->rs_n > 0)
         earliest(&d, cv_core_resend_due_us(c));
     if (c->twcc && cv_twcc_rx_pending(c->twcc))
@@ -697,6 +740,8 @@ void cv_core_on_connected(cv_core_t *c, int64_t now_us)
     c->last_rx_us = c->now;
     c->next_report_us = c->now + CV_CORE_REPORT_US;
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, c->now);
+    /* probes need somewhere to put padding a receiver drops: the RTX stream */
+    c->tierctl.probes = c->bwe && c->rtx && c->p.rtx_pt >= 0 && !c->p.no_probe;
     if (c->bwe) /* its feedback shows the link: start below the best tier, climb */
         apply_tier(c, cv_tier_ctl_use_delay(&c->tierctl, c->now), "start");
     cv_core_pace_start(c);

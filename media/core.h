@@ -67,6 +67,7 @@ typedef struct {
     int twcc_id;    /* its transport-wide sequence number's extension id: feedback on what it
                        sends (0: none) */
     int level_id;   /* RFC 6464 audio level extension id, 0: none */
+    int no_probe;   /* 1: with feedback and RTX, step up without probing the link first */
     int sends;      /* the server sends the composite and a mix to it */
     int takes;      /* its media goes to the room (not a viewer's) */
     uint32_t a_ssrc, v_ssrc, rtx_ssrc; /* our SSRCs towards it */
@@ -112,12 +113,14 @@ typedef struct {
     uint64_t frames_in, frames_out; /* frames for the mixer / frames sent */
     uint64_t rtp_out, rtcp_out, resent; /* packets polled */
     uint64_t nacks_sent, plis_sent, rembs_sent;
-    uint64_t mixq_full;      /* frames for the mixer dropped: not polled in time */
-    uint64_t red_recovered;  /* lost audio packets rebuilt from earlier RED blocks */
-    uint64_t twcc_sent;      /* transport feedback packets */
-    uint64_t twcc_in;        /* transport feedback packets on what we sent */
-    uint64_t overuses;       /* windows of that feedback that showed a queue building */
-    uint64_t nacks_spared;   /* NACKed packets not sent again: the feedback said they came */
+    uint64_t mixq_full;     /* frames for the mixer dropped: not polled in time */
+    uint64_t red_recovered; /* lost audio packets rebuilt from earlier RED blocks */
+    uint64_t twcc_sent;     /* transport feedback packets */
+    uint64_t twcc_in;       /* transport feedback packets on what we sent */
+    uint64_t overuses;      /* windows of that feedback that showed a queue building */
+    uint64_t nacks_spared;  /* NACKed packets not sent again: the feedback said they came */
+    uint64_t probes,
+        probe_out;           /* probes of the link's rate before a step up; their padding packets */
     uint64_t events_dropped; /* events lost to a full queue */
 } cv_core_stats_t;
 

@@ -29,10 +29,17 @@
 #define TXQ 8          /* the mixer's frames of one medium not yet packetised */
 #define PACE_FACTOR 25 /* video leaves at 2.5 x what the tier and audio need... */
 #define PACE_BURST_US                                                                              \
-    50000                   /* ...with at most 50 ms of it at once (a big frame of a               \
-                                good link is not held back) */
-#define PACE_BURST_MIN 2400 /* (and two full packets) */
-#define NACK_BATCH 32       /* sequence numbers asked for in one NACK */
+    50000                         /* ...with at most 50 ms of it at once (a big frame of a         \
+                                      good link is not held back) */
+#define PACE_BURST_MIN 2400       /* (and two full packets) */
+#define PACE_PROBATION 15         /* a new tier under transport feedback paces at 1.5 x... */
+#define PACE_PROBATION_US 2000000 /* ...this long */
+#define PROBE_US 60000            /* a probe of the link's rate lasts this long... */
+#define PROBE_OVER 115            /* ...at this % of the rate to prove */
+#define PROBE_PAD 240             /* bytes of padding in one packet of it */
+#define PROBE_WAIT_US 1000000     /* its outcome awaited at most this long */
+#define PROBE_GAP_US 2000000      /* probes are this far apart at least */
+#define NACK_BATCH 32             /* sequence numbers asked for in one NACK */
 #define VP8_FRAME_MAX (2 << 20)
 #define TWCC_INTERVAL_US 50000 /* transport feedback at most this often */
 /* A NACK on a link that reorders waits for the transport feedback (twice the
@@ -103,8 +110,13 @@ struct cv_core {
         cv_outstream_frame_t fr;
         cv_outstream_t *out; /* aout or vout */
     } lane[2];
-    int64_t pace_bytes; /* the video pacer's allowance now (may go below 0) */
-    int64_t pace_us;    /* when it was last brought up to date */
+    int64_t pace_bytes;   /* the video pacer's allowance now (may go below 0) */
+    int64_t pace_us;      /* when it was last brought up to date */
+    int64_t probation_us; /* until then (a tier the link has not yet shown it carries), 1 x */
+    int64_t probe_start_us, probe_end_us; /* a probe being sent (0: none) */
+    int64_t probe_bps, probe_sent;        /* its rate, and the bytes sent since its start */
+    int64_t probe_wait_us;                /* an ended probe's outcome awaited until then */
+    int64_t probe_next_us;                /* no new probe before then */
     cv_core_stats_t st;
     _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
 };
@@ -122,6 +134,8 @@ int cv_core_video_pending(const cv_core_t *c);
  * hold for feedback ends). */
 int64_t cv_core_resend_due_us(const cv_core_t *c);
 int64_t cv_core_pace_ready_us(const cv_core_t *c);
+/* A probe's padding: when the next packet of it is due, -1 none. */
+int64_t cv_core_probe_due_us(const cv_core_t *c);
 void cv_core_pace_start(cv_core_t *c);
 
 #endif

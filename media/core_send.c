@@ -53,6 +53,8 @@ static int stamp(cv_core_t *c, int n, int vseq)
         return n;
     size_t cap = sizeof(c->out) - CV_SRTP_MAX_TRAILER;
     uint16_t seq = cv_bwe_on_send(c->bwe, (size_t)n + 8, c->now); /* the RTP bytes */
+    if (c->probe_end_us)
+        c->probe_sent += n + 8;
     if (vseq >= 0)
         c->tw_of[vseq % CV_RTX_SLOTS] = seq;
     int m = cv_rtp_add_ext16(c->out, (size_t)n, cap, c->p.twcc_id, seq);
@@ -164,7 +166,7 @@ static int64_t pace_rate(const cv_core_t *c)
 {
     int t = c->tier < 0 ? c->p.tiers.n - 1 : c->tier < c->p.tiers.n ? c->tier : c->p.tiers.n - 1;
     int64_t kbps = c->p.tiers.t[t].kbps + CV_TIER_AUDIO_KBPS;
-    return kbps * 1000 / 8 * PACE_FACTOR / 10;
+    return kbps * 1000 / 8 * (c->now < c->probation_us ? PACE_PROBATION : PACE_FACTOR) / 10;
 }
 
 static int64_t pace_burst(const cv_core_t *c)
@@ -230,18 +232,51 @@ int cv_core_video_pending(const cv_core_t *c)
     return c->lane[1].cur || c->lane[1].n;
 }
 
+int64_t cv_core_probe_due_us(const cv_core_t *c)
+{
+    if (!c->probe_end_us || c->now >= c->probe_end_us)
+        return -1;
+    /* the probe's bytes so far, media included, against its rate */
+    int64_t due = c->probe_start_us + (c->probe_sent + PROBE_PAD) * 8 * 1000000 / c->probe_bps;
+    return due < c->now ? c->now : due;
+}
+
+/* A packet of padding only, on the retransmission stream (RFC 4588: a
+ * receiver drops what carries no original sequence number); only its size
+ * and its transport number matter. */
+static int padding_packet(cv_core_t *c)
+{
+    uint8_t *p = c->out;
+    p[0] = 0x80 | 0x20; /* version 2, padding */
+    p[1] = (uint8_t)c->p.rtx_pt;
+    wr16(p + 2, c->rtx->rtx_seq++);
+    wr32(p + 4, c->vout.last_ts);
+    wr32(p + 8, c->p.rtx_ssrc);
+    memset(p + CV_RTP_HDR_LEN, 0, PROBE_PAD);
+    p[CV_RTP_HDR_LEN + PROBE_PAD - 1] = PROBE_PAD;
+    return CV_RTP_HDR_LEN + PROBE_PAD;
+}
+
 static int poll_media(cv_core_t *c, cv_core_out_t *out)
 {
     int video = 0, n = lane_next(c, &c->lane[0]);
     if (n <= 0 && cv_core_video_pending(c)) {
         pace_refill(c);
-        if (c->pace_bytes < 0)
-            return CV_CORE_NONE; /* cv_core_deadline says when */
-        video = 1;
-        n = lane_next(c, &c->lane[1]);
+        if (c->pace_bytes >= 0) { /* else cv_core_deadline says when */
+            video = 1;
+            n = lane_next(c, &c->lane[1]);
+        }
     }
-    if (n <= 0)
-        return CV_CORE_NONE;
+    if (n <= 0) {
+        int64_t due = cv_core_probe_due_us(c);
+        if (due < 0 || due > c->now)
+            return CV_CORE_NONE;
+        n = stamp(c, padding_packet(c), -1);
+        c->st.probe_out++;
+        *out = (cv_core_out_t){
+            .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
+        return out->kind;
+    }
     c->pace_bytes -= n;  /* audio counts too, it only never waits */
     if (video && c->rtx) /* a copy, before SRTP and numbering, for NACKs */
         cv_rtx_store(c->rtx, c->out, (size_t)n, c->now);

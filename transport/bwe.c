@@ -122,6 +122,16 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
         }
         s->fate = CV_BWE_RECEIVED;
         int64_t arrival = fb->arrival_us[i], send_us = s->send_us, size = s->size;
+        struct cv_bwe_probe *p = &b->probe;
+        if ((uint16_t)(seq - p->first) < p->n || (p->open && (uint16_t)(seq - p->first) < 0x8000)) {
+            if (p->t_min == INT64_MIN || arrival < p->t_min) {
+                p->t_min = arrival;
+                p->first_size = size;
+            }
+            if (p->t_max == INT64_MIN || arrival > p->t_max)
+                p->t_max = arrival;
+            p->bytes += size;
+        }
         last = arrival > last ? arrival : last;
         if (arrival < b->latest_us)
             note_reorder(b, b->latest_us - arrival, b->latest_us);
@@ -162,4 +172,55 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
         b->fb_last_us = last;
     }
     return worst;
+}
+
+void cv_bwe_probe_begin(cv_bwe_t *b)
+{
+    b->probe = (struct cv_bwe_probe){
+        .first = b->next_seq, .open = 1, .t_min = INT64_MIN, .t_max = INT64_MIN};
+}
+
+void cv_bwe_probe_end(cv_bwe_t *b)
+{
+    b->probe.n = (uint16_t)(b->next_seq - b->probe.first);
+    b->probe.open = 0;
+}
+
+int64_t cv_bwe_probe_result(const cv_bwe_t *b, int64_t *sent_bps)
+{
+    const struct cv_bwe_probe *p = &b->probe;
+    *sent_bps = 0;
+    if (p->open || p->n < 2)
+        return CV_BWE_PROBE_PENDING;
+    /* the rate sent: every packet; against what arrived, the rate of those
+     * that did (random loss is not a limit of the rate) */
+    int64_t all = 0, rx = 0, t0 = 0, t1 = 0, r0 = -1, r1 = -1;
+    for (uint16_t i = 0; i < p->n; i++) {
+        uint16_t seq = (uint16_t)(p->first + i);
+        const struct cv_bwe_sent *s = &b->sent[seq % CV_BWE_SLOTS];
+        if (s->send_us == 0 || s->seq != seq)
+            return 0; /* forgotten: too long ago to judge */
+        if (s->fate == CV_BWE_UNREPORTED)
+            return CV_BWE_PROBE_PENDING;
+        if (i == 0)
+            t0 = s->send_us;
+        else
+            all += s->size;
+        t1 = s->send_us;
+        if (s->fate != CV_BWE_RECEIVED)
+            continue;
+        if (r0 < 0)
+            r0 = s->send_us;
+        else
+            rx += s->size;
+        r1 = s->send_us;
+    }
+    if (t1 <= t0 || r1 <= r0 || p->t_max <= p->t_min)
+        return 0;
+    *sent_bps = all * 8 * 1000000 / (t1 - t0);
+    /* how much faster (or slower) it arrived than it left, applied to the
+     * rate sent */
+    double sent_rx = (double)rx / (double)(r1 - r0);
+    double got_rx = (double)(p->bytes - p->first_size) / (double)(p->t_max - p->t_min);
+    return (int64_t)((double)*sent_bps * (got_rx / sent_rx));
 }

@@ -80,6 +80,13 @@ typedef struct {
     int64_t fb_gap_us;  /* how often feedback comes (smoothed), 0 before two */
     int64_t fb_last_us; /* the latest arrival the last feedback reported */
     uint64_t feedbacks, unknown, overuses;
+    struct cv_bwe_probe { /* a probe: the packets numbered first .. first + n - 1 */
+        uint16_t first, n;
+        int open;             /* still being sent */
+        int64_t t_min, t_max; /* their arrivals, the earliest and the latest */
+        int64_t bytes;        /* the bytes of those received */
+        int64_t first_size;   /* the size of the earliest to arrive */
+    } probe;
 } cv_bwe_t;
 
 void cv_bwe_init(cv_bwe_t *b);
@@ -91,5 +98,18 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb);
 /* What the feedback said of the packet numbered seq: CV_BWE_UNREPORTED,
  * _RECEIVED, _MISSING, or _FORGOTTEN. */
 int cv_bwe_fate(const cv_bwe_t *b, uint16_t seq);
+
+/* A probe of the path's rate: the packets sent between cv_bwe_probe_begin and
+ * cv_bwe_probe_end (media and padding, sent at the rate to try). The path
+ * carries that rate if it delivered them about as fast as they left: their
+ * bytes over the spread of their arrivals, against their bytes over the spread
+ * of their sending. */
+void cv_bwe_probe_begin(cv_bwe_t *b);
+void cv_bwe_probe_end(cv_bwe_t *b);
+/* CV_BWE_PROBE_PENDING until the feedback has reported every packet of the
+ * ended probe, then the rate it was sent at (*sent_bps) and the rate the path
+ * delivered it at (the return value; 0 when any was lost). */
+#define CV_BWE_PROBE_PENDING (-1)
+int64_t cv_bwe_probe_result(const cv_bwe_t *b, int64_t *sent_bps);
 
 #endif

@@ -81,6 +81,7 @@ int cv_tiers_parse(const char *s, cv_tiers_t *out, char *why, size_t whycap)
 void cv_tier_ctl_init(cv_tier_ctl_t *c, const cv_tiers_t *tiers, int64_t now_us)
 {
     memset(c, 0, sizeof(*c));
+    c->start = -1;
     c->tiers = *tiers;
     c->tier = 0;
     c->remb_bps = -1;
@@ -209,6 +210,12 @@ int cv_tier_ctl_use_delay(cv_tier_ctl_t *c, int64_t now_us)
         c->tier = i;
     c->stable_us = now_us;
     c->up_wait_us = CV_TIER_UP_WAIT_DELAY_US;
+    if (c->probes) { /* audio only until a probe shows the link carries that much */
+        c->start = c->tier;
+        c->tier = CV_TIER_AUDIO_ONLY;
+        c->stable_us = now_us - c->up_wait_us;
+        c->want_bps = need_bps(c, c->start);
+    }
     return c->tier;
 }
 
@@ -226,15 +233,38 @@ int cv_tier_ctl_on_delay(cv_tier_ctl_t *c, int state, int64_t acked_bps, int64_t
     return cv_tier_ctl_poll(c, now_us);
 }
 
+int cv_tier_ctl_on_probe(cv_tier_ctl_t *c, int64_t sent_bps, int64_t delivered_bps, int64_t now_us)
+{
+    c->want_bps = 0;
+    if (sent_bps > 0 && delivered_bps >= sent_bps * 85 / 100) {
+        c->proven_bps = sent_bps;
+        c->proven_us = now_us > 0 ? now_us : 1;
+        return cv_tier_ctl_poll(c, now_us);
+    }
+    /* the link fell behind: it delivers about that much; no step up to more
+     * for a while */
+    c->ceiling_bps = delivered_bps;
+    c->ceiling_us = now_us > 0 ? now_us : 1;
+    c->stable_us = now_us;
+    return c->tier;
+}
+
 int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
 {
     if (c->tier == 0 || now_us - c->stable_us < c->up_wait_us)
         return c->tier;
     /* delay-based: what the link delivered when it last queued bounds a step up */
-    int up = c->tier == CV_TIER_AUDIO_ONLY ? lowest(c) : c->tier - 1;
+    int up = c->tier != CV_TIER_AUDIO_ONLY ? c->tier - 1 : c->start >= 0 ? c->start : lowest(c);
     if (c->delay_based && c->ceiling_us && now_us - c->ceiling_us < CV_TIER_CEILING_US &&
         need_bps(c, up) > c->ceiling_bps)
         return c->tier;
+    /* a probe first: the step up only once the link showed it carries it */
+    if (c->delay_based && c->probes &&
+        (now_us - c->proven_us > CV_TIER_PROVEN_US || c->proven_bps < need_bps(c, up))) {
+        c->want_bps = need_bps(c, up);
+        return c->tier;
+    }
+    c->want_bps = 0;
     /* a fresh REMB that cannot even carry the current tier holds us here */
     if (c->remb_bps >= 0 && now_us - c->remb_us < CV_TIER_REMB_FRESH_US &&
         c->remb_bps < need_bps(c, c->tier))
@@ -243,6 +273,7 @@ int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
     if (c->up_us && now_us - c->up_us >= 2 * c->up_wait_us)
         c->up_wait_us = base_wait(c);
     c->tier = up;
+    c->start = -1;
     c->up_us = now_us;
     c->stable_us = now_us;
     c->ups++;

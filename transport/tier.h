@@ -53,6 +53,7 @@
 #define CV_TIER_START_KBPS 300           /* delay-based: the start, audio included */
 #define CV_TIER_UP_WAIT_DELAY_US 2000000 /* delay-based: no queue this long before a step up */
 #define CV_TIER_CEILING_US 30000000      /* delay-based: an overuse's rate holds this long */
+#define CV_TIER_PROVEN_US 1000000        /* a probe's outcome counts this long */
 
 typedef struct {
     int width, height, fps, kbps;
@@ -88,6 +89,11 @@ typedef struct {
     int delay_based;      /* judged by transport feedback (cv_tier_ctl_use_delay) */
     int64_t ceiling_bps;  /* what the link delivered at the last overuse */
     int64_t ceiling_us;   /* when, 0 never */
+    int probes;           /* delay-based: a step up waits for a probe (cv_tier_ctl_on_probe) */
+    int start;            /* ... and the first goes to this tier, -1 when done */
+    int64_t want_bps;     /* the rate a probe should try now, 0 none */
+    int64_t proven_bps;   /* what the last probe showed the link carries */
+    int64_t proven_us;    /* when, 0 never */
 } cv_tier_ctl_t;
 
 /* Starts on the best tier. */
@@ -106,11 +112,17 @@ int cv_tier_ctl_on_loss(cv_tier_ctl_t *c, int fraction_lost, int64_t now_us);
 int cv_tier_ctl_on_report(cv_tier_ctl_t *c, int32_t cum_lost, uint32_t ext_high_seq,
                           int64_t now_us);
 /* The receiver sends transport feedback: from now on delay judges the link
- * (see above). Returns the tier to start on. */
+ * (see above). Returns the tier to start on: audio only when probes are on
+ * (set c->probes first), until the first probe shows the start tier fits. */
 int cv_tier_ctl_use_delay(cv_tier_ctl_t *c, int64_t now_us);
 /* What a window of transport feedback showed (CV_BWE_NORMAL, _QUEUE,
  * _OVERUSE) and the rate the link delivered, bit/s. Returns the tier. */
 int cv_tier_ctl_on_delay(cv_tier_ctl_t *c, int state, int64_t acked_bps, int64_t now_us);
+/* With probes on (c->probes = 1 after cv_tier_ctl_use_delay), a step up
+ * waits until a probe showed the link carries the better tier: when one is
+ * due, want_bps says the rate to try, and the probe's outcome comes here (the
+ * rate it was sent at, and the rate the link delivered). Returns the tier. */
+int cv_tier_ctl_on_probe(cv_tier_ctl_t *c, int64_t sent_bps, int64_t delivered_bps, int64_t now_us);
 /* No feedback, just time: a step up may be due. Returns the tier. */
 int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us);
 

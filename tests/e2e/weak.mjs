@@ -33,6 +33,8 @@ import { installPageHelpers, makeReporter, pollUntil, runMain } from './lib.mjs'
 const RELAY_IP = process.env.RELAY_IP || '127.0.0.2';
 const PROFILE = process.env.WEAK_PROFILE || 'loss20';
 const BENCH = process.env.WEAK_BENCH === '1';
+// in bench mode a link too slow for the lowest tier may get audio only from the start
+const PAUSED_OK = BENCH && PROFILE.startsWith('cap');
 const RUN_S = Number(process.env.WEAK_RUN_S) || 25;
 const SPEECH_DIR = process.env.WEAK_SPEECH_DIR || 'build/speech';
 const PARTS = [
@@ -167,6 +169,11 @@ async function pageStats({ name }) {
             };
         }
     });
+    if (!out.video && out.audio) {
+        // no video packet yet: a link the server judged too slow for any
+        // picture gets audio only from the start
+        out.video = { decoded: 0, w: 0, h: 0, fps: 0, freezes: 0, lost: 0, received: 0, nacks: 0, retransmitted: 0 };
+    }
     if (P.analyser) {
         out.levelDb = H.rmsDb(P.analyser);
     }
@@ -273,12 +280,16 @@ async function run(base, browser) {
     }
     const flowing = await pollUntil(
         () => page.evaluate(pageStats, { name: 'B' }),
-        (s) => s.pc === 'connected' && s.video && s.video.decoded > 0 && s.audio,
+        (s) =>
+            s.pc === 'connected' &&
+            s.audio &&
+            (s.video.decoded > 0 || (PAUSED_OK && s.audio.received > 100 && s.video.received === 0)),
         20000,
         200,
     );
     const detail = `after ${flowing.ms} ms, pc ${flowing.value.pc}`;
-    if (!check(flowing.ok, 'B (behind the relay) connects and decodes video', detail)) {
+    const what = PAUSED_OK ? 'hears audio (video paused from the start or decoded)' : 'decodes video';
+    if (!check(flowing.ok, `B (behind the relay) connects and ${what}`, detail)) {
         return;
     }
     if (BENCH) {
@@ -288,6 +299,17 @@ async function run(base, browser) {
         // its metrics count the receivers of each tier, -1 being audio only
         const m = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : ''));
         const paused = /^conclave_receivers\{tier="-1"\} ([1-9]\d*)/m.test(m);
+        if (process.env.WEAK_TRACE) {
+            // where the concealment happened: B's concealed samples and frames decoded each second
+            const b = all.B;
+            const line = [];
+            for (let i = 10; i < b.length; i += 10) {
+                const dc = b[i].audio.concealed - b[i - 10].audio.concealed;
+                const dv = b[i].video.decoded - b[i - 10].video.decoded;
+                line.push(`${Math.round((b[i].t - b[0].t) / 1000)}s:${dc}/${dv}f/${b[i].video.h}`);
+            }
+            console.log(`# trace concealed/frames/height each second: ${line.join(' ')}`);
+        }
         const row = { profile: PROFILE, ...fig(all.B), paused, direct: fig(all.A) };
         console.log(`#bench ${JSON.stringify(row)}`);
         return;

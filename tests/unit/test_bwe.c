@@ -185,8 +185,59 @@ static void test_unknown(void)
     CHECK_EQ(b.feedbacks, 2);
 }
 
+/* A probe's outcome: 11 packets of 1000 bytes, one each ms (8 Mbit/s), that
+ * arrive every 2 ms (the link: 4 Mbit/s); pending until all are reported;
+ * a lost one changes neither rate; packets before and after it do not count. */
+static void test_probe(void)
+{
+    static cv_bwe_t b;
+    cv_bwe_init(&b);
+    int64_t sent;
+    CHECK_EQ(cv_bwe_probe_result(&b, &sent), CV_BWE_PROBE_PENDING); /* none yet */
+    cv_bwe_on_send(&b, 300, 0);
+    cv_bwe_probe_begin(&b);
+    for (int i = 0; i < 11; i++)
+        cv_bwe_on_send(&b, 1000, (i + 1) * MS);
+    CHECK_EQ(cv_bwe_probe_result(&b, &sent), CV_BWE_PROBE_PENDING); /* still open */
+    cv_bwe_probe_end(&b);
+    cv_bwe_on_send(&b, 300, 20 * MS);
+    static cv_twcc_fb_t fb;
+    memset(&fb, 0, sizeof(fb));
+    fb.base_seq = 0;
+    fb.count = 6; /* 0 and the probe's first five */
+    for (int i = 0; i < 13; i++) {
+        fb.received[i] = 1;
+        fb.arrival_us[i] = 1000000 + i * 2 * MS;
+    }
+    fb.received[4] = 0; /* the probe's fourth is lost */
+    cv_bwe_on_feedback(&b, &fb);
+    CHECK_EQ(cv_bwe_probe_result(&b, &sent), CV_BWE_PROBE_PENDING);
+    fb.count = 13;
+    cv_bwe_on_feedback(&b, &fb);
+    int64_t got = cv_bwe_probe_result(&b, &sent);
+    CHECK_EQ(sent, 8000000);
+    CHECK(got > 3900000 && got < 4100000);
+    /* the same link keeping up: arrivals as fast as the sending */
+    cv_bwe_init(&b);
+    cv_bwe_probe_begin(&b);
+    for (int i = 0; i < 11; i++)
+        cv_bwe_on_send(&b, 1000, (i + 1) * MS);
+    cv_bwe_probe_end(&b);
+    for (int i = 0; i < 11; i++)
+        fb.arrival_us[i] = 1000000 + i * MS;
+    fb.received[4] = 1;
+    fb.count = 11;
+    cv_bwe_on_feedback(&b, &fb);
+    got = cv_bwe_probe_result(&b, &sent);
+    CHECK_EQ(sent, 8000000);
+    CHECK_EQ(got, 8000000);
+    printf("test_bwe: a probe sent at %lld bit/s arrives at %lld\n", (long long)sent,
+           (long long)got);
+}
+
 int main(void)
 {
+    test_probe();
     test_clean();
     test_jitter_is_not_a_queue();
     test_random_loss_is_not_a_queue();

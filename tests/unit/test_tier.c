@@ -344,6 +344,49 @@ static void test_delay(void)
     CHECK_EQ(cv_tier_ctl_poll(&c, now + 100 * MS + CV_TIER_CEILING_US + 1 * S), 2);
 }
 
+/* With probes: audio only until the start tier is proven; each step up waits
+ * for a probe at the better tier's rate; a probe the link fell behind on is a
+ * ceiling (no probe for more until it is old), and a proof is good for
+ * CV_TIER_PROVEN_US only. */
+static void test_probes(void)
+{
+    cv_tiers_t t = defaults(); /* needs 1540, 540, 190 kbit/s with audio */
+    cv_tier_ctl_t c;
+    int64_t now = 5 * S;
+    cv_tier_ctl_init(&c, &t, now);
+    c.probes = 1;
+    CHECK_EQ(cv_tier_ctl_use_delay(&c, now), CV_TIER_AUDIO_ONLY);
+    CHECK_EQ(c.want_bps, 190000);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + 10 * MS), CV_TIER_AUDIO_ONLY); /* not before */
+    CHECK_EQ(cv_tier_ctl_on_probe(&c, 220000, 219000, now + 150 * MS), 2);
+    CHECK_EQ(c.want_bps, 0);
+    now += 150 * MS;
+    /* the wait, then a probe is wanted for the middle tier, and no step yet */
+    CHECK_EQ(cv_tier_ctl_on_delay(&c, CV_BWE_NORMAL, 200000, now + CV_TIER_UP_WAIT_DELAY_US), 2);
+    CHECK_EQ(c.want_bps, 540000);
+    /* an old proof does not count */
+    CHECK_EQ(cv_tier_ctl_on_probe(&c, 620000, 610000, now), 2);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + CV_TIER_UP_WAIT_DELAY_US + CV_TIER_PROVEN_US + 1), 2);
+    CHECK_EQ(c.want_bps, 540000);
+    now += CV_TIER_UP_WAIT_DELAY_US + CV_TIER_PROVEN_US + 1;
+    /* the link fell behind (300 of 620 kbit/s): no step, and no probe wanted
+     * for the ceiling's time */
+    CHECK_EQ(cv_tier_ctl_on_probe(&c, 620000, 300000, now), 2);
+    CHECK_EQ(c.want_bps, 0);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + CV_TIER_CEILING_US - 1 * S), 2);
+    CHECK_EQ(c.want_bps, 0);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + CV_TIER_CEILING_US + 1 * S), 2);
+    CHECK_EQ(c.want_bps, 540000);
+    now += CV_TIER_CEILING_US + 1 * S;
+    /* a probe that proves too little for the tier (sent below its need) */
+    CHECK_EQ(cv_tier_ctl_on_probe(&c, 500000, 500000, now), 2);
+    CHECK_EQ(cv_tier_ctl_poll(&c, now + 1), 2);
+    CHECK_EQ(c.want_bps, 540000);
+    /* it kept up at the middle tier's rate: the step */
+    CHECK_EQ(cv_tier_ctl_on_probe(&c, 620000, 600000, now + 2), 1);
+    CHECK_EQ(c.downs, 0);
+}
+
 /* Judged by delay, loss alone (a queue would have shown) stops at the
  * second-lowest tier, and does not hold back a climb from the lowest to it;
  * judged by loss, it goes to the lowest. */
@@ -366,6 +409,7 @@ static void test_delay_loss_floor(void)
 
 int main(void)
 {
+    test_probes();
     test_parse();
     test_loss_down();
     test_loss_noise();
