@@ -393,7 +393,7 @@ static void apply_tier(cv_core_t *c, int tier, const char *why)
         c->vout.started = 0; /* when it resumes, from a key frame */
     else
         emit(c, CV_CORE_EV_KEYFRAME, 0, NULL); /* another tier's stream, or a resume */
-    if (paused != was_paused)
+    if (paused != was_paused && !c->start_quiet)
         emit(c, CV_CORE_EV_PAUSED, paused, NULL);
 }
 
@@ -539,6 +539,10 @@ static void probe_step(cv_core_t *c)
         c->probe_next_us = c->now + PROBE_GAP_US;
         if (got != CV_BWE_PROBE_PENDING)
             apply_tier(c, cv_tier_ctl_on_probe(&c->tierctl, sent, got, c->now), "probe");
+        /* the start's audio only is news only if the first probe kept it */
+        if (c->start_quiet && c->tier == CV_TIER_AUDIO_ONLY)
+            emit(c, CV_CORE_EV_PAUSED, 1, NULL);
+        c->start_quiet = 0;
         return;
     }
     if (c->probe_end_us || c->tierctl.want_bps <= 0 || c->now < c->probe_next_us)
@@ -742,6 +746,7 @@ void cv_core_on_connected(cv_core_t *c, int64_t now_us)
     cv_tier_ctl_init(&c->tierctl, &c->p.tiers, c->now);
     /* probes need somewhere to put padding a receiver drops: the RTX stream */
     c->tierctl.probes = c->bwe && c->rtx && c->p.rtx_pt >= 0 && !c->p.no_probe;
+    c->start_quiet = c->tierctl.probes;
     if (c->bwe) /* its feedback shows the link: start below the best tier, climb */
         apply_tier(c, cv_tier_ctl_use_delay(&c->tierctl, c->now), "start");
     cv_core_pace_start(c);

@@ -117,6 +117,7 @@ struct cv_core {
     int64_t probe_bps, probe_sent;        /* its rate, and the bytes sent since its start */
     int64_t probe_wait_us;                /* an ended probe's outcome awaited until then */
     int64_t probe_next_us;                /* no new probe before then */
+    int start_quiet; /* audio only at the start, until the first probe: not "paused" */
     cv_core_stats_t st;
     _Alignas(8) uint8_t out[CV_CORE_PKT_CAP];
 };

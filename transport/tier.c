@@ -224,6 +224,7 @@ int cv_tier_ctl_on_delay(cv_tier_ctl_t *c, int state, int64_t acked_bps, int64_t
     if (state == CV_BWE_OVERUSE) {
         c->ceiling_bps = acked_bps;
         c->ceiling_us = now_us > 0 ? now_us : 1;
+        c->ceiling_len_us = CV_TIER_CEILING_US;
         int64_t fits = acked_bps * 85 / 100;
         if (c->tier != CV_TIER_AUDIO_ONLY && need_bps(c, c->tier) > fits)
             go_down(c, fitting(c, fits), now_us);
@@ -239,12 +240,18 @@ int cv_tier_ctl_on_probe(cv_tier_ctl_t *c, int64_t sent_bps, int64_t delivered_b
     if (sent_bps > 0 && delivered_bps >= sent_bps * 85 / 100) {
         c->proven_bps = sent_bps;
         c->proven_us = now_us > 0 ? now_us : 1;
+        c->probe_fails = 0;
         return cv_tier_ctl_poll(c, now_us);
     }
-    /* the link fell behind: it delivers about that much; no step up to more
-     * for a while */
+    /* the link fell behind: it delivers about that much; no probe for more
+     * for a while, longer after each failure in a row (one probe can fall
+     * behind on a busy machine, a capped link's fall behind again) */
     c->ceiling_bps = delivered_bps;
     c->ceiling_us = now_us > 0 ? now_us : 1;
+    c->ceiling_len_us = CV_TIER_PROBE_BACKOFF_US << (c->probe_fails < 3 ? c->probe_fails : 3);
+    if (c->ceiling_len_us > CV_TIER_CEILING_US)
+        c->ceiling_len_us = CV_TIER_CEILING_US;
+    c->probe_fails++;
     c->stable_us = now_us;
     return c->tier;
 }
@@ -255,7 +262,7 @@ int cv_tier_ctl_poll(cv_tier_ctl_t *c, int64_t now_us)
         return c->tier;
     /* delay-based: what the link delivered when it last queued bounds a step up */
     int up = c->tier != CV_TIER_AUDIO_ONLY ? c->tier - 1 : c->start >= 0 ? c->start : lowest(c);
-    if (c->delay_based && c->ceiling_us && now_us - c->ceiling_us < CV_TIER_CEILING_US &&
+    if (c->delay_based && c->ceiling_us && now_us - c->ceiling_us < c->ceiling_len_us &&
         need_bps(c, up) > c->ceiling_bps)
         return c->tier;
     /* a probe first: the step up only once the link showed it carries it */

@@ -54,6 +54,7 @@
 #define CV_TIER_UP_WAIT_DELAY_US 2000000 /* delay-based: no queue this long before a step up */
 #define CV_TIER_CEILING_US 30000000      /* delay-based: an overuse's rate holds this long */
 #define CV_TIER_PROVEN_US 1000000        /* a probe's outcome counts this long */
+#define CV_TIER_PROBE_BACKOFF_US 4000000 /* a failed probe's rate holds 4, 8, 16, then 30 s */
 
 typedef struct {
     int width, height, fps, kbps;
@@ -72,28 +73,30 @@ int cv_tiers_parse(const char *s, cv_tiers_t *out, char *why, size_t whycap);
 
 typedef struct {
     cv_tiers_t tiers;
-    int tier;             /* current: 0..n-1 or CV_TIER_AUDIO_ONLY */
-    int64_t remb_bps;     /* last REMB, -1 before any */
-    int64_t remb_us;      /* when it came */
-    int64_t stable_us;    /* since when nothing argued against a step up */
-    int64_t up_us;        /* when we last stepped up, 0 never */
-    int64_t up_wait_us;   /* current wait before a step up */
-    int64_t last_step_us; /* last loss-driven step down */
-    int last_loss;        /* fraction lost of the last window or report, 0..255 */
-    int win_open;         /* a loss window has its start below */
-    int32_t win_lost;     /* cumulative lost at the window's start */
-    uint32_t win_high;    /* extended highest sequence number there */
-    int64_t win_us;       /* when it started */
-    int avg_loss;         /* the reports' running average (a quarter of the weight to each) */
-    uint64_t downs, ups;  /* changes made */
-    int delay_based;      /* judged by transport feedback (cv_tier_ctl_use_delay) */
-    int64_t ceiling_bps;  /* what the link delivered at the last overuse */
-    int64_t ceiling_us;   /* when, 0 never */
-    int probes;           /* delay-based: a step up waits for a probe (cv_tier_ctl_on_probe) */
-    int start;            /* ... and the first goes to this tier, -1 when done */
-    int64_t want_bps;     /* the rate a probe should try now, 0 none */
-    int64_t proven_bps;   /* what the last probe showed the link carries */
-    int64_t proven_us;    /* when, 0 never */
+    int tier;               /* current: 0..n-1 or CV_TIER_AUDIO_ONLY */
+    int64_t remb_bps;       /* last REMB, -1 before any */
+    int64_t remb_us;        /* when it came */
+    int64_t stable_us;      /* since when nothing argued against a step up */
+    int64_t up_us;          /* when we last stepped up, 0 never */
+    int64_t up_wait_us;     /* current wait before a step up */
+    int64_t last_step_us;   /* last loss-driven step down */
+    int last_loss;          /* fraction lost of the last window or report, 0..255 */
+    int win_open;           /* a loss window has its start below */
+    int32_t win_lost;       /* cumulative lost at the window's start */
+    uint32_t win_high;      /* extended highest sequence number there */
+    int64_t win_us;         /* when it started */
+    int avg_loss;           /* the reports' running average (a quarter of the weight to each) */
+    uint64_t downs, ups;    /* changes made */
+    int delay_based;        /* judged by transport feedback (cv_tier_ctl_use_delay) */
+    int64_t ceiling_bps;    /* what the link delivered at the last overuse */
+    int64_t ceiling_us;     /* when, 0 never */
+    int64_t ceiling_len_us; /* how long it holds */
+    int probe_fails;        /* probes failed in a row */
+    int probes;             /* delay-based: a step up waits for a probe (cv_tier_ctl_on_probe) */
+    int start;              /* ... and the first goes to this tier, -1 when done */
+    int64_t want_bps;       /* the rate a probe should try now, 0 none */
+    int64_t proven_bps;     /* what the last probe showed the link carries */
+    int64_t proven_us;      /* when, 0 never */
 } cv_tier_ctl_t;
 
 /* Starts on the best tier. */

@@ -1349,7 +1349,8 @@ static void test_start_probe(void)
     pass_start_probe(c, &lg, &now);
     CHECK_EQ(cv_core_stats(c)->probes, 1);
     CHECK(lg.pad_rtp >= 2);
-    CHECK_EQ(lg.video_rtp, 0); /* no video before it */
+    CHECK_EQ(lg.video_rtp, 0);             /* no video before it */
+    CHECK_EQ(lg.ev[CV_CORE_EV_PAUSED], 0); /* and no "video paused" for so short a time */
     printf("test_core: start probe: %d padding packets, video from %lld ms\n", lg.pad_rtp,
            (long long)(now / MS));
     cv_core_free(c);
@@ -1518,6 +1519,7 @@ typedef struct {
     int64_t top_at;   /* when it first reached the top tier, -1 never */
     int64_t settled;  /* when the tier last changed */
     int final, downs; /* the tier at the end; steps down seen */
+    int paused;       /* "video paused" events */
 } ramp_t;
 
 /* The mixer sends the tier's bit rate (30 frames a second, a key frame five
@@ -1577,6 +1579,7 @@ static ramp_t receive_over(const char *profile, int secs)
             r.top_at = now;
     }
     r.final = tier;
+    r.paused = lg.ev[CV_CORE_EV_PAUSED];
     CHECK_EQ(rl.unnumbered, 0);
     CHECK_EQ(rl.overflow, 0);
     printf("test_core: %s for %d s: tier %d at the end (last change at %lld ms), %d steps "
@@ -1601,6 +1604,7 @@ static void test_delay_tiers(void)
     CHECK(r.top_at >= 0 && r.top_at <= 10 * S);
     CHECK_EQ(r.final, 0);
     CHECK_EQ(r.downs, 0);
+    CHECK_EQ(r.paused, 0);
     CHECK_EQ(rl.audio_lost, 0);
     r = receive_over("cap300", 25);
     CHECK_EQ(r.final, 2);
@@ -1611,6 +1615,7 @@ static void test_delay_tiers(void)
     r = receive_over("cap150", 25);
     CHECK_EQ(r.final, CV_TIER_AUDIO_ONLY); /* the start probe failed: audio only */
     CHECK_EQ(r.downs, 0);
+    CHECK_EQ(r.paused, 1); /* and the receiver is told */
     CHECK_EQ(rl.audio_lost, 0);
     CHECK(rl.audio_wait_max <= 50 * MS);
     /* random loss is not a queue: the second-lowest tier at worst */

@@ -370,14 +370,17 @@ static void test_probes(void)
     CHECK_EQ(c.want_bps, 540000);
     now += CV_TIER_UP_WAIT_DELAY_US + CV_TIER_PROVEN_US + 1;
     /* the link fell behind (300 of 620 kbit/s): no step, and no probe wanted
-     * for the ceiling's time */
-    CHECK_EQ(cv_tier_ctl_on_probe(&c, 620000, 300000, now), 2);
-    CHECK_EQ(c.want_bps, 0);
-    CHECK_EQ(cv_tier_ctl_poll(&c, now + CV_TIER_CEILING_US - 1 * S), 2);
-    CHECK_EQ(c.want_bps, 0);
-    CHECK_EQ(cv_tier_ctl_poll(&c, now + CV_TIER_CEILING_US + 1 * S), 2);
-    CHECK_EQ(c.want_bps, 540000);
-    now += CV_TIER_CEILING_US + 1 * S;
+     * for 4 s, then 8, 16, 30, 30 after each failure in a row */
+    const int64_t holds[] = {4 * S, 8 * S, 16 * S, CV_TIER_CEILING_US, CV_TIER_CEILING_US};
+    for (int i = 0; i < 5; i++) {
+        CHECK_EQ(cv_tier_ctl_on_probe(&c, 620000, 300000, now), 2);
+        CHECK_EQ(c.want_bps, 0);
+        CHECK_EQ(cv_tier_ctl_poll(&c, now + holds[i] - 1 * S), 2);
+        CHECK_EQ(c.want_bps, 0);
+        CHECK_EQ(cv_tier_ctl_poll(&c, now + holds[i] + 1 * S), 2);
+        CHECK_EQ(c.want_bps, 540000);
+        now += holds[i] + 1 * S;
+    }
     /* a probe that proves too little for the tier (sent below its need) */
     CHECK_EQ(cv_tier_ctl_on_probe(&c, 500000, 500000, now), 2);
     CHECK_EQ(cv_tier_ctl_poll(&c, now + 1), 2);
