@@ -162,13 +162,26 @@ export function formatTime(ms) {
 // its code (err.code, from the server's Conclave-Error header or set by
 // the client), else one for its HTTP status, else a network failure.
 export function errorText(err) {
+    if (err && Number.isInteger(err.status) && err.status > 0) {
+        return statusText(err.status, err.code);
+    }
     if (err && typeof err.code === 'string' && has(`error.${err.code}`)) {
         return t(`error.${err.code}`);
     }
-    if (err && Number.isInteger(err.status) && err.status > 0) {
-        return t('error.http', { status: err.status });
-    }
     return t('error.network');
+}
+
+// What to tell of an HTTP error `status` with the server's error `code`
+// (may be empty): the phrase error.<code>, else error.http-<status> when
+// the catalogue has one, else error.http.
+export function statusText(status, code = '') {
+    if (typeof code === 'string' && /^[a-z][a-z0-9-]*$/.test(code) && has(`error.${code}`)) {
+        return t(`error.${code}`);
+    }
+    if (has(`error.http-${status}`)) {
+        return t(`error.http-${status}`);
+    }
+    return t('error.http', { status });
 }
 
 // Wires the language selects (select.lang-select) and translates the page.

@@ -7,7 +7,7 @@
 // event stream, which call.js opens and quietLink() closes.
 
 import { joinWithCredentials } from './access.js';
-import { has, t } from './i18n.js';
+import { statusText, t } from './i18n.js';
 import { readStats, assess, describe, pathText } from './quality.js';
 import { showQuality } from './stage.js';
 import { say } from './status.js';
@@ -161,11 +161,7 @@ export async function sendCommand(link, obj, isCurrent) {
                 if (res.status !== 204 && res.status !== 200) {
                     // the reason in words: the phrase of the server's error code,
                     // else one for the status (never the server's English line)
-                    const code = res.headers.get('Conclave-Error') || '';
-                    const reason =
-                        /^[a-z][a-z0-9-]*$/.test(code) && has(`error.${code}`)
-                            ? t(`error.${code}`)
-                            : t('error.http', { status: res.status });
+                    const reason = statusText(res.status, res.headers.get('Conclave-Error') || '');
                     // 429: too many commands in a row; the server says how long to wait
                     const wait = res.status === 429 ? res.headers.get('Retry-After') : null;
                     const seconds = wait && /^[0-9]{1,5}$/.test(wait) ? Number(wait) : null;

@@ -320,6 +320,7 @@ export default {
     'command.refused-wait': '{reason} Try again in {seconds} s.',
 
     'error.http': 'The server refused the request (HTTP {status}).',
+    'error.http-429': 'Too many changes in a row.',
     'error.network': 'The server cannot be reached.',
     'error.no-answer': 'The server did not answer in time.',
     'error.unreachable': 'The server cannot be reached.',

@@ -341,6 +341,7 @@ export default {
     'command.refused-wait': '{reason} Réessayez dans {seconds} s.',
 
     'error.http': 'Le serveur a refusé la demande (HTTP {status}).',
+    'error.http-429': 'Trop de changements d’affilée.',
     'error.network': 'Le serveur est injoignable.',
     'error.no-answer': 'Le serveur n’a pas répondu à temps.',
     'error.unreachable': 'Le serveur est injoignable.',
