@@ -625,7 +625,7 @@ async function main() {
             (d) =>
                 writeFileSync(
                     join(d, 'signaling/zz_fault.c'),
-                    'void f(void) { cv_api_fail(rs, 409, "room-on-fire", "the room is on fire"); }\n',
+                    'void f(void) { cv_api_fail(rs, 409, "room-on-fire", "on fire"); }\n',
                 ),
         ],
         [
