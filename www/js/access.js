@@ -82,10 +82,10 @@ export function saveToken(room, token) {
 
 // A refusal that a password would answer: 401, or 403 for a wrong one.
 export function needsPassword(err) {
-    return !!err && (err.status === 401 || wrongPassword(err));
+    return !!err && (err.status === 401 || isWrongPassword(err));
 }
 
-function wrongPassword(e) {
+function isWrongPassword(e) {
     return (
         !!e &&
         e.status === 403 &&
@@ -110,10 +110,14 @@ export async function joinWithCredentials(room, join) {
         try {
             return { result: await join(t.bearer), bearer: t.bearer };
         } catch (e) {
-            const wrong = wrongPassword(e);
+            const wrong = isWrongPassword(e);
             if (!wrong || t.kind === 'none') {
                 // asked for a password after ours was refused: say it was wrong
-                throw e && e.status === 401 && wrongPassword ? wrongPassword : e;
+                const err = e && e.status === 401 && wrongPassword ? wrongPassword : e;
+                if (isWrongPassword(err) && !err.code) {
+                    err.code = 'bad-password'; // a server that names no code
+                }
+                throw err;
             }
             const v = read(room);
             delete v[t.kind]; // the room was opened again, or its password changed

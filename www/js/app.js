@@ -157,13 +157,10 @@ const roomError = $('room-name-error');
 function showRoomError(key) {
     if (key) {
         setText(roomError, key);
+        roomInput.setAttribute('aria-invalid', 'true');
     } else {
         delete roomError.dataset.i18n;
         roomError.textContent = '';
-    }
-    if (key) {
-        roomInput.setAttribute('aria-invalid', 'true');
-    } else {
         roomInput.removeAttribute('aria-invalid');
     }
 }
