@@ -15,7 +15,7 @@
 // the session's command URL. Everything is built with textContent.
 
 import { $ } from './dom.js';
-import { setText, t } from './i18n.js';
+import { setText, t, unmark } from './i18n.js';
 
 const KEY = 'conclave.access.';
 
@@ -231,6 +231,7 @@ ui.pwForm.addEventListener('submit', async (ev) => {
     const pw = ui.pwInput.value;
     const problem = passwordProblem(pw);
     const err = $('room-password-error');
+    unmark(err);
     err.textContent = problem;
     if (problem || !send) {
         return;

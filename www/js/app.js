@@ -159,8 +159,7 @@ function showRoomError(key) {
         setText(roomError, key);
         roomInput.setAttribute('aria-invalid', 'true');
     } else {
-        delete roomError.dataset.i18n;
-        roomError.textContent = '';
+        setText(roomError, '');
         roomInput.removeAttribute('aria-invalid');
     }
 }

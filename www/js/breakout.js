@@ -70,11 +70,7 @@ export function showBanner(move, onBack) {
     timer = 0;
     if (!move || move.state === 'return') {
         ui.banner.hidden = true;
-        if (move) {
-            setText(ui.text, 'breakout.back-in-main');
-        } else {
-            ui.text.textContent = '';
-        }
+        setText(ui.text, move ? 'breakout.back-in-main' : '');
         return;
     }
     const visiting = move.state === 'visit';
@@ -185,10 +181,10 @@ export function bindBreakoutControls(sendCommand) {
 
 export function resetBreakout() {
     showBanner(null);
-    ui.text.textContent = '';
+    setText(ui.text, '');
     ui.form.hidden = false;
     ui.running.hidden = true;
-    ui.note.textContent = '';
+    setText(ui.note, '');
     send = null;
 }
 

@@ -11,7 +11,9 @@
 // the first of navigator.languages that we have, else English. setLang()
 // changes it at once: it is stored, <html lang> follows, every element
 // marked in the page is translated again (apply) and the listeners of
-// onLangChange() are told, so text drawn by the scripts is redrawn.
+// onLangChange() are told, so text drawn by the scripts is redrawn (the
+// status line with origin(), which gives a phrase t() just made again in
+// the new language).
 //
 // Marks in the page (apply): data-i18n (the text of an element without
 // children of its own), data-i18n-aria-label, data-i18n-placeholder,
@@ -59,7 +61,7 @@ export function getLang() {
 
 // Whether the catalogue (of the current language, or English) has `key`.
 export function has(key) {
-    return key in CATALOGUES[lang] || key in en;
+    return Object.hasOwn(CATALOGUES[lang], key) || Object.hasOwn(en, key);
 }
 
 function fill(text, params) {
@@ -72,10 +74,49 @@ function fill(text, params) {
     });
 }
 
+// The latest phrases t() gave, to say them again in another language
+// (origin()); a few dozen at most.
+const RECENT_MAX = 64;
+const recent = new Map();
+
+function remember(text, key, params) {
+    recent.delete(text);
+    recent.set(text, [key, params]);
+    if (recent.size > RECENT_MAX) {
+        recent.delete(recent.keys().next().value);
+    }
+}
+
+// For a phrase t() just gave: a function that gives it again in the
+// language of the moment (its parameters too, when they were phrases);
+// null for text t() did not give lately.
+export function origin(text) {
+    const r = recent.get(text);
+    if (!r) {
+        return null;
+    }
+    const [key, params] = r;
+    const parts = Object.entries(params).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? (origin(v) ?? v) : v,
+    ]);
+    return () =>
+        phrase(
+            key,
+            Object.fromEntries(parts.map(([k, v]) => [k, typeof v === 'function' ? v() : v])),
+        );
+}
+
 export function t(key, params = {}) {
-    let entry = CATALOGUES[lang][key];
+    const text = phrase(key, params);
+    remember(text, key, params);
+    return text;
+}
+
+function phrase(key, params) {
+    let entry = Object.hasOwn(CATALOGUES[lang], key) ? CATALOGUES[lang][key] : undefined;
     if (entry === undefined) {
-        entry = en[key];
+        entry = Object.hasOwn(en, key) ? en[key] : undefined;
     }
     if (entry === undefined) {
         return key;
@@ -88,15 +129,27 @@ export function t(key, params = {}) {
 }
 
 // Sets the text of `el` to the phrase `key` and marks it, so that a change
-// of language redraws it with the same parameters.
+// of language redraws it with the same parameters; key '' empties it.
 export function setText(el, key, params = null) {
+    if (!key) {
+        unmark(el);
+        el.textContent = '';
+        return;
+    }
     el.dataset.i18n = key;
     if (params) {
         el.dataset.i18nArgs = JSON.stringify(params);
     } else {
         delete el.dataset.i18nArgs;
     }
-    el.textContent = t(key, params || {});
+    el.textContent = phrase(key, params || {});
+}
+
+// Forgets the phrase of `el`: the text set next (a name, a number) stays
+// as it is through a change of language.
+export function unmark(el) {
+    delete el.dataset.i18n;
+    delete el.dataset.i18nArgs;
 }
 
 // Translates every marked element under root (and root itself).
@@ -112,11 +165,11 @@ export function apply(root = document) {
         } catch {
             params = {};
         }
-        el.textContent = t(el.dataset.i18n, params);
+        el.textContent = phrase(el.dataset.i18n, params);
     }
     for (const attr of ATTRS) {
         for (const el of all(`[data-i18n-${attr}]`)) {
-            el.setAttribute(attr, t(el.getAttribute(`data-i18n-${attr}`)));
+            el.setAttribute(attr, phrase(el.getAttribute(`data-i18n-${attr}`), {}));
         }
     }
 }

@@ -6,7 +6,7 @@
 // It only draws; call.js and the modules it drives decide what.
 
 import { $ } from './dom.js';
-import { setText, t } from './i18n.js';
+import { setText, t, unmark } from './i18n.js';
 import { say } from './status.js';
 
 const ui = {
@@ -66,7 +66,7 @@ export function setStageNoteText(key) {
 // unknown) as data-level for the colour and the bars, `text` in words, and
 // `detail` (loss, round trip, jitter) as the tooltip.
 export function showQuality(level, text, detail) {
-    delete ui.quality.dataset.i18n;
+    unmark(ui.quality);
     ui.quality.textContent = text;
     ui.quality.dataset.level = level;
     ui.qualityBox.dataset.level = level;
