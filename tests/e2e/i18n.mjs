@@ -236,7 +236,9 @@ async function run(base, browser) {
     );
     await checkWords(ana.page, 'en', 'in the call, English chosen in the settings');
     check(stillIn, 'the call goes on through the switch (no reload)', String(stillIn));
-    const line = await ana.page.evaluate(() => document.getElementById('status').textContent.trim());
+    const line = await ana.page.evaluate(() =>
+        document.getElementById('status').textContent.trim(),
+    );
     check(
         line !== en['status.idle'] && line !== fr['status.idle'],
         "the switch says the call's status line again (not the page's first words)",

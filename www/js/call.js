@@ -208,7 +208,7 @@ class Call {
                 shutdown: () => isCurrent() && serverShuttingDown(this),
             },
             {
-                onTrouble: (why, code) =>
+                onTrouble: (_why, code) =>
                     isCurrent() &&
                     lost(this, t(code === 'session-gone' ? 'lost.session-gone' : 'lost.no-answer')),
             },
@@ -326,7 +326,8 @@ window.addEventListener('pagehide', () => {
 // Joins `room` as `name`, sending `stream` (a kind it lacks is received
 // only). ticket: a waiting room's admission (lobby.js), or null. muted /
 // cameraOff: the starting state; lowData: receive no video (audio only).
-// ownsStream: stop its tracks on leaving. onEnd(message) is called once the call is over (after leave()).
+// ownsStream: stop its tracks on leaving. onEnd(message) is called once the
+// call is over (after leave()).
 // Resolves once the first WHIP session exists; rejects with the server's
 // reason when the first join fails (nothing is left running then).
 export async function startCall({

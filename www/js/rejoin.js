@@ -50,8 +50,13 @@ export function serverShuttingDown(call) {
     }
     call.attempt = Math.max(call.attempt, SHUTDOWN_FIRST_ATTEMPT);
     call.serverDown = true; // said until a rejoin succeeds
-    const why = t('lost.shutting-down');
-    interrupt(call, 'rejoin.shutdown', t('quality.server-stopped'), why, why);
+    interrupt(
+        call,
+        'rejoin.shutdown',
+        t('quality.server-stopped'),
+        t('lost.shutting-down'),
+        t('rejoin.shutdown-why'),
+    );
 }
 
 function retryLater(call, why) {
@@ -84,7 +89,7 @@ async function retry(call) {
         if (call.serverDown && !e.status) {
             // still down: keep saying why rather than a bare network error
             showStageNote('rejoin.shutdown');
-            retryLater(call, t('lost.shutting-down'));
+            retryLater(call, t('rejoin.shutdown-why'));
             return;
         }
         // a refusal carries the server's reason; anything else is the network

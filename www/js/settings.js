@@ -84,6 +84,7 @@ export async function switchCallDevice(call, kind, id) {
     } catch (e) {
         if (kind !== 'video' || !e || e.name !== 'NotReadableError') {
             say(deviceErrorText(e), { error: true });
+            refreshCallDevices(call); // the select shows the device still sent
             return;
         }
         // some cameras open only once: let go of the old one and try again
@@ -92,6 +93,7 @@ export async function switchCallDevice(call, kind, id) {
             track = await openTrack(kind, id);
         } catch (e2) {
             say(deviceErrorText(e2), { error: true });
+            refreshCallDevices(call);
             return;
         }
     }

@@ -296,6 +296,7 @@ export default {
     'lost.shutting-down': 'the server is shutting down',
 
     'rejoin.shutdown': 'The server is shutting down.',
+    'rejoin.shutdown-why': 'The server is shutting down',
     'rejoin.next': 'Reconnecting… ({why}) Next try in {seconds} s.',
     'rejoin.next-plain': 'Reconnecting… Next try in {seconds} s.',
     'rejoin.try': 'Reconnecting… (try {count})',

@@ -131,13 +131,13 @@ export default {
 
     'settings.title': 'Réglages',
 
-    'waiting.title': 'En attente de l’organisateur',
+    'waiting.title': 'Vous attendez qu’un modérateur vous fasse entrer',
     'waiting.preview': 'Votre caméra, envoyée à personne pour l’instant',
     'waiting.note':
         'Un modérateur de la réunion a été prévenu de votre arrivée. Rien de vous n’est ' +
         'envoyé avant qu’il vous fasse entrer.',
     'waiting.leave': 'Ne plus attendre',
-    'waiting.stopped': 'Vous ne patientez plus.',
+    'waiting.stopped': 'Vous avez cessé d’attendre.',
 
     'left.title': 'Vous avez quitté la réunion',
     'left.rejoin': 'Rejoindre de nouveau',
@@ -173,8 +173,8 @@ export default {
     'bar.mic-on': 'Votre micro est activé.',
     'bar.camera-is-off': 'Votre caméra est coupée.',
     'bar.camera-is-on': 'Votre caméra est activée.',
-    'bar.hand-raised': 'Vous levez la main.',
-    'bar.hand-lowered': 'Vous baissez la main.',
+    'bar.hand-raised': 'Vous avez levé la main.',
+    'bar.hand-lowered': 'Vous avez baissé la main.',
 
     'floor.muted':
         'Le modérateur a coupé votre micro. Levez la main pour demander la parole.',
@@ -185,11 +185,11 @@ export default {
     'panel.people': 'Participants',
     'panel.chat': 'Discussion',
     'people.joined': '{name} a rejoint la réunion.',
-    'people.left': '{name} est parti.',
+    'people.left': '{name} a quitté la réunion.',
     'people.hand': '{name} lève la main.',
     'people.someone': 'Quelqu’un',
     'people.this-one': 'ce participant',
-    'mark.speaking': 'parle',
+    'mark.speaking': 'en train de parler',
     'mark.hand': 'main levée',
     'mark.screen': 'partage un écran',
     'mark.camera-off': 'caméra coupée',
@@ -234,14 +234,14 @@ export default {
     'password.space': 'Un mot de passe ne peut ni commencer ni finir par une espace.',
 
     'lobby.title': 'Salle d’attente',
-    'lobby.who': 'Qui attend d’être admis',
+    'lobby.who': 'Qui passe par la salle d’attente',
     'lobby.no': 'Personne : tout le monde entre',
     'lobby.yes': 'Tout le monde sauf les modérateurs',
     'lobby.all':
         'Tout le monde sauf les modérateurs, y compris les applications avec le mot de passe',
     'lobby.empty': 'Personne n’attend.',
     'lobby.admit-all': 'Tout admettre',
-    'lobby.denied': 'Refusés',
+    'lobby.denied': 'Personnes refusées',
     'lobby.someone': 'quelqu’un',
     'lobby.waited-now': 'attend depuis un instant',
     'lobby.waited': { one: 'attend depuis {count} minute', other: 'attend depuis {count} minutes' },
@@ -251,10 +251,10 @@ export default {
     'lobby.deny-who': 'Refuser {name}',
     'lobby.let-back': 'Réautoriser',
     'lobby.let-back-who': 'Permettre à {name} de frapper de nouveau',
-    'lobby.one-waits': '{name} attend d’être admis.',
+    'lobby.one-waits': '{name} attend dans la salle d’attente.',
     'lobby.many-wait': {
-        one: '{count} personne attend d’être admise.',
-        other: '{count} personnes attendent d’être admises.',
+        one: '{count} personne attend dans la salle d’attente.',
+        other: '{count} personnes attendent dans la salle d’attente.',
     },
 
     'breakout.title': 'Sous-groupes',
@@ -317,6 +317,7 @@ export default {
     'lost.shutting-down': 'le serveur s’arrête',
 
     'rejoin.shutdown': 'Le serveur s’arrête.',
+    'rejoin.shutdown-why': 'Le serveur s’arrête',
     'rejoin.next': 'Reconnexion… ({why}) Prochain essai dans {seconds} s.',
     'rejoin.next-plain': 'Reconnexion… Prochain essai dans {seconds} s.',
     'rejoin.try': 'Reconnexion… (essai {count})',
