@@ -260,7 +260,9 @@ async function run(base, browser) {
         carol,
         base,
         PASSWORD,
-        (st) => st.view === 'prejoin' && /locked/.test(st.status),
+        // the phrase of the server's error code (room-locked), or of its status
+        // from a server that sends no code
+        (st) => st.view === 'prejoin' && /locked|\(HTTP 403\)/.test(st.status),
     );
     check(
         r.ok,

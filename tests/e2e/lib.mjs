@@ -36,6 +36,8 @@ export const CHROMIUM_ARGS = [
     '--no-first-run',
     '--disable-gpu',
     '--autoplay-policy=no-user-gesture-required',
+    // the page speaks the browser's language (www/js/i18n.js): the tests read English
+    '--lang=en-US',
 ];
 
 // Counts results and prints one line each: "ok - what (detail)", or with

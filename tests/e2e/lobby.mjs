@@ -237,7 +237,9 @@ async function run(base, browser) {
     r = await until(STEP_MS, async () => {
         const st = await state(dan);
         sawWaiting = sawWaiting || st.view === 'waiting';
-        return { ok: st.view === 'prejoin' && /turned you away/.test(st.status), s: st };
+        // the phrase of the server's error code, or of its status (no code sent)
+        const said = /turned you away|\(HTTP 403\)/.test(st.status);
+        return { ok: st.view === 'prejoin' && said, s: st };
     });
     check(
         r.ok && !sawWaiting && whipJoins(requests, 'Dan').length === joinsBefore,

@@ -758,7 +758,7 @@ async function steps(base, alice, bob, requests) {
     }
     const refused = await until(EVENT_MS, async () => {
         const said = await alice.page.evaluate(() => window.__ui.said);
-        const reason = /refused: too many .* \(try again in \d+ s\)/;
+        const reason = /too many .*try again in \d+ s/i;
         return { ok: said.some((t) => reason.test(t)), said };
     });
     check(

@@ -15,6 +15,7 @@
 // the session's command URL. Everything is built with textContent.
 
 import { $ } from './dom.js';
+import { setText, t, unmark } from './i18n.js';
 
 const KEY = 'conclave.access.';
 
@@ -42,13 +43,13 @@ function write(room, v) {
 // The server's rule: 1..128 printable ASCII characters, no space at either end.
 export function passwordProblem(pw) {
     if (pw.length < 1 || pw.length > 128) {
-        return 'A password has 1 to 128 characters.';
+        return t('password.length');
     }
     if (!/^[\x20-\x7e]+$/.test(pw)) {
-        return 'A password uses letters, digits, spaces and ASCII punctuation only.';
+        return t('password.chars');
     }
     if (pw[0] === ' ' || pw[pw.length - 1] === ' ') {
-        return 'A password cannot start or end with a space.';
+        return t('password.space');
     }
     return '';
 }
@@ -81,8 +82,14 @@ export function saveToken(room, token) {
 
 // A refusal that a password would answer: 401, or 403 for a wrong one.
 export function needsPassword(err) {
+    return !!err && (err.status === 401 || isWrongPassword(err));
+}
+
+function isWrongPassword(e) {
     return (
-        !!err && (err.status === 401 || (err.status === 403 && /wrong password/.test(err.message)))
+        !!e &&
+        e.status === 403 &&
+        (e.code === 'bad-password' || /wrong password/.test(e.message))
     );
 }
 
@@ -103,10 +110,14 @@ export async function joinWithCredentials(room, join) {
         try {
             return { result: await join(t.bearer), bearer: t.bearer };
         } catch (e) {
-            const wrong = e && e.status === 403 && /wrong password/.test(e.message);
+            const wrong = isWrongPassword(e);
             if (!wrong || t.kind === 'none') {
                 // asked for a password after ours was refused: say it was wrong
-                throw e && e.status === 401 && wrongPassword ? wrongPassword : e;
+                const err = e && e.status === 401 && wrongPassword ? wrongPassword : e;
+                if (isWrongPassword(err) && !err.code) {
+                    err.code = 'bad-password'; // a server that names no code
+                }
+                throw err;
             }
             const v = read(room);
             delete v[t.kind]; // the room was opened again, or its password changed
@@ -147,17 +158,17 @@ export function entryControls(p, { lecture, send }) {
         b.addEventListener('click', () => send(obj));
         box.append(b);
     };
-    const name = typeof p.name === 'string' && p.name !== '' ? p.name : 'this participant';
+    const name = typeof p.name === 'string' && p.name !== '' ? p.name : t('people.this-one');
     const voice = p.role === 'participant' || p.role === 'publisher';
     if (voice && lecture && p.moderator !== true) {
         if (p.floor === true) {
-            button('Take floor', `Take the floor from ${name}`, {
+            button(t('mod.take-floor'), t('mod.take-floor-from', { name }), {
                 type: 'floor',
                 participant: p.id,
                 on: false,
             });
         } else {
-            button('Give floor', `Give the floor to ${name}`, {
+            button(t('mod.give-floor'), t('mod.give-floor-to', { name }), {
                 type: 'floor',
                 participant: p.id,
                 on: true,
@@ -165,9 +176,12 @@ export function entryControls(p, { lecture, send }) {
         }
     }
     if (voice && p.muted !== true) {
-        button('Mute', `Mute ${name}`, { type: 'mute_participant', participant: p.id });
+        button(t('mod.mute'), t('mod.mute-who', { name }), {
+            type: 'mute_participant',
+            participant: p.id,
+        });
     }
-    button('Remove', `Remove ${name} from the meeting`, { type: 'remove', participant: p.id });
+    button(t('mod.remove'), t('mod.remove-who', { name }), { type: 'remove', participant: p.id });
     return box;
 }
 
@@ -183,10 +197,10 @@ export function renderRoomControls(state, sendCommand) {
             ui.layout.value = state.layout;
         }
         ui.lock.setAttribute('aria-pressed', state.locked ? 'true' : 'false');
-        ui.lock.textContent = state.locked ? 'Unlock the room' : 'Lock the room';
+        setText(ui.lock, state.locked ? 'mod.unlock' : 'mod.lock');
         ui.pwClear.disabled = !state.password;
         ui.record.setAttribute('aria-pressed', state.recording ? 'true' : 'false');
-        ui.record.textContent = state.recording ? 'Stop recording' : 'Record the meeting';
+        setText(ui.record, state.recording ? 'mod.stop-recording' : 'mod.record');
     }
     ui.floorNote.hidden = !(state.lecture && !state.moderator && !state.floor);
 }
@@ -217,6 +231,7 @@ ui.pwForm.addEventListener('submit', async (ev) => {
     const pw = ui.pwInput.value;
     const problem = passwordProblem(pw);
     const err = $('room-password-error');
+    unmark(err);
     err.textContent = problem;
     if (problem || !send) {
         return;
@@ -224,11 +239,11 @@ ui.pwForm.addEventListener('submit', async (ev) => {
     const status = await send({ type: 'password', password: pw });
     if (status === 204) {
         ui.pwInput.value = '';
-        err.textContent = 'Password set: new joins must give it.';
+        setText(err, 'mod.password-done');
     }
 });
 ui.pwClear.addEventListener('click', async () => {
     if (send && (await send({ type: 'password', password: null })) === 204) {
-        $('room-password-error').textContent = 'Password removed.';
+        setText($('room-password-error'), 'mod.password-removed');
     }
 });

@@ -11,6 +11,7 @@
 // "/?r={room}" is accepted too and rewritten to "/#/r/{room}".
 
 import { $ } from './dom.js';
+import { errorText, initI18n, onLangChange, setText, t } from './i18n.js';
 import { stopEcho } from './echo.js';
 import { enterPrejoin, leavePrejoin } from './prejoin.js';
 import { inCall, leaveCall, startCall } from './call.js';
@@ -26,13 +27,6 @@ const views = {
     call: $('view-call'),
     left: $('view-left'),
 };
-const TITLES = {
-    landing: 'conclave',
-    prejoin: 'Join a meeting – conclave',
-    waiting: 'Waiting to be let in – conclave',
-    call: 'In a meeting – conclave',
-    left: 'You left – conclave',
-};
 
 let shown = 'landing';
 let lastRoom = null;
@@ -42,7 +36,7 @@ function show(name, { focus = null } = {}) {
         el.hidden = k !== name;
     }
     document.documentElement.classList.toggle('in-call', name === 'call');
-    document.title = TITLES[name];
+    document.title = t(`title.${name}`);
     if (shown !== name) {
         moveStatusTo(name);
         say('');
@@ -89,16 +83,17 @@ async function onJoin(opts) {
             return;
         }
         openPrejoin(opts.room, opts, needsPassword(e));
-        say(e.cancelled ? e.message : `Could not join the room: ${e.message}`, {
-            error: !e.cancelled,
-        });
+        const why = e.cancelled
+            ? t('waiting.stopped')
+            : t('prejoin.join-failed', { reason: errorText(e) });
+        say(why, { error: !e.cancelled });
         return;
     }
     if (ticket === undefined) {
         return;
     }
     show('call', { focus: $('mute-mic') });
-    say('Joining the room…');
+    say(t('call.joining'));
     try {
         await startCall({ ...opts, ticket, onEnd: onCallEnd });
     } catch (e) {
@@ -106,7 +101,7 @@ async function onJoin(opts) {
             return;
         }
         openPrejoin(opts.room, opts, needsPassword(e));
-        say(`Could not join the room: ${e.message}`, { error: true });
+        say(t('prejoin.join-failed', { reason: errorText(e) }), { error: true });
     }
 }
 
@@ -149,9 +144,7 @@ async function route() {
     leavePrejoin();
     show('landing');
     if (/^#\/r\//.test(hash)) {
-        showRoomError(
-            'This link does not name a room: a room name is 1 to 64 letters, digits, - or _.',
-        );
+        showRoomError('landing.bad-link');
     }
 }
 
@@ -160,11 +153,13 @@ async function route() {
 const roomInput = $('room-name');
 const roomError = $('room-name-error');
 
-function showRoomError(text) {
-    roomError.textContent = text;
-    if (text) {
+// key: the phrase to show, or '' for none.
+function showRoomError(key) {
+    if (key) {
+        setText(roomError, key);
         roomInput.setAttribute('aria-invalid', 'true');
     } else {
+        setText(roomError, '');
         roomInput.removeAttribute('aria-invalid');
     }
 }
@@ -177,9 +172,7 @@ $('join-form').addEventListener('submit', (ev) => {
     const room = parseRoomInput(roomInput.value);
     if (!room) {
         showRoomError(
-            roomInput.value.trim() === ''
-                ? 'Enter the name of the room, or paste its link.'
-                : 'That is not a room name or link: a room name is 1 to 64 letters, digits, - or _.',
+            roomInput.value.trim() === '' ? 'landing.room-empty' : 'landing.room-bad',
         );
         roomInput.focus();
         return;
@@ -206,5 +199,9 @@ $('go-home').addEventListener('click', () => {
 
 window.addEventListener('hashchange', () => {
     route();
+});
+initI18n();
+onLangChange(() => {
+    document.title = t(`title.${shown}`);
 });
 route();

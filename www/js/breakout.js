@@ -14,6 +14,7 @@
 // buttons, selects and inputs, built with textContent.
 
 import { $ } from './dom.js';
+import { formatNumber, setText, t } from './i18n.js';
 
 const ROOM_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const TICKET_RE = /^[0-9a-f]{32}$/;
@@ -55,10 +56,11 @@ export function parseMove(d) {
     return d;
 }
 
+// "4:05" (minutes and seconds).
 function clockText(s) {
     const m = Math.floor(s / 60);
     const r = s % 60;
-    return `${m}:${String(r).padStart(2, '0')} left`;
+    return `${formatNumber(m)}:${String(r).padStart(2, '0')}`;
 }
 
 // Shows where the call is: a group (move) or nowhere special (null).
@@ -68,27 +70,33 @@ export function showBanner(move, onBack) {
     timer = 0;
     if (!move || move.state === 'return') {
         ui.banner.hidden = true;
-        ui.text.textContent = move ? 'You are back in the main room.' : '';
+        setText(ui.text, move ? 'breakout.back-in-main' : '');
         return;
     }
     const visiting = move.state === 'visit';
-    const where = `group ${move.group} of ${move.groups}`;
+    const where = { group: move.group, groups: move.groups };
     ui.banner.hidden = false;
     ui.back.hidden = !visiting;
     ui.back.onclick = onBack;
     const ends = Number.isFinite(move.left) ? Date.now() + move.left * 1000 : 0;
-    const said = visiting ? `You are visiting ${where}` : `You are in ${where}`;
     let warned = !ends || move.left <= 60; // a short stay is not warned again
     const tick = () => {
         const left = ends ? Math.max(0, Math.round((ends - Date.now()) / 1000)) : -1;
-        ui.clock.textContent = left >= 0 ? ` — ${clockText(left)}` : '';
+        ui.clock.textContent =
+            left >= 0 ? ` — ${t('breakout.time-left', { time: clockText(left) })}` : '';
         if (!warned && left <= 60) {
             warned = true;
-            ui.text.textContent = `${said}: one minute left.`;
+            setText(ui.text, visiting ? 'breakout.visit-minute' : 'breakout.in-minute', where);
         }
     };
-    const stay = ends ? clockText(move.left).replace(' left', '') : '';
-    ui.text.textContent = stay && !visiting ? `${said}, for ${stay}.` : `${said}.`;
+    const stay = ends ? clockText(move.left) : '';
+    if (visiting) {
+        setText(ui.text, 'breakout.visit', where);
+    } else if (stay) {
+        setText(ui.text, 'breakout.in-for', { ...where, time: stay });
+    } else {
+        setText(ui.text, 'breakout.in', where);
+    }
     tick();
     if (ends) {
         timer = setInterval(tick, 1000);
@@ -102,19 +110,19 @@ function person(p) {
     const label = document.createElement('label');
     const id = `breakout-for-${p.id}`;
     label.htmlFor = id;
-    label.textContent = typeof p.name === 'string' && p.name ? p.name : 'Someone';
+    label.textContent = typeof p.name === 'string' && p.name ? p.name : t('people.someone');
     const sel = document.createElement('select');
     sel.id = id;
     sel.dataset.id = p.id;
     const n = Number(ui.groups.value) || 2;
     const none = document.createElement('option');
     none.value = '';
-    none.textContent = 'Stays in the main room';
+    none.textContent = t('breakout.stays');
     sel.append(none);
     for (let g = 1; g <= n; g++) {
         const o = document.createElement('option');
         o.value = String(g);
-        o.textContent = `Group ${g}`;
+        o.textContent = t('breakout.group', { group: g });
         sel.append(o);
     }
     li.append(label, sel);
@@ -148,12 +156,15 @@ export function showRunning(d) {
         ...groups.map((g) => {
             const li = document.createElement('li');
             const members = Array.isArray(g.members) ? g.members.join(', ') : '';
-            li.textContent = `Group ${g.group}: ${members || 'nobody'} `;
+            li.textContent = members
+                ? t('breakout.members', { group: g.group, members })
+                : t('breakout.nobody', { group: g.group });
+            li.append(' ');
             const b = document.createElement('button');
             b.type = 'button';
             b.className = 'mod';
-            b.textContent = 'Visit';
-            b.setAttribute('aria-label', `Visit group ${g.group}`);
+            b.textContent = t('breakout.visit-button');
+            b.setAttribute('aria-label', t('breakout.visit-group', { group: g.group }));
             b.addEventListener(
                 'click',
                 () => send && send({ type: 'breakout_visit', group: g.group }),
@@ -170,10 +181,10 @@ export function bindBreakoutControls(sendCommand) {
 
 export function resetBreakout() {
     showBanner(null);
-    ui.text.textContent = '';
+    setText(ui.text, '');
     ui.form.hidden = false;
     ui.running.hidden = true;
-    ui.note.textContent = '';
+    setText(ui.note, '');
     send = null;
 }
 
@@ -184,11 +195,11 @@ ui.form.addEventListener('submit', async (ev) => {
     const groups = Number(ui.groups.value);
     const minutes = Number(ui.minutes.value || 0);
     if (!Number.isInteger(groups) || groups < 2 || groups > 20) {
-        ui.note.textContent = 'Choose 2 to 20 groups.';
+        setText(ui.note, 'breakout.bad-groups');
         return;
     }
     if (!Number.isFinite(minutes) || minutes < 0 || minutes > 240) {
-        ui.note.textContent = 'A duration is 0 (none) to 240 minutes.';
+        setText(ui.note, 'breakout.bad-minutes');
         return;
     }
     const cmd = { type: 'breakout_open', groups, duration: Math.round(minutes * 60) };
@@ -203,7 +214,7 @@ ui.form.addEventListener('submit', async (ev) => {
         cmd.assign = 'random';
     }
     if (send && (await send(cmd)) === 204) {
-        ui.note.textContent = `${groups} groups are open.`;
+        setText(ui.note, 'breakout.opened', { count: groups });
     }
 });
 ui.bcForm.addEventListener('submit', async (ev) => {
@@ -211,13 +222,13 @@ ui.bcForm.addEventListener('submit', async (ev) => {
     const text = ui.bcText.value.trim();
     if (text && send && (await send({ type: 'breakout_broadcast', text })) === 204) {
         ui.bcText.value = '';
-        ui.note.textContent = 'Sent to every group.';
+        setText(ui.note, 'breakout.sent');
     }
 });
 ui.close.addEventListener('click', async () => {
     if (send && (await send({ type: 'breakout_close' })) === 204) {
         ui.form.hidden = false;
         ui.running.hidden = true;
-        ui.note.textContent = 'The groups are closed: everyone comes back.';
+        setText(ui.note, 'breakout.closed');
     }
 });

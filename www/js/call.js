@@ -8,6 +8,7 @@
 //   controls.js   the call bar (microphone, camera, hand, leave, chat)
 //   share.js      a second WHIP session for a screen share
 //   stage.js      the picture, the sound, the notes and the quality shown
+//   settings.js   the devices sent, "audio only" and the language
 // The people list and the chat log are drawn by panel.js, a moderator's
 // controls by access.js.
 //
@@ -26,6 +27,7 @@ import {
 } from './breakout.js';
 import { rejoinTicket, renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
 import { bindCallBar, resetCallBar } from './controls.js';
+import { errorText, onLangChange, t } from './i18n.js';
 import { openEvents, streamUrl } from './events.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
 import { addChatMessage, resetPanel } from './panel.js';
@@ -33,6 +35,7 @@ import { lost, retryNow, serverShuttingDown } from './rejoin.js';
 import {
     onHello,
     onLayout,
+    redrawRoom,
     onRecording,
     onRoom,
     onRoster,
@@ -41,13 +44,15 @@ import {
 } from './roomstate.js';
 import { onRecordingError, resetRecording } from './recording.js';
 import { connectScreen, dropScreenSession, releaseShare, stopShare } from './share.js';
-import { resetStage, setStageNoteText, showTrack } from './stage.js';
+import { bindSettings, resetSettings, saveLowData } from './settings.js';
+import { resetStage, setLowData, setStageNoteText, showTrack, stageConnected } from './stage.js';
+import { say } from './status.js';
 
 // One call at a time; the controls in the page talk to `current`.
 let current = null;
 
 class Call {
-    constructor({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd }) {
+    constructor({ room, name, stream, ownsStream, muted, cameraOff, lowData, ticket, onEnd }) {
         this.room = room;
         this.ticket = ticket || null; // the waiting room's admission, spent by the first join
         this.home = room; // the main room; this.room is a breakout group's while in one
@@ -58,6 +63,7 @@ class Call {
         this.ownsStream = ownsStream;
         this.muted = muted;
         this.cameraOff = cameraOff;
+        this.lowData = lowData === true; // audio only: the server sends us no video
         this.hand = false;
         this.onEnd = onEnd;
 
@@ -136,6 +142,9 @@ class Call {
 
         // Restore what the server must know before anyone sees us.
         const restore = [];
+        if (this.lowData) {
+            restore.push(this.command({ type: 'receive', video: false }));
+        }
         if (this.muted) {
             restore.push(this.command({ type: 'mute', audio: true }));
         }
@@ -155,6 +164,7 @@ class Call {
             isCurrent,
             onConnected: () => {
                 this.attempt = 0;
+                stageConnected();
             },
             onLost: (why) => lost(this, why),
         });
@@ -183,8 +193,7 @@ class Call {
                         this.move(parseMove(d));
                     }
                 },
-                removed: () =>
-                    isCurrent() && this.leave('The moderator removed you from the meeting.'),
+                removed: () => isCurrent() && this.leave(t('call.removed')),
                 roster: (d) => {
                     if (isCurrent()) {
                         onRoster(this, d);
@@ -198,12 +207,16 @@ class Call {
                 video: (d) => isCurrent() && onVideoPaused(this, d),
                 shutdown: () => isCurrent() && serverShuttingDown(this),
             },
-            { onTrouble: (why) => isCurrent() && lost(this, why) },
+            {
+                onTrouble: (_why, code) =>
+                    isCurrent() &&
+                    lost(this, t(code === 'session-gone' ? 'lost.session-gone' : 'lost.no-answer')),
+            },
         );
 
         if (this.screen && this.screen.track.readyState === 'live') {
             connectScreen(this).catch((e) =>
-                stopShare(this, `Screen sharing stopped: ${e.message}`),
+                stopShare(this, t('share.interrupted', { reason: errorText(e) })),
             );
         }
     }
@@ -222,13 +235,11 @@ class Call {
         this.breakout = m.state === 'return' ? null : m;
         resetPanel();
         showBanner(m, () => this.move({ state: 'return', room: this.home, ticket: null }));
-        setStageNoteText(
-            m.state === 'return' ? 'Back to the main room…' : 'Moving to your group…',
-        );
+        setStageNoteText(m.state === 'return' ? 'stage.back' : 'stage.moving');
         try {
             await this.connect(false);
         } catch (e) {
-            lost(this, e.message);
+            lost(this, errorText(e));
         }
     }
 
@@ -245,6 +256,18 @@ class Call {
         link.whip.close();
         link.whip.pc.close();
         dropScreenSession(this);
+    }
+
+    // "Audio only" on or off: told to the server, shown, remembered.
+    setLowData(on) {
+        if (this.lowData === on) {
+            return;
+        }
+        this.lowData = on;
+        saveLowData(on);
+        setLowData(on);
+        say(t(on ? 'lowdata.on' : 'lowdata.off'), { transient: true });
+        this.command({ type: 'receive', video: !on });
     }
 
     // ---- leaving ----
@@ -291,6 +314,8 @@ class Call {
 }
 
 bindCallBar(() => current);
+bindSettings(() => current);
+onLangChange(() => current && redrawRoom(current));
 window.addEventListener('online', () => current && retryNow(current));
 window.addEventListener('pagehide', () => {
     if (current) {
@@ -300,8 +325,9 @@ window.addEventListener('pagehide', () => {
 
 // Joins `room` as `name`, sending `stream` (a kind it lacks is received
 // only). ticket: a waiting room's admission (lobby.js), or null. muted /
-// cameraOff: the starting state. ownsStream: stop its tracks
-// on leaving. onEnd(message) is called once the call is over (after leave()).
+// cameraOff: the starting state; lowData: receive no video (audio only).
+// ownsStream: stop its tracks on leaving. onEnd(message) is called once the
+// call is over (after leave()).
 // Resolves once the first WHIP session exists; rejects with the server's
 // reason when the first join fails (nothing is left running then).
 export async function startCall({
@@ -311,18 +337,30 @@ export async function startCall({
     ownsStream,
     muted,
     cameraOff,
+    lowData,
     ticket,
     onEnd,
 }) {
     if (current) {
         await current.leave();
     }
-    resetStage(room);
+    resetStage(room, lowData === true);
     resetPanel();
     resetWaitingList();
     resetBreakout();
-    const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd });
+    const call = new Call({
+        room,
+        name,
+        stream,
+        ownsStream,
+        muted,
+        cameraOff,
+        lowData,
+        ticket,
+        onEnd,
+    });
     current = call;
+    resetSettings(call);
     try {
         await call.start();
     } catch (e) {
@@ -331,7 +369,7 @@ export async function startCall({
         delete window.conclave;
         throw e;
     }
-    setStageNoteText('Connecting…');
+    setStageNoteText('stage.connecting');
     return call;
 }
 

@@ -5,6 +5,7 @@
 // The buttons act on the current call; each function here takes the call.
 
 import { $, setPressed } from './dom.js';
+import { t } from './i18n.js';
 import { applyMute, screenAvailable } from './media.js';
 import { sendChat } from './panel.js';
 import { toggleShare } from './share.js';
@@ -34,8 +35,8 @@ export function resetCallBar(call) {
     setPressed(ui.share, false);
     ui.mic.disabled = !a;
     ui.camera.disabled = !v;
-    ui.mic.title = a ? '' : 'No microphone';
-    ui.camera.title = v ? '' : 'No camera';
+    ui.mic.title = a ? '' : t('device.no-microphone');
+    ui.camera.title = v ? '' : t('device.no-camera');
 }
 
 function toggleMic(call) {
@@ -44,13 +45,11 @@ function toggleMic(call) {
         return;
     }
     if (call.muted && mustAsk(call)) {
-        say('You are muted by the moderator. Raise your hand to ask to speak.', {
-            transient: true,
-        });
+        say(t('floor.muted'), { transient: true });
         return;
     }
     setMuted(call, !call.muted);
-    say(call.muted ? 'Your microphone is off.' : 'Your microphone is on.', { transient: true });
+    say(t(call.muted ? 'bar.mic-off' : 'bar.mic-on'), { transient: true });
     const want = call.muted;
     call.muteInFlight = (call.muteInFlight || 0) + 1;
     call.command({ type: 'mute', audio: want }).then((status) => {
@@ -89,14 +88,14 @@ function toggleCamera(call) {
     call.cameraOff = !call.cameraOff;
     v.enabled = !call.cameraOff;
     setPressed(ui.camera, call.cameraOff);
-    say(call.cameraOff ? 'Your camera is off.' : 'Your camera is on.', { transient: true });
+    say(t(call.cameraOff ? 'bar.camera-is-off' : 'bar.camera-is-on'), { transient: true });
     call.command({ type: 'camera', on: !call.cameraOff });
 }
 
 function toggleHand(call) {
     call.hand = !call.hand;
     setPressed(ui.hand, call.hand);
-    say(call.hand ? 'Your hand is raised.' : 'Your hand is lowered.', { transient: true });
+    say(t(call.hand ? 'bar.hand-raised' : 'bar.hand-lowered'), { transient: true });
     const want = call.hand;
     call.handInFlight = (call.handInFlight || 0) + 1;
     call.command({ type: 'hand', raised: want }).then((status) => {

@@ -9,6 +9,7 @@
 // is shown).
 
 import { whipConnect } from './whip.js';
+import { errorText, t } from './i18n.js';
 import { deviceErrorText, mediaAvailable } from './media.js';
 import { say } from './status.js';
 
@@ -24,14 +25,7 @@ let session = null;
 let localStream = null;
 let running = false;
 
-const STATE_TEXT = {
-    new: 'Connecting…',
-    connecting: 'Connecting to the server…',
-    connected: 'Connected. You should see and hear yourself in the second picture.',
-    disconnected: 'The connection is interrupted; trying to recover…',
-    failed: 'The connection failed. Check that nothing blocks UDP to the server, then try again.',
-    closed: 'Not connected.',
-};
+const STATES = ['new', 'connecting', 'connected', 'disconnected', 'failed', 'closed'];
 
 function setRunning(on) {
     running = on;
@@ -39,7 +33,7 @@ function setRunning(on) {
     stopBtn.disabled = !on;
 }
 
-async function stop(message = 'Stopped.', { focus = true } = {}) {
+async function stop(message = t('check.stopped'), { focus = true } = {}) {
     const s = session;
     session = null;
     if (localStream) {
@@ -76,13 +70,11 @@ async function start() {
     setRunning(true);
     if (!mediaAvailable()) {
         setRunning(false);
-        say('This browser cannot reach a camera from this page. Open it over https.', {
-            error: true,
-        });
+        say(t('check.no-media'), { error: true });
         return;
     }
 
-    say('Asking for your camera and microphone…');
+    say(t('device.asking'));
     try {
         localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
     } catch (e) {
@@ -100,7 +92,7 @@ async function start() {
 
     const remoteStream = new MediaStream();
     remoteVideo.srcObject = remoteStream;
-    say('Contacting the server…');
+    say(t('check.contacting'));
     let s;
     try {
         s = await whipConnect(ECHO_URL, {
@@ -115,7 +107,7 @@ async function start() {
             return;
         }
         await stop(null);
-        say(`The server could not start the check: ${e.message}`, { error: true });
+        say(t('check.refused', { reason: errorText(e) }), { error: true });
         return;
     }
     if (!running) {
@@ -128,7 +120,9 @@ async function start() {
             return;
         }
         const state = s.pc.connectionState;
-        say(STATE_TEXT[state] || state, { error: state === 'failed' });
+        if (STATES.includes(state)) {
+            say(t(`check.state.${state}`), { error: state === 'failed' });
+        }
     };
     s.pc.addEventListener('connectionstatechange', showState);
     showState();

@@ -13,7 +13,9 @@
 // token again): openEvents() closes it and opens a new one with a new token
 // after RETRY_MS. It reports trouble once, through onTrouble, when the
 // stream has failed maxErrors times in a row without opening in between, or
-// when the server no longer knows the session (404 to the token request).
+// when the server no longer knows the session (404 to the token request);
+// onTrouble(why, code) is given the reason in English and its code,
+// 'no-answer' or 'session-gone', for the page to say in its language.
 // The caller then rejoins with a new session and a new stream.
 
 const NAMES = [
@@ -48,6 +50,7 @@ export async function streamUrl(room, sessionId) {
         if (res.status === 404) {
             const e = new Error('the server no longer knows this session');
             e.gone = true;
+            e.code = 'session-gone';
             throw e;
         }
         if (!res.ok) {
@@ -72,18 +75,18 @@ export function openEvents(getUrl, handlers, { onTrouble = () => {}, maxErrors =
     let reported = false;
     let timer = null;
 
-    const trouble = (why) => {
+    const trouble = (why, code) => {
         if (closed || reported) {
             return;
         }
         reported = true;
-        onTrouble(why);
+        onTrouble(why, code);
     };
 
     const failed = () => {
         errors++;
         if (errors >= maxErrors) {
-            trouble('the server stopped answering');
+            trouble('the server stopped answering', 'no-answer');
         }
         if (!closed && !reported) {
             timer = setTimeout(connect, RETRY_MS);
@@ -132,7 +135,7 @@ export function openEvents(getUrl, handlers, { onTrouble = () => {}, maxErrors =
             url = await getUrl();
         } catch (e) {
             if (e && e.gone) {
-                trouble(e.message);
+                trouble(e.message, 'session-gone');
             } else if (!closed) {
                 failed();
             }

@@ -7,6 +7,7 @@
 // event stream, which call.js opens and quietLink() closes.
 
 import { joinWithCredentials } from './access.js';
+import { statusText, t } from './i18n.js';
 import { readStats, assess, describe, pathText } from './quality.js';
 import { showQuality } from './stage.js';
 import { say } from './status.js';
@@ -76,7 +77,7 @@ export function watchLink(link, { isCurrent, onConnected, onLost }) {
     let graceTimer = 0;
     const connectTimer = later(() => {
         if (pc.connectionState !== 'connected') {
-            onLost('no connection to the server');
+            onLost(t('lost.no-connection'));
         }
     }, CONNECT_TIMEOUT_MS);
     const onState = () => {
@@ -89,18 +90,18 @@ export function watchLink(link, { isCurrent, onConnected, onLost }) {
             clearTimeout(graceTimer);
             graceTimer = 0;
             onConnected();
-            say(link.rejoin ? 'Reconnected.' : 'Connected.', { transient: true });
+            say(t(link.rejoin ? 'link.reconnected' : 'link.connected'), { transient: true });
         } else if (st === 'disconnected') {
             if (!graceTimer) {
-                say('The connection is interrupted…');
+                say(t('link.interrupted'));
                 graceTimer = later(() => {
                     if (pc.connectionState === 'disconnected') {
-                        onLost('the connection was interrupted');
+                        onLost(t('lost.interrupted'));
                     }
                 }, DISCONNECTED_GRACE_MS);
             }
         } else if (st === 'failed') {
-            onLost('the connection failed');
+            onLost(t('lost.failed'));
         }
     };
     pc.addEventListener('connectionstatechange', onState);
@@ -114,9 +115,9 @@ export function watchLink(link, { isCurrent, onConnected, onLost }) {
             return;
         }
         if (pc.connectionState === 'disconnected') {
-            showQuality('poor', 'Connection: interrupted', 'nothing received');
+            showQuality('poor', t('quality.interrupted'), t('quality.nothing'));
         } else if (pc.connectionState !== 'connected') {
-            showQuality('unknown', 'Connection: connecting', '');
+            showQuality('unknown', t('quality.connecting'), '');
         } else {
             try {
                 const cur = readStats(await pc.getStats());
@@ -126,10 +127,12 @@ export function watchLink(link, { isCurrent, onConnected, onLost }) {
                 const q = assess(link.prevStats, cur);
                 link.prevStats = cur;
                 if (q.level === 'unknown') {
-                    showQuality('unknown', 'Connection: checking', '');
+                    showQuality('unknown', t('quality.checking'), '');
                 } else {
-                    const via = pathText(q.path) ? `, ${pathText(q.path)}` : '';
-                    showQuality(q.level, `Connection: ${q.level}${via}`, describe(q));
+                    const level = t(`quality.${q.level}`);
+                    const path = pathText(q.path);
+                    const text = path ? t('quality.with-path', { quality: level, path }) : level;
+                    showQuality(q.level, text, describe(q));
                 }
             } catch {
                 // a closing connection has no statistics
@@ -156,15 +159,19 @@ export async function sendCommand(link, obj, isCurrent) {
             COMMAND_TIMEOUT_MS,
             async (res) => {
                 if (res.status !== 204 && res.status !== 200) {
-                    const text = (await res.text().catch(() => '')).trim().split('\n')[0];
+                    // the reason in words: the phrase of the server's error code,
+                    // else one for the status (never the server's English line)
+                    const reason = statusText(res.status, res.headers.get('Conclave-Error') || '');
                     // 429: too many commands in a row; the server says how long to wait
                     const wait = res.status === 429 ? res.headers.get('Retry-After') : null;
-                    const again = wait ? ` (try again in ${wait} s)` : '';
+                    const seconds = wait && /^[0-9]{1,5}$/.test(wait) ? Number(wait) : null;
                     if (isCurrent()) {
-                        say(`The server refused: ${text || `HTTP ${res.status}`}${again}`, {
-                            error: true,
-                            transient: true,
-                        });
+                        say(
+                            seconds !== null
+                                ? t('command.refused-wait', { reason, seconds })
+                                : reason,
+                            { error: true, transient: true },
+                        );
                     }
                 }
                 return res.status;

@@ -20,6 +20,7 @@
 
 import { joinWithCredentials } from './access.js';
 import { $ } from './dom.js';
+import { formatNumber, setText, t } from './i18n.js';
 import { openEvents, streamUrl } from './events.js';
 import { fetchWithTimeout } from './whip.js';
 
@@ -58,6 +59,10 @@ async function knockOnce(room, name, bearer) {
     const text = (await res.text()).trim() || `HTTP ${res.status}`;
     const e = new Error(text);
     e.status = res.status;
+    const code = res.headers.get('Conclave-Error');
+    if (code && /^[a-z][a-z0-9-]*$/.test(code)) {
+        e.code = code;
+    }
     throw e;
 }
 
@@ -125,13 +130,15 @@ function waitForAnswer(room, ticket) {
             ui.leave.removeEventListener('click', onLeave);
             fn(arg);
         };
-        const fail = (text, extra = {}) => finish(reject, Object.assign(new Error(text), extra));
+        // code: the phrase error.<code> says it (i18n.js errorText)
+        const fail = (code, extra = {}) =>
+            finish(reject, Object.assign(new Error(code), { code }, extra));
         const onLeave = () => {
             fetch(`rooms/${encodeURIComponent(room)}/lobby/${ticket}`, {
                 method: 'DELETE',
                 keepalive: true,
             }).catch(() => {});
-            fail('You stopped waiting.', { cancelled: true });
+            fail('cancelled', { cancelled: true });
         };
         ui.leave.addEventListener('click', onLeave);
         giveUp = onLeave;
@@ -142,16 +149,16 @@ function waitForAnswer(room, ticket) {
                     if (d.state === 'admitted') {
                         finish(resolve, ticket);
                     } else if (d.state === 'denied') {
-                        fail('A moderator turned you away from this meeting.', { denied: true });
+                        fail('lobby-denied', { denied: true });
                     } else if (d.state === 'expired') {
-                        fail('Nobody let you in in time.');
+                        fail('lobby-expired');
                     } else if (d.state === 'ended') {
-                        fail('The meeting ended.');
+                        fail('lobby-ended');
                     }
                 },
-                shutdown: () => fail('The server is shutting down.'),
+                shutdown: () => fail('shutting-down'),
             },
-            { onTrouble: () => fail('The waiting room is no longer there.') },
+            { onTrouble: () => fail('lobby-gone') },
         );
     });
 }
@@ -161,9 +168,7 @@ export function showWaiting(room, stream) {
     ui.room.textContent = room;
     ui.preview.srcObject = stream && stream.getVideoTracks().length ? stream : null;
     ui.preview.hidden = !ui.preview.srcObject;
-    ui.note.textContent =
-        'A moderator of the meeting has been told you are here. Nothing of you is sent ' +
-        'until they let you in.';
+    setText(ui.note, 'waiting.note');
 }
 
 export function leaveWaiting() {
@@ -187,10 +192,9 @@ let known = new Set(); // ids already announced
 
 function waited(s) {
     if (!Number.isFinite(s) || s < 60) {
-        return 'just now';
+        return t('lobby.waited-now');
     }
-    const m = Math.floor(s / 60);
-    return m === 1 ? 'for 1 minute' : `for ${m} minutes`;
+    return t('lobby.waited', { count: Math.floor(s / 60) });
 }
 
 function entry(p, buttons) {
@@ -198,12 +202,12 @@ function entry(p, buttons) {
     li.className = 'lobby-entry';
     const who = document.createElement('span');
     who.className = 'name';
-    who.textContent = typeof p.name === 'string' && p.name !== '' ? p.name : 'Someone';
+    who.textContent = typeof p.name === 'string' && p.name !== '' ? p.name : t('people.someone');
     li.append(who);
     if (typeof p.waited === 'number') {
         const since = document.createElement('span');
         since.className = 'since';
-        since.textContent = ` waiting ${waited(p.waited)}`;
+        since.textContent = ` ${waited(p.waited)}`;
         li.append(since);
     }
     const box = document.createElement('span');
@@ -233,30 +237,43 @@ export function renderWaitingList(data, sendCommand) {
     known = new Set(waiting.map((p) => p.id));
     mod.list.replaceChildren(
         ...waiting.map((p) => {
-            const n = typeof p.name === 'string' && p.name !== '' ? p.name : 'someone';
+            const name = typeof p.name === 'string' && p.name !== '' ? p.name : t('lobby.someone');
             return entry(p, [
-                ['Admit', `Admit ${n}`, { type: 'admit', participant: p.id }],
-                ['Deny', `Deny ${n}`, { type: 'deny', participant: p.id }],
+                [
+                    t('lobby.admit'),
+                    t('lobby.admit-who', { name }),
+                    { type: 'admit', participant: p.id },
+                ],
+                [
+                    t('lobby.deny'),
+                    t('lobby.deny-who', { name }),
+                    { type: 'deny', participant: p.id },
+                ],
             ]);
         }),
     );
     mod.denied.replaceChildren(
         ...denied.map((p) => {
-            const n = typeof p.name === 'string' && p.name !== '' ? p.name : 'someone';
+            const name = typeof p.name === 'string' && p.name !== '' ? p.name : t('lobby.someone');
             return entry(p, [
-                ['Let back', `Let ${n} knock again`, { type: 'admit', participant: p.id }],
+                [
+                    t('lobby.let-back'),
+                    t('lobby.let-back-who', { name }),
+                    { type: 'admit', participant: p.id },
+                ],
             ]);
         }),
     );
-    mod.count.textContent = waiting.length ? `(${waiting.length})` : '';
+    mod.count.textContent = waiting.length ? `(${formatNumber(waiting.length)})` : '';
     mod.empty.hidden = waiting.length > 0;
     mod.admitAll.hidden = waiting.length < 2;
     mod.deniedTitle.hidden = denied.length === 0;
     if (fresh.length === 1) {
-        const n = typeof fresh[0].name === 'string' && fresh[0].name ? fresh[0].name : 'Someone';
-        mod.announce.textContent = `${n} is waiting to be let in.`;
+        const f = fresh[0];
+        const name = typeof f.name === 'string' && f.name ? f.name : t('people.someone');
+        mod.announce.textContent = t('lobby.one-waits', { name });
     } else if (fresh.length > 1) {
-        mod.announce.textContent = `${fresh.length} people are waiting to be let in.`;
+        mod.announce.textContent = t('lobby.many-wait', { count: fresh.length });
     }
 }
 

@@ -1,7 +1,9 @@
 // media.js - the camera and the microphone: opening them with a chosen
-// device, listing devices, words for the errors a person can act on, and a
-// small microphone level meter (WebAudio, nothing leaves the page); and a
-// screen to share.
+// device, listing devices (and filling a select with them), words for the
+// errors a person can act on, and a small microphone level meter (WebAudio,
+// nothing leaves the page); and a screen to share.
+
+import { setText, t } from './i18n.js';
 
 export function mediaAvailable() {
     return Boolean(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
@@ -10,18 +12,15 @@ export function mediaAvailable() {
 export function deviceErrorText(e) {
     switch (e && e.name) {
         case 'NotAllowedError':
-            return (
-                'The browser was not allowed to use the camera or microphone. ' +
-                'Allow them for this site and try again.'
-            );
+            return t('device.not-allowed');
         case 'NotFoundError':
-            return 'No camera or microphone was found.';
+            return t('device.not-found');
         case 'NotReadableError':
-            return 'The camera or microphone is in use by another program.';
+            return t('device.in-use');
         case 'OverconstrainedError':
-            return 'The chosen camera or microphone is not available any more.';
+            return t('device.gone');
         default:
-            return `Cannot use the camera or microphone: ${e && e.message ? e.message : e}`;
+            return t('device.other');
     }
 }
 
@@ -94,7 +93,7 @@ export async function openScreen() {
     if (!stream) {
         const md = navigator.mediaDevices;
         if (!md || !md.getDisplayMedia) {
-            return { problem: 'This browser cannot share a screen.', error: true };
+            return { problem: t('share.unsupported'), error: true };
         }
         try {
             stream = await md.getDisplayMedia({
@@ -104,9 +103,7 @@ export async function openScreen() {
         } catch (e) {
             const cancelled = Boolean(e && e.name === 'NotAllowedError');
             return {
-                problem: cancelled
-                    ? 'Screen sharing was cancelled.'
-                    : `Cannot share the screen: ${e && e.message ? e.message : e}`,
+                problem: cancelled ? t('share.cancelled') : t('share.cannot'),
                 error: !cancelled,
             };
         }
@@ -126,6 +123,34 @@ export async function openScreen() {
 export async function openTrack(kind, id) {
     const s = await navigator.mediaDevices.getUserMedia({ [kind]: constraint(id) });
     return s.getTracks()[0];
+}
+
+// Fills a device select: kind 'camera' or 'microphone'; a device without a
+// label (not allowed yet) is "Camera 2"; none at all is "No camera".
+export function fillSelect(select, devices, currentId, kind, locked = false) {
+    const opts = devices.map((d, i) => {
+        const o = document.createElement('option');
+        o.value = d.id;
+        if (d.label) {
+            o.textContent = d.label;
+        } else {
+            setText(o, kind === 'camera' ? 'device.camera-n' : 'device.microphone-n', {
+                n: i + 1,
+            });
+        }
+        return o;
+    });
+    if (opts.length === 0) {
+        const o = document.createElement('option');
+        o.value = '';
+        setText(o, kind === 'camera' ? 'device.no-camera' : 'device.no-microphone');
+        opts.push(o);
+    }
+    select.replaceChildren(...opts);
+    if (currentId && devices.some((d) => d.id === currentId)) {
+        select.value = currentId;
+    }
+    select.disabled = devices.length === 0 || locked;
 }
 
 // { cameras: [{id, label}], mics: [{id, label}] }; labels are empty until

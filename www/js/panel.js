@@ -8,6 +8,7 @@
 
 import { entryControls } from './access.js';
 import { $, setPressed } from './dom.js';
+import { formatNumber, formatTime, t } from './i18n.js';
 import { say } from './status.js';
 
 const CHAT_MAX_BYTES = 1000;
@@ -27,6 +28,8 @@ const ui = {
     unread: $('chat-unread'),
     showPeople: $('show-people'),
     showChat: $('show-chat'),
+    settingsSection: $('settings-section'),
+    showSettings: $('show-settings'),
 };
 
 // A second, quiet live region for who joins, leaves or raises a hand, so
@@ -41,6 +44,7 @@ const finePointer = window.matchMedia('(pointer: fine)');
 
 let showPeople = false;
 let showChat = false;
+let showSettings = false;
 let unread = 0; // chat messages from others while the chat was hidden
 
 export function str(v, fallback = '') {
@@ -52,8 +56,7 @@ function utf8Length(s) {
 }
 
 function clockText(ms) {
-    const d = new Date(typeof ms === 'number' && Number.isFinite(ms) ? ms : Date.now());
-    return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return formatTime(typeof ms === 'number' && Number.isFinite(ms) ? ms : Date.now());
 }
 
 // ---- which part is shown ----
@@ -67,10 +70,12 @@ function clearUnread() {
 function renderPanel() {
     ui.peopleSection.hidden = !showPeople;
     ui.chatSection.hidden = !showChat;
-    ui.panel.hidden = !showPeople && !showChat;
-    ui.view.classList.toggle('panel-open', showPeople || showChat);
+    ui.settingsSection.hidden = !showSettings;
+    ui.panel.hidden = !showPeople && !showChat && !showSettings;
+    ui.view.classList.toggle('panel-open', showPeople || showChat || showSettings);
     setPressed(ui.showPeople, showPeople);
     setPressed(ui.showChat, showChat);
+    setPressed(ui.showSettings, showSettings);
     if (showChat) {
         clearUnread();
         ui.chatScroll.scrollTop = ui.chatScroll.scrollHeight;
@@ -80,6 +85,7 @@ function renderPanel() {
 function panelDefaults() {
     showPeople = wide.matches;
     showChat = wide.matches;
+    showSettings = false;
     renderPanel();
 }
 
@@ -89,6 +95,7 @@ ui.showPeople.addEventListener('click', () => {
     showPeople = !showPeople;
     if (showPeople && !wide.matches) {
         showChat = false;
+        showSettings = false;
     }
     renderPanel();
 });
@@ -96,11 +103,21 @@ ui.showChat.addEventListener('click', () => {
     showChat = !showChat;
     if (showChat && !wide.matches) {
         showPeople = false;
+        showSettings = false;
     }
     renderPanel();
     if (showChat && finePointer.matches) {
         ui.chatInput.focus(); // not on touch screens: it would pop the keyboard up
     }
+});
+
+ui.showSettings.addEventListener('click', () => {
+    showSettings = !showSettings;
+    if (showSettings && !wide.matches) {
+        showPeople = false;
+        showChat = false;
+    }
+    renderPanel();
 });
 
 // Empties the panel for a new call and shows its default parts.
@@ -129,16 +146,16 @@ export function announceChanges(before, after, me) {
             return;
         }
         const was = a.get(id);
-        const name = str(p.name) || 'Someone';
+        const name = str(p.name) || t('people.someone');
         if (!was) {
-            notes.push(`${name} joined.`);
+            notes.push(t('people.joined', { name }));
         } else if (p.hand === true && was.hand !== true) {
-            notes.push(`${name} raised a hand.`);
+            notes.push(t('people.hand', { name }));
         }
     });
     a.forEach((p, id) => {
         if (id !== me && !b.has(id)) {
-            notes.push(`${str(p.name) || 'Someone'} left.`);
+            notes.push(t('people.left', { name: str(p.name) || t('people.someone') }));
         }
     });
     if (notes.length) {
@@ -149,7 +166,8 @@ export function announceChanges(before, after, me) {
 function markList(li, p) {
     const marks = document.createElement('span');
     marks.className = 'marks';
-    const mark = (cls, label) => {
+    const mark = (cls, key) => {
+        const label = t(key);
         const m = document.createElement('span');
         m.className = `mark ${cls}`;
         m.setAttribute('role', 'img');
@@ -158,25 +176,25 @@ function markList(li, p) {
         marks.append(m);
     };
     if (li.dataset.speaking === 'true') {
-        mark('m-speaking', 'speaking');
+        mark('m-speaking', 'mark.speaking');
     }
     if (li.dataset.hand === 'true') {
-        mark('m-hand', 'hand raised');
+        mark('m-hand', 'mark.hand');
     }
     if (li.dataset.sharing === 'true') {
-        mark('m-screen', 'sharing a screen');
+        mark('m-screen', 'mark.screen');
     }
     if (li.dataset.camera === 'false') {
-        mark('m-camera-off', 'camera off');
+        mark('m-camera-off', 'mark.camera-off');
     }
     if (li.dataset.muted === 'true') {
-        mark('m-mic-off', 'microphone off');
+        mark('m-mic-off', 'mark.mic-off');
     }
     if (p.moderator === true) {
-        mark('m-moderator', 'moderator');
+        mark('m-moderator', 'mark.moderator');
     }
     if (p.floor === true) {
-        mark('m-floor', 'has the floor');
+        mark('m-floor', 'mark.floor');
     }
     return marks;
 }
@@ -219,7 +237,7 @@ export function renderRoster(roster, { me, speaking, moderator, lecture, send })
         return li;
     });
     ui.roster.replaceChildren(...items);
-    ui.peopleCount.textContent = `(${people.length})`;
+    ui.peopleCount.textContent = `(${formatNumber(people.length)})`;
 }
 
 // ---- chat ----
@@ -240,7 +258,7 @@ export function addChatMessage(d, me) {
     head.className = 'head';
     const who = document.createElement('span');
     who.className = 'who';
-    who.textContent = str(d.name) || 'Someone';
+    who.textContent = str(d.name) || t('people.someone');
     const when = document.createElement('time');
     const t = typeof d.time === 'number' ? d.time : Date.now();
     when.dateTime = new Date(t).toISOString();
@@ -275,7 +293,7 @@ export async function sendChat(command) {
         return;
     }
     if (utf8Length(text) > CHAT_MAX_BYTES) {
-        say('The message is too long (at most 1000 bytes).', { error: true, transient: true });
+        say(t('chat.too-long', { max: CHAT_MAX_BYTES }), { error: true, transient: true });
         return;
     }
     ui.chatSend.disabled = true;
@@ -284,7 +302,7 @@ export async function sendChat(command) {
     if (status === 204 || status === 200) {
         ui.chatInput.value = '';
     } else if (status === 0) {
-        say('The message was not sent: no connection.', { error: true, transient: true });
+        say(t('chat.not-sent'), { error: true, transient: true });
     }
     ui.chatInput.focus();
 }

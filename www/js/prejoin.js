@@ -3,7 +3,8 @@
 // devices, when their names are known), mute and camera toggles, the
 // display name (remembered in localStorage), the invite link, the server's
 // echo check (/echo/whip) as an optional step, the room's password when the
-// server asked for one (kept for the tab only, see access.js), and "Join now".
+// server asked for one (kept for the tab only, see access.js), "audio only"
+// (receive no video, remembered: settings.js), and "Join now".
 //
 // For tests: when window.__conclaveTestStream (a MediaStream) is set, it is
 // used instead of getUserMedia, for the preview if it is there when the
@@ -15,15 +16,18 @@ import {
     LevelMeter,
     applyMute,
     deviceErrorText,
+    fillSelect,
     listDevices,
     mediaAvailable,
     openCameraAndMic,
     openTrack,
 } from './media.js';
 import { $, setPressed } from './dom.js';
+import { errorText, setText, t } from './i18n.js';
 import { roomLink } from './rooms.js';
 import { passwordProblem, savePassword } from './access.js';
 import { checkPrejoinRecording } from './recording.js';
+import { saveLowData, savedLowData } from './settings.js';
 import { say } from './status.js';
 
 const NAME_KEY = 'conclave.name';
@@ -52,6 +56,7 @@ const ui = {
     copy: $('copy-link'),
     passwordField: $('password-field'),
     password: $('room-password'),
+    lowData: $('low-data'),
 };
 
 function store(key, value) {
@@ -125,7 +130,7 @@ function applyToggles() {
     ui.cam.disabled = !v;
     ui.level.parentElement.hidden = !a || s.muted;
     ui.previewOff.hidden = Boolean(v) && !s.cameraOff;
-    ui.previewOff.textContent = v ? 'Your camera is off' : 'No camera';
+    setText(ui.previewOff, v ? 'prejoin.camera-is-off' : 'device.no-camera');
 }
 
 function startMeter() {
@@ -143,26 +148,6 @@ function startMeter() {
     }
 }
 
-function fillSelect(select, devices, currentId, noneText) {
-    const opts = devices.map((d, i) => {
-        const o = document.createElement('option');
-        o.value = d.id;
-        o.textContent = d.label || `${noneText.replace('No ', '')} ${i + 1}`;
-        return o;
-    });
-    if (opts.length === 0) {
-        const o = document.createElement('option');
-        o.value = '';
-        o.textContent = noneText;
-        opts.push(o);
-    }
-    select.replaceChildren(...opts);
-    if (currentId && devices.some((d) => d.id === currentId)) {
-        select.value = currentId;
-    }
-    select.disabled = devices.length === 0 || Boolean(state && state.injected);
-}
-
 async function refreshDevices() {
     const g = generation;
     const { cameras, mics } = await listDevices();
@@ -173,8 +158,8 @@ async function refreshDevices() {
     const a = state.stream ? state.stream.getAudioTracks()[0] : null;
     const vid = v && v.getSettings ? v.getSettings().deviceId : '';
     const aid = a && a.getSettings ? a.getSettings().deviceId : '';
-    fillSelect(ui.cameraSelect, cameras, vid, 'No camera');
-    fillSelect(ui.micSelect, mics, aid, 'No microphone');
+    fillSelect(ui.cameraSelect, cameras, vid, 'camera', state.injected);
+    fillSelect(ui.micSelect, mics, aid, 'microphone', state.injected);
 }
 
 function showPreview() {
@@ -227,20 +212,14 @@ async function switchDevice(kind, id) {
         }
     }
     showPreview();
-    say(kind === 'video' ? 'Camera changed.' : 'Microphone changed.', { transient: true });
+    say(t(kind === 'video' ? 'device.camera-changed' : 'device.microphone-changed'), {
+        transient: true,
+    });
 }
 
 // ---- the echo check ----
 
-const ECHO_TEXT = {
-    new: 'Echo check: connecting…',
-    connecting: 'Echo check: connecting to the server…',
-    connected:
-        'Echo check running: the second picture is you as the server sends you back, ' +
-        'with sound. Press the button again to stop it.',
-    disconnected: 'Echo check: the connection is interrupted…',
-    failed: 'Echo check: the connection failed. Check that nothing blocks UDP to the server.',
-};
+const ECHO_STATES = ['new', 'connecting', 'connected', 'disconnected', 'failed'];
 
 async function startEcho() {
     const s = state;
@@ -248,7 +227,7 @@ async function startEcho() {
         return;
     }
     if (!s.stream) {
-        say('The echo check needs a camera or a microphone.', { error: true });
+        say(t('echo.needs-media'), { error: true });
         return;
     }
     const echo = { whip: null };
@@ -257,7 +236,7 @@ async function startEcho() {
     ui.echoFigure.hidden = false;
     const back = new MediaStream();
     ui.echoVideo.srcObject = back;
-    say('Echo check: contacting the server…');
+    say(t('echo.contacting'));
     try {
         echo.whip = await whipConnect('echo/whip', {
             stream: s.stream,
@@ -274,7 +253,7 @@ async function startEcho() {
     } catch (e) {
         if (s.echo === echo) {
             stopEcho();
-            say(`The server could not start the echo check: ${e.message}`, { error: true });
+            say(t('echo.refused', { reason: errorText(e) }), { error: true });
         }
         return;
     }
@@ -284,8 +263,9 @@ async function startEcho() {
     }
     const pc = echo.whip.pc;
     const show = () => {
-        if (s.echo === echo && ECHO_TEXT[pc.connectionState]) {
-            say(ECHO_TEXT[pc.connectionState], { error: pc.connectionState === 'failed' });
+        const st = pc.connectionState;
+        if (s.echo === echo && ECHO_STATES.includes(st)) {
+            say(t(`echo.state.${st}`), { error: st === 'failed' });
         }
     };
     pc.addEventListener('connectionstatechange', show);
@@ -314,7 +294,7 @@ function stopEcho(message = null) {
 // ---- entering and leaving ----
 
 // Shows the pre-join screen of `room`. reuse: { stream, ownsStream, muted,
-// cameraOff } to keep the devices of a join that failed. askPassword: the
+// cameraOff, lowData } to keep the devices of a join that failed. askPassword: the
 // server refused the join for want of the right password: show the field.
 // onJoin(opts) is called with { room, name, stream, ownsStream, muted,
 // cameraOff } when the person presses "Join now"; the stream is theirs from
@@ -342,6 +322,7 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
     checkPrejoinRecording(room); // told before anything is sent
     ui.link.value = roomLink(room);
     ui.name.value = load(NAME_KEY);
+    ui.lowData.checked = reuse ? reuse.lowData === true : savedLowData();
     ui.join.disabled = false;
     ui.echoFigure.hidden = true;
     setPressed(ui.echo, false);
@@ -364,16 +345,12 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
     }
     if (!mediaAvailable()) {
         showPreview();
-        fillSelect(ui.cameraSelect, [], '', 'No camera');
-        fillSelect(ui.micSelect, [], '', 'No microphone');
-        say(
-            'This browser cannot reach a camera or microphone from this page (it needs https). ' +
-                'You can still join to see and hear the others.',
-            { error: true },
-        );
+        fillSelect(ui.cameraSelect, [], '', 'camera');
+        fillSelect(ui.micSelect, [], '', 'microphone');
+        say(t('prejoin.no-media'), { error: true });
         return;
     }
-    say('Asking for your camera and microphone…');
+    say(t('device.asking'));
     const cameraId = load(CAMERA_KEY);
     const micId = load(MIC_KEY);
     let { stream, error } = await openCameraAndMic({ cameraId, micId });
@@ -404,14 +381,12 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
         return;
     }
     if (!stream) {
-        say(`${deviceErrorText(error)} You can still join to see and hear the others.`, {
-            error: true,
-        });
+        say(t('prejoin.device-error', { reason: deviceErrorText(error) }), { error: true });
     } else if (error) {
-        const has = stream.getVideoTracks().length ? 'camera' : 'microphone';
-        say(`Only your ${has} could be opened: ${deviceErrorText(error)}`, { error: true });
+        const only = stream.getVideoTracks().length ? 'prejoin.only-camera' : 'prejoin.only-mic';
+        say(t(only, { reason: deviceErrorText(error) }), { error: true });
     } else {
-        say('Your camera and microphone are ready.', { transient: true });
+        say(t('prejoin.ready'), { transient: true });
     }
 }
 
@@ -441,7 +416,7 @@ function join() {
     if (!ui.passwordField.hidden) {
         const problem = passwordProblem(ui.password.value);
         if (problem) {
-            say(`Type the room's password. ${problem}`, { error: true });
+            say(t('prejoin.password-problem', { problem }), { error: true });
             ui.password.focus();
             return;
         }
@@ -461,12 +436,14 @@ function join() {
     }
     const opts = {
         room: s.room,
-        name: name || 'Guest',
+        name: name || t('prejoin.guest'),
         stream,
         ownsStream,
         muted: s.muted,
         cameraOff: s.cameraOff,
+        lowData: ui.lowData.checked,
     };
+    saveLowData(opts.lowData);
     leavePrejoin({ keepStream: true });
     s.onJoin(opts);
 }
@@ -488,7 +465,7 @@ ui.echo.addEventListener('click', () => {
         return;
     }
     if (state.echo) {
-        stopEcho('Echo check stopped.');
+        stopEcho(t('echo.stopped'));
     } else {
         startEcho();
     }
@@ -518,11 +495,11 @@ ui.copy.addEventListener('click', async () => {
     const text = ui.link.value;
     try {
         await navigator.clipboard.writeText(text);
-        say('The invite link is copied.', { transient: true });
+        say(t('prejoin.copied'), { transient: true });
     } catch {
         ui.link.focus();
         ui.link.select();
-        say('Select the link and copy it (Ctrl+C or ⌘C).', { transient: true });
+        say(t('prejoin.copy-by-hand'), { transient: true });
     }
 });
 ui.link.addEventListener('focus', () => ui.link.select());

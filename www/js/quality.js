@@ -7,6 +7,8 @@
 // functions of the stats; the caller samples them (every 2 s) and shows the
 // result as words, not only as a colour.
 
+import { formatNumber, t } from './i18n.js';
+
 // Thresholds: "poor" at or above the first number, "fair" at or above the second.
 const LOSS_POOR = 0.1;
 const LOSS_FAIR = 0.03;
@@ -95,10 +97,10 @@ export function pathOf(local) {
 // What to tell about a path that is not direct UDP, or ''.
 export function pathText(path) {
     if (path === 'relay') {
-        return 'connected through relay';
+        return t('quality.relay');
     }
     if (path === 'tcp') {
-        return 'connected over TCP';
+        return t('quality.tcp');
     }
     return '';
 }
@@ -128,7 +130,7 @@ export function assess(prev, cur) {
     let why = '';
     if (noMedia) {
         level = 'poor';
-        why = 'nothing received';
+        why = t('quality.nothing');
     } else if (loss === null && rtt === null && jitter === null) {
         level = 'unknown';
     } else if (
@@ -166,13 +168,17 @@ export function describe(q) {
         parts.push(pathText(q.path));
     }
     if (q.lossPct !== null) {
-        parts.push(`loss ${q.lossPct.toFixed(1)} %`);
+        const pct = formatNumber(q.lossPct, {
+            minimumFractionDigits: 1,
+            maximumFractionDigits: 1,
+        });
+        parts.push(t('quality.loss', { pct }));
     }
     if (q.rttMs !== null) {
-        parts.push(`round trip ${Math.round(q.rttMs)} ms`);
+        parts.push(t('quality.rtt', { ms: Math.round(q.rttMs) }));
     }
     if (q.jitterMs !== null) {
-        parts.push(`jitter ${Math.round(q.jitterMs)} ms`);
+        parts.push(t('quality.jitter', { ms: Math.round(q.jitterMs) }));
     }
     return parts.join(', ');
 }

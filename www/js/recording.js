@@ -9,6 +9,7 @@
 
 import { roomBearer } from './access.js';
 import { $ } from './dom.js';
+import { t } from './i18n.js';
 import { say } from './status.js';
 
 const ui = {
@@ -32,7 +33,7 @@ export function showRecording(on) {
     const now = on === true;
     ui.indicator.hidden = !now;
     if (shown === null ? now : now !== shown) {
-        announce(now ? 'This meeting is being recorded.' : 'Recording stopped.');
+        announce(t(now ? 'recording.on' : 'recording.off'));
     }
     shown = now;
 }
@@ -44,9 +45,9 @@ export function resetRecording() {
     ui.live.textContent = '';
 }
 
-export function onRecordingError(d) {
-    const why = typeof d.reason === 'string' ? d.reason : 'the recording stopped';
-    say(`Recording: ${why}`, { error: true });
+// The server's reason is in English: the page says it in its own words.
+export function onRecordingError() {
+    say(t('recording.failed'), { error: true });
 }
 
 // Asks the server whether `room` is being recorded, and shows the notice on

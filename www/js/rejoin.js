@@ -16,15 +16,15 @@
 // last good connection), reconnecting, retryTimer and serverDown are kept
 // here; call.dropLink() and call.connect(true) do the work.
 
+import { errorText, t } from './i18n.js';
 import { showQuality, showStageNote } from './stage.js';
 import { say } from './status.js';
 
 const BACKOFF_FIRST_MS = 1000;
 const BACKOFF_MAX_MS = 30000;
 const SHUTDOWN_FIRST_ATTEMPT = 2; // after a shutdown event the first try waits 4 s
-const SHUTDOWN_NOTE = 'The server is shutting down.';
 
-// Drops the session, shows `note` on the stage and the connection as
+// Drops the session, shows the phrase `note` on the stage and the connection as
 // poor (`quality`, `detail`), and rejoins with backoff (`why` is said).
 function interrupt(call, note, quality, detail, why) {
     if (call.ended || call.reconnecting) {
@@ -39,7 +39,7 @@ function interrupt(call, note, quality, detail, why) {
 
 // Something broke: drop the session and rejoin with backoff.
 export function lost(call, why) {
-    interrupt(call, 'Reconnecting…', 'Connection: lost', why, why);
+    interrupt(call, 'stage.reconnecting', t('quality.lost'), why, why);
 }
 
 // The server announced it is going down: its stream and session end in
@@ -52,10 +52,10 @@ export function serverShuttingDown(call) {
     call.serverDown = true; // said until a rejoin succeeds
     interrupt(
         call,
-        SHUTDOWN_NOTE,
-        'Connection: server stopped',
-        'the server is shutting down',
-        'The server is shutting down',
+        'rejoin.shutdown',
+        t('quality.server-stopped'),
+        t('lost.shutting-down'),
+        t('rejoin.shutdown-why'),
     );
 }
 
@@ -63,7 +63,11 @@ function retryLater(call, why) {
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** call.attempt);
     call.attempt++;
     const secs = Math.round(delay / 1000);
-    say(`Reconnecting… ${why ? `(${why}) ` : ''}Next try in ${secs} s.`);
+    say(
+        why
+            ? t('rejoin.next', { why, seconds: secs })
+            : t('rejoin.next-plain', { seconds: secs }),
+    );
     call.nextTryAt = Date.now() + delay;
     call.retryTimer = setTimeout(() => retry(call), delay);
 }
@@ -73,7 +77,7 @@ async function retry(call) {
     if (call.ended) {
         return;
     }
-    say(`Reconnecting… (try ${call.attempt})`);
+    say(t('rejoin.try', { count: call.attempt }));
     try {
         await call.connect(true);
     } catch (e) {
@@ -84,17 +88,17 @@ async function retry(call) {
         call.reconnecting = true;
         if (call.serverDown && !e.status) {
             // still down: keep saying why rather than a bare network error
-            showStageNote(SHUTDOWN_NOTE);
-            retryLater(call, 'The server is shutting down');
+            showStageNote('rejoin.shutdown');
+            retryLater(call, t('rejoin.shutdown-why'));
             return;
         }
         // a refusal carries the server's reason; anything else is the network
-        retryLater(call, e.status ? e.message : 'the server cannot be reached');
+        retryLater(call, e.status ? errorText(e) : t('lost.unreachable'));
         return;
     }
     call.serverDown = false;
     if (call.link && call.link.whip.pc.connectionState !== 'connected') {
-        say('Rejoined the room; connecting…');
+        say(t('rejoin.connecting'));
     }
 }
 

@@ -13,6 +13,7 @@ import { setHand, setMuted } from './controls.js';
 import { announceChanges, renderRoster, str } from './panel.js';
 import { showPresenter, showVideoPaused } from './stage.js';
 import { showRecording } from './recording.js';
+import { t } from './i18n.js';
 import { say } from './status.js';
 
 function myId(call) {
@@ -64,10 +65,10 @@ function followServer(call, list) {
     }
     if (me.muted === true && !call.muted) {
         setMuted(call, true);
-        say('The moderator muted your microphone.', { transient: true });
+        say(t('floor.moderator-muted'), { transient: true });
     } else if (me.floor === true && !(was && was.floor === true) && me.muted === false) {
         setMuted(call, false);
-        say('You have the floor: your microphone is on.', { transient: true });
+        say(t('floor.given'), { transient: true });
     }
     if (!call.handInFlight && (me.hand === true) !== !!call.hand) {
         setHand(call, me.hand === true);
@@ -124,6 +125,13 @@ export function onVideoPaused(call, d) {
     showVideoPaused(call.videoPaused);
 }
 
+// Draws again what the scripts wrote (after a change of language).
+export function redrawRoom(call) {
+    renderControls(call);
+    showRoster(call);
+    renderPresenter(call);
+}
+
 export function onSpeakers(call, d) {
     call.speaking = typeof d.active === 'string' ? d.active : null;
     showRoster(call);
@@ -144,11 +152,11 @@ function renderPresenter(call) {
         const scr = call.roster.find((p) => p.id === call.layout.screen);
         const owner = scr ? call.roster.find((p) => p.id === scr.owner) : null;
         if (owner && owner.id === me) {
-            text = 'You are presenting';
+            text = t('stage.you-present');
         } else if (owner) {
-            text = `${str(owner.name) || 'Someone'} is presenting`;
+            text = t('stage.presenting', { name: str(owner.name) || t('people.someone') });
         } else {
-            text = 'A screen is shared';
+            text = t('stage.screen-shared');
         }
     }
     showPresenter(text);

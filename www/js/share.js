@@ -9,6 +9,7 @@
 // window.conclave.screen is { pc, sessionUrl } once the session exists.
 
 import { $, setPressed } from './dom.js';
+import { errorText, t } from './i18n.js';
 import { openScreen } from './media.js';
 import { say } from './status.js';
 import { whipConnect } from './whip.js';
@@ -17,11 +18,11 @@ const button = $('share-screen');
 
 export async function toggleShare(call) {
     if (call.screen) {
-        stopShare(call, 'You stopped sharing your screen.');
+        stopShare(call, t('share.stopped'));
         return;
     }
     if (!call.link) {
-        say('Wait for the connection before sharing.', { transient: true });
+        say(t('share.wait'), { transient: true });
         return;
     }
     const got = await openScreen();
@@ -36,7 +37,7 @@ export async function toggleShare(call) {
     const screen = { stream, track, injected, whip: null };
     screen.onEnded = () => {
         if (call.screen === screen) {
-            stopShare(call, 'Screen sharing ended.');
+            stopShare(call, t('share.ended'));
         }
     };
     track.addEventListener('ended', screen.onEnded);
@@ -44,9 +45,9 @@ export async function toggleShare(call) {
     setPressed(button, true);
     try {
         await connectScreen(call);
-        say('You are sharing your screen.', { transient: true });
+        say(t('share.on'), { transient: true });
     } catch (e) {
-        stopShare(call, `Cannot share the screen: ${e.message}`, true);
+        stopShare(call, t('share.failed', { reason: errorText(e) }), true);
     }
 }
 
@@ -78,7 +79,7 @@ export async function connectScreen(call) {
         if (call.screen === screen && screen.whip === whip && st === 'failed') {
             // the main link is rejoined separately; this one alone ends
             if (call.link === link && !call.reconnecting) {
-                stopShare(call, 'Screen sharing stopped: the connection failed.', true);
+                stopShare(call, t('share.lost'), true);
             }
         }
     });

@@ -6,9 +6,8 @@
 // It only draws; call.js and the modules it drives decide what.
 
 import { $ } from './dom.js';
+import { setText, t, unmark } from './i18n.js';
 import { say } from './status.js';
-
-const PAUSED_NOTE = 'Video paused: weak connection';
 
 const ui = {
     video: $('remote-video'),
@@ -19,23 +18,55 @@ const ui = {
     presenter: $('presenter-note'),
     qualityBox: $('quality-box'),
     quality: $('quality'),
+    lowData: $('low-data-note'),
 };
 
-// The line on the picture (joining, reconnecting, ...).
-export function showStageNote(text) {
-    ui.stageNote.textContent = text;
+let lowData = false; // audio only: no picture is shown (or expected)
+let videoTrack = null; // the last picture track, shown when lowData ends
+
+// The "audio only" notice shows when no other note is on the picture.
+function renderLowData() {
+    ui.video.hidden = lowData;
+    ui.lowData.hidden = !lowData || !ui.stageNote.hidden;
+}
+
+// Audio only (on) or the picture again (off).
+export function setLowData(on) {
+    lowData = on;
+    if (on) {
+        ui.video.srcObject = null;
+    } else if (videoTrack && videoTrack.readyState === 'live') {
+        ui.video.srcObject = new MediaStream([videoTrack]);
+        ui.video.play().catch(() => {});
+    }
+    renderLowData();
+}
+
+// The call is connected: in audio only no picture will hide the note.
+export function stageConnected() {
+    if (lowData) {
+        ui.stageNote.hidden = true;
+    }
+    renderLowData();
+}
+
+// The line on the picture (joining, reconnecting, ...): the phrase `key`.
+export function showStageNote(key) {
+    setText(ui.stageNote, key);
     ui.stageNote.hidden = false;
+    renderLowData();
 }
 
 // Changes the words of the note without showing it again if it is hidden.
-export function setStageNoteText(text) {
-    ui.stageNote.textContent = text;
+export function setStageNoteText(key) {
+    setText(ui.stageNote, key);
 }
 
 // The connection quality in the top bar: `level` (good, fair, poor,
 // unknown) as data-level for the colour and the bars, `text` in words, and
 // `detail` (loss, round trip, jitter) as the tooltip.
 export function showQuality(level, text, detail) {
+    unmark(ui.quality);
     ui.quality.textContent = text;
     ui.quality.dataset.level = level;
     ui.qualityBox.dataset.level = level;
@@ -50,8 +81,11 @@ export function showQuality(level, text, detail) {
 export function showTrack(track) {
     const ms = new MediaStream([track]);
     if (track.kind === 'video') {
-        ui.video.srcObject = ms;
-        ui.video.play().catch(() => {});
+        videoTrack = track;
+        if (!lowData) {
+            ui.video.srcObject = ms;
+            ui.video.play().catch(() => {});
+        }
     } else if (track.kind === 'audio') {
         ui.audio.srcObject = ms;
         playAudio();
@@ -63,13 +97,13 @@ export function playAudio() {
         () => {
             if (!ui.enableSound.hidden) {
                 ui.enableSound.hidden = true;
-                say('Sound is on.', { transient: true });
+                say(t('stage.sound-on'), { transient: true });
             }
         },
         () => {
             // autoplay refused: a click on the page may play it
             ui.enableSound.hidden = false;
-            say('The browser held the sound back. Use "Click to enable sound".');
+            say(t('stage.sound-held'));
         },
     );
 }
@@ -77,9 +111,10 @@ export function playAudio() {
 // The server paused our video (the sound goes on), or resumed it.
 export function showVideoPaused(paused) {
     if (paused) {
-        showStageNote(PAUSED_NOTE);
-    } else if (ui.stageNote.textContent === PAUSED_NOTE) {
+        showStageNote('stage.paused');
+    } else if (ui.stageNote.dataset.i18n === 'stage.paused') {
         ui.stageNote.hidden = true;
+        renderLowData();
     }
 }
 
@@ -89,17 +124,21 @@ export function showPresenter(text) {
     ui.presenter.hidden = text === '';
 }
 
-// The stage of a call about to join `room`: no picture, no sound, "Joining…".
-export function resetStage(room) {
+// The stage of a call about to join `room`: no picture, no sound, "Joining…";
+// lowData: audio only.
+export function resetStage(room, audioOnly = false) {
+    lowData = audioOnly;
+    videoTrack = null;
     ui.room.textContent = room;
     ui.video.srcObject = null;
     ui.audio.srcObject = null;
-    showStageNote('Joining…');
+    showStageNote('stage.joining');
     ui.enableSound.hidden = true;
     ui.presenter.hidden = true;
     ui.qualityBox.dataset.level = 'unknown';
     ui.quality.dataset.level = 'unknown';
-    ui.quality.textContent = 'Connection: connecting';
+    setText(ui.quality, 'quality.connecting');
+    renderLowData();
 }
 
 // The note goes once the picture plays.

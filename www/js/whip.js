@@ -71,8 +71,10 @@ function waitForGathering(pc, timeoutMs) {
     });
 }
 
-// The server answers an error with a one-line text reason; use that line as
-// the Error message, or the HTTP status when the body is empty.
+// The server answers an error with a one-line text reason and its code in a
+// Conclave-Error header: that line becomes the Error message (or the HTTP
+// status when the body is empty), the code err.code, which the page says
+// in its own language.
 async function errorFromResponse(res) {
     let text = '';
     try {
@@ -83,6 +85,10 @@ async function errorFromResponse(res) {
     const line = text.split(/\r?\n/).find((l) => l.trim() !== '');
     const err = new Error(line ? line.trim() : `HTTP ${res.status} ${res.statusText}`.trim());
     err.status = res.status;
+    const code = res.headers.get('Conclave-Error');
+    if (code && /^[a-z][a-z0-9-]*$/.test(code)) {
+        err.code = code;
+    }
     return err;
 }
 
@@ -90,7 +96,8 @@ async function errorFromResponse(res) {
 // on the answer's status and headers and, when `read` is given, on
 // read(response) too (reading the body), whose result it then resolves to;
 // without `read` it resolves to the Response. Throws "no answer from URL
-// within N ms" or "cannot reach URL: why" when no answer comes.
+// within N ms" (code 'no-answer') or "cannot reach URL: why" (code
+// 'unreachable') when no answer comes.
 export async function fetchWithTimeout(url, init, timeoutMs, read = null) {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort(), timeoutMs);
@@ -99,10 +106,11 @@ export async function fetchWithTimeout(url, init, timeoutMs, read = null) {
         try {
             res = await fetch(url, { ...init, signal: ctl.signal, cache: 'no-store' });
         } catch (e) {
-            if (ctl.signal.aborted) {
-                throw new Error(`no answer from ${url} within ${timeoutMs} ms`);
-            }
-            throw new Error(`cannot reach ${url}: ${e.message}`);
+            const err = ctl.signal.aborted
+                ? new Error(`no answer from ${url} within ${timeoutMs} ms`)
+                : new Error(`cannot reach ${url}: ${e.message}`);
+            err.code = ctl.signal.aborted ? 'no-answer' : 'unreachable';
+            throw err;
         }
         return read ? await read(res) : res;
     } finally {
@@ -211,13 +219,17 @@ export async function whipConnect(url, options = {}) {
         );
         if (res.status !== 201) {
             if (res.ok) {
-                throw new Error(`unexpected HTTP ${res.status} from ${endpoint} (want 201)`);
+                const err = new Error(`unexpected HTTP ${res.status} from ${endpoint} (want 201)`);
+                err.code = 'bad-answer';
+                throw err;
             }
             throw await errorFromResponse(res);
         }
         const loc = res.headers.get('Location');
         if (!loc) {
-            throw new Error('the server answered without a session Location');
+            const err = new Error('the server answered without a session Location');
+            err.code = 'bad-answer';
+            throw err;
         }
         const location = new URL(loc, endpoint).href;
         const answer = await res.text();
@@ -226,7 +238,9 @@ export async function whipConnect(url, options = {}) {
         } catch (e) {
             // The server created a session we cannot use: leave it at once.
             fetch(location, { method: 'DELETE', headers: auth, keepalive: true }).catch(() => {});
-            throw new Error(`the server's answer was refused by the browser: ${e.message}`);
+            const err = new Error(`the server's answer was refused by the browser: ${e.message}`);
+            err.code = 'bad-answer';
+            throw err;
         }
 
         // DELETE first, then close: closing the connection first makes the
