@@ -149,5 +149,43 @@ await sleep(2300);
 check(requests.length === before + 1 && s3.closed, 'after close() nothing is reopened');
 ev2.close();
 
+// ---- every event the server publishes has a listener ----
+// (the names in signaling/*.c's cv_events_publish calls, and the breakout
+// notices' names, against the stream's listeners: one seen by nobody is a
+// feature the page never shows)
+{
+    const { readFileSync, readdirSync } = await import('node:fs');
+    const dir = new URL('../../signaling/', import.meta.url);
+    const published = new Set();
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.c'))) {
+        const src = readFileSync(new URL(f, dir), 'utf8');
+        for (const m of src.matchAll(/cv_events_publish(?:_to)?\([^;]*?"([a-z_]+)"/g)) {
+            published.add(m[1]);
+        }
+        for (const m of src.matchAll(/\.event\s*=\s*"([a-z_]+)"/g)) {
+            published.add(m[1]);
+        }
+    }
+    const seen = [];
+    const handlers = {};
+    for (const name of published) {
+        handlers[name] = () => seen.push(name);
+    }
+    const ev4 = openEvents(() => streamUrl('room-d', SID), handlers, {});
+    await sleep(50);
+    const s4 = sources[sources.length - 1];
+    s4.emit('open');
+    for (const name of published) {
+        s4.emit(name, '{"paused":true}');
+    }
+    const missed = [...published].filter((n) => !seen.includes(n));
+    check(
+        published.size >= 10 && published.has('video') && missed.length === 0,
+        `each of the ${published.size} events the server publishes reaches its handler`,
+        `not listened to: ${missed.join(', ')}`,
+    );
+    ev4.close();
+}
+
 console.log(`events-client: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);

@@ -1,6 +1,7 @@
 // events.js - the room's server-sent event stream
 // (GET /rooms/{room}/events?token={token}, HTML "server-sent events" via
-// EventSource): hello, roster, speakers, chat, layout, room, removed and lobby
+// EventSource): hello, roster, speakers, chat, layout, video (this
+// participant's picture paused for a weak link, or resumed), room, removed and lobby
 // (a moderator's waiting list, or a waiter's answer), each one
 // JSON object per "data:", and shutdown ({"reason": "..."}) when the server is
 // going down. A handler gets the parsed object; data that is not a JSON object
@@ -24,6 +25,7 @@ const NAMES = [
     'speakers',
     'chat',
     'layout',
+    'video',
     'room',
     'recording',
     'recording_error',
