@@ -49,7 +49,10 @@ typedef struct {
     int fd;                       /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */
-    int sse;      /* answer with an event stream (http.c asks cv_api_events) */
+    /* Conclave-Error of an error answer: a stable code, [a-z][a-z0-9-]*
+     * (conclave(8), ERROR CODES), a string literal, or NULL */
+    const char *error_code;
+    int sse; /* answer with an event stream (http.c asks cv_api_events) */
     char sse_room[65];
     char sse_session[CV_SESSION_ID_LEN + 1]; /* the body holds the first events */
 } cv_api_resp_t;

@@ -71,7 +71,7 @@ void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     }
     const char *path = rq->path;
     if (!safe_path(path)) {
-        cv_api_reply(rs, 400, "bad path");
+        cv_api_fail(rs, 400, "bad-path", "bad path");
         return;
     }
     char full[PATH_MAX * 2];
@@ -79,7 +79,7 @@ void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     int dir = path[pl - 1] == '/';
     int n = snprintf(full, sizeof(full), "%s%s%s", api->www, path, dir ? "index.html" : "");
     if (n < 0 || (size_t)n >= sizeof(full)) {
-        cv_api_reply(rs, 404, "not found");
+        cv_api_fail(rs, 404, "not-found", "not found");
         return;
     }
     int fd = open(full, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -87,7 +87,7 @@ void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs)
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);
-        cv_api_reply(rs, 404, "not found");
+        cv_api_fail(rs, 404, "not-found", "not found");
         return;
     }
     rs->status = 200;

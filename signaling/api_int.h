@@ -78,9 +78,16 @@ struct cv_api_rates {
 const char *cv_api_speaker_locked(cv_api_t *api, const char *room, int *index);
 char *cv_api_speakers_json(const char *public_id);
 
-/* api_routes.c: answers and checks every route uses. */
+/* api_routes.c: answers and checks every route uses. reply: a one-line
+ * answer that is not an error; fail: an error (status >= 400) with its
+ * stable code (a string literal, [a-z][a-z0-9-]*) for Conclave-Error beside
+ * the English line; fail_status: a reason met elsewhere, its code chosen
+ * by status alone. */
 void cv_api_reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void cv_api_fail(cv_api_resp_t *rs, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void cv_api_fail_status(cv_api_resp_t *rs, int status, const char *why);
 void cv_api_method_not_allowed(cv_api_resp_t *rs, const char *allow);
 int cv_api_is_post_of(const cv_api_req_t *rq, const char *type, cv_api_resp_t *rs);
 int cv_api_valid_session_id(const char *id);
