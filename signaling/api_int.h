@@ -58,6 +58,9 @@ struct cv_api {
     GHashTable *rates;        /* session id -> struct cv_api_rates, under the lock */
     GHashTable *recs;         /* room -> its cv_recorder_t (NULL while starting), under the lock */
     GPtrArray *ended;         /* recorders stopped, their writers not yet joined, under the lock */
+    pthread_mutex_t files_lock; /* the compressed static files */
+    GHashTable *files;          /* full path -> struct gz_entry (api_files.c), under files_lock */
+    size_t files_bytes;         /* their compressed bytes, under files_lock */
 };
 
 /* The pace of a room's roster, layout and room events (api_sessions.c). */
@@ -199,7 +202,14 @@ void cv_api_breakout_rejoin_locked(cv_api_t *api, cv_session_t *s, cv_api_notes_
 /* Network loop, each second: durations that ended bring everyone back. */
 void cv_api_breakout_tick(cv_api_t *api);
 
-/* api_files.c: a GET or HEAD of a file under the www root. */
+/* api_files.c: a GET or HEAD of a file under the www root; init and
+ * cleanup of the compressed files' cache with the API. Pure helpers:
+ * accepts_gzip of an Accept-Encoding value, etag_matches of an
+ * If-None-Match value and an entity tag (quotes included). */
 void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);
+void cv_api_files_init(cv_api_t *api);
+void cv_api_files_cleanup(cv_api_t *api);
+int cv_api_accepts_gzip(const char *accept_encoding);
+int cv_api_etag_matches(const char *if_none_match, const char *etag);
 
 #endif

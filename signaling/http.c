@@ -203,6 +203,14 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
     if (rs->recording)
         MHD_add_response_header(r, "Conclave-Recording", rs->recording == 2 ? "on" : "off");
+    if (rs->etag[0])
+        MHD_add_response_header(r, "ETag", rs->etag);
+    if (rs->cache_control)
+        MHD_add_response_header(r, "Cache-Control", rs->cache_control);
+    if (rs->vary_encoding)
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    if (rs->content_encoding)
+        MHD_add_response_header(r, "Content-Encoding", rs->content_encoding);
     if (rs->error_code && rs->status >= 400)
         MHD_add_response_header(r, "Conclave-Error", rs->error_code);
     add_common_headers(h, r, rs->no_store);
@@ -665,6 +673,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"),
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
         .ticket = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Conclave-Ticket"),
+        .accept_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"),
+        .if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
         .client = limited ? client : NULL,
         .body = up->buf ? up->buf : "",
         .body_len = up->len,
