@@ -225,6 +225,16 @@ int cv_part_tier(const cv_part_t *p)
     return atomic_load(&((cv_part_t *)p)->tier);
 }
 
+void cv_part_set_receive_video(cv_part_t *p, int on)
+{
+    atomic_store(&p->no_video, !on); /* the video tick notices the change (rx_tier) */
+}
+
+int cv_part_receives_video(const cv_part_t *p)
+{
+    return !atomic_load(&((cv_part_t *)p)->no_video);
+}
+
 void cv_part_set_receive_loss(cv_part_t *p, int fraction_lost)
 {
     atomic_store(&p->receive_loss, fraction_lost < 0     ? 0

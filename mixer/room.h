@@ -129,6 +129,10 @@ void cv_part_set_lecturer(cv_part_t *p, int on);
 #define CV_TIER_AUDIO_ONLY (-1)
 void cv_part_set_tier(cv_part_t *p, int tier);
 int cv_part_tier(const cv_part_t *p);
+/* Low data: on 0 the receiver is sent no video at all (whatever its tier;
+ * its own video still comes in), on 1 again (from a key frame). Any thread. */
+void cv_part_set_receive_video(cv_part_t *p, int on);
+int cv_part_receives_video(const cv_part_t *p);
 /* Fraction of this receiver's packets lost (0..255, RFC 3550 fraction lost),
  * from its receiver reports: sets the expected loss of the Opus encoders
  * it listens to (in-band FEC). Any thread. */

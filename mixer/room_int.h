@@ -41,6 +41,7 @@ struct cv_part {
     atomic_int lecturer, tier, receive_loss;
     atomic_int video_wanted, keyframe_needed, cap_kbps, speaking;
     atomic_int h264_out; /* it receives the composite as H.264 (it offered no VP8) */
+    atomic_int no_video; /* low data: it asked for no video at all */
     atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped, n_dec_freed;
     /* video tick */
     cv_vp8_dec_t *vdec;  /* made at its first frame shown, freed after a while hidden */

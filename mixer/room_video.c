@@ -114,7 +114,8 @@ static void make_tile(cv_room_t *r, cv_part_t *p, int n, int64_t now, cv_tile_t 
 /* Who gets the room's picture, and who is seen in it. */
 static int receives_video(const cv_part_t *p)
 {
-    return cv_part_receives(p) && cv_part_tier(p) != CV_TIER_AUDIO_ONLY;
+    return cv_part_receives(p) && cv_part_tier(p) != CV_TIER_AUDIO_ONLY &&
+           !atomic_load(&p->no_video);
 }
 
 static int seen(const cv_part_t *p)

@@ -233,7 +233,9 @@ static void metrics(cv_api_t *api, cv_api_resp_t *rs)
         if (role != CV_ROLE_PARTICIPANT && role != CV_ROLE_VIEWER)
             continue; /* a screen share or a publisher receives nothing */
         int tier = cv_part_tier(cv_session_part(s));
-        if (tier < 0)
+        int low = !cv_part_receives_video(cv_session_part(s));
+        m->low_data += low;
+        if (tier < 0 || low)
             m->audio_only++;
         else
             m->receivers[tier < CV_METRICS_TIERS ? tier : CV_METRICS_TIERS - 1]++;
