@@ -42,10 +42,10 @@ enum {
 #define CV_COMMAND_MAX_ASSIGN 100 /* ids a breakout_open may place by hand */
 
 typedef struct {
-    int type; /* CV_CMD_* */
-    int flag; /* mute: audio muted; camera, floor, record: on; hand: raised; lock; lobby: CV_LOBBY_*;
-                 receive: video; view: portrait */
-    int layout;                             /* layout: CV_LAYOUT_MODE_* */
+    int type;   /* CV_CMD_* */
+    int flag;   /* mute: audio muted; camera, floor, record: on; hand: raised; lock; lobby:
+                   CV_LOBBY_*;   receive: video; view: portrait */
+    int layout; /* layout: CV_LAYOUT_MODE_* */
     char participant[CV_PUBLIC_ID_LEN + 1]; /* floor, mute_participant, remove, admit, deny:
                                                16 hex digits */
     char text[CV_CHAT_MAX + 1]; /* chat, breakout_broadcast: valid UTF-8, NUL-free; password: the

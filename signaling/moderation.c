@@ -262,6 +262,10 @@ static int self_command(const struct rstate *r, cv_session_t *s, const cv_comman
         if (cv_session_part(s))
             cv_part_set_receive_video(cv_session_part(s), cmd->flag);
         return 0;
+    case CV_CMD_VIEW:
+        if (cv_session_part(s))
+            cv_part_set_portrait(cv_session_part(s), cmd->flag);
+        return 0;
     case CV_CMD_CHAT: {
         json_t *o =
             json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", shown_name(in->name),
