@@ -42,6 +42,7 @@ import {
 import { onRecordingError, resetRecording } from './recording.js';
 import { connectScreen, dropScreenSession, releaseShare, stopShare } from './share.js';
 import { resetStage, setStageNoteText, showTrack } from './stage.js';
+import { watchView } from './view.js';
 
 // One call at a time; the controls in the page talk to `current`.
 let current = null;
@@ -323,6 +324,7 @@ export async function startCall({
     resetBreakout();
     const call = new Call({ room, name, stream, ownsStream, muted, cameraOff, ticket, onEnd });
     current = call;
+    watchView(call);
     try {
         await call.start();
     } catch (e) {
