@@ -235,6 +235,7 @@ static void metrics(cv_api_t *api, cv_api_resp_t *rs)
         int tier = cv_part_tier(cv_session_part(s));
         int low = !cv_part_receives_video(cv_session_part(s));
         m->low_data += low;
+        m->portrait += !low && cv_part_portrait(cv_session_part(s));
         if (tier < 0 || low)
             m->audio_only++;
         else

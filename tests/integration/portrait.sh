@@ -42,8 +42,14 @@ done
 curl -s --noproxy '*' --max-time 10 -o /dev/null -X DELETE "$lg_url$loc"
 
 # ---- three participants, the last one upright, then back ----
+check "/metrics: no portrait receiver before" '[ "$(lg_metric conclave_receivers_portrait)" = 0 ]'
 build/bench/loadgen --url "$lg_url" --room portrait --participants 3 --speakers 1 --decoders 0 \
-    --warmup 2 --seconds 3 --last portrait >"$tmp/out" 2>"$tmp/err"
+    --warmup 2 --seconds 3 --last portrait >"$tmp/out" 2>"$tmp/err" &
+lg=$!
+it_bg+=("$lg")
+it_wait_for "$tmp/out" 'window start' 30 >/dev/null
+during=$(lg_metric conclave_receivers_portrait)
+wait "$lg"
 rc=$?
 cat "$tmp/out"
 line=$(grep '^loadgen: participants=' "$tmp/out")
@@ -61,6 +67,7 @@ check "upright, its key frames are taller than wide ($pk)" \
 check "upright, the top tier turned: 360x640 ($pk)" '[ "$pk" = 360x640 ]'
 check "back to landscape, its key frames are wider than tall ($lk)" \
     '[ "${lk#*x}" -gt 0 ] && [ "${lk%x*}" -gt "${lk#*x}" ]'
+check "/metrics counted the portrait receiver during the run ($during)" '[ "$during" = 1 ]'
 check "daemon still alive" 'kill -0 "$lg_pid"'
 lg_stop_daemon
 check "daemon exits cleanly on SIGTERM (rc $lg_daemon_rc)" '[ "$lg_daemon_rc" -eq 0 ]'
