@@ -162,6 +162,11 @@ cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
     }
     if (cv_outtiers_init(&r->ptiers, tc, nt, cfg->fps) < 0)
         goto fail;
+    /* one tick encodes one stream at a time, each copied out at once, and an
+     * upright tier has no more pixels than its own: the output buffer is shared */
+    free(r->ptiers.buf);
+    r->ptiers.buf = r->tiers.buf;
+    r->ptiers.cap = r->tiers.cap;
     r->aenc_shared = cv_opus_enc_create(1, cfg->audio_bps, 1, 1);
     if (!r->aenc_shared)
         goto fail;
@@ -177,8 +182,10 @@ void cv_room_destroy(cv_room_t *r)
         return;
     for (int i = 0; i < r->n; i++)
         cv_part_unref(r->parts[i]);
-    cv_outtiers_cleanup(&r->tiers);
+    if (r->ptiers.buf == r->tiers.buf)
+        r->ptiers.buf = NULL; /* shared: freed with tiers */
     cv_outtiers_cleanup(&r->ptiers);
+    cv_outtiers_cleanup(&r->tiers);
     cv_opus_enc_destroy(r->aenc_shared);
     pthread_mutex_destroy(&r->lock);
     free(r);
