@@ -14,14 +14,14 @@ FUZZ_CC ?= clang
 SAN ?= address,undefined
 FUZZ_SECONDS ?= 30
 
-PKGS := nice openssl vpx opus libmicrohttpd inih jansson glib-2.0
+PKGS := nice openssl vpx opus libmicrohttpd inih jansson glib-2.0 zlib
 APT_PKGS := build-essential pkg-config clang libclang-rt-14-dev libnice-dev libssl-dev \
 	libvpx-dev libopus-dev libyuv-dev libmicrohttpd-dev libinih-dev \
 	libjansson-dev libglib2.0-dev libavcodec-dev iproute2 util-linux curl chromium \
 	python3-gi gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0 gir1.2-gst-plugins-bad-1.0 \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
 	gstreamer1.0-nice gstreamer1.0-tools firefox-esr nginx-light haproxy strace groff-base man-db openssl \
-	nftables coturn espeak-ng libavformat-dev
+	nftables coturn espeak-ng libavformat-dev zlib1g-dev
 
 # FFmpeg for the recordings and H.264: the daemon is built with its headers
 # only (mixer/webm.c loads the libraries when a recording starts,

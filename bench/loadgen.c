@@ -47,6 +47,12 @@ typedef struct {
     int n, seconds, speakers, garbage, garbage_pps, decoders, warmup, w, h, fps, distinct;
     int connect_timeout;
     int record; /* participant 0 records the room ([recording] enabled) */
+    /* the last participant asks for low data (no video) after joining; it is
+     * left out of the window's video figures and reported apart */
+    int low_data;
+    /* the last participant asks for the portrait composite, then back: the
+     * sizes of the key frames it gets are reported */
+    int portrait;
 } opts_t;
 
 /* Cumulative receive counters of one participant; windows are differences. */
@@ -83,7 +89,8 @@ typedef struct {
     int64_t last_pli_us;
     double base[LG_CELLS]; /* per-cell luma baseline of the composite */
     int luma_w, luma_h;
-    int got_key; /* a key frame of the composite arrived */
+    int got_key;      /* a key frame of the composite arrived */
+    int key_w, key_h; /* the size of the last key frame seen (--portrait) */
     int luma_init, in_flash, flash_frames;
     int64_t pending_lat_us; /* latency of the flash being seen, -1: none */
     uint32_t rng;
@@ -123,7 +130,8 @@ static void usage(void)
             "usage: loadgen [--url http://127.0.0.1:8080] [--room NAME] [--participants N]\n"
             "  [--seconds S] [--warmup S] [--speakers K] [--layout grid|speaker|lecture]\n"
             "  [--garbage G] [--garbage-pps P] [--decoders D] [--size WxH] [--fps F]\n"
-            "  [--distinct M] [--silence full|dtx] [--speech FILE.wav] [--via IP] [--record]\n");
+            "  [--distinct M] [--silence full|dtx] [--speech FILE.wav] [--via IP] [--record]\n"
+            "  [--last low-data|portrait]\n");
 }
 
 static uint32_t rnd(part_t *p)
@@ -208,12 +216,26 @@ static void watch_keyframe(part_t *p, const cv_rtp_hdr_t *h)
         p->got_key = 1;
 }
 
+/* --portrait: the size of each key frame, from its first packet. */
+static void note_key_size(part_t *p, const cv_rtp_hdr_t *h)
+{
+    cv_vp8_desc_t d;
+    int n = cv_vp8_parse_desc(h->payload, h->payload_len, &d), w, hh;
+    if (n > 0 && d.s && d.pid == 0 &&
+        cv_vp8_is_keyframe(h->payload + n, h->payload_len - (size_t)n, &w, &hh) == 1) {
+        p->key_w = w;
+        p->key_h = hh;
+    }
+}
+
 static void on_video(part_t *p, const cv_rtp_hdr_t *h, int64_t now)
 {
     p->srv_vssrc = h->ssrc;
     p->c.vpkts++;
     if (!p->got_key)
         watch_keyframe(p, h);
+    if (opt.portrait && part_index(p) == opt.n - 1)
+        note_key_size(p, h);
     rxseq_push(&p->rv, h->seq);
     if (h->marker && h->ts != p->last_vts) {
         p->c.vframes++;
@@ -531,14 +553,14 @@ static void leave(part_t *p)
     p->location[0] = 0;
 }
 
-/* Participant 0 (the room's creator, its moderator) sends a command (what:
- * its name for a message). Returns the HTTP status (0: no answer). */
-static int send_command(const char *body, const char *what)
+/* Participant i sends a command (what: its name for a message). Returns
+ * the HTTP status (0: no answer). */
+static int send_command_as(int i, const char *body, const char *what)
 {
     /* POST /rooms/{room}/command, the session id (the Location's last
      * segment) in a header */
     char path[300];
-    const char *loc = parts[0].location, *sid = strrchr(loc, '/');
+    const char *loc = parts[i].location, *sid = strrchr(loc, '/');
     const char *sessions = strstr(loc, "/sessions/");
     if (!sid || !sessions)
         return 0;
@@ -552,6 +574,12 @@ static int send_command(const char *body, const char *what)
                 r.body ? r.body : "");
     lg_http_resp_free(&r);
     return r.status;
+}
+
+/* Participant 0: the room's creator, its moderator. */
+static int send_command(const char *body, const char *what)
+{
+    return send_command_as(0, body, what);
 }
 
 static int send_layout(void)
@@ -601,7 +629,7 @@ static window_t window(const counters_t *a, const counters_t *b, double secs)
     window_t w = {.fps_min = 1e9, .apps_min = 1e9};
     double exp_sum = 0, lost_sum = 0;
     for (int i = 0; i < opt.n; i++) {
-        if (parts[i].garbage)
+        if (parts[i].garbage || (opt.low_data && i == opt.n - 1))
             continue;
         double fps = (double)(b[i].vframes - a[i].vframes) / secs;
         double apps = (double)(b[i].apkts - a[i].apkts) / secs;
@@ -639,25 +667,17 @@ static double cpu_seconds(void)
 
 static int parse_opts(int argc, char **argv)
 {
-    static const struct option lo[] = {{"url", 1, 0, 'u'},
-                                       {"room", 1, 0, 'r'},
-                                       {"participants", 1, 0, 'n'},
-                                       {"seconds", 1, 0, 's'},
-                                       {"speakers", 1, 0, 'k'},
-                                       {"layout", 1, 0, 'l'},
-                                       {"garbage", 1, 0, 'g'},
-                                       {"garbage-pps", 1, 0, 'G'},
-                                       {"decoders", 1, 0, 'd'},
-                                       {"size", 1, 0, 'z'},
-                                       {"fps", 1, 0, 'f'},
-                                       {"warmup", 1, 0, 'w'},
-                                       {"distinct", 1, 0, 'm'},
-                                       {"silence", 1, 0, 'S'},
-                                       {"speech", 1, 0, 'A'},
-                                       {"via", 1, 0, 'v'},
-                                       {"record", 0, 0, 'R'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"url", 1, 0, 'u'},          {"room", 1, 0, 'r'},
+        {"participants", 1, 0, 'n'}, {"seconds", 1, 0, 's'},
+        {"speakers", 1, 0, 'k'},     {"layout", 1, 0, 'l'},
+        {"garbage", 1, 0, 'g'},      {"garbage-pps", 1, 0, 'G'},
+        {"decoders", 1, 0, 'd'},     {"size", 1, 0, 'z'},
+        {"fps", 1, 0, 'f'},          {"warmup", 1, 0, 'w'},
+        {"distinct", 1, 0, 'm'},     {"silence", 1, 0, 'S'},
+        {"speech", 1, 0, 'A'},       {"via", 1, 0, 'v'},
+        {"record", 0, 0, 'R'},       {"last", 1, 0, 'T'}, /* low-data or portrait */
+        {"help", 0, 0, 'h'},         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         switch (c) {
@@ -677,6 +697,12 @@ static int parse_opts(int argc, char **argv)
         case 'A': opt.speech = optarg; break;
         case 'v': opt.via = optarg; break;
         case 'R': opt.record = 1; break;
+        case 'T': /* what the last participant asks of its video */
+            opt.low_data = strcmp(optarg, "low-data") == 0;
+            opt.portrait = strcmp(optarg, "portrait") == 0;
+            if (!opt.low_data && !opt.portrait)
+                return -1;
+            break;
         case 'z':
             if (sscanf(optarg, "%dx%d", &opt.w, &opt.h) != 2)
                 return -1;
@@ -688,6 +714,7 @@ static int parse_opts(int argc, char **argv)
         opt.garbage < 0 || opt.garbage >= opt.n || opt.decoders < 0 || opt.w < 16 || opt.h < 16 ||
         opt.w > 1920 || opt.h > 1080 || (opt.w | opt.h) & 1 || opt.fps < 1 || opt.fps > 60 ||
         opt.warmup < 0 || opt.distinct < 1 || opt.garbage_pps < 1 ||
+        ((opt.low_data || opt.portrait) && opt.n - 1 <= opt.garbage) ||
         lg_url_parse(opt.url, &url) < 0 ||
         (strcmp(opt.silence, "full") != 0 && strcmp(opt.silence, "dtx") != 0) ||
         (opt.layout && strcmp(opt.layout, "grid") != 0 && strcmp(opt.layout, "speaker") != 0 &&
@@ -859,6 +886,10 @@ static int measure(int connected, int layout_status)
         printf(" garbage=%d garbage_fps_mean=%.1f garbage_fps_min=%.1f garbage_audio_pps_mean=%.1f"
                " garbage_audio_pps_min=%.1f garbage_pkts=%" PRIu64 " garbage_loadgen_cpu_pct=%.0f",
                opt.garbage, w.fps_mean, w.fps_min, w.apps_mean, w.apps_min, garbage_sent, gcpu_pct);
+    if (opt.low_data)
+        printf(" low_data_vpkts=%" PRIu64 " low_data_apkts=%" PRIu64,
+               s1[opt.n - 1].vpkts - s0[opt.n - 1].vpkts,
+               s1[opt.n - 1].apkts - s0[opt.n - 1].apkts);
     printf(" valid=%s\n", valid ? "yes" : "no");
     if (!valid)
         for (int i = 0; i < opt.n; i++)
@@ -901,10 +932,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "loadgen: joining failed\n");
     } else {
         int layout_status = opt.layout ? send_layout() : 0;
+        if (opt.low_data)
+            layout_status |= send_command_as(opt.n - 1, "{\"type\":\"receive\",\"video\":false}",
+                                             "receive") != 204;
+        if (opt.portrait)
+            layout_status |=
+                send_command_as(opt.n - 1, "{\"type\":\"view\",\"portrait\":true}", "view") != 204;
         if (opt.record && send_command("{\"type\":\"record\",\"on\":true}", "record") != 204)
             fprintf(stderr, "loadgen: the recording did not start\n"); /* no result then */
         else
             status = measure(connected, layout_status);
+        if (opt.portrait) { /* the size at the window's end, then back to landscape */
+            int pw = parts[opt.n - 1].key_w, ph = parts[opt.n - 1].key_h;
+            int st = send_command_as(opt.n - 1, "{\"type\":\"view\",\"portrait\":false}", "view");
+            run_until(cv_now_us() + 2000000);
+            printf("loadgen: portrait_key=%dx%d landscape_key=%dx%d view_status=%d\n", pw, ph,
+                   parts[opt.n - 1].key_w, parts[opt.n - 1].key_h, st);
+        }
     }
     for (int i = 0; i < opt.n; i++) {
         leave(&parts[i]);

@@ -55,6 +55,11 @@ int cv_layout_grid(int n, int W, int H, cv_rect_t *out)
 
     int cols, rows;
     cv_layout_shape(n, &cols, &rows);
+    if (H > W) { /* portrait: the shape turned, so 2 stack */
+        int t = cols;
+        cols = rows;
+        rows = t;
+    }
     int tw = tile_len(W, cols), th = tile_len(H, rows);
     if (tw < 2 || th < 2)
         return CV_E_INVAL;
@@ -128,6 +133,16 @@ int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out)
 {
     if (n_small < 0 || n_small + 1 > CV_LAYOUT_MAX || !out || !canvas_ok(W, H))
         return CV_E_INVAL;
+    if (H > W) { /* portrait: the large tile on top, the others below */
+        int big_h = n_small ? (H * 3 / 4) & ~1 : H;
+        out[0] = (cv_rect_t){.x = 0, .y = 0, .w = W, .h = big_h};
+        if (n_small == 0)
+            return 1;
+        int sy = big_h + CV_LAYOUT_GAP;
+        if (place(n_small, 0, sy, W, (H - sy) & ~1, out + 1) < 0)
+            return CV_E_INVAL;
+        return 1 + n_small;
+    }
     int big_w = n_small ? (W * 3 / 4) & ~1 : W;
     out[0] = (cv_rect_t){.x = 0, .y = 0, .w = big_w, .h = H};
     if (n_small == 0)
@@ -171,6 +186,17 @@ int cv_layout_lecture(int n_big, int n_small, int W, int H, cv_rect_t *out)
     if (n_big < 1 || n_big > CV_LAYOUT_BIG_MAX || n_small < 0 || n_small > 1 || !out ||
         !canvas_ok(W, H))
         return CV_E_INVAL;
+    if (H > W) { /* portrait: the large tiles on top, the small one below */
+        int big_h = n_small ? (H * 3 / 4) & ~1 : H;
+        if (n_big == 1)
+            out[0] = (cv_rect_t){.x = 0, .y = 0, .w = W, .h = big_h};
+        else if (place(n_big, 0, 0, W, big_h, out) < 0)
+            return CV_E_INVAL;
+        int sy = big_h + CV_LAYOUT_GAP;
+        if (n_small && place(1, 0, sy, W, (H - sy) & ~1, out + n_big) < 0)
+            return CV_E_INVAL;
+        return n_big + n_small;
+    }
     int big_w = n_small ? (W * 3 / 4) & ~1 : W;
     if (n_big == 1)
         out[0] = (cv_rect_t){.x = 0, .y = 0, .w = big_w, .h = H};

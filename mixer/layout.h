@@ -20,7 +20,8 @@ typedef struct {
  * Grid for n tiles (0..CV_LAYOUT_MAX) on a W x H canvas (both even,
  * 2..CV_IMAGE_MAX_DIM). Columns x rows: 1 -> 1x1, 2 -> 2x1 (side by side),
  * 3-4 -> 2x2, 5-6 -> 3x2, 7-9 -> 3x3, 10-12 -> 4x3, 13-16 -> 4x4, then
- * cols = ceil(sqrt(n)), rows = ceil(n / cols).
+ * cols = ceil(sqrt(n)), rows = ceil(n / cols). On a portrait canvas (H > W)
+ * columns and rows swap: 2 -> 1x2 (stacked), 5-6 -> 2x3.
  *
  * All tiles have the same size, the largest even size that fits with
  * CV_LAYOUT_GAP pixels between tiles; the grid is centred on the canvas.
@@ -44,8 +45,9 @@ int cv_layout_shape(int n, int *cols, int *rows);
 /* Presenter layout: out[0] is the large tile (a screen share) on the left
  * three quarters of the W x H canvas; out[1..n_small] are the small tiles
  * stacked in the right quarter (a grid of the strip when they do not fit in
- * one column). Even coordinates, CV_LAYOUT_GAP between tiles. Returns
- * 1 + n_small, or CV_E_INVAL. Pure. */
+ * one column). On a portrait canvas (H > W) the large tile takes the top
+ * three quarters and the small ones the bottom quarter. Even coordinates, CV_LAYOUT_GAP between
+ * tiles. Returns 1 + n_small, or CV_E_INVAL. Pure. */
 int cv_layout_presenter(int n_small, int W, int H, cv_rect_t *out);
 
 /* Speaker layout: out[0] is the large tile (the active speaker) across the
@@ -62,7 +64,8 @@ int cv_layout_speaker(int n_small, int W, int H, cv_rect_t *out);
  * canvas (all of it when n_small == 0) in the arrangement that gives each
  * 16:9 picture the most room; out[n_big] (n_small 0 or 1) is the small tile
  * (the student speaking) in the right quarter, 16:9, centred vertically.
- * Returns n_big + n_small, or CV_E_INVAL. Pure. */
+ * On a portrait canvas (H > W): the large tiles in the top three quarters,
+ * the small one in the bottom quarter. Returns n_big + n_small, or CV_E_INVAL. Pure. */
 #define CV_LAYOUT_BIG_MAX 4
 int cv_layout_lecture(int n_big, int n_small, int W, int H, cv_rect_t *out);
 

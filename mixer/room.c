@@ -151,6 +151,22 @@ cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
     if (cfg->n_tiers < 0 || cfg->n_tiers > CV_OUTTIERS_MAX ||
         cv_outtiers_init(&r->tiers, tc, nt, cfg->fps) < 0)
         goto fail;
+    for (int i = 0; i < nt; i++) { /* upright, at most 1080 tall */
+        int w = tc[i].height, h = tc[i].width;
+        if (h > 1080) {
+            w = (int)((int64_t)w * 1080 / h) & ~1;
+            h = 1080;
+        }
+        tc[i].width = w < 16 ? 16 : w;
+        tc[i].height = h;
+    }
+    if (cv_outtiers_init(&r->ptiers, tc, nt, cfg->fps) < 0)
+        goto fail;
+    /* one tick encodes one stream at a time, each copied out at once, and an
+     * upright tier has no more pixels than its own: the output buffer is shared */
+    free(r->ptiers.buf);
+    r->ptiers.buf = r->tiers.buf;
+    r->ptiers.cap = r->tiers.cap;
     r->aenc_shared = cv_opus_enc_create(1, cfg->audio_bps, 1, 1);
     if (!r->aenc_shared)
         goto fail;
@@ -166,6 +182,9 @@ void cv_room_destroy(cv_room_t *r)
         return;
     for (int i = 0; i < r->n; i++)
         cv_part_unref(r->parts[i]);
+    if (r->ptiers.buf == r->tiers.buf)
+        r->ptiers.buf = NULL; /* shared: freed with tiers */
+    cv_outtiers_cleanup(&r->ptiers);
     cv_outtiers_cleanup(&r->tiers);
     cv_opus_enc_destroy(r->aenc_shared);
     pthread_mutex_destroy(&r->lock);
@@ -223,6 +242,26 @@ void cv_part_set_tier(cv_part_t *p, int tier)
 int cv_part_tier(const cv_part_t *p)
 {
     return atomic_load(&((cv_part_t *)p)->tier);
+}
+
+void cv_part_set_receive_video(cv_part_t *p, int on)
+{
+    atomic_store(&p->no_video, !on); /* the video tick notices the change (rx_tier) */
+}
+
+int cv_part_receives_video(const cv_part_t *p)
+{
+    return !atomic_load(&((cv_part_t *)p)->no_video);
+}
+
+void cv_part_set_portrait(cv_part_t *p, int on)
+{
+    atomic_store(&p->portrait, !!on); /* the video tick notices the change (rx_tier) */
+}
+
+int cv_part_portrait(const cv_part_t *p)
+{
+    return atomic_load(&((cv_part_t *)p)->portrait);
 }
 
 void cv_part_set_receive_loss(cv_part_t *p, int fraction_lost)

@@ -62,6 +62,8 @@ typedef struct {
     uint64_t audio_decoded;  /* Opus packets decoded (or concealed) */
     uint64_t tier_frames[CV_ROOM_MAX_TIERS]; /* frames encoded per output tier */
     int active_tiers;                        /* bit t: tier t has receivers now */
+    uint64_t portrait_frames;                /* frames encoded of the portrait tiers */
+    int active_portrait;                     /* bit t: portrait tier t has receivers now */
 } cv_room_stats_t;
 
 /* NULL on bad configuration or codec failure. */
@@ -129,6 +131,18 @@ void cv_part_set_lecturer(cv_part_t *p, int on);
 #define CV_TIER_AUDIO_ONLY (-1)
 void cv_part_set_tier(cv_part_t *p, int tier);
 int cv_part_tier(const cv_part_t *p);
+/* Low data: on 0 the receiver is sent no video at all (whatever its tier;
+ * its own video still comes in), on 1 again (from a key frame). Any thread. */
+void cv_part_set_receive_video(cv_part_t *p, int on);
+int cv_part_receives_video(const cv_part_t *p);
+/* Portrait: the receiver's window is upright, and it gets the portrait
+ * composite (tiles laid out for a tall frame) of its tier instead: each tier
+ * turned upright (W x H becomes H x W, scaled down to at most 1080 tall),
+ * at the same frame rate and bit rate, so the tier control's choice stands;
+ * composed and encoded only while someone takes it. From a key frame after
+ * each change. Any thread. */
+void cv_part_set_portrait(cv_part_t *p, int on);
+int cv_part_portrait(const cv_part_t *p);
 /* Fraction of this receiver's packets lost (0..255, RFC 3550 fraction lost),
  * from its receiver reports: sets the expected loss of the Opus encoders
  * it listens to (in-band FEC). Any thread. */

@@ -41,6 +41,8 @@ struct cv_part {
     atomic_int lecturer, tier, receive_loss;
     atomic_int video_wanted, keyframe_needed, cap_kbps, speaking;
     atomic_int h264_out; /* it receives the composite as H.264 (it offered no VP8) */
+    atomic_int no_video; /* low data: it asked for no video at all */
+    atomic_int portrait; /* its window is upright: it takes the portrait composite */
     atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped, n_dec_freed;
     /* video tick */
     cv_vp8_dec_t *vdec;  /* made at its first frame shown, freed after a while hidden */
@@ -51,7 +53,8 @@ struct cv_part {
     int64_t pic_us;
     int visible;  /* shown with its own picture in the last composite */
     int need_key; /* discard video until a key frame (joined, or shown again) */
-    int rx_tier;  /* output tier it received last (-1 none, -2 not yet) */
+    int rx_tier;  /* output stream it received last: tier, + CV_OUTTIERS_MAX for a portrait
+                     one (-1 none, -2 not yet) */
     int rx_wait;  /* its tier changed: nothing until that tier's next key frame */
     int rx_codec; /* CV_OUTTIER_* it received last */
     /* audio tick */
@@ -87,6 +90,7 @@ struct cv_room {
     /* video tick */
     int recent[RECENT_MAX], n_recent;
     cv_outtiers_t tiers;
+    cv_outtiers_t ptiers; /* the portrait tiers: tiers[t] turned upright */
     /* audio tick */
     cv_opus_enc_t *aenc_shared;
     int64_t active_since_us;

@@ -114,7 +114,8 @@ static void make_tile(cv_room_t *r, cv_part_t *p, int n, int64_t now, cv_tile_t 
 /* Who gets the room's picture, and who is seen in it. */
 static int receives_video(const cv_part_t *p)
 {
-    return cv_part_receives(p) && cv_part_tier(p) != CV_TIER_AUDIO_ONLY;
+    return cv_part_receives(p) && cv_part_tier(p) != CV_TIER_AUDIO_ONLY &&
+           !atomic_load(&p->no_video);
 }
 
 static int seen(const cv_part_t *p)
@@ -141,15 +142,15 @@ static void note_speaker(cv_room_t *r, cv_part_t **parts, int n)
     r->n_recent = k;
 }
 
-/* Who is shown where, for the room's layout mode (layout.c decides); nobody
- * while no one receives video. Returns the count, with the parts in shown. */
-static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas, cv_part_t **shown,
-                cv_rect_t *rects)
+/* Who is shown where on canvas, for the room's layout mode (layout.c
+ * decides); nobody while no one receives video. Returns the count, with the
+ * parts in shown. */
+static int plan_on(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas,
+                   cv_part_t **shown, cv_rect_t *rects)
 {
     cv_layout_member_t m[CV_ROOM_MAX_PARTICIPANTS];
     cv_part_t *who[CV_ROOM_MAX_PARTICIPANTS];
     int k = 0, any_receiver = 0;
-    note_speaker(r, parts, n);
     for (int i = 0; i < n; i++) {
         any_receiver |= receives_video(parts[i]);
         if (!seen(parts[i]))
@@ -169,6 +170,15 @@ static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas
         c = 0;
     for (int i = 0; i < c; i++)
         shown[i] = who[pos[i]];
+    return c;
+}
+
+/* plan_on, and the room's record of who is shown (cv_room_shown). */
+static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas, cv_part_t **shown,
+                cv_rect_t *rects)
+{
+    note_speaker(r, parts, n);
+    int c = plan_on(r, parts, n, canvas, shown, rects);
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < c; i++)
         r->shown_ids[i] = shown[i]->index;
@@ -181,13 +191,15 @@ static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas
  * again starts from a key frame, which the network thread asks for; a
  * hidden one is asked (REMB) to send little. */
 static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **shown, int c,
-                        int64_t now)
+                        cv_part_t **pshown, int pc, int64_t now)
 {
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
         int want = 0;
         for (int j = 0; j < c && !want; j++)
             want = shown[j] == p;
+        for (int j = 0; j < pc && !want; j++) /* shown in the portrait composite only */
+            want = pshown[j] == p;
         want = want && !atomic_load(&p->camera_off);
         if (want == p->visible)
             continue;
@@ -214,21 +226,24 @@ static void compose(cv_room_t *r, cv_image_t *canvas, cv_part_t **shown, const c
         cv_compose_rects(canvas, NULL, NULL, 0);
 }
 
-/* The output tier and codec of each participant this tick (tier -1: no
- * video for it), and the masks of tiers someone receives as VP8 and as H.264.
- * A receiver whose tier or codec changed waits for that stream's next key
- * frame. */
+/* The output stream and codec of each participant this tick (-1: no video
+ * for it; a tier t, or CV_OUTTIERS_MAX + t for portrait tier t), and the
+ * masks of tiers someone receives as VP8 and as H.264, landscape (m[0], m[1])
+ * and portrait (m[2], m[3]). A receiver whose stream or codec changed waits
+ * for that stream's next key frame. */
 static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int *codec_of,
-                      unsigned *vp8, unsigned *h264)
+                      unsigned m[4])
 {
-    *vp8 = *h264 = 0;
+    m[0] = m[1] = m[2] = m[3] = 0;
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
         int t = -1, codec = atomic_load(&p->h264_out) ? CV_OUTTIER_H264 : CV_OUTTIER_VP8;
         if (receives_video(p)) {
             t = cv_part_tier(p);
             t = t < 0 ? 0 : t >= r->tiers.n ? r->tiers.n - 1 : t;
-            *(codec == CV_OUTTIER_H264 ? h264 : vp8) |= 1u << t;
+            int up = atomic_load(&p->portrait);
+            m[2 * up + (codec == CV_OUTTIER_H264)] |= 1u << t;
+            t += up ? CV_OUTTIERS_MAX : 0;
         }
         if (t != p->rx_tier || codec != p->rx_codec) {
             if (p->rx_tier != -2 && t >= 0)
@@ -244,37 +259,39 @@ static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int 
 /* Whether tier t's frame now in codec c is to be a key frame: someone on it
  * needs one (joined, switched to it, asked by PLI or FIR) or the layout
  * changed; at most one every KEYFRAME_MIN_US for each codec. */
-static int wants_keyframe(cv_room_t *r, int t, int c, cv_part_t **parts, int n, const int *tier_of,
-                          const int *codec_of, int64_t now)
+static int wants_keyframe(cv_outtiers_t *ts, int base, int t, int c, cv_part_t **parts, int n,
+                          const int *tier_of, const int *codec_of, int64_t now)
 {
-    cv_outtier_key_t *k = &r->tiers.t[t].key[c];
+    cv_outtier_key_t *k = &ts->t[t].key[c];
     int want = k->want_key;
     for (int i = 0; i < n; i++)
-        if (tier_of[i] == t && codec_of[i] == c &&
+        if (tier_of[i] == base + t && codec_of[i] == c &&
             (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
             want = 1;
     k->want_key = want;
     return want && now - k->last_keyframe_us >= KEYFRAME_MIN_US;
 }
 
-/* Encodes tier t in codec c (VP8: scaled from the composite src first; H.264:
+/* Encodes tier t of ts (landscape or portrait: base 0 or CV_OUTTIERS_MAX in
+ * tier_of) in codec c (VP8: scaled from the composite src first; H.264:
  * from the tier's picture as it stands) and hands the same frame to every
  * receiver of that stream. Returns the length, 0 or CV_E_*. */
-static int encode_tier(cv_room_t *r, int t, int c, const cv_image_t *src, cv_part_t **parts, int n,
-                       const int *tier_of, const int *codec_of, int64_t now_us, int *key)
+static int encode_tier(cv_room_t *r, cv_outtiers_t *ts, int base, int t, int c,
+                       const cv_image_t *src, cv_part_t **parts, int n, const int *tier_of,
+                       const int *codec_of, int64_t now_us, int *key)
 {
-    cv_outtier_key_t *k = &r->tiers.t[t].key[c];
-    int force = wants_keyframe(r, t, c, parts, n, tier_of, codec_of, now_us);
+    cv_outtier_key_t *k = &ts->t[t].key[c];
+    int force = wants_keyframe(ts, base, t, c, parts, n, tier_of, codec_of, now_us);
     int64_t pts = (now_us - r->start_us) * 9 / 100; /* one clock for every tier */
     int64_t t0 = cv_room_clk(r);
-    int len = c == CV_OUTTIER_H264 ? cv_outtiers_encode_h264(&r->tiers, t, pts, force, key)
-                                   : cv_outtiers_encode(&r->tiers, t, src, pts, force, key);
+    int len = c == CV_OUTTIER_H264 ? cv_outtiers_encode_h264(ts, t, pts, force, key)
+                                   : cv_outtiers_encode(ts, t, src, pts, force, key);
     cv_stats_add(CV_STAT_VIDEO_ENCODE_US, (uint64_t)(cv_room_clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_ENCODED, 1);
     if (len <= 0)
         return len; /* a dropped forced key frame stays wanted */
     cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, (size_t)len);
-    memcpy(f->data, r->tiers.buf, (size_t)len);
+    memcpy(f->data, ts->buf, (size_t)len);
     f->rtp_ts = (uint32_t)pts;
     f->t_us = now_us;
     f->keyframe = *key;
@@ -285,7 +302,7 @@ static int encode_tier(cv_room_t *r, int t, int c, const cv_image_t *src, cv_par
     }
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
-        if (tier_of[i] != t || codec_of[i] != c)
+        if (tier_of[i] != base + t || codec_of[i] != c)
             continue; /* another stream, or no video (a screen, a publisher, audio only) */
         if (*key) {
             atomic_store(&p->fresh, 0);
@@ -300,60 +317,76 @@ static int encode_tier(cv_room_t *r, int t, int c, const cv_image_t *src, cv_par
     return len;
 }
 
-static void count_frame(cv_room_stats_t *st, int t, int len, int key)
+static void count_frame(cv_room_stats_t *st, int base, int t, int len, int key)
 {
     if (len > 0) {
         st->video_encoded++;
-        st->tier_frames[t]++;
+        if (base)
+            st->portrait_frames++;
+        else
+            st->tier_frames[t]++;
         st->keyframes += key;
     }
 }
 
-/* Composes once into the largest tier someone receives, then encodes every
- * tier due this tick, in each codec it has receivers of. */
-static void encode_tiers(cv_room_t *r, cv_part_t **parts, int n, const int *tier_of,
-                         const int *codec_of, unsigned active, int64_t now_us, cv_room_stats_t *st)
+/* Encodes every tier of ts (landscape, base 0, or portrait, base
+ * CV_OUTTIERS_MAX) due this tick, in each codec it has receivers of: the
+ * largest active one holds the composite, the others are scaled from it. */
+static void encode_tiers(cv_room_t *r, cv_outtiers_t *ts, int base, cv_part_t **parts, int n,
+                         const int *tier_of, const int *codec_of, unsigned active, int64_t now_us,
+                         cv_room_stats_t *st)
 {
-    int top = cv_outtiers_top(&r->tiers);
-    const cv_image_t *src = &r->tiers.t[top].img;
-    if (atomic_exchange(&r->want_keyframe, 0))
-        for (int t = 0; t < r->tiers.n; t++)
-            for (int c = 0; c < CV_OUTTIER_CODECS; c++)
-                r->tiers.t[t].key[c].want_key = 1;
-    for (int t = 0; t < r->tiers.n; t++) {
-        if (!(active & (1u << t)) || !cv_outtiers_due(&r->tiers, t, now_us))
+    int top = cv_outtiers_top(ts);
+    const cv_image_t *src = &ts->t[top].img;
+    for (int t = 0; t < ts->n; t++) {
+        if (!(active & (1u << t)) || !cv_outtiers_due(ts, t, now_us))
             continue;
         int key = 0, len;
-        if (r->tiers.t[t].enc) {
-            len = encode_tier(r, t, CV_OUTTIER_VP8, src, parts, n, tier_of, codec_of, now_us, &key);
-            count_frame(st, t, len, key);
+        if (ts->t[t].enc) {
+            len = encode_tier(r, ts, base, t, CV_OUTTIER_VP8, src, parts, n, tier_of, codec_of,
+                              now_us, &key);
+            count_frame(st, base, t, len, key);
         } else {
-            cv_outtiers_scale(&r->tiers, t, src);
+            cv_outtiers_scale(ts, t, src);
         }
-        if (r->tiers.t[t].henc) {
-            len =
-                encode_tier(r, t, CV_OUTTIER_H264, src, parts, n, tier_of, codec_of, now_us, &key);
-            count_frame(st, t, len, key);
+        if (ts->t[t].henc) {
+            len = encode_tier(r, ts, base, t, CV_OUTTIER_H264, src, parts, n, tier_of, codec_of,
+                              now_us, &key);
+            count_frame(st, base, t, len, key);
         }
     }
+}
+
+/* A new layout: a key frame of every stream. */
+static void want_keys(cv_outtiers_t *ts)
+{
+    for (int t = 0; t < ts->n; t++)
+        for (int c = 0; c < CV_OUTTIER_CODECS; c++)
+            ts->t[t].key[c].want_key = 1;
 }
 
 void cv_room_video_tick(cv_room_t *r, int64_t now_us)
 {
     cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS], *shown[CV_ROOM_MAX_PARTICIPANTS];
-    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS];
+    cv_part_t *pshown[CV_ROOM_MAX_PARTICIPANTS];
+    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS], prects[CV_ROOM_MAX_PARTICIPANTS];
     int tier_of[CV_ROOM_MAX_PARTICIPANTS], codec_of[CV_ROOM_MAX_PARTICIPANTS];
     int n = cv_room_snapshot(r, parts);
     if (n == 0)
         return;
     cv_room_stats_t st = {0};
-    unsigned vp8, h264;
-    tier_mask(r, parts, n, tier_of, codec_of, &vp8, &h264);
-    unsigned active = cv_outtiers_set_codecs(&r->tiers, vp8, h264);
-    int top = cv_outtiers_top(&r->tiers);
+    unsigned m[4];
+    tier_mask(r, parts, n, tier_of, codec_of, m);
+    unsigned active = cv_outtiers_set_codecs(&r->tiers, m[0], m[1]);
+    unsigned pactive = cv_outtiers_set_codecs(&r->ptiers, m[2], m[3]);
+    int top = cv_outtiers_top(&r->tiers), ptop = cv_outtiers_top(&r->ptiers);
     cv_image_t *canvas = top >= 0 ? &r->tiers.t[top].img : NULL;
-    int c = plan(r, parts, n, canvas, shown, rects);
-    set_visible(r, parts, n, shown, c, now_us);
+    cv_image_t *pcanvas = ptop >= 0 ? &r->ptiers.t[ptop].img : NULL;
+    /* the portrait composite is laid out on its own frame, only while someone takes it */
+    int c = plan(r, parts, n, canvas ? canvas : pcanvas, shown, rects), pc = 0;
+    if (canvas && pcanvas)
+        pc = plan_on(r, parts, n, pcanvas, pshown, prects);
+    set_visible(r, parts, n, shown, c, pshown, pc, now_us);
     int n_seen = 0;
     int64_t t0 = cv_room_clk(r);
     for (int i = 0; i < n; i++) {
@@ -366,9 +399,21 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(cv_room_clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);
     cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);
+    if ((canvas || pcanvas) && atomic_exchange(&r->want_keyframe, 0)) {
+        want_keys(&r->tiers);
+        want_keys(&r->ptiers);
+    }
     if (canvas) { /* no picture is made that nobody receives */
         compose(r, canvas, shown, rects, c, n_seen, now_us);
-        encode_tiers(r, parts, n, tier_of, codec_of, active, now_us, &st);
+        encode_tiers(r, &r->tiers, 0, parts, n, tier_of, codec_of, active, now_us, &st);
+    }
+    if (pcanvas) {
+        if (canvas)
+            compose(r, pcanvas, pshown, prects, pc, n_seen, now_us);
+        else
+            compose(r, pcanvas, shown, rects, c, n_seen, now_us);
+        encode_tiers(r, &r->ptiers, CV_OUTTIERS_MAX, parts, n, tier_of, codec_of, pactive, now_us,
+                     &st);
     }
     pthread_mutex_lock(&r->lock);
     r->stats.decoded += st.decoded;
@@ -379,6 +424,8 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
     for (int t = 0; t < CV_ROOM_MAX_TIERS; t++)
         r->stats.tier_frames[t] += st.tier_frames[t];
     r->stats.active_tiers = (int)active;
+    r->stats.portrait_frames += st.portrait_frames;
+    r->stats.active_portrait = (int)pactive;
     pthread_mutex_unlock(&r->lock);
     cv_room_release(parts, n);
 }

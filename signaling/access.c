@@ -61,6 +61,11 @@ int cv_access_same(const uint8_t a[CV_ACCESS_DIGEST_LEN], const uint8_t b[CV_ACC
     return CRYPTO_memcmp(a, b, CV_ACCESS_DIGEST_LEN) == 0;
 }
 
+const char cv_access_why_wrong[] = "wrong password";
+const char cv_access_why_locked[] = "room is locked";
+const char cv_access_why_moderator[] = "only a moderator may do that";
+const char cv_access_why_floor[] = "you do not have the floor";
+
 int cv_access_admit(const cv_access_room_t *room, const char *presented, const char **why)
 {
     *why = NULL;
@@ -74,7 +79,7 @@ int cv_access_admit(const cv_access_room_t *room, const char *presented, const c
         if (mod || tok)
             return CV_ACCESS_MODERATOR;
         if (!pw) {
-            *why = "wrong password";
+            *why = cv_access_why_wrong;
             return 403;
         }
     } else if (room->has_password) {
@@ -82,7 +87,7 @@ int cv_access_admit(const cv_access_room_t *room, const char *presented, const c
         return 401;
     }
     if (room->locked) {
-        *why = "room is locked";
+        *why = cv_access_why_locked;
         return 403;
     }
     if (room->empty && !room->has_moderator)
@@ -109,7 +114,7 @@ int cv_access_may_command(int cmd_type, int moderator, const char **why)
     case CV_CMD_BREAKOUT_VISIT:
     case CV_CMD_BREAKOUT_BROADCAST:
         if (!moderator) {
-            *why = "only a moderator may do that";
+            *why = cv_access_why_moderator;
             return 403;
         }
         return 0;
@@ -120,7 +125,7 @@ int cv_access_may_command(int cmd_type, int moderator, const char **why)
 int cv_access_may_speak(int lecture, int moderator, int floor, const char **why)
 {
     if (lecture && !moderator && !floor) {
-        *why = "you do not have the floor";
+        *why = cv_access_why_floor;
         return 403;
     }
     return 0;

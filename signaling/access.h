@@ -63,6 +63,10 @@ int cv_access_may_command(int cmd_type, int moderator, const char **why);
 /* In the lecture layout an attendee without the floor cannot unmute nor share
  * a screen: returns 0, or 403 with *why. */
 int cv_access_may_speak(int lecture, int moderator, int floor, const char **why);
+/* The reasons above that callers tell apart (compare the pointers): a wrong
+ * credential, a locked room, a moderator's command, the floor. */
+extern const char cv_access_why_wrong[], cv_access_why_locked[], cv_access_why_moderator[],
+    cv_access_why_floor[];
 
 /* Layout names of commands, the ini and events: "grid", "speaker", "lecture"
  * <-> CV_LAYOUT_MODE_*. Parse returns CV_E_INVAL for another name. */

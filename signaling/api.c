@@ -180,6 +180,7 @@ cv_api_t *cv_api_create(const cv_session_env_t *env, const char *www_root, int m
     api->rates = g_hash_table_new_full(g_str_hash, g_str_equal, free, free);
     api->tokens = cv_streamtok_create(max_sessions);
     cv_api_record_init(api);
+    cv_api_files_init(api);
     api->tick = g_timeout_source_new(TICK_MS);
     g_source_set_callback(api->tick, tick_cb, api, NULL);
     g_source_attach(api->tick, cv_loop_context(env->loop));
@@ -208,6 +209,7 @@ void cv_api_destroy(cv_api_t *api)
     g_hash_table_destroy(api->pubs);
     g_hash_table_destroy(api->rates);
     cv_api_record_cleanup(api);
+    cv_api_files_cleanup(api);
     cv_events_destroy(api->events);
     cv_moderation_destroy(api->mod);
     cv_lobby_destroy(api->lobby);

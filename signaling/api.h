@@ -26,10 +26,12 @@ typedef struct {
     /* Conclave-Session header: the session a command, an event stream token or
      * a screen share (its owner) is for; NULL if absent */
     const char *session;
-    const char *token;         /* ?token= of an event stream (streamtok.h), NULL if absent */
-    const char *authorization; /* Authorization header of a join, NULL if absent */
-    const char *ticket;        /* Conclave-Ticket header: a join let in by the waiting room */
-    const char *client;        /* the client's key (clientaddr.h), NULL: not limited */
+    const char *token;           /* ?token= of an event stream (streamtok.h), NULL if absent */
+    const char *authorization;   /* Authorization header of a join, NULL if absent */
+    const char *ticket;          /* Conclave-Ticket header: a join let in by the waiting room */
+    const char *client;          /* the client's key (clientaddr.h), NULL: not limited */
+    const char *accept_encoding; /* Accept-Encoding header, NULL if absent */
+    const char *if_none_match;   /* If-None-Match header, NULL if absent */
     const char *body;
     size_t body_len;
 } cv_api_req_t;
@@ -49,7 +51,16 @@ typedef struct {
     int fd;                       /* static file to send, or -1 */
     size_t fd_len;
     int no_store; /* Cache-Control: no-store (API answers) */
-    int sse;      /* answer with an event stream (http.c asks cv_api_events) */
+    /* Conclave-Error of an error answer: a stable code, [a-z][a-z0-9-]*
+     * (conclave(8), ERROR CODES), a string literal, or NULL */
+    const char *error_code;
+    /* a served file: ETag ("" none), Cache-Control (NULL none), Vary:
+     * Accept-Encoding, Content-Encoding (NULL none) */
+    char etag[80];
+    const char *cache_control;
+    int vary_encoding;
+    const char *content_encoding;
+    int sse; /* answer with an event stream (http.c asks cv_api_events) */
     char sse_room[65];
     char sse_session[CV_SESSION_ID_LEN + 1]; /* the body holds the first events */
 } cv_api_resp_t;

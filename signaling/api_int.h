@@ -58,6 +58,9 @@ struct cv_api {
     GHashTable *rates;        /* session id -> struct cv_api_rates, under the lock */
     GHashTable *recs;         /* room -> its cv_recorder_t (NULL while starting), under the lock */
     GPtrArray *ended;         /* recorders stopped, their writers not yet joined, under the lock */
+    pthread_mutex_t files_lock; /* the compressed static files */
+    GHashTable *files;          /* full path -> struct gz_entry (api_files.c), under files_lock */
+    size_t files_bytes;         /* their compressed bytes, under files_lock */
 };
 
 /* The pace of a room's roster, layout and room events (api_sessions.c). */
@@ -78,9 +81,16 @@ struct cv_api_rates {
 const char *cv_api_speaker_locked(cv_api_t *api, const char *room, int *index);
 char *cv_api_speakers_json(const char *public_id);
 
-/* api_routes.c: answers and checks every route uses. */
+/* api_routes.c: answers and checks every route uses. reply: a one-line
+ * answer that is not an error; fail: an error (status >= 400) with its
+ * stable code (a string literal, [a-z][a-z0-9-]*) for Conclave-Error beside
+ * the English line; fail_status: a reason met elsewhere, its code chosen
+ * by status alone. */
 void cv_api_reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void cv_api_fail(cv_api_resp_t *rs, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void cv_api_fail_status(cv_api_resp_t *rs, int status, const char *why);
 void cv_api_method_not_allowed(cv_api_resp_t *rs, const char *allow);
 int cv_api_is_post_of(const cv_api_req_t *rq, const char *type, cv_api_resp_t *rs);
 int cv_api_valid_session_id(const char *id);
@@ -192,7 +202,14 @@ void cv_api_breakout_rejoin_locked(cv_api_t *api, cv_session_t *s, cv_api_notes_
 /* Network loop, each second: durations that ended bring everyone back. */
 void cv_api_breakout_tick(cv_api_t *api);
 
-/* api_files.c: a GET or HEAD of a file under the www root. */
+/* api_files.c: a GET or HEAD of a file under the www root; init and
+ * cleanup of the compressed files' cache with the API. Pure helpers:
+ * accepts_gzip of an Accept-Encoding value, etag_matches of an
+ * If-None-Match value and an entity tag (quotes included). */
 void cv_api_serve_file(cv_api_t *api, const cv_api_req_t *rq, cv_api_resp_t *rs);
+void cv_api_files_init(cv_api_t *api);
+void cv_api_files_cleanup(cv_api_t *api);
+int cv_api_accepts_gzip(const char *accept_encoding);
+int cv_api_etag_matches(const char *if_none_match, const char *etag);
 
 #endif

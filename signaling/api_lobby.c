@@ -64,7 +64,8 @@ static int key_of(cv_api_t *api, const cv_api_req_t *rq, uint64_t *key, cv_api_r
         *key = cv_client_hash(api->client_seed ^ 0x6c6f626279ULL, k);
     json_decref(o);
     if (!ok) {
-        cv_api_reply(rs, 400, "bad knock: the body is {\"key\": 16 to 64 of A-Z a-z 0-9 _ -}");
+        cv_api_fail(rs, 400, "bad-knock",
+                    "bad knock: the body is {\"key\": 16 to 64 of A-Z a-z 0-9 _ -}");
         return -1;
     }
     return 0;
@@ -91,15 +92,15 @@ static int knock_full_locked(cv_api_t *api, const char *room, cv_api_resp_t *rs)
     rs->retry_after = 30;
     if (api->n_sessions + cv_lobby_count(api->lobby) >= api->max_sessions ||
         cv_lobby_count(api->lobby) >= CV_LOBBY_CAP) {
-        cv_api_reply(rs, 503, "server full: too many sessions and waiting");
+        cv_api_fail(rs, 503, "server-full", "server full: too many sessions and waiting");
         return 1;
     }
     if (cv_lobby_count_room(api->lobby, room) >= max_room) {
-        cv_api_reply(rs, 503, "waiting room full: at most %d waiting", max_room);
+        cv_api_fail(rs, 503, "lobby-full", "waiting room full: at most %d waiting", max_room);
         return 1;
     }
     if (room_load_locked(api, room) >= max_part) {
-        cv_api_reply(rs, 503, "room full: at most %d in it or waiting", max_part);
+        cv_api_fail(rs, 503, "room-full", "room full: at most %d in it or waiting", max_part);
         return 1;
     }
     rs->retry_after = 0;
@@ -118,13 +119,13 @@ static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_ap
     memset(&e, 0, sizeof(e));
     const char *why = cv_name_clean(rq->name ? rq->name : "", e.name, sizeof(e.name));
     if (why) {
-        cv_api_reply(rs, 400, "bad name: %s", why);
+        cv_api_fail(rs, 400, "bad-name", "bad name: %s", why);
         return;
     }
     if (key_of(api, rq, &e.key, rs) < 0)
         return;
     if (!cv_api_room_allowed(api, room)) {
-        cv_api_reply(rs, 404, "no such room");
+        cv_api_fail(rs, 404, "no-room", "no such room");
         return;
     }
     e.client = rq->client ? cv_client_hash(api->client_seed, rq->client) : 0;
@@ -153,14 +154,14 @@ static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_ap
         /* let in before while the room lasts: a reconnection or a reload */
         st = knock_full_locked(api, room, rs) ? 503 : 201;
         if (st == 201 && cv_lobby_knock_admitted(api->lobby, &e, e.since_us) < 0) {
-            cv_api_reply(rs, 503, "server full: too many sessions and waiting");
+            cv_api_fail(rs, 503, "server-full", "server full: too many sessions and waiting");
             st = 503;
         }
     } else if (!(e.key && cv_lobby_find_key(api->lobby, room, e.key)) &&
                knock_full_locked(api, room, rs)) {
         st = 503;
     } else if (cv_lobby_knock(api->lobby, &e, max_room, replaced) < 0) {
-        cv_api_reply(rs, 503, "waiting room full: at most %d waiting", max_room);
+        cv_api_fail(rs, 503, "lobby-full", "waiting room full: at most %d waiting", max_room);
         st = 503;
     }
     pthread_mutex_unlock(&api->lock);
@@ -169,7 +170,7 @@ static void knock(cv_api_t *api, const cv_api_req_t *rq, const char *room, cv_ap
     } else if (st == 201) {
         reply_json(rs, 200, json_pack("{s:s, s:s}", "state", "admitted", "ticket", e.secret));
     } else if (st == 403) {
-        cv_api_reply(rs, 403, "a moderator turned you away from this room");
+        cv_api_fail(rs, 403, "denied", "a moderator turned you away from this room");
     } else if (st == 0) {
         if (replaced[0]) /* the same browser again: its old stream ends */
             cv_events_end_session(api->events, replaced);
@@ -187,7 +188,7 @@ static void leave(cv_api_t *api, const char *room, const char *ticket, cv_api_re
     int rc = cv_lobby_leave(api->lobby, room, ticket);
     pthread_mutex_unlock(&api->lock);
     if (rc < 0) {
-        cv_api_reply(rs, 404, "no such ticket");
+        cv_api_fail(rs, 404, "no-ticket", "no such ticket");
         return;
     }
     cv_events_end_session(api->events, ticket);
@@ -208,7 +209,7 @@ void cv_api_lobby_route(cv_api_t *api, const cv_api_req_t *rq, const char *room,
         return;
     }
     if (rest[0] != '/' || !cv_api_valid_session_id(rest + 1)) {
-        cv_api_reply(rs, 404, "no such ticket");
+        cv_api_fail(rs, 404, "no-ticket", "no such ticket");
         return;
     }
     if (strcmp(rq->method, "DELETE") != 0)
@@ -246,14 +247,15 @@ int cv_api_lobby_pass(cv_api_t *api, const cv_api_req_t *rq, const char *room, i
     if (ok)
         return 1;
     if (rc == CV_E_STATE)
-        cv_api_reply(rs, 403, "still waiting for a moderator to let you in");
+        cv_api_fail(rs, 403, "still-waiting", "still waiting for a moderator to let you in");
     else if (group)
-        cv_api_reply(rs, 403, "a breakout group is joined with the ticket of a move");
+        cv_api_fail(rs, 403, "group-ticket",
+                    "a breakout group is joined with the ticket of a move");
     else
-        cv_api_reply(rs, 403,
-                     "this room has a waiting room: knock first (POST /rooms/%s/lobby), then "
-                     "join with the Conclave-Ticket a moderator admitted",
-                     room);
+        cv_api_fail(rs, 403, "knock-first",
+                    "this room has a waiting room: knock first (POST /rooms/%s/lobby), then "
+                    "join with the Conclave-Ticket a moderator admitted",
+                    room);
     return 0;
 }
 

@@ -108,7 +108,7 @@ static void start_room(cv_api_t *api, const char *room, cv_api_resp_t *rs)
     const char *why;
     int st = allowed(api, room, &cfg, dir, sizeof(dir), &why);
     if (st) {
-        cv_api_reply(rs, st, "%s", why);
+        cv_api_fail(rs, 403, "recording-forbidden", "%s", why);
         return;
     }
     pthread_mutex_lock(&api->lock);
@@ -139,11 +139,11 @@ static void start_room(cv_api_t *api, const char *room, cv_api_resp_t *rs)
     pthread_mutex_unlock(&api->lock);
     if (!rec) {
         CV_WARN("recording: %s", why_buf);
-        cv_api_reply(rs, 503, "could not start the recording: %s", why_buf);
+        cv_api_fail(rs, 503, "recording-failed", "could not start the recording: %s", why_buf);
         return;
     }
     if (empty) {
-        cv_api_reply(rs, 409, "the room emptied");
+        cv_api_fail(rs, 409, "room-empty", "the room emptied");
         return;
     }
     announce(api, room, 1, NULL);
@@ -161,7 +161,7 @@ void cv_api_record(cv_api_t *api, const char *room, int start, cv_api_resp_t *rs
     int starting = g_hash_table_contains(api->recs, room) && !g_hash_table_lookup(api->recs, room);
     pthread_mutex_unlock(&api->lock);
     if (starting) {
-        cv_api_reply(rs, 409, "the recording is still starting");
+        cv_api_fail(rs, 409, "recording-starting", "the recording is still starting");
         return;
     }
     stop_room(api, room, "stopped");

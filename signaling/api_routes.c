@@ -21,13 +21,13 @@
 #include <strings.h>
 #include <unistd.h>
 
-void cv_api_reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
+static void reply_line(cv_api_resp_t *rs, int status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void reply_line(cv_api_resp_t *rs, int status, const char *fmt, va_list ap)
 {
     char line[256];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-    va_end(ap);
     if (n < 0)
         n = 0;
     if (n > (int)sizeof(line) - 2)
@@ -40,6 +40,44 @@ void cv_api_reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
     memcpy(rs->body, line, (size_t)n);
     rs->body_len = (size_t)n;
     rs->no_store = 1;
+    rs->error_code = NULL;
+}
+
+void cv_api_reply(cv_api_resp_t *rs, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_line(rs, status, fmt, ap);
+    va_end(ap);
+}
+
+void cv_api_fail(cv_api_resp_t *rs, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    reply_line(rs, status, fmt, ap);
+    va_end(ap);
+    rs->error_code = code;
+}
+
+void cv_api_fail_status(cv_api_resp_t *rs, int status, const char *why)
+{
+    switch (status) {
+    case 400: cv_api_fail(rs, 400, "bad-request", "%s", why); break;
+    case 401: cv_api_fail(rs, 401, "unauthorized", "%s", why); break;
+    case 403: cv_api_fail(rs, 403, "forbidden", "%s", why); break;
+    case 404: cv_api_fail(rs, 404, "not-found", "%s", why); break;
+    case 409: cv_api_fail(rs, 409, "conflict", "%s", why); break;
+    case 413: cv_api_fail(rs, 413, "too-large", "%s", why); break;
+    case 429: cv_api_fail(rs, 429, "rate-limited", "%s", why); break;
+    case 503: cv_api_fail(rs, 503, "unavailable", "%s", why); break;
+    default:
+        if (status < 500)
+            cv_api_fail(rs, status, "bad-request", "%s", why);
+        else
+            cv_api_fail(rs, status, "internal", "%s", why);
+        break;
+    }
 }
 
 /* ct names the media type `type`, with or without parameters. */
@@ -57,7 +95,7 @@ int cv_api_is_post_of(const cv_api_req_t *rq, const char *type, cv_api_resp_t *r
         return 0;
     }
     if (!has_type(rq->content_type, type)) {
-        cv_api_reply(rs, 415, "Content-Type must be %s", type);
+        cv_api_fail(rs, 415, "bad-content-type", "Content-Type must be %s", type);
         return 0;
     }
     return 1;
@@ -65,7 +103,7 @@ int cv_api_is_post_of(const cv_api_req_t *rq, const char *type, cv_api_resp_t *r
 
 void cv_api_method_not_allowed(cv_api_resp_t *rs, const char *allow)
 {
-    cv_api_reply(rs, 405, "method not allowed here (allowed: %s)", allow);
+    cv_api_fail(rs, 405, "bad-method", "method not allowed here (allowed: %s)", allow);
     rs->allow = allow;
 }
 
@@ -90,7 +128,7 @@ static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest, 
     if (strncmp(rest, "sessions/", 9) == 0) {
         const char *id = rest + 9;
         if (!cv_api_valid_session_id(id)) {
-            cv_api_reply(rs, 404, "no such session");
+            cv_api_fail(rs, 404, "no-session", "no such session");
         } else if (strcmp(rq->method, "DELETE") == 0) {
             cv_api_leave(api, NULL, id, rs);
         } else {
@@ -98,7 +136,7 @@ static void route_echo(cv_api_t *api, const cv_api_req_t *rq, const char *rest, 
         }
         return;
     }
-    cv_api_reply(rs, 404, "not found");
+    cv_api_fail(rs, 404, "not-found", "not found");
 }
 
 /* GET /rooms/{room}/events?token=: the stream of the token's session;
@@ -118,7 +156,7 @@ static void route_events(cv_api_t *api, const cv_api_req_t *rq, const char *room
     int rc = cv_streamtok_redeem(api->tokens, rq->token, room, cv_now_us(), sid, sizeof(sid));
     pthread_mutex_unlock(&api->lock);
     if (rc < 0) {
-        cv_api_reply(rs, 404, "no such stream token (they are good once, for 10 s)");
+        cv_api_fail(rs, 404, "no-token", "no such stream token (they are good once, for 10 s)");
         return;
     }
     cv_api_req_t with = *rq;
@@ -132,7 +170,7 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
     const char *slash = strchr(rest, '/');
     size_t room_len = slash ? (size_t)(slash - rest) : strlen(rest);
     if (!cv_config_room_name(rest, room_len)) {
-        cv_api_reply(rs, 400, "bad room name: 1 to 64 of A-Z a-z 0-9 _ -");
+        cv_api_fail(rs, 400, "bad-room", "bad room name: 1 to 64 of A-Z a-z 0-9 _ -");
         return;
     }
     const char *what = slash ? slash + 1 : "";
@@ -162,9 +200,9 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         size_t idlen = tail ? (size_t)(tail - rest) : strlen(rest);
         snprintf(id, sizeof(id), "%.*s", idlen < sizeof(id) ? (int)idlen : 0, rest);
         if (idlen >= sizeof(id) || !cv_api_valid_session_id(id))
-            cv_api_reply(rs, 404, "no such session");
+            cv_api_fail(rs, 404, "no-session", "no such session");
         else if (tail)
-            cv_api_reply(rs, 404, "not found");
+            cv_api_fail(rs, 404, "not-found", "not found");
         else if (strcmp(rq->method, "PATCH") == 0)
             cv_api_method_not_allowed(rs, "DELETE"); /* RFC 9725 §4.3.1: no trickle ICE here */
         else if (strcmp(rq->method, "DELETE") != 0)
@@ -172,7 +210,7 @@ static void route_rooms(cv_api_t *api, const cv_api_req_t *rq, const char *rest,
         else
             cv_api_leave(api, room, id, rs);
     } else {
-        cv_api_reply(rs, 404, "not found");
+        cv_api_fail(rs, 404, "not-found", "not found");
     }
 }
 
@@ -195,7 +233,10 @@ static void metrics(cv_api_t *api, cv_api_resp_t *rs)
         if (role != CV_ROLE_PARTICIPANT && role != CV_ROLE_VIEWER)
             continue; /* a screen share or a publisher receives nothing */
         int tier = cv_part_tier(cv_session_part(s));
-        if (tier < 0)
+        int low = !cv_part_receives_video(cv_session_part(s));
+        m->low_data += low;
+        m->portrait += !low && cv_part_portrait(cv_session_part(s));
+        if (tier < 0 || low)
             m->audio_only++;
         else
             m->receivers[tier < CV_METRICS_TIERS ? tier : CV_METRICS_TIERS - 1]++;

@@ -7,6 +7,7 @@
  * set-up or teardown.
  * WHIP: RFC 9725 §4.2 (201 + Location + answer), §4.3 (DELETE).
  */
+#include "access.h"
 #include "api_int.h"
 
 #include "clientaddr.h"
@@ -248,13 +249,15 @@ int cv_api_over_client_limits(cv_api_t *api, uint64_t client, const char *room, 
         rs->retry_after = (int)((left + 999999) / 1000000);
         if (rs->retry_after < 1)
             rs->retry_after = 1;
-        cv_api_reply(rs, 429, "too many sessions still connecting from your address: at most %d",
-                     max_pending);
+        cv_api_fail(rs, 429, "too-many-pending",
+                    "too many sessions still connecting from your address: at most %d",
+                    max_pending);
         return 1;
     }
     if (opens && max_rooms > 0 && made >= max_rooms) {
         rs->retry_after = 60;
-        cv_api_reply(rs, 429, "too many rooms opened from your address: at most %d", max_rooms);
+        cv_api_fail(rs, 429, "too-many-rooms",
+                    "too many rooms opened from your address: at most %d", max_rooms);
         return 1;
     }
     return 0;
@@ -296,7 +299,8 @@ int cv_api_admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int
     char cred[CV_ACCESS_SECRET_MAX + 1];
     int b = cv_access_bearer(rq->authorization, cred, sizeof(cred));
     if (b < 0) {
-        cv_api_reply(rs, 401, "Authorization must be 'Bearer <password>' (printable ASCII)");
+        cv_api_fail(rs, 401, "bad-authorization",
+                    "Authorization must be 'Bearer <password>' (printable ASCII)");
         rs->www_authenticate = "Bearer realm=\"conclave\", error=\"invalid_request\"";
         return 0;
     }
@@ -307,7 +311,16 @@ int cv_api_admitted(cv_api_t *api, const cv_api_req_t *rq, const char *room, int
     pthread_mutex_unlock(&api->lock);
     if (!st)
         return 1;
-    cv_api_reply(rs, st, "%s", why);
+    if (st == 401)
+        cv_api_fail(rs, 401, "password-required", "%s", why);
+    else if (why == cv_access_why_wrong)
+        cv_api_fail(rs, st, "bad-password", "%s", why);
+    else if (why == cv_access_why_locked)
+        cv_api_fail(rs, st, "room-locked", "%s", why);
+    else if (why == cv_access_why_floor)
+        cv_api_fail(rs, st, "no-floor", "%s", why);
+    else
+        cv_api_fail_status(rs, st, why);
     if (st == 401)
         rs->www_authenticate = "Bearer realm=\"conclave\"";
     return 0;
@@ -323,26 +336,31 @@ static int join_role(cv_api_t *api, const cv_api_req_t *rq, const char *room, in
 {
     const char *why = cv_name_clean(rq->name ? rq->name : "", name, CV_NAME_MAX_BYTES + 1);
     if (why) {
-        cv_api_reply(rs, 400,
-                     "bad name: %s (at most 64 characters of UTF-8, none of them "
-                     "control, invisible or bidirectional formatting characters)",
-                     why);
+        cv_api_fail(rs, 400, "bad-name",
+                    "bad name: %s (at most 64 characters of UTF-8, none of them "
+                    "control, invisible or bidirectional formatting characters)",
+                    why);
         return -1;
     }
     if (role == CV_ROLE_VIEWER && rq->role) {
-        cv_api_reply(rs, 400, "a viewer takes no role");
+        cv_api_fail(rs, 400, "viewer-role", "a viewer takes no role");
         return -1;
     }
     if (rq->role && strcmp(rq->role, "screen") == 0) {
         const char *why = check_owner(api, room, rq->session, status);
         if (why) {
-            cv_api_reply(rs, *status, "%s", why);
+            if (*status == 409)
+                cv_api_fail(rs, 409, "already-sharing", "%s", why);
+            else if (*status == 404)
+                cv_api_fail(rs, 404, "no-owner", "%s", why);
+            else
+                cv_api_fail(rs, *status, "bad-screen", "%s", why);
             return -1;
         }
         return CV_ROLE_SCREEN;
     }
     if (rq->role && strcmp(rq->role, "participant") != 0) {
-        cv_api_reply(rs, 400, "bad role: participant or screen");
+        cv_api_fail(rs, 400, "bad-role", "bad role: participant or screen");
         return -1;
     }
     return role;
@@ -394,7 +412,7 @@ void cv_api_ice_servers(cv_api_t *api, const cv_api_req_t *rq, const char *room,
         return;
     }
     if (!cv_api_room_allowed(api, room)) {
-        cv_api_reply(rs, 404, "no such room");
+        cv_api_fail(rs, 404, "no-room", "no such room");
         return;
     }
     int admit = CV_ACCESS_ATTENDEE;
@@ -426,12 +444,12 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     cv_sdp_offer_t *offer = cv_xmalloc(sizeof(*offer));
     const char *reason = "malformed SDP";
     if (cv_sdp_parse_offer(rq->body, rq->body_len, offer, &reason) < 0) {
-        cv_api_reply(rs, 400, "bad SDP offer: %s", reason);
+        cv_api_fail(rs, 400, "bad-offer", "bad SDP offer: %s", reason);
         free(offer);
         return;
     }
     if (session_count_full(api, rq, room)) {
-        cv_api_reply(rs, 503, "server full: too many sessions");
+        cv_api_fail(rs, 503, "server-full", "server full: too many sessions");
         free(offer);
         return;
     }
@@ -464,13 +482,20 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
     free(offer);
     if (!s) {
         table_add(api, NULL, room, admit, base, client);
-        cv_api_reply(rs, status, "%s", reason);
+        if (status == 400)
+            cv_api_fail(rs, 400, "bad-offer", "%s", reason);
+        else if (status == 404)
+            cv_api_fail(rs, 404, "no-room", "%s", reason);
+        else if (status == 503)
+            cv_api_fail(rs, 503, "room-full", "%s", reason);
+        else
+            cv_api_fail_status(rs, status, reason);
         free(answer);
         return;
     }
     if (table_add(api, s, room, admit, base, client) < 0) {
         cv_session_close(s);
-        cv_api_reply(rs, 503, "server full: too many sessions");
+        cv_api_fail(rs, 503, "server-full", "server full: too many sessions");
         free(answer);
         return;
     }
@@ -520,7 +545,7 @@ void cv_api_leave(cv_api_t *api, const char *room, const char *id, cv_api_resp_t
 {
     cv_session_t *s = table_take(api, id, room, NULL);
     if (!s) {
-        cv_api_reply(rs, 404, "no such session");
+        cv_api_fail(rs, 404, "no-session", "no such session");
         return;
     }
     end_session(api, s);
@@ -644,21 +669,22 @@ static int command_wait_locked(cv_api_t *api, const char *id, int type, cv_api_r
     if (type == CV_CMD_CHAT) {
         wait = cv_bucket_take(&r->chat, CHAT_RATE, CHAT_BURST, now);
         if (wait)
-            cv_api_reply(rs, 429, "too many chat messages: at most %d in a row, then %d a second",
-                         CHAT_BURST, CHAT_RATE);
+            cv_api_fail(rs, 429, "rate-limited",
+                        "too many chat messages: at most %d in a row, then %d a second", CHAT_BURST,
+                        CHAT_RATE);
     } else if (type < CV_CMD_CHAT) {
         wait = cv_bucket_take(&r->self, SELF_RATE, SELF_BURST, now);
         if (wait)
-            cv_api_reply(rs, 429,
-                         "too many mute, camera and hand changes: at most %d in a row, then %d "
-                         "a second",
-                         SELF_BURST, SELF_RATE);
+            cv_api_fail(rs, 429, "rate-limited",
+                        "too many mute, camera and hand changes: at most %d in a row, then %d "
+                        "a second",
+                        SELF_BURST, SELF_RATE);
     } else {
         wait = cv_bucket_take(&r->moderator, MODERATOR_RATE, MODERATOR_BURST, now);
         if (wait)
-            cv_api_reply(rs, 429,
-                         "too many moderator commands: at most %d in a row, then %d a second",
-                         MODERATOR_BURST, MODERATOR_RATE);
+            cv_api_fail(rs, 429, "rate-limited",
+                        "too many moderator commands: at most %d in a row, then %d a second",
+                        MODERATOR_BURST, MODERATOR_RATE);
     }
     rs->retry_after = wait;
     return wait;
@@ -673,7 +699,7 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
         return;
     }
     if (!rq->session || !cv_api_valid_session_id(rq->session)) {
-        cv_api_reply(rs, 404, "no such session");
+        cv_api_fail(rs, 404, "no-session", "no such session");
         return;
     }
     pthread_mutex_lock(&api->lock);
@@ -695,7 +721,7 @@ void cv_api_event_stream(cv_api_t *api, const cv_api_req_t *rq, const char *room
     pthread_mutex_unlock(&api->lock);
     if (!s) {
         if (!cv_api_lobby_stream(api, rq, room, rs))
-            cv_api_reply(rs, 404, "no such session");
+            cv_api_fail(rs, 404, "no-session", "no such session");
         return;
     }
     const char *mv = move.n ? move.v[0].json : NULL;
@@ -745,11 +771,11 @@ void cv_api_stream_token(cv_api_t *api, const cv_api_req_t *rq, const char *room
         pthread_mutex_unlock(&api->lock);
     }
     if (rc == -2) {
-        cv_api_reply(rs, 404, "no such session");
+        cv_api_fail(rs, 404, "no-session", "no such session");
         return;
     }
     if (rc < 0) {
-        cv_api_reply(rs, 503, "no stream token available");
+        cv_api_fail(rs, 503, "unavailable", "no stream token available");
         return;
     }
     char body[96];
@@ -763,6 +789,21 @@ void cv_api_stream_token(cv_api_t *api, const cv_api_req_t *rq, const char *room
     rs->no_store = 1;
 }
 
+/* A command refused with st and why (moderation, waiting room, breakouts). */
+static void command_refused(cv_api_resp_t *rs, int st, const char *why)
+{
+    if (st == 400)
+        cv_api_fail(rs, 400, "bad-command", "bad command: %s", why);
+    else if (why == cv_access_why_moderator)
+        cv_api_fail(rs, st, "not-moderator", "%s", why);
+    else if (why == cv_access_why_floor)
+        cv_api_fail(rs, st, "no-floor", "%s", why);
+    else if (st == 404)
+        cv_api_fail(rs, 404, "no-target", "%s", why);
+    else
+        cv_api_fail_status(rs, st, why);
+}
+
 /* POST /rooms/{room}/command with Conclave-Session: {id}, JSON; only the
  * session's holder knows {id}, so the command is theirs. */
 void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, const char *id,
@@ -771,14 +812,17 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
     if (!cv_api_is_post_of(rq, "application/json", rs))
         return;
     if (!id || !cv_api_valid_session_id(id)) {
-        cv_api_reply(rs, 404, "no such session");
+        cv_api_fail(rs, 404, "no-session", "no such session");
         return;
     }
     cv_command_t *cmd = cv_xmalloc(sizeof(*cmd));
     const char *why;
     int rc = cv_command_parse(rq->body, rq->body_len, cmd, &why);
     if (rc < 0) {
-        cv_api_reply(rs, rc == CV_E_NOSPACE ? 413 : 400, "bad command: %s", why);
+        if (rc == CV_E_NOSPACE)
+            cv_api_fail(rs, 413, "too-large", "bad command: %s", why);
+        else
+            cv_api_fail(rs, 400, "bad-command", "bad command: %s", why);
         free(cmd);
         return;
     }
@@ -809,11 +853,11 @@ void cv_api_command(cv_api_t *api, const cv_api_req_t *rq, const char *room, con
         free(notes);
     cv_api_notes_send(api, &moves);
     if (!s) {
-        cv_api_reply(rs, 404, "no such session");
+        cv_api_fail(rs, 404, "no-session", "no such session");
     } else if (wait) {
         /* refused: the 429, its reason and Retry-After are in rs already */
     } else if (st) {
-        cv_api_reply(rs, st, "%s%s", st == 400 ? "bad command: " : "", why);
+        command_refused(rs, st, why);
     } else {
         rs->status = 204;
         rs->no_store = 1;

@@ -200,6 +200,16 @@ static int parse_object(json_t *cmd, cv_command_t *out, const char **why)
         *why = "hand needs \"raised\": true or false";
         return flag_of(cmd, "raised", &out->flag);
     }
+    if (strcmp(type, "receive") == 0) {
+        out->type = CV_CMD_RECEIVE;
+        *why = "receive needs \"video\": true or false";
+        return flag_of(cmd, "video", &out->flag);
+    }
+    if (strcmp(type, "view") == 0) {
+        out->type = CV_CMD_VIEW;
+        *why = "view needs \"portrait\": true or false";
+        return flag_of(cmd, "portrait", &out->flag);
+    }
     if (strcmp(type, "chat") == 0) {
         json_t *t = json_object_get(cmd, "text");
         size_t n = json_string_length(t);

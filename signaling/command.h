@@ -18,6 +18,8 @@ enum {
     CV_CMD_MUTE = 1,
     CV_CMD_CAMERA,
     CV_CMD_HAND,
+    CV_CMD_RECEIVE, /* {"video": bool}: false, low data (no video sent to it) */
+    CV_CMD_VIEW,    /* {"portrait": bool}: its window is upright */
     CV_CMD_CHAT,
     CV_CMD_LAYOUT,             /* {"layout": "grid" | "speaker" | "lecture"} */
     CV_CMD_FLOOR,              /* {"participant": id, "on": bool} */
@@ -40,10 +42,10 @@ enum {
 #define CV_COMMAND_MAX_ASSIGN 100 /* ids a breakout_open may place by hand */
 
 typedef struct {
-    int type; /* CV_CMD_* */
-    int flag; /* mute: audio muted; camera, floor, record: on; hand: raised; lock; lobby: CV_LOBBY_*
-               */
-    int layout;                             /* layout: CV_LAYOUT_MODE_* */
+    int type;   /* CV_CMD_* */
+    int flag;   /* mute: audio muted; camera, floor, record: on; hand: raised; lock; lobby:
+                   CV_LOBBY_*;   receive: video; view: portrait */
+    int layout; /* layout: CV_LAYOUT_MODE_* */
     char participant[CV_PUBLIC_ID_LEN + 1]; /* floor, mute_participant, remove, admit, deny:
                                                16 hex digits */
     char text[CV_CHAT_MAX + 1]; /* chat, breakout_broadcast: valid UTF-8, NUL-free; password: the

@@ -129,15 +129,17 @@ static enum MHD_Result queue(struct MHD_Connection *c, int status, struct MHD_Re
     return MHD_queue_response(c, (unsigned)status, r);
 }
 
-/* A one-line plain text answer; retry_after > 0 adds Retry-After (seconds). */
+/* A one-line plain text error with its code (Conclave-Error); retry_after > 0
+ * adds Retry-After (seconds). */
 static enum MHD_Result send_text(const cv_http_t *h, struct MHD_Connection *c, int status,
-                                 const char *text, int retry_after)
+                                 const char *code, const char *text, int retry_after)
 {
     struct MHD_Response *r =
         MHD_create_response_from_buffer(strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
     if (!r)
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
+    MHD_add_response_header(r, "Conclave-Error", code);
     if (retry_after > 0) {
         char secs[16];
         snprintf(secs, sizeof(secs), "%d", retry_after);
@@ -159,6 +161,7 @@ static enum MHD_Result send_metrics_challenge(const cv_http_t *h, struct MHD_Con
         return MHD_NO;
     MHD_add_response_header(r, "Content-Type", "text/plain; charset=utf-8");
     MHD_add_response_header(r, "WWW-Authenticate", "Bearer realm=\"metrics\"");
+    MHD_add_response_header(r, "Conclave-Error", "metrics-token");
     add_common_headers(h, r, 1);
     enum MHD_Result ret = queue(c, 401, r);
     MHD_destroy_response(r);
@@ -200,6 +203,16 @@ static enum MHD_Result send_api(const cv_http_t *h, struct MHD_Connection *c, cv
         MHD_add_response_header(r, "Conclave-Moderator-Token", rs->moderator_token);
     if (rs->recording)
         MHD_add_response_header(r, "Conclave-Recording", rs->recording == 2 ? "on" : "off");
+    if (rs->etag[0])
+        MHD_add_response_header(r, "ETag", rs->etag);
+    if (rs->cache_control)
+        MHD_add_response_header(r, "Cache-Control", rs->cache_control);
+    if (rs->vary_encoding)
+        MHD_add_response_header(r, "Vary", "Accept-Encoding");
+    if (rs->content_encoding)
+        MHD_add_response_header(r, "Content-Encoding", rs->content_encoding);
+    if (rs->error_code && rs->status >= 400)
+        MHD_add_response_header(r, "Conclave-Error", rs->error_code);
     add_common_headers(h, r, rs->no_store);
     enum MHD_Result ret = queue(c, rs->status, r);
     MHD_destroy_response(r);
@@ -216,7 +229,7 @@ static enum MHD_Result send_stream(cv_http_t *h, struct MHD_Connection *c, cv_ap
         cv_events_subscribe(cv_api_events(h->api), c, rs->sse_room, rs->sse_session, initial);
     free(initial);
     if (!r)
-        return send_text(h, c, 500, "could not open the event stream\n", 0);
+        return send_text(h, c, 500, "stream-failed", "could not open the event stream\n", 0);
     MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
     MHD_add_response_header(r, "X-Accel-Buffering", "no"); /* for a reverse proxy */
     add_common_headers(h, r, 1);
@@ -629,19 +642,20 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     }
     set_deadline(h, c, 0); /* the request is in: the answer may take its time */
     if (up->too_large)
-        return send_text(h, c, 413, "request body too large\n", 0);
+        return send_text(h, c, 413, "too-large", "request body too large\n", 0);
     if (up->too_many)
-        return send_text(h, c, 429, "too many requests open from your address\n", 5);
+        return send_text(h, c, 429, "rate-limited", "too many requests open from your address\n",
+                         5);
     int wait = is_join(method, url) ? join_wait(h, c) : 0;
     if (wait > 0) {
         char why[128];
         snprintf(why, sizeof(why), "too many joins from your address: at most %d a minute\n",
                  h->joins_per_minute);
-        return send_text(h, c, 429, why, wait);
+        return send_text(h, c, 429, "rate-limited", why, wait);
     }
     int refused = strcmp(url, "/metrics") == 0 ? metrics_refused(h, c) : 0;
     if (refused == 403)
-        return send_text(h, c, 403,
+        return send_text(h, c, 403, "metrics-local",
                          "metrics are served to this machine only (set [http] metrics_token to "
                          "scrape from elsewhere)\n",
                          0);
@@ -659,6 +673,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
         .token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "token"),
         .authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
         .ticket = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Conclave-Ticket"),
+        .accept_encoding = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept-Encoding"),
+        .if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match"),
         .client = limited ? client : NULL,
         .body = up->buf ? up->buf : "",
         .body_len = up->len,

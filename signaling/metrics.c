@@ -154,6 +154,12 @@ static void render_gauges(cv_metrics_out_t *o, const cv_metrics_t *m)
         snprintf(tier, sizeof(tier), "%d", t);
         cv_metrics_sample(o, "conclave_receivers", "tier", tier, (uint64_t)m->receivers[t]);
     }
+    cv_metrics_family(o, "conclave_receivers_low_data", "gauge",
+                      "Receivers that asked for no video (low data), also counted in tier -1.");
+    cv_metrics_sample(o, "conclave_receivers_low_data", NULL, NULL, (uint64_t)m->low_data);
+    cv_metrics_family(o, "conclave_receivers_portrait", "gauge",
+                      "Receivers of the portrait composite (their window upright).");
+    cv_metrics_sample(o, "conclave_receivers_portrait", NULL, NULL, (uint64_t)m->portrait);
     cv_metrics_family(o, "conclave_event_streams", "gauge",
                       "Open server-sent event streams of browser clients.");
     cv_metrics_sample(o, "conclave_event_streams", NULL, NULL, (uint64_t)m->event_streams);

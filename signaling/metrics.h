@@ -26,7 +26,9 @@ typedef struct {
     int sessions;                       /* open sessions, echo checks included */
     int rooms;                          /* rooms being mixed, echo checks included */
     int participants[CV_METRICS_ROLES]; /* sessions by CV_ROLE_* */
-    int audio_only;                     /* receivers on CV_TIER_AUDIO_ONLY */
+    int audio_only;                     /* receivers on CV_TIER_AUDIO_ONLY, or on low data */
+    int low_data;                       /* receivers that asked for no video (low data) */
+    int portrait;                       /* receivers of the portrait composite */
     int receivers[CV_METRICS_TIERS];    /* receivers by output tier */
     int tiers;                          /* tiers shown (at least 3) */
     int event_streams;                  /* open server-sent event streams */

@@ -231,7 +231,7 @@ static void set_muted(cv_session_t *s, int muted)
         cv_part_set_muted(cv_session_part(s), muted);
 }
 
-/* mute, camera, hand, chat: a participant about itself. */
+/* mute, camera, hand, receive, view, chat: a participant about itself. */
 static int self_command(const struct rstate *r, cv_session_t *s, const cv_command_t *cmd,
                         cv_moderation_fx_t *fx, const char **why)
 {
@@ -258,6 +258,14 @@ static int self_command(const struct rstate *r, cv_session_t *s, const cv_comman
         was = in->hand;
         in->hand = cmd->flag;
         break;
+    case CV_CMD_RECEIVE: /* what it receives: nothing others see */
+        if (cv_session_part(s))
+            cv_part_set_receive_video(cv_session_part(s), cmd->flag);
+        return 0;
+    case CV_CMD_VIEW:
+        if (cv_session_part(s))
+            cv_part_set_portrait(cv_session_part(s), cmd->flag);
+        return 0;
     case CV_CMD_CHAT: {
         json_t *o =
             json_pack("{s:s, s:s, s:s, s:I}", "from", in->public_id, "name", shown_name(in->name),

@@ -42,6 +42,9 @@ port = $1
 www = $tmp/www
 max_body = $max_body
 
+[room pwroom]
+password = open sesame now
+
 [ice]
 port_min = $2
 port_max = $(($2 + 9))
@@ -79,17 +82,28 @@ if [ "$started" -ne 1 ]; then
 fi
 base=http://127.0.0.1:$port
 
-# req METHOD PATH [curl args...]: sets status, ctype, body.
+# req METHOD PATH [curl args...]: sets status, ctype, body, ecode (the
+# Conclave-Error header, "" if none).
 req() {
     local method=$1 path=$2
     shift 2
     local out
     out=$(curl -s --noproxy '*' --path-as-is --max-time 10 -X "$method" -o "$tmp/body" \
-        -w '%{http_code} %{content_type}' "$@" "$base$path")
+        -D "$tmp/hdr" -w '%{http_code} %{content_type}' "$@" "$base$path")
     status=${out%% *}
     ctype=${out#* }
     body=$(cat "$tmp/body" 2>/dev/null)
-    rm -f "$tmp/body"
+    ecode=$(tr -d '\r' <"$tmp/hdr" 2>/dev/null | sed -n 's/^Conclave-Error: *//Ip' | tail -n 1)
+    rm -f "$tmp/body" "$tmp/hdr"
+}
+
+# expect_code NAME CODE: the last answer's Conclave-Error is CODE.
+expect_code() {
+    if [ "$ecode" = "$2" ]; then
+        ok "$1: Conclave-Error $2"
+    else
+        bad "$1: Conclave-Error '$ecode', wanted $2"
+    fi
 }
 
 # expect NAME STATUS...: the last status is one of those given.
@@ -200,7 +214,10 @@ expect "GET /style.css -> 200" 200 &&
     expect_ctype "GET /style.css is text/css" '^text/css( *;.*)?$'
 
 req GET /no-such-file
-expect "GET /no-such-file -> 404" 404
+expect "GET /no-such-file -> 404" 404 && expect_code "GET /no-such-file" not-found
+
+req GET /healthz
+check "a 200 carries no Conclave-Error" '[ -z "$ecode" ]'
 
 # a room's link /r/{room} sends the browser to the client's route for it
 loc=$(curl -s --noproxy '*' --max-time 10 -o /dev/null -D - "$base/r/team-1" | tr -d '\r' |
@@ -208,7 +225,7 @@ loc=$(curl -s --noproxy '*' --max-time 10 -o /dev/null -D - "$base/r/team-1" | t
 [ "$loc" = "/#/r/team-1" ] && ok "GET /r/team-1 -> Location /#/r/team-1" ||
     bad "GET /r/team-1 -> Location '$loc'"
 req GET '/r/bad!name'
-expect "GET /r/<bad name> -> 400" 400
+expect "GET /r/<bad name> -> 400" 400 && expect_code "GET /r/<bad name>" bad-path
 
 # ---- path traversal: refused, and nothing outside www/ leaks ----
 for p in /../../etc/passwd /%2e%2e/%2e%2e/etc/passwd /..%2f..%2fetc/passwd \
@@ -224,10 +241,12 @@ done
 
 # ---- the echo check: bad offers ----
 req POST /echo/whip -H 'Content-Type: text/plain' --data-binary @"$tmp/vp8.sdp"
-expect "POST /echo/whip text/plain -> 415" 415 && expect_reason "415 has a reason line"
+expect "POST /echo/whip text/plain -> 415" 415 && expect_reason "415 has a reason line" &&
+    expect_code "POST /echo/whip text/plain" bad-content-type
 
 req POST /echo/whip "${SDP[@]}" --data-binary 'hello'
-expect "POST /echo/whip 'hello' -> 400" 400 && expect_reason "400 for 'hello' has a reason line"
+expect "POST /echo/whip 'hello' -> 400" 400 && expect_reason "400 for 'hello' has a reason line" &&
+    expect_code "POST /echo/whip 'hello'" bad-offer
 
 req POST /echo/whip "${SDP[@]}" --data-binary @"$tmp/no-vp8.sdp"
 expect "POST /echo/whip with HEVC, neither VP8 nor H.264 -> 400" 400 &&
@@ -238,12 +257,14 @@ expect "POST /echo/whip with H.264 but no packetization-mode=1 -> 400" 400 &&
     expect_reason "400 for H.264 mode 0 says packetization-mode=1" 'packetization-mode=1'
 
 req POST /echo/whip "${SDP[@]}" --data-binary @"$tmp/big.sdp"
-expect "POST /echo/whip larger than max_body -> 413" 413
+expect "POST /echo/whip larger than max_body -> 413" 413 &&
+    expect_code "POST /echo/whip larger than max_body" too-large
 
 # ---- rooms ----
 req POST '/rooms/bad!name/whip' "${SDP[@]}" --data-binary @"$tmp/vp8.sdp"
 expect "POST /rooms/bad!name/whip -> 400" 400 &&
-    expect_reason "bad room name reason" 'bad room name'
+    expect_reason "bad room name reason" 'bad room name' &&
+    expect_code "POST /rooms/bad!name/whip" bad-room
 
 long65=$(printf 'r%.0s' $(seq 65))
 req POST "/rooms/$long65/whip" "${SDP[@]}" --data-binary @"$tmp/vp8.sdp"
@@ -259,13 +280,46 @@ else
 fi
 
 req DELETE "/rooms/$room_canary/sessions/0123456789abcdef0123456789abcdef"
-expect "DELETE /rooms/$room_canary/sessions/<unknown id> -> 404" 404
+expect "DELETE /rooms/$room_canary/sessions/<unknown id> -> 404" 404 &&
+    expect_code "DELETE of an unknown session" no-session
+
+CMD=(-H 'Content-Type: application/json' -H 'Conclave-Session: 0123456789abcdef0123456789abcdef')
+req POST "/rooms/$room_canary/command" "${CMD[@]}" --data-binary '{"type":"mute"}'
+expect "POST /rooms/$room_canary/command, mute without audio -> 400" 400 &&
+    expect_code "a bad command" bad-command
+req POST "/rooms/$room_canary/command" "${CMD[@]}" --data-binary '{"type":"mute","audio":true}'
+expect "POST /rooms/$room_canary/command of an unknown session -> 404" 404 &&
+    expect_code "a command of an unknown session" no-session
+
+# the password of [room pwroom]: none given, a wrong one
+req POST /rooms/pwroom/whip "${SDP[@]}" --data-binary @"$tmp/vp8.sdp"
+expect "POST /rooms/pwroom/whip without its password -> 401" 401 &&
+    expect_code "a join without the room's password" password-required
+req POST /rooms/pwroom/whip "${SDP[@]}" -H 'Authorization: Bearer not it' \
+    --data-binary @"$tmp/vp8.sdp"
+expect "POST /rooms/pwroom/whip with a wrong password -> 403" 403 &&
+    expect_code "a join with a wrong password" bad-password
 
 req GET "/rooms/$room_canary/whip"
-expect "GET /rooms/$room_canary/whip -> 405" 405
+expect "GET /rooms/$room_canary/whip -> 405" 405 && expect_code "GET of a WHIP endpoint" bad-method
 
 req POST "/rooms/$room_canary/whip" "${SDP[@]}" --data-binary @"$tmp/no-vp8.sdp"
 expect "POST /rooms/$room_canary/whip without VP8 -> 400" 400
+
+# ---- every error answer of signaling/*.c has its code: no cv_api_reply
+# with a status of 400 or more, nor with a status that is not a number ----
+left=$(grep -nE 'cv_api_reply\(rs, *([^0-9 ]|[4-9][0-9][0-9])' "$root"/signaling/*.c)
+check "no error answer without a Conclave-Error code${left:+: $left}" '[ -z "$left" ]'
+left=$(grep -hoE 'cv_api_fail\(rs, *[^,]+, *[^,]+' "$root"/signaling/*.c |
+    grep -vE 'cv_api_fail\(rs, *[^,]+, *"[a-z][a-z0-9-]*"$')
+check "every cv_api_fail code is a literal [a-z][a-z0-9-]*${left:+: $left}" '[ -z "$left" ]'
+undocumented=
+for c in $(grep -hoE '(cv_api_fail\(rs, *[^,]+, *|send_text\(h, c, [0-9]+, |"Conclave-Error", )"[a-z][a-z0-9-]*"' \
+    "$root"/signaling/*.c | grep -oE '"[a-z][a-z0-9-]*"$' | tr -d '"' | sort -u); do
+    grep -qx "\.B ${c//-/\\\\-}" "$root/man/conclave.8" || undocumented="$undocumented $c"
+done
+check "every error code is in conclave(8), Error codes${undocumented:+:$undocumented}" \
+    '[ -z "$undocumented" ]'
 
 # ---- the daemon is unhurt, and said nothing about rooms ----
 req GET /healthz

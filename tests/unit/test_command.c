@@ -43,6 +43,35 @@ static void test_accepted(void)
     CHECK_STR(c.text, "h\xc3\xa9llo <b>");
 }
 
+/* Low data and the portrait view: booleans only. */
+static void test_receive_and_view(void)
+{
+    cv_command_t c;
+    const char *why;
+    CHECK_EQ(parse("{\"type\":\"receive\",\"video\":false}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_RECEIVE);
+    CHECK_EQ(c.flag, 0);
+    CHECK_EQ(parse("{\"type\":\"receive\",\"video\":true}", &c, &why), 0);
+    CHECK_EQ(c.flag, 1);
+    CHECK_EQ(parse("{\"type\":\"view\",\"portrait\":true}", &c, &why), 0);
+    CHECK_EQ(c.type, CV_CMD_VIEW);
+    CHECK_EQ(c.flag, 1);
+    CHECK_EQ(parse("{\"type\":\"view\",\"portrait\":false}", &c, &why), 0);
+    CHECK_EQ(c.flag, 0);
+    /* both are a participant's own, under the self commands' pace */
+    CHECK(CV_CMD_RECEIVE < CV_CMD_CHAT && CV_CMD_VIEW < CV_CMD_CHAT);
+    const char *rv = "receive needs \"video\": true or false";
+    expect_bad("{\"type\":\"receive\"}", rv);
+    expect_bad("{\"type\":\"receive\",\"video\":0}", rv);
+    expect_bad("{\"type\":\"receive\",\"video\":\"false\"}", rv);
+    expect_bad("{\"type\":\"receive\",\"video\":null}", rv);
+    expect_bad("{\"type\":\"receive\",\"audio\":false}", rv);
+    const char *vw = "view needs \"portrait\": true or false";
+    expect_bad("{\"type\":\"view\"}", vw);
+    expect_bad("{\"type\":\"view\",\"portrait\":1}", vw);
+    expect_bad("{\"type\":\"view\",\"portrait\":[true]}", vw);
+}
+
 static void test_chat_limits(void)
 {
     char json[CV_COMMAND_MAX + 64];
@@ -255,6 +284,7 @@ static void test_breakout_commands(void)
 int main(void)
 {
     test_accepted();
+    test_receive_and_view();
     test_chat_limits();
     test_refused();
     test_moderator_commands();

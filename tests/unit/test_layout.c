@@ -386,8 +386,70 @@ static void test_plan_lecture(void)
     CHECK(shown[0] == 12 && (shown[1] == 3 || shown[1] == 40));
 }
 
+/* Portrait canvases (taller than wide): in every mode and for 1..20
+ * members (with and without a screen share and a lecturer), every tile is
+ * even, inside the frame, and no two come closer than the gap; two in the
+ * grid stack; the speaker's large tile is on top with the strip below it;
+ * the presenter's and lecture's small tiles are below the large ones. */
+static void test_portrait(void)
+{
+    static const int frames[][2] = {{360, 640}, {180, 320}, {608, 1080}};
+    for (size_t f = 0; f < sizeof(frames) / sizeof(frames[0]); f++) {
+        int W = frames[f][0], H = frames[f][1];
+        CHECK(H > W);
+        for (int mode = CV_LAYOUT_GRID; mode <= CV_LAYOUT_LECTURE; mode++)
+            for (int n = 1; n <= 20; n++)
+                for (int extra = 0; extra < 3; extra++) {
+                    cv_layout_member_t m[20] = {{0}};
+                    int recent[4] = {2, 1, 3, 0}, shown[20];
+                    cv_rect_t r[20];
+                    for (int i = 0; i < n; i++)
+                        m[i] = (cv_layout_member_t){.id = i, .speaking = i == 1};
+                    if (extra == 1)
+                        m[n - 1].screen = 1;
+                    if (extra == 2)
+                        m[0].lecturer = 1;
+                    int k = cv_layout_plan(mode, m, n, 1 % n, recent, 4, W, H, shown, r);
+                    CHECK(k >= 1 && k <= n);
+                    int bad = 0;
+                    for (int i = 0; i < k; i++) {
+                        bad |= r[i].x < 0 || r[i].y < 0 || r[i].w < 2 || r[i].h < 2 ||
+                               r[i].x + r[i].w > W || r[i].y + r[i].h > H ||
+                               ((r[i].x | r[i].y | r[i].w | r[i].h) & 1);
+                        for (int j = 0; j < i; j++)
+                            bad |= overlap_1d(r[i].x, r[i].w, r[j].x, r[j].w, CV_LAYOUT_GAP) &&
+                                   overlap_1d(r[i].y, r[i].h, r[j].y, r[j].h, CV_LAYOUT_GAP);
+                    }
+                    CHECK(!bad);
+                    if (bad)
+                        fprintf(stderr, "  portrait %dx%d mode %d n %d extra %d\n", W, H, mode, n,
+                                extra);
+                    /* speaker, presenter: the large tile first, the others below it */
+                    if (mode == CV_LAYOUT_SPEAKER || (mode == CV_LAYOUT_GRID && extra == 1))
+                        for (int i = 1; i < k; i++)
+                            CHECK(r[i].y >= r[0].y + r[0].h);
+                }
+        cv_rect_t g[2];
+        CHECK_EQ(cv_layout_grid(2, W, H, g), 2);
+        CHECK(g[0].x == g[1].x && g[1].y >= g[0].y + g[0].h && g[0].w > g[0].h / 2);
+        cv_rect_t s[3];
+        CHECK_EQ(cv_layout_speaker(2, W, H, s), 3);
+        CHECK(s[0].y == 0 && s[0].w == W && s[1].y > s[0].h && s[2].y > s[0].h);
+        CHECK(s[0].h > H / 2);
+        cv_rect_t p[4];
+        CHECK_EQ(cv_layout_presenter(3, W, H, p), 4);
+        CHECK(p[0].w == W && p[0].h > H / 2);
+        for (int i = 1; i < 4; i++)
+            CHECK(p[i].y >= p[0].h + CV_LAYOUT_GAP && p[i].y + p[i].h <= H);
+        cv_rect_t l[3];
+        CHECK_EQ(cv_layout_lecture(2, 1, W, H, l), 3);
+        CHECK(l[2].y >= l[0].y + l[0].h && l[2].y >= l[1].y + l[1].h);
+    }
+}
+
 int main(void)
 {
+    test_portrait();
     test_speaker_geometry();
     test_lecture_geometry();
     test_plan_grid();

@@ -748,6 +748,92 @@ static void test_tiers(void)
     free(v);
 }
 
+/* Portrait and low data: a portrait receiver gets its tier turned upright
+ * (from a key frame), composed and encoded only while someone takes it,
+ * while the others keep the landscape stream; back to landscape, the
+ * portrait encoder stops. A low-data receiver gets no frame at all. */
+static void test_portrait_and_low_data(void)
+{
+    cv_room_cfg_t c = CFG;
+    c.n_tiers = 2;
+    c.tiers[0].width = W, c.tiers[0].height = H, c.tiers[0].fps = 30, c.tiers[0].kbps = 1500;
+    c.tiers[1].width = W / 2, c.tiers[1].height = H / 2, c.tiers[1].fps = 30;
+    c.tiers[1].kbps = 500;
+    vroom_t *v = calloc(1, sizeof(*v));
+    v->r = cv_room_create(&c, 0);
+    CHECK(v->r != NULL);
+    if (!v->r) {
+        free(v);
+        return;
+    }
+    member_t *A = &v->m[0], *B = &v->m[1], *C = &v->m[2];
+    member_init(A, v->r, "A", 0);
+    member_init(B, v->r, "B", 1);
+    member_init(C, v->r, "C", 2);
+    for (int k = 0; k < 10; k++)
+        vtick(v, -1);
+    cv_room_stats_t st;
+    cv_room_get_stats(v->r, &st);
+    CHECK_EQ(st.portrait_frames, 0); /* nobody upright: no portrait picture */
+    CHECK_EQ(st.active_portrait, 0);
+    CHECK(A->have_pic && A->pic.w == W && A->pic.h == H);
+    int a_keys = A->keys, b_frames = B->frames;
+    cv_part_set_portrait(A->p, 1);
+    CHECK_EQ(cv_part_portrait(A->p), 1);
+    for (int k = 0; k < 20; k++)
+        vtick(v, -1);
+    cv_room_get_stats(v->r, &st);
+    printf("  portrait: A's picture %dx%d, portrait frames %llu, active mask %d\n", A->pic.w,
+           A->pic.h, (unsigned long long)st.portrait_frames, st.active_portrait);
+    CHECK(A->pic.h > A->pic.w);
+    CHECK(A->pic.w == H && A->pic.h == W); /* 640x360 upright */
+    CHECK_EQ(A->keys, a_keys + 1);
+    CHECK_EQ(st.active_portrait, 1);
+    CHECK(st.portrait_frames >= 18);
+    CHECK(B->frames - b_frames >= 18); /* the others keep their stream */
+    CHECK(B->pic.w == W && B->pic.h == H);
+    CHECK_EQ(A->decode_errors + B->decode_errors, 0);
+    /* portrait on tier 1: its own tier upright */
+    cv_part_set_tier(A->p, 1);
+    for (int k = 0; k < 12; k++)
+        vtick(v, -1);
+    CHECK(A->pic.w == H / 2 && A->pic.h == W / 2);
+    /* back to landscape: the portrait encoder stops */
+    cv_part_set_portrait(A->p, 0);
+    cv_part_set_tier(A->p, 0);
+    for (int k = 0; k < 12; k++)
+        vtick(v, -1);
+    cv_room_get_stats(v->r, &st);
+    uint64_t pf = st.portrait_frames;
+    CHECK_EQ(st.active_portrait, 0);
+    CHECK(A->pic.w == W && A->pic.h == H);
+    for (int k = 0; k < 5; k++)
+        vtick(v, -1);
+    cv_room_get_stats(v->r, &st);
+    CHECK_EQ(st.portrait_frames, pf);
+    CHECK_EQ(A->decode_errors, 0);
+    /* low data: C gets nothing, the others go on; video again from a key frame */
+    cv_part_set_receive_video(C->p, 0);
+    CHECK_EQ(cv_part_receives_video(C->p), 0);
+    vtick(v, -1);
+    int c_frames = C->frames, c_keys = C->keys;
+    b_frames = B->frames;
+    for (int k = 0; k < 10; k++)
+        vtick(v, -1);
+    CHECK_EQ(C->frames, c_frames);
+    CHECK(B->frames - b_frames >= 9);
+    cv_part_set_receive_video(C->p, 1);
+    for (int k = 0; k < 12; k++)
+        vtick(v, -1);
+    CHECK(C->frames > c_frames);
+    CHECK_EQ(C->keys, c_keys + 1);
+    CHECK_EQ(C->decode_errors, 0);
+    for (int i = 0; i < 4; i++)
+        member_cleanup(&v->m[i], v->r);
+    cv_room_destroy(v->r);
+    free(v);
+}
+
 /* An empty room ticks without output; a full room refuses a join. */
 static int64_t fake_now_us;
 
@@ -1574,6 +1660,7 @@ int main(void)
     test_bug_redundant_keyframe();
     test_no_keyframes_for_non_receivers();
     test_tiers();
+    test_portrait_and_low_data();
     test_lecture_decodes_only_shown();
     test_speaker_layout();
     test_max_speakers();

@@ -47,6 +47,7 @@ import { connectScreen, dropScreenSession, releaseShare, stopShare } from './sha
 import { bindSettings, resetSettings, saveLowData } from './settings.js';
 import { resetStage, setLowData, setStageNoteText, showTrack, stageConnected } from './stage.js';
 import { say } from './status.js';
+import { watchView } from './view.js';
 
 // One call at a time; the controls in the page talk to `current`.
 let current = null;
@@ -361,6 +362,7 @@ export async function startCall({
     });
     current = call;
     resetSettings(call);
+    watchView(call);
     try {
         await call.start();
     } catch (e) {
