@@ -231,6 +231,11 @@ export function renderWaitingList(data, sendCommand) {
     const denied = Array.isArray(data.denied) ? data.denied.filter(valid) : [];
     const fresh = waiting.filter((p) => !known.has(p.id));
     known = new Set(waiting.map((p) => p.id));
+    const lists = [mod.list, mod.denied];
+    const focused = lists.find((l) => l.contains(document.activeElement)) || null;
+    const focusAt = focused
+        ? Array.from(focused.querySelectorAll('button')).indexOf(document.activeElement)
+        : -1;
     mod.list.replaceChildren(
         ...waiting.map((p) => {
             const n = typeof p.name === 'string' && p.name !== '' ? p.name : 'someone';
@@ -244,7 +249,11 @@ export function renderWaitingList(data, sendCommand) {
         ...denied.map((p) => {
             const n = typeof p.name === 'string' && p.name !== '' ? p.name : 'someone';
             return entry(p, [
-                ['Let back', `Let ${n} knock again`, { type: 'admit', participant: p.id }],
+                [
+                    'Let back',
+                    `Let back ${n}: they may knock again`,
+                    { type: 'admit', participant: p.id },
+                ],
             ]);
         }),
     );
@@ -252,6 +261,12 @@ export function renderWaitingList(data, sendCommand) {
     mod.empty.hidden = waiting.length > 0;
     mod.admitAll.hidden = waiting.length < 2;
     mod.deniedTitle.hidden = denied.length === 0;
+    if (focused) {
+        // the focused button went with the list drawn anew: the one now at
+        // its place, else the last of that list, else the room's switch
+        const buttons = Array.from(focused.querySelectorAll('button'));
+        (buttons[Math.min(focusAt, buttons.length - 1)] || mod.select).focus();
+    }
     if (fresh.length === 1) {
         const n = typeof fresh[0].name === 'string' && fresh[0].name ? fresh[0].name : 'Someone';
         mod.announce.textContent = `${n} is waiting to be let in.`;
