@@ -6,6 +6,7 @@
 //   rejoin.js     dropping a lost session and joining again with backoff
 //   roomstate.js  what the event stream says (roster, speaker, layout, room)
 //   controls.js   the call bar (microphone, camera, hand, leave, chat)
+//   keys.js       its keyboard shortcuts, Escape, the bar hiding on phones
 //   share.js      a second WHIP session for a screen share
 //   stage.js      the picture, the sound, the notes and the quality shown
 // The people list and the chat log are drawn by panel.js, a moderator's
@@ -27,6 +28,7 @@ import {
 import { rejoinTicket, renderLobbySwitch, renderWaitingList, resetWaitingList } from './lobby.js';
 import { bindCallBar, resetCallBar } from './controls.js';
 import { openEvents, streamUrl } from './events.js';
+import { resetKeys } from './keys.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
 import { addChatMessage, resetPanel } from './panel.js';
 import { lost, retryNow, serverShuttingDown } from './rejoin.js';
@@ -269,6 +271,7 @@ class Call {
         }
         delete window.conclave;
         hideRoomControls();
+        resetKeys();
         resetRecording();
         resetBreakout();
         if (link) {
