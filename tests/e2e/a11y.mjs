@@ -16,7 +16,8 @@
 //    (grid, speaker, lecture), with the panel closed, with the people and
 //    with the chat open, with a waiting person listed and with breakout
 //    groups running, the shortcuts dialog and the leave dialog; each at
-//    1280x800, 390x844 and 844x390 (one page resized); every violation is
+//    1280x800, 390x844 and 844x390 (one page resized), the landing and
+//    pre-join pages also in the dark colour scheme; every violation is
 //    printed with its id, impact and targets;
 //  - phones: at 844x390 the pre-join Join button is within the first screen;
 //    at 390x844 the people sheet shows the moderator's first controls;
@@ -32,7 +33,8 @@
 //    that opened it, and closes the shortcuts dialog back to its opener;
 //    M flips the microphone button's aria-pressed (and not while typing in
 //    the chat), V the camera's, H the hand's; Alt+Shift+L asks before
-//    leaving.
+//    leaving; arrow keys on the layout select and the waiting room switch
+//    send nothing (Enter sends the switch's mode).
 // Ends with "a11y: N passed, M failed".
 
 import { readFileSync } from 'node:fs';
@@ -116,8 +118,19 @@ async function newPerson(browser, name, lang) {
         localStorage.setItem('conclave.lang', l);
     }, lang);
     const page = await context.newPage();
-    const p = { name, context, page, errors: [] };
+    const p = { name, context, page, errors: [], commands: [] };
     page.on('pageerror', (e) => p.errors.push(e.message));
+    // the commands the page posts (JSON bodies), to see what was sent when
+    page.on('request', (req) => {
+        const body = req.method() === 'POST' ? req.postData() : null;
+        if (body && body.startsWith('{"type":')) {
+            try {
+                p.commands.push(JSON.parse(body));
+            } catch {
+                // not a command
+            }
+        }
+    });
     return p;
 }
 
@@ -169,6 +182,14 @@ async function axeSizes(p, what, extra = null) {
         }
     }
     await resize(p, DESKTOP);
+}
+
+// axe with the system's dark colour scheme (the pages follow it; the call
+// is dark either way).
+async function axeDark(p, what) {
+    await p.page.emulateMedia({ colorScheme: 'dark' });
+    await axe(p, `${what}, dark`);
+    await p.page.emulateMedia({ colorScheme: 'light' });
 }
 
 // Every visible control of the call smaller than 44x44 CSS px.
@@ -326,10 +347,12 @@ async function runLang(base, browser, lang) {
     // ---- landing, pre-join ----
     await host.page.goto(`${base}/`, { timeout: CONNECT_MS });
     await axeSizes(host, `[${lang}] landing`);
+    await axeDark(host, `[${lang}] landing`);
     await host.page.goto(`${base}/#/r/${room}`, { timeout: CONNECT_MS });
     await until(STEP_MS, async () => ({ ok: (await state(host)).view === 'prejoin' }));
     await host.page.fill('#display-name', host.name);
     await until(STEP_MS, async () => ({ ok: /ready/.test((await state(host)).status) }));
+    await axeDark(host, `[${lang}] pre-join`);
     await axeSizes(host, `[${lang}] pre-join`, async (size) => {
         if (size !== LANDSCAPE) {
             return;
@@ -365,8 +388,35 @@ async function runLang(base, browser, lang) {
     await host.page.click('#lobby-list button:text-is("Admit")');
     r = await inCall(pat);
     check(r.ok, 'Pat, admitted, joins');
-    // the waiting room off, for Quinn later
-    await host.page.selectOption('#lobby-select', 'no');
+    // the waiting room off, for Quinn later, from the keyboard: the arrow
+    // key only picks, Enter changes the room's
+    await host.page.focus('#lobby-select');
+    await host.page.keyboard.press('ArrowUp');
+    await new Promise((res) => setTimeout(res, 500));
+    const picked = await host.page.inputValue('#lobby-select');
+    const early = host.commands.filter((c) => c.type === 'lobby').length;
+    await host.page.keyboard.press('Enter');
+    r = await until(STEP_MS, async () => ({
+        ok: host.commands.some((c) => c.type === 'lobby' && c.lobby === 'no'),
+    }));
+    check(
+        picked === 'no' && early === 0 && r.ok,
+        'waiting room switch: an arrow key only picks "no", Enter sends it',
+        `picked ${picked}, ${early} sent before Enter, sent after: ${r.ok}`,
+    );
+    await host.page.focus('#layout-select');
+    await host.page.keyboard.press('ArrowDown');
+    await host.page.keyboard.press('ArrowDown');
+    await new Promise((res) => setTimeout(res, 500));
+    const layoutPicked = await host.page.inputValue('#layout-select');
+    await host.page.keyboard.press('ArrowUp');
+    await host.page.keyboard.press('ArrowUp');
+    await host.page.focus('#mute-mic');
+    check(
+        layoutPicked === 'lecture' && !host.commands.some((c) => c.type === 'layout'),
+        "layout select: arrow keys go through the layouts without changing the room's",
+        `picked ${layoutPicked}, layout commands ${host.commands.filter((c) => c.type === 'layout').length}`,
+    );
 
     // ---- the call at every size, both people, panel states ----
     await axeSizes(host, `[${lang}] call, moderator, grid, panel open`, async (size) => {

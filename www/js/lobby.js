@@ -285,6 +285,8 @@ export function renderLobbySwitch(mode, sendCommand) {
 
 export function resetWaitingList() {
     known = new Set();
+    keyed = false;
+    pending = false;
     send = null;
     mod.list.replaceChildren();
     mod.denied.replaceChildren();
@@ -295,9 +297,38 @@ export function resetWaitingList() {
     mod.announce.textContent = '';
 }
 
-mod.select.addEventListener('change', () => {
+// The switch changes the room's waiting room on a pick with the pointer or
+// a phone's picker at once, but from the keyboard (whose arrow keys go
+// through every mode) only on Enter or when the focus leaves it.
+let keyed = false; // the select's last change came from a key
+let pending = false; // a mode picked from the keyboard, not sent yet
+
+function sendMode() {
+    pending = false;
     if (send) {
         send({ type: 'lobby', lobby: mod.select.value });
+    }
+}
+mod.select.addEventListener('pointerdown', () => {
+    keyed = false;
+});
+mod.select.addEventListener('keydown', (ev) => {
+    keyed = true;
+    if (ev.key === 'Enter' && pending) {
+        ev.preventDefault();
+        sendMode();
+    }
+});
+mod.select.addEventListener('change', () => {
+    if (keyed) {
+        pending = true;
+    } else {
+        sendMode();
+    }
+});
+mod.select.addEventListener('blur', () => {
+    if (pending) {
+        sendMode();
     }
 });
 mod.admitAll.addEventListener('click', () => {
