@@ -37,8 +37,10 @@
 //    send nothing (Enter sends the switch's mode).
 // Ends with "a11y: N passed, M failed".
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { makeReporter, pollUntil, runMain } from './lib.mjs';
 
 // The languages the client can be shown in; each gets the whole run.
@@ -59,6 +61,8 @@ const AXE_SOURCE = readFileSync(
     createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
     'utf8',
 );
+
+const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), 'artifacts');
 
 const T = makeReporter('a11y');
 const check = T.check;
@@ -162,6 +166,18 @@ async function axe(p, what) {
         `axe: ${p.name}, ${what}: no violation`,
         `${res.length} violations`,
     );
+}
+
+// A screenshot for a person to look at: tests/e2e/artifacts/a11y-<what>.png.
+async function shot(p, what) {
+    const path = join(ARTIFACTS, `a11y-${what}.png`);
+    try {
+        mkdirSync(ARTIFACTS, { recursive: true });
+        await p.page.screenshot({ path, timeout: 5000 });
+        console.log(`# screenshot ${path}`);
+    } catch (e) {
+        console.log(`# screenshot ${path} failed: ${e.message.split('\n')[0]}`);
+    }
 }
 
 async function resize(p, size) {
@@ -357,6 +373,7 @@ async function runLang(base, browser, lang) {
         if (size !== LANDSCAPE) {
             return;
         }
+        await shot(host, 'prejoin-844x390');
         const j = await host.page.evaluate(() => {
             window.scrollTo(0, 0);
             const r = document.getElementById('join').getBoundingClientRect();
@@ -430,6 +447,7 @@ async function runLang(base, browser, lang) {
         }
         await axe(host, `[${lang}] call, moderator, people sheet, ${sizeName(size)}`);
         await checkTargets(host, `people sheet, ${sizeName(size)}`);
+        await shot(host, `people-${sizeName(size)}`);
         if (size === PORTRAIT) {
             const vis = await host.page.evaluate(() => {
                 const sheet = document.getElementById('people-section').getBoundingClientRect();
@@ -463,6 +481,7 @@ async function runLang(base, browser, lang) {
     await resize(host, LANDSCAPE);
     await host.page.evaluate(() => document.activeElement.blur());
     r = await until(BAR_HIDE_MS, async () => ({ ok: (await state(host)).barHidden }));
+    await shot(host, 'bar-hidden-844x390');
     check(r.ok, '844x390: the call bar hides itself without a touch', `after ${r.ms} ms`);
     await host.page.keyboard.press('Tab');
     let s = await state(host);
@@ -497,6 +516,7 @@ async function runLang(base, browser, lang) {
     await host.page.keyboard.press('?');
     s = await state(host);
     check(s.help, '"?" opens the shortcuts dialog');
+    await shot(host, 'shortcuts');
     await axeSizes(host, `[${lang}] shortcuts dialog`);
     await host.page.keyboard.press('Escape');
     s = await state(host);
