@@ -21,9 +21,10 @@
 //    printed with its id, impact and targets;
 //  - phones: at 844x390 the pre-join Join button is within the first screen;
 //    at 390x844 the people sheet shows the moderator's first controls;
-//    every visible button, link, input and select of the call at both phone
-//    sizes is at least 44x44 CSS px; at 844x390 the call bar hides itself
-//    after a few seconds and comes back with the focus;
+//    every visible button, link, input and select of the landing page, the
+//    pre-join screen and the call (people, chat, bar) at both phone sizes
+//    is at least 44x44 CSS px; at 844x390 the call bar hides itself after a
+//    few seconds and comes back with the keyboard and with a tap;
 //  - the keyboard: Tab from the top of the call reaches every visible
 //    control of the moderator's call, each shown inside the window when
 //    focused; focus stays on a roster button while Quinn joins, raises a
@@ -208,9 +209,9 @@ async function axeDark(p, what) {
     await p.page.emulateMedia({ colorScheme: 'light' });
 }
 
-// Every visible control of the call smaller than 44x44 CSS px.
+// Every visible control of the shown view smaller than 44x44 CSS px.
 function smallTargets(min) {
-    const view = document.getElementById('view-call');
+    const view = document.querySelector('.view:not([hidden])');
     const small = [];
     for (const e of view.querySelectorAll('button, a[href], input, select, textarea')) {
         const r = e.getBoundingClientRect();
@@ -362,7 +363,11 @@ async function runLang(base, browser, lang) {
 
     // ---- landing, pre-join ----
     await host.page.goto(`${base}/`, { timeout: CONNECT_MS });
-    await axeSizes(host, `[${lang}] landing`);
+    await axeSizes(host, `[${lang}] landing`, async (size) => {
+        if (size !== DESKTOP) {
+            await checkTargets(host, `landing, ${sizeName(size)}`);
+        }
+    });
     await axeDark(host, `[${lang}] landing`);
     await host.page.goto(`${base}/#/r/${room}`, { timeout: CONNECT_MS });
     await until(STEP_MS, async () => ({ ok: (await state(host)).view === 'prejoin' }));
@@ -370,6 +375,9 @@ async function runLang(base, browser, lang) {
     await until(STEP_MS, async () => ({ ok: /ready/.test((await state(host)).status) }));
     await axeDark(host, `[${lang}] pre-join`);
     await axeSizes(host, `[${lang}] pre-join`, async (size) => {
+        if (size !== DESKTOP) {
+            await checkTargets(host, `pre-join, ${sizeName(size)}`);
+        }
         if (size !== LANDSCAPE) {
             return;
         }
