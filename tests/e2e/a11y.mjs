@@ -2,14 +2,15 @@
 // every view, a keyboard walk through the call, and the phone sizes.
 //
 // Usage: node tests/e2e/a11y.mjs http://127.0.0.1:PORT (run it through
-// tests/e2e/a11y.sh: a room "a11y-<lang>" with a waiting room).
+// tests/e2e/a11y.sh).
 //
 // For each language of LANGS (set as localStorage "conclave.lang" before
 // any page script runs), one headless Chromium with three people, each a
 // browser context with Chromium's fake camera and microphone:
-//  - Host opens the landing page, then the room's pre-join screen, and joins
-//    first (so moderates); Pat knocks and waits until Host admits him from
-//    the waiting list; Quinn comes and goes later;
+//  - Host opens the landing page, then the pre-join screen of room
+//    "a11y-<lang>", joins first (so moderates) and turns the room's waiting
+//    room on; Pat knocks and waits until Host admits him from the waiting
+//    list; Quinn comes and goes later;
 //  - axe-core (rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa) reports no
 //    violation on: the landing page, the pre-join screen, the waiting
 //    screen, the call of the moderator and of a participant in each layout
@@ -400,6 +401,12 @@ async function runLang(base, browser, lang) {
     check(r.ok, `[${lang}] Host joins the room`);
     r = await until(STEP_MS, async () => ({ ok: (await state(host)).moderator }));
     check(r.ok, 'Host moderates');
+    // a pick with the pointer turns the waiting room on at once
+    await host.page.selectOption('#lobby-select', 'yes');
+    r = await until(STEP_MS, async () => ({
+        ok: host.commands.some((c) => c.type === 'lobby' && c.lobby === 'yes'),
+    }));
+    check(r.ok, 'Host turns the waiting room on (a pointer pick is sent at once)');
     await knock(pat, base, room);
     r = await until(CONNECT_MS, async () => ({ ok: (await state(pat)).view === 'waiting' }));
     check(r.ok, 'Pat waits to be let in');
@@ -415,11 +422,13 @@ async function runLang(base, browser, lang) {
     check(r.ok, 'Pat, admitted, joins');
     // the waiting room off, for Quinn later, from the keyboard: the arrow
     // key only picks, Enter changes the room's
+    const lobbySent = () => host.commands.filter((c) => c.type === 'lobby').length;
+    const sent0 = lobbySent();
     await host.page.focus('#lobby-select');
     await host.page.keyboard.press('ArrowUp');
     await new Promise((res) => setTimeout(res, 500));
     const picked = await host.page.inputValue('#lobby-select');
-    const early = host.commands.filter((c) => c.type === 'lobby').length;
+    const early = lobbySent() - sent0;
     await host.page.keyboard.press('Enter');
     r = await until(STEP_MS, async () => ({
         ok: host.commands.some((c) => c.type === 'lobby' && c.lobby === 'no'),
