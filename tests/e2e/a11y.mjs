@@ -30,7 +30,8 @@
 //    control of the moderator's call, each shown inside the window when
 //    focused; focus stays on a roster button while Quinn joins, raises a
 //    hand and leaves, and on the row (a neighbour) after Mute takes its
-//    own button away; Give floor keeps its focus as it turns into Take
+//    own button away; Remove on Quinn's row (Quinn joined again) leaves the
+//    focus on the first button of the row now in its place; Give floor keeps its focus as it turns into Take
 //    floor; Escape closes the panel and gives the focus back to the button
 //    that opened it, and closes the shortcuts dialog back to its opener;
 //    M flips the microphone button's aria-pressed (and not while typing in
@@ -611,6 +612,30 @@ async function runLang(base, browser, lang) {
     await quinn.page.click('#leave');
     await until(STEP_MS, async () => ({ ok: (await state(host)).roster.length === 2 }));
     check(await stillFocused(host), '... and as Quinn leaves', (await state(host)).active);
+    // Remove takes the row away: the focus goes to the row now in its place
+    await quinn.page.click('#rejoin');
+    await until(STEP_MS, async () => ({ ok: /ready/.test((await state(quinn)).status) }));
+    await quinn.page.click('#join');
+    r = await inCall(quinn);
+    check(r.ok, 'Quinn joins again');
+    r = await until(STEP_MS, async () => {
+        const st = await state(host);
+        const q = st.roster.find((e) => e.id !== patId && e.id !== st.me);
+        return { ok: !!q && q.buttons.includes('Remove'), id: q ? q.id : '' };
+    });
+    await host.page.focus(`#roster li[data-id="${r.last.id}"] button[data-action="remove"]`);
+    await host.page.keyboard.press('Enter');
+    r = await until(STEP_MS, async () => ({ ok: (await state(host)).roster.length === 2 }));
+    const landed = await host.page.evaluate(() => {
+        const a = document.activeElement;
+        const li = a.closest('#roster li');
+        return { row: li ? li.dataset.id : null, text: a.textContent.trim() };
+    });
+    check(
+        r.ok && landed.row === patId && landed.text === 'Mute',
+        "Remove on Quinn's row: Quinn goes, the focus moves to the first button of the row now in its place",
+        `on "${landed.text}" of ${landed.row === patId ? "Pat's row" : landed.row}`,
+    );
 
     // ---- the layouts ----
     await applyLayout(host, 'speaker', [pat]);

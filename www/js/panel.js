@@ -294,9 +294,10 @@ function updateRow(li, p, { me, speaking, sharing, moderator, lecture, send }) {
 }
 
 // Focus was on `el` in the people list before an update: it stays there (a
-// move in the list may have taken it away), or goes to the nearest control
-// of its row (the one now at its place, `pos`), else of the row now at the
-// row's place (`index`), else to the People button.
+// move in the list may have taken it away), or goes to the control now at
+// its place in its row (`pos`), else to the first control of the row now at
+// the row's place (`index`; the first, so that Enter pressed again does not
+// remove the next person), else to the People button.
 function keepFocus(el, row, index, pos) {
     if (document.activeElement === el) {
         return;
@@ -305,18 +306,18 @@ function keepFocus(el, row, index, pos) {
         el.focus({ preventScroll: true });
         return;
     }
-    const controls = (li) => (li ? Array.from(li.querySelectorAll('button')) : []);
-    let next = row && row.isConnected ? controls(row) : [];
-    if (next.length === 0) {
+    const controls = (li) =>
+        li ? Array.from(li.querySelectorAll('button')).filter((b) => !b.disabled) : [];
+    let target = null;
+    if (row && row.isConnected) {
+        const own = controls(row);
+        target = own[Math.min(Math.max(pos, 0), own.length - 1)] || null;
+    }
+    if (!target) {
         const rows = ui.roster.children;
-        const near = rows[Math.min(index, rows.length - 1)] || null;
-        next = controls(near);
+        target = controls(rows[Math.min(index, rows.length - 1)] || null)[0] || null;
     }
-    const usable = next.filter((b) => !b.disabled);
-    const target = usable[Math.min(Math.max(pos, 0), usable.length - 1)] || ui.showPeople;
-    if (target) {
-        target.focus({ preventScroll: true });
-    }
+    (target || ui.showPeople).focus({ preventScroll: true });
 }
 
 // ---- chat ----
