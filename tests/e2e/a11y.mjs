@@ -259,7 +259,8 @@ async function inCall(p) {
 
 async function applyLayout(host, layout, others) {
     await host.page.selectOption('#layout-select', layout);
-    await host.page.click('#layout-apply');
+    await host.page.focus('#layout-apply');
+    await host.page.keyboard.press('Enter');
     for (const p of [host, ...others]) {
         await until(STEP_MS, async () => {
             const s = await state(p);
@@ -271,7 +272,12 @@ async function applyLayout(host, layout, others) {
         const lecture = s.roster.some((e) => e.buttons.includes('Give floor'));
         return { ok: (layout === 'lecture') === lecture, s };
     });
-    check(r.ok, `Host applies the ${layout} layout`);
+    const s = await state(host);
+    check(
+        r.ok && s.active.startsWith('button#layout-apply'),
+        `Host applies the ${layout} layout from the keyboard; the focus stays on Apply`,
+        s.active,
+    );
 }
 
 // Marks the focused element; true while it is still the focused one.
@@ -685,12 +691,17 @@ async function runLang(base, browser, lang) {
     // ---- breakout groups running ----
     await host.page.fill('#breakout-groups', '2');
     await host.page.fill('#breakout-minutes', '0');
-    await host.page.click('#breakout-open');
+    await host.page.focus('#breakout-open');
+    await host.page.keyboard.press('Enter');
     r = await until(STEP_MS, async () => {
         const st = await state(host);
         return { ok: st.groups === 2, s: st };
     });
-    check(r.ok, 'Host opens two breakout groups');
+    check(
+        r.ok && r.last.s.active.startsWith('input#breakout-broadcast-text'),
+        'Host opens two breakout groups from the keyboard; the focus moves to the message box',
+        r.last.s.active,
+    );
     r = await until(CONNECT_MS, async () => {
         const st = await state(pat);
         return { ok: st.banner && st.pc === 'connected', s: st };
@@ -698,9 +709,15 @@ async function runLang(base, browser, lang) {
     check(r.ok, "Pat's call moves to a group and connects there");
     await axe(host, `[${lang}] call, moderator, breakout groups running`);
     await axeSizes(pat, `[${lang}] call, participant in a breakout group`);
-    await host.page.click('#breakout-close');
+    await host.page.focus('#breakout-close');
+    await host.page.keyboard.press('Enter');
     r = await until(CONNECT_MS, async () => ({ ok: !(await state(pat)).banner }));
-    check(r.ok, 'Host closes the groups: Pat is back');
+    s = await state(host);
+    check(
+        r.ok && s.active.startsWith('input#breakout-groups'),
+        'Host closes the groups: Pat is back; the focus moves to the number of groups',
+        s.active,
+    );
 
     for (const p of [pat, host]) {
         await p.page.click('#leave');

@@ -217,7 +217,6 @@ export function renderRoomControls(state, sendCommand) {
         if (!layoutPicked) {
             ui.layout.value = state.layout;
         }
-        ui.layoutApply.disabled = ui.layout.value === layoutNow;
         ui.lock.setAttribute('aria-pressed', state.locked ? 'true' : 'false');
         ui.lock.textContent = state.locked ? 'Unlock the room' : 'Lock the room';
         ui.pwClear.disabled = !state.password;
@@ -235,7 +234,8 @@ export function hideRoomControls() {
 }
 
 // The layout select only picks (its arrow keys go through every layout);
-// the Apply button, or Enter on the select, changes the room's.
+// the Apply button, or Enter on the select, changes the room's. The button
+// is never disabled: it would drop the focus once the room follows.
 function applyLayout() {
     if (send && ui.layout.value !== layoutNow) {
         send({ type: 'layout', layout: ui.layout.value });
@@ -244,7 +244,6 @@ function applyLayout() {
 }
 ui.layout.addEventListener('change', () => {
     layoutPicked = ui.layout.value !== layoutNow;
-    ui.layoutApply.disabled = !layoutPicked;
 });
 ui.layout.addEventListener('keydown', (ev) => {
     if (ev.key === 'Enter') {
@@ -281,5 +280,8 @@ ui.pwForm.addEventListener('submit', async (ev) => {
 ui.pwClear.addEventListener('click', async () => {
     if (send && (await send({ type: 'password', password: null })) === 204) {
         $('room-password-error').textContent = 'Password removed.';
+        if (document.activeElement === ui.pwClear) {
+            ui.pwInput.focus(); // the button is disabled once the room follows
+        }
     }
 });
