@@ -14,10 +14,11 @@
 //    #moderator-panel shows;
 //  - Bob joins the same way; his panel stays hidden, his roster marks Alice
 //    as moderator;
-//  - Alice picks "lecture" in #layout-select: Bob's #floor-note shows and his
-//    #mute-mic turns pressed (muted by the server); pressing it leaves him
-//    muted. Bob raises his hand; Alice presses "Give floor" on his entry: his
-//    note hides and his microphone is on;
+//  - Alice picks "lecture" in #layout-select and applies it: Bob's
+//    #floor-note shows and his #mute-mic turns pressed (muted by the
+//    server); pressing it leaves him muted. Bob raises his hand; Alice
+//    presses "Give floor" on his entry: his note hides and his microphone
+//    is on;
 //  - Alice locks the room: Carol, with the right password, is refused with
 //    "room is locked";
 //  - Alice presses "Remove" on Bob's entry: Bob's page shows the "You left"
@@ -210,6 +211,7 @@ async function run(base, browser) {
 
     // ---- lecture: Bob muted, the floor ----
     await alice.page.selectOption('#layout-select', 'lecture');
+    await alice.page.click('#layout-apply');
     r = await until(STEP_MS, async () => {
         const s = await state(bob);
         return { ok: s.floorNote && s.micPressed === 'true', s };

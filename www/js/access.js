@@ -135,6 +135,7 @@ export async function joinWithCredentials(room, join) {
 const ui = {
     panel: $('moderator-panel'),
     layout: $('layout-select'),
+    layoutApply: $('layout-apply'),
     lock: $('lock-room'),
     pwForm: $('room-password-form'),
     pwInput: $('room-password-new'),
@@ -143,32 +144,47 @@ const ui = {
     floorNote: $('floor-note'),
 };
 
+const actions = new WeakMap(); // a roster button: what it does now
+
 // Buttons of one roster entry p, for a moderator: floor (in the lecture
-// layout), mute, remove. send(obj) posts a command.
-export function entryControls(p, { lecture, send }) {
-    const box = document.createElement('span');
-    box.className = 'mod-controls';
-    const button = (text, label, obj) => {
-        const b = document.createElement('button');
-        b.type = 'button';
-        b.className = 'mod';
-        b.textContent = text;
+// layout), mute, remove. send(obj) posts a command. With `box` (the
+// entry's buttons drawn before) the buttons are changed in place: one that
+// stays keeps its element, and so its focus.
+export function entryControls(p, { lecture, send }, box = null) {
+    if (!box) {
+        box = document.createElement('span');
+        box.className = 'mod-controls';
+    }
+    const old = new Map(Array.from(box.children, (b) => [b.dataset.action, b]));
+    const want = [];
+    const button = (action, text, label, obj) => {
+        let b = old.get(action);
+        if (!b) {
+            b = document.createElement('button');
+            b.type = 'button';
+            b.className = 'mod';
+            b.dataset.action = action;
+            b.addEventListener('click', () => actions.get(b)());
+        }
+        if (b.textContent !== text) {
+            b.textContent = text;
+        }
         b.setAttribute('aria-label', label);
         b.title = label;
-        b.addEventListener('click', () => send(obj));
-        box.append(b);
+        actions.set(b, () => send(obj));
+        want.push(b);
     };
     const name = typeof p.name === 'string' && p.name !== '' ? p.name : t('people.this-one');
     const voice = p.role === 'participant' || p.role === 'publisher';
     if (voice && lecture && p.moderator !== true) {
         if (p.floor === true) {
-            button(t('mod.take-floor'), t('mod.take-floor-from', { name }), {
+            button('floor', t('mod.take-floor'), t('mod.take-floor-from', { name }), {
                 type: 'floor',
                 participant: p.id,
                 on: false,
             });
         } else {
-            button(t('mod.give-floor'), t('mod.give-floor-to', { name }), {
+            button('floor', t('mod.give-floor'), t('mod.give-floor-to', { name }), {
                 type: 'floor',
                 participant: p.id,
                 on: true,
@@ -176,16 +192,34 @@ export function entryControls(p, { lecture, send }) {
         }
     }
     if (voice && p.muted !== true) {
-        button(t('mod.mute'), t('mod.mute-who', { name }), {
+        button('mute', t('mod.mute'), t('mod.mute-who', { name }), {
             type: 'mute_participant',
             participant: p.id,
         });
     }
-    button(t('mod.remove'), t('mod.remove-who', { name }), { type: 'remove', participant: p.id });
+    button('remove', t('mod.remove'), t('mod.remove-who', { name }), {
+        type: 'remove',
+        participant: p.id,
+    });
+    old.forEach((b) => {
+        if (!want.includes(b)) {
+            b.remove();
+        }
+    });
+    let cursor = box.firstElementChild;
+    for (const b of want) {
+        if (b === cursor) {
+            cursor = cursor.nextElementSibling;
+        } else {
+            box.insertBefore(b, cursor);
+        }
+    }
     return box;
 }
 
 let send = null; // the current call's command function
+let layoutNow = 'grid'; // the room's layout
+let layoutPicked = false; // the select shows a layout not applied yet
 
 // Shows the room panel to a moderator, and the note to a muted attendee.
 // state: { moderator, layout, locked, password, recording, floor, lecture }
@@ -193,7 +227,8 @@ export function renderRoomControls(state, sendCommand) {
     send = sendCommand;
     ui.panel.hidden = !state.moderator;
     if (state.moderator) {
-        if (document.activeElement !== ui.layout) {
+        layoutNow = state.layout;
+        if (!layoutPicked) {
             ui.layout.value = state.layout;
         }
         ui.lock.setAttribute('aria-pressed', state.locked ? 'true' : 'false');
@@ -207,15 +242,30 @@ export function renderRoomControls(state, sendCommand) {
 
 export function hideRoomControls() {
     send = null;
+    layoutPicked = false;
     ui.panel.hidden = true;
     ui.floorNote.hidden = true;
 }
 
-ui.layout.addEventListener('change', () => {
-    if (send) {
+// The layout select only picks (its arrow keys go through every layout);
+// the Apply button, or Enter on the select, changes the room's. The button
+// is never disabled: it would drop the focus once the room follows.
+function applyLayout() {
+    if (send && ui.layout.value !== layoutNow) {
         send({ type: 'layout', layout: ui.layout.value });
     }
+    layoutPicked = false;
+}
+ui.layout.addEventListener('change', () => {
+    layoutPicked = ui.layout.value !== layoutNow;
 });
+ui.layout.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') {
+        ev.preventDefault();
+        applyLayout();
+    }
+});
+ui.layoutApply.addEventListener('click', applyLayout);
 ui.lock.addEventListener('click', () => {
     if (send) {
         send({ type: 'lock', locked: ui.lock.getAttribute('aria-pressed') !== 'true' });
@@ -245,5 +295,8 @@ ui.pwForm.addEventListener('submit', async (ev) => {
 ui.pwClear.addEventListener('click', async () => {
     if (send && (await send({ type: 'password', password: null })) === 204) {
         setText($('room-password-error'), 'mod.password-removed');
+        if (document.activeElement === ui.pwClear) {
+            ui.pwInput.focus(); // the button is disabled once the room follows
+        }
     }
 });

@@ -147,11 +147,22 @@ export function setBreakoutRoster(list) {
     }
 }
 
+// Shows the form (groups closed) or the running groups; the focus, when it
+// was in the part that hides, goes to a field of the other (not a button
+// that Enter pressed again would act on: Visit, Open groups).
+function showPart(running) {
+    const leaving = running ? ui.form : ui.running;
+    const had = leaving.contains(document.activeElement);
+    ui.form.hidden = running;
+    ui.running.hidden = !running;
+    if (had) {
+        (running ? ui.bcText : ui.groups).focus();
+    }
+}
+
 // The moderator's "open" event: the groups, for Visit.
 export function showRunning(d) {
     const groups = Array.isArray(d.groups) ? d.groups : [];
-    ui.form.hidden = groups.length > 0;
-    ui.running.hidden = groups.length === 0;
     ui.list.replaceChildren(
         ...groups.map((g) => {
             const li = document.createElement('li');
@@ -173,6 +184,7 @@ export function showRunning(d) {
             return li;
         }),
     );
+    showPart(groups.length > 0);
 }
 
 export function bindBreakoutControls(sendCommand) {
@@ -182,8 +194,7 @@ export function bindBreakoutControls(sendCommand) {
 export function resetBreakout() {
     showBanner(null);
     setText(ui.text, '');
-    ui.form.hidden = false;
-    ui.running.hidden = true;
+    showPart(false);
     setText(ui.note, '');
     send = null;
 }
@@ -227,8 +238,7 @@ ui.bcForm.addEventListener('submit', async (ev) => {
 });
 ui.close.addEventListener('click', async () => {
     if (send && (await send({ type: 'breakout_close' })) === 204) {
-        ui.form.hidden = false;
-        ui.running.hidden = true;
+        showPart(false);
         setText(ui.note, 'breakout.closed');
     }
 });

@@ -6,6 +6,7 @@
 //   rejoin.js     dropping a lost session and joining again with backoff
 //   roomstate.js  what the event stream says (roster, speaker, layout, room)
 //   controls.js   the call bar (microphone, camera, hand, leave, chat)
+//   keys.js       its keyboard shortcuts, Escape, the bar hiding on phones
 //   share.js      a second WHIP session for a screen share
 //   stage.js      the picture, the sound, the notes and the quality shown
 //   settings.js   the devices sent, "audio only" and the language
@@ -29,6 +30,7 @@ import { rejoinTicket, renderLobbySwitch, renderWaitingList, resetWaitingList } 
 import { bindCallBar, resetCallBar } from './controls.js';
 import { errorText, onLangChange, t } from './i18n.js';
 import { openEvents, streamUrl } from './events.js';
+import { resetKeys } from './keys.js';
 import { openLink, quietLink, sendCommand, watchLink } from './link.js';
 import { addChatMessage, resetPanel } from './panel.js';
 import { lost, retryNow, serverShuttingDown } from './rejoin.js';
@@ -293,6 +295,7 @@ class Call {
         }
         delete window.conclave;
         hideRoomControls();
+        resetKeys();
         resetRecording();
         resetBreakout();
         if (link) {

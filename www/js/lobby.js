@@ -235,6 +235,11 @@ export function renderWaitingList(data, sendCommand) {
     const denied = Array.isArray(data.denied) ? data.denied.filter(valid) : [];
     const fresh = waiting.filter((p) => !known.has(p.id));
     known = new Set(waiting.map((p) => p.id));
+    const lists = [mod.list, mod.denied];
+    const focused = lists.find((l) => l.contains(document.activeElement)) || null;
+    const focusAt = focused
+        ? Array.from(focused.querySelectorAll('button')).indexOf(document.activeElement)
+        : -1;
     mod.list.replaceChildren(
         ...waiting.map((p) => {
             const name = typeof p.name === 'string' && p.name !== '' ? p.name : t('lobby.someone');
@@ -268,6 +273,12 @@ export function renderWaitingList(data, sendCommand) {
     mod.empty.hidden = waiting.length > 0;
     mod.admitAll.hidden = waiting.length < 2;
     mod.deniedTitle.hidden = denied.length === 0;
+    if (focused) {
+        // the focused button went with the list drawn anew: the one now at
+        // its place, else the last of that list, else the room's switch
+        const buttons = Array.from(focused.querySelectorAll('button'));
+        (buttons[Math.min(focusAt, buttons.length - 1)] || mod.select).focus();
+    }
     if (fresh.length === 1) {
         const f = fresh[0];
         const name = typeof f.name === 'string' && f.name ? f.name : t('people.someone');
@@ -287,6 +298,8 @@ export function renderLobbySwitch(mode, sendCommand) {
 
 export function resetWaitingList() {
     known = new Set();
+    keyed = false;
+    pending = false;
     send = null;
     mod.list.replaceChildren();
     mod.denied.replaceChildren();
@@ -297,9 +310,38 @@ export function resetWaitingList() {
     mod.announce.textContent = '';
 }
 
-mod.select.addEventListener('change', () => {
+// The switch changes the room's waiting room on a pick with the pointer or
+// a phone's picker at once, but from the keyboard (whose arrow keys go
+// through every mode) only on Enter or when the focus leaves it.
+let keyed = false; // the select's last change came from a key
+let pending = false; // a mode picked from the keyboard, not sent yet
+
+function sendMode() {
+    pending = false;
     if (send) {
         send({ type: 'lobby', lobby: mod.select.value });
+    }
+}
+mod.select.addEventListener('pointerdown', () => {
+    keyed = false;
+});
+mod.select.addEventListener('keydown', (ev) => {
+    keyed = true;
+    if (ev.key === 'Enter' && pending) {
+        ev.preventDefault();
+        sendMode();
+    }
+});
+mod.select.addEventListener('change', () => {
+    if (keyed) {
+        pending = true;
+    } else {
+        sendMode();
+    }
+});
+mod.select.addEventListener('blur', () => {
+    if (pending) {
+        sendMode();
     }
 });
 mod.admitAll.addEventListener('click', () => {

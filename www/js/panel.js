@@ -46,6 +46,7 @@ let showPeople = false;
 let showChat = false;
 let showSettings = false;
 let unread = 0; // chat messages from others while the chat was hidden
+let opener = null; // the button that last opened a part of the panel
 
 export function str(v, fallback = '') {
     return typeof v === 'string' ? v : fallback;
@@ -93,14 +94,19 @@ wide.addEventListener('change', panelDefaults);
 
 ui.showPeople.addEventListener('click', () => {
     showPeople = !showPeople;
+    opener = showPeople ? ui.showPeople : opener;
     if (showPeople && !wide.matches) {
         showChat = false;
         showSettings = false;
     }
     renderPanel();
+    if (showPeople) {
+        ui.peopleSection.scrollTop = 0; // at its top: the people, then the room's controls
+    }
 });
 ui.showChat.addEventListener('click', () => {
     showChat = !showChat;
+    opener = showChat ? ui.showChat : opener;
     if (showChat && !wide.matches) {
         showPeople = false;
         showSettings = false;
@@ -113,12 +119,29 @@ ui.showChat.addEventListener('click', () => {
 
 ui.showSettings.addEventListener('click', () => {
     showSettings = !showSettings;
+    opener = showSettings ? ui.showSettings : opener;
     if (showSettings && !wide.matches) {
         showPeople = false;
         showChat = false;
     }
     renderPanel();
 });
+
+export function panelOpen() {
+    return showPeople || showChat || showSettings;
+}
+
+// Closes the panel (Escape) and gives the focus back to the button that
+// opened it (the People button when it was open from the start).
+export function closePanel() {
+    const back = opener && !opener.hidden ? opener : ui.showPeople;
+    showPeople = false;
+    showChat = false;
+    showSettings = false;
+    opener = null;
+    renderPanel();
+    back.focus();
+}
 
 // Empties the panel for a new call and shows its default parts.
 export function resetPanel() {
@@ -129,6 +152,7 @@ export function resetPanel() {
     ui.chatSend.disabled = false;
     clearUnread();
     announcer.textContent = '';
+    opener = null;
     panelDefaults();
 }
 
@@ -201,7 +225,11 @@ function markList(li, p) {
 
 // Shows the people of `roster` (the server's participants list): oneself
 // first, then raised hands, then the server's order. A moderator gets each
-// other one's controls, whose commands go through send(obj).
+// other one's controls, whose commands go through send(obj). The rows are
+// kept by participant id and changed in place (added, updated, moved,
+// removed; never drawn anew), so a focused control in the list keeps its
+// focus; when its row or the control itself goes, focus moves to the
+// nearest control left in the list.
 export function renderRoster(roster, { me, speaking, moderator, lecture, send }) {
     const sharing = new Set(roster.filter((p) => p.role === 'screen').map((p) => str(p.owner)));
     const people = roster.filter((p) => p.role !== 'screen');
@@ -213,31 +241,103 @@ export function renderRoster(roster, { me, speaking, moderator, lecture, send })
             return kx - ky || x.i - y.i;
         })
         .map((e) => e.p);
-    const items = order.map((p) => {
-        const li = document.createElement('li');
-        const name = str(p.name);
-        li.dataset.id = p.id;
-        li.dataset.muted = p.muted === true ? 'true' : 'false';
-        li.dataset.camera = p.camera === false ? 'false' : 'true';
-        li.dataset.hand = p.hand === true ? 'true' : 'false';
-        li.dataset.speaking = p.id === speaking ? 'true' : 'false';
-        li.dataset.sharing = sharing.has(p.id) ? 'true' : 'false';
-        li.dataset.you = p.id === me ? 'true' : 'false';
-        li.dataset.initial = (name.trim()[0] || '?').toUpperCase();
-        const nameEl = document.createElement('span');
-        nameEl.className = 'name';
-        nameEl.textContent = name;
-        if (name === '') {
-            nameEl.classList.add('anonymous');
+    const focused = ui.roster.contains(document.activeElement) ? document.activeElement : null;
+    const focusRow = focused ? focused.closest('li') : null;
+    const focusIndex = focusRow ? Array.from(ui.roster.children).indexOf(focusRow) : -1;
+    const focusPos = focusRow
+        ? Array.from(focusRow.querySelectorAll('button')).indexOf(focused)
+        : -1;
+    const rows = new Map(Array.from(ui.roster.children, (li) => [li.dataset.id, li]));
+    const wanted = new Set(order.map((p) => p.id));
+    rows.forEach((li, id) => {
+        if (!wanted.has(id)) {
+            li.remove();
         }
-        li.append(nameEl, markList(li, p));
-        if (moderator && p.id !== me) {
+    });
+    let cursor = ui.roster.firstElementChild;
+    for (const p of order) {
+        let li = rows.get(p.id);
+        if (!li) {
+            li = document.createElement('li');
+            li.dataset.id = p.id;
+        }
+        updateRow(li, p, { me, speaking, sharing, moderator, lecture, send });
+        if (li === cursor) {
+            cursor = cursor.nextElementSibling;
+        } else {
+            ui.roster.insertBefore(li, cursor);
+        }
+    }
+    ui.peopleCount.textContent = `(${formatNumber(people.length)})`;
+    if (focused) {
+        keepFocus(focused, focusRow, focusIndex, focusPos);
+    }
+}
+
+// One row of the people list brought up to date with p.
+function updateRow(li, p, { me, speaking, sharing, moderator, lecture, send }) {
+    const name = str(p.name);
+    li.dataset.muted = p.muted === true ? 'true' : 'false';
+    li.dataset.camera = p.camera === false ? 'false' : 'true';
+    li.dataset.hand = p.hand === true ? 'true' : 'false';
+    li.dataset.speaking = p.id === speaking ? 'true' : 'false';
+    li.dataset.sharing = sharing.has(p.id) ? 'true' : 'false';
+    li.dataset.you = p.id === me ? 'true' : 'false';
+    li.dataset.initial = (name.trim()[0] || '?').toUpperCase();
+    let nameEl = li.querySelector(':scope > .name');
+    if (!nameEl) {
+        nameEl = document.createElement('span');
+        nameEl.className = 'name';
+        li.append(nameEl);
+    }
+    if (nameEl.textContent !== name) {
+        nameEl.textContent = name;
+    }
+    nameEl.classList.toggle('anonymous', name === '');
+    const marks = markList(li, p);
+    const oldMarks = li.querySelector(':scope > .marks');
+    if (!oldMarks) {
+        nameEl.after(marks);
+    } else if (oldMarks.innerHTML !== marks.innerHTML) {
+        oldMarks.replaceWith(marks);
+    }
+    const box = li.querySelector(':scope > .mod-controls');
+    if (moderator && p.id !== me) {
+        if (box) {
+            entryControls(p, { lecture, send }, box);
+        } else {
             li.append(entryControls(p, { lecture, send }));
         }
-        return li;
-    });
-    ui.roster.replaceChildren(...items);
-    ui.peopleCount.textContent = `(${formatNumber(people.length)})`;
+    } else if (box) {
+        box.remove();
+    }
+}
+
+// Focus was on `el` in the people list before an update: it stays there (a
+// move in the list may have taken it away), or goes to the control now at
+// its place in its row (`pos`), else to the first control of the row now at
+// the row's place (`index`; the first, so that Enter pressed again does not
+// remove the next person), else to the People button.
+function keepFocus(el, row, index, pos) {
+    if (document.activeElement === el) {
+        return;
+    }
+    if (el.isConnected) {
+        el.focus({ preventScroll: true });
+        return;
+    }
+    const controls = (li) =>
+        li ? Array.from(li.querySelectorAll('button')).filter((b) => !b.disabled) : [];
+    let target = null;
+    if (row && row.isConnected) {
+        const own = controls(row);
+        target = own[Math.min(Math.max(pos, 0), own.length - 1)] || null;
+    }
+    if (!target) {
+        const rows = ui.roster.children;
+        target = controls(rows[Math.min(index, rows.length - 1)] || null)[0] || null;
+    }
+    (target || ui.showPeople).focus({ preventScroll: true });
 }
 
 // ---- chat ----
