@@ -12,7 +12,9 @@
 # only at the end, from its metrics), freezeCount, the longest stall of
 # frames decoded (for outage3 the outage plus the time to the first frame
 # after it; "recovery" is that minus the 3 s), NACKs B sent and packets
-# retransmitted to it (and their share of the video packets it got), the loss B saw, and A's (direct) concealment as a
+# the server retransmitted (its metrics; A, direct, gets none; their share of
+# the video packets B got), the probes' padding packets (both participants'),
+# the loss B saw, and A's (direct) concealment as a
 # control for the machine's own load.
 # Environment: PROFILES (default all), WEAK_RUN_S, CONCLAVE.
 set -u
@@ -36,12 +38,12 @@ const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\
     .filter(Boolean).map((l) => JSON.parse(l));
 const pct = (x) => (x * 100).toFixed(1) + " %";
 const head = ["profile", "concealed", "p95 playout", "fps", "size", "freezes", "longest stall", "recovery",
-    "NACKs", "retransmitted", "loss a/v", "direct A concealed"];
+    "NACKs", "retransmitted", "probe padding", "loss a/v", "direct A concealed"];
 const recovery = (r) => r.profile === "outage3" ? Math.max(0, r.longestStallMs - 3000) + " ms" : "-";
 const body = rows.map((r) => [r.profile, pct(r.concealed), r.playoutP95Ms + " ms", r.fps.toFixed(1),
     r.paused ? "paused" : r.size,
     String(r.freezes), r.longestStallMs + " ms", recovery(r), String(r.nacks),
-    r.rtx + " (" + pct(r.rtx / Math.max(1, r.videoPps * r.seconds)) + ")",
+    r.rtx + " (" + pct(r.rtx / Math.max(1, r.videoPps * r.seconds)) + ")", String(r.probePadding),
     pct(r.audioLoss) + " / " + pct(r.videoLoss), pct(r.direct.concealed)]);
 const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
 const line = (cells) => "| " + cells.map((c, i) => c.padEnd(w[i])).join(" | ") + " |";

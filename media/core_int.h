@@ -36,7 +36,9 @@
 #define PACE_PROBATION_US 2000000 /* ...this long */
 #define PROBE_US 60000            /* a probe of the link's rate lasts this long... */
 #define PROBE_OVER 115            /* ...at this % of the rate to prove */
-#define PROBE_PAD 240             /* bytes of padding in one packet of it */
+#define PROBE_PACKETS 24          /* it sends about this many packets... */
+#define PROBE_PAD_MIN 40          /* ...of this much padding at least... */
+#define PROBE_PAD_MAX 240         /* ...and at most */
 #define PROBE_WAIT_US 1000000     /* its outcome awaited at most this long */
 #define PROBE_GAP_US 2000000      /* probes are this far apart at least */
 #define NACK_BATCH 32             /* sequence numbers asked for in one NACK */

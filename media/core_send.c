@@ -119,6 +119,7 @@ static int poll_resend(cv_core_t *c, cv_core_out_t *out)
             continue;
         n = stamp(c, n, seq);
         c->st.resent++;
+        cv_stats_add(CV_STAT_RETRANSMITTED, 1);
         *out = (cv_core_out_t){
             .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
         return out->kind;
@@ -232,12 +233,21 @@ int cv_core_video_pending(const cv_core_t *c)
     return c->lane[1].cur || c->lane[1].n;
 }
 
+/* The padding of one packet of a probe: enough packets for the feedback to
+ * show a trend (PROBE_PACKETS over the probe), none over the 255 bytes RTP
+ * padding can say. */
+static int probe_pad(const cv_core_t *c)
+{
+    int64_t pad = c->probe_bps / 8 * PROBE_US / 1000000 / PROBE_PACKETS - CV_RTP_HDR_LEN - 8;
+    return pad < PROBE_PAD_MIN ? PROBE_PAD_MIN : pad > PROBE_PAD_MAX ? PROBE_PAD_MAX : (int)pad;
+}
+
 int64_t cv_core_probe_due_us(const cv_core_t *c)
 {
     if (!c->probe_end_us || c->now >= c->probe_end_us)
         return -1;
     /* the probe's bytes so far, media included, against its rate */
-    int64_t due = c->probe_start_us + (c->probe_sent + PROBE_PAD) * 8 * 1000000 / c->probe_bps;
+    int64_t due = c->probe_start_us + (c->probe_sent + probe_pad(c)) * 8 * 1000000 / c->probe_bps;
     return due < c->now ? c->now : due;
 }
 
@@ -252,9 +262,10 @@ static int padding_packet(cv_core_t *c)
     wr16(p + 2, c->rtx->rtx_seq++);
     wr32(p + 4, c->vout.last_ts);
     wr32(p + 8, c->p.rtx_ssrc);
-    memset(p + CV_RTP_HDR_LEN, 0, PROBE_PAD);
-    p[CV_RTP_HDR_LEN + PROBE_PAD - 1] = PROBE_PAD;
-    return CV_RTP_HDR_LEN + PROBE_PAD;
+    int pad = probe_pad(c);
+    memset(p + CV_RTP_HDR_LEN, 0, (size_t)pad);
+    p[CV_RTP_HDR_LEN + pad - 1] = (uint8_t)pad;
+    return CV_RTP_HDR_LEN + pad;
 }
 
 static int poll_media(cv_core_t *c, cv_core_out_t *out)
@@ -273,6 +284,7 @@ static int poll_media(cv_core_t *c, cv_core_out_t *out)
             return CV_CORE_NONE;
         n = stamp(c, padding_packet(c), -1);
         c->st.probe_out++;
+        cv_stats_add(CV_STAT_PROBE_PADDING, 1);
         *out = (cv_core_out_t){
             .kind = CV_CORE_RTP, .pkt = c->out, .len = (size_t)n, .cap = sizeof(c->out)};
         return out->kind;

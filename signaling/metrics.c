@@ -254,6 +254,14 @@ static void render_traffic(cv_metrics_out_t *o, const cv_metrics_t *m)
                       c[CV_STAT_ICE_TCP_CLOSED_IDLE]);
     cv_metrics_sample(o, "conclave_ice_tcp_closed_total", "reason", "excess",
                       c[CV_STAT_ICE_TCP_CLOSED_EXCESS]);
+    cv_metrics_family(o, "conclave_retransmitted_packets_total", "counter",
+                      "Video packets sent again to receivers that asked (NACK).");
+    cv_metrics_sample(o, "conclave_retransmitted_packets_total", NULL, NULL,
+                      c[CV_STAT_RETRANSMITTED]);
+    cv_metrics_family(o, "conclave_probe_padding_packets_total", "counter",
+                      "Padding packets sent to probe receivers' links before a step up.");
+    cv_metrics_sample(o, "conclave_probe_padding_packets_total", NULL, NULL,
+                      c[CV_STAT_PROBE_PADDING]);
 }
 
 char *cv_metrics_render(const cv_metrics_t *m, size_t *len)

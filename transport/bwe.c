@@ -123,15 +123,10 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
         s->fate = CV_BWE_RECEIVED;
         int64_t arrival = fb->arrival_us[i], send_us = s->send_us, size = s->size;
         struct cv_bwe_probe *p = &b->probe;
-        if ((uint16_t)(seq - p->first) < p->n || (p->open && (uint16_t)(seq - p->first) < 0x8000)) {
-            if (p->t_min == INT64_MIN || arrival < p->t_min) {
-                p->t_min = arrival;
-                p->first_size = size;
-            }
-            if (p->t_max == INT64_MIN || arrival > p->t_max)
-                p->t_max = arrival;
-            p->bytes += size;
-        }
+        uint16_t at = (uint16_t)(seq - p->first);
+        if ((p->open || at < p->n) && at < CV_BWE_PROBE_MAX &&
+            at < (uint16_t)(b->next_seq - p->first))
+            p->delay[at] = arrival - send_us;
         last = arrival > last ? arrival : last;
         if (arrival < b->latest_us)
             note_reorder(b, b->latest_us - arrival, b->latest_us);
@@ -176,8 +171,11 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb)
 
 void cv_bwe_probe_begin(cv_bwe_t *b)
 {
-    b->probe = (struct cv_bwe_probe){
-        .first = b->next_seq, .open = 1, .t_min = INT64_MIN, .t_max = INT64_MIN};
+    b->probe.first = b->next_seq;
+    b->probe.n = 0;
+    b->probe.open = 1;
+    for (int i = 0; i < CV_BWE_PROBE_MAX; i++)
+        b->probe.delay[i] = INT64_MIN;
 }
 
 void cv_bwe_probe_end(cv_bwe_t *b)
@@ -190,37 +188,51 @@ int64_t cv_bwe_probe_result(const cv_bwe_t *b, int64_t *sent_bps)
 {
     const struct cv_bwe_probe *p = &b->probe;
     *sent_bps = 0;
-    if (p->open || p->n < 2)
+    int m = p->n < CV_BWE_PROBE_MAX ? p->n : CV_BWE_PROBE_MAX;
+    if (p->open || m < 3)
         return CV_BWE_PROBE_PENDING;
-    /* the rate sent: every packet; against what arrived, the rate of those
-     * that did (random loss is not a limit of the rate) */
-    int64_t all = 0, rx = 0, t0 = 0, t1 = 0, r0 = -1, r1 = -1;
-    for (uint16_t i = 0; i < p->n; i++) {
+    int64_t bytes = 0, send[CV_BWE_PROBE_MAX];
+    for (int i = 0; i < m; i++) {
         uint16_t seq = (uint16_t)(p->first + i);
         const struct cv_bwe_sent *s = &b->sent[seq % CV_BWE_SLOTS];
         if (s->send_us == 0 || s->seq != seq)
             return 0; /* forgotten: too long ago to judge */
         if (s->fate == CV_BWE_UNREPORTED)
             return CV_BWE_PROBE_PENDING;
-        if (i == 0)
-            t0 = s->send_us;
-        else
-            all += s->size;
-        t1 = s->send_us;
-        if (s->fate != CV_BWE_RECEIVED)
-            continue;
-        if (r0 < 0)
-            r0 = s->send_us;
-        else
-            rx += s->size;
-        r1 = s->send_us;
+        send[i] = s->send_us;
+        if (i > 0)
+            bytes += s->size;
     }
-    if (t1 <= t0 || r1 <= r0 || p->t_max <= p->t_min)
+    if (send[m - 1] <= send[0])
         return 0;
-    *sent_bps = all * 8 * 1000000 / (t1 - t0);
-    /* how much faster (or slower) it arrived than it left, applied to the
-     * rate sent */
-    double sent_rx = (double)rx / (double)(r1 - r0);
-    double got_rx = (double)(p->bytes - p->first_size) / (double)(p->t_max - p->t_min);
-    return (int64_t)((double)*sent_bps * (got_rx / sent_rx));
+    *sent_bps = bytes * 8 * 1000000 / (send[m - 1] - send[0]);
+    /* the least delay of the first and of the last third (lost packets have
+     * none), and when the packet of the latter least left */
+    int k = m / 3;
+    int64_t first = INT64_MAX, first_hi = INT64_MIN, last = INT64_MAX, last_hi = INT64_MIN;
+    int64_t last_at = 0;
+    for (int i = 0; i < k; i++)
+        if (p->delay[i] != INT64_MIN) {
+            first = p->delay[i] < first ? p->delay[i] : first;
+            first_hi = p->delay[i] > first_hi ? p->delay[i] : first_hi;
+        }
+    for (int i = m - k; i < m; i++)
+        if (p->delay[i] != INT64_MIN) {
+            if (p->delay[i] < last) {
+                last = p->delay[i];
+                last_at = send[i];
+            }
+            last_hi = p->delay[i] > last_hi ? p->delay[i] : last_hi;
+        }
+    if (first == INT64_MAX || last == INT64_MAX)
+        return 0; /* too much lost to judge */
+    /* a growth within the spread of the delays of a third is the link's
+     * jitter, not a queue (a jittery link that is also slow shows it later,
+     * in the windows of cv_bwe_on_feedback) */
+    int64_t spread = first_hi - first > last_hi - last ? first_hi - first : last_hi - last;
+    int64_t grew = last - first > spread ? last - first : 0, span = last_at - send[0];
+    if (span <= 0)
+        return 0;
+    /* sent for span, delivered over span + grew */
+    return (int64_t)((double)*sent_bps * (double)span / (double)(span + grew));
 }

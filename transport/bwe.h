@@ -41,6 +41,7 @@
 #define CV_BWE_REORDER_WIN_US 5000000 /* reordering: the worst of two windows this long */
 #define CV_BWE_REORDER_MAX_US 500000  /* later than this counts as this late */
 #define CV_BWE_FB_GAP_MAX_US 500000   /* feedback gaps count as at most this long */
+#define CV_BWE_PROBE_MAX 256          /* a probe is judged by its first packets, this many */
 
 enum { /* what the feedback said of a packet */
        CV_BWE_UNREPORTED = 0,
@@ -82,10 +83,8 @@ typedef struct {
     uint64_t feedbacks, unknown, overuses;
     struct cv_bwe_probe { /* a probe: the packets numbered first .. first + n - 1 */
         uint16_t first, n;
-        int open;             /* still being sent */
-        int64_t t_min, t_max; /* their arrivals, the earliest and the latest */
-        int64_t bytes;        /* the bytes of those received */
-        int64_t first_size;   /* the size of the earliest to arrive */
+        int open;                        /* still being sent */
+        int64_t delay[CV_BWE_PROBE_MAX]; /* the first ones' one-way delays, INT64_MIN not yet */
     } probe;
 } cv_bwe_t;
 
@@ -100,10 +99,12 @@ int cv_bwe_on_feedback(cv_bwe_t *b, const cv_twcc_fb_t *fb);
 int cv_bwe_fate(const cv_bwe_t *b, uint16_t seq);
 
 /* A probe of the path's rate: the packets sent between cv_bwe_probe_begin and
- * cv_bwe_probe_end (media and padding, sent at the rate to try). The path
- * carries that rate if it delivered them about as fast as they left: their
- * bytes over the spread of their arrivals, against their bytes over the spread
- * of their sending. */
+ * cv_bwe_probe_end (media and padding, sent at the rate to try). A path that
+ * cannot carry that rate queues them: their one-way delay grows from the
+ * first to the last. Jitter makes single packets late, so the growth is the
+ * least delay of the last third less the least of the first third (none
+ * when it is within the spread of the delays in a third: jitter); against
+ * the time between them it gives the rate the path delivered. */
 void cv_bwe_probe_begin(cv_bwe_t *b);
 void cv_bwe_probe_end(cv_bwe_t *b);
 /* CV_BWE_PROBE_PENDING until the feedback has reported every packet of the

@@ -57,6 +57,10 @@ enum cv_stat {
      * and over the limit of pending ones from one address */
     CV_STAT_ICE_TCP_CLOSED_IDLE,
     CV_STAT_ICE_TCP_CLOSED_EXCESS,
+    /* to receivers: packets sent again on their NACKs, and the padding of the
+     * probes of their links' rates before a step up (media/core_send.c) */
+    CV_STAT_RETRANSMITTED,
+    CV_STAT_PROBE_PADDING,
     CV_STAT_COUNT
 };
 

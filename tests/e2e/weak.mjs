@@ -283,17 +283,29 @@ async function run(base, browser) {
         (s) =>
             s.pc === 'connected' &&
             s.audio &&
-            (s.video.decoded > 0 || (PAUSED_OK && s.audio.received > 100 && s.video.received === 0)),
+            (s.video.decoded > 0 || (PAUSED_OK && s.audio.received > 100)),
         20000,
         200,
     );
-    const detail = `after ${flowing.ms} ms, pc ${flowing.value.pc}`;
+    const detail = `after ${flowing.ms} ms, pc ${flowing.value.pc}, last ${JSON.stringify({ a: flowing.value.audio, v: flowing.value.video })}`;
     const what = PAUSED_OK ? 'hears audio (video paused from the start or decoded)' : 'decodes video';
     if (!check(flowing.ok, `B (behind the relay) connects and ${what}`, detail)) {
         return;
     }
     if (BENCH) {
+        // what the server sent again, and the probes' padding (which Chromium
+        // counts as retransmitted packets received): from its metrics
+        const counters = async () => {
+            const m = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : ''));
+            const v = (name) => Number((m.match(new RegExp(`^${name} (\\d+)`, 'm')) || [])[1] || 0);
+            return {
+                rtx: v('conclave_retransmitted_packets_total'),
+                pad: v('conclave_probe_padding_packets_total'),
+            };
+        };
+        const c0 = await counters();
         const all = await sampleFor(page, RUN_S * 1000);
+        const c1 = await counters();
         check(all.B.length > 10, `B sampled for ${RUN_S} s`);
         // whether the server has paused someone's video at the end (A, direct, never is):
         // its metrics count the receivers of each tier, -1 being audio only
@@ -310,7 +322,14 @@ async function run(base, browser) {
             }
             console.log(`# trace concealed/frames/height each second: ${line.join(' ')}`);
         }
-        const row = { profile: PROFILE, ...fig(all.B), paused, direct: fig(all.A) };
+        const row = {
+            profile: PROFILE,
+            ...fig(all.B),
+            rtx: c1.rtx - c0.rtx,
+            probePadding: c1.pad - c0.pad,
+            paused,
+            direct: fig(all.A),
+        };
         console.log(`#bench ${JSON.stringify(row)}`);
         return;
     }

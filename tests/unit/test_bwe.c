@@ -186,8 +186,10 @@ static void test_unknown(void)
 }
 
 /* A probe's outcome: 11 packets of 1000 bytes, one each ms (8 Mbit/s), that
- * arrive every 2 ms (the link: 4 Mbit/s); pending until all are reported;
- * a lost one changes neither rate; packets before and after it do not count. */
+ * arrive every 2 ms (the link: 4 Mbit/s, the delay grows 1 ms a packet);
+ * pending until all are reported; a lost one changes neither rate; packets
+ * before and after it do not count; jitter alone (late single packets) is
+ * not a slow link. */
 static void test_probe(void)
 {
     static cv_bwe_t b;
@@ -227,6 +229,18 @@ static void test_probe(void)
         fb.arrival_us[i] = 1000000 + i * MS;
     fb.received[4] = 1;
     fb.count = 11;
+    cv_bwe_on_feedback(&b, &fb);
+    got = cv_bwe_probe_result(&b, &sent);
+    CHECK_EQ(sent, 8000000);
+    CHECK_EQ(got, 8000000);
+    /* the same, with 4 of 11 packets up to 30 ms late */
+    cv_bwe_init(&b);
+    cv_bwe_probe_begin(&b);
+    for (int i = 0; i < 11; i++)
+        cv_bwe_on_send(&b, 1000, (i + 1) * MS);
+    cv_bwe_probe_end(&b);
+    for (int i = 0; i < 11; i++)
+        fb.arrival_us[i] = 1000000 + i * MS + (i % 3 == 1 ? 30 * MS : 0);
     cv_bwe_on_feedback(&b, &fb);
     got = cv_bwe_probe_result(&b, &sent);
     CHECK_EQ(sent, 8000000);

@@ -1618,6 +1618,10 @@ static void test_delay_tiers(void)
     CHECK_EQ(r.paused, 1); /* and the receiver is told */
     CHECK_EQ(rl.audio_lost, 0);
     CHECK(rl.audio_wait_max <= 50 * MS);
+    /* jitter is not a slow link: the probes pass, the top tier in time */
+    r = receive_over("delay150", 20);
+    CHECK(r.top_at >= 0 && r.top_at <= 10 * S);
+    CHECK_EQ(r.final, 0);
     /* random loss is not a queue: the second-lowest tier at worst */
     r = receive_over("loss20", 20);
     CHECK(r.final == 0 || r.final == 1);
