@@ -171,7 +171,8 @@ deps:
 		apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; \
 	fi
 	@if [ ! -d tests/e2e/node_modules/playwright-core ] || \
-	    [ ! -d tests/e2e/node_modules/puppeteer-core ]; then \
+	    [ ! -d tests/e2e/node_modules/puppeteer-core ] || \
+	    [ ! -d tests/e2e/node_modules/axe-core ]; then \
 		cd tests/e2e && npm ci --no-audit --no-fund; \
 	fi
 
