@@ -29,6 +29,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,9 +467,20 @@ static gboolean tick(gpointer unused)
 }
 
 /* Runs the loop until time `until` (monotonic us). */
+/* SIGUSR1 ends the measuring window(s) now: the figures are those of the
+ * time run so far (a test that needs the room emptied at a moment of its
+ * choosing, without waiting out --seconds). */
+static volatile sig_atomic_t end_now;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    end_now = 1;
+}
+
 static void run_until(int64_t until)
 {
-    while (cv_now_us() < until)
+    while (cv_now_us() < until && !end_now)
         g_main_context_iteration(ctx, TRUE);
 }
 
@@ -831,6 +843,7 @@ static int measure(int connected, int layout_status)
 {
     counters_t *s0 = calloc((size_t)opt.n, sizeof(*s0)), *s1 = calloc((size_t)opt.n, sizeof(*s1));
     counters_t *s2 = calloc((size_t)opt.n, sizeof(*s2)), *s3 = calloc((size_t)opt.n, sizeof(*s3));
+    signal(SIGUSR1, on_usr1);
     run_until(cv_now_us() + (int64_t)opt.warmup * 1000000);
     double cpu0 = cpu_seconds();
     int64_t t0 = cv_now_us();
