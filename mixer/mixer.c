@@ -104,7 +104,10 @@ static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
         t->e = e;
         t->video = video;
         atomic_fetch_add(&e->refs, 1);
-        cv_pool_submit(m->pool, run_tick, t);
+        if (video)
+            cv_pool_submit(m->pool, run_tick, t);
+        else /* the sound first when the workers fall behind */
+            cv_pool_submit_urgent(m->pool, run_tick, t);
     }
     *next += period;
     if (*next <= now)

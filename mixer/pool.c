@@ -20,6 +20,7 @@ struct cv_pool {
     pthread_mutex_t lock;
     pthread_cond_t cond;
     struct job *head, *tail;
+    struct job *urgent_tail; /* the last urgent job queued (they are first), NULL none */
     int stopping;
     int n;
     pthread_t *threads;
@@ -40,6 +41,8 @@ static void *worker(void *arg)
         p->head = j->next;
         if (!p->head)
             p->tail = NULL;
+        if (p->urgent_tail == j)
+            p->urgent_tail = NULL;
         pthread_mutex_unlock(&p->lock);
         j->fn(j->arg);
         free(j);
@@ -83,6 +86,22 @@ void cv_pool_destroy(cv_pool_t *p)
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->lock);
     free(p);
+}
+
+void cv_pool_submit_urgent(cv_pool_t *p, void (*fn)(void *), void *arg)
+{
+    struct job *j = cv_xmalloc(sizeof(*j));
+    j->fn = fn;
+    j->arg = arg;
+    pthread_mutex_lock(&p->lock);
+    struct job **at = p->urgent_tail ? &p->urgent_tail->next : &p->head;
+    j->next = *at;
+    *at = j;
+    if (!j->next)
+        p->tail = j;
+    p->urgent_tail = j;
+    pthread_cond_signal(&p->cond);
+    pthread_mutex_unlock(&p->lock);
 }
 
 void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg)

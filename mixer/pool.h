@@ -1,7 +1,9 @@
 /*
  * pool.h - the mixer's worker threads ([mixer] threads in the ini). Jobs are
  * run in submission order by whichever worker is free; decode, composite and
- * encode jobs of independent rooms spread over the workers.
+ * encode jobs of independent rooms spread over the workers. Urgent jobs (the
+ * rooms' audio ticks) go before every job that is not: on a machine that
+ * falls behind, the sound keeps its 20 ms while the pictures wait.
  */
 #ifndef CV_POOL_H
 #define CV_POOL_H
@@ -14,5 +16,8 @@ cv_pool_t *cv_pool_create(int n);
 void cv_pool_destroy(cv_pool_t *p);
 /* Queues fn(arg) to run on a worker. From any thread. */
 void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg);
+/* The same, before every queued job that is not urgent (after the urgent
+ * ones already queued). */
+void cv_pool_submit_urgent(cv_pool_t *p, void (*fn)(void *), void *arg);
 
 #endif

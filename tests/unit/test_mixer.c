@@ -2,13 +2,16 @@
  * test_mixer.c - unit tests of mixer/mixer.c: the limits a reload changes
  * (cv_mixer_set_limits) take effect for the next join, in rooms already
  * open too, while whoever is in stays; an echo check keeps its one place
- * and does not count to max_rooms (rooms cannot starve it).
+ * and does not count to max_rooms (rooms cannot starve it); the pool runs
+ * urgent jobs (audio ticks) before the others queued.
  */
 #include "check.h"
 #include "err.h"
 #include "mixer.h"
 
+#include <pthread.h>
 #include <stddef.h>
+#include <string.h>
 
 static void no_notify(void *ud)
 {
@@ -97,8 +100,79 @@ static void test_set_limits(void)
     cv_pool_destroy(pool);
 }
 
+/* Pool order: one worker held by a job that waits for a gate; then jobs
+ * v1 v2 (plain), a1 a2 (urgent), v3: they run a1 a2 v1 v2 v3. */
+static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t order_cond = PTHREAD_COND_INITIALIZER;
+static int gate_open, gate_entered;
+static char order[8];
+static int n_order;
+
+static void gate_job(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&order_lock);
+    gate_entered = 1;
+    pthread_cond_broadcast(&order_cond);
+    while (!gate_open)
+        pthread_cond_wait(&order_cond, &order_lock);
+    pthread_mutex_unlock(&order_lock);
+}
+
+static void note_job(void *arg)
+{
+    pthread_mutex_lock(&order_lock);
+    if (n_order < (int)sizeof(order) - 1)
+        order[n_order++] = *(const char *)arg;
+    pthread_mutex_unlock(&order_lock);
+}
+
+static void test_urgent_first(void)
+{
+    cv_pool_t *pool = cv_pool_create(1);
+    cv_pool_submit(pool, gate_job, NULL);
+    pthread_mutex_lock(&order_lock);
+    while (!gate_entered)
+        pthread_cond_wait(&order_cond, &order_lock);
+    pthread_mutex_unlock(&order_lock);
+    static const char v1 = '1', v2 = '2', v3 = '3', a1 = 'a', a2 = 'b';
+    cv_pool_submit(pool, note_job, (void *)&v1);
+    cv_pool_submit(pool, note_job, (void *)&v2);
+    cv_pool_submit_urgent(pool, note_job, (void *)&a1);
+    cv_pool_submit_urgent(pool, note_job, (void *)&a2);
+    cv_pool_submit(pool, note_job, (void *)&v3);
+    pthread_mutex_lock(&order_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&order_cond);
+    pthread_mutex_unlock(&order_lock);
+    cv_pool_destroy(pool); /* runs what is queued */
+    CHECK_EQ(n_order, 5);
+    CHECK(strcmp(order, "ab123") == 0);
+    /* urgent into an empty queue, then plain, then urgent again */
+    n_order = 0;
+    memset(order, 0, sizeof(order));
+    gate_open = 0;
+    gate_entered = 0;
+    pool = cv_pool_create(1);
+    cv_pool_submit(pool, gate_job, NULL);
+    pthread_mutex_lock(&order_lock);
+    while (!gate_entered)
+        pthread_cond_wait(&order_cond, &order_lock);
+    pthread_mutex_unlock(&order_lock);
+    cv_pool_submit_urgent(pool, note_job, (void *)&a1);
+    cv_pool_submit(pool, note_job, (void *)&v1);
+    cv_pool_submit_urgent(pool, note_job, (void *)&a2);
+    pthread_mutex_lock(&order_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&order_cond);
+    pthread_mutex_unlock(&order_lock);
+    cv_pool_destroy(pool);
+    CHECK(strcmp(order, "ab1") == 0);
+}
+
 int main(void)
 {
+    test_urgent_first();
     test_set_limits();
     return CHECK_DONE("mixer");
 }
