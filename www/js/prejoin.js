@@ -22,17 +22,15 @@ import {
     openCameraAndMic,
     openTrack,
 } from './media.js';
-import { $, setPressed } from './dom.js';
+import { $, recall, remember, setPressed } from './dom.js';
 import { errorText, setText, t } from './i18n.js';
 import { roomLink } from './rooms.js';
 import { passwordProblem, savePassword } from './access.js';
 import { checkPrejoinRecording } from './recording.js';
-import { saveLowData, savedLowData } from './settings.js';
+import { CAMERA_KEY, MIC_KEY, saveLowData, savedLowData } from './settings.js';
 import { say } from './status.js';
 
 const NAME_KEY = 'conclave.name';
-const CAMERA_KEY = 'conclave.camera';
-const MIC_KEY = 'conclave.mic';
 const NAME_MAX_CHARS = 64;
 
 const ui = {
@@ -58,26 +56,6 @@ const ui = {
     password: $('room-password'),
     lowData: $('low-data'),
 };
-
-function store(key, value) {
-    try {
-        if (value) {
-            localStorage.setItem(key, value);
-        } else {
-            localStorage.removeItem(key);
-        }
-    } catch {
-        // storage may be off (private mode, policy); nothing to remember then
-    }
-}
-
-function load(key) {
-    try {
-        return localStorage.getItem(key) || '';
-    } catch {
-        return '';
-    }
-}
 
 // Characters the server refuses in a name: controls (C0, DEL, C1, line and
 // paragraph separators) and those that show nothing or turn the text around
@@ -202,7 +180,7 @@ async function switchDevice(kind, id) {
         old.stop();
     }
     state.stream.addTrack(track);
-    store(kind === 'video' ? CAMERA_KEY : MIC_KEY, id);
+    remember(kind === 'video' ? CAMERA_KEY : MIC_KEY, id);
     if (state.echo && state.echo.whip) {
         const sender = state.echo.whip.pc
             .getSenders()
@@ -321,7 +299,7 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
     ui.room.textContent = room;
     checkPrejoinRecording(room); // told before anything is sent
     ui.link.value = roomLink(room);
-    ui.name.value = load(NAME_KEY);
+    ui.name.value = recall(NAME_KEY);
     ui.lowData.checked = reuse ? reuse.lowData === true : savedLowData();
     ui.join.disabled = false;
     ui.echoFigure.hidden = true;
@@ -351,8 +329,8 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
         return;
     }
     say(t('device.asking'));
-    const cameraId = load(CAMERA_KEY);
-    const micId = load(MIC_KEY);
+    const cameraId = recall(CAMERA_KEY);
+    const micId = recall(MIC_KEY);
     let { stream, error } = await openCameraAndMic({ cameraId, micId });
     if (
         error &&
@@ -363,8 +341,8 @@ export async function enterPrejoin(room, { onJoin, reuse = null, askPassword = f
         if (stream) {
             stream.getTracks().forEach((t) => t.stop());
         }
-        store(CAMERA_KEY, '');
-        store(MIC_KEY, '');
+        remember(CAMERA_KEY, '');
+        remember(MIC_KEY, '');
         ({ stream, error } = await openCameraAndMic({}));
     }
     if (g !== generation) {
@@ -423,7 +401,7 @@ function join() {
         savePassword(s.room, ui.password.value);
     }
     const name = cleanName(ui.name.value);
-    store(NAME_KEY, name);
+    remember(NAME_KEY, name);
     let stream = s.stream;
     let ownsStream = s.ownsStream;
     const injected = testStream();

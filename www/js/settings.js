@@ -14,14 +14,14 @@
 // the picture; the choice is remembered in localStorage ('conclave.lowdata')
 // and offered again on the pre-join screen.
 
-import { $ } from './dom.js';
+import { $, recall, remember } from './dom.js';
 import { t } from './i18n.js';
 import { deviceErrorText, fillSelect, listDevices, openTrack } from './media.js';
 import { say } from './status.js';
 
 const LOW_DATA_KEY = 'conclave.lowdata';
-const CAMERA_KEY = 'conclave.camera';
-const MIC_KEY = 'conclave.mic';
+export const CAMERA_KEY = 'conclave.camera';
+export const MIC_KEY = 'conclave.mic';
 
 const ui = {
     camera: $('call-camera-select'),
@@ -29,29 +29,13 @@ const ui = {
     lowData: $('call-low-data'),
 };
 
-function store(key, value) {
-    try {
-        if (value) {
-            localStorage.setItem(key, value);
-        } else {
-            localStorage.removeItem(key);
-        }
-    } catch {
-        // storage may be off: nothing to remember then
-    }
-}
-
 // Whether "audio only" was chosen last time.
 export function savedLowData() {
-    try {
-        return localStorage.getItem(LOW_DATA_KEY) === '1';
-    } catch {
-        return false;
-    }
+    return recall(LOW_DATA_KEY) === '1';
 }
 
 export function saveLowData(on) {
-    store(LOW_DATA_KEY, on ? '1' : '');
+    remember(LOW_DATA_KEY, on ? '1' : '');
 }
 
 function trackOf(call, kind) {
@@ -113,7 +97,7 @@ export async function switchCallDevice(call, kind, id) {
         }
     }
     old.stop();
-    store(kind === 'video' ? CAMERA_KEY : MIC_KEY, id);
+    remember(kind === 'video' ? CAMERA_KEY : MIC_KEY, id);
     say(t(kind === 'video' ? 'device.camera-changed' : 'device.microphone-changed'), {
         transient: true,
     });
