@@ -334,35 +334,15 @@ window.addEventListener('pagehide', () => {
 // call is over (after leave()).
 // Resolves once the first WHIP session exists; rejects with the server's
 // reason when the first join fails (nothing is left running then).
-export async function startCall({
-    room,
-    name,
-    stream,
-    ownsStream,
-    muted,
-    cameraOff,
-    lowData,
-    ticket,
-    onEnd,
-}) {
+export async function startCall(opts) {
     if (current) {
         await current.leave();
     }
-    resetStage(room, lowData === true);
+    resetStage(opts.room, opts.lowData === true);
     resetPanel();
     resetWaitingList();
     resetBreakout();
-    const call = new Call({
-        room,
-        name,
-        stream,
-        ownsStream,
-        muted,
-        cameraOff,
-        lowData,
-        ticket,
-        onEnd,
-    });
+    const call = new Call(opts); // the fields above, as the constructor takes them
     current = call;
     resetSettings(call);
     watchView(call);
