@@ -96,3 +96,21 @@ lg_rss_kb() {
 }
 
 lg_metric() { it_metric "$lg_url" "$1"; }
+
+# A WHIP session in room $1 to send commands with: its Location in
+# lg_cmd_loc ('' when the join failed).
+lg_command_session() {
+    it_offer >"$lg_tmp/cmd-offer.sdp"
+    lg_cmd_loc=$(curl -s --noproxy '*' --max-time 10 -D - -o /dev/null \
+        -H 'Content-Type: application/sdp' --data-binary @"$lg_tmp/cmd-offer.sdp" \
+        "$lg_url/rooms/$1/whip" | tr -d '\r' | sed -n 's/^Location: //Ip')
+}
+
+# POSTs the command $1 as that session's; prints "STATUS CODE" (CODE: its
+# Conclave-Error header, empty when none).
+lg_command() {
+    curl -s --noproxy '*' --max-time 10 -o /dev/null -D "$lg_tmp/cmd-headers" -w '%{http_code}' \
+        -H 'Content-Type: application/json' -H "Conclave-Session: ${lg_cmd_loc##*/}" \
+        --data "$1" "$lg_url${lg_cmd_loc%/sessions/*}/command"
+    printf ' %s' "$(tr -d '\r' <"$lg_tmp/cmd-headers" | sed -n 's/^Conclave-Error: *//Ip')"
+}

@@ -20,17 +20,10 @@ LG_THREADS=1 LG_WIDTH=320 LG_HEIGHT=180 lg_start_daemon || { bad "daemon starts"
 ok "daemon starts"
 
 # ---- the command's values ----
-it_offer >"$tmp/offer.sdp"
-loc=$(curl -s --noproxy '*' --max-time 10 -D - -o /dev/null -H 'Content-Type: application/sdp' \
-    --data-binary @"$tmp/offer.sdp" "$lg_url/rooms/values/whip" | tr -d '\r' |
-    sed -n 's/^Location: //Ip')
+lg_command_session values
+loc=$lg_cmd_loc
 check "a WHIP session to send commands with ($loc)" '[ -n "$loc" ]'
-cmd() { # body -> "status code"
-    curl -s --noproxy '*' --max-time 10 -o /dev/null -D "$tmp/ch" -w '%{http_code}' \
-        -H 'Content-Type: application/json' -H "Conclave-Session: ${loc##*/}" --data "$1" \
-        "$lg_url${loc%/sessions/*}/command"
-    printf ' %s' "$(tr -d '\r' <"$tmp/ch" | sed -n 's/^Conclave-Error: *//Ip')"
-}
+cmd() { lg_command "$1"; }
 for body in '{"type":"receive","video":"no"}' '{"type":"receive","video":0}' \
     '{"type":"receive"}' '{"type":"receive","video":null}'; do
     r=$(cmd "$body")
