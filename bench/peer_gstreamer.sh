@@ -25,6 +25,10 @@
 # the smallest figure of each is kept (other load on the machine only ever
 # adds CPU time, and interleaving spreads its changes over all three).
 #
+# Each case is also printed as one machine-readable line "bench-row
+# scenario=gst-N-WxH ratio=X": the CPU per output frame of the better of the
+# two GStreamer pipelines over conclave's.
+#
 # usage: bench/peer_gstreamer.sh [N:WxH:INWxINH ...]
 #   default cases: 4:1280x720:640x480 4:640x360:640x480 9:1280x720:320x240
 #   env: SECS (simulated seconds, default 10), REPS (default 3),
@@ -167,6 +171,7 @@ echo "  ${SECS} s of 30 fps per case; runs interleaved, best of $REPS each;" \
     "CPU = user+sys ms per output frame"
 FMT="%-26s %9s %9s %9s %7s %8s %7s %10s\n"
 ROWS=()
+MROWS=()
 for c in "${CASES[@]}"; do
     IFS=':x' read -r n W H iw ih <<<"$c" || true
     [ -n "${ih:-}" ] || die "bad case '$c' (want N:WxH:INWxINH)"
@@ -191,6 +196,9 @@ for c in "${CASES[@]}"; do
     ROWS+=("$(printf "$FMT" "$n x ${iw}x$ih -> ${W}x$H" "$cf/$gf" "$ck/$gk" "$cv" "$g1" \
         "$(awk -v g="$g1" -v c="$cv" 'BEGIN { printf "%.2f", g / c }')" "$g2" \
         "$(awk -v g="$g2" -v c="$cv" 'BEGIN { printf "%.2f", g / c }')")")
+    # the better of GStreamer's two pipelines against conclave
+    MROWS+=("bench-row scenario=gst-$n-${W}x$H ratio=$(awk -v a="$g1" -v b="$g2" -v c="$cv" \
+        'BEGIN { printf "%.2f", (a < b ? a : b) / c }')")
     echo "  done: $c"
 done
 echo
@@ -200,6 +208,7 @@ printf "$FMT" "case (participants, sizes)" "frames" "kbit/s" "conclave" "gst" "g
 # shellcheck disable=SC2059
 printf "$FMT" "" "cv/gst" "cv/gst" "ms/frame" "ms/fr" "ratio" "ms/fr" "ratio"
 printf '%s\n' "${ROWS[@]}"
+printf '%s\n' "${MROWS[@]}"
 cat <<'EOF'
 
   gst   = pictures scaled by videoscale (bilinear) to the fitted rect, then placed
