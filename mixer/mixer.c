@@ -24,12 +24,21 @@
 
 #define AUDIO_PERIOD_US 20000
 #define MAX_SLEEP_US 1000000
+/* A video tick runs when a frame of the room's lead arrives, this share of a
+ * period after the last one at the earliest (no faster than the room's rate
+ * with some jitter); while the lead's frames come, the clock waits this much
+ * longer than a period for one before it composes without it. */
+#define LEAD_GAP_PCT 85
+#define LEAD_WAIT_PCT 125
 
 struct cv_mixer_room {
     atomic_int refs; /* the table's, and one per tick in flight */
     char name[65];   /* "" for a private echo room */
+    cv_mixer_t *m;
     cv_room_t *room;
     int64_t next_video_us, next_audio_us, video_period_us;
+    int64_t last_video_us; /* when the last video tick was submitted */
+    int64_t lead_us;       /* when the lead's last frame arrived */
     atomic_int video_busy, audio_busy;
     cv_mixer_room_t *next;
 };
@@ -109,9 +118,37 @@ static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
         else /* the sound first when the workers fall behind */
             cv_pool_submit_urgent(m->pool, run_tick, t);
     }
-    *next += period;
+    if (video) {
+        /* the lead's frames set the pace while they come; else the clock */
+        e->last_video_us = now;
+        if (now - e->lead_us < 2 * period)
+            *next = now + period * LEAD_WAIT_PCT / 100;
+        else
+            *next += period;
+    } else {
+        *next += period;
+    }
     if (*next <= now)
         *next = now + period;
+}
+
+/* The room's lead sent a frame (a network thread): its video tick comes now,
+ * or as soon as the gap since the last one allows. */
+static void on_lead_frame(void *ud)
+{
+    cv_mixer_room_t *e = ud;
+    cv_mixer_t *m = e->m;
+    int64_t now = cv_now_us();
+    pthread_mutex_lock(&m->lock);
+    e->lead_us = now;
+    int64_t at = e->last_video_us + e->video_period_us * LEAD_GAP_PCT / 100;
+    if (at < now)
+        at = now;
+    if (at < e->next_video_us) {
+        e->next_video_us = at;
+        pthread_cond_signal(&m->wake);
+    }
+    pthread_mutex_unlock(&m->lock);
 }
 
 static void *clock_main(void *arg)
@@ -216,16 +253,22 @@ static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
         rc.video_kbps = rc.video_kbps < 600 ? rc.video_kbps : 600;
         rc.n_tiers = 0; /* one tier of that */
     }
-    cv_room_t *r = cv_room_create(&rc, now);
-    if (!r)
-        return NULL;
     cv_mixer_room_t *e = cv_xcalloc(1, sizeof(*e));
+    rc.on_lead_frame = on_lead_frame;
+    rc.lead_ud = e;
+    e->room = cv_room_create(&rc, now);
+    if (!e->room) {
+        free(e);
+        return NULL;
+    }
     atomic_init(&e->refs, 1);
+    e->m = m;
     snprintf(e->name, sizeof(e->name), "%s", room ? room : "");
-    e->room = r;
     e->video_period_us = 1000000 / rc.fps;
     e->next_audio_us = now + AUDIO_PERIOD_US;
     e->next_video_us = now + e->video_period_us;
+    e->last_video_us = now;
+    e->lead_us = INT64_MIN / 2;
     return e;
 }
 

@@ -53,11 +53,13 @@ void cv_part_deliver(cv_part_t *p, cv_frame_t *f)
 
 int cv_part_push(cv_part_t *p, cv_frame_t *f)
 {
-    cv_queue_t *q = f->kind == CV_FRAME_VIDEO ? &p->vin : &p->ain;
-    if (cv_queue_push(q, f) < 0) {
+    int video = f->kind == CV_FRAME_VIDEO;
+    if (cv_queue_push(video ? &p->vin : &p->ain, f) < 0) {
         cv_frame_unref(f);
         return CV_E_FULL;
     }
+    if (video && p->on_lead_frame && atomic_load(&p->lead))
+        p->on_lead_frame(p->lead_ud);
     return 0;
 }
 
@@ -284,6 +286,8 @@ cv_part_t *cv_room_join_as(cv_room_t *r, const char *name, int role, void (*noti
     pthread_mutex_init(&p->notify_lock, NULL);
     p->notify = notify;
     p->ud = ud;
+    p->on_lead_frame = r->cfg.on_lead_frame;
+    p->lead_ud = r->cfg.lead_ud;
     atomic_init(&p->fresh, 1);
     atomic_init(&p->video_wanted, 1);
     atomic_init(&p->keyframe_needed, 1);

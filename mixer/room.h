@@ -35,6 +35,12 @@ typedef struct {
     /* A monotonic clock in microseconds to time the codec calls with (the
      * CV_STAT_*_US counters of stats.h); NULL: they are not timed. */
     int64_t (*clock_us)(void);
+    /* Called on a sender's network thread when a video frame of the lead
+     * arrives (the picture shown largest: the speaker, the lecturer, a
+     * screen), so that the mixer composes it at once instead of at the next
+     * beat of its clock. NULL: the clock alone. */
+    void (*on_lead_frame)(void *ud);
+    void *lead_ud;
     /* Output tiers (docs/ARCHITECTURE.md, Output tiers), best first: each a
      * composite size, frame rate (at most fps) and bit rate, encoded once for
      * its receivers (cv_part_set_tier) and only while it has any. n_tiers 0:

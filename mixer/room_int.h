@@ -43,6 +43,9 @@ struct cv_part {
     atomic_int h264_out; /* it receives the composite as H.264 (it offered no VP8) */
     atomic_int no_video; /* low data: it asked for no video at all */
     atomic_int portrait; /* its window is upright: it takes the portrait composite */
+    atomic_int lead;     /* shown largest in the last composite (the video tick sets it) */
+    void (*on_lead_frame)(void *ud); /* the room's, fixed at join */
+    void *lead_ud;
     atomic_uint_fast64_t n_vdecoded, n_hidden, n_adecoded, n_vdropped, n_dec_freed;
     /* video tick */
     cv_vp8_dec_t *vdec;  /* made at its first frame shown, freed after a while hidden */

@@ -173,12 +173,41 @@ static int plan_on(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *can
     return c;
 }
 
-/* plan_on, and the room's record of who is shown (cv_room_shown). */
+/* The lead of a composite: the one shown largest, or among equals the
+ * active speaker; -1 for none (a grid where nobody speaks). */
+static int lead_of(const cv_room_t *r, cv_part_t **shown, const cv_rect_t *rects, int c)
+{
+    int best = -1, tie = 0;
+    long best_area = 0;
+    for (int i = 0; i < c; i++) {
+        long area = (long)rects[i].w * rects[i].h;
+        if (best < 0 || area > best_area) {
+            best = i;
+            best_area = area;
+            tie = 0;
+        } else if (area == best_area) {
+            tie = 1;
+        }
+    }
+    if (best < 0 || !tie)
+        return best;
+    int a = atomic_load(&r->active_index);
+    for (int i = 0; i < c; i++)
+        if (shown[i]->index == a && (long)rects[i].w * rects[i].h == best_area)
+            return i;
+    return -1;
+}
+
+/* plan_on, the room's record of who is shown (cv_room_shown), and its lead
+ * (whose frames the mixer composes as they come). */
 static int plan(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas, cv_part_t **shown,
                 cv_rect_t *rects)
 {
     note_speaker(r, parts, n);
     int c = plan_on(r, parts, n, canvas, shown, rects);
+    int lead = lead_of(r, shown, rects, c);
+    for (int i = 0; i < n; i++)
+        atomic_store(&parts[i]->lead, lead >= 0 && parts[i] == shown[lead]);
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < c; i++)
         r->shown_ids[i] = shown[i]->index;

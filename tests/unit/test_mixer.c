@@ -3,15 +3,19 @@
  * (cv_mixer_set_limits) take effect for the next join, in rooms already
  * open too, while whoever is in stays; an echo check keeps its one place
  * and does not count to max_rooms (rooms cannot starve it); the pool runs
- * urgent jobs (audio ticks) before the others queued.
+ * urgent jobs (audio ticks) before the others queued; a frame of the room's
+ * lead brings its video tick forward.
  */
 #include "check.h"
+#include "clock.h"
 #include "err.h"
+#include "frame.h"
 #include "mixer.h"
 
 #include <pthread.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 static void no_notify(void *ud)
 {
@@ -170,8 +174,85 @@ static void test_urgent_first(void)
     CHECK(strcmp(order, "ab1") == 0);
 }
 
+static uint64_t video_ticks(cv_mixer_room_t *h)
+{
+    cv_room_stats_t st;
+    cv_room_get_stats(cv_mixer_room_of(h), &st);
+    return st.video_ticks;
+}
+
+/* The time of the next video tick after `after` (polled each ms), or -1
+ * past deadline. */
+static int64_t next_tick(cv_mixer_room_t *h, uint64_t after, int64_t deadline)
+{
+    while (cv_now_us() < deadline) {
+        if (video_ticks(h) > after)
+            return cv_now_us();
+        struct timespec ms = {.tv_nsec = 1000000};
+        nanosleep(&ms, NULL);
+    }
+    return -1;
+}
+
+/* A room at 2 fps (a beat every 500 ms) whose one member is its lead once
+ * the first tick has shown them: each of their frames, 450 ms apart (after
+ * the least gap between ticks, 85 % of the period), is composed at once
+ * instead of waiting up to 500 ms for the clock. Without frames the clock
+ * keeps its beat. */
+static void test_lead_frame(void)
+{
+    cv_pool_t *pool = cv_pool_create(1);
+    cv_mixer_cfg_t cfg = {
+        .room = {.width = 160,
+                 .height = 90,
+                 .fps = 2,
+                 .video_kbps = 100,
+                 .audio_bps = 16000,
+                 .max_participants = 2},
+        .max_rooms = 1,
+        .open_rooms = 1,
+        .names = "",
+    };
+    cv_mixer_t *m = cv_mixer_create(pool, &cfg);
+    struct member a;
+    CHECK_EQ(join(m, "lead", &a), 0);
+    int64_t t0 = cv_now_us();
+    int64_t t1 = next_tick(a.h, 0, t0 + 2000000); /* the first beat, which shows a */
+    CHECK(t1 > 0);
+    int prompt = 0;
+    for (int i = 0; i < 6; i++) {
+        int64_t push_at = t1 + 450000 * (i + 1);
+        while (cv_now_us() < push_at) {
+            struct timespec ms = {.tv_nsec = 1000000};
+            nanosleep(&ms, NULL);
+        }
+        uint64_t before = video_ticks(a.h);
+        cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, 1);
+        f->data[0] = 0xff; /* not a picture: the tick counts a decode error */
+        cv_part_push(a.p, f);
+        int64_t at = next_tick(a.h, before, cv_now_us() + 1000000);
+        CHECK(at > 0);
+        /* at once rather than at the beat, which is up to 500 ms away */
+        prompt += at > 0 && at - push_at < 100000;
+    }
+    CHECK(prompt >= 5);
+    /* no frames: the clock alone, a tick about every 500 ms */
+    uint64_t n0 = video_ticks(a.h);
+    int64_t q0 = cv_now_us();
+    while (cv_now_us() - q0 < 2600000) {
+        struct timespec ms = {.tv_nsec = 10000000};
+        nanosleep(&ms, NULL);
+    }
+    uint64_t beats = video_ticks(a.h) - n0;
+    CHECK(beats >= 4 && beats <= 6);
+    cv_mixer_leave(m, a.h, a.p);
+    cv_mixer_destroy(m);
+    cv_pool_destroy(pool);
+}
+
 int main(void)
 {
+    test_lead_frame();
     test_urgent_first();
     test_set_limits();
     return CHECK_DONE("mixer");

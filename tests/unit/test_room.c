@@ -1492,11 +1492,30 @@ static void test_lecture_decodes_only_shown(void)
 
 /* Speaker layout: the loudest large; after a change, the new speaker large
  * and the previous one in the strip. */
+static void count_lead(void *ud)
+{
+    (*(int *)ud)++;
+}
+
+/* Pushes a 1-byte video frame of m's (junk to a decoder): the lead callbacks it made. */
+static int lead_calls(member_t *m, int *n_lead)
+{
+    int before = *n_lead;
+    cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, 1);
+    f->data[0] = 0xff;
+    cv_part_push(m->p, f);
+    return *n_lead - before;
+}
+
 static void test_speaker_layout(void)
 {
     static const double amp[3] = {0.05, 0.3, 0.0}; /* B the loudest */
+    static int n_lead;
     avroom_t *v = calloc(1, sizeof(*v));
-    av_init(v, &CFG, 3, amp);
+    cv_room_cfg_t cfg = CFG;
+    cfg.on_lead_frame = count_lead;
+    cfg.lead_ud = &n_lead;
+    av_init(v, &cfg, 3, amp);
     member_t *A = &v->m[0], *B = &v->m[1], *C = &v->m[2];
     CHECK_EQ(cv_room_set_layout(v->r, CV_LAYOUT_MODE_SPEAKER), 0);
     v->answer_pli = 1;
@@ -1518,6 +1537,10 @@ static void test_speaker_layout(void)
         CHECK(pa < 20.0);
     }
     CHECK_EQ(cv_part_video_wanted(C->p), 0); /* never spoke: not shown */
+    /* B, shown large, is the lead: only B's frames call for a tick at once */
+    CHECK_EQ(lead_calls(A, &n_lead), 0);
+    CHECK_EQ(lead_calls(B, &n_lead), 1);
+    CHECK_EQ(lead_calls(C, &n_lead), 0);
     /* C speaks loudest, B goes quiet: C large, B first in the strip */
     v->sp[1].amp = 0;
     v->sp[2].amp = 0.4;
@@ -1528,6 +1551,8 @@ static void test_speaker_layout(void)
     CHECK_EQ(ids[0], cv_part_index(C->p));
     CHECK_EQ(ids[1], cv_part_index(B->p));
     CHECK_EQ(cv_part_video_wanted(C->p), 1);
+    CHECK_EQ(lead_calls(B, &n_lead), 0); /* the lead is now C */
+    CHECK_EQ(lead_calls(C, &n_lead), 1);
     av_cleanup(v);
     free(v);
 }
