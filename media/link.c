@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "err.h"
+#include "ice.h"
 #include "log.h"
 #include "mem.h"
 #include "peer.h"
@@ -93,6 +94,7 @@ static void pump(cv_link_t *l)
 {
     cv_core_out_t o;
     int64_t now = cv_now_us();
+    cv_ice_batch_begin(); /* what the core has to send leaves together */
     while (cv_core_poll(l->core, &o) != CV_CORE_NONE) {
         switch (o.kind) {
         case CV_CORE_RTP: cv_peer_send_rtp(l->peer, o.pkt, o.len, o.cap); break;
@@ -109,6 +111,7 @@ static void pump(cv_link_t *l)
         case CV_CORE_EVENT: on_event(l, &o); break;
         }
     }
+    cv_ice_batch_end();
     cv_loop_timer_set(l->timer, cv_core_deadline(l->core));
 }
 

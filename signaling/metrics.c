@@ -231,6 +231,10 @@ static void render_traffic(cv_metrics_out_t *o, const cv_metrics_t *m)
          CV_STAT_TX_PACKETS},
         {"conclave_media_sent_bytes_total", "Bytes of UDP datagrams sent by media transports.",
          CV_STAT_TX_BYTES},
+        {"conclave_media_send_calls_total",
+         "System calls that sent media (one may send a batch of datagrams).", CV_STAT_SEND_CALLS},
+        {"conclave_media_send_dropped_total", "Media datagrams lost to a full socket send buffer.",
+         CV_STAT_SEND_DROPPED},
     };
     for (size_t i = 0; i < sizeof(flows) / sizeof(flows[0]); i++) {
         cv_metrics_family(o, flows[i].name, "counter", flows[i].help);

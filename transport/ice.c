@@ -15,8 +15,11 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <ifaddrs.h>
+#include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +41,34 @@ struct cv_ice {
     int n_listen;
     gulong sig_check;
     int checked; /* the peer's first check arrived */
+    gulong sig_pair;
+    /* the selected pair, when it is UDP and not relayed: its socket and the
+     * peer's address, for batched sends (pair_known 0: to be looked up) */
+    int pair_known;
+    GSocket *direct;
+    struct sockaddr_storage to;
+    socklen_t to_len;
 };
+
+/* ---- batched sends ----
+ * One batch per thread (the network thread sends every session's packets):
+ * datagrams of one agent at a time, copied in; another agent's datagram, a
+ * full batch or the end of the outermost batch sends what is there. */
+#define BATCH_MAX 64     /* datagrams */
+#define BATCH_DGRAM 1500 /* bytes each at most (larger ones go at once) */
+#define GSO_MAX 64       /* segments in one GSO message (the kernel's limit) */
+#define GSO_BYTES 65000  /* bytes in one (a UDP datagram's limit, headers aside) */
+
+struct batch {
+    int depth;
+    cv_ice_t *ice;
+    int n;
+    size_t used;
+    uint16_t len[BATCH_MAX];
+    uint8_t buf[BATCH_MAX * BATCH_DGRAM];
+};
+static _Thread_local struct batch batch;
+static atomic_int gso_off; /* the kernel refused UDP GSO: plain datagrams from then on */
 
 /* ICE-TCP and libnice 0.1.21: the three TCP fixes of 0.1.23 do not reach this
  * use. Its sends are not serialised per TCP socket, but every nice_agent_send
@@ -300,6 +330,13 @@ static void on_first_check(NiceAgent *agent, guint stream, gpointer ud)
     ((cv_ice_t *)ud)->checked = 1;
 }
 
+/* A new selected pair: batched sends look it up again. */
+static void on_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l, NiceCandidate *r,
+                    gpointer ud)
+{
+    ((cv_ice_t *)ud)->pair_known = 0;
+}
+
 static int add_local(cv_ice_t *ice, const char *ip)
 {
     NiceAddress a;
@@ -375,6 +412,8 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
         g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_state), ice);
     ice->sig_check = g_signal_connect(ice->agent, "initial-binding-request-received",
                                       G_CALLBACK(on_first_check), ice);
+    ice->sig_pair =
+        g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_pair), ice);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
     if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
         CV_WARN("ice: could not gather candidates (port range %d-%d exhausted?)", cfg->port_min,
@@ -403,6 +442,13 @@ void cv_ice_destroy(cv_ice_t *ice)
 {
     if (!ice)
         return;
+    if (batch.ice == ice) { /* what it queued goes with it */
+        batch.n = 0;
+        batch.used = 0;
+        batch.ice = NULL;
+    }
+    if (ice->direct)
+        g_object_unref(ice->direct);
     if (ice->n_listen)
         guard_remove(ice);
     if (ice->agent) {
@@ -414,6 +460,8 @@ void cv_ice_destroy(cv_ice_t *ice)
             g_signal_handler_disconnect(ice->agent, ice->sig_state);
         if (ice->sig_check)
             g_signal_handler_disconnect(ice->agent, ice->sig_check);
+        if (ice->sig_pair)
+            g_signal_handler_disconnect(ice->agent, ice->sig_pair);
         g_object_unref(ice->agent);
     }
     free(ice);
@@ -461,11 +509,156 @@ int cv_ice_add_remote_candidate(cv_ice_t *ice, const char *addr, int port, uint3
     return rc;
 }
 
+/* Looks the selected pair up again after it changed. */
+static void find_direct(cv_ice_t *ice)
+{
+    ice->pair_known = 1;
+    if (ice->direct)
+        g_object_unref(ice->direct);
+    ice->direct = NULL;
+    NiceCandidate *l = NULL, *r = NULL;
+    if (!nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &l, &r) || !l || !r ||
+        l->transport != NICE_CANDIDATE_TRANSPORT_UDP || l->type == NICE_CANDIDATE_TYPE_RELAYED)
+        return;
+    GSocket *s = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
+    if (!s)
+        return;
+    memset(&ice->to, 0, sizeof(ice->to));
+    nice_address_copy_to_sockaddr(&r->addr, (struct sockaddr *)&ice->to);
+    ice->to_len =
+        ice->to.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+    if (ice->to.ss_family != AF_INET && ice->to.ss_family != AF_INET6) {
+        g_object_unref(s);
+        return;
+    }
+    ice->direct = s;
+}
+
+/* One GSO message of the batch sent as plain datagrams. */
+static void batch_plain(int fd, const struct mmsghdr *mm)
+{
+    const struct msghdr *h = &mm->msg_hdr;
+    uint16_t seg;
+    memcpy(&seg, CMSG_DATA(CMSG_FIRSTHDR((struct msghdr *)h)), sizeof(seg));
+    const uint8_t *p = h->msg_iov->iov_base;
+    size_t left = h->msg_iov->iov_len;
+    while (left) {
+        size_t l = left < seg ? left : seg;
+        if (sendto(fd, p, l, MSG_DONTWAIT, h->msg_name, h->msg_namelen) < 0)
+            cv_stats_add(CV_STAT_SEND_DROPPED, 1);
+        cv_stats_add(CV_STAT_SEND_CALLS, 1);
+        p += l;
+        left -= l;
+    }
+}
+
+/* Sends the batch: a message per datagram, or per run of equal sizes (the
+ * last may be shorter) as one UDP GSO message. */
+static void batch_send(void)
+{
+    cv_ice_t *ice = batch.ice;
+    struct mmsghdr msg[BATCH_MAX];
+    struct iovec iov[BATCH_MAX];
+    union {
+        char buf[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } ctl[BATCH_MAX];
+    int fd = g_socket_get_fd(ice->direct), gso = !atomic_load(&gso_off);
+    int m = 0;
+    size_t off = 0;
+    memset(msg, 0, sizeof(msg[0]) * (size_t)batch.n);
+    for (int i = 0; i < batch.n;) {
+        uint16_t seg = batch.len[i];
+        int k = 1;
+        size_t bytes = seg;
+        while (gso && i + k < batch.n && k < GSO_MAX && bytes + batch.len[i + k] <= GSO_BYTES &&
+               batch.len[i + k] <= seg) {
+            bytes += batch.len[i + k];
+            if (batch.len[i + k++] < seg)
+                break; /* a shorter one ends the run */
+        }
+        iov[m] = (struct iovec){.iov_base = batch.buf + off, .iov_len = bytes};
+        struct msghdr *h = &msg[m].msg_hdr;
+        h->msg_name = &ice->to;
+        h->msg_namelen = ice->to_len;
+        h->msg_iov = &iov[m];
+        h->msg_iovlen = 1;
+        if (k > 1) {
+            memset(&ctl[m], 0, sizeof(ctl[m]));
+            h->msg_control = ctl[m].buf;
+            h->msg_controllen = sizeof(ctl[m].buf);
+            struct cmsghdr *c = CMSG_FIRSTHDR(h);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+        }
+        off += bytes;
+        i += k;
+        m++;
+    }
+    int sent = 0, calls = 0;
+    while (sent < m) {
+        int r = sendmmsg(fd, msg + sent, (unsigned)(m - sent), MSG_DONTWAIT);
+        calls++;
+        if (r > 0) {
+            sent += r;
+        } else if (r < 0 && errno == EINTR) {
+            continue;
+        } else if (r < 0 && msg[sent].msg_hdr.msg_controllen && errno != EAGAIN &&
+                   errno != EWOULDBLOCK && !atomic_exchange(&gso_off, 1)) {
+            /* this kernel or device does no UDP GSO: plain datagrams from now on */
+            CV_WARN("ice: UDP segmentation offload refused (%s): one datagram a packet",
+                    strerror(errno));
+            batch_plain(fd, &msg[sent]);
+            sent++;
+        } else if (r < 0 && msg[sent].msg_hdr.msg_controllen && atomic_load(&gso_off)) {
+            batch_plain(fd, &msg[sent]);
+            sent++;
+        } else {
+            break; /* the socket's buffer is full: the rest is lost, as on the wire */
+        }
+    }
+    if (sent < m)
+        cv_stats_add(CV_STAT_SEND_DROPPED, (uint64_t)(m - sent));
+    cv_stats_add(CV_STAT_SEND_CALLS, (uint64_t)calls);
+    batch.n = 0;
+    batch.used = 0;
+    batch.ice = NULL;
+}
+
+void cv_ice_batch_begin(void)
+{
+    batch.depth++;
+}
+
+void cv_ice_batch_end(void)
+{
+    if (batch.depth > 0 && --batch.depth == 0 && batch.n)
+        batch_send();
+}
+
 int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len)
 {
     if (ice->state != CV_ICE_CONNECTED)
         return CV_E_STATE;
+    if (batch.depth && len <= BATCH_DGRAM) {
+        if (!ice->pair_known)
+            find_direct(ice);
+        if (ice->direct) {
+            if (batch.n && (batch.ice != ice || batch.n == BATCH_MAX))
+                batch_send();
+            batch.ice = ice;
+            memcpy(batch.buf + batch.used, data, len);
+            batch.len[batch.n++] = (uint16_t)len;
+            batch.used += len;
+            return (int)len;
+        }
+    }
+    if (batch.n && batch.ice == ice)
+        batch_send(); /* in order */
     gint n = nice_agent_send(ice->agent, ice->stream, 1, (guint)len, (const gchar *)data);
+    cv_stats_add(CV_STAT_SEND_CALLS, 1);
     return n < 0 ? CV_E_IO : n;
 }
 

@@ -71,8 +71,16 @@ int cv_ice_local_candidates(const cv_ice_t *ice, const cv_ice_cand_t **out);
 int cv_ice_set_remote(cv_ice_t *ice, const char *ufrag, const char *pwd);
 int cv_ice_add_remote_candidate(cv_ice_t *ice, const char *addr, int port, uint32_t priority,
                                 const char *foundation);
-/* Sends one datagram on the selected pair; CV_E_STATE before it exists. */
+/* Sends one datagram on the selected pair; CV_E_STATE before it exists.
+ * Inside a batch it may only be queued (returns len). */
 int cv_ice_send(cv_ice_t *ice, const uint8_t *data, size_t len);
+/* A batch of the calling thread: the datagrams sent until its end on a UDP
+ * pair that is not relayed leave together at cv_ice_batch_end, in one
+ * sendmmsg(2), a run of equal-size datagrams to one peer as one UDP GSO
+ * message. Batches nest; the outermost end sends. Others (TCP, TURN) are
+ * sent at once. */
+void cv_ice_batch_begin(void);
+void cv_ice_batch_end(void);
 /* CV_ICE_CHECKING, CV_ICE_CONNECTED (a pair is selected) or CV_ICE_FAILED. */
 int cv_ice_state(const cv_ice_t *ice);
 /* 1 once a connectivity check of the peer (a STUN binding request with its

@@ -61,6 +61,10 @@ enum cv_stat {
      * probes of their links' rates before a step up (media/core_send.c) */
     CV_STAT_RETRANSMITTED,
     CV_STAT_PROBE_PADDING,
+    /* system calls that sent media (ice.c: a sendmmsg sends many datagrams at
+     * once), and datagrams lost to a full socket buffer on the way */
+    CV_STAT_SEND_CALLS,
+    CV_STAT_SEND_DROPPED,
     CV_STAT_COUNT
 };
 
