@@ -61,6 +61,8 @@ enum cv_stat {
      * probes of their links' rates before a step up (media/core_send.c) */
     CV_STAT_RETRANSMITTED,
     CV_STAT_PROBE_PADDING,
+    CV_STAT_LOOP_WAKEUPS, /* network loops woken for posted work (loop.h) */
+    CV_STAT_LOOP_POSTS,   /* work posted to them: the wake-ups one invoke each would cost */
     CV_STAT_COUNT
 };
 
