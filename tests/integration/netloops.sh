@@ -29,9 +29,10 @@ thread_ticks() {
         return
     done
 }
+ticks0=()
 for i in 0 1 2; do
     check "thread cv-net-$i runs" '[ -n "$(thread_ticks cv-net-$i)" ]'
-    eval "t0_$i=\$(thread_ticks cv-net-$i)"
+    ticks0[i]=$(thread_ticks cv-net-$i)
 done
 check "no thread cv-net-3" '[ -z "$(thread_ticks cv-net-3)" ]'
 p0=$(lg_metric conclave_loop_posts_total)
@@ -47,9 +48,9 @@ wait "$pa"
 ra=$?
 wait "$pb"
 rb=$?
+val() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 for r in a b; do
     line=$(grep '^loadgen: participants=' "$lg_tmp/out.$r")
-    val() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
     rc=$ra
     n=6
     [ "$r" = b ] && rc=$rb n=5
@@ -62,7 +63,7 @@ for r in a b; do
         '[ "$(val decoded)" -gt 0 ] && [ "$(val decode_errors)" = 0 ]'
 done
 for i in 0 1 2; do
-    eval "t0=\$t0_$i"
+    t0=${ticks0[i]}
     t1=$(thread_ticks cv-net-$i)
     check "cv-net-$i did work for its sessions (${t0:-?} -> ${t1:-?} ticks)" \
         '[ -n "$t0" ] && [ -n "$t1" ] && [ "$t1" -gt "$t0" ]'
