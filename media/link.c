@@ -14,6 +14,7 @@
 #include "stats.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -26,9 +27,10 @@ struct cv_link {
     cv_loop_timer_t *timer; /* fires at the core's deadline */
     int ready;              /* started on the loop: peer and part may be used */
     int closed;
-    int failed;       /* the owner was told */
-    int v_pt, rtx_pt; /* the participant's video: what the room's view applies to */
-    atomic_int flush_pending;
+    int failed;               /* the owner was told */
+    int v_pt, rtx_pt;         /* the participant's video: what the room's view applies to */
+    atomic_int flush_pending; /* on the loop's pending list (work), holding a reference */
+    cv_loop_work_t work;
 };
 
 static cv_link_t *link_ref(cv_link_t *l)
@@ -167,10 +169,11 @@ static void on_timer(void *ud)
     pump(l);
 }
 
-static gboolean flush_cb(gpointer arg)
+/* Posted work: the loop takes every link with output in one dispatch. */
+static void flush_work(cv_loop_work_t *w)
 {
-    cv_link_t *l = arg;
-    atomic_store(&l->flush_pending, 0);
+    cv_link_t *l = (cv_link_t *)((char *)w - offsetof(cv_link_t, work));
+    atomic_store(&l->flush_pending, 0); /* output from here on posts the link again */
     /* The room may have output before the link started on this thread (the
      * join comes first): such frames wait, and the core drops them until the
      * transport is connected. */
@@ -183,7 +186,6 @@ static gboolean flush_cb(gpointer arg)
         }
     }
     cv_link_unref(l);
-    return G_SOURCE_REMOVE;
 }
 
 void cv_link_on_output(void *ud)
@@ -191,7 +193,7 @@ void cv_link_on_output(void *ud)
     cv_link_t *l = ud;
     if (atomic_exchange(&l->flush_pending, 1))
         return;
-    cv_loop_invoke(l->env.loop, flush_cb, link_ref(l));
+    cv_loop_post(l->env.loop, &link_ref(l)->work);
 }
 
 /* ---- life ---- */
@@ -200,6 +202,7 @@ cv_link_t *cv_link_new(const cv_link_env_t *env, const cv_core_params_t *params)
 {
     cv_link_t *l = cv_xcalloc(1, sizeof(*l));
     atomic_init(&l->refs, 1);
+    l->work.fn = flush_work;
     l->env = *env;
     l->core = cv_core_new(params);
     l->v_pt = params->v_pt;

@@ -53,7 +53,9 @@ typedef struct {
 /* A link with its core, not started. One reference, the caller's. */
 cv_link_t *cv_link_new(const cv_link_env_t *env, const cv_core_params_t *params);
 void cv_link_unref(cv_link_t *l); /* NULL ok */
-/* The mixer's notify callback: output is waiting for this receiver. ud is the link. */
+/* The mixer's notify callback: output is waiting for this receiver. ud is the
+ * link. Puts it on its loop's pending list (cv_loop_post) unless it is there
+ * already: the loop flushes every link of the batch after one wake-up. */
 void cv_link_on_output(void *ud);
 /* On the loop: creates the transport for part (which must stay in the room
  * until cv_link_stop), sets the remote side, and copies our ICE credentials

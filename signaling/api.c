@@ -117,6 +117,10 @@ static void stop_tick(void *arg)
     g_source_unref(api->flush);
 }
 
+static void barrier(void *arg)
+{
+}
+
 /* ---- lifecycle and settings ---- */
 
 void cv_api_set_rooms(cv_api_t *api, const cv_config_t *cfg)
@@ -204,6 +208,10 @@ void cv_api_destroy(cv_api_t *api)
             break;
         cv_session_close(s);
     }
+    /* closes queued on the loops before that (cv_session_close_from_loop) are
+     * done once each loop ran one more call: nothing of a session outlives this */
+    for (int i = 0; i < api->env.n_loops; i++)
+        cv_loop_call_sync(api->env.loops[i], barrier, NULL);
     pthread_mutex_destroy(&api->lock);
     pthread_mutex_destroy(&api->pub_lock);
     g_hash_table_destroy(api->pubs);

@@ -476,7 +476,14 @@ void cv_api_join(cv_api_t *api, const cv_api_req_t *rq, const char *room, int ro
         pthread_mutex_unlock(&api->lock);
     }
     char *answer = cv_xmalloc(ANSWER_CAP);
-    cv_session_t *s = cv_session_create(&api->env, offer, room, name[0] ? name : NULL, role,
+    cv_session_env_t env = api->env;
+    if (role == CV_ROLE_SCREEN) { /* on its owner's loop: the owner's failure ends it there */
+        pthread_mutex_lock(&api->lock);
+        cv_session_t *o = find_locked(api, room, rq->session);
+        env.pin = o ? cv_session_loop(o) : NULL;
+        pthread_mutex_unlock(&api->lock);
+    }
+    cv_session_t *s = cv_session_create(&env, offer, room, name[0] ? name : NULL, role,
                                         role == CV_ROLE_SCREEN ? rq->session : NULL, answer,
                                         ANSWER_CAP, &status, &reason);
     free(offer);
@@ -570,8 +577,8 @@ static void end_owned_screens(cv_api_t *api, const char *owner_id, int on_loop)
             return;
         forget_rates(api, cv_session_id(found));
         cv_events_end_session(api->events, cv_session_id(found));
-        if (on_loop)
-            cv_session_close_on_loop(found);
+        if (on_loop) /* the screen is on its owner's loop, unless the owner was gone */
+            cv_session_close_from_loop(found);
         else
             cv_session_close(found);
     }

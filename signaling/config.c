@@ -93,6 +93,7 @@ static const struct key keys[] = {
     {"ice", "check_timeout", K_INT, FIELD(ice_check_timeout), 1, 120, RESTART},
     {"ice", "allow_private_candidates", K_AUTO_YES_NO, FIELD(ice_private_candidates), 0, 0,
      RESTART},
+    {"ice", "threads", K_INT, FIELD(ice_threads), 0, CV_CONFIG_NET_THREADS_MAX, RESTART},
     {"mixer", "threads", K_INT, FIELD(mixer_threads), 1, 64, RESTART},
     {"mixer", "fps", K_INT, FIELD(mixer_fps), 1, 60, RESTART},
     {"mixer", "width", K_EVEN, FIELD(mixer_width), 160, 1920, RESTART},
@@ -193,6 +194,7 @@ void cv_config_defaults(cv_config_t *c)
     c->turn_ttl = 86400;
     c->ice_check_timeout = 10;
     c->ice_private_candidates = CV_CAND_PRIVATE_AUTO;
+    c->ice_threads = 0;
     c->mixer_threads = 2;
     c->mixer_fps = 30;
     c->mixer_width = 1280;

@@ -26,6 +26,8 @@
 
 #define CV_CONFIG_ROOMS_MAX 64   /* [room NAME] sections */
 #define CV_CONFIG_SECRET_MAX 128 /* bytes of a password or of the TURN secret */
+/* [ice] threads: network loops, 0 (one a core, at most 4) to this */
+#define CV_CONFIG_NET_THREADS_MAX 16
 
 /* One [room NAME] section: settings of one room. */
 typedef struct {
@@ -64,6 +66,7 @@ typedef struct {
     int ice_tcp;                    /* [ice] tcp: TCP-passive candidates (ICE-TCP) too, yes */
     int ice_check_timeout;          /* [ice] check_timeout: s to the peer's first check, 10 */
     int ice_private_candidates;     /* [ice] allow_private_candidates: CV_CAND_PRIVATE_*, auto */
+    int ice_threads;                /* [ice] threads: network loops, 0..16, 0 = auto */
     int mixer_threads;              /* [mixer] threads: 1..64, 2 */
     int mixer_fps;                  /* [mixer] fps: composite frames a second, 1..60, 30 */
     int mixer_width, mixer_height;  /* [mixer] width/height: composite size, even, 1280x720 */

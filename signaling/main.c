@@ -224,7 +224,8 @@ struct daemon {
     int n_addresses;
     cv_settings_t *settings;
     cv_dtls_cert_t *cert;
-    cv_loop_t *loop;
+    cv_loop_t *loops[CV_CONFIG_NET_THREADS_MAX]; /* [0] also runs the API's tick */
+    int n_loops;
     cv_pool_t *pool;
     cv_mixer_t *mixer;
     cv_api_t *api;
@@ -278,7 +279,9 @@ static void mixer_config(const cv_config_t *cfg, cv_mixer_cfg_t *mcfg)
 static int start_api(struct daemon *d, const cv_config_t *cfg)
 {
     cv_session_env_t env = {
-        .loop = d->loop,
+        .loop = d->loops[0],
+        .loops = d->loops,
+        .n_loops = d->n_loops,
         .mixer = d->mixer,
         .cert = d->cert,
         .ice = {.addresses = d->addresses,
@@ -325,10 +328,20 @@ static int start_http(struct daemon *d, cv_config_t *cfg)
         return -1;
     }
     int v6 = strchr(cfg->http_listen, ':') != NULL;
-    fprintf(stderr, "conclave %s: serving %s://%s%s%s:%d/ (%d mixer threads)\n", CONCLAVE_VERSION,
-            cv_http_tls(d->http) ? "https" : "http", v6 ? "[" : "", cfg->http_listen, v6 ? "]" : "",
-            cfg->http_port, cfg->mixer_threads);
+    fprintf(stderr, "conclave %s: serving %s://%s%s%s:%d/ (%d mixer threads, %d network threads)\n",
+            CONCLAVE_VERSION, cv_http_tls(d->http) ? "https" : "http", v6 ? "[" : "",
+            cfg->http_listen, v6 ? "]" : "", cfg->http_port, cfg->mixer_threads, d->n_loops);
     return 0;
+}
+
+/* [ice] threads, or for 0 one a core up to AUTO_NET_THREADS. */
+static int net_threads(const cv_config_t *cfg)
+{
+    enum { AUTO_NET_THREADS = 4 };
+    if (cfg->ice_threads > 0)
+        return cfg->ice_threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > AUTO_NET_THREADS ? AUTO_NET_THREADS : (int)n;
 }
 
 /* Starts everything in order; on a failure what started is left to stop(). */
@@ -343,7 +356,12 @@ static int start(struct daemon *d, cv_config_t *cfg)
         fprintf(stderr, "conclave: could not create the DTLS certificate\n");
         return -1;
     }
-    d->loop = cv_loop_create("cv-net");
+    d->n_loops = net_threads(cfg);
+    for (int i = 0; i < d->n_loops; i++) {
+        char name[24]; /* the kernel keeps 15 bytes of a thread's name */
+        snprintf(name, sizeof(name), "cv-net-%d", i);
+        d->loops[i] = cv_loop_create(name);
+    }
     if (cfg->rec_enabled && !cv_webm_load()) /* the first recording then starts at once */
         fprintf(stderr, "conclave: recordings are enabled but FFmpeg's libavformat is missing\n");
     d->pool = cv_pool_create(cfg->mixer_threads);
@@ -384,7 +402,8 @@ static void stop(struct daemon *d)
     cv_http_stop(d->http);  /* no new requests */
     cv_api_destroy(d->api); /* ends every session */
     cv_mixer_destroy(d->mixer);
-    cv_loop_destroy(d->loop);
+    for (int i = 0; i < d->n_loops; i++)
+        cv_loop_destroy(d->loops[i]);
     cv_pool_destroy(d->pool);
     cv_dtls_cert_destroy(d->cert);
     cv_settings_destroy(d->settings);

@@ -266,6 +266,12 @@ static void render_traffic(cv_metrics_out_t *o, const cv_metrics_t *m)
                       "Padding packets sent to probe receivers' links before a step up.");
     cv_metrics_sample(o, "conclave_probe_padding_packets_total", NULL, NULL,
                       c[CV_STAT_PROBE_PADDING]);
+    cv_metrics_family(o, "conclave_loop_posts_total", "counter",
+                      "Work handed to the network threads (output for a receiver's link).");
+    cv_metrics_sample(o, "conclave_loop_posts_total", NULL, NULL, c[CV_STAT_LOOP_POSTS]);
+    cv_metrics_family(o, "conclave_loop_wakeups_total", "counter",
+                      "Times a network thread was woken for such work (one a batch).");
+    cv_metrics_sample(o, "conclave_loop_wakeups_total", NULL, NULL, c[CV_STAT_LOOP_WAKEUPS]);
 }
 
 char *cv_metrics_render(const cv_metrics_t *m, size_t *len)

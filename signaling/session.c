@@ -22,6 +22,7 @@ struct cv_session {
     char room[65]; /* "" for the echo check */
     cv_session_info_t info;
     cv_session_env_t env;
+    cv_loop_t *loop; /* its network loop, held (cv_loop_pick) */
     cv_link_t *link;
     cv_mixer_room_t *mroom;
     cv_part_t *part;
@@ -239,6 +240,7 @@ static void finish(cv_session_t *s)
     if (s->part) /* after this no worker calls the link's cv_link_on_output */
         cv_mixer_leave(s->env.mixer, s->mroom, s->part);
     cv_link_unref(s->link);
+    cv_loop_release(s->loop);
     free(s);
 }
 
@@ -273,7 +275,15 @@ cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_
     s->info.camera = 1;
     cv_core_params_t p;
     core_params(&p, env, role, am, vm);
-    cv_link_env_t le = {.loop = env->loop,
+    if (env->pin) {
+        s->loop = env->pin;
+        cv_loop_hold(s->loop);
+    } else {
+        s->loop = env->n_loops > 0 ? cv_loop_pick(env->loops, env->n_loops) : env->loop;
+        if (env->n_loops <= 0)
+            cv_loop_hold(s->loop);
+    }
+    cv_link_env_t le = {.loop = s->loop,
                         .cert = env->cert,
                         .ice = env->ice,
                         .connect_timeout_us = env->connect_timeout_us,
@@ -335,4 +345,25 @@ void cv_session_close_on_loop(cv_session_t *s)
         return;
     cv_link_stop_on_loop(s->link);
     finish(s);
+}
+
+cv_loop_t *cv_session_loop(const cv_session_t *s)
+{
+    return s->loop;
+}
+
+static gboolean close_cb(gpointer arg)
+{
+    cv_session_close_on_loop(arg);
+    return G_SOURCE_REMOVE;
+}
+
+void cv_session_close_from_loop(cv_session_t *s)
+{
+    if (!s)
+        return;
+    if (cv_loop_current() == s->loop)
+        cv_session_close_on_loop(s);
+    else /* never waited for: two loops waiting on each other would never return */
+        cv_loop_invoke(s->loop, close_cb, s);
 }

@@ -7,7 +7,8 @@
  *
  * Threads: created and closed on an HTTP thread (or closed on the link's loop
  * thread after a failure); the callbacks of cv_session_env_t run on the
- * session's network loop thread.
+ * session's network loop thread, one of several: two sessions' callbacks may
+ * run at the same time, each on its own loop.
  */
 #ifndef CV_SESSION_H
 #define CV_SESSION_H
@@ -39,7 +40,12 @@ typedef struct {
 } cv_session_info_t;
 
 typedef struct {
-    cv_loop_t *loop;
+    cv_loop_t *loop; /* the API's; the sessions' too when n_loops is 0 */
+    /* The network loops a new session is given one of (the one with the
+     * fewest sessions, cv_loop_pick), unless pin is set: then that one. */
+    cv_loop_t *const *loops;
+    int n_loops;
+    cv_loop_t *pin;
     cv_mixer_t *mixer;
     const cv_dtls_cert_t *cert;
     cv_ice_cfg_t ice;
@@ -60,9 +66,9 @@ typedef struct {
 
 /* Sets up a participant of `room` (NULL: the private echo check) as role
  * CV_ROLE_* (a screen share names its owner's session id) from a parsed offer; the transport is
- * made on env->loop's thread (this call waits for it). name (may be NULL) is shown on the
- * participant's placeholder tile. Writes the SDP answer into answer. Returns the session (one
- * reference, the caller's) or NULL with *status (HTTP) and *reason set. */
+ * made on the session's loop thread (env: loops, pin) (this call waits for it). name (may be NULL)
+ * is shown on the participant's placeholder tile. Writes the SDP answer into answer. Returns the
+ * session (one reference, the caller's) or NULL with *status (HTTP) and *reason set. */
 cv_session_t *cv_session_create(const cv_session_env_t *env, const cv_sdp_offer_t *offer,
                                 const char *room, const char *name, int role, const char *owner,
                                 char *answer, size_t answer_cap, int *status, const char **reason);
@@ -83,5 +89,10 @@ void cv_session_close(cv_session_t *s);
 void cv_random_hex(char *out, size_t digits);
 /* Same, from the loop thread that owns the session (used on failure). */
 void cv_session_close_on_loop(cv_session_t *s);
+/* Same, from any network loop's thread: at once when s is on this one, else
+ * queued on s's own loop (closed there soon; not waited for). */
+void cv_session_close_from_loop(cv_session_t *s);
+/* The network loop s runs on, for the whole of its life. */
+cv_loop_t *cv_session_loop(const cv_session_t *s);
 
 #endif

@@ -4,8 +4,10 @@
 #include "loop.h"
 
 #include "mem.h"
+#include "stats.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 
 /* GLib hands a source attached on one thread to the loop thread under its
@@ -47,7 +49,19 @@ struct cv_loop {
     cv_loop_timer_t **heap;
     int n_heap, heap_cap;
     unsigned dispatches;
+    /* the pending list (cv_loop_post): pushed by any thread, taken whole by
+     * the loop; one source woken when it stops being empty */
+    _Atomic(cv_loop_work_t *) pending;
+    GSource *pending_src;
+    atomic_int users; /* cv_loop_pick */
 };
+
+struct pending_source {
+    GSource src;
+    cv_loop_t *loop;
+};
+
+static _Thread_local cv_loop_t *current; /* the loop this thread runs, if any */
 
 struct timer_source {
     GSource src;
@@ -57,17 +71,39 @@ struct timer_source {
 static gpointer run(gpointer arg)
 {
     cv_loop_t *l = arg;
+    current = l;
     g_main_context_push_thread_default(l->ctx);
     g_main_loop_run(l->loop);
     g_main_context_pop_thread_default(l->ctx);
     return NULL;
 }
 
+static void drain(cv_loop_t *l);
+
+/* Ready when woken by a post (its ready time 0), else never. */
+static gboolean pending_dispatch(GSource *src, GSourceFunc cb, gpointer ud)
+{
+    cv_loop_t *l = ((struct pending_source *)src)->loop;
+    /* asleep again before the list is taken: a post that finds the list
+     * empty after the exchange below wakes the source anew */
+    g_source_set_ready_time(src, -1);
+    drain(l);
+    return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs pending_funcs = {.dispatch = pending_dispatch};
+
 cv_loop_t *cv_loop_create(const char *name)
 {
     cv_loop_t *l = cv_xcalloc(1, sizeof(*l));
     l->ctx = g_main_context_new();
     l->loop = g_main_loop_new(l->ctx, FALSE);
+    atomic_init(&l->pending, NULL);
+    atomic_init(&l->users, 0);
+    l->pending_src = g_source_new(&pending_funcs, sizeof(struct pending_source));
+    ((struct pending_source *)l->pending_src)->loop = l;
+    g_source_set_priority(l->pending_src, G_PRIORITY_DEFAULT);
+    g_source_attach(l->pending_src, l->ctx);
     l->thread = g_thread_new(name, run, l);
     return l;
 }
@@ -86,6 +122,9 @@ void cv_loop_destroy(cv_loop_t *l)
         cv_loop_invoke(l, quit_cb, l->loop);
         g_thread_join(l->thread);
     }
+    drain(l); /* what was posted after the last dispatch: the thread is gone, this is its loop */
+    g_source_destroy(l->pending_src);
+    g_source_unref(l->pending_src);
     if (l->timer_src) {
         g_source_destroy(l->timer_src);
         g_source_unref(l->timer_src);
@@ -99,6 +138,73 @@ void cv_loop_destroy(cv_loop_t *l)
 GMainContext *cv_loop_context(cv_loop_t *l)
 {
     return l->ctx;
+}
+
+cv_loop_t *cv_loop_current(void)
+{
+    return current;
+}
+
+/* ---- the pending list: a stack pushed lock-free, taken whole ---- */
+
+void cv_loop_post(cv_loop_t *l, cv_loop_work_t *w)
+{
+    cv_stats_add(CV_STAT_LOOP_POSTS, 1);
+    cv_loop_work_t *head = atomic_load_explicit(&l->pending, memory_order_relaxed);
+    do
+        w->next = head;
+    while (!atomic_compare_exchange_weak_explicit(&l->pending, &head, w, memory_order_release,
+                                                  memory_order_relaxed));
+    if (head)
+        return; /* the loop is woken already and takes w with the rest */
+    cv_stats_add(CV_STAT_LOOP_WAKEUPS, 1);
+    g_source_set_ready_time(l->pending_src, 0); /* from any thread: wakes the context */
+}
+
+/* Runs everything posted so far, in the order posted. */
+static void drain(cv_loop_t *l)
+{
+    cv_loop_work_t *w = atomic_exchange_explicit(&l->pending, NULL, memory_order_acquire);
+    cv_loop_work_t *fifo = NULL;
+    while (w) { /* the stack is newest first */
+        cv_loop_work_t *next = w->next;
+        w->next = fifo;
+        fifo = w;
+        w = next;
+    }
+    while (fifo) {
+        cv_loop_work_t *next = fifo->next; /* fn may free or post w again */
+        fifo->fn(fifo);
+        fifo = next;
+    }
+}
+
+/* ---- sharing sessions out over loops ---- */
+
+cv_loop_t *cv_loop_pick(cv_loop_t *const *loops, int n)
+{
+    cv_loop_t *best = loops[0];
+    for (int i = 1; i < n; i++)
+        if (atomic_load(&loops[i]->users) < atomic_load(&best->users))
+            best = loops[i];
+    atomic_fetch_add(&best->users, 1);
+    return best;
+}
+
+void cv_loop_hold(cv_loop_t *l)
+{
+    atomic_fetch_add(&l->users, 1);
+}
+
+void cv_loop_release(cv_loop_t *l)
+{
+    if (l)
+        atomic_fetch_sub(&l->users, 1);
+}
+
+int cv_loop_users(cv_loop_t *l)
+{
+    return atomic_load(&l->users);
 }
 
 /* A source that is ready at once, as an idle source is: dispatched until its

@@ -1,8 +1,9 @@
 /*
- * loop.h - the network thread: a GLib main loop on a thread of its own
- * (docs/ARCHITECTURE.md, Threads). The daemon starts one (main.c); the libnice
- * agents, DTLS, SRTP and the media sessions' timers of all sessions run on it,
- * and so does the API's tick (active speakers, event stream pings).
+ * loop.h - a network thread: a GLib main loop on a thread of its own
+ * (docs/ARCHITECTURE.md, Threads). The daemon starts [network] threads of them
+ * (main.c) and shares the sessions out among them: the libnice agent, DTLS,
+ * SRTP and the timer of a session run on its loop only. The first loop also
+ * runs the API's tick (active speakers, event stream pings).
  */
 #ifndef CV_LOOP_H
 #define CV_LOOP_H
@@ -22,6 +23,31 @@ GMainContext *cv_loop_context(cv_loop_t *l);
 void cv_loop_invoke(cv_loop_t *l, GSourceFunc fn, void *arg);
 /* Runs fn(arg) on the loop thread and waits for it to return. Not from the loop thread itself. */
 void cv_loop_call_sync(cv_loop_t *l, void (*fn)(void *), void *arg);
+
+/* The loop whose thread calls this, or NULL on a thread that is no loop's. */
+cv_loop_t *cv_loop_current(void);
+
+/* Work posted to a loop from any thread: fn(w) runs on the loop thread. Every
+ * item posted before the loop gets to it runs in one dispatch, in the order
+ * posted, and only a post that finds the loop's list empty wakes the loop (one
+ * wake-up a batch, counted as CV_STAT_LOOP_WAKEUPS, where cv_loop_invoke costs
+ * one each). The poster owns w: it must not post w again before fn(w) began
+ * (a flag of its own keeps it to once), and w must live until then. Items
+ * still posted when the loop is destroyed run in cv_loop_destroy. */
+typedef struct cv_loop_work cv_loop_work_t;
+struct cv_loop_work {
+    cv_loop_work_t *next; /* the loop's */
+    void (*fn)(cv_loop_work_t *w);
+};
+void cv_loop_post(cv_loop_t *l, cv_loop_work_t *w);
+
+/* Sharing out: the loop of loops[0..n-1] (n >= 1) with the fewest users,
+ * counted one more user; cv_loop_hold counts one on a loop chosen otherwise,
+ * cv_loop_release one less (NULL ok). From any thread. */
+cv_loop_t *cv_loop_pick(cv_loop_t *const *loops, int n);
+void cv_loop_hold(cv_loop_t *l);
+void cv_loop_release(cv_loop_t *l);
+int cv_loop_users(cv_loop_t *l);
 
 /* A timer of the loop: fn(ud) runs on the loop thread once the deadline last
  * set (monotonic microseconds, the clock of clock.h) has come; -1 disarms it.

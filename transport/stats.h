@@ -65,6 +65,8 @@ enum cv_stat {
      * once), and datagrams lost to a full socket buffer on the way */
     CV_STAT_SEND_CALLS,
     CV_STAT_SEND_DROPPED,
+    CV_STAT_LOOP_WAKEUPS, /* network loops woken for posted work (loop.h) */
+    CV_STAT_LOOP_POSTS,   /* work posted to them: the wake-ups one invoke each would cost */
     CV_STAT_COUNT
 };
 

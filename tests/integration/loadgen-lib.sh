@@ -9,7 +9,8 @@
 #                          (default $it_bin: CONCLAVE_BIN, else ./conclave,
 #                          which the sanitizer passes of tests/run-suite set);
 #                          knobs: LG_THREADS, LG_WIDTH, LG_HEIGHT, LG_ICE_MIN and
-#                          LG_ICE_MAX (the media ports), LG_EXTRA_INI
+#                          LG_ICE_MAX (the media ports), LG_NET_THREADS
+#                          ([ice] threads; unset: the line is left out), LG_EXTRA_INI
 #                          (more ini text, e.g. the rate-limit keys)
 #   lg_stop_daemon         SIGTERM, waits; sets lg_daemon_rc
 #   lg_cpu_ticks / lg_rss_kb   the daemon's utime+stime (clock ticks) and VmRSS
@@ -53,6 +54,7 @@ port = $lg_port
 addresses = 127.0.0.1
 port_min = ${LG_ICE_MIN:-40000}
 port_max = ${LG_ICE_MAX:-40999}
+${LG_NET_THREADS:+threads = $LG_NET_THREADS}
 [mixer]
 threads = ${LG_THREADS:-2}
 width = ${LG_WIDTH:-1280}

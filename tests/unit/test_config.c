@@ -63,6 +63,7 @@ static void test_defaults(void)
     CHECK_STR(c.ice_addresses, "");
     CHECK_STR(c.ice_public_ip, "");
     CHECK_EQ(c.ice_timeout, 30);
+    CHECK_EQ(c.ice_threads, 0);
     CHECK_EQ(c.mixer_threads, 2);
     CHECK_EQ(c.mixer_fps, 30);
     CHECK_EQ(c.mixer_width, 1280);
@@ -190,6 +191,8 @@ static void test_values(void)
     CHECK_EQ(c.ice_port_max, 60000);
     CHECK_EQ(load_ok(&c, "[mixer]\nthreads = 1\n"), 0);
     CHECK_EQ(c.mixer_threads, 1);
+    CHECK_EQ(load_ok(&c, "[ice]\nthreads = 16\n"), 0);
+    CHECK_EQ(c.ice_threads, 16);
     const char *levels[] = {"error", "warn", "info", "debug"};
     for (int i = 0; i < 4; i++) {
         char text[64];
@@ -267,6 +270,10 @@ static void test_value_errors(void)
                  "conclave.ini:2: threads: '0' is not an integer in 1..64");
     expect_error("[mixer]\nthreads = 65\n",
                  "conclave.ini:2: threads: '65' is not an integer in 1..64");
+    expect_error("[ice]\nthreads = 17\n",
+                 "conclave.ini:2: threads: '17' is not an integer in 0..16");
+    expect_error("[ice]\nthreads = -1\n",
+                 "conclave.ini:2: threads: '-1' is not an integer in 0..16");
     expect_error("[ice]\nport_min = 1023\n",
                  "conclave.ini:2: port_min: '1023' is not an integer in 1024..65535");
     expect_error("[ice]\nport_max = 70000\n",
@@ -721,6 +728,7 @@ static void test_example(void)
         "ice/tcp",
         "ice/check_timeout",
         "ice/allow_private_candidates",
+        "ice/threads",
         "mixer/threads",
         "mixer/fps",
         "mixer/width",
