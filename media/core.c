@@ -193,6 +193,11 @@ static int video_wanted(cv_core_t *c)
     send_remb(c);
     if (!c->shown) {
         emit(c, CV_CORE_EV_HIDDEN_DROP, 0, NULL);
+        if (!c->v_hidden) { /* its frame buffer goes until shown (reset again then) */
+            cv_vp8_depack_reset(&c->depack);
+            if (c->h264)
+                cv_h264_depack_reset(c->h264);
+        }
         c->v_hidden = 1;
         return 0;
     }
