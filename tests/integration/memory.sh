@@ -43,7 +43,7 @@ echo "memory: idle rss=$idle KiB ($(parts) )"
 # One room of n participants; sets peak (RSS at the end of its window) and
 # after (RSS once every session has gone).
 room() { # name
-    local i ses line
+    local ses line
     peak=0 after=0 peak_parts=
     : >"$lg_tmp/out"
     while IFS= read -r line; do
@@ -52,7 +52,7 @@ room() { # name
     done < <(build/bench/loadgen --url "$lg_url" --room "$1" --participants "$n" \
         --layout speaker --speakers 1 --decoders 1 --warmup 2 --seconds 4 2>"$lg_tmp/err")
     grep '^loadgen: participants=' "$lg_tmp/out" | sed 's/^/    /'
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         ses=$(lg_metric conclave_sessions)
         [ "${ses:-1}" = 0 ] && break
         sleep 0.2
