@@ -193,6 +193,11 @@ static int video_wanted(cv_core_t *c)
     send_remb(c);
     if (!c->shown) {
         emit(c, CV_CORE_EV_HIDDEN_DROP, 0, NULL);
+        if (!c->v_hidden) { /* its frame buffer goes until shown (reset again then) */
+            cv_vp8_depack_reset(&c->depack);
+            if (c->h264)
+                cv_h264_depack_reset(c->h264);
+        }
         c->v_hidden = 1;
         return 0;
     }
@@ -412,6 +417,10 @@ static void set_waits(cv_core_t *c)
                           : wait > CV_CORE_JITTER_MAX_US ? CV_CORE_JITTER_MAX_US
                                                          : wait;
     c->vnack.answer_us = rtt > 0 ? rtt / 2 : CV_CORE_NACK_ANSWER_US;
+    if (c->rtx) { /* the history NACKs come for: a few round trips and the holds */
+        int64_t keep = 4 * (rtt > 0 ? rtt : CV_CORE_RTT_DEFAULT_US) + 2 * c->reorder_us + 300000;
+        cv_rtx_set_keep(c->rtx, keep < CV_CORE_RTX_MAX_AGE_US ? keep : CV_CORE_RTX_MAX_AGE_US);
+    }
 }
 
 static void note_rtt(cv_core_t *c, int64_t rtt)
@@ -818,6 +827,7 @@ cv_core_t *cv_core_new(const cv_core_params_t *p)
     if (p->sends && p->v_pt >= 0) {
         c->rtx = cv_xcalloc(1, sizeof(*c->rtx));
         cv_rtx_init(c->rtx, p->rtx_seq0);
+        set_waits(c);
     }
     if (p->sends && p->v_pt >= 0 && p->twcc_id > 0 && p->twcc_id <= 14) {
         c->bwe = cv_xmalloc(sizeof(*c->bwe));
@@ -844,6 +854,7 @@ void cv_core_free(cv_core_t *c)
     cv_vp8_depack_cleanup(&c->depack);
     cv_h264_depack_cleanup(c->h264);
     free(c->h264);
+    cv_rtx_cleanup(c->rtx);
     free(c->rtx);
     free(c->twcc);
     free(c->bwe);

@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/dict.h>
@@ -121,6 +122,7 @@ void cv_h264_dec_destroy(cv_h264_dec_t *d)
     av.av_frame_free(&d->tmp);
     free(d->buf);
     free(d);
+    cv_mem_trim_later(); /* its frame buffers, a MiB or more */
 }
 
 cv_h264_dec_t *cv_h264_dec_create(void)

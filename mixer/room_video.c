@@ -10,6 +10,7 @@
 
 #include "compositor.h"
 #include "err.h"
+#include "mem.h"
 #include "stats.h"
 
 #include <libyuv.h>
@@ -425,6 +426,7 @@ void cv_room_video_tick(cv_room_t *r, int64_t now_us)
         else
             drop_video(parts[i], now_us);
     }
+    cv_mem_trim_due(); /* the decoders drop_video freed */
     cv_stats_add(CV_STAT_VIDEO_DECODE_US, (uint64_t)(cv_room_clk(r) - t0));
     cv_stats_add(CV_STAT_VIDEO_DECODED, st.decoded);
     cv_stats_add(CV_STAT_VIDEO_DECODE_ERRORS, st.decode_errors);

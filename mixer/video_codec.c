@@ -13,6 +13,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "mem.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -47,6 +48,7 @@ void cv_vp8_dec_destroy(cv_vp8_dec_t *d)
     if (d->inited)
         vpx_codec_destroy(&d->ctx);
     free(d);
+    cv_mem_trim_later(); /* its frame buffers, a MiB or more */
 }
 
 cv_vp8_dec_t *cv_vp8_dec_create(void)

@@ -25,9 +25,23 @@ static const uint8_t start_code[SC_LEN] = {0, 0, 0, 1};
 void cv_h264_depack_init(cv_h264_depack_t *d, size_t max_frame)
 {
     memset(d, 0, sizeof(*d));
-    d->buf = cv_xmalloc(max_frame);
-    d->cap = max_frame;
+    d->max = max_frame;
     d->need_keyframe = 1;
+}
+
+/* Room for n more bytes: the buffer is made, or doubled, up to max. */
+static int reserve(cv_h264_depack_t *d, size_t n)
+{
+    if (d->buf && n <= d->cap - d->len)
+        return 1;
+    if (n > d->max - d->len)
+        return 0;
+    size_t cap = d->cap ? d->cap : CV_H264_DEPACK_START < d->max ? CV_H264_DEPACK_START : d->max;
+    while (cap - d->len < n)
+        cap = cap * 2 < d->max ? cap * 2 : d->max;
+    d->buf = cv_xrealloc(d->buf, cap);
+    d->cap = cap;
+    return 1;
 }
 
 void cv_h264_depack_cleanup(cv_h264_depack_t *d)
@@ -59,6 +73,9 @@ void cv_h264_depack_reset(cv_h264_depack_t *d)
     drop_frame(d);
     d->started = 0;
     d->after_marker = 0;
+    free(d->buf); /* not needed until the stream comes back */
+    d->buf = NULL;
+    d->cap = d->len = 0;
 }
 
 /* ---- parameter sets ---- */
@@ -300,7 +317,7 @@ static int add_params(cv_h264_depack_t *d)
     size_t need = (d->has_sps ? 0 : SC_LEN + d->sps_len) + (d->has_pps ? 0 : SC_LEN + d->pps_len);
     if (need == 0)
         return 1;
-    if (need > d->cap - d->len) {
+    if (!reserve(d, need)) {
         d->oversize++;
         return 0;
     }
@@ -404,7 +421,7 @@ int cv_h264_depack_push(cv_h264_depack_t *d, uint64_t ext_seq, uint32_t ts, int 
         d->dropped_packets++; /* the rest of an access unit we do not have */
         return 0;
     }
-    if ((size_t)add > d->cap - d->len) {
+    if (!reserve(d, (size_t)add)) {
         d->oversize++;
         d->dropped_packets++;
         drop_frame(d);

@@ -46,9 +46,11 @@ enum {
  * access unit that lacks them in band gets the latest ones put in front, so a
  * decoder started on it has what it needs. The caller sends PLI while it is
  * set (rate-limited by the caller). */
+#define CV_H264_DEPACK_START 65536 /* the buffer at the first access unit, doubled as needed */
+
 typedef struct {
-    uint8_t *buf; /* access unit being assembled, Annex-B (heap, cap bytes) */
-    size_t cap, len;
+    uint8_t *buf; /* access unit being assembled, Annex-B (heap, cap bytes; NULL before one) */
+    size_t cap, len, max;
     uint64_t next_seq; /* extended seq expected next (valid when started) */
     int started;       /* a packet has been accepted */
     int in_frame;      /* assembling an access unit */
@@ -82,12 +84,15 @@ typedef struct {
     int keyframe;
 } cv_h264_frame_t;
 
-/* Allocates the buffer (max_frame bytes; aborts on OOM). */
+/* An empty depacketiser: its buffer is allocated at the first access unit,
+ * CV_H264_DEPACK_START bytes, grown as units need up to max_frame (a larger
+ * one is dropped and counted in oversize); aborts on OOM. */
 void cv_h264_depack_init(cv_h264_depack_t *d, size_t max_frame);
 /* Frees the buffer. Safe on a zeroed or already cleaned-up struct. */
 void cv_h264_depack_cleanup(cv_h264_depack_t *d);
 /* Forgets the sequence state and any partial access unit and sets need_keyframe;
- * the parameter sets and counters are kept. */
+ * the parameter sets and counters are kept, the buffer freed (made again as
+ * the next unit needs it). */
 void cv_h264_depack_reset(cv_h264_depack_t *d);
 
 /* Takes the parameter sets of an offer's sprop-parameter-sets (RFC 6184 §8.1: a

@@ -120,8 +120,6 @@ void cv_vp8_depack_init(cv_vp8_depack_t *d, size_t max_frame)
 {
     memset(d, 0, sizeof(*d));
     d->max = max_frame;
-    d->cap = max_frame < CV_VP8_DEPACK_START ? max_frame : CV_VP8_DEPACK_START;
-    d->buf = cv_xmalloc(d->cap);
     d->need_keyframe = 1;
     d->last_pic = -1;
     d->picture_id = -1;
@@ -158,6 +156,9 @@ void cv_vp8_depack_reset(cv_vp8_depack_t *d)
     drop_frame(d, 1);
     d->started = 0;
     d->last_pic = -1;
+    free(d->buf); /* not needed until the stream comes back */
+    d->buf = NULL;
+    d->cap = d->len = 0;
 }
 
 /* Could the packets lost between the last accepted packet (A) and this one (B) have
@@ -194,6 +195,10 @@ static void note_packet(cv_vp8_depack_t *d, const cv_vp8_desc_t *desc, int marke
 static void begin_frame(cv_vp8_depack_t *d, const cv_vp8_desc_t *desc, uint32_t ts, int key, int w,
                         int h)
 {
+    if (!d->buf) { /* the first frame, or the first since a reset */
+        d->cap = CV_VP8_DEPACK_START < d->max ? CV_VP8_DEPACK_START : d->max;
+        d->buf = cv_xmalloc(d->cap);
+    }
     d->in_frame = 1;
     d->ts = ts;
     d->len = 0;
@@ -205,12 +210,12 @@ static void begin_frame(cv_vp8_depack_t *d, const cv_vp8_desc_t *desc, uint32_t 
     d->picture_id = desc->has_picture_id ? desc->picture_id : -1;
 }
 
-/* Appends data to the frame, growing the buffer (doubling) up to max; a
- * frame that outgrows max is dropped. */
+/* Appends data to the frame, making the buffer (CV_VP8_DEPACK_START) or
+ * growing it (doubling) up to max; a frame that outgrows max is dropped. */
 static int append(cv_vp8_depack_t *d, const uint8_t *p, size_t n)
 {
     if (n > d->cap - d->len && n <= d->max - d->len) {
-        size_t cap = d->cap;
+        size_t cap = d->cap ? d->cap : CV_VP8_DEPACK_START < d->max ? CV_VP8_DEPACK_START : d->max;
         while (cap - d->len < n)
             cap = cap * 2 < d->max ? cap * 2 : d->max;
         d->buf = cv_xrealloc(d->buf, cap);

@@ -61,10 +61,11 @@ int cv_vp8_is_keyframe(const uint8_t *vp8_payload, size_t len, int *width, int *
  * complete key frame arrives. The caller sends PLI while it is set (rate-limited by the
  * caller). A gap does not set it when the picture ids and N bits around it prove that only
  * non-reference frames (N=1, RFC 7741 §4.2) or no media at all (e.g. padding) were lost. */
-#define CV_VP8_DEPACK_START 65536 /* the frame buffer at first: a key frame of 640x480 fits */
+#define CV_VP8_DEPACK_START                                                                        \
+    65536 /* the frame buffer at the first frame: a key frame of 640x480 fits */
 
 typedef struct {
-    uint8_t *buf; /* frame being assembled (heap, cap bytes, grown up to max) */
+    uint8_t *buf; /* frame being assembled (heap, cap bytes, grown up to max; NULL before one) */
     size_t cap, len, max;
     uint64_t next_seq; /* extended seq expected next (valid when started) */
     int in_frame;      /* assembling a frame whose start we have */
@@ -97,14 +98,15 @@ typedef struct {
     int picture_id;
 } cv_vp8_frame_t;
 
-/* Allocates the frame buffer: CV_VP8_DEPACK_START bytes, grown as frames need
- * up to max_frame (e.g. 1 MiB); aborts on OOM. */
+/* An empty depacketiser: its frame buffer is allocated at the first frame,
+ * CV_VP8_DEPACK_START bytes, grown as frames need up to max_frame (e.g. 1 MiB);
+ * aborts on OOM. */
 void cv_vp8_depack_init(cv_vp8_depack_t *d, size_t max_frame);
 /* Frees the buffer. Safe on a zeroed or already cleaned-up struct. */
 void cv_vp8_depack_cleanup(cv_vp8_depack_t *d);
 /* Forgets the sequence state and any partial frame and sets need_keyframe, e.g. when the
  * caller stopped feeding packets for a while (video not visible) or the SSRC changed.
- * Counters are kept. */
+ * Counters are kept; the frame buffer is freed (made again as the next frame needs it). */
 void cv_vp8_depack_reset(cv_vp8_depack_t *d);
 
 /* Feeds one packet: payload is the RTP payload (descriptor + VP8 data) without RTP padding.

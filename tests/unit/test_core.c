@@ -809,6 +809,7 @@ static sim_result_t simulate(double loss, double reorder, int jitter_ms, int64_t
                       .dead = lg.dead != NULL,
                       .rtt_us = cv_core_rtt_us(c),
                       .cpu_us = (uint64_t)((clock() - t0) * 1000000.0 / CLOCKS_PER_SEC)};
+    cv_rtx_cleanup(cam.hist);
     free(cam.hist);
     cv_core_free(c);
     return r;

@@ -440,6 +440,57 @@ static void test_pack_edges(void)
     CHECK_EQ(cv_h264_pack_next(&pk, out, sizeof out, 100, &marker), 0);
 }
 
+/* No buffer before the first access unit; then CV_H264_DEPACK_START bytes,
+ * doubled as a big IDR needs up to the maximum (past it the unit is dropped
+ * and counted); a reset (the sender hidden) frees it, the next unit makes it
+ * again. */
+static void test_depack_grows(void)
+{
+    static uint8_t au[200100], out[1200];
+    size_t n = 0;
+    memcpy(au, AU_IDR, 15); /* SPS and PPS */
+    n = 15;
+    memcpy(au + n, (const uint8_t[]){0, 0, 1, 0x65, 0x88}, 5);
+    n += 5;
+    for (int i = 0; i < 200000; i++)
+        au[n++] = (uint8_t)(i % 251 + 1);
+    for (int limit = 0; limit <= 1; limit++) {
+        cv_h264_depack_t d;
+        cv_h264_frame_t f;
+        cv_h264_depack_init(&d, limit ? 150000 : 1 << 20);
+        CHECK(d.buf == NULL);
+        CHECK_EQ(d.cap, 0);
+        cv_h264_pack_t pk;
+        cv_h264_pack_init(&pk, au, n);
+        int marker, len, got = 0;
+        uint64_t seq = 100;
+        while ((len = cv_h264_pack_next(&pk, out, sizeof out, 1160, &marker)) > 0)
+            got |= push(&d, seq++, 5000, marker, out, (size_t)len, &f);
+        if (limit) {
+            CHECK_EQ(got, 0);
+            CHECK_EQ(d.oversize, 1);
+            CHECK(d.cap <= 150000);
+        } else {
+            CHECK_EQ(got, 1);
+            CHECK_EQ(f.len, n + 2); /* start codes made 4 bytes long, as test_pack_big */
+            CHECK(f.len == n + 2 && memcmp(f.data + f.len - 200000, au + 20, 200000) == 0);
+            CHECK(d.cap >= n + 2 && d.cap <= 1 << 20);
+            CHECK(d.cap > CV_H264_DEPACK_START);
+        }
+        cv_h264_depack_reset(&d);
+        CHECK(d.buf == NULL);
+        CHECK_EQ(d.cap, 0);
+        got = 0;
+        cv_h264_pack_init(&pk, au, 20 + 3000); /* a small IDR after the reset */
+        while ((len = cv_h264_pack_next(&pk, out, sizeof out, 1160, &marker)) > 0)
+            got |= push(&d, seq++, 9000, marker, out, (size_t)len, &f);
+        CHECK_EQ(got, 1);
+        CHECK_EQ(f.len, 20 + 3000 + 2);
+        CHECK_EQ(d.cap, CV_H264_DEPACK_START);
+        cv_h264_depack_cleanup(&d);
+    }
+}
+
 int main(void)
 {
     test_stap_and_fu();
@@ -452,5 +503,6 @@ int main(void)
     test_pack_known();
     test_pack_big();
     test_pack_edges();
+    test_depack_grows();
     return CHECK_DONE("test_h264");
 }

@@ -102,6 +102,7 @@ static void test_nack_from(uint16_t start)
     CHECK_EQ(
         cv_rtx_find(h, (uint16_t)(start + 20 + CV_RTX_SLOTS), 1100 * MS, 1000 * MS, 100 * MS, &p),
         62);
+    cv_rtx_cleanup(h);
     free(h);
 }
 
@@ -123,6 +124,7 @@ static void test_bad_input(void)
     size_t pll;
     uint8_t one[13] = {0x80, RTX_PT};
     CHECK_EQ(cv_rtx_unwrap(one, sizeof(one), &osn, &pl, &pll), CV_E_SHORT);
+    cv_rtx_cleanup(h);
     free(h);
 }
 
@@ -151,9 +153,141 @@ static void test_byte_ring(void)
         intact += len == (int)want && memcmp(got, pkt, want) == 0;
     }
     CHECK_EQ(found, CV_RTX_RING / CV_RTX_PKT_MAX); /* what the ring holds */
+    CHECK_EQ(h->cap, CV_RTX_RING);                 /* grown to its cap, not past it */
     CHECK_EQ(intact, found);
     CHECK(cv_rtx_find(h, (uint16_t)(1000 + n - 1), n * MS, 1000 * MS, 0, &got) == CV_RTX_PKT_MAX);
+    cv_rtx_cleanup(h);
     free(h);
+}
+
+/* Stores n packets of payload bytes from seq0, one every gap_us from t0; returns the time
+ * after the last. */
+static int64_t send_run(cv_rtx_t *h, uint16_t seq0, int n, size_t payload, int64_t t0,
+                        int64_t gap_us)
+{
+    uint8_t pkt[1500];
+    for (int i = 0; i < n; i++) {
+        size_t len = make_pkt(pkt, (uint16_t)(seq0 + i), 0, payload);
+        CHECK_EQ(cv_rtx_store(h, pkt, len, t0 + i * gap_us), 0);
+    }
+    return t0 + n * gap_us;
+}
+
+/* How many of the n packets from seq0 are found at now (age limit 10 s), and whether
+ * every one found is the packet stored. */
+static int count_found(cv_rtx_t *h, uint16_t seq0, int n, size_t payload, int64_t now, int *intact)
+{
+    uint8_t pkt[1500];
+    const uint8_t *got;
+    int found = 0;
+    *intact = 1;
+    for (int i = 0; i < n; i++) {
+        int len = cv_rtx_find(h, (uint16_t)(seq0 + i), now, 10000 * MS, 0, &got);
+        if (len < 0)
+            continue;
+        found++;
+        size_t want = make_pkt(pkt, (uint16_t)(seq0 + i), 0, payload);
+        if (len != (int)want || memcmp(got, pkt, want) != 0)
+            *intact = 0;
+    }
+    return found;
+}
+
+/* No byte ring before the first packet; then the smallest, doubled while the
+ * packets it would overwrite are younger than the keep time: a burst of 100 kB
+ * in 100 ms (a key frame) stays whole, across the sequence wrap. */
+static void test_grows(void)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    cv_rtx_init(h, 0);
+    CHECK(h->ring == NULL);
+    CHECK_EQ(h->cap, 0);
+    const uint8_t *got;
+    CHECK_EQ(cv_rtx_find(h, 0, 0, 1000 * MS, 0, &got), CV_E_NOTFOUND);
+    send_run(h, 65500, 1, 988, 0, MS);
+    CHECK(h->ring != NULL);
+    CHECK_EQ(h->cap, CV_RTX_RING_MIN);
+    send_run(h, 65501, 99, 988, MS, MS);
+    int intact;
+    CHECK_EQ(count_found(h, 65500, 100, 988, 100 * MS, &intact), 100);
+    CHECK(intact);
+    CHECK_EQ(h->cap, 131072); /* 100 kB: 16 -> 32 -> 64 -> 128 KiB */
+    CHECK_EQ(h->grown, 3);
+    CHECK_EQ(h->shrunk, 0);
+    cv_rtx_cleanup(h);
+    free(h);
+}
+
+/* A slow stream with a short keep time stays in the smallest ring: what is
+ * older than the ring holds is overwritten, what is younger than the keep
+ * time is found. */
+static void test_slow_stays_small(void)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    cv_rtx_init(h, 0);
+    cv_rtx_set_keep(h, 50 * MS);
+    int64_t now = send_run(h, 100, 200, 988, 0, 10 * MS); /* 100 kB/s for 2 s */
+    CHECK_EQ(h->cap, CV_RTX_RING_MIN);
+    CHECK_EQ(h->grown, 0);
+    int intact;
+    int found = count_found(h, 100, 200, 988, now, &intact);
+    CHECK(intact);
+    CHECK_EQ(found, CV_RTX_RING_MIN / 1000); /* 16 packets: 160 ms, more than the keep time */
+    const uint8_t *got;
+    CHECK_EQ(cv_rtx_find(h, 100 + 199 - 5, now, 1000 * MS, 0, &got), 1000); /* 60 ms old */
+    CHECK_EQ(cv_rtx_find(h, 100, now, 10000 * MS, 0, &got), CV_E_NOTFOUND);
+    cv_rtx_cleanup(h);
+    free(h);
+}
+
+/* A fast stream grows the ring to its cap; once the keep time is short and
+ * the stream slow, it halves back to the smallest, one step at a time, and
+ * what it keeps is intact (a packet a halving would split is not found). */
+static void test_shrinks(void)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    cv_rtx_init(h, 0);
+    int64_t now = send_run(h, 0, 300, 1268, 0, MS); /* 380 kB in 300 ms */
+    CHECK_EQ(h->cap, CV_RTX_RING);
+    CHECK_EQ(h->grown, 4);
+    cv_rtx_set_keep(h, 20 * MS);
+    uint16_t seq = 300;
+    for (int round = 0; round < 6; round++) {
+        now = send_run(h, seq, 100, 700, now + 100 * MS, 10 * MS); /* 70 kB/s */
+        seq = (uint16_t)(seq + 100);
+        int intact;
+        count_found(h, (uint16_t)(seq - 100), 100, 700, now, &intact);
+        CHECK(intact);
+        const uint8_t *got; /* the last 20 ms are there */
+        CHECK_EQ(cv_rtx_find(h, (uint16_t)(seq - 1), now, 1000 * MS, 0, &got), 712);
+        CHECK_EQ(cv_rtx_find(h, (uint16_t)(seq - 2), now, 1000 * MS, 0, &got), 712);
+    }
+    CHECK_EQ(h->cap, CV_RTX_RING_MIN);
+    CHECK_EQ(h->shrunk, 4);
+    /* 20 ms of this stream is 1.4 kB: the smallest ring never needs to grow again */
+    CHECK_EQ(h->grown, 4);
+    cv_rtx_cleanup(h);
+    free(h);
+}
+
+/* cleanup frees the ring and forgets what it held; the history works again after. */
+static void test_cleanup(void)
+{
+    cv_rtx_t *h = calloc(1, sizeof(*h));
+    cv_rtx_init(h, 0);
+    int64_t now = send_run(h, 10, 20, 500, 0, MS);
+    cv_rtx_cleanup(h);
+    CHECK(h->ring == NULL);
+    CHECK_EQ(h->cap, 0);
+    const uint8_t *got;
+    CHECK_EQ(cv_rtx_find(h, 15, now, 1000 * MS, 0, &got), CV_E_NOTFOUND);
+    cv_rtx_cleanup(h); /* twice is harmless */
+    now = send_run(h, 30, 20, 500, now, MS);
+    CHECK_EQ(cv_rtx_find(h, 45, now, 1000 * MS, 0, &got), 512);
+    CHECK_EQ(cv_rtx_find(h, 15, now, 1000 * MS, 0, &got), CV_E_NOTFOUND);
+    cv_rtx_cleanup(h);
+    free(h);
+    cv_rtx_cleanup(NULL);
 }
 
 int main(void)
@@ -164,5 +298,9 @@ int main(void)
     test_nack_from(65535);
     test_bad_input();
     test_byte_ring();
+    test_grows();
+    test_slow_stays_small();
+    test_shrinks();
+    test_cleanup();
     return CHECK_DONE("rtx");
 }

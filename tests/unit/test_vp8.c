@@ -542,8 +542,9 @@ static void test_depack_oversize(void)
     cv_vp8_depack_cleanup(&d);
 }
 
-/* The frame buffer starts small and grows as a big key frame needs, up to
- * the maximum; a frame past the maximum is still dropped. */
+/* No frame buffer before the first frame; then it starts small and grows as a
+ * big key frame needs, up to the maximum; a frame past the maximum is still
+ * dropped. A reset (the sender hidden) frees it; the next frame makes it again. */
 static void test_depack_grows(void)
 {
     static uint8_t kb[200000], pl[1200];
@@ -552,7 +553,8 @@ static void test_depack_grows(void)
         cv_vp8_depack_t d;
         cv_vp8_frame_t f;
         cv_vp8_depack_init(&d, limit ? 150000 : 1 << 20);
-        CHECK_EQ(d.cap, CV_VP8_DEPACK_START);
+        CHECK_EQ(d.cap, 0);
+        CHECK(d.buf == NULL);
         int got = 0;
         size_t at = 0;
         for (uint64_t seq = 0; at < sizeof(kb); seq++) {
@@ -571,6 +573,13 @@ static void test_depack_grows(void)
             CHECK(f.len == sizeof(kb) && memcmp(f.data, kb, sizeof(kb)) == 0);
             CHECK(d.cap >= sizeof(kb) && d.cap <= 1 << 20);
         }
+        cv_vp8_depack_reset(&d);
+        CHECK(d.buf == NULL);
+        CHECK_EQ(d.cap, 0);
+        size_t n = mk(pl, 1, 0, 10, kb, 1000); /* a small key frame after the reset */
+        CHECK_EQ(cv_vp8_depack_push(&d, 500, 9900, 1, pl, n, &f), 1);
+        CHECK(f.len == 1000 && memcmp(f.data, kb, 1000) == 0);
+        CHECK_EQ(d.cap, CV_VP8_DEPACK_START);
         cv_vp8_depack_cleanup(&d);
     }
 }
