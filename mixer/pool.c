@@ -88,6 +88,11 @@ void cv_pool_destroy(cv_pool_t *p)
     free(p);
 }
 
+int cv_pool_size(const cv_pool_t *p)
+{
+    return p->n;
+}
+
 void cv_pool_submit_urgent(cv_pool_t *p, void (*fn)(void *), void *arg)
 {
     struct job *j = cv_xmalloc(sizeof(*j));

@@ -14,6 +14,8 @@ typedef struct cv_pool cv_pool_t;
 cv_pool_t *cv_pool_create(int n);
 /* Runs the jobs already queued, then joins the workers. NULL ok. */
 void cv_pool_destroy(cv_pool_t *p);
+/* The number of workers. */
+int cv_pool_size(const cv_pool_t *p);
 /* Queues fn(arg) to run on a worker. From any thread. */
 void cv_pool_submit(cv_pool_t *p, void (*fn)(void *), void *arg);
 /* The same, before every queued job that is not urgent (after the urgent
