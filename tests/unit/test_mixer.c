@@ -103,7 +103,8 @@ static void test_set_limits(void)
 }
 
 /* Pool order: one worker held by a job that waits for a gate; then jobs
- * v1 v2 (plain), a1 a2 (urgent), v3: they run a1 a2 v1 v2 v3. */
+ * v1 v2 (plain), a1 a2 (urgent), v3: the urgent ones run meanwhile on their
+ * own worker, and all run a1 a2 v1 v2 v3. */
 static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t order_cond = PTHREAD_COND_INITIALIZER;
 static int gate_open, gate_entered;
@@ -129,6 +130,22 @@ static void note_job(void *arg)
     pthread_mutex_unlock(&order_lock);
 }
 
+/* Waits (up to 5 s) until n jobs have noted themselves; returns how many did. */
+static int wait_noted(int n)
+{
+    int got = 0;
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&order_lock);
+        got = n_order;
+        pthread_mutex_unlock(&order_lock);
+        if (got >= n)
+            break;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    return got;
+}
+
 static void test_urgent_first(void)
 {
     cv_pool_t *pool = cv_pool_create(1);
@@ -143,6 +160,7 @@ static void test_urgent_first(void)
     cv_pool_submit_urgent(pool, note_job, (void *)&a1);
     cv_pool_submit_urgent(pool, note_job, (void *)&a2);
     cv_pool_submit(pool, note_job, (void *)&v3);
+    CHECK_EQ(wait_noted(2), 2); /* with the other worker still held */
     pthread_mutex_lock(&order_lock);
     gate_open = 1;
     pthread_cond_broadcast(&order_cond);
@@ -164,6 +182,7 @@ static void test_urgent_first(void)
     cv_pool_submit_urgent(pool, note_job, (void *)&a1);
     cv_pool_submit(pool, note_job, (void *)&v1);
     cv_pool_submit_urgent(pool, note_job, (void *)&a2);
+    CHECK_EQ(wait_noted(2), 2);
     pthread_mutex_lock(&order_lock);
     gate_open = 1;
     pthread_cond_broadcast(&order_cond);
@@ -178,11 +197,12 @@ static void sleep_ms(int ms)
     nanosleep(&ts, NULL);
 }
 
-/* The only worker is held (as by a machine that cannot keep up): every
- * tick due meanwhile is skipped, and within a few seconds the mixer sheds
- * video. Let go, the room runs at the shed frame rate (20 or 15 of its 30
- * fps: the level holds for seconds of headroom before it falls) while its
- * audio ticks all run, 50 a second. */
+/* The only worker is held (as by a long video tick on a machine that
+ * cannot keep up): every video tick due meanwhile is skipped, and within a
+ * few seconds the mixer sheds video, while the audio ticks run on their own
+ * worker all along, 50 a second. Let go, the room runs at the shed frame
+ * rate (20 or 15 of its 30 fps: the level holds for seconds of headroom
+ * before it falls), its audio ticks still all run. */
 static void test_overload_sheds_video(void)
 {
     cv_pool_t *pool = cv_pool_create(1);
@@ -205,7 +225,9 @@ static void test_overload_sheds_video(void)
     CHECK_EQ(ms.overload_level, 0);
     gate_open = 0;
     gate_entered = 0;
-    cv_pool_submit_urgent(pool, gate_job, NULL);
+    cv_room_stats_t h0, h1;
+    cv_room_get_stats(cv_mixer_room_of(a.h), &h0);
+    cv_pool_submit(pool, gate_job, NULL);
     int waited = 0;
     for (; waited < 8000; waited += 50) {
         cv_mixer_get_stats(m, &ms);
@@ -217,6 +239,13 @@ static void test_overload_sheds_video(void)
            ms.overload_level, waited, (unsigned long long)ms.late_ticks);
     CHECK(ms.overload_level >= 1);
     CHECK(ms.late_ticks > 0);
+    cv_room_get_stats(cv_mixer_room_of(a.h), &h1);
+    printf("  overload: %llu audio ticks and %llu video ticks while the worker was held\n",
+           (unsigned long long)(h1.audio_ticks - h0.audio_ticks),
+           (unsigned long long)(h1.video_ticks - h0.video_ticks));
+    /* 50 a second (less a tick that may be running at either end) */
+    CHECK(h1.audio_ticks - h0.audio_ticks + 3 >= (uint64_t)waited * 50 / 1000);
+    CHECK(h1.video_ticks - h0.video_ticks <= 2);
     pthread_mutex_lock(&order_lock);
     gate_open = 1;
     pthread_cond_broadcast(&order_cond);
