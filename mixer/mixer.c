@@ -160,16 +160,23 @@ static void overload_window(cv_mixer_t *m, int64_t now)
     s->queue_full = (int64_t)(qf - m->queue_full_seen);
     m->queue_full_seen = qf;
     int was = m->ov.level, level = cv_overload_update(&m->ov, s, now);
+    if (level > was) /* with what the last second looked like */
+        CV_WARN("overload: the mixer falls behind, shed level %d (%s); audio is kept; in the "
+                "last second %lld of %lld video and %lld of %lld audio ticks skipped, video "
+                "ticks %lld ms late on average, workers %lld %% busy, %lld frames lost on full "
+                "queues",
+                level, shed_words[level], (long long)s->video_late, (long long)s->video_due,
+                (long long)s->audio_late, (long long)s->audio_due,
+                (long long)(s->video_started ? s->lateness_us / s->video_started / 1000 : 0),
+                (long long)(s->workers ? s->busy_us * 100 / s->window_us / s->workers : 0),
+                (long long)s->queue_full);
     memset(s, 0, sizeof(*s));
     m->win_start_us = now;
     if (level == was)
         return;
-    if (level > was)
-        CV_WARN("overload: the mixer falls behind, shed level %d (%s); audio is kept", level,
-                shed_words[level]);
-    else if (level == 0)
+    if (level == 0)
         CV_INFO("overload: the mixer keeps up again, nothing shed");
-    else
+    else if (level < was)
         CV_INFO("overload: shed level %d (%s)", level, shed_words[level]);
     for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
         cv_room_set_tier_floor(e->room, cv_overload_tier_floor(level));
@@ -324,6 +331,7 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
         pthread_cond_signal(&m->wake);
     }
     cv_part_t *p = cv_room_join_as(e->room, name, role, notify, ud);
+    m->win.joins += p != NULL;
     if (!p) {
         *err = CV_E_FULL;
         if (cv_room_count(e->room) == 0) {

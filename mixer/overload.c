@@ -30,12 +30,17 @@ static int busy(const cv_overload_sample_t *s, int pct)
 
 int cv_overload_classify(const cv_overload_sample_t *s)
 {
-    int video_behind = s->video_late >= 2 && s->video_late * 10 >= s->video_due;
+    /* a fifth of the video ticks skipped, or started half a period late;
+     * not in a second of joins (a burst of key frames and new decoders) */
+    int video_behind =
+        s->joins == 0 &&
+        ((s->video_late >= 2 && s->video_late * 5 >= s->video_due) || late_start(s, 1, 2));
     int audio_behind = s->audio_late >= 2 && s->audio_late * 20 >= s->audio_due;
-    if (video_behind || audio_behind || late_start(s, 1, 2) ||
-        s->queue_full >= QUEUE_FULL_PRESSURE || busy(s, BUSY_PRESSURE_PCT))
+    if (video_behind || audio_behind || s->queue_full >= QUEUE_FULL_PRESSURE ||
+        busy(s, BUSY_PRESSURE_PCT))
         return CV_OVERLOAD_PRESSURE;
-    if (s->video_late == 0 && s->audio_late == 0 && s->queue_full == 0 && !late_start(s, 1, 4) &&
+    /* calm: one tick skipped now and then is the machine's noise */
+    if (s->video_late <= 1 && s->audio_late <= 1 && s->queue_full == 0 && !late_start(s, 1, 4) &&
         !busy(s, BUSY_CALM_PCT))
         return CV_OVERLOAD_CALM;
     return CV_OVERLOAD_NEUTRAL;

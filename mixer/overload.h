@@ -14,10 +14,12 @@
  * Audio is never shed: its ticks run at every level. The level rises one
  * step when 2 of the last 3 seconds since its last change were under
  * pressure (one bad second is noise, and a step is given time to show its
- * effect); it falls one step after CV_OVERLOAD_HOLD_US of seconds in a row
- * with room to spare, and that wait doubles (up to 8 times as long) each time
- * the level has to rise again within 30 s of a fall, so a load near the edge
- * does not make it go up and down. After a minute at 0 the wait is back to
+ * effect; a second in which someone joined does not count its skipped or
+ * late video ticks: a join costs key frames and a decoder, once). It falls
+ * one step after CV_OVERLOAD_HOLD_US of seconds in a row with room to spare,
+ * and that wait doubles (up to 8 times as long) each time the level has to
+ * rise again within 30 s of a fall, so a load near the edge does not make it
+ * go up and down. After a minute at 0 the wait is back to
  * CV_OVERLOAD_HOLD_US.
  *
  * Pure: no clock, time is an argument. One owner thread (the mixer's clock).
@@ -42,6 +44,7 @@ typedef struct {
     int64_t busy_us;       /* worker time spent in ticks */
     int workers;           /* worker threads */
     int64_t queue_full;    /* frames dropped on full queues (stats.h CV_STAT_DROP_QUEUE_FULL) */
+    int64_t joins;         /* participants who joined a room in the window */
 } cv_overload_sample_t;
 
 typedef struct {

@@ -73,11 +73,24 @@ static void test_classify(void)
     CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_PRESSURE);
     s = neutral();
     CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_NEUTRAL);
-    /* each sign alone: 3 of 30 video ticks skipped (10 %) */
-    s = window_of(30, 3, 0, 1000, 0);
+    /* each sign alone: 6 of 30 video ticks skipped (a fifth) */
+    s = window_of(30, 6, 0, 1000, 0);
     CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_PRESSURE);
-    s = window_of(30, 1, 0, 1000, 0); /* one skipped tick is not pressure, nor calm */
+    s = window_of(30, 5, 0, 1000, 0);
     CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_NEUTRAL);
+    s = window_of(30, 1, 0, 1000, 0); /* one skipped tick is noise: still calm */
+    CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_CALM);
+    s = window_of(30, 2, 0, 1000, 0);
+    CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_NEUTRAL);
+    /* a second with joins: skipped and late video ticks are theirs */
+    s = window_of(30, 10, 0, 20000, 0);
+    s.joins = 3;
+    CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_NEUTRAL);
+    s.audio_late = 3; /* but not the sound */
+    CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_PRESSURE);
+    s = window_of(30, 0, 0, 1000, 60); /* nor the frames lost */
+    s.joins = 3;
+    CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_PRESSURE);
     s = window_of(30, 0, 3, 1000, 0); /* audio: 3 of 50 */
     CHECK_EQ(cv_overload_classify(&s), CV_OVERLOAD_PRESSURE);
     s = window_of(30, 0, 0, 17000, 0); /* started more than half a period late, on average */
