@@ -98,7 +98,8 @@ run_one() { # name n layout speakers threads [rec]
 
 # overload: several rooms at once, each its own loadgen, on one mixer thread:
 # about twice what it holds on 2 cores. Over the window in which every room
-# is measured: the daemon's CPU, the highest conclave_overload_level seen,
+# is measured (8 s after joining: the rooms join at their own pace, and the
+# controller takes a step every 2 s at most): the daemon's CPU, the highest conclave_overload_level seen,
 # frames lost on full queues; per room fps and audio loss. audio_ok=yes when
 # every receiver of every room kept its audio: the worst one's audio packet
 # loss under 2 %, and every listener (who hears the speaker's continuous
@@ -108,7 +109,7 @@ run_overload() { # n threads rooms
     LG_THREADS=$threads lg_start_daemon "${BENCH_CONCLAVE:-./conclave}" || return 1
     for ((i = 0; i < rooms; i++)); do
         build/bench/loadgen --url "$lg_url" --room "overload$i" --participants "$n" --layout grid \
-            --speakers 1 --decoders 1 --warmup 3 --seconds "$secs" "${speech[@]}" \
+            --speakers 1 --decoders 1 --warmup 8 --seconds "$secs" "${speech[@]}" \
             >"$lg_tmp/out$i" 2>"$lg_tmp/err$i" &
         pids+=($!)
     done
@@ -134,7 +135,7 @@ run_overload() { # n threads rooms
         sed -n 's/^  clean /    room '"$i"': /p' "$lg_tmp/out$i"
     done
     if [ -z "$t1" ] || printf '%s\n' "${lines[@]}" | grep -qv .; then
-        echo "    (no result: $(tail -q -n 2 "$lg_tmp"/err* | tr '\n' ' '))"
+        echo "    (no result: common window ${t0:+started}${t1:+ and ended}; $(tail -q -n 2 "$lg_tmp"/err* "$lg_tmp"/out* | tr '\n' ' '))"
         rows+=("$(printf '%-13s %5s %-8s %3s  %s' overload "$((rooms * n))" grid "$threads" failed)")
         return 1
     fi
