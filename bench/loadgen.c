@@ -632,14 +632,16 @@ static void snapshot(counters_t *out)
 
 typedef struct {
     double fps_mean, fps_min, apps_mean, apps_min, loss_pct;
+    double aloss_pct, aloss_max_pct; /* audio packets lost: of all receivers, the worst one's */
+    double apps_listen_min;          /* the fewest audio packets a second of a listener */
     uint64_t decoded, dec_errors;
     int zero_video, zero_audio, receivers;
 } window_t;
 
 static window_t window(const counters_t *a, const counters_t *b, double secs)
 {
-    window_t w = {.fps_min = 1e9, .apps_min = 1e9};
-    double exp_sum = 0, lost_sum = 0;
+    window_t w = {.fps_min = 1e9, .apps_min = 1e9, .apps_listen_min = 1e9};
+    double exp_sum = 0, lost_sum = 0, aexp_sum = 0, alost_sum = 0;
     for (int i = 0; i < opt.n; i++) {
         if (parts[i].garbage || (opt.low_data && i == opt.n - 1))
             continue;
@@ -649,12 +651,20 @@ static window_t window(const counters_t *a, const counters_t *b, double secs)
         w.apps_mean += apps;
         w.fps_min = fps < w.fps_min ? fps : w.fps_min;
         w.apps_min = apps < w.apps_min ? apps : w.apps_min;
+        if (!parts[i].speaking && apps < w.apps_listen_min) /* hears a speaker: no DTX pauses */
+            w.apps_listen_min = apps;
         w.zero_video += b[i].vframes == a[i].vframes;
         w.zero_audio += b[i].apkts == a[i].apkts;
         double e = (double)(b[i].v_expected - a[i].v_expected + b[i].a_expected - a[i].a_expected);
         double r = (double)(b[i].v_received - a[i].v_received + b[i].a_received - a[i].a_received);
         exp_sum += e;
         lost_sum += e > r ? e - r : 0;
+        double ae = (double)(b[i].a_expected - a[i].a_expected);
+        double ar = (double)(b[i].a_received - a[i].a_received), alost = ae > ar ? ae - ar : 0;
+        aexp_sum += ae;
+        alost_sum += alost;
+        if (ae > 0 && 100.0 * alost / ae > w.aloss_max_pct)
+            w.aloss_max_pct = 100.0 * alost / ae;
         w.decoded += b[i].decoded - a[i].decoded;
         w.dec_errors += b[i].dec_errors - a[i].dec_errors;
         w.receivers++;
@@ -665,7 +675,10 @@ static window_t window(const counters_t *a, const counters_t *b, double secs)
     } else {
         w.fps_min = w.apps_min = 0;
     }
+    if (w.apps_listen_min > 1e8)
+        w.apps_listen_min = 0;
     w.loss_pct = exp_sum > 0 ? 100.0 * lost_sum / exp_sum : 0;
+    w.aloss_pct = aexp_sum > 0 ? 100.0 * alost_sum / aexp_sum : 0;
     return w;
 }
 
@@ -891,10 +904,12 @@ static int measure(int connected, int layout_status)
     printf("loadgen: participants=%d layout=%s speakers=%d fps_mean=%.1f fps_min=%.1f "
            "audio_pps_mean=%.1f audio_pps_min=%.1f lat_p50_ms=%.1f lat_p99_ms=%.1f lat_n=%d "
            "loss_pct=%.2f decoded=%" PRIu64 " decode_errors=%" PRIu64 " layout_status=%d "
-           "loadgen_cpu_pct=%.0f",
+           "loadgen_cpu_pct=%.0f audio_loss_pct=%.2f audio_loss_max_pct=%.2f "
+           "audio_pps_listen_min=%.1f",
            opt.n, opt.layout ? opt.layout : "default", opt.speakers, clean.fps_mean, clean.fps_min,
            clean.apps_mean, clean.apps_min, p50, p99, n, clean.loss_pct, clean.decoded,
-           clean.dec_errors + w.dec_errors, layout_status, cpu_pct);
+           clean.dec_errors + w.dec_errors, layout_status, cpu_pct, clean.aloss_pct,
+           clean.aloss_max_pct, clean.apps_listen_min);
     if (opt.garbage)
         printf(" garbage=%d garbage_fps_mean=%.1f garbage_fps_min=%.1f garbage_audio_pps_mean=%.1f"
                " garbage_audio_pps_min=%.1f garbage_pkts=%" PRIu64 " garbage_loadgen_cpu_pct=%.0f",

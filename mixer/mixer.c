@@ -9,6 +9,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "overload.h"
 #include "stats.h"
 
 #include <pthread.h>
@@ -30,6 +31,7 @@
  * longer than a period for one before it composes without it. */
 #define LEAD_GAP_PCT 85
 #define LEAD_WAIT_PCT 125
+#define WINDOW_US 1000000 /* the overload controller looks at one second at a time */
 
 struct cv_mixer_room {
     atomic_int refs; /* the table's, and one per tick in flight */
@@ -39,6 +41,7 @@ struct cv_mixer_room {
     int64_t next_video_us, next_audio_us, video_period_us;
     int64_t last_video_us; /* when the last video tick was submitted */
     int64_t lead_us;       /* when the lead's last frame arrived */
+    uint64_t video_n; /* video deadlines met so far, run or shed */
     atomic_int video_busy, audio_busy;
     cv_mixer_room_t *next;
 };
@@ -54,6 +57,13 @@ struct cv_mixer {
     int n_named; /* of them, rooms with a name: echo checks do not count to max_rooms */
     int stopping;
     uint64_t late_ticks;
+    /* overload (overload.h), under the lock: the controller and this window's counts */
+    cv_overload_t ov;
+    cv_overload_sample_t win;
+    int64_t win_start_us;
+    uint64_t queue_full_seen, shed;
+    /* added to by the ticks as they end */
+    atomic_llong busy_us, video_started, lateness_us;
     pthread_t clock_thread;
     int clock_started;
 };
@@ -62,6 +72,7 @@ struct tick {
     cv_mixer_t *m;
     cv_mixer_room_t *e;
     int video;
+    int64_t due_us; /* the deadline it was submitted for */
 };
 
 static void entry_unref(cv_mixer_room_t *e)
@@ -81,43 +92,58 @@ static void entry_unref(cv_mixer_room_t *e)
 static void run_tick(void *arg)
 {
     struct tick *t = arg;
-    int64_t now = cv_now_us();
+    int64_t now = cv_now_us(), took;
     if (t->video) {
         cv_room_video_tick(t->e->room, now);
-        cv_stats_observe_us(CV_HIST_VIDEO_TICK, cv_now_us() - now);
+        took = cv_now_us() - now;
+        cv_stats_observe_us(CV_HIST_VIDEO_TICK, took);
+        atomic_fetch_add(&t->m->video_started, 1);
+        atomic_fetch_add(&t->m->lateness_us, now > t->due_us ? now - t->due_us : 0);
         atomic_store(&t->e->video_busy, 0);
     } else {
         cv_room_audio_tick(t->e->room, now);
-        cv_stats_observe_us(CV_HIST_AUDIO_TICK, cv_now_us() - now);
+        took = cv_now_us() - now;
+        cv_stats_observe_us(CV_HIST_AUDIO_TICK, took);
         atomic_store(&t->e->audio_busy, 0);
     }
+    atomic_fetch_add(&t->m->busy_us, took);
     entry_unref(t->e);
     free(t);
 }
 
-/* Under the lock: submits the tick unless the previous one still runs, and
- * moves the deadline on by one period (past now if we fell behind). */
+/* Under the lock: submits the tick unless the overload level sheds it or
+ * the previous one still runs, and moves the deadline on by one period
+ * (past now if we fell behind). */
 static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
 {
     int64_t *next = video ? &e->next_video_us : &e->next_audio_us;
     int64_t period = video ? e->video_period_us : AUDIO_PERIOD_US;
     atomic_int *busy = video ? &e->video_busy : &e->audio_busy;
+    int64_t *n_due = video ? &m->win.video_due : &m->win.audio_due;
+    int64_t *n_late = video ? &m->win.video_late : &m->win.audio_late;
     if (now < *next)
         return;
-    if (atomic_exchange(busy, 1)) {
+    int runs = video ? cv_overload_video_runs(m->ov.level, e->video_n++)
+                     : cv_overload_audio_runs(m->ov.level);
+    if (!runs) {
+        m->shed++;
+    } else if (atomic_exchange(busy, 1)) {
         m->late_ticks++;
         cv_stats_add(video ? CV_STAT_LATE_VIDEO_TICKS : CV_STAT_LATE_AUDIO_TICKS, 1);
+        ++*n_late;
     } else {
         struct tick *t = cv_xmalloc(sizeof(*t));
         t->m = m;
         t->e = e;
         t->video = video;
+        t->due_us = *next;
         atomic_fetch_add(&e->refs, 1);
         if (video)
             cv_pool_submit(m->pool, run_tick, t);
         else /* the sound first when the workers fall behind */
             cv_pool_submit_urgent(m->pool, run_tick, t);
     }
+    *n_due += runs;
     if (video) {
         /* the lead's frames set the pace while they come; else the clock */
         e->last_video_us = now;
@@ -151,6 +177,48 @@ static void on_lead_frame(void *ud)
     pthread_mutex_unlock(&m->lock);
 }
 
+static const char *const shed_words[CV_OVERLOAD_MAX + 1] = {
+    "nothing shed", "video at 2/3 frame rate", "video at half frame rate",
+    "half frame rate, best output tier shed", "half frame rate, two best output tiers shed"};
+
+/* Under the lock, once a window: the controller's new level, applied to
+ * every room; a warning when it rises, a note when it is back to 0. Neither
+ * names a room. */
+static void overload_window(cv_mixer_t *m, int64_t now)
+{
+    cv_overload_sample_t *s = &m->win;
+    uint64_t qf = cv_stats_get(CV_STAT_DROP_QUEUE_FULL);
+    s->window_us = now - m->win_start_us;
+    s->video_started = atomic_exchange(&m->video_started, 0);
+    s->lateness_us = atomic_exchange(&m->lateness_us, 0);
+    s->busy_us = atomic_exchange(&m->busy_us, 0);
+    s->workers = cv_pool_size(m->pool);
+    s->period_us = 1000000 / (m->cfg.room.fps > 0 ? m->cfg.room.fps : 30);
+    s->queue_full = (int64_t)(qf - m->queue_full_seen);
+    m->queue_full_seen = qf;
+    int was = m->ov.level, level = cv_overload_update(&m->ov, s, now);
+    if (level > was) /* with what the last second looked like */
+        CV_WARN("overload: the mixer falls behind, shed level %d (%s); audio is kept; in the "
+                "last second %lld of %lld video and %lld of %lld audio ticks skipped, video "
+                "ticks %lld ms late on average, workers %lld %% busy, %lld frames lost on full "
+                "queues",
+                level, shed_words[level], (long long)s->video_late, (long long)s->video_due,
+                (long long)s->audio_late, (long long)s->audio_due,
+                (long long)(s->video_started ? s->lateness_us / s->video_started / 1000 : 0),
+                (long long)(s->workers ? s->busy_us * 100 / s->window_us / s->workers : 0),
+                (long long)s->queue_full);
+    memset(s, 0, sizeof(*s));
+    m->win_start_us = now;
+    if (level == was)
+        return;
+    if (level == 0)
+        CV_INFO("overload: the mixer keeps up again, nothing shed");
+    else if (level < was)
+        CV_INFO("overload: shed level %d (%s)", level, shed_words[level]);
+    for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
+        cv_room_set_tier_floor(e->room, cv_overload_tier_floor(level));
+}
+
 static void *clock_main(void *arg)
 {
     cv_mixer_t *m = arg;
@@ -158,6 +226,10 @@ static void *clock_main(void *arg)
     while (!m->stopping) {
         int64_t now = cv_now_us();
         int64_t wake_at = now + MAX_SLEEP_US;
+        if (now - m->win_start_us >= WINDOW_US)
+            overload_window(m, now);
+        if (m->win_start_us + WINDOW_US < wake_at)
+            wake_at = m->win_start_us + WINDOW_US;
         for (cv_mixer_room_t *e = m->rooms; e; e = e->next) {
             due(m, e, 0, now);
             due(m, e, 1, now);
@@ -186,6 +258,9 @@ cv_mixer_t *cv_mixer_create(cv_pool_t *pool, const cv_mixer_cfg_t *cfg)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&m->wake, &ca);
     pthread_condattr_destroy(&ca);
+    m->win_start_us = cv_now_us();
+    cv_overload_init(&m->ov, m->win_start_us);
+    m->queue_full_seen = cv_stats_get(CV_STAT_DROP_QUEUE_FULL);
     if (pthread_create(&m->clock_thread, NULL, clock_main, m) != 0) {
         cv_mixer_destroy(m);
         return NULL;
@@ -261,6 +336,7 @@ static cv_mixer_room_t *new_room(cv_mixer_t *m, const char *room, int64_t now)
         free(e);
         return NULL;
     }
+    cv_room_set_tier_floor(e->room, cv_overload_tier_floor(m->ov.level));
     atomic_init(&e->refs, 1);
     e->m = m;
     snprintf(e->name, sizeof(e->name), "%s", room ? room : "");
@@ -298,6 +374,7 @@ cv_part_t *cv_mixer_join(cv_mixer_t *m, const char *room, const char *name, int 
         pthread_cond_signal(&m->wake);
     }
     cv_part_t *p = cv_room_join_as(e->room, name, role, notify, ud);
+    m->win.joins += p != NULL;
     if (!p) {
         *err = CV_E_FULL;
         if (cv_room_count(e->room) == 0) {
@@ -368,6 +445,8 @@ void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st)
     for (cv_mixer_room_t *e = m->rooms; e; e = e->next)
         st->participants += cv_room_count(e->room);
     st->late_ticks = m->late_ticks;
+    st->overload_level = m->ov.level;
+    st->overload_shed = m->shed;
     pthread_mutex_unlock(&m->lock);
 }
 

@@ -4,7 +4,9 @@
  * room's video tick (every 1/fps s) and audio tick (every 20 ms) to the
  * worker pool. A tick still running when its next deadline comes is not run
  * twice: that deadline is skipped and counted, so a slow room never delays
- * another one. Rooms are created on first join and freed when empty.
+ * another one. When the workers fall behind, an overload controller
+ * (overload.h) sheds video, never audio: some video ticks of every room, then
+ * the best output tiers. Rooms are created on first join and freed when empty.
  * All functions may be called from any thread.
  */
 #ifndef CV_MIXER_H
@@ -50,7 +52,9 @@ void cv_mixer_set_limits(cv_mixer_t *m, const cv_mixer_cfg_t *cfg);
 
 typedef struct {
     int rooms, participants;
-    uint64_t late_ticks; /* deadlines skipped because the previous tick still ran */
+    uint64_t late_ticks;    /* deadlines skipped because the previous tick still ran */
+    int overload_level;     /* 0..CV_OVERLOAD_MAX (overload.h) */
+    uint64_t overload_shed; /* video ticks not run because of overload */
 } cv_mixer_stats_t;
 void cv_mixer_get_stats(cv_mixer_t *m, cv_mixer_stats_t *st);
 

@@ -141,6 +141,7 @@ cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
     r->start_us = now_us;
     pthread_mutex_init(&r->lock, NULL);
     atomic_init(&r->active_index, -1);
+    atomic_init(&r->tier_floor, 0);
     atomic_init(&r->want_keyframe, 1);
     cv_outtier_cfg_t tc[CV_OUTTIERS_MAX] = {
         {.width = cfg->width, .height = cfg->height, .fps = cfg->fps, .kbps = cfg->video_kbps}};
@@ -355,6 +356,11 @@ void cv_room_set_max_participants(cv_room_t *r, int n)
     pthread_mutex_lock(&r->lock);
     r->cfg.max_participants = n;
     pthread_mutex_unlock(&r->lock);
+}
+
+void cv_room_set_tier_floor(cv_room_t *r, int t)
+{
+    atomic_store(&r->tier_floor, t < 0 ? 0 : t);
 }
 
 void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st)

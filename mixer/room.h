@@ -96,6 +96,10 @@ int cv_room_count(cv_room_t *r);
 /* A new limit (1..CV_ROOM_MAX_PARTICIPANTS) for later joins; whoever is in
  * stays. Any thread. */
 void cv_room_set_max_participants(cv_room_t *r, int n);
+/* Receivers of output tiers better than t (0 is the best) get tier t, or the
+ * room's last tier when it has fewer, until the floor is set back to 0: what
+ * an overloaded mixer sheds (overload.h). Any thread. */
+void cv_room_set_tier_floor(cv_room_t *r, int t);
 void cv_room_get_stats(cv_room_t *r, cv_room_stats_t *st);
 
 /* Network thread side. Takes ownership of f (video: one complete VP8 frame;

@@ -88,6 +88,7 @@ struct cv_room {
     atomic_int want_keyframe;
     atomic_int active_index;
     atomic_int layout;     /* CV_LAYOUT_MODE_* */
+    atomic_int tier_floor; /* the best output tier anyone gets now (overload) */
     cv_room_stats_t stats; /* with the counters of participants who left */
     int shown_ids[CV_ROOM_MAX_PARTICIPANTS], n_shown;
     /* video tick */

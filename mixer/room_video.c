@@ -265,11 +265,13 @@ static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int 
                       unsigned m[4])
 {
     m[0] = m[1] = m[2] = m[3] = 0;
+    int best = atomic_load(&r->tier_floor);
     for (int i = 0; i < n; i++) {
         cv_part_t *p = parts[i];
         int t = -1, codec = atomic_load(&p->h264_out) ? CV_OUTTIER_H264 : CV_OUTTIER_VP8;
         if (receives_video(p)) {
             t = cv_part_tier(p);
+            t = t < best ? best : t; /* the better tiers are shed */
             t = t < 0 ? 0 : t >= r->tiers.n ? r->tiers.n - 1 : t;
             int up = atomic_load(&p->portrait);
             m[2 * up + (codec == CV_OUTTIER_H264)] |= 1u << t;

@@ -222,6 +222,8 @@ static void metrics(cv_api_t *api, cv_api_resp_t *rs)
     cv_mixer_stats_t ms;
     cv_mixer_get_stats(api->env.mixer, &ms);
     m->rooms = ms.rooms;
+    m->overload_level = ms.overload_level;
+    m->overload_shed = ms.overload_shed;
     m->tiers = 3;
     pthread_mutex_lock(&api->lock);
     m->sessions = api->n_sessions;

@@ -184,6 +184,13 @@ static void render_mixer(cv_metrics_out_t *o, const cv_metrics_t *m)
                       "Mixer ticks skipped because the previous one still ran.");
     cv_metrics_sample(o, "conclave_mixer_late_ticks_total", NULL, NULL,
                       c[CV_STAT_LATE_VIDEO_TICKS] + c[CV_STAT_LATE_AUDIO_TICKS]);
+    cv_metrics_family(o, "conclave_overload_level", "gauge",
+                      "What the mixer sheds to keep up: 0 nothing, 1 and 2 video frame rate, "
+                      "3 and 4 the best output tiers too; audio is never shed.");
+    cv_metrics_sample(o, "conclave_overload_level", NULL, NULL, (uint64_t)m->overload_level);
+    cv_metrics_family(o, "conclave_overload_shed_total", "counter",
+                      "Video ticks (composites) not made because the mixer was overloaded.");
+    cv_metrics_sample(o, "conclave_overload_shed_total", NULL, NULL, m->overload_shed);
     /* counters kept per medium: one family each, a video and an audio sample */
     static const struct {
         const char *name, *help;

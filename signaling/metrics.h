@@ -34,6 +34,8 @@ typedef struct {
     int event_streams;                  /* open server-sent event streams */
     int recordings;                     /* recordings running */
     uint64_t recording_bytes;           /* bytes written by every recording so far */
+    int overload_level;                 /* what the mixer sheds now (mixer/overload.h) */
+    uint64_t overload_shed;             /* video ticks shed so far */
     uint64_t counters[CV_STAT_COUNT];
     cv_stats_hist_t hist[CV_HIST_COUNT];
 } cv_metrics_t;

@@ -188,6 +188,8 @@ static void test_render(void)
     m.event_streams = 2;
     m.recordings = 1;
     m.recording_bytes = 123456789012ULL;
+    m.overload_level = 3;
+    m.overload_shed = 4242;
     m.counters[CV_STAT_DROP_SRTP_AUTH] = 17;
     m.counters[CV_STAT_LATE_VIDEO_TICKS] = 2;
     m.counters[CV_STAT_LATE_AUDIO_TICKS] = 3;
@@ -217,6 +219,10 @@ static void test_render(void)
     CHECK(value_of(t, "conclave_packets_dropped_total{reason=\"srtp_auth\"}") == 17);
     CHECK(value_of(t, "conclave_packets_dropped_total{reason=\"queue_full\"}") == 0);
     CHECK(value_of(t, "conclave_mixer_late_ticks_total") == 5);
+    CHECK(value_of(t, "conclave_overload_level") == 3);
+    CHECK(strstr(t, "# TYPE conclave_overload_level gauge\n") != NULL);
+    CHECK(value_of(t, "conclave_overload_shed_total") == 4242);
+    CHECK(strstr(t, "# TYPE conclave_overload_shed_total counter\n") != NULL);
     CHECK(strstr(t, "\nconclave_encode_seconds_total{media=\"video\"} 1.500000\n") != NULL);
     CHECK(value_of(t, "conclave_http_requests_total{class=\"4xx\"}") == 9);
     CHECK(value_of(t, "conclave_media_received_bytes_total") == 123456);

@@ -3,8 +3,9 @@
  * (cv_mixer_set_limits) take effect for the next join, in rooms already
  * open too, while whoever is in stays; an echo check keeps its one place
  * and does not count to max_rooms (rooms cannot starve it); the pool runs
- * urgent jobs (audio ticks) before the others queued; a frame of the room's
- * lead brings its video tick forward.
+ * urgent jobs (audio ticks) before the others queued; a mixer whose worker
+ * is held sheds video and keeps every audio tick; a frame of the room's lead
+ * brings its video tick forward.
  */
 #include "check.h"
 #include "clock.h"
@@ -105,7 +106,8 @@ static void test_set_limits(void)
 }
 
 /* Pool order: one worker held by a job that waits for a gate; then jobs
- * v1 v2 (plain), a1 a2 (urgent), v3: they run a1 a2 v1 v2 v3. */
+ * v1 v2 (plain), a1 a2 (urgent), v3: the urgent ones run meanwhile on their
+ * own worker, and all run a1 a2 v1 v2 v3. */
 static pthread_mutex_t order_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t order_cond = PTHREAD_COND_INITIALIZER;
 static int gate_open, gate_entered;
@@ -131,6 +133,22 @@ static void note_job(void *arg)
     pthread_mutex_unlock(&order_lock);
 }
 
+/* Waits (up to 5 s) until n jobs have noted themselves; returns how many did. */
+static int wait_noted(int n)
+{
+    int got = 0;
+    for (int i = 0; i < 500; i++) {
+        pthread_mutex_lock(&order_lock);
+        got = n_order;
+        pthread_mutex_unlock(&order_lock);
+        if (got >= n)
+            break;
+        struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000L};
+        nanosleep(&ts, NULL);
+    }
+    return got;
+}
+
 static void test_urgent_first(void)
 {
     cv_pool_t *pool = cv_pool_create(1);
@@ -145,6 +163,7 @@ static void test_urgent_first(void)
     cv_pool_submit_urgent(pool, note_job, (void *)&a1);
     cv_pool_submit_urgent(pool, note_job, (void *)&a2);
     cv_pool_submit(pool, note_job, (void *)&v3);
+    CHECK_EQ(wait_noted(2), 2); /* with the other worker still held */
     pthread_mutex_lock(&order_lock);
     gate_open = 1;
     pthread_cond_broadcast(&order_cond);
@@ -166,12 +185,92 @@ static void test_urgent_first(void)
     cv_pool_submit_urgent(pool, note_job, (void *)&a1);
     cv_pool_submit(pool, note_job, (void *)&v1);
     cv_pool_submit_urgent(pool, note_job, (void *)&a2);
+    CHECK_EQ(wait_noted(2), 2);
     pthread_mutex_lock(&order_lock);
     gate_open = 1;
     pthread_cond_broadcast(&order_cond);
     pthread_mutex_unlock(&order_lock);
     cv_pool_destroy(pool);
     CHECK(strcmp(order, "ab1") == 0);
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* The only worker is held (as by a long video tick on a machine that
+ * cannot keep up): every video tick due meanwhile is skipped, and within a
+ * few seconds the mixer sheds video, while the audio ticks run on their own
+ * worker all along, 50 a second. Let go, the room runs at the shed frame
+ * rate (20 or 15 of its 30 fps: the level holds for seconds of headroom
+ * before it falls), its audio ticks still all run. */
+static void test_overload_sheds_video(void)
+{
+    cv_pool_t *pool = cv_pool_create(1);
+    cv_mixer_cfg_t cfg = {
+        .room = {.width = 160,
+                 .height = 90,
+                 .fps = 30,
+                 .video_kbps = 100,
+                 .audio_bps = 16000,
+                 .max_participants = 2},
+        .max_rooms = 1,
+        .open_rooms = 1,
+        .names = "",
+    };
+    cv_mixer_t *m = cv_mixer_create(pool, &cfg);
+    struct member a;
+    CHECK_EQ(join(m, "ov", &a), 0);
+    cv_mixer_stats_t ms;
+    cv_mixer_get_stats(m, &ms);
+    CHECK_EQ(ms.overload_level, 0);
+    gate_open = 0;
+    gate_entered = 0;
+    cv_room_stats_t h0, h1;
+    cv_room_get_stats(cv_mixer_room_of(a.h), &h0);
+    cv_pool_submit(pool, gate_job, NULL);
+    int waited = 0;
+    for (; waited < 8000; waited += 50) {
+        cv_mixer_get_stats(m, &ms);
+        if (ms.overload_level >= 1)
+            break;
+        sleep_ms(50);
+    }
+    printf("  overload: level %d after %d ms with the worker held, %llu ticks late\n",
+           ms.overload_level, waited, (unsigned long long)ms.late_ticks);
+    CHECK(ms.overload_level >= 1);
+    CHECK(ms.late_ticks > 0);
+    cv_room_get_stats(cv_mixer_room_of(a.h), &h1);
+    printf("  overload: %llu audio ticks and %llu video ticks while the worker was held\n",
+           (unsigned long long)(h1.audio_ticks - h0.audio_ticks),
+           (unsigned long long)(h1.video_ticks - h0.video_ticks));
+    /* 50 a second (less a tick that may be running at either end) */
+    CHECK(h1.audio_ticks - h0.audio_ticks + 3 >= (uint64_t)waited * 50 / 1000);
+    CHECK(h1.video_ticks - h0.video_ticks <= 2);
+    pthread_mutex_lock(&order_lock);
+    gate_open = 1;
+    pthread_cond_broadcast(&order_cond);
+    pthread_mutex_unlock(&order_lock);
+    sleep_ms(300); /* the queued ticks run */
+    cv_room_stats_t r0, r1;
+    cv_mixer_stats_t m0 = ms;
+    cv_room_get_stats(cv_mixer_room_of(a.h), &r0);
+    sleep_ms(2000);
+    cv_room_get_stats(cv_mixer_room_of(a.h), &r1);
+    cv_mixer_get_stats(m, &ms);
+    uint64_t video = r1.video_ticks - r0.video_ticks, audio = r1.audio_ticks - r0.audio_ticks;
+    printf("  overload: in 2 s at level %d: %llu video ticks, %llu audio ticks, %llu shed\n",
+           ms.overload_level, (unsigned long long)video, (unsigned long long)audio,
+           (unsigned long long)(ms.overload_shed - m0.overload_shed));
+    CHECK(ms.overload_level >= 1);
+    CHECK(video >= 10 && video <= 44); /* 40 at 20 fps, 30 at 15; 60 unshed */
+    CHECK(audio >= 90);                /* 100 */
+    CHECK(ms.overload_shed - m0.overload_shed >= 16);
+    cv_mixer_leave(m, a.h, a.p);
+    cv_mixer_destroy(m);
+    cv_pool_destroy(pool);
 }
 
 static uint64_t video_ticks(cv_mixer_room_t *h)
@@ -255,5 +354,6 @@ int main(void)
     test_lead_frame();
     test_urgent_first();
     test_set_limits();
+    test_overload_sheds_video();
     return CHECK_DONE("mixer");
 }

@@ -742,6 +742,23 @@ static void test_tiers(void)
     CHECK_EQ(C->frames, c_frames);
     CHECK(B->pic.w == W);
     CHECK_EQ(B->decode_errors, 0);
+    /* an overloaded mixer sheds tier 0: A and B get tier 1 (from its next
+     * key frame), and tier 0 is no longer encoded; then back */
+    cv_room_set_tier_floor(v->r, 1);
+    uint64_t t0_frames = st.tier_frames[0];
+    for (int k = 0; k < 12; k++)
+        vtick(v, -1);
+    cv_room_get_stats(v->r, &st);
+    CHECK_EQ(st.active_tiers, 2);
+    CHECK(st.tier_frames[0] <= t0_frames + 1); /* the tick that set the floor may have one */
+    CHECK(A->pic.w == W / 2 && B->pic.w == W / 2);
+    cv_room_set_tier_floor(v->r, 0);
+    for (int k = 0; k < 12; k++)
+        vtick(v, -1);
+    cv_room_get_stats(v->r, &st);
+    CHECK_EQ(st.active_tiers, 1);
+    CHECK(A->pic.w == W && B->pic.w == W);
+    CHECK_EQ(A->decode_errors + B->decode_errors, 0);
     for (int i = 0; i < 4; i++)
         member_cleanup(&v->m[i], v->r);
     cv_room_destroy(v->r);
