@@ -35,7 +35,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#define MAX_PARTS 200
+#define MAX_PARTS 500
 #define MAX_LAT 8192
 #define AUDIO_LOOP 50 /* 1 s of tone, a whole number of periods at integer Hz */
 #define MTU_PAYLOAD 1100
@@ -922,12 +922,30 @@ static int measure(int connected, int layout_status)
     return valid ? 0 : 1;
 }
 
+/* Each participant holds two open files (a UDP socket, a timer), and 500
+ * pass the usual soft limit of 1024: up to the hard limit. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 64 + 2 * (rlim_t)opt.n)
+        fprintf(stderr, "loadgen: %d participants need about %d open files, the limit is %llu\n",
+                opt.n, 64 + 2 * opt.n, (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
     if (parse_opts(argc, argv) < 0) {
         usage();
         return 2;
     }
+    raise_nofile();
     media_t m = {0};
     if (prepare_media(&m) < 0) {
         fprintf(stderr, "loadgen: could not encode the media\n");
