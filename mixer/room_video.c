@@ -17,7 +17,8 @@
 #include <string.h>
 
 #define PICTURE_STALE_US 2000000 /* no picture for 2 s: show the placeholder */
-#define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second */
+#define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second ... */
+#define KEYFRAME_PER_RX 100      /* ... to up to 100 receivers; 0.3 s more per 100 more */
 #define DECODER_IDLE_US 5000000  /* hidden this long: its decoder and picture are freed */
 
 _Static_assert((int)CV_LAYOUT_MODE_GRID == (int)CV_LAYOUT_GRID &&
@@ -290,18 +291,25 @@ static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int 
 
 /* Whether tier t's frame now in codec c is to be a key frame: someone on it
  * needs one (joined, switched to it, asked by PLI or FIR) or the layout
- * changed; at most one every KEYFRAME_MIN_US for each codec. */
+ * changed; at most one every KEYFRAME_MIN_US for each codec, longer for a
+ * stream of more than KEYFRAME_PER_RX receivers: a key frame goes to each of
+ * them, and a crowd joining one by one would have the network thread send
+ * little else. */
 static int wants_keyframe(cv_outtiers_t *ts, int base, int t, int c, cv_part_t **parts, int n,
                           const int *tier_of, const int *codec_of, int64_t now)
 {
     cv_outtier_key_t *k = &ts->t[t].key[c];
-    int want = k->want_key;
-    for (int i = 0; i < n; i++)
-        if (tier_of[i] == base + t && codec_of[i] == c &&
-            (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
+    int want = k->want_key, rx = 0;
+    for (int i = 0; i < n; i++) {
+        if (tier_of[i] != base + t || codec_of[i] != c)
+            continue;
+        rx++;
+        if (parts[i]->rx_wait || atomic_load(&parts[i]->fresh))
             want = 1;
+    }
     k->want_key = want;
-    return want && now - k->last_keyframe_us >= KEYFRAME_MIN_US;
+    int64_t gap = KEYFRAME_MIN_US * (int64_t)(1 + (rx - 1) / KEYFRAME_PER_RX);
+    return want && now - k->last_keyframe_us >= gap;
 }
 
 /* Encodes tier t of ts (landscape or portrait: base 0 or CV_OUTTIERS_MAX in

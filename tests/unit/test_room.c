@@ -1103,7 +1103,8 @@ static void atick(cv_room_t *r, speaker_t *sp, int n, int k)
 /* 500 in one room: every join up to the limit taken and the next refused,
  * video and audio ticks over all of them (the composite and the mix reach
  * everyone), the grid showing CV_LAYOUT_MAX: the first to join, then the one
- * who speaks in place of the last of them; everyone leaves. */
+ * who speaks in place of the last of them; a key frame asked for comes
+ * 1.5 s after the last (0.3 s for each 100 receivers); everyone leaves. */
 static void test_room_big(void)
 {
     cv_room_cfg_t c = CFG;
@@ -1142,6 +1143,8 @@ static void test_room_big(void)
         int64_t now = (int64_t)k * AUDIO_US;
         sp.amp = k < 5 ? 0.0 : 0.3; /* silent at the first video tick */
         speak(&sp);
+        if (k == 10) /* a PLI after the first key frame: 500 receivers wait 1.5 s */
+            cv_part_request_keyframe(p[0]);
         cv_room_audio_tick(r, now);
         if (k % 2 == 0)
             cv_room_video_tick(r, now);
@@ -1196,6 +1199,13 @@ static void test_room_big(void)
     cv_room_get_stats(r, &st);
     CHECK_EQ(st.video_ticks, 30);
     CHECK_EQ(st.audio_ticks, 60);
+    CHECK_EQ(st.keyframes, 1);
+    cv_room_video_tick(r, 1480000);
+    cv_room_get_stats(r, &st);
+    CHECK_EQ(st.keyframes, 1);
+    cv_room_video_tick(r, 1520000);
+    cv_room_get_stats(r, &st);
+    CHECK_EQ(st.keyframes, 2);
     for (int i = 0; i < BIG; i++)
         if (i != talker)
             cv_room_leave(r, p[i]);
