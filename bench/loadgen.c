@@ -807,12 +807,16 @@ static void setup_parts(const media_t *m)
 }
 
 /* Joins everyone, keeping the loop running in between; waits for all to
- * connect. Returns the number connected. */
-static int join_all(const cv_dtls_cert_t *cert)
+ * connect. Participant 0 (the moderator) sets the layout as soon as it is
+ * in, so that the others join into it (its HTTP status in *layout_status).
+ * Returns the number connected. */
+static int join_all(const cv_dtls_cert_t *cert, int *layout_status)
 {
     for (int i = 0; i < opt.n; i++) {
         if (join(&parts[i], cert) < 0)
             return -1;
+        if (i == 0 && opt.layout)
+            *layout_status = send_layout();
         while (g_main_context_iteration(ctx, FALSE))
             ;
     }
@@ -958,11 +962,11 @@ int main(int argc, char **argv)
     g_source_set_callback(t, tick, NULL, NULL);
     g_source_attach(t, ctx);
     int status = 2;
-    int connected = cert ? join_all(cert) : -1;
+    int layout_status = 0;
+    int connected = cert ? join_all(cert, &layout_status) : -1;
     if (connected < 0) {
         fprintf(stderr, "loadgen: joining failed\n");
     } else {
-        int layout_status = opt.layout ? send_layout() : 0;
         if (opt.low_data)
             layout_status |= send_command_as(opt.n - 1, "{\"type\":\"receive\",\"video\":false}",
                                              "receive") != 204;
