@@ -293,8 +293,7 @@ static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int 
  * needs one (joined, switched to it, asked by PLI or FIR) or the layout
  * changed; at most one every KEYFRAME_MIN_US for each codec, longer for a
  * stream of more than KEYFRAME_PER_RX receivers: a key frame goes to each of
- * them, and a crowd joining one by one would have the network thread send
- * little else. */
+ * them, so its cost on the network thread grows with the room. */
 static int wants_keyframe(cv_outtiers_t *ts, int base, int t, int c, cv_part_t **parts, int n,
                           const int *tier_of, const int *codec_of, int64_t now)
 {
