@@ -35,7 +35,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
-#define MAX_PARTS 200
+#define MAX_PARTS 500
 #define MAX_LAT 8192
 #define AUDIO_LOOP 50 /* 1 s of tone, a whole number of periods at integer Hz */
 #define MTU_PAYLOAD 1100
@@ -820,12 +820,16 @@ static void setup_parts(const media_t *m)
 }
 
 /* Joins everyone, keeping the loop running in between; waits for all to
- * connect. Returns the number connected. */
-static int join_all(const cv_dtls_cert_t *cert)
+ * connect. Participant 0 (the moderator) sets the layout as soon as it is
+ * in, so that the others join into it (its HTTP status in *layout_status).
+ * Returns the number connected. */
+static int join_all(const cv_dtls_cert_t *cert, int *layout_status)
 {
     for (int i = 0; i < opt.n; i++) {
         if (join(&parts[i], cert) < 0)
             return -1;
+        if (i == 0 && opt.layout)
+            *layout_status = send_layout();
         while (g_main_context_iteration(ctx, FALSE))
             ;
     }
@@ -937,12 +941,30 @@ static int measure(int connected, int layout_status)
     return valid ? 0 : 1;
 }
 
+/* Each participant holds two open files (a UDP socket, a timer), and 500
+ * pass the usual soft limit of 1024: up to the hard limit. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 64 + 2 * (rlim_t)opt.n)
+        fprintf(stderr, "loadgen: %d participants need about %d open files, the limit is %llu\n",
+                opt.n, 64 + 2 * opt.n, (unsigned long long)rl.rlim_cur);
+}
+
 int main(int argc, char **argv)
 {
     if (parse_opts(argc, argv) < 0) {
         usage();
         return 2;
     }
+    raise_nofile();
     media_t m = {0};
     if (prepare_media(&m) < 0) {
         fprintf(stderr, "loadgen: could not encode the media\n");
@@ -955,11 +977,11 @@ int main(int argc, char **argv)
     g_source_set_callback(t, tick, NULL, NULL);
     g_source_attach(t, ctx);
     int status = 2;
-    int connected = cert ? join_all(cert) : -1;
+    int layout_status = 0;
+    int connected = cert ? join_all(cert, &layout_status) : -1;
     if (connected < 0) {
         fprintf(stderr, "loadgen: joining failed\n");
     } else {
-        int layout_status = opt.layout ? send_layout() : 0;
         if (opt.low_data)
             layout_status |= send_command_as(opt.n - 1, "{\"type\":\"receive\",\"video\":false}",
                                              "receive") != 204;

@@ -34,7 +34,9 @@ hz=$(getconf CLK_TCK)
 
 # name participants layout speakers mixer-threads [rec: participant 0 records the room]
 # (overload: the last field is how many such rooms run at once, run_overload)
-all="grid4:4:grid:1:2 grid4-t1:4:grid:1:1 gallery49:49:grid:1:2 lecture51:51:lecture:2:2 lecture51rec:51:lecture:2:2:rec lecture51-t1:51:lecture:2:1 speaker100:100:speaker:1:2 overload:49:grid:1:1:4"
+all="grid4:4:grid:1:2 grid4-t1:4:grid:1:1 gallery49:49:grid:1:2 lecture51:51:lecture:2:2 lecture51rec:51:lecture:2:2:rec lecture51-t1:51:lecture:2:1 speaker100:100:speaker:1:2"
+all+=" speaker200:200:speaker:1:2 lecture500:500:lecture:1:2" # big rooms: [rooms] limits raised
+all+=" overload:49:grid:1:1:4"
 want=${BENCH_SCENARIOS:-}
 rows=()
 machine_rows=()
@@ -51,6 +53,7 @@ run_one() { # name n layout speakers threads [rec]
     local name=$1 n=$2 layout=$3 speakers=$4 threads=$5 rec=${6:-} line t0 t1 c0 c1 w0 w1 k0 k1 s0 s1 rss
     local extra=""
     [ "$rec" = rec ] && extra=$(printf '[recording]\nenabled = yes\ndir = %s/rec\n' "$lg_tmp")
+    ((n > 100)) && extra=$(printf 'max_participants = %d\nmax_sessions = %d\n%s' "$n" "$((n + 16))" "$extra")
     LG_EXTRA_INI=$extra LG_THREADS=$threads lg_start_daemon "${BENCH_CONCLAVE:-./conclave}" || return 1
     : >"$lg_tmp/out"
     while IFS= read -r line; do

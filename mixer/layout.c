@@ -10,6 +10,8 @@
 #include "err.h"
 #include "image.h"
 
+#include <string.h>
+
 /* Columns for n tiles (1..CV_LAYOUT_MAX): the fixed table up to 16, then the
  * smallest c with c * c >= n (ceil(sqrt(n)) without floating point). */
 static int grid_cols(int n)
@@ -228,20 +230,54 @@ static int first_screen(const cv_layout_member_t *m, int n)
     return -1;
 }
 
-static int plan_grid(const cv_layout_member_t *m, int n, int W, int H, int *shown, cv_rect_t *rects)
+static void take(unsigned char *on, int i, int *k)
 {
-    int screen = first_screen(m, n), k = 0;
+    if (i >= 0 && !on[i] && *k < CV_LAYOUT_MAX) {
+        on[i] = 1;
+        (*k)++;
+    }
+}
+
+/* The members a grid shows (all of them up to CV_LAYOUT_MAX, else chosen as
+ * layout.h says), as positions in join order. Returns how many. */
+static int grid_pick(const cv_layout_member_t *m, int n, int active, const int *recent,
+                     int n_recent, int *sel)
+{
+    unsigned char on[CV_LAYOUT_MEMBERS_MAX] = {0};
+    int k = 0, c = 0;
+    take(on, first_screen(m, n), &k);
+    take(on, find_id(m, n, active), &k);
+    for (int i = 0; i < n && k < CV_LAYOUT_MAX; i++)
+        if (m[i].speaking)
+            take(on, i, &k);
+    for (int i = 0; i < n_recent && k < CV_LAYOUT_MAX; i++)
+        take(on, find_id(m, n, recent[i]), &k);
+    for (int i = 0; i < n && k < CV_LAYOUT_MAX; i++)
+        take(on, i, &k);
+    for (int i = 0; i < n; i++)
+        if (on[i])
+            sel[c++] = i;
+    return c;
+}
+
+static int plan_grid(const cv_layout_member_t *m, int n, int active, const int *recent,
+                     int n_recent, int W, int H, int *shown, cv_rect_t *rects)
+{
+    int sel[CV_LAYOUT_MAX];
+    int c = grid_pick(m, n, active, recent, n_recent, sel), screen = -1, k = 0;
+    for (int i = 0; i < c && screen < 0; i++)
+        if (m[sel[i]].screen)
+            screen = sel[i];
     if (screen >= 0) {
         shown[k++] = screen;
-        for (int i = 0; i < n; i++)
-            if (!m[i].screen)
-                shown[k++] = i;
+        for (int i = 0; i < c; i++)
+            if (!m[sel[i]].screen)
+                shown[k++] = sel[i];
         if (cv_layout_presenter(k - 1, W, H, rects) == k)
             return k;
     }
-    for (int i = 0; i < n; i++)
-        shown[i] = i;
-    return cv_layout_grid(n, W, H, rects);
+    memcpy(shown, sel, sizeof(int) * (size_t)c);
+    return cv_layout_grid(c, W, H, rects);
 }
 
 /* SPEAKER's large tile: the first screen, else the active speaker, else the first member. */
@@ -300,13 +336,13 @@ static int plan_lecture(const cv_layout_member_t *m, int n, int active, int W, i
 int cv_layout_plan(int mode, const cv_layout_member_t *members, int n, int active,
                    const int *recent, int n_recent, int W, int H, int *shown, cv_rect_t *rects)
 {
-    if (n < 0 || n > CV_LAYOUT_MAX || (n > 0 && (!members || !shown || !rects)) || n_recent < 0 ||
-        (n_recent > 0 && !recent) || !canvas_ok(W, H))
+    if (n < 0 || n > CV_LAYOUT_MEMBERS_MAX || (n > 0 && (!members || !shown || !rects)) ||
+        n_recent < 0 || (n_recent > 0 && !recent) || !canvas_ok(W, H))
         return CV_E_INVAL;
     if (n == 0)
         return 0;
     switch (mode) {
-    case CV_LAYOUT_GRID: return plan_grid(members, n, W, H, shown, rects);
+    case CV_LAYOUT_GRID: return plan_grid(members, n, active, recent, n_recent, W, H, shown, rects);
     case CV_LAYOUT_SPEAKER:
         return plan_speaker(members, n, active, recent, n_recent, W, H, shown, rects);
     case CV_LAYOUT_LECTURE: return plan_lecture(members, n, active, W, H, shown, rects);

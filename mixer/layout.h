@@ -9,8 +9,9 @@
 #ifndef CV_LAYOUT_H
 #define CV_LAYOUT_H
 
-#define CV_LAYOUT_MAX 100 /* most tiles in one grid */
-#define CV_LAYOUT_GAP 2   /* pixels between neighbouring tiles (even, for I420) */
+#define CV_LAYOUT_MAX 100          /* most tiles in one grid */
+#define CV_LAYOUT_MEMBERS_MAX 1000 /* most members cv_layout_plan chooses among */
+#define CV_LAYOUT_GAP 2            /* pixels between neighbouring tiles (even, for I420) */
 
 typedef struct {
     int x, y, w, h;
@@ -82,12 +83,16 @@ typedef struct {
 
 /*
  * Who is shown, and where, for layout mode on a W x H canvas. members[0..n-1]
- * in join order (n 0..CV_LAYOUT_MAX); active is the id of the active speaker
- * or -1; recent[0..n_recent-1] the ids of the last distinct speakers, most
- * recent first (ids no longer among the members are skipped).
+ * in join order (n 0..CV_LAYOUT_MEMBERS_MAX); active is the id of the active
+ * speaker or -1; recent[0..n_recent-1] the ids of the last distinct speakers,
+ * most recent first (ids no longer among the members are skipped).
  *  - GRID: everyone in cv_layout_grid; while someone shares a screen, the
  *    first screen large and the other members (not screens) in the presenter
- *    strip (the grid of everyone if the strip does not fit).
+ *    strip (the grid of everyone if the strip does not fit). With more than
+ *    CV_LAYOUT_MAX members, CV_LAYOUT_MAX of them are shown, chosen in this
+ *    order: the first screen share, the active speaker, the members
+ *    speaking, the recent speakers (most recent first), then the others in
+ *    join order; the chosen are laid out in join order.
  *  - SPEAKER: large the first screen share, else the active speaker, else
  *    the first member; the strip: the recent speakers not already large,
  *    most recent first, at most CV_LAYOUT_STRIP_MAX.
@@ -96,7 +101,8 @@ typedef struct {
  *    active speaker if speaking and not large, else the first speaking
  *    member not large; nobody else.
  * Writes k member positions (indexes into members) to shown[] and their
- * rects to rects[], large tiles first. Returns k (0..n), or CV_E_INVAL.
+ * rects to rects[] (room for CV_LAYOUT_MAX each), large tiles first. Returns
+ * k (0..n, at most CV_LAYOUT_MAX), or CV_E_INVAL.
  * Pure.
  */
 int cv_layout_plan(int mode, const cv_layout_member_t *members, int n, int active,

@@ -41,7 +41,7 @@ struct cv_mixer_room {
     int64_t next_video_us, next_audio_us, video_period_us;
     int64_t last_video_us; /* when the last video tick was submitted */
     int64_t lead_us;       /* when the lead's last frame arrived */
-    uint64_t video_n; /* video deadlines met so far, run or shed */
+    uint64_t video_n;      /* video deadlines met so far, run or shed */
     atomic_int video_busy, audio_busy;
     cv_mixer_room_t *next;
 };

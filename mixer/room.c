@@ -125,6 +125,40 @@ static void add_part_stats(cv_room_stats_t *st, const cv_part_t *p)
 
 /* ---- room ---- */
 
+static void scratch_free(cv_room_scratch_t *s)
+{
+    free(s->parts);
+    free(s->members);
+    free(s->who);
+    free(s->tier_of);
+    free(s->codec_of);
+    free(s->db);
+    free(s->cand);
+    free(s->was);
+    free(s->sel);
+    memset(s, 0, sizeof(*s));
+}
+
+/* Room for at least n (its old contents are not kept: a tick fills them). */
+static void scratch_grow(cv_room_scratch_t *s, int n)
+{
+    int cap = s->cap * 2 > n ? s->cap * 2 : n < 16 ? 16 : n;
+    if (cap > CV_ROOM_MAX_PARTICIPANTS)
+        cap = CV_ROOM_MAX_PARTICIPANTS;
+    scratch_free(s);
+    size_t c = (size_t)cap;
+    s->parts = cv_xcalloc(c, sizeof(*s->parts));
+    s->members = cv_xcalloc(c, sizeof(*s->members));
+    s->who = cv_xcalloc(c, sizeof(*s->who));
+    s->tier_of = cv_xcalloc(c, sizeof(*s->tier_of));
+    s->codec_of = cv_xcalloc(c, sizeof(*s->codec_of));
+    s->db = cv_xcalloc(c, sizeof(*s->db));
+    s->cand = cv_xcalloc(c, sizeof(*s->cand));
+    s->was = cv_xcalloc(c, sizeof(*s->was));
+    s->sel = cv_xcalloc(c, sizeof(*s->sel));
+    s->cap = cap;
+}
+
 cv_room_t *cv_room_create(const cv_room_cfg_t *cfg, int64_t now_us)
 {
     if (cfg->width < 16 || cfg->height < 16 || cfg->width % 2 || cfg->height % 2 || cfg->fps < 1 ||
@@ -190,6 +224,8 @@ void cv_room_destroy(cv_room_t *r)
     cv_outtiers_cleanup(&r->ptiers);
     cv_outtiers_cleanup(&r->tiers);
     cv_opus_enc_destroy(r->aenc_shared);
+    scratch_free(&r->vs);
+    scratch_free(&r->as);
     pthread_mutex_destroy(&r->lock);
     free(r);
 }
@@ -398,17 +434,24 @@ void cv_part_set_video_codec(cv_part_t *p, int codec)
     atomic_store(&p->h264_out, codec == CV_FRAME_H264);
 }
 
-/* Copies the participant list, each with a reference, into out. */
-int cv_room_snapshot(cv_room_t *r, cv_part_t **out)
+/* The copy is made under the lock; growing the scratch is not: a room that
+ * grew meanwhile is looked at again. */
+int cv_room_snapshot(cv_room_t *r, cv_room_scratch_t *s)
 {
-    pthread_mutex_lock(&r->lock);
-    int n = r->n;
-    for (int i = 0; i < n; i++) {
-        out[i] = r->parts[i];
-        atomic_fetch_add(&out[i]->refs, 1);
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        int n = r->n;
+        if (n <= s->cap) {
+            for (int i = 0; i < n; i++) {
+                s->parts[i] = r->parts[i];
+                atomic_fetch_add(&s->parts[i]->refs, 1);
+            }
+            pthread_mutex_unlock(&r->lock);
+            return n;
+        }
+        pthread_mutex_unlock(&r->lock);
+        scratch_grow(s, n);
     }
-    pthread_mutex_unlock(&r->lock);
-    return n;
 }
 
 void cv_room_release(cv_part_t **parts, int n)

@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#define CV_ROOM_MAX_PARTICIPANTS 100
+#define CV_ROOM_MAX_PARTICIPANTS 1000 /* a lecture hall; a grid shows CV_LAYOUT_MAX of them */
 #define CV_ROOM_MAX_TIERS 4
 #define CV_PART_NAME_MAX 256 /* bytes of a shown name: 64 characters of UTF-8 */
 

@@ -146,9 +146,8 @@ static void measure_all(cv_room_stats_t *st, cv_part_t **parts, int n, int64_t n
  * place unless another is SPEAKER_MARGIN_DB louder. */
 static void select_speakers(cv_room_t *r, cv_part_t **parts, int n, int64_t now)
 {
-    double db[CV_ROOM_MAX_PARTICIPANTS];
-    int cand[CV_ROOM_MAX_PARTICIPANTS], was[CV_ROOM_MAX_PARTICIPANTS],
-        sel[CV_ROOM_MAX_PARTICIPANTS];
+    double *db = r->as.db;
+    int *cand = r->as.cand, *was = r->as.was, *sel = r->as.sel;
     for (int i = 0; i < n; i++) {
         db[i] = parts[i]->ema_db;
         cand[i] = candidate(parts[i], now);
@@ -264,11 +263,13 @@ static int own_mix(const cv_room_t *r, cv_part_t *p, int is_heard, int64_t now)
 
 void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
 {
-    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS];
-    int n = cv_room_snapshot(r, parts);
+    int n = cv_room_snapshot(r, &r->as);
     if (n == 0)
         return;
-    cv_mix_in_t in[CV_ROOM_MAX_PARTICIPANTS];
+    cv_part_t **parts = r->as.parts;
+    /* the voices heard: at most max_speakers, wherever they are in the list */
+    cv_mix_in_t in[CV_ROOM_MAX_SPEAKERS];
+    int n_in = 0;
     cv_room_stats_t st = {0};
     int64_t t0 = cv_room_clk(r);
     measure_all(&st, parts, n, now_us);
@@ -276,18 +277,19 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
     decode_speakers(&st, parts, n);
     cv_stats_add(CV_STAT_AUDIO_DECODE_US, (uint64_t)(cv_room_clk(r) - t0));
     cv_stats_add(CV_STAT_AUDIO_DECODED, st.audio_frames + st.concealed);
-    for (int i = 0; i < n; i++)
-        in[i].pcm = heard(parts[i], now_us) ? parts[i]->cur : NULL;
+    for (int i = 0; i < n && n_in < CV_ROOM_MAX_SPEAKERS; i++)
+        if (heard(parts[i], now_us))
+            in[n_in++].pcm = parts[i]->cur;
     pick_speaker(r, parts, n, now_us);
     int32_t total[CV_AUDIO_FRAME];
     int16_t mix[CV_AUDIO_FRAME];
-    cv_mix_sum(in, n, total);
+    cv_mix_sum(in, n_in, total);
     /* one RTP clock for all: 960 per elapsed 20 ms */
     uint32_t ts = (uint32_t)((now_us - r->start_us) / 20000) * CV_AUDIO_FRAME;
     /* the shared mix (everyone heard) goes to every receiver who is not heard */
     int need_shared = r->cfg.self_monitor;
     for (int i = 0; i < n; i++)
-        if (cv_part_receives(parts[i]) && !own_mix(r, parts[i], in[i].pcm != NULL, now_us))
+        if (cv_part_receives(parts[i]) && !own_mix(r, parts[i], heard(parts[i], now_us), now_us))
             need_shared = 1;
     cv_frame_t *shared = NULL;
     if (need_shared) {
@@ -300,12 +302,13 @@ void cv_room_audio_tick(cv_room_t *r, int64_t now_us)
         cv_frame_t *f = NULL;
         if (!cv_part_receives(p))
             continue;
-        if (own_mix(r, p, in[i].pcm != NULL, now_us)) {
+        int is_heard = heard(p, now_us);
+        if (own_mix(r, p, is_heard, now_us)) {
             if (!p->aenc)
                 p->aenc = cv_opus_enc_create(1, r->cfg.audio_bps, 1, 1);
             if (p->aenc) {
                 set_expected_loss(p->aenc, &p, 1);
-                cv_mix_minus(total, in[i].pcm, mix); /* everyone but themselves */
+                cv_mix_minus(total, is_heard ? p->cur : NULL, mix); /* everyone but themselves */
                 f = encode_audio(r, p->aenc, mix, ts, now_us);
             }
         } else if (shared) {

@@ -16,6 +16,7 @@
 #include "playout.h"
 #include "queue.h"
 #include "h264_codec.h"
+#include "layout.h"
 #include "video_codec.h"
 
 #include <pthread.h>
@@ -79,6 +80,20 @@ struct cv_part {
     int skipped;    /* packets were dropped undecoded: start clean on the next decode */
 };
 
+/* What one tick works on, kept in the room and reused: sized for the
+ * participant list and grown with it (cv_room_snapshot), so a large room
+ * costs no large stack frame. The video and audio ticks of a room may run at
+ * once on two workers: each has its own. */
+typedef struct {
+    int cap;
+    cv_part_t **parts;
+    cv_layout_member_t *members; /* video: who may be shown */
+    cv_part_t **who;             /* video: the participant of each member */
+    int *tier_of, *codec_of;     /* video: each receiver's stream */
+    double *db;                  /* audio: the speaker choice */
+    int *cand, *was, *sel;
+} cv_room_scratch_t;
+
 struct cv_room {
     cv_room_cfg_t cfg;
     int64_t start_us;
@@ -90,12 +105,14 @@ struct cv_room {
     atomic_int layout;     /* CV_LAYOUT_MODE_* */
     atomic_int tier_floor; /* the best output tier anyone gets now (overload) */
     cv_room_stats_t stats; /* with the counters of participants who left */
-    int shown_ids[CV_ROOM_MAX_PARTICIPANTS], n_shown;
+    int shown_ids[CV_LAYOUT_MAX], n_shown;
     /* video tick */
+    cv_room_scratch_t vs;
     int recent[RECENT_MAX], n_recent;
     cv_outtiers_t tiers;
     cv_outtiers_t ptiers; /* the portrait tiers: tiers[t] turned upright */
     /* audio tick */
+    cv_room_scratch_t as;
     cv_opus_enc_t *aenc_shared;
     int64_t active_since_us;
 };
@@ -125,9 +142,10 @@ void cv_part_notify(cv_part_t *p);
 /* Queues a reference to f for the participant's network thread; dropped
  * when its queue is full. f stays the caller's. */
 void cv_part_deliver(cv_part_t *p, cv_frame_t *f);
-/* Copies the participant list, each with a reference, into out (room lock
- * held meanwhile); cv_room_release drops those references. */
-int cv_room_snapshot(cv_room_t *r, cv_part_t **out);
+/* Copies the participant list, each with a reference, into s->parts (room
+ * lock held meanwhile), growing s first when the room holds more than
+ * s->cap; returns the count. cv_room_release drops those references. */
+int cv_room_snapshot(cv_room_t *r, cv_room_scratch_t *s);
 void cv_room_release(cv_part_t **parts, int n);
 
 #endif

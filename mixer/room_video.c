@@ -17,13 +17,16 @@
 #include <string.h>
 
 #define PICTURE_STALE_US 2000000 /* no picture for 2 s: show the placeholder */
-#define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second */
+#define KEYFRAME_MIN_US 300000   /* at most ~3 key frames a second ... */
+#define KEYFRAME_PER_RX 100      /* ... to up to 100 receivers; 0.3 s more per 100 more */
 #define DECODER_IDLE_US 5000000  /* hidden this long: its decoder and picture are freed */
 
 _Static_assert((int)CV_LAYOUT_MODE_GRID == (int)CV_LAYOUT_GRID &&
                    (int)CV_LAYOUT_MODE_SPEAKER == (int)CV_LAYOUT_SPEAKER &&
                    (int)CV_LAYOUT_MODE_LECTURE == (int)CV_LAYOUT_LECTURE,
                "room.h and layout.h agree on the modes");
+_Static_assert(CV_ROOM_MAX_PARTICIPANTS <= CV_LAYOUT_MEMBERS_MAX,
+               "layout.c chooses among everyone in a room");
 
 /* Keeps an owned copy of the newest picture: the decoder's own buffer is not
  * ours past its next call. */
@@ -144,13 +147,13 @@ static void note_speaker(cv_room_t *r, cv_part_t **parts, int n)
 }
 
 /* Who is shown where on canvas, for the room's layout mode (layout.c
- * decides); nobody while no one receives video. Returns the count, with the
- * parts in shown. */
+ * decides); nobody while no one receives video. Returns the count (at most
+ * CV_LAYOUT_MAX), with the parts in shown. */
 static int plan_on(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *canvas,
                    cv_part_t **shown, cv_rect_t *rects)
 {
-    cv_layout_member_t m[CV_ROOM_MAX_PARTICIPANTS];
-    cv_part_t *who[CV_ROOM_MAX_PARTICIPANTS];
+    cv_layout_member_t *m = r->vs.members;
+    cv_part_t **who = r->vs.who;
     int k = 0, any_receiver = 0;
     for (int i = 0; i < n; i++) {
         any_receiver |= receives_video(parts[i]);
@@ -162,7 +165,7 @@ static int plan_on(cv_room_t *r, cv_part_t **parts, int n, const cv_image_t *can
                                     .speaking = atomic_load(&parts[i]->speaking)};
         who[k++] = parts[i];
     }
-    int pos[CV_ROOM_MAX_PARTICIPANTS];
+    int pos[CV_LAYOUT_MAX];
     int c = any_receiver && canvas
                 ? cv_layout_plan(cv_room_layout(r), m, k, atomic_load(&r->active_index), r->recent,
                                  r->n_recent, canvas->w, canvas->h, pos, rects)
@@ -249,7 +252,7 @@ static void set_visible(cv_room_t *r, cv_part_t **parts, int n, cv_part_t **show
 static void compose(cv_room_t *r, cv_image_t *canvas, cv_part_t **shown, const cv_rect_t *rects,
                     int c, int n_seen, int64_t now)
 {
-    cv_tile_t tiles[CV_ROOM_MAX_PARTICIPANTS];
+    cv_tile_t tiles[CV_LAYOUT_MAX];
     for (int i = 0; i < c; i++)
         make_tile(r, shown[i], n_seen, now, &tiles[i]);
     if (cv_compose_rects(canvas, tiles, rects, c) < 0)
@@ -290,18 +293,24 @@ static void tier_mask(cv_room_t *r, cv_part_t **parts, int n, int *tier_of, int 
 
 /* Whether tier t's frame now in codec c is to be a key frame: someone on it
  * needs one (joined, switched to it, asked by PLI or FIR) or the layout
- * changed; at most one every KEYFRAME_MIN_US for each codec. */
+ * changed; at most one every KEYFRAME_MIN_US for each codec, longer for a
+ * stream of more than KEYFRAME_PER_RX receivers: a key frame goes to each of
+ * them, so its cost on the network thread grows with the room. */
 static int wants_keyframe(cv_outtiers_t *ts, int base, int t, int c, cv_part_t **parts, int n,
                           const int *tier_of, const int *codec_of, int64_t now)
 {
     cv_outtier_key_t *k = &ts->t[t].key[c];
-    int want = k->want_key;
-    for (int i = 0; i < n; i++)
-        if (tier_of[i] == base + t && codec_of[i] == c &&
-            (parts[i]->rx_wait || atomic_load(&parts[i]->fresh)))
+    int want = k->want_key, rx = 0;
+    for (int i = 0; i < n; i++) {
+        if (tier_of[i] != base + t || codec_of[i] != c)
+            continue;
+        rx++;
+        if (parts[i]->rx_wait || atomic_load(&parts[i]->fresh))
             want = 1;
+    }
     k->want_key = want;
-    return want && now - k->last_keyframe_us >= KEYFRAME_MIN_US;
+    int64_t gap = KEYFRAME_MIN_US * (int64_t)(1 + (rx - 1) / KEYFRAME_PER_RX);
+    return want && now - k->last_keyframe_us >= gap;
 }
 
 /* Encodes tier t of ts (landscape or portrait: base 0 or CV_OUTTIERS_MAX in
@@ -399,13 +408,13 @@ static void want_keys(cv_outtiers_t *ts)
 
 void cv_room_video_tick(cv_room_t *r, int64_t now_us)
 {
-    cv_part_t *parts[CV_ROOM_MAX_PARTICIPANTS], *shown[CV_ROOM_MAX_PARTICIPANTS];
-    cv_part_t *pshown[CV_ROOM_MAX_PARTICIPANTS];
-    cv_rect_t rects[CV_ROOM_MAX_PARTICIPANTS], prects[CV_ROOM_MAX_PARTICIPANTS];
-    int tier_of[CV_ROOM_MAX_PARTICIPANTS], codec_of[CV_ROOM_MAX_PARTICIPANTS];
-    int n = cv_room_snapshot(r, parts);
+    cv_part_t *shown[CV_LAYOUT_MAX], *pshown[CV_LAYOUT_MAX];
+    cv_rect_t rects[CV_LAYOUT_MAX], prects[CV_LAYOUT_MAX];
+    int n = cv_room_snapshot(r, &r->vs);
     if (n == 0)
         return;
+    cv_part_t **parts = r->vs.parts;
+    int *tier_of = r->vs.tier_of, *codec_of = r->vs.codec_of;
     cv_room_stats_t st = {0};
     unsigned m[4];
     tier_mask(r, parts, n, tier_of, codec_of, m);

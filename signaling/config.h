@@ -77,7 +77,7 @@ typedef struct {
     cv_tiers_t mixer_tiers;         /* [mixer] tiers: output tiers, CV_TIERS_DEFAULT */
     int rooms_open;                 /* [rooms] open: any room name may be joined, yes */
     char rooms_names[1024];         /* [rooms] names: "a,b" rooms allowed when not open, "" */
-    int rooms_max_participants;     /* [rooms] max_participants: 1..100, 16 */
+    int rooms_max_participants;     /* [rooms] max_participants: 1..1000, 16 */
     int rooms_max;                  /* [rooms] max_rooms: 1..1000, 32 */
     int rooms_max_sessions;         /* [rooms] max_sessions: all sessions, 1..10000, 256 */
     int rooms_max_pending_per_addr; /* [rooms] max_pending_per_address: 0 = any, 8 */

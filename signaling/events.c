@@ -75,7 +75,9 @@ static void append(struct sub *s, const char *text, size_t n)
 {
     if (s->ended)
         return;
-    if (s->len + n > CV_EVENTS_MAX_BUFFER) {
+    size_t half = CV_EVENTS_MAX_BUFFER / 2;
+    size_t limit = n > half ? n + half : CV_EVENTS_MAX_BUFFER; /* events.h */
+    if (n > CV_EVENTS_MAX_EVENT || s->len + n > limit) {
         drop(s); /* too slow a reader: its stream ends, the client reconnects */
         return;
     }

@@ -13,7 +13,11 @@
 #include <microhttpd.h>
 #include <stdint.h>
 
-#define CV_EVENTS_MAX_BUFFER 65536    /* a subscriber this far behind is dropped */
+/* A subscriber this far behind is dropped; an event longer than half of it
+ * (the roster of a room of several hundred) is taken while at most half of it
+ * waits before, up to CV_EVENTS_MAX_EVENT bytes (a roster of 1000). */
+#define CV_EVENTS_MAX_BUFFER 65536
+#define CV_EVENTS_MAX_EVENT (1 << 20)
 #define CV_EVENTS_STALL_US 10000000LL /* so is one whose reader took nothing this long */
 
 typedef struct cv_events cv_events_t;

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -409,6 +410,35 @@ static void stop(struct daemon *d)
     cv_settings_destroy(d->settings);
 }
 
+/* Open files a session holds: its UDP socket, its ICE-TCP listener, a timer,
+ * and a client's event stream; and what the daemon holds besides. */
+#define FDS_PER_SESSION 4
+#define FDS_BASE 64
+
+/* The soft limit on open files goes up to the hard one: at the usual soft
+ * 1024 a room would stop at about 250 sessions. A warning when even the hard
+ * limit cannot hold a full room, or as many sessions as the server takes. */
+static void raise_nofile(const cv_config_t *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    if (rl.rlim_cur != rl.rlim_max) {
+        rlim_t soft = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            rl.rlim_cur = soft;
+    }
+    int sessions = cfg->rooms_max_sessions > cfg->rooms_max_participants
+                       ? cfg->rooms_max_sessions
+                       : cfg->rooms_max_participants;
+    rlim_t need = FDS_BASE + (rlim_t)sessions * FDS_PER_SESSION;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need)
+        CV_WARN("open files are limited to %llu: %d sessions ([rooms] max_participants, "
+                "max_sessions) need about %llu; raise the hard limit (LimitNOFILE=)",
+                (unsigned long long)rl.rlim_cur, sessions, (unsigned long long)need);
+}
+
 int main(int argc, char **argv)
 {
 #ifdef __GLIBC__
@@ -424,6 +454,7 @@ int main(int argc, char **argv)
     cv_config_t cfg;
     if (load_config(config_path, &cfg) < 0)
         return 1;
+    raise_nofile(&cfg);
     sigset_t sigs = block_signals();
     struct daemon d = {0};
     if (local_addresses(&cfg, &d) < 0)

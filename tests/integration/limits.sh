@@ -121,4 +121,27 @@ check "3rd join from 10.99.0.1 -> 429: X-Forwarded-For of a non-loopback peer is
     '[ "$code" = 429 ]'
 it_stop
 check "SIGTERM: exit 0 (got $it_rc)" '[ "$it_rc" = 0 ]'
+
+# ---- daemon 3: open files: the soft limit raised to the hard one; a warning
+# when the hard one cannot hold the sessions a room of 500 needs ----
+errf=${it_err:-$it_tmp/err}
+nofile() { sed -n 's/^Max open files *\([0-9a-z]*\) *\([0-9a-z]*\).*/\1 \2/p' "/proc/$it_pid/limits"; }
+ulimit -S -n 256
+write_ini '' 'max_participants = 500\nmax_sessions = 600\n'
+it_start "$it_tmp/conclave.ini"
+base=http://127.0.0.1:$port
+it_wait_ready "$base/healthz" || bad "the daemon answers /healthz (open files)"
+read -r soft hard < <(nofile)
+check "soft limit on open files raised to the hard one ($soft of $hard)" \
+    '[ -n "$soft" ] && [ "$soft" = "$hard" ] && [ "$soft" != 256 ]'
+if [ "$hard" = unlimited ] || [ "$hard" -ge 2464 ]; then
+    check "no warning when the hard limit holds 600 sessions" '! grep -q "open files" "$errf"'
+fi
+it_stop
+ulimit -H -n 1024
+it_start "$it_tmp/conclave.ini"
+it_wait_ready "$base/healthz" || bad "the daemon answers /healthz (hard limit 1024)"
+check "a hard limit of 1024 for 600 sessions: a warning ($(grep -m1 'open files' "$errf"))" \
+    'grep -q "open files are limited to 1024: 600 sessions" "$errf"'
+it_stop
 it_finish

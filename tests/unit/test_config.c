@@ -451,8 +451,10 @@ static void test_rooms_values(void)
     CHECK_EQ(load_ok(&c, "[rooms]\nmax_participants = 1\nmax_rooms = 1\n"), 0);
     CHECK_EQ(c.rooms_max_participants, 1);
     CHECK_EQ(c.rooms_max, 1);
-    CHECK_EQ(load_ok(&c, "[rooms]\nmax_participants = 100\nmax_rooms = 1000\n"), 0);
-    CHECK_EQ(c.rooms_max_participants, 100);
+    CHECK_EQ(load_ok(&c, "[rooms]\nmax_participants = 1000\nmax_rooms = 1000\n"), 0);
+    CHECK_EQ(c.rooms_max_participants, 1000);
+    CHECK_EQ(load_ok(&c, "[rooms]\nmax_participants = 500\n"), 0); /* a lecture hall */
+    CHECK_EQ(c.rooms_max_participants, 500);
     CHECK_EQ(c.rooms_max, 1000);
 }
 
@@ -528,9 +530,9 @@ static void test_rooms_errors(void)
                  "conclave.ini:2: names: empty room name after the last comma");
 
     expect_error("[rooms]\nmax_participants = 0\n",
-                 "conclave.ini:2: max_participants: '0' is not an integer in 1..100");
-    expect_error("[rooms]\nmax_participants = 101\n",
-                 "conclave.ini:2: max_participants: '101' is not an integer in 1..100");
+                 "conclave.ini:2: max_participants: '0' is not an integer in 1..1000");
+    expect_error("[rooms]\nmax_participants = 1001\n",
+                 "conclave.ini:2: max_participants: '1001' is not an integer in 1..1000");
     expect_error("[rooms]\nmax_rooms = 0\n",
                  "conclave.ini:2: max_rooms: '0' is not an integer in 1..1000");
     expect_error("[rooms]\nmax_rooms = 1001\n",

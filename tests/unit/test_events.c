@@ -2,14 +2,17 @@
  * test_events.c - the event stream hub's bookkeeping (events.c) without a
  * network: one stream a session (a new one cuts the one before), streams
  * whose client is gone or that took nothing for CV_EVENTS_STALL_US are
- * ended by cv_events_reap, the others are left. The connections are fake
- * handles that only the hooks see.
+ * ended by cv_events_reap, the others are left; an event longer than the
+ * buffer (a roster of 500) reaches a reader that is not behind. The
+ * connections are fake handles that only the hooks see.
  */
 #include "check.h"
 #include "clock.h"
 #include "events.h"
 
 #include <microhttpd.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define MAX_CUTS 16
 
@@ -90,9 +93,43 @@ static void test_reap(void)
     cv_events_destroy(ev);
 }
 
+/* An event longer than the buffer (the roster of a room of 500) reaches a
+ * reader that has caught up; a second one while the first waits is too much
+ * and ends the stream; so does one past CV_EVENTS_MAX_EVENT. */
+static void test_big_event(void)
+{
+    cv_events_t *ev = cv_events_create();
+    cv_events_set_conn_hooks(ev, cut, gone, NULL);
+    n_cuts = 0;
+    size_t big = CV_EVENTS_MAX_BUFFER + 10000;
+    char *json = malloc(CV_EVENTS_MAX_EVENT + 2);
+    memset(json, 'a', CV_EVENTS_MAX_EVENT + 1);
+    json[0] = '"';
+    json[big - 1] = '"';
+    json[big] = 0;
+    struct MHD_Response *r1 = cv_events_subscribe(ev, CONN(0), "room", "s1", "");
+    struct MHD_Response *r2 = cv_events_subscribe(ev, CONN(1), "other", "s2", "");
+    cv_events_publish(ev, "room", "roster", json);
+    CHECK_EQ(n_cuts, 0);
+    cv_events_publish(ev, "room", "roster", json);
+    CHECK_EQ(n_cuts, 1);
+    CHECK(cuts[0] == CONN(0));
+    json[big - 1] = json[big] = 'a';
+    json[CV_EVENTS_MAX_EVENT] = '"';
+    json[CV_EVENTS_MAX_EVENT + 1] = 0;
+    cv_events_publish(ev, "other", "roster", json);
+    CHECK_EQ(n_cuts, 2);
+    CHECK(cuts[1] == CONN(1));
+    MHD_destroy_response(r1);
+    MHD_destroy_response(r2);
+    cv_events_destroy(ev);
+    free(json);
+}
+
 int main(void)
 {
     test_one_stream_a_session();
+    test_big_event();
     test_reap();
     return CHECK_DONE("events");
 }

@@ -1,8 +1,8 @@
 /*
- * test_layout.c - grid geometry: shapes for 1..100 tiles, exact rects for a
- * few small grids, and the invariants of every grid (even, inside the canvas,
- * equal sizes, no overlaps with at least the gap between tiles, row-major
- * order, rows centred, tiles as large as fit); n = 0 and bad arguments.
+ * test_layout.c - grid geometry: shapes for 1..100 tiles, who a grid of 500
+ * shows, exact rects for a few small grids, and the invariants of every grid (even, inside the
+ * canvas, equal sizes, no overlaps with at least the gap between tiles, row-major order, rows
+ * centred, tiles as large as fit); n = 0 and bad arguments.
  */
 #include "check.h"
 
@@ -313,8 +313,67 @@ static void test_plan_grid(void)
     CHECK_EQ(r[0].w, 960);
     CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 0, -1, NULL, 0, 1280, 720, shown, r), 0);
     CHECK_EQ(cv_layout_plan(7, m, 5, -1, NULL, 0, 1280, 720, shown, r), CV_E_INVAL);
-    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 101, -1, NULL, 0, 1280, 720, shown, r), CV_E_INVAL);
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, CV_LAYOUT_MEMBERS_MAX + 1, -1, NULL, 0, 1280, 720,
+                            shown, r),
+             CV_E_INVAL);
     CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 5, -1, NULL, 2, 1280, 720, shown, r), CV_E_INVAL);
+}
+
+/* A grid of 500: CV_LAYOUT_MAX shown, in join order: the screen share, the
+ * active speaker, those speaking and the recent speakers first, then the
+ * first to join. */
+static void test_plan_grid_big(void)
+{
+    static cv_layout_member_t m[CV_LAYOUT_MEMBERS_MAX];
+    int shown[CV_LAYOUT_MAX], recent[3] = {1200, 1450, 1010};
+    cv_rect_t r[CV_LAYOUT_MAX], g[CV_LAYOUT_MAX];
+    for (int i = 0; i < CV_LAYOUT_MEMBERS_MAX; i++)
+        m[i] = (cv_layout_member_t){.id = 1000 + i};
+    /* nobody speaking: the first CV_LAYOUT_MAX, as a plain grid */
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 500, -1, NULL, 0, 1280, 720, shown, r),
+             CV_LAYOUT_MAX);
+    cv_layout_grid(CV_LAYOUT_MAX, 1280, 720, g);
+    int order = 1;
+    for (int i = 0; i < CV_LAYOUT_MAX; i++)
+        order &= shown[i] == i && r[i].x == g[i].x && r[i].y == g[i].y && r[i].w == g[i].w;
+    CHECK(order);
+    /* active 1450 (position 450), 300 speaking, recent speakers 200, 450, 10 (ids 1000 + i) */
+    m[300].speaking = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_GRID, m, 500, 1450, recent, 3, 1280, 720, shown, r),
+             CV_LAYOUT_MAX);
+    int want[CV_LAYOUT_MAX], k = 0;
+    for (int i = 0; i < 97; i++)
+        want[k++] = i; /* 10 among them: 97 of the first, then 200, 300, 450 */
+    want[k++] = 200;
+    want[k++] = 300;
+    want[k++] = 450;
+    order = 1;
+    for (int i = 0; i < CV_LAYOUT_MAX; i++)
+        order &= shown[i] == want[i];
+    CHECK(order);
+    /* a screen share at 480: large, and 99 of the others in the strip or a grid */
+    m[480].screen = 1;
+    int c = cv_layout_plan(CV_LAYOUT_GRID, m, 500, 1450, recent, 3, 1280, 720, shown, r);
+    CHECK_EQ(c, CV_LAYOUT_MAX);
+    int has_screen = 0, has_active = 0, has_speaking = 0, sorted = 1;
+    for (int i = 0; i < c; i++) {
+        has_screen |= shown[i] == 480;
+        has_active |= shown[i] == 450;
+        has_speaking |= shown[i] == 300;
+        if (i > 0 && shown[i] != 480 && shown[i - 1] != 480)
+            sorted &= shown[i] > shown[i - 1];
+    }
+    CHECK(has_screen && has_active && has_speaking && sorted);
+    /* the speaker and lecture layouts choose among all of them as before */
+    m[480].screen = 0;
+    m[499].lecturer = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 500, 1450, recent, 3, 1280, 720, shown, r), 2);
+    CHECK(shown[0] == 499 && shown[1] == 300);
+    m[450].speaking = 1;
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_LECTURE, m, 500, 1450, recent, 3, 1280, 720, shown, r), 2);
+    CHECK(shown[0] == 499 && shown[1] == 450);
+    CHECK_EQ(cv_layout_plan(CV_LAYOUT_SPEAKER, m, 500, 1450, recent, 3, 1280, 720, shown, r), 3);
+    CHECK(shown[0] == 450 && shown[1] == 200 && shown[2] == 10);
 }
 
 static void test_plan_speaker(void)
@@ -453,6 +512,7 @@ int main(void)
     test_speaker_geometry();
     test_lecture_geometry();
     test_plan_grid();
+    test_plan_grid_big();
     test_plan_speaker();
     test_plan_lecture();
     test_presenter_stacks();

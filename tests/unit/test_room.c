@@ -1113,6 +1113,130 @@ static void atick(cv_room_t *r, speaker_t *sp, int n, int k)
             listen(&sp[i]);
 }
 
+/* ---- a lecture hall ---- */
+
+#define BIG 500
+
+/* 500 in one room: every join up to the limit taken and the next refused,
+ * video and audio ticks over all of them (the composite and the mix reach
+ * everyone), the grid showing CV_LAYOUT_MAX: the first to join, then the one
+ * who speaks in place of the last of them; a key frame asked for comes
+ * 1.5 s after the last (0.3 s for each 100 receivers); everyone leaves. */
+static void test_room_big(void)
+{
+    cv_room_cfg_t c = CFG;
+    c.width = 320;
+    c.height = 180;
+    c.max_participants = BIG;
+    cv_room_t *r = cv_room_create(&c, 0);
+    CHECK(r != NULL);
+    if (!r)
+        return;
+    cv_part_t **p = calloc(BIG, sizeof(*p));
+    int *notes = calloc(BIG, sizeof(*notes)), *vgot = calloc(BIG, sizeof(*vgot));
+    int *agot = calloc(BIG, sizeof(*agot));
+    speaker_t sp;
+    const int talker = 450; /* joins 451st and speaks */
+    int joined = 0;
+    for (int i = 0; i < BIG; i++) {
+        char name[16];
+        snprintf(name, sizeof(name), "p%d", i);
+        if (i == talker) {
+            speaker_init(&sp, r, name, 700.0, 0.3, 1);
+            p[i] = sp.p;
+        } else {
+            p[i] = cv_room_join(r, name, on_notify, &notes[i]);
+        }
+        joined += p[i] != NULL;
+    }
+    CHECK_EQ(joined, BIG);
+    CHECK_EQ(cv_room_count(r), BIG);
+    CHECK(cv_room_join(r, "one too many", NULL, NULL) == NULL);
+    int ids[CV_ROOM_MAX_PARTICIPANTS];
+    int order = 1, talker_shown = 0, last_shown = 0;
+    cv_opus_dec_t *dec0 = cv_opus_dec_create(1); /* what participant 0 hears */
+    double tone0 = 0;
+    for (int k = 0; k < 60; k++) {
+        int64_t now = (int64_t)k * AUDIO_US;
+        sp.amp = k < 5 ? 0.0 : 0.3; /* silent at the first video tick */
+        speak(&sp);
+        if (k == 10) /* a PLI after the first key frame: 500 receivers wait 1.5 s */
+            cv_part_request_keyframe(p[0]);
+        cv_room_audio_tick(r, now);
+        if (k % 2 == 0)
+            cv_room_video_tick(r, now);
+        if (k == 0) {
+            CHECK_EQ(cv_room_shown(r, ids, CV_ROOM_MAX_PARTICIPANTS), CV_LAYOUT_MAX);
+            for (int i = 0; i < CV_LAYOUT_MAX; i++)
+                order &= ids[i] == cv_part_index(p[i]);
+            CHECK(order);
+        }
+        for (int i = 0; i < BIG; i++) {
+            cv_frame_t *f;
+            while ((f = cv_part_pop(p[i]))) {
+                vgot[i] += f->kind == CV_FRAME_VIDEO;
+                agot[i] += f->kind == CV_FRAME_AUDIO;
+                int16_t pcm[CV_AUDIO_FRAME];
+                if (i == 0 && f->kind == CV_FRAME_AUDIO && k >= 40 &&
+                    cv_opus_dec_decode(dec0, f->data, f->len, pcm, CV_AUDIO_FRAME, 0) > 0)
+                    tone0 += cv_audio_tone_power(pcm, CV_AUDIO_FRAME, CV_AUDIO_RATE, 700.0) / 20;
+                else if (i == 0 && f->kind == CV_FRAME_AUDIO)
+                    cv_opus_dec_decode(dec0, f->data, f->len, pcm, CV_AUDIO_FRAME, 0);
+                cv_frame_unref(f);
+            }
+        }
+    }
+    int n = cv_room_shown(r, ids, CV_ROOM_MAX_PARTICIPANTS);
+    CHECK_EQ(n, CV_LAYOUT_MAX);
+    for (int i = 0; i < n; i++) {
+        talker_shown |= ids[i] == cv_part_index(sp.p);
+        last_shown |= ids[i] == cv_part_index(p[CV_LAYOUT_MAX - 1]);
+    }
+    CHECK(talker_shown && !last_shown);
+    CHECK_EQ(cv_room_active_speaker(r), cv_part_index(sp.p));
+    CHECK_EQ(cv_part_speaking(sp.p), 1);
+    CHECK_EQ(cv_part_video_wanted(sp.p), 1);
+    CHECK_EQ(cv_part_video_wanted(p[CV_LAYOUT_MAX - 1]), 0);
+    CHECK_EQ(cv_part_video_wanted(p[CV_LAYOUT_MAX - 2]), 1);
+    int vmin = 1 << 30, amin = 1 << 30;
+    for (int i = 0; i < BIG; i++) {
+        if (i != talker && vgot[i] < vmin)
+            vmin = vgot[i];
+        if (agot[i] < amin)
+            amin = agot[i];
+    }
+    printf("  %d in a room: each got at least %d video and %d audio frames in 30 video ticks,"
+           " %d shown; participant 0 hears the talker's tone at %.3g (want 0.09)\n",
+           BIG, vmin, amin, n, tone0);
+    CHECK(tone0 > 0.02);
+    cv_opus_dec_destroy(dec0);
+    CHECK(vmin >= 25);
+    CHECK(amin >= 3); /* DTX: a quiet mix sends its first packets only */
+    cv_room_stats_t st;
+    cv_room_get_stats(r, &st);
+    CHECK_EQ(st.video_ticks, 30);
+    CHECK_EQ(st.audio_ticks, 60);
+    CHECK_EQ(st.keyframes, 1);
+    cv_room_video_tick(r, 1480000);
+    cv_room_get_stats(r, &st);
+    CHECK_EQ(st.keyframes, 1);
+    cv_room_video_tick(r, 1520000);
+    cv_room_get_stats(r, &st);
+    CHECK_EQ(st.keyframes, 2);
+    for (int i = 0; i < BIG; i++)
+        if (i != talker)
+            cv_room_leave(r, p[i]);
+    speaker_cleanup(&sp, r);
+    CHECK_EQ(cv_room_count(r), 0);
+    cv_room_video_tick(r, 60 * AUDIO_US);
+    cv_room_audio_tick(r, 60 * AUDIO_US);
+    cv_room_destroy(r);
+    free(p);
+    free(notes);
+    free(vgot);
+    free(agot);
+}
+
 static void test_audio_mix_minus(void)
 {
     cv_room_t *r = cv_room_create(&CFG, 0);
@@ -1695,6 +1819,7 @@ int main(void)
     test_audio_mute();
     test_audio_roles();
     test_room_limits();
+    test_room_big();
     test_room_codec_time();
     test_video();
     test_audio_mix_minus();
