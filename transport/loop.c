@@ -6,6 +6,7 @@
 #include "mem.h"
 #include "stats.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -313,10 +314,33 @@ static void heap_remove(cv_loop_t *l, cv_loop_timer_t *t)
     sift_up(l, last->at);
 }
 
-/* The shared source is ready at the earliest deadline, or never. */
-static void rearm(cv_loop_t *l)
+/* The shared source is ready once the earliest deadline has come. GLib
+ * asks at each iteration (prepare, check) instead of being given a ready
+ * time: g_source_set_ready_time writes the context's eventfd at every
+ * change, even on the loop's own thread, and the earliest deadline of a few
+ * hundred sessions moves tens of thousands of times a second. Timers are
+ * set on the loop thread only, so there is never anyone to wake. */
+static gboolean timers_prepare(GSource *src, gint *timeout)
 {
-    g_source_set_ready_time(l->timer_src, l->n_heap ? l->heap[0]->deadline : -1);
+    cv_loop_t *l = ((struct timer_source *)src)->loop;
+    if (!l->n_heap) {
+        *timeout = -1;
+        return FALSE;
+    }
+    int64_t left = l->heap[0]->deadline - g_source_get_time(src);
+    if (left <= 0) {
+        *timeout = 0;
+        return TRUE;
+    }
+    int64_t ms = (left + 999) / 1000; /* not early */
+    *timeout = ms < INT_MAX ? (gint)ms : INT_MAX;
+    return FALSE;
+}
+
+static gboolean timers_check(GSource *src)
+{
+    cv_loop_t *l = ((struct timer_source *)src)->loop;
+    return l->n_heap && l->heap[0]->deadline <= g_source_get_time(src);
 }
 
 static gboolean timers_dispatch(GSource *src, GSourceFunc cb, gpointer ud)
@@ -333,11 +357,11 @@ static gboolean timers_dispatch(GSource *src, GSourceFunc cb, gpointer ud)
         t->ran = gen;
         t->fn(t->ud); /* may set or free timers: the heap is read again after */
     }
-    rearm(l);
     return G_SOURCE_CONTINUE;
 }
 
-static GSourceFuncs timers_funcs = {.dispatch = timers_dispatch};
+static GSourceFuncs timers_funcs = {
+    .prepare = timers_prepare, .check = timers_check, .dispatch = timers_dispatch};
 
 cv_loop_timer_t *cv_loop_timer_new(cv_loop_t *l, void (*fn)(void *ud), void *ud)
 {
@@ -356,7 +380,6 @@ void cv_loop_timer_set(cv_loop_timer_t *t, int64_t deadline_us)
     cv_loop_t *l = t->loop;
     if (deadline_us == t->deadline)
         return;
-    int64_t first = l->n_heap ? l->heap[0]->deadline : -1;
     if (t->at >= 0)
         heap_remove(l, t);
     t->deadline = deadline_us < 0 ? -1 : deadline_us;
@@ -368,8 +391,6 @@ void cv_loop_timer_set(cv_loop_timer_t *t, int64_t deadline_us)
         heap_put(l, l->n_heap++, t);
         sift_up(l, t->at);
     }
-    if ((l->n_heap ? l->heap[0]->deadline : -1) != first)
-        rearm(l); /* only when the earliest moved: GLib wakes the loop for it */
 }
 
 void cv_loop_timer_free(cv_loop_timer_t *t)
