@@ -337,6 +337,50 @@ static void on_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l
     ((cv_ice_t *)ud)->pair_known = 0;
 }
 
+/* ---- socket sources that do not block ----
+ * GLib blocks a source while it dispatches, unless it may recurse: it takes
+ * the source's descriptors out of the context's poll set and puts them back
+ * after, and each of those two changes writes the context's eventfd (GLib
+ * 2.74), even on the context's own thread. libnice's socket sources, one a
+ * datagram received, cost two system calls more each and a loop iteration
+ * that polls every socket again. Nothing here runs a nested main loop, so
+ * they may as well recurse: the sources that libnice attached while an agent
+ * was made (ids from a mark taken before; a context gives ids in order) and
+ * that are GSocket sources are set so. */
+static guint id_mark(GMainContext *ctx)
+{
+    GSource *s = g_idle_source_new();
+    guint id = g_source_attach(s, ctx);
+    g_source_destroy(s);
+    g_source_unref(s);
+    return id;
+}
+
+static void sockets_recurse(GMainContext *ctx, guint from, guint to)
+{
+    static const GSourceFuncs *socket_funcs;
+    static GMutex funcs_lock;
+    g_mutex_lock(&funcs_lock);
+    if (!socket_funcs) {
+        GSocket *probe =
+            g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+        if (probe) {
+            GSource *src = g_socket_create_source(probe, G_IO_IN, NULL);
+            socket_funcs = src->source_funcs;
+            g_source_unref(src);
+            g_object_unref(probe);
+        }
+    }
+    g_mutex_unlock(&funcs_lock);
+    if (!socket_funcs)
+        return;
+    for (guint id = from + 1; id < to; id++) {
+        GSource *src = g_main_context_find_source_by_id(ctx, id);
+        if (src && src->source_funcs == socket_funcs)
+            g_source_set_can_recurse(src, TRUE);
+    }
+}
+
 static int add_local(cv_ice_t *ice, const char *ip)
 {
     NiceAddress a;
@@ -414,12 +458,14 @@ cv_ice_t *cv_ice_create(GMainContext *ctx, const cv_ice_cfg_t *cfg, const cv_ice
                                       G_CALLBACK(on_first_check), ice);
     ice->sig_pair =
         g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_pair), ice);
+    guint mark = id_mark(ctx);
     nice_agent_attach_recv(ice->agent, ice->stream, 1, ctx, on_recv, ice);
     if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
         CV_WARN("ice: could not gather candidates (port range %d-%d exhausted?)", cfg->port_min,
                 cfg->port_max);
         goto fail;
     }
+    sockets_recurse(ctx, mark, id_mark(ctx));
     gchar *uf = NULL, *pw = NULL;
     if (!nice_agent_get_local_credentials(ice->agent, ice->stream, &uf, &pw))
         goto fail;

@@ -5,7 +5,9 @@
  * agents), and the guard of pending connections: more than
  * CV_ICE_TCP_PER_ADDR from one address are ended within about a second, the
  * others once 5 s old, another address keeps its own allowance, and each
- * ending is counted in stats.h.
+ * ending is counted in stats.h. The socket sources an agent attaches may
+ * recurse (GLib does not take them out of the poll set, with two eventfd
+ * writes, at each datagram).
  */
 #include "check.h"
 #include "ice.h"
@@ -13,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <gio/gio.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -196,8 +199,38 @@ static void test_guard(GMainContext *ctx)
     cv_ice_destroy(ice);
 }
 
+/* Every GSocket source on a fresh context after an agent was made (UDP and
+ * the TCP listener) may recurse: none is blocked while it dispatches. */
+static void test_sources_recurse(void)
+{
+    GMainContext *ctx = g_main_context_new();
+    cv_ice_cfg_t cfg = {.addresses = lo, .n_addresses = 1, .tcp = 1};
+    cv_ice_t *ice = cv_ice_create(ctx, &cfg, &no_cb, NULL);
+    CHECK(ice != NULL);
+    GSocket *probe =
+        g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
+    GSource *ps = g_socket_create_source(probe, G_IO_IN, NULL);
+    int sockets = 0, recursing = 0;
+    for (guint id = 1; id < 200; id++) {
+        GSource *src = g_main_context_find_source_by_id(ctx, id);
+        if (src && src->source_funcs == ps->source_funcs) {
+            sockets++;
+            recursing += g_source_get_can_recurse(src) ? 1 : 0;
+        }
+    }
+    printf("  %d socket sources, %d may recurse\n", sockets, recursing);
+    CHECK(sockets >= 2); /* the UDP socket and the TCP listener */
+    CHECK_EQ(recursing, sockets);
+    g_source_unref(ps);
+    g_object_unref(probe);
+    cv_ice_destroy(ice);
+    spin_ms(ctx, 20);
+    g_main_context_unref(ctx);
+}
+
 int main(void)
 {
+    test_sources_recurse();
     GMainContext *ctx = g_main_context_new();
     test_candidates(ctx);
     test_range(ctx);
