@@ -107,6 +107,12 @@ run_one() { # name n layout speakers threads [rec]
 # every receiver of every room kept its audio: the worst one's audio packet
 # loss under 2 %, and every listener (who hears the speaker's continuous
 # sound, so no silence suppression) at least 45 of the 50 packets a second.
+any_alive() { # pid...: some of them still runs
+    local p
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+    return 1
+}
+
 run_overload() { # n threads rooms
     local n=$1 threads=$2 rooms=$3 i f c0 c1 t0="" t1="" w0 w1 q0 q1 lvl top=-1 rss lines=() pids=()
     LG_THREADS=$threads lg_start_daemon "${BENCH_CONCLAVE:-./conclave}" || return 1
@@ -116,7 +122,9 @@ run_overload() { # n threads rooms
             >"$lg_tmp/out$i" 2>"$lg_tmp/err$i" &
         pids+=($!)
     done
-    while kill -0 "${pids[@]}" 2>/dev/null; do
+    # until the last loadgen leaves (the first to end its window may leave
+    # before the next look, and the others' windows still end here)
+    while any_alive "${pids[@]}"; do
         f=$(cat "$lg_tmp"/out* 2>/dev/null)
         if [ -z "$t0" ] && [ "$(grep -c 'window start' <<<"$f")" -ge "$rooms" ]; then
             c0=$(lg_cpu_ticks) t0=${EPOCHREALTIME/[.,]/} q0=$(lg_metric 'conclave_packets_dropped_total{reason="queue_full"}')
@@ -129,7 +137,7 @@ run_overload() { # n threads rooms
         fi
         lvl=$(lg_metric conclave_overload_level)
         [ -n "$lvl" ] && [ "$lvl" -gt "$top" ] && top=$lvl
-        sleep 0.5
+        sleep 0.2
     done
     wait "${pids[@]}"
     lg_stop_daemon
