@@ -36,20 +36,26 @@ static int join(cv_mixer_t *m, const char *room, struct member *out)
     return out->p ? 0 : err;
 }
 
-static void test_set_limits(void)
+/* A mixer of small pictures: fps, places a room, rooms; any room name. */
+static cv_mixer_cfg_t small_cfg(int fps, int max_participants, int max_rooms)
 {
-    cv_pool_t *pool = cv_pool_create(1);
-    cv_mixer_cfg_t cfg = {
+    return (cv_mixer_cfg_t){
         .room = {.width = 160,
                  .height = 90,
-                 .fps = 10,
+                 .fps = fps,
                  .video_kbps = 100,
                  .audio_bps = 16000,
-                 .max_participants = 1},
-        .max_rooms = 3,
+                 .max_participants = max_participants},
+        .max_rooms = max_rooms,
         .open_rooms = 1,
         .names = "",
     };
+}
+
+static void test_set_limits(void)
+{
+    cv_pool_t *pool = cv_pool_create(1);
+    cv_mixer_cfg_t cfg = small_cfg(10, 1, 3);
     cv_mixer_t *m = cv_mixer_create(pool, &cfg);
     CHECK(m != NULL);
     struct member a1, a2, a3, b1, c1, e1, e2, e3;
@@ -209,17 +215,7 @@ static void sleep_ms(int ms)
 static void test_overload_sheds_video(void)
 {
     cv_pool_t *pool = cv_pool_create(1);
-    cv_mixer_cfg_t cfg = {
-        .room = {.width = 160,
-                 .height = 90,
-                 .fps = 30,
-                 .video_kbps = 100,
-                 .audio_bps = 16000,
-                 .max_participants = 2},
-        .max_rooms = 1,
-        .open_rooms = 1,
-        .names = "",
-    };
+    cv_mixer_cfg_t cfg = small_cfg(30, 2, 1);
     cv_mixer_t *m = cv_mixer_create(pool, &cfg);
     struct member a;
     CHECK_EQ(join(m, "ov", &a), 0);
@@ -287,8 +283,7 @@ static int64_t next_tick(cv_mixer_room_t *h, uint64_t after, int64_t deadline)
     while (cv_now_us() < deadline) {
         if (video_ticks(h) > after)
             return cv_now_us();
-        struct timespec ms = {.tv_nsec = 1000000};
-        nanosleep(&ms, NULL);
+        sleep_ms(1);
     }
     return -1;
 }
@@ -301,17 +296,7 @@ static int64_t next_tick(cv_mixer_room_t *h, uint64_t after, int64_t deadline)
 static void test_lead_frame(void)
 {
     cv_pool_t *pool = cv_pool_create(1);
-    cv_mixer_cfg_t cfg = {
-        .room = {.width = 160,
-                 .height = 90,
-                 .fps = 2,
-                 .video_kbps = 100,
-                 .audio_bps = 16000,
-                 .max_participants = 2},
-        .max_rooms = 1,
-        .open_rooms = 1,
-        .names = "",
-    };
+    cv_mixer_cfg_t cfg = small_cfg(2, 2, 1);
     cv_mixer_t *m = cv_mixer_create(pool, &cfg);
     struct member a;
     CHECK_EQ(join(m, "lead", &a), 0);
@@ -321,10 +306,8 @@ static void test_lead_frame(void)
     int prompt = 0;
     for (int i = 0; i < 6; i++) {
         int64_t push_at = t1 + 450000 * (i + 1);
-        while (cv_now_us() < push_at) {
-            struct timespec ms = {.tv_nsec = 1000000};
-            nanosleep(&ms, NULL);
-        }
+        while (cv_now_us() < push_at)
+            sleep_ms(1);
         uint64_t before = video_ticks(a.h);
         cv_frame_t *f = cv_frame_new(CV_FRAME_VIDEO, 1);
         f->data[0] = 0xff; /* not a picture: the tick counts a decode error */
@@ -337,11 +320,7 @@ static void test_lead_frame(void)
     CHECK(prompt >= 5);
     /* no frames: the clock alone, a tick about every 500 ms */
     uint64_t n0 = video_ticks(a.h);
-    int64_t q0 = cv_now_us();
-    while (cv_now_us() - q0 < 2600000) {
-        struct timespec ms = {.tv_nsec = 10000000};
-        nanosleep(&ms, NULL);
-    }
+    sleep_ms(2600);
     uint64_t beats = video_ticks(a.h) - n0;
     CHECK(beats >= 4 && beats <= 6);
     cv_mixer_leave(m, a.h, a.p);
