@@ -154,6 +154,26 @@ static gboolean hold_loop(gpointer arg)
     return G_SOURCE_REMOVE;
 }
 
+/* Holds l's thread in hold_loop until let_go. */
+static void hold(cv_loop_t *l)
+{
+    gate_shut = 1;
+    gate_entered = 0;
+    cv_loop_invoke(l, hold_loop, NULL);
+    pthread_mutex_lock(&gate_lock);
+    while (!gate_entered)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static void let_go(void)
+{
+    pthread_mutex_lock(&gate_lock);
+    gate_shut = 0;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+}
+
 static void nothing(void *arg)
 {
 }
@@ -162,13 +182,7 @@ static void nothing(void *arg)
 static void test_batch(void)
 {
     cv_loop_t *l = cv_loop_create("test-batch");
-    gate_shut = 1;
-    gate_entered = 0;
-    cv_loop_invoke(l, hold_loop, NULL);
-    pthread_mutex_lock(&gate_lock);
-    while (!gate_entered)
-        pthread_cond_wait(&gate_cond, &gate_lock);
-    pthread_mutex_unlock(&gate_lock);
+    hold(l);
     uint64_t w0 = cv_stats_get(CV_STAT_LOOP_WAKEUPS), p0 = cv_stats_get(CV_STAT_LOOP_POSTS);
     struct item *it[100];
     for (int i = 0; i < 100; i++) {
@@ -178,10 +192,7 @@ static void test_batch(void)
     }
     atomic_store(&n_ran, 0);
     n_ran_order = 0;
-    pthread_mutex_lock(&gate_lock);
-    gate_shut = 0;
-    pthread_cond_broadcast(&gate_cond);
-    pthread_mutex_unlock(&gate_lock);
+    let_go();
     cv_loop_call_sync(l, nothing, NULL);
     CHECK_EQ(atomic_load(&n_ran), 100);
     CHECK_EQ(cv_stats_get(CV_STAT_LOOP_WAKEUPS) - w0, 1);
@@ -199,13 +210,7 @@ static void test_batch(void)
     }
     CHECK_EQ(left, 0);
     /* posted and never run by the thread: cv_loop_destroy runs them */
-    gate_shut = 1;
-    gate_entered = 0;
-    cv_loop_invoke(l, hold_loop, NULL);
-    pthread_mutex_lock(&gate_lock);
-    while (!gate_entered)
-        pthread_cond_wait(&gate_cond, &gate_lock);
-    pthread_mutex_unlock(&gate_lock);
+    hold(l);
     atomic_store(&n_ran, 0);
     atomic_store(&n_freed, 0);
     for (int i = 0; i < 10; i++) {
@@ -214,10 +219,7 @@ static void test_batch(void)
         item_unref(x); /* the list's reference is the last */
     }
     CHECK_EQ(atomic_load(&n_freed), 0);
-    pthread_mutex_lock(&gate_lock);
-    gate_shut = 0;
-    pthread_cond_broadcast(&gate_cond);
-    pthread_mutex_unlock(&gate_lock);
+    let_go();
     cv_loop_destroy(l);
     CHECK_EQ(atomic_load(&n_ran), 10);
     CHECK_EQ(atomic_load(&n_freed), 10);
