@@ -279,6 +279,13 @@ static void render_traffic(cv_metrics_out_t *o, const cv_metrics_t *m)
     cv_metrics_family(o, "conclave_loop_wakeups_total", "counter",
                       "Times a network thread was woken for such work (one a batch).");
     cv_metrics_sample(o, "conclave_loop_wakeups_total", NULL, NULL, c[CV_STAT_LOOP_WAKEUPS]);
+    cv_metrics_family(o, "conclave_loop_polls_total", "counter",
+                      "Times the network threads waited for their sockets and timers.");
+    cv_metrics_sample(o, "conclave_loop_polls_total", NULL, NULL, c[CV_STAT_LOOP_POLLS]);
+    cv_metrics_family(o, "conclave_poll_rearmed_total", "counter",
+                      "Sockets the network threads' epoll had forgotten (a closed descriptor's "
+                      "number reused) and were registered again.");
+    cv_metrics_sample(o, "conclave_poll_rearmed_total", NULL, NULL, c[CV_STAT_POLL_REARMED]);
 }
 
 char *cv_metrics_render(const cv_metrics_t *m, size_t *len)

@@ -67,6 +67,8 @@ enum cv_stat {
     CV_STAT_SEND_DROPPED,
     CV_STAT_LOOP_WAKEUPS, /* network loops woken for posted work (loop.h) */
     CV_STAT_LOOP_POSTS,   /* work posted to them: the wake-ups one invoke each would cost */
+    CV_STAT_LOOP_POLLS,   /* waits of the network loops for their sockets and timers */
+    CV_STAT_POLL_REARMED, /* sockets the poller found forgotten by the kernel (poller.h) */
     CV_STAT_COUNT
 };
 

@@ -7,6 +7,7 @@
 # each of them did work (every thread got sessions), no network thread beyond
 # them, and the wake-up counter shows the output of a batch shares one
 # wake-up (conclave_loop_wakeups_total <= conclave_loop_posts_total, both
+# moving), and they waited through their poll function (conclave_loop_polls_total
 # moving). Ends with "netloops: N passed, M failed".
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -36,6 +37,7 @@ for i in 0 1 2; do
 done
 check "no thread cv-net-3" '[ -z "$(thread_ticks cv-net-3)" ]'
 p0=$(lg_metric conclave_loop_posts_total)
+l0=$(lg_metric conclave_loop_polls_total)
 w0=$(lg_metric conclave_loop_wakeups_total)
 
 build/bench/loadgen --url "$lg_url" --room north --participants 6 --speakers 2 --decoders 2 \
@@ -68,6 +70,9 @@ for i in 0 1 2; do
     check "cv-net-$i did work for its sessions (${t0:-?} -> ${t1:-?} ticks)" \
         '[ -n "$t0" ] && [ -n "$t1" ] && [ "$t1" -gt "$t0" ]'
 done
+l1=$(lg_metric conclave_loop_polls_total)
+check "the network threads waited for their sockets (${l0:-?} -> ${l1:-?} waits)" \
+    '[ -n "$l0" ] && [ -n "$l1" ] && [ "$l1" -gt "$l0" ]'
 p1=$(lg_metric conclave_loop_posts_total)
 w1=$(lg_metric conclave_loop_wakeups_total)
 posts=$((${p1:-0} - ${p0:-0}))
