@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "err.h"
 #include "peer.h"
+#include "poller.h"
 #include "rtcp.h"
 #include "rtp.h"
 #include "seq.h"
@@ -482,6 +483,17 @@ static void run_until(int64_t until)
 {
     while (cv_now_us() < until && !end_now)
         g_main_context_iteration(ctx, TRUE);
+}
+
+/* The loop waits with epoll, as the daemon's network threads do: poll(2)
+ * over the sockets of 500 participants at every wake-up would make loadgen,
+ * not the daemon, set the pace (and the latency it measures). */
+static cv_poller_t *poller;
+
+static gint lg_poll(GPollFD *fds, guint n, gint timeout_ms)
+{
+    return poller ? cv_poller_poll(poller, fds, n, timeout_ms, cv_now_us())
+                  : g_poll(fds, n, timeout_ms);
 }
 
 /* --- joining ------------------------------------------------------------ */
@@ -972,6 +984,8 @@ int main(int argc, char **argv)
     }
     setup_parts(&m);
     ctx = g_main_context_new();
+    poller = cv_poller_new();
+    g_main_context_set_poll_func(ctx, lg_poll);
     cv_dtls_cert_t *cert = cv_dtls_cert_create();
     GSource *t = g_timeout_source_new(2);
     g_source_set_callback(t, tick, NULL, NULL);
@@ -1011,6 +1025,7 @@ int main(int argc, char **argv)
     while (g_main_context_iteration(ctx, FALSE))
         ;
     g_main_context_unref(ctx);
+    cv_poller_free(poller);
     cv_dtls_cert_destroy(cert);
     free_media(&m);
     return status;
