@@ -10,10 +10,13 @@
 # lecture51rec is lecture51 with participant 0 recording the room
 # ([recording] enabled, into the temporary directory): its CPU minus
 # lecture51's is what recording a 1 + 50 lecture costs.
-# codec%: the share of that CPU spent in codec calls (decode and encode, by
-# the daemon's own counters in /metrics). Each row is also printed as one
-# machine-readable line: "bench-row scenario=NAME parts=N cpu_pct=X
-# rss_mib=X fps_mean=X fps_min=X p50_ms=X p99_ms=X codec_pct=X shed=N"
+# codec%: the share of that CPU spent in the media work, by the daemon's own
+# counters in /metrics: codec calls (libvpx, libopus: decode, and encode with
+# the scaling of each output tier) and laying the pictures into the
+# composite (libyuv); compose_pct in the machine-readable line is the latter
+# alone. Each row is also printed as one machine-readable line:
+# "bench-row scenario=NAME parts=N cpu_pct=X rss_mib=X fps_mean=X fps_min=X
+# p50_ms=X p99_ms=X codec_pct=X compose_pct=X shed=N"
 # (shed: video ticks the overload controller shed in the window, 0 when the
 # machine keeps up).
 # BENCH_SCENARIOS picks rows by name (default: all), e.g. "grid4 lecture51";
@@ -42,11 +45,12 @@ rows=()
 machine_rows=()
 status=0
 
-codec_s() { # seconds the daemon has spent in codec calls so far
-    local d e
+codec_s() { # seconds the daemon has spent in media work so far: "all compose-only"
+    local d e m
     d=$(lg_metric conclave_decode_seconds_total)
     e=$(lg_metric conclave_encode_seconds_total)
-    awk -v d="${d:-0}" -v e="${e:-0}" 'BEGIN{printf "%.6f", d + e}'
+    m=$(lg_metric conclave_compose_seconds_total)
+    awk -v d="${d:-0}" -v e="${e:-0}" -v m="${m:-0}" 'BEGIN{printf "%.6f %.6f", d + e + m, m}'
 }
 
 run_one() { # name n layout speakers threads [rec]
@@ -86,16 +90,18 @@ run_one() { # name n layout speakers threads [rec]
         return 1
     fi
     v() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-    local cpu wait codec
+    local cpu wait codec compose
     cpu=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * c / hz / (us / 1e6)}')
-    codec=$(awk -v k="$k1" -v k0="$k0" -v c="$((c1 - c0))" -v hz="$hz" \
+    codec=$(awk -v k="${k1% *}" -v k0="${k0% *}" -v c="$((c1 - c0))" -v hz="$hz" \
+        'BEGIN{printf "%.0f", (c > 0 ? 100 * (k - k0) / (c / hz) : 0)}')
+    compose=$(awk -v k="${k1#* }" -v k0="${k0#* }" -v c="$((c1 - c0))" -v hz="$hz" \
         'BEGIN{printf "%.0f", (c > 0 ? 100 * (k - k0) / (c / hz) : 0)}')
     wait=$(awk -v w="$((w1 - w0))" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * w / 1000 / us}')
     rows+=("$(printf '%-13s %5s %-8s %3s %7s %6s %7s %7s %6s/%-5s %7s/%-7s %6s %7s %4s %5s' \
         "$name" "$n" "$layout" "$threads" "$cpu" "$codec" "$wait" "$((rss / 1024))" "$(v fps_mean)" \
         "$(v fps_min)" "$(v lat_p50_ms)" "$(v lat_p99_ms)" "$(v loss_pct)" "$(v loadgen_cpu_pct)" \
         "$(v layout_status)" "$(v valid)")")
-    machine_rows+=("bench-row scenario=$name parts=$n cpu_pct=$cpu rss_mib=$((rss / 1024)) fps_mean=$(v fps_mean) fps_min=$(v fps_min) p50_ms=$(v lat_p50_ms) p99_ms=$(v lat_p99_ms) codec_pct=$codec shed=$((${s1:-0} - ${s0:-0}))")
+    machine_rows+=("bench-row scenario=$name parts=$n cpu_pct=$cpu rss_mib=$((rss / 1024)) fps_mean=$(v fps_mean) fps_min=$(v fps_min) p50_ms=$(v lat_p50_ms) p99_ms=$(v lat_p99_ms) codec_pct=$codec compose_pct=$compose shed=$((${s1:-0} - ${s0:-0}))")
     [ "$(v valid)" = yes ] || { sed 's/^/    /' "$lg_tmp/err" | tail -n 110; return 1; }
 }
 

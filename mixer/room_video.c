@@ -253,10 +253,12 @@ static void compose(cv_room_t *r, cv_image_t *canvas, cv_part_t **shown, const c
                     int c, int n_seen, int64_t now)
 {
     cv_tile_t tiles[CV_LAYOUT_MAX];
+    int64_t t0 = cv_room_clk(r);
     for (int i = 0; i < c; i++)
         make_tile(r, shown[i], n_seen, now, &tiles[i]);
     if (cv_compose_rects(canvas, tiles, rects, c) < 0)
         cv_compose_rects(canvas, NULL, NULL, 0);
+    cv_stats_add(CV_STAT_VIDEO_COMPOSE_US, (uint64_t)(cv_room_clk(r) - t0));
 }
 
 /* The output stream and codec of each participant this tick (-1: no video

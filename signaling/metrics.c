@@ -279,6 +279,10 @@ static void render_traffic(cv_metrics_out_t *o, const cv_metrics_t *m)
     cv_metrics_family(o, "conclave_loop_wakeups_total", "counter",
                       "Times a network thread was woken for such work (one a batch).");
     cv_metrics_sample(o, "conclave_loop_wakeups_total", NULL, NULL, c[CV_STAT_LOOP_WAKEUPS]);
+    cv_metrics_family(o, "conclave_compose_seconds_total", "counter",
+                      "Time spent laying participants' pictures into the composites.");
+    cv_metrics_sample_us(o, "conclave_compose_seconds_total", NULL, NULL,
+                         c[CV_STAT_VIDEO_COMPOSE_US]);
     cv_metrics_family(o, "conclave_loop_polls_total", "counter",
                       "Times the network threads waited for their sockets and timers.");
     cv_metrics_sample(o, "conclave_loop_polls_total", NULL, NULL, c[CV_STAT_LOOP_POLLS]);

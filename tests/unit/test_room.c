@@ -889,11 +889,13 @@ static void test_room_codec_time(void)
 
     uint64_t enc_us = cv_stats_get(CV_STAT_VIDEO_ENCODE_US);
     uint64_t dec_us = cv_stats_get(CV_STAT_VIDEO_DECODE_US);
+    uint64_t comp_us = cv_stats_get(CV_STAT_VIDEO_COMPOSE_US);
     uint64_t enc = cv_stats_get(CV_STAT_VIDEO_ENCODED);
     cv_room_video_tick(r, 0);
     cv_room_video_tick(r, TICK_US);
     CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_ENCODE_US) - enc_us, 2 * 250);
     CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_DECODE_US) - dec_us, 2 * 250);
+    CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_COMPOSE_US) - comp_us, 2 * 250);
     CHECK_EQ(cv_stats_get(CV_STAT_VIDEO_ENCODED) - enc, 2);
     uint64_t aenc_us = cv_stats_get(CV_STAT_AUDIO_ENCODE_US);
     uint64_t adec_us = cv_stats_get(CV_STAT_AUDIO_DECODE_US);
