@@ -129,9 +129,9 @@ static void set_odd(cv_poller_t *p, struct slot *s, int odd)
 }
 
 /* Tells the kernel the set: drops the descriptors the array no longer
- * lists and registers every other one again, as it asks (one closed and its
- * number reused since is found so). */
-static void sync_set(cv_poller_t *p, const GPollFD *fds, unsigned n)
+ * lists, registers those it did not have or has with other events, and with
+ * all every one again (poller.h: a closed one's number reused). */
+static void sync_set(cv_poller_t *p, const GPollFD *fds, unsigned n, int all)
 {
     for (int j = p->n_regd - 1; j >= 0; j--) {
         int fd = p->regd[j];
@@ -149,6 +149,8 @@ static void sync_set(cv_poller_t *p, const GPollFD *fds, unsigned n)
         if (fd < 0 || p->slot[fd].first != (int)i)
             continue; /* once a descriptor: at the head of its chain */
         struct slot *s = &p->slot[fd];
+        if (!all && s->reg == (s->want | REGD))
+            continue;
         struct epoll_event ev = {.events = s->want, .data.fd = fd};
         int odd = ODD_NO;
         if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) == 0) {
@@ -193,8 +195,9 @@ int cv_poller_poll(cv_poller_t *p, GPollFD *fds, unsigned n, int timeout_ms, int
     int due = now_us - p->synced_us >= CV_POLLER_RESYNC_US;
     if (changed(p, fds, n) || due) {
         index_array(p, fds, n);
-        sync_set(p, fds, n);
-        p->synced_us = now_us;
+        sync_set(p, fds, n, due);
+        if (due)
+            p->synced_us = now_us;
     }
     if (p->cap_ev < p->n_regd || !p->ev) {
         p->cap_ev = p->n_regd > 16 ? 2 * p->n_regd : 32;

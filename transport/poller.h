@@ -12,12 +12,13 @@
  *
  * What the comparison cannot see: a descriptor closed and a new one opened
  * under the same number between two calls, asking for the same events. The
- * kernel forgot the old registration at the close, and the array looks the
- * same. So at any change of the array, and at least every
- * CV_POLLER_RESYNC_US, every descriptor is registered again (the kernel
- * answers "already there" for all but such a one, counted as
+ * kernel forgot the old registration at the close, and the entry looks the
+ * same. So every CV_POLLER_RESYNC_US every descriptor is registered again
+ * (the kernel answers "already there" for all but such a one, counted as
  * CV_STAT_POLL_REARMED): a socket that took a closed one's number is heard
- * at most that late once.
+ * at most that late, once. Not at every change of the array: a socket
+ * waiting to write on a slow TCP link comes and goes from it many times a
+ * second.
  */
 #ifndef CV_POLLER_H
 #define CV_POLLER_H

@@ -43,7 +43,7 @@ enum cv_stat {
     CV_STAT_AUDIO_DECODE_US,
     CV_STAT_AUDIO_ENCODE_US,
     CV_STAT_VIDEO_COMPOSE_US, /* pictures scaled and laid into the composite (libyuv) */
-    CV_STAT_VIDEO_DECODED, /* codec calls (frames) */
+    CV_STAT_VIDEO_DECODED,    /* codec calls (frames) */
     CV_STAT_VIDEO_ENCODED,
     CV_STAT_AUDIO_DECODED,
     CV_STAT_AUDIO_ENCODED,
