@@ -15,7 +15,7 @@
 /* What a descriptor number stands for in the last array and in the kernel. */
 struct slot {
     unsigned gen;  /* the array (cv_poller_t.gen) that last listed it */
-    int first;     /* its first entry in that array, the others by next[] */
+    int first;     /* its last entry in that array, the others by next[] */
     uint32_t want; /* the events its entries ask for */
     uint32_t reg;  /* what the kernel has, with REGD (0: not registered) */
     int odd;       /* ODD_*: what poll(2) would say without waiting */
