@@ -485,17 +485,6 @@ static void run_until(int64_t until)
         g_main_context_iteration(ctx, TRUE);
 }
 
-/* The loop waits with epoll, as the daemon's network threads do: poll(2)
- * over the sockets of 500 participants at every wake-up would make loadgen,
- * not the daemon, set the pace (and the latency it measures). */
-static cv_poller_t *poller;
-
-static gint lg_poll(GPollFD *fds, guint n, gint timeout_ms)
-{
-    return poller ? cv_poller_poll(poller, fds, n, timeout_ms, cv_now_us())
-                  : g_poll(fds, n, timeout_ms);
-}
-
 /* --- joining ------------------------------------------------------------ */
 
 /* Path of a room URL: /rooms/{room}/{what}. */
@@ -984,8 +973,10 @@ int main(int argc, char **argv)
     }
     setup_parts(&m);
     ctx = g_main_context_new();
-    poller = cv_poller_new();
-    g_main_context_set_poll_func(ctx, lg_poll);
+    /* epoll, as the daemon's network threads: poll(2) over the sockets of
+     * 500 participants at every wake-up would make loadgen, not the daemon,
+     * set the pace (and the latency it measures) */
+    g_main_context_set_poll_func(ctx, cv_poller_gpoll);
     cv_dtls_cert_t *cert = cv_dtls_cert_create();
     GSource *t = g_timeout_source_new(2);
     g_source_set_callback(t, tick, NULL, NULL);
@@ -1025,7 +1016,7 @@ int main(int argc, char **argv)
     while (g_main_context_iteration(ctx, FALSE))
         ;
     g_main_context_unref(ctx);
-    cv_poller_free(poller);
+    cv_poller_thread_done();
     cv_dtls_cert_destroy(cert);
     free_media(&m);
     return status;

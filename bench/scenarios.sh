@@ -92,10 +92,12 @@ run_one() { # name n layout speakers threads [rec]
     v() { printf '%s\n' "$line" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
     local cpu wait codec compose
     cpu=$(awk -v c="$((c1 - c0))" -v hz="$hz" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * c / hz / (us / 1e6)}')
-    codec=$(awk -v k="${k1% *}" -v k0="${k0% *}" -v c="$((c1 - c0))" -v hz="$hz" \
-        'BEGIN{printf "%.0f", (c > 0 ? 100 * (k - k0) / (c / hz) : 0)}')
-    compose=$(awk -v k="${k1#* }" -v k0="${k0#* }" -v c="$((c1 - c0))" -v hz="$hz" \
-        'BEGIN{printf "%.0f", (c > 0 ? 100 * (k - k0) / (c / hz) : 0)}')
+    share() { # % of the daemon's CPU in the window: seconds at its end, at its start
+        awk -v k="$1" -v k0="$2" -v c="$((c1 - c0))" -v hz="$hz" \
+            'BEGIN{printf "%.0f", (c > 0 ? 100 * (k - k0) / (c / hz) : 0)}'
+    }
+    codec=$(share "${k1% *}" "${k0% *}")
+    compose=$(share "${k1#* }" "${k0#* }")
     wait=$(awk -v w="$((w1 - w0))" -v us="$((t1 - t0))" 'BEGIN{printf "%.0f", 100 * w / 1000 / us}')
     rows+=("$(printf '%-13s %5s %-8s %3s %7s %6s %7s %7s %6s/%-5s %7s/%-7s %6s %7s %4s %5s' \
         "$name" "$n" "$layout" "$threads" "$cpu" "$codec" "$wait" "$((rss / 1024))" "$(v fps_mean)" \

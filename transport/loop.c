@@ -3,7 +3,6 @@
  */
 #include "loop.h"
 
-#include "clock.h"
 #include "mem.h"
 #include "poller.h"
 #include "stats.h"
@@ -71,27 +70,14 @@ struct timer_source {
     cv_loop_t *loop;
 };
 
-static _Thread_local cv_poller_t *poller; /* the loop thread's; NULL: poll(2) */
-
-/* The loops' poll function: epoll (poller.h) on the loop's own thread. */
-static gint loop_poll(GPollFD *fds, guint n, gint timeout_ms)
-{
-    cv_stats_add(CV_STAT_LOOP_POLLS, 1);
-    if (!poller)
-        return g_poll(fds, n, timeout_ms);
-    return cv_poller_poll(poller, fds, n, timeout_ms, cv_now_us());
-}
-
 static gpointer run(gpointer arg)
 {
     cv_loop_t *l = arg;
     current = l;
-    poller = cv_poller_new();
     g_main_context_push_thread_default(l->ctx);
     g_main_loop_run(l->loop);
     g_main_context_pop_thread_default(l->ctx);
-    cv_poller_free(poller);
-    poller = NULL;
+    cv_poller_thread_done();
     return NULL;
 }
 
@@ -115,7 +101,7 @@ cv_loop_t *cv_loop_create(const char *name)
     cv_loop_t *l = cv_xcalloc(1, sizeof(*l));
     l->ctx = g_main_context_new();
     l->loop = g_main_loop_new(l->ctx, FALSE);
-    g_main_context_set_poll_func(l->ctx, loop_poll);
+    g_main_context_set_poll_func(l->ctx, cv_poller_gpoll); /* epoll, poller.h */
     atomic_init(&l->pending, NULL);
     atomic_init(&l->users, 0);
     l->pending_src = g_source_new(&pending_funcs, sizeof(struct pending_source));

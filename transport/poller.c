@@ -3,6 +3,7 @@
  */
 #include "poller.h"
 
+#include "clock.h"
 #include "mem.h"
 #include "stats.h"
 
@@ -224,4 +225,24 @@ int cv_poller_poll(cv_poller_t *p, GPollFD *fds, unsigned n, int timeout_ms, int
         mark(fds, p->next, p->slot[fd].first, (gushort)p->ev[e].events, &count);
     }
     return count;
+}
+
+static _Thread_local cv_poller_t *own; /* the calling thread's */
+static _Thread_local int own_refused;  /* the kernel gave it no epoll instance */
+
+gint cv_poller_gpoll(GPollFD *fds, guint n, gint timeout_ms)
+{
+    cv_stats_add(CV_STAT_LOOP_POLLS, 1);
+    if (!own && !own_refused)
+        own_refused = !(own = cv_poller_new());
+    if (!own)
+        return g_poll(fds, n, timeout_ms);
+    return cv_poller_poll(own, fds, n, timeout_ms, cv_now_us());
+}
+
+void cv_poller_thread_done(void)
+{
+    cv_poller_free(own);
+    own = NULL;
+    own_refused = 0;
 }

@@ -42,4 +42,11 @@ void cv_poller_free(cv_poller_t *p); /* NULL ok */
  * G_IO_NVAL, as poll(2) says. One thread at a time. */
 int cv_poller_poll(cv_poller_t *p, GPollFD *fds, unsigned n, int timeout_ms, int64_t now_us);
 
+/* A GLib poll function (g_main_context_set_poll_func) on a poller of the
+ * calling thread's own, made at its first call (poll(2) if the kernel
+ * refuses one); each call counted as CV_STAT_LOOP_POLLS. A thread that ran
+ * it frees its poller with cv_poller_thread_done before it ends. */
+gint cv_poller_gpoll(GPollFD *fds, guint n, gint timeout_ms);
+void cv_poller_thread_done(void);
+
 #endif

@@ -6,7 +6,8 @@
  * poll(2)'s. It waits its time-out when nothing is ready, also with data
  * pending on a descriptor no longer listed; a file reads ready, a closed
  * descriptor G_IO_NVAL. A descriptor closed and its number reused under an
- * unchanged array is heard at the next re-registration, and counted.
+ * unchanged array is heard at the next re-registration, and counted. The
+ * GLib poll function on the thread's own poller answers and counts its waits.
  */
 #include "check.h"
 #include "clock.h"
@@ -237,11 +238,28 @@ static void test_reuse(void)
     cv_poller_free(p);
 }
 
+/* The GLib poll function: the thread's own poller, each wait counted. */
+static void test_gpoll(void)
+{
+    open_pair(0);
+    GPollFD fds[1] = {{.fd = pair_fd[0][0], .events = G_IO_IN}};
+    uint64_t w0 = cv_stats_get(CV_STAT_LOOP_POLLS);
+    CHECK_EQ(cv_poller_gpoll(fds, 1, 0), 0);
+    CHECK(write(pair_fd[0][1], "x", 1) == 1);
+    CHECK_EQ(cv_poller_gpoll(fds, 1, 1000), 1);
+    CHECK_EQ(fds[0].revents, G_IO_IN);
+    CHECK_EQ(cv_stats_get(CV_STAT_LOOP_POLLS) - w0, 2);
+    cv_poller_thread_done();
+    close(pair_fd[0][0]);
+    close(pair_fd[0][1]);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN); /* writes to a pair whose peer hung up */
     test_wait();
     test_reuse();
     test_random();
+    test_gpoll();
     return CHECK_DONE("test_poller");
 }
