@@ -64,6 +64,7 @@ struct cv_mixer {
     uint64_t queue_full_seen, shed;
     /* added to by the ticks as they end */
     atomic_llong busy_us, video_started, lateness_us;
+    atomic_int inflight; /* ticks submitted to the pool and not yet over */
     pthread_t clock_thread;
     int clock_started;
 };
@@ -106,9 +107,11 @@ static void run_tick(void *arg)
         cv_stats_observe_us(CV_HIST_AUDIO_TICK, took);
         atomic_store(&t->e->audio_busy, 0);
     }
-    atomic_fetch_add(&t->m->busy_us, took);
+    cv_mixer_t *m = t->m;
+    atomic_fetch_add(&m->busy_us, took);
     entry_unref(t->e);
     free(t);
+    atomic_fetch_sub(&m->inflight, 1); /* the last touch of m: cv_mixer_destroy waits for it */
 }
 
 /* Under the lock: submits the tick unless the overload level sheds it or
@@ -138,6 +141,7 @@ static void due(cv_mixer_t *m, cv_mixer_room_t *e, int video, int64_t now)
         t->video = video;
         t->due_us = *next;
         atomic_fetch_add(&e->refs, 1);
+        atomic_fetch_add(&m->inflight, 1);
         if (video)
             cv_pool_submit(m->pool, run_tick, t);
         else /* the sound first when the workers fall behind */
@@ -280,6 +284,11 @@ void cv_mixer_destroy(cv_mixer_t *m)
     pthread_mutex_unlock(&m->lock);
     if (m->clock_started)
         pthread_join(m->clock_thread, NULL);
+    /* no tick is submitted now; those on the pool's workers still use m */
+    while (atomic_load(&m->inflight) > 0) {
+        struct timespec ms = {.tv_sec = 0, .tv_nsec = 1000000};
+        nanosleep(&ms, NULL);
+    }
     /* rooms still listed (participants that never left) go with the table */
     while (m->rooms) {
         cv_mixer_room_t *e = m->rooms;
